@@ -1,0 +1,38 @@
+/**
+ * @file cli.h
+ * @brief Subcommands of the `ingestbench` command and the helpers they share
+ *        for flags and errors. Data goes to stdout, diagnostics to stderr;
+ *        exit codes are those of errors.h (0 ok, 1 failed, 2 usage,
+ *        3 unreachable).
+ */
+#ifndef IB_CLI_H
+#define IB_CLI_H
+
+#include <getopt.h>
+
+#include "errors.h"
+#include "mode.h"
+
+int ib_cmd_produce(int argc, char **argv);
+int ib_cmd_run(int argc, char **argv);
+int ib_cmd_verify(int argc, char **argv);
+int ib_cmd_mock_cluster(int argc, char **argv);
+
+/** @brief The modes --mode can name, NULL-terminated. */
+extern const ib_mode_t *const ib_modes[];
+const ib_mode_t *ib_mode_find(const char *name);
+
+/** @brief Prints "ingestbench CMD: message (try 'ingestbench CMD --help')". @returns 2. */
+int ib_cli_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/** @brief Reports a getopt_long() failure ('?' or ':') for @p cmd. @returns 2. */
+int ib_cli_getopt_error(const char *cmd, int c, char **argv);
+
+/** @brief Prints "ingestbench CMD: errstr" and @returns the exit code for @p err. */
+int ib_cli_fail(const char *cmd, ib_err_t err, const char *errstr);
+
+/** Leading characters of every getopt_long optstring: ':' reports a missing value. */
+#define IB_OPT_PREFIX ":"
+
+#endif

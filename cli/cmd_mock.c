@@ -1,0 +1,158 @@
+/*
+ * cmd_mock.c: `ingestbench mock-cluster`: host librdkafka's embedded mock
+ * cluster (rdkafka_mock.h) in a long-running process, so separate worker
+ * processes share it. Its bootstrap address goes to stdout and to an address
+ * file that commands without --brokers read. The mock cluster does not
+ * implement topic creation through the admin API, so --topic creates topics
+ * up front. It is the zero-set-up default for trying the tool, never the
+ * broker of record for tests that judge guarantees.
+ */
+#include <errno.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "config.h"
+#include "fsutil.h"
+#include "kafka.h"
+
+static volatile sig_atomic_t mock_stop;
+static void on_signal(int sig) { (void)sig; mock_stop = 1; }
+
+static void usage(FILE *fp) {
+        char path[512];
+        fprintf(fp,
+"Usage: ingestbench mock-cluster [--topic NAME:PARTITIONS]... [OPTIONS]\n"
+"\n"
+"Host librdkafka's embedded mock Kafka cluster until SIGTERM/SIGINT. Prints the\n"
+"bootstrap address on stdout and writes it to the address file, which commands\n"
+"run without --brokers use.\n"
+"\n"
+"Options:\n"
+"  --topic NAME:PARTITIONS   create a topic up front (repeatable)\n"
+"  --broker-count N          mock brokers (default: 3)\n"
+"  --addr-file PATH          address file (default: %s)\n"
+"  --duration-s S            stop after S seconds (default: run until signalled)\n"
+"  -h, --help                this help\n",
+                ib_kafka_mock_addr_path(path, sizeof(path)));
+}
+
+int ib_cmd_mock_cluster(int argc, char **argv) {
+        static const struct option longopts[] = {
+            {"topic", required_argument, 0, 't'},
+            {"broker-count", required_argument, 0, 'b'},
+            {"addr-file", required_argument, 0, 'a'},
+            {"duration-s", required_argument, 0, 'd'},
+            {"help", no_argument, 0, 'h'},
+            {0, 0, 0, 0},
+        };
+        const char *topics[64];
+        int ntopics = 0;
+        int64_t brokers = 3, duration = 0;
+        char addr_path[512], errstr[512];
+        ib_kafka_mock_addr_path(addr_path, sizeof(addr_path));
+        int c;
+        optind = 1;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, IB_OPT_PREFIX "h", longopts, NULL)) != -1) {
+                switch (c) {
+                case 't':
+                        if (ntopics == 64)
+                                return ib_cli_usage_error("mock-cluster", "at most 64 --topic");
+                        topics[ntopics++] = optarg;
+                        break;
+                case 'b':
+                        if (ib_parse_i64(optarg, 1, 16, 0, "--broker-count", &brokers, errstr, sizeof(errstr)))
+                                return ib_cli_usage_error("mock-cluster", "%s", errstr);
+                        break;
+                case 'a': snprintf(addr_path, sizeof(addr_path), "%s", optarg); break;
+                case 'd':
+                        if (ib_parse_i64(optarg, 1, 86400 * 365, 0, "--duration-s", &duration, errstr, sizeof(errstr)))
+                                return ib_cli_usage_error("mock-cluster", "%s", errstr);
+                        break;
+                case 'h': usage(stdout); return IB_EXIT_OK;
+                default: return ib_cli_getopt_error("mock-cluster", c, argv);
+                }
+        }
+        if (optind < argc)
+                return ib_cli_usage_error("mock-cluster", "unexpected argument '%s'", argv[optind]);
+        /* validate every --topic before starting anything */
+        char names[64][256];
+        int parts[64];
+        for (int i = 0; i < ntopics; i++) {
+                const char *colon = strrchr(topics[i], ':');
+                int64_t n;
+                if (!colon || colon == topics[i] || (size_t)(colon - topics[i]) >= sizeof(names[i]) ||
+                    ib_parse_i64(colon + 1, 1, 10000, 0, "--topic partitions", &n, errstr, sizeof(errstr)))
+                        return ib_cli_usage_error("mock-cluster", "--topic takes NAME:PARTITIONS, not '%s'",
+                                                  topics[i]);
+                memcpy(names[i], topics[i], (size_t)(colon - topics[i]));
+                names[i][colon - topics[i]] = '\0';
+                parts[i] = (int)n;
+        }
+
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        char e[512];
+        rd_kafka_conf_set(conf, "log_level", "3", NULL, 0);
+        rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, e, sizeof(e));
+        if (!rk) {
+                fprintf(stderr, "ingestbench mock-cluster: %s\n", e);
+                return IB_EXIT_FAIL;
+        }
+        rd_kafka_mock_cluster_t *mc = rd_kafka_mock_cluster_new(rk, (int)brokers);
+        if (!mc) {
+                fprintf(stderr, "ingestbench mock-cluster: could not start the mock cluster\n");
+                rd_kafka_destroy(rk);
+                return IB_EXIT_FAIL;
+        }
+        int rc = IB_EXIT_OK;
+        for (int i = 0; i < ntopics; i++) {
+                rd_kafka_resp_err_t te = rd_kafka_mock_topic_create(
+                    mc, names[i], parts[i], brokers < 3 ? (int)brokers : 3);
+                if (te) {
+                        fprintf(stderr, "ingestbench mock-cluster: topic %s: %s\n", names[i],
+                                rd_kafka_err2str(te));
+                        rc = IB_EXIT_FAIL;
+                        goto out;
+                }
+        }
+        const char *bootstrap = rd_kafka_mock_cluster_bootstraps(mc);
+        /* publish the address atomically, then tell the caller */
+        char dir[512];
+        snprintf(dir, sizeof(dir), "%s", addr_path);
+        char *slash = strrchr(dir, '/');
+        if (slash && slash != dir) {
+                *slash = '\0';
+                ib_fs_mkdirs(dir, NULL, 0);
+        }
+        char line[1024];
+        int n = snprintf(line, sizeof(line), "%s\n", bootstrap);
+        if (ib_fs_write_atomic(addr_path, line, (size_t)n, errstr, sizeof(errstr))) {
+                fprintf(stderr, "ingestbench mock-cluster: %s\n", errstr);
+                rc = IB_EXIT_FAIL;
+                goto out;
+        }
+        printf("%s\n", bootstrap);
+        fflush(stdout);
+        fprintf(stderr, "ingestbench mock-cluster: %d brokers at %s (address in %s); "
+                        "SIGTERM or Ctrl-C stops\n", (int)brokers, bootstrap, addr_path);
+
+        struct sigaction sa;
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_signal;
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGINT, &sa, NULL);
+        int64_t end = duration ? ib_mono_us() + duration * 1000000 : 0;
+        while (!mock_stop && (!end || ib_mono_us() < end))
+                usleep(100000);
+        unlink(addr_path);
+out:
+        rd_kafka_mock_cluster_destroy(mc);
+        rd_kafka_destroy(rk);
+        return rc;
+}

@@ -1,0 +1,78 @@
+/**
+ * @file config.h
+ * @brief The configuration of a worker run, filled from flags, and the
+ *        number/list parsers every command uses.
+ *
+ * One struct with a comment per field (kcat's conf). Defaults come from
+ * ib_config_init(); a command's flag parser fills the rest and
+ * ib_config_check() refuses missing or contradictory options with one line.
+ */
+#ifndef IB_CONFIG_H
+#define IB_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errors.h"
+
+#define IB_MAX_PROPS 64
+
+/** librdkafka properties passed through with -X key=value. */
+typedef struct ib_props_s {
+        int count;
+        const char *key[IB_MAX_PROPS];
+        const char *value[IB_MAX_PROPS];
+        char *storage[IB_MAX_PROPS]; /**< owned "key=value" copies */
+} ib_props_t;
+
+typedef struct ib_config_s {
+        const char *mode;          /**< mode name, from the registry (--mode) */
+        const char *brokers;       /**< bootstrap list; NULL: the running mock cluster */
+        const char *topic;         /**< input topic */
+        const char *group;         /**< group: consumer group / ZooKeeper namespace */
+        const char *zookeeper;     /**< ZooKeeper connect string, host:port[,..] */
+        const char *sink;          /**< sink spec: dir:PATH or null */
+        const char *dead_letter;   /**< dead-letter directory; NULL: derived */
+        const char *state_dir;     /**< local state: event log, stats */
+        const char *schema;        /**< JSON schema file; NULL: built-in default */
+        const char *worker_id;     /**< this worker's name; default host-pid */
+        const char *event_time_field; /**< field with event time in ms ("ts") */
+        int batch_ms;              /**< batch interval when caught up, ms */
+        int64_t max_records_per_partition; /**< cap per partition per batch */
+        int exit_when_idle_ms;     /**< stop after this long without new records; 0: never */
+        int zk_session_timeout_ms; /**< ZooKeeper session timeout, ms */
+        int connect_timeout_ms;    /**< bound on reaching brokers / ZooKeeper, ms */
+        int progress_ms;           /**< progress line on stderr every so often; 0: off */
+        int quiet;                 /**< no progress lines */
+        ib_props_t props;          /**< -X key=value for librdkafka */
+} ib_config_t;
+
+void ib_config_init(ib_config_t *cfg);
+void ib_config_destroy(ib_config_t *cfg);
+
+/** @brief Checks required and contradictory options. IB_ERR_INVALID_ARG + errstr. */
+ib_err_t ib_config_check(const ib_config_t *cfg, char *errstr, size_t errstr_size);
+
+/** @brief Adds "key=value" to @p props. IB_ERR_INVALID_ARG when malformed or full. */
+ib_err_t ib_props_add(ib_props_t *props, const char *kv, char *errstr,
+                      size_t errstr_size);
+void ib_props_destroy(ib_props_t *props);
+
+/**
+ * @brief Parses a whole decimal integer in [min, max]; suffixes k, m, g
+ *        (x1000) are accepted when @p allow_suffix.
+ * @returns 0 on success, -1 (with errstr naming @p what) otherwise.
+ */
+int ib_parse_i64(const char *s, int64_t min, int64_t max, int allow_suffix,
+                 const char *what, int64_t *out, char *errstr, size_t errstr_size);
+
+/** @brief Parses a floating number in [min, max]. @returns 0 or -1. */
+int ib_parse_double(const char *s, double min, double max, const char *what,
+                    double *out, char *errstr, size_t errstr_size);
+
+/** @brief Current wall-clock time in ms since the epoch. */
+int64_t ib_now_ms(void);
+/** @brief Monotonic clock in microseconds. */
+int64_t ib_mono_us(void);
+
+#endif

@@ -1,0 +1,53 @@
+/**
+ * @file pipeline.h
+ * @brief The shared pipeline every mode feeds: parse (jansson) -> validate
+ *        (schema) -> transform (flatten, event date) -> stats -> sink, with a
+ *        dead-letter path for records that fail parse, validation or
+ *        transform.
+ *
+ * One call processes a whole batch: each range is serialized into a reused
+ * buffer and written as one sink file, dead letters likewise, then both sinks
+ * are flushed once (one directory fsync each). jansson allocates from a
+ * per-batch arena. Output lines are the flattened record plus "_partition"
+ * and "_offset", so any consumer of the sink can tie a line to its Kafka
+ * record. Dead-letter lines hold topic, partition, offset, stage, reason and
+ * the raw bytes in base64.
+ *
+ * Thread: a pipeline is used by one thread at a time.
+ */
+#ifndef IB_PIPELINE_H
+#define IB_PIPELINE_H
+
+#include <stddef.h>
+
+#include "errors.h"
+#include "record.h"
+#include "schema.h"
+#include "sink.h"
+#include "stats.h"
+
+typedef struct ib_pipeline_s ib_pipeline_t;
+
+typedef struct ib_pipeline_conf_s {
+        const ib_schema_t *schema;    /**< validation rules (borrowed) */
+        const char *event_time_field; /**< integer field holding event time, ms */
+        ib_sink_t *sink;              /**< output (borrowed) */
+        ib_sink_t *dead;              /**< dead letters (borrowed) */
+        ib_stats_t *stats;            /**< updated per batch (borrowed) */
+} ib_pipeline_conf_t;
+
+ib_pipeline_t *ib_pipeline_new(const ib_pipeline_conf_t *conf, char *errstr,
+                               size_t errstr_size);
+
+/**
+ * @brief Runs @p batch through every stage and both sinks and makes the
+ *        output durable. On success every record of the batch is either in
+ *        the sink or in the dead-letter sink.
+ * @returns IB_OK, or the sink's error (nothing may be committed then).
+ */
+ib_err_t ib_pipeline_run(ib_pipeline_t *pl, const ib_batch_t *batch,
+                         char *errstr, size_t errstr_size);
+
+void ib_pipeline_destroy(ib_pipeline_t *pl);
+
+#endif

@@ -1,0 +1,543 @@
+/*
+ * direct.c: the direct mode (Spark's direct approach, offsets in ZooKeeper).
+ *
+ * Per batch:
+ *   1. ownership: count live workers, claim free partitions up to a fair
+ *      share, give up the excess (at a batch boundary, after the commit);
+ *   2. read: for every owned partition whose pinned range [from, until) is
+ *      not empty, read exactly that range with the simple (legacy) consumer,
+ *      partition by partition, bounded by a count (until - next);
+ *   3. the runner runs the pipeline and makes the output durable;
+ *   4. commit: one ListOffsets round for the owned partitions gives the
+ *      latest offsets; the next range of each partition is pinned to
+ *      [until, min(latest, until + max_records_per_partition)) and stored
+ *      with the new offset in ONE zoo_multi that also checks ownership.
+ *
+ * Pinning the next range in the same write that commits the previous one is
+ * what makes a replay exact: after a crash, the new owner reads the range the
+ * dead one was processing, bit for bit, so the dir sink rewrites the very
+ * same file (Spark checkpoints generated offset ranges for the same reason).
+ * A claim pins the first range in the claim's multi for the same reason.
+ */
+#include "direct.h"
+
+#include <inttypes.h>
+#include <librdkafka/rdkafka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hist.h"
+#include "kafka.h"
+#include "stats.h"
+#include "zkstore.h"
+
+#define OWNERSHIP_CHECK_US 500000 /* look at the worker count at most twice a second */
+#define RANGE_READ_TIMEOUT_MS 30000
+
+typedef struct part_s {
+        int owned;
+        int epoch;              /* owners/<p> version we hold */
+        int offset_version;     /* offsets/<p> version we expect */
+        int64_t from, until;    /* pinned range of the next batch */
+        int started;            /* consume_start() done */
+        int64_t fetch_next;     /* next offset the consumer will return */
+        rd_kafka_message_t *carry; /* a message read past `until`, kept for later */
+} part_t;
+
+typedef struct direct_s {
+        ib_mode_ctx_t *ctx;
+        const ib_config_t *cfg;
+        rd_kafka_t *rk;
+        rd_kafka_topic_t *rkt;
+        ib_zkstore_t *zs;
+        int nparts;
+        part_t *parts;
+        int32_t *owned_ids;         /* scratch: owned partition ids */
+        int64_t *latest;            /* scratch: latest offsets */
+        ib_zkcommit_t *commits;     /* scratch: commit entries */
+        rd_kafka_message_t **msgs;  /* messages of the current batch */
+        size_t nmsgs, msgs_cap;
+        uint64_t batch_seq;
+        int64_t last_check_us;
+        /* figures */
+        uint64_t commits_ok, commits_skipped, claims, releases, fenced, expirations;
+        json_t *commit_errors;      /* error name -> count */
+        ib_hist_t zk_multi_us, list_offsets_us;
+} direct_t;
+
+static void count_error(direct_t *d, const char *name) {
+        json_t *v = json_object_get(d->commit_errors, name);
+        json_object_set_new(d->commit_errors, name,
+                            json_integer(v ? json_integer_value(v) + 1 : 1));
+}
+
+static void stop_partition(direct_t *d, int32_t p) {
+        part_t *pt = &d->parts[p];
+        if (pt->carry) {
+                rd_kafka_message_destroy(pt->carry);
+                pt->carry = NULL;
+        }
+        if (pt->started) {
+                rd_kafka_consume_stop(d->rkt, p);
+                pt->started = 0;
+        }
+}
+
+static void drop_partition(direct_t *d, int32_t p, const char *why) {
+        part_t *pt = &d->parts[p];
+        if (!pt->owned)
+                return;
+        stop_partition(d, p);
+        pt->owned = 0;
+        d->ctx->last_activity_us = ib_mono_us();
+        ib_eventlog_emit(d->ctx->events, "revoke",
+                         json_pack("{s:i,s:i,s:s}", "partition", (int)p, "epoch", pt->epoch,
+                                   "reason", why));
+}
+
+static int64_t clamp_until(const direct_t *d, int64_t from, int64_t latest) {
+        int64_t cap = from + d->cfg->max_records_per_partition;
+        int64_t u = latest < cap ? latest : cap;
+        return u > from ? u : from;
+}
+
+/* Handles an expired session: every partition is lost; start a new session. */
+static ib_err_t renew_session(direct_t *d, char *errstr, size_t errstr_size) {
+        d->expirations++;
+        for (int32_t p = 0; p < d->nparts; p++)
+                drop_partition(d, p, "session expired");
+        ib_eventlog_emit(d->ctx->events, "session_expired", NULL);
+        ib_err_t err = ib_zkstore_reconnect(d->zs, errstr, errstr_size);
+        if (err == IB_OK) {
+                char sid[32];
+                ib_eventlog_emit(d->ctx->events, "session",
+                                 json_pack("{s:s}", "session", ib_zkstore_session(d->zs, sid)));
+        }
+        return err;
+}
+
+static ib_err_t claim_partition(direct_t *d, int32_t p, char *errstr, size_t errstr_size) {
+        ib_zkpos_t pos;
+        ib_err_t err = ib_zkstore_peek(d->zs, p, &pos, errstr, errstr_size);
+        if (err || pos.locked)
+                return err;
+        int64_t latest, from = pos.offset;
+        if ((err = ib_kafka_list_offsets(d->rk, d->cfg->topic, &p, 1, RD_KAFKA_OFFSET_END,
+                                         &latest, d->cfg->connect_timeout_ms, errstr, errstr_size)))
+                return err;
+        if (from < 0 && (err = ib_kafka_list_offsets(d->rk, d->cfg->topic, &p, 1,
+                                                     RD_KAFKA_OFFSET_BEGINNING, &from,
+                                                     d->cfg->connect_timeout_ms, errstr, errstr_size)))
+                return err;
+        /* Keep the range a previous owner pinned: it may have written its output. */
+        int64_t until = pos.next_until > from ? pos.next_until : clamp_until(d, from, latest);
+        int epoch, over;
+        err = ib_zkstore_claim(d->zs, p, &pos, from, until, &epoch, &over, errstr, errstr_size);
+        if (err == IB_ERR_ZK_FENCED)
+                return IB_OK; /* someone else was quicker: not an error */
+        if (err)
+                return err;
+        part_t *pt = &d->parts[p];
+        pt->owned = 1;
+        pt->epoch = epoch;
+        pt->offset_version = over;
+        pt->from = from;
+        pt->until = until;
+        d->claims++;
+        d->ctx->last_activity_us = ib_mono_us();
+        ib_eventlog_emit(d->ctx->events, "assign",
+                         json_pack("{s:i,s:i,s:I,s:I,s:b}", "partition", (int)p, "epoch", epoch,
+                                   "from", (json_int_t)from, "until", (json_int_t)until,
+                                   "inherited_range", pos.next_until > from));
+        return IB_OK;
+}
+
+/* Claims up to a fair share of the partitions, releases beyond it. */
+static ib_err_t balance(direct_t *d, char *errstr, size_t errstr_size) {
+        int64_t now = ib_mono_us();
+        if (now - d->last_check_us < OWNERSHIP_CHECK_US)
+                return IB_OK;
+        d->last_check_us = now;
+        ib_err_t err;
+        if (ib_zkstore_expired(d->zs) && (err = renew_session(d, errstr, errstr_size)))
+                return err;
+        int workers;
+        if ((err = ib_zkstore_live_workers(d->zs, &workers, errstr, errstr_size)))
+                return err;
+        int share = (d->nparts + workers - 1) / workers, owned = 0;
+        for (int32_t p = 0; p < d->nparts; p++)
+                owned += d->parts[p].owned;
+        for (int32_t p = d->nparts - 1; p >= 0 && owned > share; p--) {
+                if (!d->parts[p].owned)
+                        continue;
+                if ((err = ib_zkstore_release(d->zs, p, errstr, errstr_size)))
+                        return err;
+                drop_partition(d, p, "rebalance");
+                d->releases++;
+                owned--;
+        }
+        for (int32_t p = 0; p < d->nparts && owned < share; p++) {
+                if (d->parts[p].owned)
+                        continue;
+                if ((err = claim_partition(d, p, errstr, errstr_size)))
+                        return err;
+                owned += d->parts[p].owned;
+        }
+        return IB_OK;
+}
+
+static ib_err_t push_msg(direct_t *d, rd_kafka_message_t *m) {
+        if (d->nmsgs == d->msgs_cap) {
+                size_t cap = d->msgs_cap ? d->msgs_cap * 2 : 4096;
+                rd_kafka_message_t **n = realloc(d->msgs, cap * sizeof(*n));
+                if (!n)
+                        return IB_ERR_NOMEM;
+                d->msgs = n;
+                d->msgs_cap = cap;
+        }
+        d->msgs[d->nmsgs++] = m;
+        return IB_OK;
+}
+
+static ib_err_t add_record(direct_t *d, ib_batch_t *batch, rd_kafka_message_t *m) {
+        if (push_msg(d, m) != IB_OK)
+                return IB_ERR_NOMEM;
+        ib_record_t *r = ib_batch_add_record(batch);
+        if (!r)
+                return IB_ERR_NOMEM;
+        r->partition = m->partition;
+        r->offset = m->offset;
+        r->timestamp_ms = rd_kafka_message_timestamp(m, NULL);
+        r->key = m->key;
+        r->key_len = m->key_len;
+        r->value = m->payload;
+        r->value_len = m->len;
+        return IB_OK;
+}
+
+/* Reads exactly [pt->from, pt->until) of partition p into the batch. */
+static ib_err_t read_range(direct_t *d, int32_t p, ib_batch_t *batch, char *errstr,
+                           size_t errstr_size) {
+        part_t *pt = &d->parts[p];
+        if (!ib_batch_add_range(batch, p, pt->from, pt->until))
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+        if (pt->started && pt->fetch_next != pt->from)
+                stop_partition(d, p);
+        if (!pt->started) {
+                if (rd_kafka_consume_start(d->rkt, p, pt->from) == -1)
+                        return ib_seterr(errstr, errstr_size, IB_ERR_KAFKA,
+                                         "start reading %s [%d] at %" PRId64 ": %s", d->cfg->topic,
+                                         (int)p, pt->from, rd_kafka_err2str(rd_kafka_last_error()));
+                pt->started = 1;
+                pt->fetch_next = pt->from;
+        }
+        int64_t next = pt->from;
+        if (pt->carry) {
+                if (pt->carry->offset >= pt->until)
+                        return IB_OK; /* the range is empty of records (a gap) */
+                rd_kafka_message_t *m = pt->carry;
+                pt->carry = NULL;
+                if (add_record(d, batch, m))
+                        return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+                next = m->offset + 1;
+        }
+        int64_t deadline = ib_mono_us() + (int64_t)RANGE_READ_TIMEOUT_MS * 1000;
+        int restart = 0; /* more than one message past `until`: refetch later */
+        rd_kafka_message_t *buf[1024];
+        while (next < pt->until) {
+                if (ib_mono_us() > deadline)
+                        return ib_seterr(errstr, errstr_size, IB_ERR_TIMED_OUT,
+                                         "reading %s [%d] range [%" PRId64 ", %" PRId64 "): stuck at %"
+                                         PRId64 " for %d ms", d->cfg->topic, (int)p, pt->from,
+                                         pt->until, next, RANGE_READ_TIMEOUT_MS);
+                int64_t want = pt->until - next;
+                size_t size = want < 1024 ? (size_t)want : 1024;
+                ssize_t n = rd_kafka_consume_batch(d->rkt, p, 200, buf, size);
+                if (n < 0)
+                        return ib_seterr(errstr, errstr_size, IB_ERR_KAFKA, "reading %s [%d]: %s",
+                                         d->cfg->topic, (int)p, rd_kafka_err2str(rd_kafka_last_error()));
+                for (ssize_t i = 0; i < n; i++) {
+                        rd_kafka_message_t *m = buf[i];
+                        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                                /* at the end with nothing below `until` left: a gap */
+                                if (m->offset >= pt->until)
+                                        next = pt->until;
+                                rd_kafka_message_destroy(m);
+                                continue;
+                        }
+                        if (m->err) {
+                                ib_eventlog_emit(d->ctx->events, "fetch_error",
+                                                 json_pack("{s:i,s:s}", "partition", (int)p, "error",
+                                                           rd_kafka_err2name(m->err)));
+                                rd_kafka_message_destroy(m);
+                                continue;
+                        }
+                        pt->fetch_next = m->offset + 1;
+                        if (m->offset >= pt->until) {
+                                /* belongs to a later range (offsets had a gap) */
+                                if (pt->carry)
+                                        restart = 1, rd_kafka_message_destroy(m);
+                                else
+                                        pt->carry = m;
+                                next = pt->until;
+                                continue;
+                        }
+                        if (add_record(d, batch, m))
+                                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+                        next = m->offset + 1;
+                }
+        }
+        if (restart)
+                stop_partition(d, p); /* the next range starts a fresh fetch at its `from` */
+        return IB_OK;
+}
+
+static void free_msgs(direct_t *d) {
+        for (size_t i = 0; i < d->nmsgs; i++)
+                rd_kafka_message_destroy(d->msgs[i]);
+        d->nmsgs = 0;
+}
+
+static ib_err_t direct_next_batch(void *st, ib_batch_t *batch, int wait_ms, char *errstr,
+                                  size_t errstr_size) {
+        direct_t *d = st;
+        free_msgs(d);
+        ib_err_t err = balance(d, errstr, errstr_size);
+        if (err)
+                return err;
+        batch->topic = d->cfg->topic;
+        batch->seq = ++d->batch_seq;
+        int pending = 0;
+        for (int32_t p = 0; p < d->nparts; p++)
+                pending |= d->parts[p].owned && d->parts[p].until > d->parts[p].from;
+        if (!pending) { /* caught up: wait a batch interval before asking again */
+                struct timespec ts = {wait_ms / 1000, (long)(wait_ms % 1000) * 1000000L};
+                nanosleep(&ts, NULL);
+                return IB_OK;
+        }
+        for (int32_t p = 0; p < d->nparts; p++) {
+                part_t *pt = &d->parts[p];
+                if (pt->owned && pt->until > pt->from &&
+                    (err = read_range(d, p, batch, errstr, errstr_size)))
+                        return err;
+        }
+        return IB_OK;
+}
+
+static ib_err_t direct_commit(void *st, const ib_batch_t *batch, char *errstr,
+                              size_t errstr_size) {
+        direct_t *d = st;
+        int n = 0;
+        for (int32_t p = 0; p < d->nparts; p++)
+                if (d->parts[p].owned)
+                        d->owned_ids[n++] = p;
+        if (n == 0)
+                return IB_OK;
+        int64_t t0 = ib_mono_us();
+        ib_err_t err = ib_kafka_list_offsets(d->rk, d->cfg->topic, d->owned_ids, n,
+                                             RD_KAFKA_OFFSET_END, d->latest,
+                                             d->cfg->connect_timeout_ms, errstr, errstr_size);
+        if (err)
+                return err;
+        ib_hist_record(&d->list_offsets_us, (uint64_t)(ib_mono_us() - t0));
+
+        /* The batch's ranges were read whole: each partition moves to `until`. */
+        int nc = 0;
+        for (int i = 0; i < n; i++) {
+                int32_t p = d->owned_ids[i];
+                part_t *pt = &d->parts[p];
+                int64_t offset = pt->from;
+                for (size_t r = 0; r < batch->nranges; r++)
+                        if (batch->ranges[r].partition == p)
+                                offset = batch->ranges[r].until;
+                int64_t next_until = clamp_until(d, offset, d->latest[i]);
+                if (offset == pt->from && next_until == pt->until)
+                        continue; /* nothing changed: no write */
+                d->commits[nc++] = (ib_zkcommit_t){p, pt->epoch, pt->offset_version, offset,
+                                                   next_until, pt->from, batch->seq, 0, 0};
+        }
+        if (nc == 0) {
+                d->commits_skipped++;
+                return IB_OK;
+        }
+        for (int attempt = 0; attempt <= d->nparts && nc > 0; attempt++) {
+                t0 = ib_mono_us();
+                err = ib_zkstore_commit(d->zs, d->commits, nc, errstr, errstr_size);
+                ib_hist_record(&d->zk_multi_us, (uint64_t)(ib_mono_us() - t0));
+                json_t *parts = json_array();
+                for (int i = 0; i < nc; i++)
+                        json_array_append_new(parts, json_pack("{s:i,s:i,s:I,s:I,s:s}",
+                                "partition", (int)d->commits[i].partition, "epoch", d->commits[i].epoch,
+                                "offset", (json_int_t)d->commits[i].offset,
+                                "next_until", (json_int_t)d->commits[i].next_until,
+                                "result", zerror(d->commits[i].rc)));
+                ib_eventlog_emit(d->ctx->events, "commit",
+                                 json_pack("{s:I,s:b,s:s,s:o,s:f}", "batch", (json_int_t)batch->seq,
+                                           "ok", err == IB_OK, "error", ib_err2name(err),
+                                           "partitions", parts,
+                                           "multi_ms", (double)(ib_mono_us() - t0) / 1000.0));
+                if (err == IB_OK) {
+                        for (int i = 0; i < nc; i++) {
+                                part_t *pt = &d->parts[d->commits[i].partition];
+                                pt->from = d->commits[i].offset;
+                                pt->until = d->commits[i].next_until;
+                                pt->offset_version = d->commits[i].new_version;
+                        }
+                        d->commits_ok++;
+                        return IB_OK;
+                }
+                count_error(d, ib_err2name(err));
+                if (err == IB_ERR_ZK_SESSION || ib_zkstore_expired(d->zs)) {
+                        /* Not stored. Someone else will process these ranges again. */
+                        return renew_session(d, errstr, errstr_size);
+                }
+                if (err != IB_ERR_ZK_FENCED)
+                        return err;
+                /* Drop the fenced partitions and store the others. */
+                int keep = 0;
+                for (int i = 0; i < nc; i++) {
+                        if (d->commits[i].rc == ZBADVERSION || d->commits[i].rc == ZNONODE ||
+                            d->commits[i].rc == ZNODEEXISTS) {
+                                d->fenced++;
+                                drop_partition(d, d->commits[i].partition, "fenced");
+                        } else {
+                                d->commits[keep++] = d->commits[i];
+                        }
+                }
+                if (keep == nc) /* fenced but no entry named: give everything up */
+                        keep = 0;
+                nc = keep;
+        }
+        return IB_OK;
+}
+
+static void *direct_open(ib_mode_ctx_t *ctx, ib_err_t *err, char *errstr, size_t errstr_size) {
+        const ib_config_t *cfg = ctx->cfg;
+        if (!cfg->zookeeper) {
+                *err = ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
+                                 "--mode direct stores offsets in ZooKeeper: --zookeeper is required");
+                return NULL;
+        }
+        direct_t *d = calloc(1, sizeof(*d));
+        if (!d) {
+                *err = ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+                return NULL;
+        }
+        d->ctx = ctx;
+        d->cfg = cfg;
+        d->commit_errors = json_object();
+        ib_hist_init(&d->zk_multi_us);
+        ib_hist_init(&d->list_offsets_us);
+        char e[512];
+        rd_kafka_conf_t *conf = ib_kafka_conf_new(ctx->brokers, &cfg->props, errstr, errstr_size);
+        if (!conf) {
+                *err = IB_ERR_INVALID_ARG;
+                goto fail;
+        }
+        /* The simple consumer reads the ranges; nothing is committed to Kafka. */
+        if ((*err = ib_kafka_conf_set(conf, "enable.partition.eof", "true", errstr, errstr_size)) ||
+            (*err = ib_kafka_conf_set(conf, "enable.auto.commit", "false", errstr, errstr_size)) ||
+            (*err = ib_kafka_conf_set(conf, "fetch.wait.max.ms", "100", errstr, errstr_size)) ||
+            (*err = ib_kafka_conf_set(conf, "queued.max.messages.kbytes", "16384", errstr, errstr_size)) ||
+            (*err = ib_kafka_conf_set(conf, "auto.offset.reset", "earliest", errstr, errstr_size))) {
+                rd_kafka_conf_destroy(conf);
+                goto fail;
+        }
+        d->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, e, sizeof(e));
+        if (!d->rk) {
+                rd_kafka_conf_destroy(conf);
+                *err = ib_seterr(errstr, errstr_size, IB_ERR_KAFKA, "creating consumer: %s", e);
+                goto fail;
+        }
+        if ((*err = ib_kafka_partition_count(d->rk, cfg->topic, cfg->connect_timeout_ms,
+                                             &d->nparts, errstr, errstr_size)))
+                goto fail;
+        d->rkt = rd_kafka_topic_new(d->rk, cfg->topic, NULL);
+        d->parts = calloc((size_t)d->nparts, sizeof(*d->parts));
+        d->owned_ids = calloc((size_t)d->nparts, sizeof(*d->owned_ids));
+        d->latest = calloc((size_t)d->nparts, sizeof(*d->latest));
+        d->commits = calloc((size_t)d->nparts, sizeof(*d->commits));
+        if (!d->parts || !d->owned_ids || !d->latest || !d->commits) {
+                *err = ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+                goto fail;
+        }
+        d->zs = ib_zkstore_open(cfg->zookeeper, cfg->zk_session_timeout_ms, cfg->connect_timeout_ms,
+                                cfg->group, cfg->topic, d->nparts, ctx->worker_id, err, errstr,
+                                errstr_size);
+        if (!d->zs)
+                goto fail;
+        char sid[32];
+        ib_eventlog_emit(ctx->events, "session",
+                         json_pack("{s:s,s:i}", "session", ib_zkstore_session(d->zs, sid),
+                                   "partitions", d->nparts));
+        *err = IB_OK;
+        return d;
+fail:
+        ib_mode_direct.close(d);
+        return NULL;
+}
+
+static void direct_close(void *st) {
+        direct_t *d = st;
+        if (!d)
+                return;
+        free_msgs(d);
+        for (int32_t p = 0; d->parts && p < d->nparts; p++) {
+                if (d->parts[p].owned && d->zs)
+                        ib_zkstore_release(d->zs, p, NULL, 0); /* hand over at once */
+                drop_partition(d, p, "close");
+                stop_partition(d, p);
+        }
+        ib_zkstore_close(d->zs);
+        if (d->rkt)
+                rd_kafka_topic_destroy(d->rkt);
+        if (d->rk)
+                rd_kafka_destroy(d->rk);
+        free(d->parts);
+        free(d->owned_ids);
+        free(d->latest);
+        free(d->commits);
+        free(d->msgs);
+        json_decref(d->commit_errors);
+        free(d);
+}
+
+static void direct_stats(void *st, json_t *out) {
+        direct_t *d = st;
+        int owned = 0;
+        json_t *lag = json_object();
+        for (int32_t p = 0; p < d->nparts; p++) {
+                if (!d->parts[p].owned)
+                        continue;
+                owned++;
+                char k[16];
+                snprintf(k, sizeof(k), "%d", (int)p);
+                json_object_set_new(lag, k, json_pack("{s:I,s:I}", "offset",
+                                                      (json_int_t)d->parts[p].from, "pinned_until",
+                                                      (json_int_t)d->parts[p].until));
+        }
+        json_object_set_new(out, "partitions_owned", json_integer(owned));
+        json_object_set_new(out, "positions", lag);
+        json_object_set_new(out, "commits", json_integer((json_int_t)d->commits_ok));
+        json_object_set_new(out, "commits_skipped_unchanged", json_integer((json_int_t)d->commits_skipped));
+        json_object_set_new(out, "commit_errors", json_copy(d->commit_errors));
+        json_object_set_new(out, "claims", json_integer((json_int_t)d->claims));
+        json_object_set_new(out, "releases", json_integer((json_int_t)d->releases));
+        json_object_set_new(out, "fenced", json_integer((json_int_t)d->fenced));
+        json_object_set_new(out, "session_expirations", json_integer((json_int_t)d->expirations));
+        json_object_set_new(out, "zk_multi_ms", ib_hist_to_json_ms(&d->zk_multi_us));
+        json_object_set_new(out, "list_offsets_ms", ib_hist_to_json_ms(&d->list_offsets_us));
+}
+
+const ib_mode_t ib_mode_direct = {
+    direct_open,       /* open */
+    NULL,              /* recover: the pinned ranges in ZooKeeper are the recovery */
+    direct_next_batch, /* next_batch */
+    direct_commit,     /* commit */
+    direct_stats,      /* stats */
+    direct_close,      /* close */
+    "direct",          /* name */
+    "offset ranges per batch, offsets in ZooKeeper with fencing (Spark's direct approach)",
+};

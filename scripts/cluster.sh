@@ -1,0 +1,256 @@
+#!/usr/bin/env bash
+# cluster.sh: a real local Kafka (KRaft) and ZooKeeper on 127.0.0.1, for tests and demos.
+#
+# Usage:
+#   scripts/cluster.sh up     [options]   fetch jars if needed, configure, start, wait until ready
+#   scripts/cluster.sh down   [options]   stop exactly the processes 'up' started (by pid)
+#   scripts/cluster.sh status [options]   print what runs, exit 0 if all is up, 1 if not
+#   scripts/cluster.sh fetch              only fill the Kafka jar cache (mvn)
+#
+# Options:
+#   --dir DIR          run folder: configs, data, logs, pid files   (default: $INGESTBENCH_CLUSTER_DIR or .cluster)
+#   --brokers N        1 or 3 Kafka brokers (3: replication factor 3)  (default: 1)
+#   --kafka-port P     first broker's port; broker i listens on P+i-1  (default: 19092)
+#   --zk-port P        ZooKeeper client port                           (default: 12181)
+#   --no-kafka         start ZooKeeper only
+#   --no-zk            start Kafka only
+#   --timeout S        how long 'up' waits for readiness, seconds      (default: 90)
+#
+# 'up' prints the broker list and ZooKeeper address as shell assignments on stdout:
+#   KAFKA_BROKERS=127.0.0.1:19092
+#   ZOOKEEPER=127.0.0.1:12181
+# Logs stay in DIR/logs for diagnosis. Exit codes: 0 ok, 1 failed to start, 2 usage.
+set -euo pipefail
+
+KAFKA_VERSION=3.9.1
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+cache="${INGESTBENCH_CACHE:-$repo/.cache}/kafka-$KAFKA_VERSION"
+
+dir="${INGESTBENCH_CLUSTER_DIR:-$repo/.cluster}"
+nbrokers=1
+kport=19092
+zport=12181
+want_kafka=1
+want_zk=1
+timeout_s=90
+
+die()   { echo "cluster.sh: $*" >&2; exit 1; }
+usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
+uerr()  { echo "cluster.sh: $* (try --help)" >&2; exit 2; }
+
+[ $# -ge 1 ] || { usage >&2; exit 2; }
+cmd=$1; shift
+case "$cmd" in
+  up|down|status|fetch) ;;
+  -h|--help|help) usage; exit 0 ;;
+  *) uerr "unknown command '$cmd'" ;;
+esac
+
+need_val() { [ $# -ge 2 ] && [ -n "$2" ] || uerr "option $1 needs a value"; }
+is_uint()  { [[ "$1" =~ ^[0-9]+$ ]]; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --dir) need_val "$@"; dir=$2; shift 2 ;;
+    --brokers) need_val "$@"; nbrokers=$2; shift 2
+               [ "$nbrokers" = 1 ] || [ "$nbrokers" = 3 ] || uerr "--brokers takes 1 or 3" ;;
+    --kafka-port) need_val "$@"; is_uint "$2" || uerr "--kafka-port takes a number"; kport=$2; shift 2 ;;
+    --zk-port) need_val "$@"; is_uint "$2" || uerr "--zk-port takes a number"; zport=$2; shift 2 ;;
+    --timeout) need_val "$@"; is_uint "$2" || uerr "--timeout takes seconds"; timeout_s=$2; shift 2 ;;
+    --no-kafka) want_kafka=0; shift ;;
+    --no-zk) want_zk=0; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) uerr "unknown option '$1'" ;;
+  esac
+done
+mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
+
+# ---- helpers -------------------------------------------------------------
+
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# Stop the process whose pid is in file $1: TERM, wait up to 20 s, then KILL.
+stop_pid() {
+  local pf=$1 name=$2 pid i
+  [ -f "$pf" ] || return 0
+  pid=$(cat "$pf")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for i in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then
+      echo "cluster.sh: $name (pid $pid) ignored TERM for 20 s, killing" >&2
+      kill -KILL "$pid" 2>/dev/null || true
+      for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    fi
+  fi
+  rm -f "$pf"
+}
+
+fetch_jars() {
+  if [ -f "$cache/.complete" ]; then return 0; fi
+  command -v mvn >/dev/null || die "mvn not found: run scripts/deps.sh"
+  echo "cluster.sh: fetching Apache Kafka $KAFKA_VERSION jars from Maven Central into $cache" >&2
+  mkdir -p "$cache"
+  mvn -q -B -f "$here/kafka/pom.xml" -Dkafka.version="$KAFKA_VERSION" \
+      dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$cache/libs" \
+      >"$cache/mvn.log" 2>&1 || { tail -20 "$cache/mvn.log" >&2; die "mvn could not fetch Kafka jars (log: $cache/mvn.log)"; }
+  ls "$cache/libs"/kafka_2.13-"$KAFKA_VERSION".jar >/dev/null 2>&1 || die "kafka_2.13-$KAFKA_VERSION.jar missing after mvn"
+  touch "$cache/.complete"
+}
+
+wait_until() { # wait_until SECONDS DESCRIPTION COMMAND...
+  local secs=$1 what=$2; shift 2
+  local deadline=$(( $(date +%s) + secs ))
+  while [ "$(date +%s)" -lt "$deadline" ]; do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.3
+  done
+  return 1
+}
+
+zk_ruok() { [ "$(printf ruok | timeout 2 nc -q 1 127.0.0.1 "$zport" 2>/dev/null)" = imok ]; }
+
+kafka_ready() { # every broker answers a metadata request and lists all brokers
+  local i n
+  for i in $(seq 1 "$nbrokers"); do
+    n=$(timeout 5 kcat -b "127.0.0.1:$((kport + i - 1))" -L -m 3 2>/dev/null | grep -c 'at 127.0.0.1' || true)
+    [ "$n" -ge "$nbrokers" ] || return 1
+  done
+}
+
+broker_list() {
+  local i out=""
+  for i in $(seq 1 "$nbrokers"); do out="$out${out:+,}127.0.0.1:$((kport + i - 1))"; done
+  echo "$out"
+}
+
+# ---- ZooKeeper -------------------------------------------------------------
+
+zk_up() {
+  local zdir="$dir/zookeeper"
+  if pid_alive "$dir/zookeeper.pid"; then echo "cluster.sh: ZooKeeper already running" >&2; return 0; fi
+  [ -f /usr/share/java/zookeeper.jar ] || die "ZooKeeper not installed: run scripts/deps.sh (Debian package 'zookeeper')"
+  mkdir -p "$zdir/data" "$dir/logs"
+  cat >"$zdir/zoo.cfg" <<EOF
+tickTime=500
+minSessionTimeout=1000
+maxSessionTimeout=60000
+initLimit=10
+syncLimit=5
+dataDir=$zdir/data
+clientPort=$zport
+clientPortAddress=127.0.0.1
+admin.enableServer=false
+4lw.commands.whitelist=ruok,stat,mntr,srvr
+maxClientCnxns=200
+EOF
+  # Debian's classpath: the config folder first (logging config), then the server jar,
+  # whose manifest names its dependencies.
+  nohup java -Xmx256m -Dzookeeper.log.dir="$dir/logs" -Dzookeeper.root.logger=INFO,CONSOLE \
+        -cp "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar" \
+        org.apache.zookeeper.server.quorum.QuorumPeerMain "$zdir/zoo.cfg" \
+        >"$dir/logs/zookeeper.log" 2>&1 </dev/null &
+  echo $! >"$dir/zookeeper.pid"
+}
+
+# ---- Kafka -----------------------------------------------------------------
+
+kafka_up() {
+  local i id port cport voters="" cid
+  fetch_jars
+  mkdir -p "$dir/logs"
+  for i in $(seq 1 "$nbrokers"); do
+    voters="$voters${voters:+,}$i@127.0.0.1:$((kport + 100 + i - 1))"
+  done
+  if [ -f "$dir/kafka/cluster.id" ]; then cid=$(cat "$dir/kafka/cluster.id")
+  else
+    mkdir -p "$dir/kafka"
+    cid=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+    echo "$cid" >"$dir/kafka/cluster.id"
+  fi
+  local rf=$nbrokers minisr=$(( nbrokers > 1 ? 2 : 1 ))
+  for i in $(seq 1 "$nbrokers"); do
+    if pid_alive "$dir/kafka-$i.pid"; then echo "cluster.sh: broker $i already running" >&2; continue; fi
+    port=$((kport + i - 1)); cport=$((kport + 100 + i - 1))
+    local bdir="$dir/kafka/broker-$i"
+    mkdir -p "$bdir/data"
+    cat >"$bdir/server.properties" <<EOF
+process.roles=broker,controller
+node.id=$i
+controller.quorum.voters=$voters
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
+advertised.listeners=PLAINTEXT://127.0.0.1:$port
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs=$bdir/data
+num.partitions=1
+default.replication.factor=$rf
+min.insync.replicas=$minisr
+offsets.topic.replication.factor=$rf
+offsets.topic.num.partitions=10
+transaction.state.log.replication.factor=$rf
+transaction.state.log.min.isr=$minisr
+group.initial.rebalance.delay.ms=0
+auto.create.topics.enable=false
+log.flush.interval.messages=9223372036854775807
+EOF
+    cat >"$bdir/log4j.properties" <<EOF
+log4j.rootLogger=WARN, stdout
+log4j.appender.stdout=org.apache.log4j.ConsoleAppender
+log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
+log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka.server.KafkaServer=INFO
+log4j.logger.kafka.server.BrokerServer=INFO
+EOF
+    if [ ! -f "$bdir/data/meta.properties" ]; then
+      java -Dlog4j.configuration="file:$bdir/log4j.properties" -cp "$cache/libs/*" kafka.tools.StorageTool \
+           format -t "$cid" -c "$bdir/server.properties" --ignore-formatted \
+           >"$dir/logs/kafka-$i-format.log" 2>&1 || { cat "$dir/logs/kafka-$i-format.log" >&2; die "formatting broker $i storage failed"; }
+    fi
+    nohup java -Xms256m -Xmx768m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
+          -Dlog4j.configuration="file:$bdir/log4j.properties" \
+          -cp "$cache/libs/*" kafka.Kafka "$bdir/server.properties" \
+          >"$dir/logs/kafka-$i.log" 2>&1 </dev/null &
+    echo $! >"$dir/kafka-$i.pid"
+  done
+}
+
+# ---- commands ------------------------------------------------------------
+
+case "$cmd" in
+  fetch) fetch_jars; echo "cluster.sh: jars in $cache/libs" >&2 ;;
+  up)
+    command -v java >/dev/null || die "java not found: run scripts/deps.sh"
+    [ $want_zk = 1 ] && zk_up
+    [ $want_kafka = 1 ] && kafka_up
+    if [ $want_zk = 1 ]; then
+      wait_until "$timeout_s" "ZooKeeper" zk_ruok || { tail -20 "$dir/logs/zookeeper.log" >&2; die "ZooKeeper did not answer ruok on 127.0.0.1:$zport within ${timeout_s}s (log: $dir/logs/zookeeper.log)"; }
+      echo "cluster.sh: ZooKeeper ready on 127.0.0.1:$zport" >&2
+    fi
+    if [ $want_kafka = 1 ]; then
+      command -v kcat >/dev/null || die "kcat not found: run scripts/deps.sh"
+      wait_until "$timeout_s" "Kafka" kafka_ready || { tail -20 "$dir/logs/kafka-1.log" >&2; die "Kafka did not answer a metadata request within ${timeout_s}s (logs: $dir/logs/kafka-*.log)"; }
+      echo "cluster.sh: Kafka $KAFKA_VERSION ready ($nbrokers broker(s)) on $(broker_list)" >&2
+      echo "KAFKA_BROKERS=$(broker_list)"
+    fi
+    [ $want_zk = 1 ] && echo "ZOOKEEPER=127.0.0.1:$zport"
+    exit 0
+    ;;
+  down)
+    for pf in "$dir"/kafka-*.pid; do [ -e "$pf" ] && stop_pid "$pf" "$(basename "$pf" .pid)"; done
+    stop_pid "$dir/zookeeper.pid" zookeeper
+    echo "cluster.sh: stopped (logs kept in $dir/logs)" >&2
+    ;;
+  status)
+    ok=0; found=0
+    for pf in "$dir"/kafka-*.pid "$dir/zookeeper.pid"; do
+      [ -e "$pf" ] || continue; found=1
+      if pid_alive "$pf"; then echo "$(basename "$pf" .pid): running (pid $(cat "$pf"))"
+      else echo "$(basename "$pf" .pid): dead (stale pid $(cat "$pf"))"; ok=1; fi
+    done
+    [ $found = 1 ] || { echo "nothing started in $dir"; exit 1; }
+    exit $ok
+    ;;
+esac
