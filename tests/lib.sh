@@ -1,0 +1,59 @@
+# lib.sh: helpers for ingestbench's shell tests (sourced, never run).
+# Every wait is bounded; every background process a test starts is killed on exit.
+set -euo pipefail
+
+IB=${IB:?IB must name the ingestbench binary}
+TEST_NAME=$(basename "$0" .sh)
+WORK=$(mktemp -d "/tmp/ib-${TEST_NAME}-XXXXXX")
+BG_PIDS=()
+
+cleanup() {
+  local pid
+  for pid in "${BG_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  for pid in "${BG_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [ "${IB_KEEP:-0}" = 1 ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $TEST_NAME: $*" >&2; exit 1; }
+note() { echo "# $TEST_NAME: $*" >&2; }
+
+# bg CMD...: run in the background, remember the pid in $BG_PID
+bg() { "$@" & BG_PID=$!; BG_PIDS+=("$BG_PID"); }
+
+# wait_until SECONDS WHAT CMD...: poll CMD every 0.2 s until it succeeds
+wait_until() {
+  local secs=$1 what=$2; shift 2
+  local deadline=$(( $(date +%s) + secs ))
+  until "$@" >/dev/null 2>&1; do
+    [ "$(date +%s)" -lt "$deadline" ] || fail "timed out after ${secs}s waiting for $what"
+    sleep 0.2
+  done
+}
+
+# wait_exit SECONDS PID: wait for a background process, fail if it outlives the bound
+wait_exit() {
+  local secs=$1 pid=$2 i
+  for i in $(seq 1 $((secs * 10))); do
+    kill -0 "$pid" 2>/dev/null || { wait "$pid"; return $?; }
+    sleep 0.1
+  done
+  fail "process $pid still running after ${secs}s"
+}
+
+# expect_rc WANT CMD...: run CMD, check its exit code
+expect_rc() {
+  local want=$1 rc=0; shift
+  "$@" >"$WORK/out.txt" 2>"$WORK/err.txt" || rc=$?
+  [ "$rc" = "$want" ] || { cat "$WORK/err.txt" >&2; fail "'$*' exited $rc, want $want"; }
+}
+
+# table_value NAME FILE: a count from verify's table
+table_value() { awk -v k="$1" '$1==k {print $2}' "$2"; }
+
+# count_files DIR: range files in a sink directory
+count_files() { { find "$1" -maxdepth 1 -name '*.jsonl' 2>/dev/null || true; } | wc -l; }
+
+# The cluster the integration fixture started (tests/integration/cluster.sh).
+BROKERS=${IB_TEST_BROKERS:-127.0.0.1:29092}
+ZK=${IB_TEST_ZK:-127.0.0.1:22181}

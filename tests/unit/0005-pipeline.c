@@ -1,0 +1,162 @@
+/* 0005-pipeline: a hand-built batch of good and bad records through every
+ * stage into a dir sink: output lines, dead letters with reasons and the raw
+ * bytes, counters, and byte-identical output when the batch is replayed. */
+#include "arena.h"
+#include "base64.h"
+#include "fsutil.h"
+#include "harness.h"
+#include "pipeline.h"
+
+static const char *records[] = {
+    "{\"id\":\"r-0\",\"run\":\"r\",\"seq\":0,\"key\":\"k\",\"ts\":1795220244513,\"meta\":{\"size\":1},\"payload\":\"a\"}",
+    "{\"id\":\"r-1\",\"run\":\"r\",\"seq\":",                                               /* broken JSON */
+    "{\"id\":\"r-2\",\"run\":\"r\",\"seq\":\"2\",\"key\":\"k\",\"ts\":1,\"payload\":\"a\"}", /* wrong type */
+    "{\"id\":\"r-3\",\"run\":\"r\",\"seq\":3,\"key\":\"k\",\"payload\":\"a\"}",             /* missing ts */
+    "{\"id\":\"r-4\",\"run\":\"r\",\"seq\":4,\"key\":\"k\",\"ts\":1795220244514,\"payload\":\"b\"}",
+    NULL, /* null value */
+};
+#define NREC (sizeof(records) / sizeof(records[0]))
+
+static void build(ib_batch_t *b) {
+        ib_batch_clear(b);
+        b->topic = "in";
+        b->seq = 1;
+        ib_batch_add_range(b, 2, 100, 100 + NREC);
+        for (size_t i = 0; i < NREC; i++) {
+                ib_record_t *r = ib_batch_add_record(b);
+                r->partition = 2;
+                r->offset = 100 + (int64_t)i;
+                r->timestamp_ms = -1;
+                r->key = NULL;
+                r->key_len = 0;
+                r->value = records[i];
+                r->value_len = records[i] ? strlen(records[i]) : 0;
+        }
+        ib_batch_add_range(b, 5, 7, 7); /* an empty range: no file */
+}
+
+static int count_lines(const char *s) {
+        int n = 0;
+        for (; *s; s++)
+                n += *s == '\n';
+        return n;
+}
+
+static void test_stages_and_dead_letters(void) {
+        char dir[64], out[128], dead[128], err[256];
+        ib_tmpdir(dir, sizeof(dir));
+        snprintf(out, sizeof(out), "%s/out", dir);
+        snprintf(dead, sizeof(dead), "%s/dead", dir);
+        ib_sink_t *sink = ib_sink_open_dir(out, err, sizeof(err));
+        ib_sink_t *dl = ib_sink_open_dir(dead, err, sizeof(err));
+        ib_schema_t *schema = ib_schema_load(NULL, err, sizeof(err));
+        ib_stats_t stats;
+        ib_stats_init(&stats);
+        ib_pipeline_conf_t conf = {schema, "ts", sink, dl, &stats};
+        ib_pipeline_t *pl = ib_pipeline_new(&conf, err, sizeof(err));
+        ib_batch_t b = {0};
+        build(&b);
+        CHECK_INT(ib_pipeline_run(pl, &b, err, sizeof(err)), IB_OK);
+        CHECK_INT(stats.records_in, NREC);
+        CHECK_INT(stats.records_out, 2);
+        CHECK_INT(stats.dead_parse, 2);
+        CHECK_INT(stats.dead_schema, 2);
+        CHECK_INT(stats.latency_us.count, 2);
+        CHECK_INT(stats.batches, 1);
+        CHECK_INT(stats.sink_files, 1);
+
+        char path[512], *text, *dtext;
+        size_t len;
+        snprintf(path, sizeof(path), "%s/in-p2-00000000000000000100-00000000000000000106.jsonl", out);
+        CHECK_INT(ib_fs_read_file(path, &text, &len, err, sizeof(err)), IB_OK);
+        CHECK_INT(count_lines(text), 2);
+        CHECK(strstr(text, "\"meta.size\":1") != NULL);
+        CHECK(strstr(text, "\"event_date\":\"2026-11-21\"") != NULL);
+        CHECK(strstr(text, "\"_partition\":2,\"_offset\":100") != NULL);
+        CHECK(strstr(text, "\"_offset\":104") != NULL);
+
+        snprintf(path, sizeof(path), "%s/in-p2-00000000000000000100-00000000000000000106.jsonl", dead);
+        CHECK_INT(ib_fs_read_file(path, &dtext, &len, err, sizeof(err)), IB_OK);
+        CHECK_INT(count_lines(dtext), 4);
+        /* every dead letter names its record and why, and keeps the bytes */
+        json_error_t je;
+        int seen = 0;
+        for (char *line = dtext, *nl; (nl = strchr(line, '\n')); line = nl + 1) {
+                json_t *j = json_loadb(line, (size_t)(nl - line), 0, &je);
+                CHECK(j != NULL);
+                int64_t off = json_integer_value(json_object_get(j, "offset"));
+                const char *stage = json_string_value(json_object_get(j, "stage"));
+                const char *reason = json_string_value(json_object_get(j, "reason"));
+                const char *raw = json_string_value(json_object_get(j, "raw"));
+                CHECK_STR(json_string_value(json_object_get(j, "topic")), "in");
+                CHECK_INT(json_integer_value(json_object_get(j, "partition")), 2);
+                CHECK(reason && *reason);
+                const char *orig = records[off - 100];
+                unsigned char decoded[512];
+                long dn = ib_base64_decode(raw, strlen(raw), decoded);
+                CHECK_INT(dn, orig ? (long)strlen(orig) : 0);
+                CHECK(dn < 0 || !orig || !memcmp(decoded, orig, (size_t)dn));
+                if (off == 101) {
+                        CHECK_STR(stage, "parse");
+                        seen++;
+                } else if (off == 102) {
+                        CHECK_STR(reason, "field 'seq' is string, want integer");
+                        seen++;
+                } else if (off == 103) {
+                        CHECK_STR(reason, "missing field 'ts'");
+                        seen++;
+                } else if (off == 105) {
+                        CHECK_STR(reason, "empty record (null value)");
+                        seen++;
+                }
+                json_decref(j);
+        }
+        CHECK_INT(seen, 4);
+
+        /* replaying the batch rewrites byte-identical files */
+        build(&b);
+        CHECK_INT(ib_pipeline_run(pl, &b, err, sizeof(err)), IB_OK);
+        char *again;
+        snprintf(path, sizeof(path), "%s/in-p2-00000000000000000100-00000000000000000106.jsonl", out);
+        CHECK_INT(ib_fs_read_file(path, &again, &len, err, sizeof(err)), IB_OK);
+        CHECK_STR(again, text);
+        free(again);
+        free(text);
+        free(dtext);
+        ib_batch_free(&b);
+        ib_pipeline_destroy(pl);
+        ib_schema_destroy(schema);
+        ib_sink_close(sink);
+        ib_sink_close(dl);
+        ib_tmpdir_rm(dir);
+}
+
+static void test_arena_reused_across_batches(void) {
+        /* the arena's memory is reused: steady-state batches do not grow it */
+        ib_arena_t *a = ib_arena_new(1 << 16);
+        for (int round = 0; round < 3; round++) {
+                ib_arena_activate(a);
+                for (int i = 0; i < 1000; i++) {
+                        json_t *o = json_loads(records[0], 0, NULL);
+                        CHECK(o != NULL);
+                        json_decref(o);
+                }
+                CHECK(ib_arena_used(a) > 0);
+                ib_arena_activate(NULL);
+                ib_arena_reset(a);
+                CHECK_INT(ib_arena_used(a), 0);
+        }
+        /* a value made outside the arena is freed normally while one is active */
+        json_t *outside = json_loads(records[0], 0, NULL);
+        ib_arena_activate(a);
+        json_decref(outside);
+        ib_arena_activate(NULL);
+        ib_arena_destroy(a);
+}
+
+int main(void) {
+        ib_arena_install();
+        IB_RUN(test_stages_and_dead_letters);
+        IB_RUN(test_arena_reused_across_batches);
+        return IB_DONE();
+}

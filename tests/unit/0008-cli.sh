@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# 0008-cli: flags and exit codes of every command, with no server running:
+# --help is 0, bad flags are usage errors (2), unreachable servers are 3 within a bound.
+. "$(dirname "$0")/../lib.sh"
+
+for cmd in produce run verify mock-cluster; do
+  expect_rc 0 "$IB" "$cmd" --help
+  grep -q '^Usage: ingestbench' "$WORK/out.txt" || fail "$cmd --help prints no usage"
+  expect_rc 2 "$IB" "$cmd" --no-such-flag
+  grep -q "unknown option '--no-such-flag'" "$WORK/err.txt" || fail "$cmd: unclear unknown-flag error"
+  [ "$(wc -l <"$WORK/err.txt")" = 1 ] || fail "$cmd: error is not one line"
+done
+expect_rc 0 "$IB" --help
+expect_rc 0 "$IB" --version
+expect_rc 2 "$IB"
+expect_rc 2 "$IB" frobnicate
+expect_rc 2 "$IB" run --topic
+grep -q "option --topic needs a value" "$WORK/err.txt" || fail "missing value not reported"
+expect_rc 2 "$IB" run --mode direct --topic t --group g
+grep -q -- "--state-dir is required" "$WORK/err.txt" || fail "missing --state-dir not reported"
+expect_rc 2 "$IB" run --mode nosuch --topic t --group g --state-dir "$WORK/s"
+grep -q "unknown mode 'nosuch' (available: direct" "$WORK/err.txt" || fail "unknown mode not reported"
+expect_rc 2 "$IB" run --mode direct --topic t --group g --state-dir "$WORK/s" --batch-ms -5
+expect_rc 2 "$IB" run --mode direct --topic t --group g --state-dir "$WORK/s" --sink ftp:x
+expect_rc 2 "$IB" run --mode direct --topic t --group g --state-dir "$WORK/s" -X novalue
+expect_rc 2 "$IB" produce --topic t
+expect_rc 2 "$IB" produce --topic t --records 10 --bad-ratio 2
+expect_rc 2 "$IB" produce --topic t --records ten
+expect_rc 2 "$IB" verify --topic t --sink null
+expect_rc 2 "$IB" verify --topic t --sink dir:x --expect lots=0
+expect_rc 2 "$IB" mock-cluster --topic nopartitions
+expect_rc 2 "$IB" run extra-arg
+
+# No broker and no mock cluster: a clear line, exit 3, at once.
+INGESTBENCH_MOCK_FILE="$WORK/none.addr" expect_rc 3 "$IB" produce --topic t --records 1
+grep -q "no --brokers given and no embedded mock cluster running" "$WORK/err.txt" || fail "no-broker error unclear"
+
+# Unreachable ZooKeeper and broker: exit 3 within the connect bound.
+start=$(date +%s)
+expect_rc 3 "$IB" run --mode direct --brokers 127.0.0.1:1 --zookeeper 127.0.0.1:1 --topic t \
+  --group g --state-dir "$WORK/s" --connect-timeout-ms 1500 -q
+[ $(( $(date +%s) - start )) -le 15 ] || fail "unreachable broker took too long to report"
+tail -1 "$WORK/err.txt" | grep -q "no Kafka broker answered within 1500 ms" || fail "unreachable broker error unclear"
+note "all flag and exit-code checks passed"
