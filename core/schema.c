@@ -11,18 +11,6 @@
 
 #include "fsutil.h"
 
-const char ib_schema_default_json[] =
-    "{\"type\":\"object\","
-    "\"required\":[\"id\",\"run\",\"seq\",\"key\",\"ts\",\"payload\"],"
-    "\"properties\":{"
-    "\"id\":{\"type\":\"string\"},"
-    "\"run\":{\"type\":\"string\"},"
-    "\"seq\":{\"type\":\"integer\"},"
-    "\"key\":{\"type\":\"string\"},"
-    "\"ts\":{\"type\":\"integer\"},"
-    "\"payload\":{\"type\":\"string\"},"
-    "\"meta\":{\"type\":\"object\"}}}";
-
 enum {
         T_STRING = 1 << 0,
         T_INTEGER = 1 << 1,

@@ -18,7 +18,8 @@
 
 typedef struct ib_schema_s ib_schema_t;
 
-/** The schema matching what `ingestbench produce` writes. */
+/** The schema matching what `ingestbench produce` writes: core/record.schema.json,
+ *  embedded at build time (schema_default.c is generated). */
 extern const char ib_schema_default_json[];
 
 /** @brief Compiles a schema from JSON text. NULL + errstr when it is not a usable schema. */

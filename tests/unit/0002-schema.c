@@ -1,5 +1,6 @@
 /* 0002-schema: the validator on good and bad records, and bad schemas. */
 #include "arena.h"
+#include "fsutil.h"
 #include "harness.h"
 #include "schema.h"
 
@@ -80,11 +81,32 @@ static void test_bad_schemas_refused(void) {
         }
 }
 
+static void test_schema_file_is_the_default(void) {
+        /* the shipped file is what the build embeds, and --schema can load it */
+        char err[256], *text;
+        size_t len;
+        CHECK_INT(ib_fs_read_file(IB_SOURCE_DIR "/core/record.schema.json", &text, &len, err,
+                                  sizeof(err)), IB_OK);
+        CHECK_STR(text, ib_schema_default_json);
+        free(text);
+        ib_schema_t *s = ib_schema_load(IB_SOURCE_DIR "/core/record.schema.json", err, sizeof(err));
+        CHECK(s != NULL);
+        json_t *r = J(good), *bad = J("{\"id\":\"x\"}");
+        CHECK_INT(ib_schema_check(s, r, err, sizeof(err)), IB_OK);
+        CHECK_INT(ib_schema_check(s, bad, err, sizeof(err)), IB_ERR_SCHEMA);
+        json_decref(r);
+        json_decref(bad);
+        ib_schema_destroy(s);
+        CHECK(ib_schema_load("/nonexistent/schema.json", err, sizeof(err)) == NULL);
+        CHECK(strstr(err, "/nonexistent/schema.json") != NULL);
+}
+
 int main(void) {
         ib_arena_install();
         IB_RUN(test_default_schema_accepts_produced_record);
         IB_RUN(test_default_schema_rejects_with_reason);
         IB_RUN(test_custom_schema_union_types);
         IB_RUN(test_bad_schemas_refused);
+        IB_RUN(test_schema_file_is_the_default);
         return IB_DONE();
 }
