@@ -86,7 +86,7 @@ static int emit(ib_pipeline_t *pl, json_t *obj) {
                 size_t n = room ? json_dumpb(obj, pl->out.data + pl->out.len, room, JSON_COMPACT) : 0;
                 if (room && n == 0)
                         return -1; /* jansson could not encode the value */
-                if (n && n < room) { /* keep a byte for the newline */
+                if (n && n + 1 < room) { /* room for the newline and the terminator */
                         pl->out.len += n;
                         pl->out.data[pl->out.len++] = '\n';
                         pl->out.data[pl->out.len] = '\0';

@@ -154,9 +154,58 @@ static void test_arena_reused_across_batches(void) {
         ib_arena_destroy(a);
 }
 
+static void test_output_buffer_boundaries(void) {
+        /* One record per range, sizes rising a byte at a time: each range
+         * starts with an empty buffer of unchanged capacity, so some line ends
+         * exactly one byte short of it (an off-by-one there once wrote the
+         * terminator past the buffer; the ASan build catches it). */
+        enum { N = 9000 };
+        char dir[64], dead[128], err[256];
+        ib_tmpdir(dir, sizeof(dir));
+        snprintf(dead, sizeof(dead), "%s/dead", dir);
+        ib_sink_t *sink = ib_sink_open("null", err, sizeof(err));
+        ib_sink_t *dl = ib_sink_open_dir(dead, err, sizeof(err));
+        ib_schema_t *schema = ib_schema_load(NULL, err, sizeof(err));
+        ib_stats_t stats;
+        ib_stats_init(&stats);
+        ib_pipeline_conf_t conf = {schema, "ts", sink, dl, &stats};
+        ib_pipeline_t *pl = ib_pipeline_new(&conf, err, sizeof(err));
+        char *vals = malloc((size_t)N * (N + 128));
+        ib_batch_t b = {0};
+        b.topic = "sz";
+        for (int i = 0; i < N; i++) {
+                char *v = vals + (size_t)i * (N + 128);
+                int n = snprintf(v, N + 128, "{\"id\":\"r-%d\",\"run\":\"r\",\"seq\":%d,"
+                                 "\"key\":\"k\",\"ts\":1,\"payload\":\"", i, i);
+                memset(v + n, 'p', (size_t)i); /* a payload of i bytes */
+                memcpy(v + n + i, "\"}", 3);
+                ib_batch_add_range(&b, 0, i, i + 1);
+                ib_record_t *r = ib_batch_add_record(&b);
+                r->partition = 0;
+                r->offset = i;
+                r->timestamp_ms = -1;
+                r->key = NULL;
+                r->key_len = 0;
+                r->value = v;
+                r->value_len = strlen(v);
+        }
+        CHECK_INT(ib_pipeline_run(pl, &b, err, sizeof(err)), IB_OK);
+        CHECK_INT(stats.records_out, N);
+        CHECK_INT(stats.dead_parse + stats.dead_schema, 0);
+        CHECK_INT(sink->files, N);
+        free(vals);
+        ib_batch_free(&b);
+        ib_pipeline_destroy(pl);
+        ib_schema_destroy(schema);
+        ib_sink_close(sink);
+        ib_sink_close(dl);
+        ib_tmpdir_rm(dir);
+}
+
 int main(void) {
         ib_arena_install();
         IB_RUN(test_stages_and_dead_letters);
         IB_RUN(test_arena_reused_across_batches);
+        IB_RUN(test_output_buffer_boundaries);
         return IB_DONE();
 }
