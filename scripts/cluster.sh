@@ -70,21 +70,30 @@ dir=$(cd "$dir" && pwd)
 
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
-# Stop the process whose pid is in file $1: TERM, wait up to 20 s, then KILL.
-stop_pid() {
-  local pf=$1 name=$2 pid i
-  [ -f "$pf" ] || return 0
-  pid=$(cat "$pf")
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for i in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+# Stop the processes whose pids are in files "$@": TERM to all at once (KRaft
+# controllers shut down together; one by one, the last loses its quorum and
+# hangs), wait up to 30 s, then KILL what is left.
+stop_pids() {
+  local pf pid i alive
+  for pf in "$@"; do
+    [ -f "$pf" ] && kill -TERM "$(cat "$pf")" 2>/dev/null || true
+  done
+  for i in $(seq 1 300); do
+    alive=0
+    for pf in "$@"; do [ -f "$pf" ] && kill -0 "$(cat "$pf")" 2>/dev/null && alive=1; done
+    [ $alive = 0 ] && break
+    sleep 0.1
+  done
+  for pf in "$@"; do
+    [ -f "$pf" ] || continue
+    pid=$(cat "$pf")
     if kill -0 "$pid" 2>/dev/null; then
-      echo "cluster.sh: $name (pid $pid) ignored TERM for 20 s, killing" >&2
+      echo "cluster.sh: $(basename "$pf" .pid) (pid $pid) ignored TERM for 30 s, killing" >&2
       kill -KILL "$pid" 2>/dev/null || true
       for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     fi
-  fi
-  rm -f "$pf"
+    rm -f "$pf"
+  done
 }
 
 fetch_jars() {
@@ -239,8 +248,10 @@ case "$cmd" in
     exit 0
     ;;
   down)
-    for pf in "$dir"/kafka-*.pid; do [ -e "$pf" ] && stop_pid "$pf" "$(basename "$pf" .pid)"; done
-    stop_pid "$dir/zookeeper.pid" zookeeper
+    pfs=()
+    for pf in "$dir"/kafka-*.pid; do [ -e "$pf" ] && pfs+=("$pf"); done
+    [ ${#pfs[@]} -gt 0 ] && stop_pids "${pfs[@]}"
+    stop_pids "$dir/zookeeper.pid"
     echo "cluster.sh: stopped (logs kept in $dir/logs)" >&2
     ;;
   status)
