@@ -142,11 +142,7 @@ int ib_cmd_mock_cluster(int argc, char **argv) {
         fprintf(stderr, "ingestbench mock-cluster: %d brokers at %s (address in %s); "
                         "SIGTERM or Ctrl-C stops\n", (int)brokers, bootstrap, addr_path);
 
-        struct sigaction sa;
-        memset(&sa, 0, sizeof(sa));
-        sa.sa_handler = on_signal;
-        sigaction(SIGTERM, &sa, NULL);
-        sigaction(SIGINT, &sa, NULL);
+        ib_on_stop_signals(on_signal);
         int64_t end = duration ? ib_mono_us() + duration * 1000000 : 0;
         while (!mock_stop && (!end || ib_mono_us() < end))
                 usleep(100000);

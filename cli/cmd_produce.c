@@ -212,11 +212,7 @@ int ib_cmd_produce(int argc, char **argv) {
                 goto out;
         }
 
-        struct sigaction sa;
-        memset(&sa, 0, sizeof(sa));
-        sa.sa_handler = on_signal;
-        sigaction(SIGTERM, &sa, NULL);
-        sigaction(SIGINT, &sa, NULL);
+        ib_on_stop_signals(on_signal);
 
         char *payload = malloc((size_t)size + 1);
         size_t cap = (size_t)size + 512;

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -136,6 +137,15 @@ int ib_parse_double(const char *s, double min, double max, const char *what,
         }
         *out = v;
         return 0;
+}
+
+void ib_on_stop_signals(void (*handler)(int)) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = handler;
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGINT, &sa, NULL);
+        signal(SIGPIPE, SIG_IGN);
 }
 
 int64_t ib_now_ms(void) {

@@ -70,6 +70,13 @@ int ib_parse_i64(const char *s, int64_t min, int64_t max, int allow_suffix,
 int ib_parse_double(const char *s, double min, double max, const char *what,
                     double *out, char *errstr, size_t errstr_size);
 
+/**
+ * @brief Points SIGTERM and SIGINT at @p handler (no SA_RESTART, so blocking
+ *        calls return early) and ignores SIGPIPE. Every long-running command
+ *        stops the same way: the handler sets a flag, the loop finishes.
+ */
+void ib_on_stop_signals(void (*handler)(int));
+
 /** @brief Current wall-clock time in ms since the epoch. */
 int64_t ib_now_ms(void);
 /** @brief Monotonic clock in microseconds. */

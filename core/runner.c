@@ -140,12 +140,7 @@ ib_err_t ib_run(const ib_mode_t *mode, const ib_config_t *cfg, char *errstr,
                 goto done;
         }
 
-        struct sigaction sa;
-        memset(&sa, 0, sizeof(sa));
-        sa.sa_handler = on_signal;
-        sigaction(SIGTERM, &sa, NULL);
-        sigaction(SIGINT, &sa, NULL);
-        signal(SIGPIPE, SIG_IGN);
+        ib_on_stop_signals(on_signal);
         ib_stop_flag = 0;
 
         config = config_json(cfg, brokers, dead_dir);
