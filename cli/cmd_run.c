@@ -41,6 +41,18 @@ static void usage(FILE *fp) {
 "  --connect-timeout-ms MS       bound on reaching brokers/ZooKeeper (default: 10000)\n"
 "  --progress-ms MS              progress line on stderr every MS (default: 2000, 0: off)\n"
 "  -q, --quiet                   no progress lines\n"
+"\n"
+"receiver mode:\n"
+"  --offsets kafka|zk            commit offsets to Kafka (default) or to ZooKeeper\n"
+"                                under /consumers/<group>/offsets/<topic>/<partition>\n"
+"  --wal-dir DIR                 write-ahead log (default: STATE-DIR/wal)\n"
+"  --fsync batch|interval:MS|none  durability before each commit (default: batch)\n"
+"  --wal-recovery POLICY         tolerate-torn-tail, point-in-time (default),\n"
+"                                absolute-consistency or skip-corrupt\n"
+"  --wal-segment-bytes N         roll log segments past N bytes (default: 64m)\n"
+"  --wal-backlog-bytes N         receiver waits while the processor is N behind (default: 64m)\n"
+"  --wal-dedup                   after a crash, skip offsets the log already holds\n"
+"\n"
 "  -X key=value                  librdkafka property (repeatable)\n"
 "  -h, --help                    this help\n"
 "\n"
@@ -51,6 +63,7 @@ static void usage(FILE *fp) {
 enum {
         O_MODE = 256, O_BROKERS, O_TOPIC, O_GROUP, O_ZK, O_SINK, O_DEAD, O_STATE, O_SCHEMA,
         O_TIMEFIELD, O_WORKER, O_BATCH, O_MAXREC, O_IDLE, O_ZKSESS, O_CONNECT, O_PROGRESS,
+        O_OFFSETS, O_WALDIR, O_FSYNC, O_WALREC, O_WALSEG, O_WALBACK, O_WALDEDUP,
 };
 
 int ib_cmd_run(int argc, char **argv) {
@@ -72,6 +85,13 @@ int ib_cmd_run(int argc, char **argv) {
             {"zk-session-timeout-ms", required_argument, 0, O_ZKSESS},
             {"connect-timeout-ms", required_argument, 0, O_CONNECT},
             {"progress-ms", required_argument, 0, O_PROGRESS},
+            {"offsets", required_argument, 0, O_OFFSETS},
+            {"wal-dir", required_argument, 0, O_WALDIR},
+            {"fsync", required_argument, 0, O_FSYNC},
+            {"wal-recovery", required_argument, 0, O_WALREC},
+            {"wal-segment-bytes", required_argument, 0, O_WALSEG},
+            {"wal-backlog-bytes", required_argument, 0, O_WALBACK},
+            {"wal-dedup", no_argument, 0, O_WALDEDUP},
             {"quiet", no_argument, 0, 'q'},
             {"help", no_argument, 0, 'h'},
             {0, 0, 0, 0},
@@ -111,6 +131,27 @@ int ib_cmd_run(int argc, char **argv) {
                 case O_ZKSESS: NUM(1000, 600000, cfg.zk_session_timeout_ms); break;
                 case O_CONNECT: NUM(100, 600000, cfg.connect_timeout_ms); break;
                 case O_PROGRESS: NUM(0, 3600000, cfg.progress_ms); break;
+                case O_OFFSETS: cfg.offsets = optarg; break;
+                case O_WALDIR: cfg.wal_dir = optarg; break;
+                case O_FSYNC: cfg.fsync = optarg; break;
+                case O_WALREC: cfg.wal_recovery = optarg; break;
+                case O_WALSEG:
+                        if (ib_parse_i64(optarg, 4096, INT64_MAX / 4, 1, "--wal-segment-bytes", &v, errstr,
+                                         sizeof(errstr))) {
+                                rc = ib_cli_usage_error("run", "%s", errstr);
+                                goto out;
+                        }
+                        cfg.wal_segment_bytes = v;
+                        break;
+                case O_WALBACK:
+                        if (ib_parse_i64(optarg, 4096, INT64_MAX / 4, 1, "--wal-backlog-bytes", &v, errstr,
+                                         sizeof(errstr))) {
+                                rc = ib_cli_usage_error("run", "%s", errstr);
+                                goto out;
+                        }
+                        cfg.wal_backlog_bytes = v;
+                        break;
+                case O_WALDEDUP: cfg.wal_dedup = 1; break;
                 case 'q': cfg.quiet = 1; break;
                 case 'X':
                         if (ib_props_add(&cfg.props, optarg, errstr, sizeof(errstr))) {

@@ -20,6 +20,7 @@ static const struct {
     {"run", ib_cmd_run, "consume a topic with an ingestion mode into a sink"},
     {"verify", ib_cmd_verify, "account for every input record: lost, duplicated, reordered"},
     {"mock-cluster", ib_cmd_mock_cluster, "host librdkafka's embedded mock Kafka cluster"},
+    {"wal", ib_cmd_wal, "dump or verify a receiver's write-ahead log"},
 };
 
 static void usage(FILE *fp) {

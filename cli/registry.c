@@ -5,9 +5,11 @@
 
 #include "cli.h"
 #include "direct.h"
+#include "receiver.h"
 
 const ib_mode_t *const ib_modes[] = {
     &ib_mode_direct,
+    &ib_mode_receiver,
     NULL,
 };
 

@@ -21,6 +21,11 @@ void ib_config_init(ib_config_t *cfg) {
         cfg->zk_session_timeout_ms = 6000;
         cfg->connect_timeout_ms = 10000;
         cfg->progress_ms = 2000;
+        cfg->fsync = "batch";
+        cfg->wal_recovery = "point-in-time";
+        cfg->wal_segment_bytes = 64LL << 20;
+        cfg->wal_backlog_bytes = 64LL << 20;
+        cfg->offsets = "kafka";
 }
 
 void ib_config_destroy(ib_config_t *cfg) { ib_props_destroy(&cfg->props); }
@@ -38,6 +43,12 @@ ib_err_t ib_config_check(const ib_config_t *cfg, char *errstr, size_t errstr_siz
         if (strncmp(cfg->sink, "dir:", 4) != 0 && strcmp(cfg->sink, "null") != 0)
                 return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
                                  "--sink takes dir:PATH or null, not '%s'", cfg->sink);
+        if (strcmp(cfg->offsets, "kafka") && strcmp(cfg->offsets, "zk"))
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
+                                 "--offsets takes kafka or zk, not '%s'", cfg->offsets);
+        if (!strcmp(cfg->offsets, "zk") && !cfg->zookeeper)
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
+                                 "--offsets zk needs --zookeeper");
         if (strcmp(cfg->sink, "dir:") == 0)
                 return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
                                  "--sink dir: needs a path");

@@ -45,6 +45,15 @@ typedef struct ib_config_s {
         int progress_ms;           /**< progress line on stderr every so often; 0: off */
         int quiet;                 /**< no progress lines */
         ib_props_t props;          /**< -X key=value for librdkafka */
+
+        /* receiver mode */
+        const char *wal_dir;       /**< write-ahead log directory; NULL: STATE_DIR/wal */
+        const char *fsync;         /**< "batch", "interval:MS" or "none" */
+        const char *wal_recovery;  /**< recovery policy name (wal.h) */
+        int64_t wal_segment_bytes; /**< roll segments past this size */
+        int64_t wal_backlog_bytes; /**< receiver waits while the processor is this far behind */
+        int wal_dedup;             /**< skip offsets the log already holds after a crash */
+        const char *offsets;       /**< where offsets are committed: "kafka" or "zk" */
 } ib_config_t;
 
 void ib_config_init(ib_config_t *cfg);

@@ -42,7 +42,8 @@ typedef struct ib_mode_ctx_s {
         ib_eventlog_t *events;          /**< event log (JSON Lines) */
         volatile sig_atomic_t *stop;    /**< set on SIGTERM/SIGINT: finish the batch, stop */
         int64_t last_activity_us;       /**< a mode bumps this (ib_mono_us) on ownership
-                                         *   changes, so an idle timeout waits for them */
+                                         *   changes, so an idle timeout waits for them;
+                                         *   from other threads with __atomic_store_n */
 } ib_mode_ctx_t;
 
 typedef struct ib_mode_s {

@@ -182,7 +182,7 @@ ib_err_t ib_run(const ib_mode_t *mode, const ib_config_t *cfg, char *errstr,
                         break;
                 int64_t now = ib_mono_us();
                 if (batch.nrecords > 0)
-                        ctx.last_activity_us = now;
+                        __atomic_store_n(&ctx.last_activity_us, now, __ATOMIC_RELAXED);
                 if (now - last_stats >= 5000000) {
                         write_stats(&sf, "running");
                         last_stats = now;
@@ -199,7 +199,8 @@ ib_err_t ib_run(const ib_mode_t *mode, const ib_config_t *cfg, char *errstr,
                         last_progress = now;
                 }
                 if (cfg->exit_when_idle_ms > 0 &&
-                    now - ctx.last_activity_us >= (int64_t)cfg->exit_when_idle_ms * 1000) {
+                    now - __atomic_load_n(&ctx.last_activity_us, __ATOMIC_RELAXED) >=
+                        (int64_t)cfg->exit_when_idle_ms * 1000) {
                         why = "idle";
                         break;
                 }

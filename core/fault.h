@@ -1,0 +1,26 @@
+/**
+ * @file fault.h
+ * @brief Deterministic fault injection for the I/O paths that hold state
+ *        (SQLite's SimulateIOError idea): INGESTBENCH_FAULTS names the Nth
+ *        call of a point that must fail, e.g.
+ *
+ *            INGESTBENCH_FAULTS=wal.write:3,wal.fsync:10
+ *
+ *        makes the 3rd write of the write-ahead log and its 10th fsync fail
+ *        with EIO. Points: wal.write, wal.fsync (more come with the
+ *        checkpoint mode). Counting is per process and thread-safe; with the
+ *        variable unset a check is one relaxed atomic load.
+ */
+#ifndef IB_FAULT_H
+#define IB_FAULT_H
+
+/**
+ * @brief Counts one call of @p point. @returns 1 when this call must fail
+ *        (errno is set to EIO), 0 otherwise.
+ */
+int ib_fault(const char *point);
+
+/** @brief Re-reads INGESTBENCH_FAULTS and resets the counters (for tests). */
+void ib_fault_reset(void);
+
+#endif

@@ -1,0 +1,1034 @@
+/*
+ * wal.c: the write-ahead log of wal/FORMAT.md (read that first; the layout
+ * offsets below follow it).
+ *
+ * Writer: a batch is encoded into a reused buffer and written with one
+ * write(2); durability is group commit: one thread at a time fsyncs, and
+ * every caller whose bytes that fsync covered returns without its own. After
+ * a failed write or fsync the writer refuses everything: the kernel may have
+ * dropped the dirty pages, so retrying an fsync could report success for data
+ * that is gone (the lesson PostgreSQL learned in 2018).
+ *
+ * Reader: a segment is read through one large buffer (no system call per
+ * record); a batch is validated whole before any of its records is handed
+ * out, and records point into the buffer.
+ */
+#include "wal.h"
+
+#include <assert.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"
+#include "crc32c.h"
+#include "fault.h"
+#include "fsutil.h"
+
+static const unsigned char wal_magic[8] = {'I', 'B', 'W', 'A', 'L', 0, '\r', '\n'};
+#define WAL_VERSION 1
+
+enum { T_ZERO = 0, T_DATA = 1, T_BATCH = 2 };
+
+/* The record header of FORMAT.md: crc(4) length(4) type(1) reserved(3). */
+typedef struct {
+        unsigned char crc[4];
+        unsigned char length[4];
+        unsigned char type;
+        unsigned char reserved[3];
+} rec_header_t;
+static_assert(sizeof(rec_header_t) == IB_WAL_RECORD_HEADER, "record header is 12 bytes");
+
+static void put16(unsigned char *p, uint16_t v) { p[0] = (unsigned char)v, p[1] = (unsigned char)(v >> 8); }
+static void put32(unsigned char *p, uint32_t v) {
+        for (int i = 0; i < 4; i++)
+                p[i] = (unsigned char)(v >> (8 * i));
+}
+static void put64(unsigned char *p, uint64_t v) {
+        for (int i = 0; i < 8; i++)
+                p[i] = (unsigned char)(v >> (8 * i));
+}
+static uint16_t get16(const unsigned char *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static uint32_t get32(const unsigned char *p) {
+        return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static uint64_t get64(const unsigned char *p) { return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32; }
+
+void ib_wal_segment_path(char *out, size_t out_size, const char *dir, uint64_t seq) {
+        snprintf(out, out_size, "%s/wal-%020" PRIu64 ".log", dir, seq);
+}
+
+static const char *recovery_names[] = {"tolerate-torn-tail", "point-in-time",
+                                       "absolute-consistency", "skip-corrupt"};
+
+int ib_wal_recovery_parse(const char *name, ib_wal_recovery_t *out) {
+        for (int i = 0; i < 4; i++)
+                if (!strcmp(name, recovery_names[i])) {
+                        *out = (ib_wal_recovery_t)i;
+                        return 0;
+                }
+        return -1;
+}
+
+const char *ib_wal_recovery_name(ib_wal_recovery_t p) {
+        return (unsigned)p < 4 ? recovery_names[p] : "unknown";
+}
+
+int ib_wal_fsync_parse(const char *spec, ib_wal_fsync_t *policy, int *interval_ms) {
+        *interval_ms = 0;
+        if (!strcmp(spec, "batch")) {
+                *policy = IB_WAL_FSYNC_BATCH;
+                return 0;
+        }
+        if (!strcmp(spec, "none")) {
+                *policy = IB_WAL_FSYNC_NONE;
+                return 0;
+        }
+        if (!strncmp(spec, "interval:", 9)) {
+                char *end;
+                long ms = strtol(spec + 9, &end, 10);
+                if (end == spec + 9 || *end || ms < 1 || ms > 3600000)
+                        return -1;
+                *policy = IB_WAL_FSYNC_INTERVAL;
+                *interval_ms = (int)ms;
+                return 0;
+        }
+        return -1;
+}
+
+static int seq_cmp(const void *a, const void *b) {
+        uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+        return (x > y) - (x < y);
+}
+
+ib_err_t ib_wal_segments(const char *dir, uint64_t **seqs, size_t *n, char *errstr,
+                         size_t errstr_size) {
+        *seqs = NULL;
+        *n = 0;
+        DIR *d = opendir(dir);
+        if (!d) {
+                if (errno == ENOENT)
+                        return IB_OK;
+                return ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: %s", dir, strerror(errno));
+        }
+        size_t cap = 0;
+        struct dirent *e;
+        while ((e = readdir(d))) {
+                const char *s = e->d_name;
+                if (strncmp(s, "wal-", 4) || strlen(s) != 4 + 20 + 4 || strcmp(s + 24, ".log"))
+                        continue;
+                char *end;
+                uint64_t seq = strtoull(s + 4, &end, 10);
+                if (end != s + 24 || seq == 0)
+                        continue;
+                if (*n == cap) {
+                        cap = cap ? cap * 2 : 16;
+                        uint64_t *ns = realloc(*seqs, cap * sizeof(*ns));
+                        if (!ns) {
+                                closedir(d);
+                                free(*seqs);
+                                *seqs = NULL;
+                                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+                        }
+                        *seqs = ns;
+                }
+                (*seqs)[(*n)++] = seq;
+        }
+        closedir(d);
+        if (*n)
+                qsort(*seqs, *n, sizeof(**seqs), seq_cmp);
+        return IB_OK;
+}
+
+/* ======================================================================== */
+/* writer                                                                   */
+/* ======================================================================== */
+
+struct ib_wal_writer_s {
+        ib_wal_writer_conf_t conf;
+        char dir[512];
+        int dirfd;
+        int fd;                   /* current segment */
+        ib_wal_pos_t first;       /* first record position of the first segment */
+        ib_wal_pos_t written;     /* end of what write(2) accepted */
+        ib_wal_pos_t synced;      /* end of what fsync covered */
+        ib_buf_t enc;             /* encoding buffer, reused */
+        ib_err_t failed;          /* sticky: a write or fsync failed */
+        char failed_msg[768];
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        int syncing;              /* a thread is inside fsync */
+        int stopping;             /* for the flusher */
+        pthread_t flusher;
+        int has_flusher;
+        ib_wal_writer_stats_t stats;
+};
+
+static ib_err_t write_all(int fd, const unsigned char *p, size_t len) {
+        while (len > 0) {
+                if (ib_fault("wal.write"))
+                        return IB_ERR_IO;
+                ssize_t n = write(fd, p, len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return IB_ERR_IO;
+                }
+                p += n;
+                len -= (size_t)n;
+        }
+        return IB_OK;
+}
+
+static int do_fsync(int fd) {
+        if (ib_fault("wal.fsync"))
+                return -1;
+        return fdatasync(fd);
+}
+
+/* Called with the lock held. Marks the writer failed for good. */
+static ib_err_t fail(ib_wal_writer_t *w, char *errstr, size_t errstr_size, const char *what) {
+        if (!w->failed) {
+                w->failed = IB_ERR_IO;
+                snprintf(w->failed_msg, sizeof(w->failed_msg),
+                         "write-ahead log %s: %s failed: %s (the log refuses further writes)",
+                         w->dir, what, strerror(errno));
+        }
+        return ib_seterr(errstr, errstr_size, w->failed, "%s", w->failed_msg);
+}
+
+/* Creates segment `seq` with its header; caller holds the lock. */
+static ib_err_t new_segment(ib_wal_writer_t *w, uint64_t seq, char *errstr, size_t errstr_size) {
+        char path[600];
+        ib_wal_segment_path(path, sizeof(path), w->dir, seq);
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return fail(w, errstr, errstr_size, "creating a segment");
+        unsigned char h[IB_WAL_SEGMENT_HEADER];
+        memcpy(h, wal_magic, 8);
+        put32(h + 8, WAL_VERSION);
+        put64(h + 12, seq);
+        put32(h + 20, ib_crc32c_mask(ib_crc32c(h, 20)));
+        if (write_all(fd, h, sizeof(h)) != IB_OK) {
+                close(fd);
+                return fail(w, errstr, errstr_size, "writing a segment header");
+        }
+        /* The new file and its header must survive before anything points at it. */
+        if (w->conf.fsync != IB_WAL_FSYNC_NONE && (do_fsync(fd) != 0 || fsync(w->dirfd) != 0)) {
+                close(fd);
+                return fail(w, errstr, errstr_size, "fsync of a new segment");
+        }
+        if (w->fd >= 0)
+                close(w->fd);
+        w->fd = fd;
+        w->written = (ib_wal_pos_t){seq, IB_WAL_SEGMENT_HEADER};
+        if (w->conf.fsync != IB_WAL_FSYNC_NONE)
+                w->synced = w->written;
+        w->stats.segments++;
+        return IB_OK;
+}
+
+static void *flusher_main(void *arg) {
+        ib_wal_writer_t *w = arg;
+        pthread_mutex_lock(&w->lock);
+        while (!w->stopping) {
+                struct timespec dl;
+                clock_gettime(CLOCK_REALTIME, &dl);
+                dl.tv_sec += w->conf.fsync_interval_ms / 1000;
+                dl.tv_nsec += (long)(w->conf.fsync_interval_ms % 1000) * 1000000L;
+                if (dl.tv_nsec >= 1000000000L)
+                        dl.tv_sec++, dl.tv_nsec -= 1000000000L;
+                pthread_cond_timedwait(&w->cond, &w->lock, &dl);
+                if (w->stopping || w->failed || w->syncing ||
+                    ib_wal_pos_cmp(w->synced, w->written) >= 0)
+                        continue;
+                ib_wal_pos_t target = w->written;
+                int fd = w->fd;
+                w->syncing = 1;
+                pthread_mutex_unlock(&w->lock);
+                int64_t t0 = ib_mono_us();
+                int rc = do_fsync(fd);
+                int64_t us = ib_mono_us() - t0;
+                pthread_mutex_lock(&w->lock);
+                w->syncing = 0;
+                w->stats.fsyncs++;
+                ib_hist_record(&w->stats.fsync_us, (uint64_t)us);
+                if (rc != 0)
+                        fail(w, NULL, 0, "fsync");
+                else if (ib_wal_pos_cmp(target, w->synced) > 0)
+                        w->synced = target;
+                pthread_cond_broadcast(&w->cond);
+        }
+        pthread_mutex_unlock(&w->lock);
+        return NULL;
+}
+
+ib_wal_writer_t *ib_wal_writer_open(const ib_wal_writer_conf_t *conf, char *errstr,
+                                    size_t errstr_size) {
+        if (ib_fs_mkdirs(conf->dir, errstr, errstr_size) != IB_OK)
+                return NULL;
+        ib_wal_writer_t *w = calloc(1, sizeof(*w));
+        if (!w) {
+                ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+                return NULL;
+        }
+        w->conf = *conf;
+        if (w->conf.segment_bytes < 4096)
+                w->conf.segment_bytes = 4096;
+        snprintf(w->dir, sizeof(w->dir), "%s", conf->dir);
+        w->conf.dir = w->dir;
+        w->fd = -1;
+        pthread_mutex_init(&w->lock, NULL);
+        pthread_cond_init(&w->cond, NULL);
+        ib_hist_init(&w->stats.fsync_us);
+        w->dirfd = open(w->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        uint64_t *seqs;
+        size_t n;
+        if (w->dirfd < 0) {
+                ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: %s", w->dir, strerror(errno));
+                goto fail;
+        }
+        if (ib_wal_segments(w->dir, &seqs, &n, errstr, errstr_size) != IB_OK)
+                goto fail;
+        uint64_t next = n ? seqs[n - 1] + 1 : 1;
+        free(seqs);
+        if (new_segment(w, next, errstr, errstr_size) != IB_OK)
+                goto fail;
+        w->first = w->written;
+        if (w->conf.fsync == IB_WAL_FSYNC_INTERVAL) {
+                if (pthread_create(&w->flusher, NULL, flusher_main, w) != 0) {
+                        ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "cannot start the WAL flusher thread");
+                        goto fail;
+                }
+                w->has_flusher = 1;
+        }
+        return w;
+fail:
+        ib_wal_writer_close(w);
+        return NULL;
+}
+
+ib_wal_pos_t ib_wal_writer_start(const ib_wal_writer_t *w) { return w->first; }
+
+/* Appends one framed record to the encoding buffer. */
+static int enc_record(ib_buf_t *b, int type, const unsigned char *payload, size_t len) {
+        if (ib_buf_reserve(b, IB_WAL_RECORD_HEADER + len) != 0)
+                return -1;
+        unsigned char *h = (unsigned char *)b->data + b->len;
+        put32(h + 4, (uint32_t)len);
+        h[8] = (unsigned char)type;
+        h[9] = h[10] = h[11] = 0;
+        memcpy(h + 12, payload, len);
+        uint32_t crc = ib_crc32c_extend(ib_crc32c(h + 8, 4), h + 12, len);
+        put32(h, ib_crc32c_mask(crc));
+        b->len += IB_WAL_RECORD_HEADER + len;
+        return 0;
+}
+
+/* Encodes a DATA record directly in place (no intermediate payload copy). */
+static int enc_data(ib_buf_t *b, const char *topic, size_t tlen, const ib_record_t *r) {
+        size_t klen = r->key ? r->key_len : 0, vlen = r->value ? r->value_len : 0;
+        size_t len = 2 + tlen + 4 + 8 + 8 + 4 + klen + 4 + vlen;
+        if (len > IB_WAL_MAX_PAYLOAD || ib_buf_reserve(b, IB_WAL_RECORD_HEADER + len) != 0)
+                return -1;
+        unsigned char *h = (unsigned char *)b->data + b->len, *p = h + IB_WAL_RECORD_HEADER;
+        put16(p, (uint16_t)tlen), p += 2;
+        memcpy(p, topic, tlen), p += tlen;
+        put32(p, (uint32_t)r->partition), p += 4;
+        put64(p, (uint64_t)r->offset), p += 8;
+        put64(p, (uint64_t)r->timestamp_ms), p += 8;
+        put32(p, r->key ? (uint32_t)klen : 0xFFFFFFFFu), p += 4;
+        if (klen)
+                memcpy(p, r->key, klen), p += klen;
+        put32(p, r->value ? (uint32_t)vlen : 0xFFFFFFFFu), p += 4;
+        if (vlen)
+                memcpy(p, r->value, vlen);
+        put32(h + 4, (uint32_t)len);
+        h[8] = T_DATA;
+        h[9] = h[10] = h[11] = 0;
+        uint32_t crc = ib_crc32c_extend(ib_crc32c(h + 8, 4), h + 12, len);
+        put32(h, ib_crc32c_mask(crc));
+        b->len += IB_WAL_RECORD_HEADER + len;
+        return 0;
+}
+
+ib_err_t ib_wal_append(ib_wal_writer_t *w, const char *topic, const ib_record_t *recs,
+                       size_t n, uint64_t batch_seq, ib_wal_pos_t *end, char *errstr,
+                       size_t errstr_size) {
+        size_t tlen = strlen(topic);
+        if (tlen > 65535)
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG, "topic name too long");
+        ib_buf_reset(&w->enc);
+        for (size_t i = 0; i < n; i++)
+                if (enc_data(&w->enc, topic, tlen, &recs[i]) != 0)
+                        return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM,
+                                         "record at partition %d offset %" PRId64 " too large or out of memory",
+                                         (int)recs[i].partition, recs[i].offset);
+        unsigned char bp[12];
+        put64(bp, batch_seq);
+        put32(bp + 8, (uint32_t)n);
+        if (enc_record(&w->enc, T_BATCH, bp, sizeof(bp)) != 0)
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+
+        pthread_mutex_lock(&w->lock);
+        ib_err_t err = IB_OK;
+        if (w->failed) {
+                err = ib_seterr(errstr, errstr_size, w->failed, "%s", w->failed_msg);
+                goto out;
+        }
+        if (w->written.offset > IB_WAL_SEGMENT_HEADER &&
+            w->written.offset + w->enc.len > w->conf.segment_bytes) {
+                /* Roll. The old segment is made durable first (unless fsync=none). */
+                while (w->syncing)
+                        pthread_cond_wait(&w->cond, &w->lock);
+                if (w->conf.fsync != IB_WAL_FSYNC_NONE && ib_wal_pos_cmp(w->synced, w->written) < 0) {
+                        int64_t t0 = ib_mono_us();
+                        if (do_fsync(w->fd) != 0) {
+                                err = fail(w, errstr, errstr_size, "fsync before a segment roll");
+                                goto out;
+                        }
+                        w->stats.fsyncs++;
+                        ib_hist_record(&w->stats.fsync_us, (uint64_t)(ib_mono_us() - t0));
+                        w->synced = w->written;
+                }
+                if ((err = new_segment(w, w->written.segment + 1, errstr, errstr_size)))
+                        goto out;
+        }
+        if (write_all(w->fd, (unsigned char *)w->enc.data, w->enc.len) != IB_OK) {
+                err = fail(w, errstr, errstr_size, "write");
+                goto out;
+        }
+        w->written.offset += w->enc.len;
+        w->stats.bytes += w->enc.len;
+        w->stats.records += n;
+        w->stats.batches++;
+        *end = w->written;
+        pthread_cond_broadcast(&w->cond);
+out:
+        pthread_mutex_unlock(&w->lock);
+        return err;
+}
+
+ib_err_t ib_wal_sync(ib_wal_writer_t *w, ib_wal_pos_t upto, char *errstr, size_t errstr_size) {
+        if (w->conf.fsync != IB_WAL_FSYNC_BATCH) {
+                pthread_mutex_lock(&w->lock);
+                ib_err_t err = w->failed ? ib_seterr(errstr, errstr_size, w->failed, "%s", w->failed_msg) : IB_OK;
+                pthread_mutex_unlock(&w->lock);
+                return err;
+        }
+        pthread_mutex_lock(&w->lock);
+        for (;;) {
+                if (w->failed) {
+                        ib_err_t err = ib_seterr(errstr, errstr_size, w->failed, "%s", w->failed_msg);
+                        pthread_mutex_unlock(&w->lock);
+                        return err;
+                }
+                if (ib_wal_pos_cmp(w->synced, upto) >= 0)
+                        break;
+                if (w->syncing) { /* someone's fsync may cover us: wait for it */
+                        pthread_cond_wait(&w->cond, &w->lock);
+                        continue;
+                }
+                ib_wal_pos_t target = w->written;
+                int fd = w->fd;
+                w->syncing = 1;
+                pthread_mutex_unlock(&w->lock);
+                int64_t t0 = ib_mono_us();
+                int rc = do_fsync(fd);
+                int64_t us = ib_mono_us() - t0;
+                pthread_mutex_lock(&w->lock);
+                w->syncing = 0;
+                w->stats.fsyncs++;
+                ib_hist_record(&w->stats.fsync_us, (uint64_t)us);
+                if (rc != 0)
+                        fail(w, NULL, 0, "fsync");
+                else if (ib_wal_pos_cmp(target, w->synced) > 0)
+                        w->synced = target;
+                pthread_cond_broadcast(&w->cond);
+        }
+        pthread_mutex_unlock(&w->lock);
+        return IB_OK;
+}
+
+ib_wal_pos_t ib_wal_readable(ib_wal_writer_t *w) {
+        pthread_mutex_lock(&w->lock);
+        ib_wal_pos_t p = w->conf.fsync == IB_WAL_FSYNC_BATCH ? w->synced : w->written;
+        pthread_mutex_unlock(&w->lock);
+        return p;
+}
+
+void ib_wal_writer_stats(ib_wal_writer_t *w, ib_wal_writer_stats_t *out) {
+        pthread_mutex_lock(&w->lock);
+        *out = w->stats;
+        pthread_mutex_unlock(&w->lock);
+}
+
+void ib_wal_writer_close(ib_wal_writer_t *w) {
+        if (!w)
+                return;
+        if (w->has_flusher) {
+                pthread_mutex_lock(&w->lock);
+                w->stopping = 1;
+                pthread_cond_broadcast(&w->cond);
+                pthread_mutex_unlock(&w->lock);
+                pthread_join(w->flusher, NULL);
+        }
+        if (w->fd >= 0) {
+                if (!w->failed && w->conf.fsync != IB_WAL_FSYNC_NONE &&
+                    ib_wal_pos_cmp(w->synced, w->written) < 0)
+                        do_fsync(w->fd);
+                close(w->fd);
+        }
+        if (w->dirfd >= 0)
+                close(w->dirfd);
+        ib_buf_free(&w->enc);
+        pthread_cond_destroy(&w->cond);
+        pthread_mutex_destroy(&w->lock);
+        free(w);
+}
+
+/* ======================================================================== */
+/* reader                                                                   */
+/* ======================================================================== */
+
+struct ib_wal_reader_s {
+        char dir[512];
+        ib_wal_recovery_t policy;
+        ib_wal_report_cb *report;
+        void *opaque;
+        uint64_t horizon;         /* last segment that existed at open */
+        ib_wal_pos_t pos;         /* next batch starts here */
+        int fd;                   /* segment pos.segment, or -1 */
+        char path[600];
+        uint64_t file_size;       /* size of the open segment when last looked */
+        unsigned char *buf;       /* bytes [buf_off, buf_off + buf_len) of the segment */
+        size_t buf_len, buf_cap;
+        uint64_t buf_off;
+        ib_record_t *recs;        /* records of the current batch */
+        size_t recs_cap;
+        char topic[256];
+        uint64_t reports, dropped;
+};
+
+static void report(ib_wal_reader_t *r, uint64_t offset, uint64_t dropped, const char *reason,
+                   int fatal, int corruption) {
+        r->reports++;
+        r->dropped += dropped;
+        if (r->report) {
+                ib_wal_damage_t d = {r->path, offset, dropped, reason, fatal, corruption};
+                r->report(r->opaque, &d);
+        }
+}
+
+static void close_segment(ib_wal_reader_t *r) {
+        if (r->fd >= 0)
+                close(r->fd);
+        r->fd = -1;
+        r->buf_len = 0;
+        r->buf_off = 0;
+}
+
+/* Opens segment `seq` and checks its header.
+ * returns 1 ok, 0 missing, 2 header cut off (a torn tail: the writer died
+ * creating the segment; not reported here), -1 damaged header (reported). */
+static int open_segment(ib_wal_reader_t *r, uint64_t seq) {
+        close_segment(r);
+        ib_wal_segment_path(r->path, sizeof(r->path), r->dir, seq);
+        r->fd = open(r->path, O_RDONLY | O_CLOEXEC);
+        if (r->fd < 0)
+                return 0;
+        struct stat st;
+        fstat(r->fd, &st);
+        r->file_size = (uint64_t)st.st_size;
+        unsigned char h[IB_WAL_SEGMENT_HEADER];
+        ssize_t n = pread(r->fd, h, sizeof(h), 0);
+        const char *why = NULL;
+        if (n >= 0 && n < (ssize_t)sizeof(h))
+                return 2;
+        if (n != (ssize_t)sizeof(h))
+                why = "segment header unreadable";
+        else if (memcmp(h, wal_magic, 8))
+                why = "not a segment (bad magic)";
+        else if (get32(h + 8) != WAL_VERSION)
+                why = "unsupported segment version";
+        else if (get64(h + 12) != seq)
+                why = "segment number does not match its file name";
+        else if (ib_crc32c_unmask(get32(h + 20)) != ib_crc32c(h, 20))
+                why = "segment header checksum mismatch";
+        if (why) {
+                report(r, 0, r->file_size, why, r->policy != IB_WAL_SKIP_CORRUPT &&
+                       r->policy != IB_WAL_POINT_IN_TIME, 1);
+                return -1;
+        }
+        return 1;
+}
+
+/* Makes bytes [off, off + n) of the open segment available in the buffer,
+ * keeping [keep, off) too. Reads at most up to `cap_at`. Returns how many of
+ * the n bytes are available. */
+static size_t ensure(ib_wal_reader_t *r, uint64_t keep, uint64_t off, size_t n, uint64_t cap_at) {
+        if (off >= r->buf_off && off + n <= r->buf_off + r->buf_len)
+                return n;
+        if (keep < r->buf_off || keep > r->buf_off + r->buf_len) {
+                r->buf_off = keep; /* nothing useful in the buffer */
+                r->buf_len = 0;
+        } else if (keep > r->buf_off) {
+                size_t drop = (size_t)(keep - r->buf_off);
+                memmove(r->buf, r->buf + drop, r->buf_len - drop);
+                r->buf_len -= drop;
+                r->buf_off = keep;
+        }
+        size_t need = (size_t)(off + n - r->buf_off);
+        if (need > r->buf_cap) {
+                size_t cap = r->buf_cap ? r->buf_cap : (4u << 20);
+                while (cap < need)
+                        cap *= 2;
+                unsigned char *nb = realloc(r->buf, cap);
+                if (!nb)
+                        return 0;
+                r->buf = nb;
+                r->buf_cap = cap;
+        }
+        while (r->buf_len < need) {
+                uint64_t at = r->buf_off + r->buf_len;
+                if (at >= cap_at)
+                        break;
+                size_t want = r->buf_cap - r->buf_len;
+                if (at + want > cap_at)
+                        want = (size_t)(cap_at - at);
+                ssize_t got = pread(r->fd, r->buf + r->buf_len, want, (off_t)at);
+                if (got < 0 && errno == EINTR)
+                        continue;
+                if (got <= 0)
+                        break;
+                r->buf_len += (size_t)got;
+        }
+        if (off + n <= r->buf_off + r->buf_len)
+                return n;
+        return off >= r->buf_off + r->buf_len ? 0 : (size_t)(r->buf_off + r->buf_len - off);
+}
+
+ib_wal_reader_t *ib_wal_reader_open(const char *dir, ib_wal_pos_t from, ib_wal_recovery_t policy,
+                                    ib_wal_report_cb *report_cb, void *opaque, char *errstr,
+                                    size_t errstr_size) {
+        ib_wal_reader_t *r = calloc(1, sizeof(*r));
+        if (!r) {
+                ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+                return NULL;
+        }
+        snprintf(r->dir, sizeof(r->dir), "%s", dir);
+        r->policy = policy;
+        r->report = report_cb;
+        r->opaque = opaque;
+        r->fd = -1;
+        uint64_t *seqs;
+        size_t n;
+        if (ib_wal_segments(dir, &seqs, &n, errstr, errstr_size) != IB_OK) {
+                free(r);
+                return NULL;
+        }
+        r->horizon = n ? seqs[n - 1] : 0;
+        if (from.segment == 0) /* from the beginning of what is there */
+                from = (ib_wal_pos_t){n ? seqs[0] : 1, IB_WAL_SEGMENT_HEADER};
+        free(seqs);
+        r->pos = from;
+        return r;
+}
+
+ib_wal_pos_t ib_wal_reader_pos(const ib_wal_reader_t *r) { return r->pos; }
+
+void ib_wal_reader_damage(const ib_wal_reader_t *r, uint64_t *reports, uint64_t *dropped) {
+        *reports = r->reports;
+        *dropped = r->dropped;
+}
+
+void ib_wal_reader_close(ib_wal_reader_t *r) {
+        if (!r)
+                return;
+        close_segment(r);
+        free(r->buf);
+        free(r->recs);
+        free(r);
+}
+
+/* Bytes in segments after `seq` up to the horizon: what point-in-time drops. */
+static uint64_t bytes_after(ib_wal_reader_t *r, uint64_t seq) {
+        uint64_t total = 0;
+        for (uint64_t s = seq + 1; s <= r->horizon; s++) {
+                char p[600];
+                struct stat st;
+                ib_wal_segment_path(p, sizeof(p), r->dir, s);
+                if (stat(p, &st) == 0)
+                        total += (uint64_t)st.st_size;
+        }
+        return total;
+}
+
+/* Decodes a validated DATA payload into rec. returns 0, or -1 if its fields do not add up. */
+static int decode_data(ib_wal_reader_t *r, const unsigned char *p, uint32_t len, ib_record_t *rec,
+                       int set_topic) {
+        const unsigned char *end = p + len;
+        if (len < 2)
+                return -1;
+        uint16_t tl = get16(p);
+        p += 2;
+        if ((size_t)(end - p) < (size_t)tl + 4 + 8 + 8 + 4)
+                return -1;
+        if (set_topic) {
+                size_t c = tl < sizeof(r->topic) - 1 ? tl : sizeof(r->topic) - 1;
+                memcpy(r->topic, p, c);
+                r->topic[c] = '\0';
+        }
+        p += tl;
+        rec->partition = (int32_t)get32(p), p += 4;
+        rec->offset = (int64_t)get64(p), p += 8;
+        rec->timestamp_ms = (int64_t)get64(p), p += 8;
+        uint32_t kl = get32(p);
+        p += 4;
+        if (kl == 0xFFFFFFFFu) {
+                rec->key = NULL;
+                rec->key_len = 0;
+        } else {
+                if ((size_t)(end - p) < (size_t)kl + 4)
+                        return -1;
+                rec->key = (const char *)p;
+                rec->key_len = kl;
+                p += kl;
+        }
+        if ((size_t)(end - p) < 4)
+                return -1;
+        uint32_t vl = get32(p);
+        p += 4;
+        if (vl == 0xFFFFFFFFu) {
+                rec->value = NULL;
+                rec->value_len = 0;
+        } else {
+                if ((size_t)(end - p) != vl)
+                        return -1;
+                rec->value = (const char *)p;
+                rec->value_len = vl;
+                p += vl;
+        }
+        return p == end ? 0 : -1;
+}
+
+int ib_wal_reader_next(ib_wal_reader_t *r, ib_wal_pos_t limit, ib_wal_batch_t *out, char *errstr,
+                       size_t errstr_size) {
+        for (;;) {
+                if (limit.segment && ib_wal_pos_cmp(r->pos, limit) >= 0)
+                        return 0;
+                int live = limit.segment && r->pos.segment == limit.segment;
+                if (r->fd < 0 || strcmp(r->path, "") == 0) {
+                        int o = open_segment(r, r->pos.segment);
+                        if (o == 0) { /* missing: go on if a later one exists within reach */
+                                if (r->pos.segment < r->horizon ||
+                                    (limit.segment && r->pos.segment < limit.segment)) {
+                                        r->pos = (ib_wal_pos_t){r->pos.segment + 1, IB_WAL_SEGMENT_HEADER};
+                                        continue;
+                                }
+                                return 0;
+                        }
+                        if (o == 2) {
+                                if (r->policy == IB_WAL_ABSOLUTE_CONSISTENCY) {
+                                        report(r, 0, r->file_size, "segment header cut off", 1, 0);
+                                        return ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT,
+                                                         "%s: segment header cut off", r->path);
+                                }
+                                report(r, 0, r->file_size, "segment header cut off (clean end)", 0, 0);
+                                close_segment(r);
+                                r->pos = (ib_wal_pos_t){r->pos.segment + 1, IB_WAL_SEGMENT_HEADER};
+                                continue;
+                        }
+                        if (o < 0) {
+                                if (r->policy != IB_WAL_SKIP_CORRUPT && r->pos.segment <= r->horizon) {
+                                        if (r->policy == IB_WAL_POINT_IN_TIME) {
+                                                report(r, 0, bytes_after(r, r->pos.segment), "later segments dropped after damage", 0, 0);
+                                                close_segment(r);
+                                                r->pos = (ib_wal_pos_t){r->horizon + 1, IB_WAL_SEGMENT_HEADER};
+                                                continue;
+                                        }
+                                        return ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT,
+                                                         "%s: damaged segment header", r->path);
+                                }
+                                close_segment(r);
+                                r->pos = (ib_wal_pos_t){r->pos.segment + 1, IB_WAL_SEGMENT_HEADER};
+                                continue;
+                        }
+                }
+                /* how far this segment may be read */
+                struct stat st;
+                fstat(r->fd, &st);
+                r->file_size = (uint64_t)st.st_size;
+                uint64_t cap_at = live ? limit.offset : r->file_size;
+                if (cap_at > r->file_size)
+                        cap_at = r->file_size;
+                uint64_t start = r->pos.offset, p = start;
+                size_t nrecs = 0;
+                const char *damage = NULL;
+                int torn = 0, zero = 0;
+                uint64_t damage_at = 0, damage_len = 0;
+                for (;;) {
+                        if (p >= cap_at)
+                                break;
+                        size_t got = ensure(r, start, p, IB_WAL_RECORD_HEADER, cap_at);
+                        if (got < IB_WAL_RECORD_HEADER) {
+                                torn = 1;
+                                break;
+                        }
+                        const unsigned char *h = r->buf + (p - r->buf_off);
+                        static const unsigned char zeros[IB_WAL_RECORD_HEADER];
+                        if (!memcmp(h, zeros, IB_WAL_RECORD_HEADER)) {
+                                zero = 1;
+                                break;
+                        }
+                        uint32_t len = get32(h + 4);
+                        if (len > IB_WAL_MAX_PAYLOAD) {
+                                damage = "implausible record length", damage_at = p, damage_len = 0;
+                                break;
+                        }
+                        got = ensure(r, start, p, IB_WAL_RECORD_HEADER + len, cap_at);
+                        h = r->buf + (p - r->buf_off);
+                        if (got < IB_WAL_RECORD_HEADER + len) {
+                                torn = 1;
+                                break;
+                        }
+                        uint32_t crc = ib_crc32c_extend(ib_crc32c(h + 8, 4), h + 12, len);
+                        int type = h[8];
+                        if (h[9] || h[10] || h[11] || (type != T_DATA && type != T_BATCH)) {
+                                damage = "unknown record type", damage_at = p, damage_len = IB_WAL_RECORD_HEADER + len;
+                                break;
+                        }
+                        if (ib_crc32c_unmask(get32(h)) != crc) {
+                                damage = "checksum mismatch", damage_at = p, damage_len = IB_WAL_RECORD_HEADER + len;
+                                break;
+                        }
+                        if (type == T_DATA) {
+                                ib_record_t tmp;
+                                if (decode_data(r, h + 12, len, &tmp, 0) != 0) {
+                                        damage = "malformed data record", damage_at = p,
+                                        damage_len = IB_WAL_RECORD_HEADER + len;
+                                        break;
+                                }
+                                nrecs++;
+                                p += IB_WAL_RECORD_HEADER + len;
+                                continue;
+                        }
+                        /* BATCH: the batch is whole */
+                        if (len != 12 || get32(h + 12 + 8) != nrecs) {
+                                damage = "batch record does not match its records", damage_at = p,
+                                damage_len = IB_WAL_RECORD_HEADER + len;
+                                break;
+                        }
+                        uint64_t seq = get64(h + 12);
+                        uint64_t end = p + IB_WAL_RECORD_HEADER + len;
+                        /* second pass: hand out records pointing into the buffer */
+                        if (nrecs > r->recs_cap) {
+                                size_t cap = r->recs_cap ? r->recs_cap : 1024;
+                                while (cap < nrecs)
+                                        cap *= 2;
+                                ib_record_t *nr = realloc(r->recs, cap * sizeof(*nr));
+                                if (!nr)
+                                        return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+                                r->recs = nr;
+                                r->recs_cap = cap;
+                        }
+                        r->topic[0] = '\0';
+                        uint64_t q = start;
+                        for (size_t i = 0; i < nrecs; i++) {
+                                const unsigned char *rh = r->buf + (q - r->buf_off);
+                                uint32_t rl = get32(rh + 4);
+                                decode_data(r, rh + 12, rl, &r->recs[i], i == 0);
+                                q += IB_WAL_RECORD_HEADER + rl;
+                        }
+                        out->seq = seq;
+                        out->topic = r->topic;
+                        out->records = r->recs;
+                        out->count = nrecs;
+                        out->start = (ib_wal_pos_t){r->pos.segment, start};
+                        out->end = (ib_wal_pos_t){r->pos.segment, end};
+                        r->pos.offset = end;
+                        return 1;
+                }
+                /* No whole batch from `start`. Why? */
+                if (!damage && !torn && !zero) {
+                        /* reached cap_at at a record boundary */
+                        if (live || (limit.segment && r->pos.segment >= limit.segment))
+                                return 0; /* the writer has not written more yet */
+                        if (p > start) {
+                                /* whole records but no BATCH record at the end: cut-off batch */
+                                torn = 1;
+                        } else {
+                                /* clean end of a finished segment: next one */
+                                close_segment(r);
+                                r->path[0] = '\0';
+                                r->pos = (ib_wal_pos_t){r->pos.segment + 1, IB_WAL_SEGMENT_HEADER};
+                                continue;
+                        }
+                }
+                if (live && !damage)
+                        return 0;
+                uint64_t seg = r->pos.segment;
+                if (torn || zero) {
+                        uint64_t dropped = r->file_size - start;
+                        if (r->policy == IB_WAL_ABSOLUTE_CONSISTENCY) {
+                                report(r, start, dropped, torn ? "torn tail" : "zero-filled tail", 1, 0);
+                                return ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT,
+                                                 "%s: %s at byte %" PRIu64 " (%" PRIu64 " bytes)", r->path,
+                                                 torn ? "torn tail" : "zero-filled tail", start, dropped);
+                        }
+                        if (dropped > 0)
+                                report(r, start, dropped, torn ? "torn tail (clean end)" : "zero-filled tail (clean end)", 0, 0);
+                        close_segment(r);
+                        r->path[0] = '\0';
+                        r->pos = (ib_wal_pos_t){seg + 1, IB_WAL_SEGMENT_HEADER};
+                        continue;
+                }
+                /* corruption at damage_at */
+                switch (r->policy) {
+                case IB_WAL_TOLERATE_TORN_TAIL:
+                case IB_WAL_ABSOLUTE_CONSISTENCY:
+                        report(r, damage_at, r->file_size - start, damage, 1, 1);
+                        return ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT,
+                                         "%s: %s at byte %" PRIu64, r->path, damage, damage_at);
+                case IB_WAL_POINT_IN_TIME: {
+                        uint64_t dropped = (r->file_size - start) + (seg < r->horizon ? bytes_after(r, seg) : 0);
+                        report(r, damage_at, dropped, damage, 0, 1);
+                        close_segment(r);
+                        r->path[0] = '\0';
+                        /* the log ends here; only segments written after recovery follow */
+                        r->pos = (ib_wal_pos_t){(seg > r->horizon ? seg : r->horizon) + 1, IB_WAL_SEGMENT_HEADER};
+                        continue;
+                }
+                case IB_WAL_SKIP_CORRUPT:
+                        if (damage_len && damage_at + damage_len <= r->file_size) {
+                                /* skip the bad record; the records of its batch before it go too */
+                                report(r, damage_at, damage_at + damage_len - start, damage, 0, 1);
+                                r->pos.offset = damage_at + damage_len;
+                        } else {
+                                report(r, damage_at, r->file_size - start, damage, 0, 1);
+                                close_segment(r);
+                                r->path[0] = '\0';
+                                r->pos = (ib_wal_pos_t){seg + 1, IB_WAL_SEGMENT_HEADER};
+                        }
+                        continue;
+                }
+        }
+}
+
+/* ======================================================================== */
+/* processed position, retention                                            */
+/* ======================================================================== */
+
+void ib_wal_processed_init(ib_wal_processed_t *p) {
+        memset(p, 0, sizeof(*p));
+        for (int i = 0; i < IB_WAL_MAX_PARTITIONS; i++)
+                p->high[i] = -1;
+}
+
+ib_err_t ib_wal_processed_load(const char *dir, ib_wal_processed_t *p, char *errstr,
+                               size_t errstr_size) {
+        ib_wal_processed_init(p);
+        char path[600];
+        snprintf(path, sizeof(path), "%s/processed", dir);
+        char *text;
+        size_t len;
+        ib_err_t err = ib_fs_read_file(path, &text, &len, errstr, errstr_size);
+        if (err == IB_ERR_NOT_FOUND)
+                return IB_OK;
+        if (err)
+                return err;
+        err = IB_ERR_CORRUPT;
+        char *nl = strchr(text, '\n');
+        json_t *j = NULL;
+        if (!nl) {
+                ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT, "%s: damaged: no checksum line", path);
+                goto done;
+        }
+        unsigned long crc = strtoul(nl + 1, NULL, 10);
+        if (ib_crc32c_unmask((uint32_t)crc) != ib_crc32c(text, (size_t)(nl - text))) {
+                ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT, "%s: damaged: checksum mismatch", path);
+                goto done;
+        }
+        j = json_loadb(text, (size_t)(nl - text), 0, NULL);
+        json_t *seg = json_object_get(j, "segment"), *off = json_object_get(j, "offset"),
+               *batch = json_object_get(j, "batch"), *high = json_object_get(j, "high");
+        if (!json_is_integer(seg) || !json_is_integer(off) || !json_is_integer(batch) ||
+            !json_is_object(high)) {
+                ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT, "%s: damaged: missing fields", path);
+                goto done;
+        }
+        p->pos.segment = (uint64_t)json_integer_value(seg);
+        p->pos.offset = (uint64_t)json_integer_value(off);
+        p->batch = (uint64_t)json_integer_value(batch);
+        const char *k;
+        json_t *v;
+        json_object_foreach(high, k, v) {
+                long part = strtol(k, NULL, 10);
+                if (part < 0 || part >= IB_WAL_MAX_PARTITIONS || !json_is_integer(v))
+                        continue;
+                p->high[part] = (int64_t)json_integer_value(v);
+                if (part + 1 > p->npartitions)
+                        p->npartitions = (int)part + 1;
+        }
+        err = IB_OK;
+done:
+        json_decref(j);
+        free(text);
+        return err;
+}
+
+ib_err_t ib_wal_processed_store(const char *dir, const ib_wal_processed_t *p, char *errstr,
+                                size_t errstr_size) {
+        ib_buf_t b = {0};
+        ib_buf_printf(&b, "{\"segment\":%" PRIu64 ",\"offset\":%" PRIu64 ",\"batch\":%" PRIu64 ",\"high\":{",
+                      p->pos.segment, p->pos.offset, p->batch);
+        int first = 1;
+        for (int i = 0; i < p->npartitions; i++) {
+                if (p->high[i] < 0)
+                        continue;
+                ib_buf_printf(&b, "%s\"%d\":%" PRId64, first ? "" : ",", i, p->high[i]);
+                first = 0;
+        }
+        ib_buf_printf(&b, "}}");
+        uint32_t crc = ib_crc32c_mask(ib_crc32c(b.data, b.len));
+        if (ib_buf_printf(&b, "\n%" PRIu32 "\n", crc) != 0) {
+                ib_buf_free(&b);
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+        }
+        char path[600];
+        snprintf(path, sizeof(path), "%s/processed", dir);
+        ib_err_t err = ib_fs_write_atomic(path, b.data, b.len, errstr, errstr_size);
+        ib_buf_free(&b);
+        return err;
+}
+
+ib_err_t ib_wal_retain(const char *dir, uint64_t keep_from, uint64_t *deleted, char *errstr,
+                       size_t errstr_size) {
+        uint64_t *seqs;
+        size_t n;
+        *deleted = 0;
+        ib_err_t err = ib_wal_segments(dir, &seqs, &n, errstr, errstr_size);
+        if (err)
+                return err;
+        for (size_t i = 0; i < n && seqs[i] < keep_from; i++) {
+                char path[600];
+                ib_wal_segment_path(path, sizeof(path), dir, seqs[i]);
+                if (unlink(path) != 0 && errno != ENOENT) {
+                        err = ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: unlink: %s", path,
+                                        strerror(errno));
+                        break;
+                }
+                (*deleted)++;
+        }
+        free(seqs);
+        return err;
+}
