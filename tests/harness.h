@@ -77,6 +77,10 @@ static inline int ib_rm_entry(const char *path, const struct stat *st, int flag,
 }
 
 static inline void ib_tmpdir_rm(const char *dir) {
+        if (getenv("IB_KEEP")) { /* keep it for a look */
+                fprintf(stderr, "kept %s\n", dir);
+                return;
+        }
         if (nftw(dir, ib_rm_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
                 fprintf(stderr, "warning: could not remove %s\n", dir);
 }

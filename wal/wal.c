@@ -334,10 +334,15 @@ static int enc_record(ib_buf_t *b, int type, const unsigned char *payload, size_
         return 0;
 }
 
+/* The payload length of a DATA record (FORMAT.md). */
+static size_t data_payload_len(size_t tlen, const ib_record_t *r) {
+        return 2 + tlen + 4 + 8 + 8 + 4 + (r->key ? r->key_len : 0) + 4 + (r->value ? r->value_len : 0);
+}
+
 /* Encodes a DATA record directly in place (no intermediate payload copy). */
 static int enc_data(ib_buf_t *b, const char *topic, size_t tlen, const ib_record_t *r) {
         size_t klen = r->key ? r->key_len : 0, vlen = r->value ? r->value_len : 0;
-        size_t len = 2 + tlen + 4 + 8 + 8 + 4 + klen + 4 + vlen;
+        size_t len = data_payload_len(tlen, r);
         if (len > IB_WAL_MAX_PAYLOAD || ib_buf_reserve(b, IB_WAL_RECORD_HEADER + len) != 0)
                 return -1;
         unsigned char *h = (unsigned char *)b->data + b->len, *p = h + IB_WAL_RECORD_HEADER;
@@ -367,18 +372,20 @@ ib_err_t ib_wal_append(ib_wal_writer_t *w, const char *topic, const ib_record_t 
         size_t tlen = strlen(topic);
         if (tlen > 65535)
                 return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG, "topic name too long");
-        ib_buf_reset(&w->enc);
-        for (size_t i = 0; i < n; i++)
-                if (enc_data(&w->enc, topic, tlen, &recs[i]) != 0)
-                        return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM,
-                                         "record at partition %d offset %" PRId64 " too large or out of memory",
-                                         (int)recs[i].partition, recs[i].offset);
-        unsigned char bp[12];
-        put64(bp, batch_seq);
-        put32(bp + 8, (uint32_t)n);
-        if (enc_record(&w->enc, T_BATCH, bp, sizeof(bp)) != 0)
-                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
-
+        /* The batch's size is known before encoding, so a roll (which may
+         * wait for an fsync in progress, releasing the lock) happens first;
+         * then the writer's buffer is encoded and written with no wait in
+         * between, so concurrent appenders never share it. The lock is never
+         * held across an fsync. */
+        size_t total = IB_WAL_RECORD_HEADER + 12;
+        for (size_t i = 0; i < n; i++) {
+                size_t len = data_payload_len(tlen, &recs[i]);
+                if (len > IB_WAL_MAX_PAYLOAD)
+                        return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
+                                         "record at partition %d offset %" PRId64 " is larger than %u bytes",
+                                         (int)recs[i].partition, recs[i].offset, IB_WAL_MAX_PAYLOAD);
+                total += IB_WAL_RECORD_HEADER + len;
+        }
         pthread_mutex_lock(&w->lock);
         ib_err_t err = IB_OK;
         if (w->failed) {
@@ -386,10 +393,14 @@ ib_err_t ib_wal_append(ib_wal_writer_t *w, const char *topic, const ib_record_t 
                 goto out;
         }
         if (w->written.offset > IB_WAL_SEGMENT_HEADER &&
-            w->written.offset + w->enc.len > w->conf.segment_bytes) {
+            w->written.offset + total > w->conf.segment_bytes) {
                 /* Roll. The old segment is made durable first (unless fsync=none). */
                 while (w->syncing)
                         pthread_cond_wait(&w->cond, &w->lock);
+                if (w->failed) {
+                        err = ib_seterr(errstr, errstr_size, w->failed, "%s", w->failed_msg);
+                        goto out;
+                }
                 if (w->conf.fsync != IB_WAL_FSYNC_NONE && ib_wal_pos_cmp(w->synced, w->written) < 0) {
                         int64_t t0 = ib_mono_us();
                         if (do_fsync(w->fd) != 0) {
@@ -402,6 +413,19 @@ ib_err_t ib_wal_append(ib_wal_writer_t *w, const char *topic, const ib_record_t 
                 }
                 if ((err = new_segment(w, w->written.segment + 1, errstr, errstr_size)))
                         goto out;
+        }
+        ib_buf_reset(&w->enc);
+        for (size_t i = 0; i < n; i++)
+                if (enc_data(&w->enc, topic, tlen, &recs[i]) != 0) {
+                        err = ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+                        goto out;
+                }
+        unsigned char bp[12];
+        put64(bp, batch_seq);
+        put32(bp + 8, (uint32_t)n);
+        if (enc_record(&w->enc, T_BATCH, bp, sizeof(bp)) != 0) {
+                err = ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+                goto out;
         }
         if (write_all(w->fd, (unsigned char *)w->enc.data, w->enc.len) != IB_OK) {
                 err = fail(w, errstr, errstr_size, "write");
