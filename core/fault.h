@@ -7,8 +7,10 @@
  *            INGESTBENCH_FAULTS=wal.write:3,wal.fsync:10
  *
  *        makes the 3rd write of the write-ahead log and its 10th fsync fail
- *        with EIO. Points: wal.write, wal.fsync (more come with the
- *        checkpoint mode). Counting is per process and thread-safe; with the
+ *        with EIO. Points: wal.write, wal.fsync; and one crash point,
+ *        receiver.crash_before_commit, where the receiver kills itself with
+ *        SIGKILL after a batch is durable in the log and before its offsets
+ *        are committed. Counting is per process and thread-safe; with the
  *        variable unset a check is one relaxed atomic load.
  */
 #ifndef IB_FAULT_H

@@ -29,11 +29,13 @@
 #include <inttypes.h>
 #include <librdkafka/rdkafka.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "fault.h"
 #include "hist.h"
 #include "kafka.h"
 #include "stats.h"
@@ -65,6 +67,7 @@ typedef struct receiver_s {
         ib_wal_pos_t pending_start, pending_end;
         uint64_t pending_seq;
         int pending;
+        int pending_replayed;         /* the pending batch was written before this run */
 
         /* shared with the receive thread, under lock */
         pthread_mutex_t lock;
@@ -223,7 +226,7 @@ static void *receive_main(void *arg) {
         for (;;) {
                 pthread_mutex_lock(&r->lock);
                 /* bounded backlog: wait while the processor is too far behind */
-                while (!r->stop && !r->thread_err &&
+                while (!r->stop && !r->thread_err && r->appended_bytes > r->processed_bytes &&
                        r->appended_bytes - r->processed_bytes > (uint64_t)r->cfg->wal_backlog_bytes) {
                         struct timespec dl;
                         clock_gettime(CLOCK_REALTIME, &dl);
@@ -287,12 +290,17 @@ static void *receive_main(void *arg) {
                         thread_fail(r, err, errstr);
                         break;
                 }
+                /* Crash point for tests: the batch is in the log, its offsets are
+                 * not committed; a restart gets it again from Kafka (the window
+                 * Spark's receiver documentation warns of). */
+                if (ib_fault("receiver.crash_before_commit"))
+                        raise(SIGKILL);
                 /* The batch is durable: tell the processor, then commit its offsets. */
                 ib_wal_writer_stats_t ws;
                 ib_wal_writer_stats(r->w, &ws);
                 pthread_mutex_lock(&r->lock);
                 r->appended_bytes = ws.bytes;
-                uint64_t backlog = r->appended_bytes - r->processed_bytes;
+                uint64_t backlog = r->appended_bytes > r->processed_bytes ? r->appended_bytes - r->processed_bytes : 0;
                 if (backlog > r->backlog_hwm)
                         r->backlog_hwm = backlog;
                 r->received += n;
@@ -416,6 +424,7 @@ static ib_err_t fill_batch(receiver_t *r, const ib_wal_batch_t *wb, ib_batch_t *
                         r->processed.high[p] = r->hi[p]; /* stored by commit() */
         }
         r->pending = 1;
+        r->pending_replayed = 0;
         r->pending_start = wb->start;
         r->pending_end = wb->end;
         r->pending_seq = wb->seq;
@@ -435,7 +444,9 @@ static ib_err_t receiver_next_batch(void *st, ib_batch_t *batch, int wait_ms, ch
                 if (rc == 1) {
                         r->recovered_batches++;
                         r->recovered_records += wb.count;
-                        return fill_batch(r, &wb, batch, errstr, errstr_size);
+                        ib_err_t err = fill_batch(r, &wb, batch, errstr, errstr_size);
+                        r->pending_replayed = 1;
+                        return err;
                 }
                 r->replaying = 0;
                 uint64_t reports, dropped;
@@ -489,8 +500,9 @@ static ib_err_t receiver_commit(void *st, const ib_batch_t *batch, char *errstr,
         ib_err_t err = ib_wal_processed_store(r->wal_dir, &r->processed, errstr, errstr_size);
         if (err)
                 return err;
-        uint64_t bytes = r->pending_end.segment == r->pending_start.segment
-                             ? r->pending_end.offset - r->pending_start.offset : 0;
+        /* The backlog compares bytes appended in this run with bytes of this
+         * run's batches processed: replayed batches were appended before. */
+        uint64_t bytes = r->pending_replayed ? 0 : r->pending_end.offset - r->pending_start.offset;
         pthread_mutex_lock(&r->lock);
         r->processed_bytes += bytes;
         pthread_cond_broadcast(&r->cond);
