@@ -183,7 +183,7 @@ int ib_cmd_produce(int argc, char **argv) {
         rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, e, sizeof(e));
         if (!rk) {
                 rd_kafka_conf_destroy(conf);
-                rc = ib_cli_fail("produce", IB_ERR_KAFKA, e);
+                rc = ib_cli_fail("produce", IB_ERR_INVALID_ARG, e);
                 goto out;
         }
         int nparts = 0;

@@ -109,7 +109,7 @@ static ib_err_t read_topic(const char *brokers, const ib_props_t *props, const c
         rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, e, sizeof(e));
         if (!rk) {
                 rd_kafka_conf_destroy(conf);
-                return ib_seterr(errstr, errstr_size, IB_ERR_KAFKA, "creating consumer: %s", e);
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG, "librdkafka configuration: %s", e);
         }
         int n = 0;
         int32_t *ids = NULL;

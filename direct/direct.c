@@ -448,7 +448,7 @@ static void *direct_open(ib_mode_ctx_t *ctx, ib_err_t *err, char *errstr, size_t
         d->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, e, sizeof(e));
         if (!d->rk) {
                 rd_kafka_conf_destroy(conf);
-                *err = ib_seterr(errstr, errstr_size, IB_ERR_KAFKA, "creating consumer: %s", e);
+                *err = ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG, "librdkafka configuration: %s", e);
                 goto fail;
         }
         if ((*err = ib_kafka_partition_count(d->rk, cfg->topic, cfg->connect_timeout_ms,

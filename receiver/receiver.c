@@ -578,7 +578,7 @@ static void *receiver_open(ib_mode_ctx_t *ctx, ib_err_t *err, char *errstr, size
         rd_kafka_conf_set_opaque(conf, r);
         if (!(r->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, e, sizeof(e)))) {
                 rd_kafka_conf_destroy(conf);
-                *err = ib_seterr(errstr, errstr_size, IB_ERR_KAFKA, "creating consumer: %s", e);
+                *err = ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG, "librdkafka configuration: %s", e);
                 goto fail;
         }
         rd_kafka_poll_set_consumer(r->rk);
