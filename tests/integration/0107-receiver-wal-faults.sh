@@ -45,3 +45,16 @@ echo "$last" | grep -q '"offset":-1001' && fail "zk: restart did not take offset
 expect_rc 0 "$IB" verify --brokers "$BROKERS" --topic "$T" --sink "dir:$WORK/zk/out" \
   --expect "produced=30000,lost=0,duplicates=0"
 note "--offsets zk: restart resumed from ZooKeeper ($last)"
+
+# ingestbench wal verify / dump on that log: intact, then with one byte flipped
+wal="$WORK/zk/state/wal"
+expect_rc 0 "$IB" wal verify "$wal"
+grep -q " 0 corruptions" "$WORK/out.txt" || fail "wal verify: $(cat "$WORK/out.txt")"
+"$IB" wal dump "$wal" >"$WORK/dump.jsonl" || fail "wal dump failed"
+grep -q '"type":"data".*"kafka_offset"' "$WORK/dump.jsonl" || fail "wal dump printed no records"
+seg=$(ls -S "$wal"/wal-*.log | head -1)
+[ "$(stat -c %s "$seg")" -gt 5000 ] || fail "no segment with data to damage"
+printf '\377' | dd of="$seg" bs=1 seek=3000 conv=notrunc status=none
+expect_rc 1 "$IB" wal verify "$wal"
+grep -q "CORRUPT: $seg: checksum mismatch at byte" "$WORK/err.txt" || { cat "$WORK/err.txt" >&2; fail "wal verify did not name the file and offset"; }
+note "wal verify: $(head -1 "$WORK/err.txt")"

@@ -3,7 +3,7 @@
 # --help is 0, bad flags are usage errors (2), unreachable servers are 3 within a bound.
 . "$(dirname "$0")/../lib.sh"
 
-for cmd in produce run verify mock-cluster; do
+for cmd in produce run verify mock-cluster wal; do
   expect_rc 0 "$IB" "$cmd" --help
   grep -q '^Usage: ingestbench' "$WORK/out.txt" || fail "$cmd --help prints no usage"
   expect_rc 2 "$IB" "$cmd" --no-such-flag
@@ -42,3 +42,15 @@ expect_rc 3 "$IB" run --mode direct --brokers 127.0.0.1:1 --zookeeper 127.0.0.1:
 [ $(( $(date +%s) - start )) -le 15 ] || fail "unreachable broker took too long to report"
 tail -1 "$WORK/err.txt" | grep -q "no Kafka broker answered within 1500 ms" || fail "unreachable broker error unclear"
 note "all flag and exit-code checks passed"
+# wal: usage errors and a missing directory
+expect_rc 2 "$IB" wal
+expect_rc 2 "$IB" wal frob "$WORK"
+expect_rc 2 "$IB" wal dump "$WORK" --policy sometimes
+expect_rc 1 "$IB" wal verify "$WORK/no-such-dir"
+grep -q "not a directory" "$WORK/err.txt" || fail "wal verify: unclear missing-directory error"
+expect_rc 0 "$IB" wal verify "$WORK"   # an empty log is intact
+expect_rc 2 "$IB" run --mode receiver --topic t --group g --state-dir "$WORK/s" --offsets zk
+grep -q -- "--offsets zk needs --zookeeper" "$WORK/err.txt" || fail "--offsets zk without --zookeeper not refused"
+INGESTBENCH_MOCK_FILE="$WORK/none.addr" expect_rc 2 "$IB" run --mode receiver --brokers 127.0.0.1:1 \
+  --topic t --group g --state-dir "$WORK/s" --fsync sometimes
+grep -q -- "--fsync takes batch, interval:MS or none" "$WORK/err.txt" || fail "bad --fsync not refused"
