@@ -13,7 +13,8 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --label) [ $# -ge 2 ] || { echo "test.sh: --label needs a value" >&2; exit 2; }; label=$2; shift 2 ;;
     --asan) san="-DIB_ASAN=ON"; build="$repo/build-asan"; shift ;;
-    --tsan) san="-DIB_TSAN=ON"; build="$repo/build-tsan"; shift ;;
+    --tsan) san="-DIB_TSAN=ON"; build="$repo/build-tsan"; shift
+            export TSAN_OPTIONS="suppressions=$repo/tests/tsan.supp ${TSAN_OPTIONS:-}" ;;
     --build-dir) [ $# -ge 2 ] || { echo "test.sh: --build-dir needs a value" >&2; exit 2; }; build=$2; shift 2 ;;
     -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "test.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
