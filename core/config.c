@@ -165,6 +165,16 @@ int64_t ib_now_ms(void) {
         return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+void ib_deadline_ms(struct timespec *ts, int ms) {
+        clock_gettime(CLOCK_REALTIME, ts);
+        ts->tv_sec += ms / 1000;
+        ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+        if (ts->tv_nsec >= 1000000000L) {
+                ts->tv_sec++;
+                ts->tv_nsec -= 1000000000L;
+        }
+}
+
 int64_t ib_mono_us(void) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -88,6 +88,11 @@ void ib_on_stop_signals(void (*handler)(int));
 
 /** @brief Current wall-clock time in ms since the epoch. */
 int64_t ib_now_ms(void);
+/** @brief Sets @p ts to CLOCK_REALTIME + @p ms, the absolute deadline that
+ *         pthread_cond_timedwait() takes. */
+struct timespec;
+void ib_deadline_ms(struct timespec *ts, int ms);
+
 /** @brief Monotonic clock in microseconds. */
 int64_t ib_mono_us(void);
 

@@ -5,6 +5,8 @@
  */
 #include "zk.h"
 
+#include "config.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -60,11 +62,7 @@ ib_zk_t *ib_zk_connect(const char *hosts, int session_timeout_ms,
                 return NULL;
         }
         struct timespec dl;
-        clock_gettime(CLOCK_REALTIME, &dl);
-        dl.tv_sec += connect_timeout_ms / 1000;
-        dl.tv_nsec += (long)(connect_timeout_ms % 1000) * 1000000L;
-        if (dl.tv_nsec >= 1000000000L)
-                dl.tv_sec++, dl.tv_nsec -= 1000000000L;
+        ib_deadline_ms(&dl, connect_timeout_ms);
         pthread_mutex_lock(&zk->lock);
         int rc = 0;
         while (!zk->connected && !zk->expired && rc != ETIMEDOUT)

@@ -229,10 +229,7 @@ static void *receive_main(void *arg) {
                 while (!r->stop && !r->thread_err && r->appended_bytes > r->processed_bytes &&
                        r->appended_bytes - r->processed_bytes > (uint64_t)r->cfg->wal_backlog_bytes) {
                         struct timespec dl;
-                        clock_gettime(CLOCK_REALTIME, &dl);
-                        dl.tv_nsec += 100000000L;
-                        if (dl.tv_nsec >= 1000000000L)
-                                dl.tv_sec++, dl.tv_nsec -= 1000000000L;
+                        ib_deadline_ms(&dl, 100);
                         pthread_cond_timedwait(&r->cond, &r->lock, &dl);
                 }
                 int done = r->stop || r->thread_err;
@@ -462,11 +459,7 @@ static ib_err_t receiver_next_batch(void *st, ib_batch_t *batch, int wait_ms, ch
         }
         /* wait (bounded) until the receiver made more of the log readable */
         struct timespec dl;
-        clock_gettime(CLOCK_REALTIME, &dl);
-        dl.tv_sec += wait_ms / 1000;
-        dl.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-        if (dl.tv_nsec >= 1000000000L)
-                dl.tv_sec++, dl.tv_nsec -= 1000000000L;
+        ib_deadline_ms(&dl, wait_ms);
         ib_wal_pos_t readable = ib_wal_readable(r->w);
         pthread_mutex_lock(&r->lock);
         while (!r->thread_err && !*r->ctx->stop &&

@@ -237,36 +237,40 @@ static ib_err_t new_segment(ib_wal_writer_t *w, uint64_t seq, char *errstr, size
         return IB_OK;
 }
 
+/* The group commit step. Called with the lock held and no fsync in
+ * progress: fsyncs everything written so far WITHOUT the lock (appenders go
+ * on meanwhile), then records what it covered and wakes every waiter, whose
+ * data it may have covered too. */
+static void sync_written(ib_wal_writer_t *w) {
+        ib_wal_pos_t target = w->written;
+        int fd = w->fd;
+        w->syncing = 1;
+        pthread_mutex_unlock(&w->lock);
+        int64_t t0 = ib_mono_us();
+        int rc = do_fsync(fd);
+        int64_t us = ib_mono_us() - t0;
+        pthread_mutex_lock(&w->lock);
+        w->syncing = 0;
+        w->stats.fsyncs++;
+        ib_hist_record(&w->stats.fsync_us, (uint64_t)us);
+        if (rc != 0)
+                fail(w, NULL, 0, "fsync");
+        else if (ib_wal_pos_cmp(target, w->synced) > 0)
+                w->synced = target;
+        pthread_cond_broadcast(&w->cond);
+}
+
 static void *flusher_main(void *arg) {
         ib_wal_writer_t *w = arg;
         pthread_mutex_lock(&w->lock);
         while (!w->stopping) {
                 struct timespec dl;
-                clock_gettime(CLOCK_REALTIME, &dl);
-                dl.tv_sec += w->conf.fsync_interval_ms / 1000;
-                dl.tv_nsec += (long)(w->conf.fsync_interval_ms % 1000) * 1000000L;
-                if (dl.tv_nsec >= 1000000000L)
-                        dl.tv_sec++, dl.tv_nsec -= 1000000000L;
+                ib_deadline_ms(&dl, w->conf.fsync_interval_ms);
                 pthread_cond_timedwait(&w->cond, &w->lock, &dl);
                 if (w->stopping || w->failed || w->syncing ||
                     ib_wal_pos_cmp(w->synced, w->written) >= 0)
                         continue;
-                ib_wal_pos_t target = w->written;
-                int fd = w->fd;
-                w->syncing = 1;
-                pthread_mutex_unlock(&w->lock);
-                int64_t t0 = ib_mono_us();
-                int rc = do_fsync(fd);
-                int64_t us = ib_mono_us() - t0;
-                pthread_mutex_lock(&w->lock);
-                w->syncing = 0;
-                w->stats.fsyncs++;
-                ib_hist_record(&w->stats.fsync_us, (uint64_t)us);
-                if (rc != 0)
-                        fail(w, NULL, 0, "fsync");
-                else if (ib_wal_pos_cmp(target, w->synced) > 0)
-                        w->synced = target;
-                pthread_cond_broadcast(&w->cond);
+                sync_written(w);
         }
         pthread_mutex_unlock(&w->lock);
         return NULL;
@@ -462,22 +466,7 @@ ib_err_t ib_wal_sync(ib_wal_writer_t *w, ib_wal_pos_t upto, char *errstr, size_t
                         pthread_cond_wait(&w->cond, &w->lock);
                         continue;
                 }
-                ib_wal_pos_t target = w->written;
-                int fd = w->fd;
-                w->syncing = 1;
-                pthread_mutex_unlock(&w->lock);
-                int64_t t0 = ib_mono_us();
-                int rc = do_fsync(fd);
-                int64_t us = ib_mono_us() - t0;
-                pthread_mutex_lock(&w->lock);
-                w->syncing = 0;
-                w->stats.fsyncs++;
-                ib_hist_record(&w->stats.fsync_us, (uint64_t)us);
-                if (rc != 0)
-                        fail(w, NULL, 0, "fsync");
-                else if (ib_wal_pos_cmp(target, w->synced) > 0)
-                        w->synced = target;
-                pthread_cond_broadcast(&w->cond);
+                sync_written(w);
         }
         pthread_mutex_unlock(&w->lock);
         return IB_OK;
