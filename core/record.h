@@ -56,4 +56,25 @@ ib_record_t *ib_batch_add_record(ib_batch_t *batch);
 
 void ib_batch_free(ib_batch_t *batch);
 
+/** Scratch space for ib_batch_group(), reused across batches. */
+typedef struct ib_group_scratch_s {
+        size_t *count;        /**< per partition */
+        int64_t *lo, *hi;     /**< lowest and highest offset per partition */
+        ib_record_t *sorted;  /**< records grouped by partition */
+        size_t nparts_cap, sorted_cap;
+} ib_group_scratch_t;
+
+/**
+ * @brief Appends @p n records, in poll order, to @p batch as one range per
+ *        partition (ascending), each [lowest offset, highest offset + 1),
+ *        keeping the records' order within a partition. One counting pass and
+ *        one placing pass; no allocation once the scratch has grown.
+ * @param hi_out  may be NULL; else gets, per range, its highest offset.
+ * @returns IB_OK, IB_ERR_NOMEM, or IB_ERR_INVALID_ARG for a negative partition.
+ */
+int ib_batch_group(ib_batch_t *batch, const ib_record_t *recs, size_t n,
+                   ib_group_scratch_t *scratch);
+
+void ib_group_scratch_free(ib_group_scratch_t *scratch);
+
 #endif

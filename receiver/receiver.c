@@ -58,11 +58,7 @@ typedef struct receiver_s {
         rd_kafka_t *rk;
         ib_zk_t *zk;                  /* --offsets zk */
 
-        /* processor scratch, sized IB_WAL_MAX_PARTITIONS, reused */
-        size_t *pcount;               /* records per partition, then their start index */
-        int64_t *lo, *hi;             /* lowest and highest offset per partition */
-        ib_record_t *sorted;          /* the batch's records grouped by partition */
-        size_t sorted_cap;
+        ib_group_scratch_t scratch;   /* processor: grouping by partition, reused */
         uint64_t last_seq;            /* highest batch number seen in the log */
         ib_wal_pos_t pending_start, pending_end;
         uint64_t pending_seq;
@@ -363,62 +359,26 @@ static ib_err_t start_receiving(receiver_t *r, char *errstr, size_t errstr_size)
 
 /* ---- the processor (runner's thread) ------------------------------------- */
 
-/* Groups a log batch into one range per partition, partitions ascending:
- * one counting pass, one placing pass (records keep their order within a
- * partition), then the ranges and records are handed to the batch. */
+/* Hands a log batch to the runner as one range per partition, and notes
+ * what commit() will store. */
 static ib_err_t fill_batch(receiver_t *r, const ib_wal_batch_t *wb, ib_batch_t *batch,
                            char *errstr, size_t errstr_size) {
-        int32_t maxp = -1;
-        for (size_t i = 0; i < wb->count; i++) {
-                int32_t p = wb->records[i].partition;
-                if (p < 0 || p >= IB_WAL_MAX_PARTITIONS)
-                        return ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT,
-                                         "write-ahead log batch %" PRIu64 ": partition %d out of range", wb->seq, (int)p);
-                if (p > maxp) {
-                        for (int32_t q = maxp + 1; q <= p; q++)
-                                r->pcount[q] = 0, r->lo[q] = INT64_MAX, r->hi[q] = -1;
-                        maxp = p;
-                }
-                int64_t o = wb->records[i].offset;
-                r->pcount[p]++;
-                if (o < r->lo[p])
-                        r->lo[p] = o;
-                if (o > r->hi[p])
-                        r->hi[p] = o;
-        }
-        if (wb->count > r->sorted_cap) {
-                ib_record_t *ns = realloc(r->sorted, wb->count * sizeof(*ns));
-                if (!ns)
-                        return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
-                r->sorted = ns;
-                r->sorted_cap = wb->count;
-        }
-        size_t at = 0;
-        for (int32_t p = 0; p <= maxp; p++) { /* pcount becomes each partition's start */
-                size_t c = r->pcount[p];
-                r->pcount[p] = at;
-                at += c;
-        }
-        for (size_t i = 0; i < wb->count; i++)
-                r->sorted[r->pcount[wb->records[i].partition]++] = wb->records[i];
         batch->topic = r->cfg->topic;
         batch->seq = wb->seq;
-        size_t i = 0;
-        for (int32_t p = 0; p <= maxp; p++) {
-                if (r->hi[p] < 0)
-                        continue;
-                if (!ib_batch_add_range(batch, p, r->lo[p], r->hi[p] + 1))
-                        return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
-                for (; i < r->pcount[p]; i++) {
-                        ib_record_t *rec = ib_batch_add_record(batch);
-                        if (!rec)
-                                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
-                        *rec = r->sorted[i];
-                }
+        int gerr = ib_batch_group(batch, wb->records, wb->count, &r->scratch);
+        if (gerr)
+                return ib_seterr(errstr, errstr_size, (ib_err_t)gerr,
+                                 "write-ahead log batch %" PRIu64 ": cannot group its records", wb->seq);
+        for (size_t i = 0; i < batch->nranges; i++) {
+                int32_t p = batch->ranges[i].partition;
+                if (p >= IB_WAL_MAX_PARTITIONS)
+                        return ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT,
+                                         "write-ahead log batch %" PRIu64 ": partition %d out of range",
+                                         wb->seq, (int)p);
                 if (p + 1 > r->processed.npartitions)
                         r->processed.npartitions = p + 1;
-                if (r->hi[p] > r->processed.high[p])
-                        r->processed.high[p] = r->hi[p]; /* stored by commit() */
+                if (batch->ranges[i].until - 1 > r->processed.high[p])
+                        r->processed.high[p] = batch->ranges[i].until - 1; /* stored by commit() */
         }
         r->pending = 1;
         r->pending_replayed = 0;
@@ -533,12 +493,7 @@ static void *receiver_open(ib_mode_ctx_t *ctx, ib_err_t *err, char *errstr, size
                 return NULL;
         }
         receiver_t *r = calloc(1, sizeof(*r));
-        if (!r || !(r->pcount = calloc(IB_WAL_MAX_PARTITIONS, sizeof(size_t))) ||
-            !(r->lo = calloc(IB_WAL_MAX_PARTITIONS, sizeof(int64_t))) ||
-            !(r->hi = calloc(IB_WAL_MAX_PARTITIONS, sizeof(int64_t)))) {
-                if (r)
-                        free(r->pcount), free(r->lo);
-                free(r);
+        if (!r) {
                 *err = ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
                 return NULL;
         }
@@ -634,10 +589,7 @@ static void receiver_close(void *st) {
         json_decref(r->commit_errors);
         pthread_cond_destroy(&r->cond);
         pthread_mutex_destroy(&r->lock);
-        free(r->pcount);
-        free(r->lo);
-        free(r->hi);
-        free(r->sorted);
+        ib_group_scratch_free(&r->scratch);
         free(r);
 }
 

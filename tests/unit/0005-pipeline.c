@@ -202,10 +202,40 @@ static void test_output_buffer_boundaries(void) {
         ib_tmpdir_rm(dir);
 }
 
+static void test_batch_group(void) {
+        /* poll order interleaves partitions; grouping keeps each partition's order */
+        ib_record_t in[] = {{3, 10, 0, 0, 0, 0, 0}, {1, 5, 0, 0, 0, 0, 0}, {3, 11, 0, 0, 0, 0, 0},
+                            {1, 7, 0, 0, 0, 0, 0}, {0, 0, 0, 0, 0, 0, 0}, {3, 12, 0, 0, 0, 0, 0}};
+        ib_batch_t b = {0};
+        ib_group_scratch_t s = {0};
+        for (int round = 0; round < 2; round++) { /* scratch reused */
+                ib_batch_clear(&b);
+                CHECK_INT(ib_batch_group(&b, in, 6, &s), IB_OK);
+                CHECK_INT(b.nranges, 3);
+                CHECK_INT(b.nrecords, 6);
+                CHECK_INT(b.ranges[0].partition, 0);
+                CHECK_INT(b.ranges[1].partition, 1);
+                CHECK_INT(b.ranges[1].from, 5);
+                CHECK_INT(b.ranges[1].until, 8); /* [lowest, highest + 1), gaps allowed */
+                CHECK_INT(b.ranges[1].count, 2);
+                CHECK_INT(b.ranges[2].partition, 3);
+                CHECK_INT(b.ranges[2].count, 3);
+                const ib_record_t *p3 = &b.records[b.ranges[2].first];
+                CHECK_INT(p3[0].offset, 10);
+                CHECK_INT(p3[1].offset, 11);
+                CHECK_INT(p3[2].offset, 12);
+        }
+        ib_record_t bad = {-1, 0, 0, 0, 0, 0, 0};
+        CHECK_INT(ib_batch_group(&b, &bad, 1, &s), IB_ERR_INVALID_ARG);
+        ib_batch_free(&b);
+        ib_group_scratch_free(&s);
+}
+
 int main(void) {
         ib_arena_install();
         IB_RUN(test_stages_and_dead_letters);
         IB_RUN(test_arena_reused_across_batches);
         IB_RUN(test_output_buffer_boundaries);
+        IB_RUN(test_batch_group);
         return IB_DONE();
 }
