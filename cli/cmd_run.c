@@ -53,6 +53,13 @@ static void usage(FILE *fp) {
 "  --wal-backlog-bytes N         receiver waits while the processor is N behind (default: 64m)\n"
 "  --wal-dedup                   after a crash, skip offsets the log already holds\n"
 "\n"
+"async-commit mode:\n"
+"  --commit async|sync|auto|async+sync-on-revoke\n"
+"                                how each batch's offsets are committed (default: async)\n"
+"  --assignor range|roundrobin|cooperative-sticky   (default: range)\n"
+"  --group-instance-id ID        static group membership\n"
+"  (session and poll timeouts: -X session.timeout.ms=MS -X max.poll.interval.ms=MS)\n"
+"\n"
 "  -X key=value                  librdkafka property (repeatable)\n"
 "  -h, --help                    this help\n"
 "\n"
@@ -64,6 +71,7 @@ enum {
         O_MODE = 256, O_BROKERS, O_TOPIC, O_GROUP, O_ZK, O_SINK, O_DEAD, O_STATE, O_SCHEMA,
         O_TIMEFIELD, O_WORKER, O_BATCH, O_MAXREC, O_IDLE, O_ZKSESS, O_CONNECT, O_PROGRESS,
         O_OFFSETS, O_WALDIR, O_FSYNC, O_WALREC, O_WALSEG, O_WALBACK, O_WALDEDUP,
+        O_COMMIT, O_ASSIGNOR, O_INSTANCE,
 };
 
 int ib_cmd_run(int argc, char **argv) {
@@ -92,6 +100,9 @@ int ib_cmd_run(int argc, char **argv) {
             {"wal-segment-bytes", required_argument, 0, O_WALSEG},
             {"wal-backlog-bytes", required_argument, 0, O_WALBACK},
             {"wal-dedup", no_argument, 0, O_WALDEDUP},
+            {"commit", required_argument, 0, O_COMMIT},
+            {"assignor", required_argument, 0, O_ASSIGNOR},
+            {"group-instance-id", required_argument, 0, O_INSTANCE},
             {"quiet", no_argument, 0, 'q'},
             {"help", no_argument, 0, 'h'},
             {0, 0, 0, 0},
@@ -152,6 +163,9 @@ int ib_cmd_run(int argc, char **argv) {
                         cfg.wal_backlog_bytes = v;
                         break;
                 case O_WALDEDUP: cfg.wal_dedup = 1; break;
+                case O_COMMIT: cfg.commit = optarg; break;
+                case O_ASSIGNOR: cfg.assignor = optarg; break;
+                case O_INSTANCE: cfg.group_instance_id = optarg; break;
                 case 'q': cfg.quiet = 1; break;
                 case 'X':
                         if (ib_props_add(&cfg.props, optarg, errstr, sizeof(errstr))) {

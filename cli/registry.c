@@ -5,11 +5,13 @@
 
 #include "cli.h"
 #include "direct.h"
+#include "kafkacommit.h"
 #include "receiver.h"
 
 const ib_mode_t *const ib_modes[] = {
     &ib_mode_direct,
     &ib_mode_receiver,
+    &ib_mode_async_commit,
     NULL,
 };
 

@@ -26,6 +26,8 @@ void ib_config_init(ib_config_t *cfg) {
         cfg->wal_segment_bytes = 64LL << 20;
         cfg->wal_backlog_bytes = 64LL << 20;
         cfg->offsets = "kafka";
+        cfg->commit = "async";
+        cfg->assignor = "range";
 }
 
 void ib_config_destroy(ib_config_t *cfg) { ib_props_destroy(&cfg->props); }

@@ -54,6 +54,11 @@ typedef struct ib_config_s {
         int64_t wal_backlog_bytes; /**< receiver waits while the processor is this far behind */
         int wal_dedup;             /**< skip offsets the log already holds after a crash */
         const char *offsets;       /**< where offsets are committed: "kafka" or "zk" */
+
+        /* async-commit mode */
+        const char *commit;        /**< async, sync, auto, async+sync-on-revoke */
+        const char *assignor;      /**< range, roundrobin, cooperative-sticky */
+        const char *group_instance_id; /**< static membership; NULL: dynamic */
 } ib_config_t;
 
 void ib_config_init(ib_config_t *cfg);

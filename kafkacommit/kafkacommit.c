@@ -1,0 +1,422 @@
+/*
+ * kafkacommit.c: the async-commit mode and its known remedies.
+ *
+ * A consumer-group member (subscribe) polls a batch, the runner runs the
+ * pipeline and the sink, and commit() commits the batch's offsets to Kafka:
+ *
+ *   --commit async                 rd_kafka_commit(.., async=1): the outcome
+ *                                  arrives later, in the offset commit callback
+ *   --commit sync                  rd_kafka_commit(.., async=0)
+ *   --commit auto                  offsets stored after the sink write, committed
+ *                                  by librdkafka's timer (enable.auto.commit)
+ *   --commit async+sync-on-revoke  async per batch; in the revoke callback, a
+ *                                  synchronous commit of everything processed
+ *                                  before the partitions are given up, and
+ *                                  records polled for revoked partitions but
+ *                                  not processed are dropped (the next owner
+ *                                  reads them)
+ *
+ * Why plain async duplicates on a rebalance: the batch processed just before
+ * a rebalance has its commit in flight, or sent once the member's generation
+ * is over, and the coordinator refuses it (REBALANCE_IN_PROGRESS,
+ * ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID); records polled for partitions
+ * revoked during the poll are processed anyway. The next owner starts from
+ * the last offset that was committed and delivers those records again. The
+ * event log shows each step: every rebalance with its generation and member
+ * id, every commit request with its offsets, every commit outcome with its
+ * error, every batch with its ranges.
+ */
+#include "kafkacommit.h"
+
+#include <inttypes.h>
+#include <librdkafka/rdkafka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hist.h"
+#include "kafka.h"
+#include "stats.h"
+
+enum commit_kind { C_ASYNC, C_SYNC, C_AUTO, C_ASYNC_SYNC_ON_REVOKE };
+static const char *commit_names[] = {"async", "sync", "auto", "async+sync-on-revoke"};
+
+#define MAX_POLL_BATCH 10000
+
+typedef struct kc_s {
+        ib_mode_ctx_t *ctx;
+        const ib_config_t *cfg;
+        enum commit_kind commit;
+        rd_kafka_t *rk;
+        int nparts;
+        int64_t *processed;          /* next offset per partition, after the sink (sync-on-revoke) */
+        char *assigned;              /* partitions assigned now */
+        rd_kafka_message_t **msgs;   /* the current batch's messages */
+        size_t nmsgs;
+        ib_record_t *recs;
+        ib_group_scratch_t scratch;
+        uint64_t batch_seq;
+        int revoked_in_poll;         /* a revoke happened while polling this batch */
+        /* figures */
+        uint64_t rebalances, commits_requested, commits_ok, dropped_revoked;
+        json_t *commit_errors;       /* error name -> count */
+        ib_hist_t commit_us;         /* sync commits, and the sync commit on revoke */
+} kc_t;
+
+int ib_kafkacommit_parse_commit(const char *name) {
+        for (int i = 0; i < 4; i++)
+                if (!strcmp(name, commit_names[i]))
+                        return i;
+        return -1;
+}
+
+static void count_error(kc_t *k, const char *name) {
+        json_t *v = json_object_get(k->commit_errors, name);
+        json_object_set_new(k->commit_errors, name, json_integer(v ? json_integer_value(v) + 1 : 1));
+}
+
+/* The group generation: librdkafka 2.0.2 has no getter, but its serialized
+ * group metadata ("CGMDv2:" + int32 generation + ids) carries it. -1 when
+ * the format is not the one known here. */
+static int32_t generation(rd_kafka_t *rk) {
+        rd_kafka_consumer_group_metadata_t *md = rd_kafka_consumer_group_metadata(rk);
+        if (!md)
+                return -1;
+        void *buf = NULL;
+        size_t size = 0;
+        int32_t gen = -1;
+        rd_kafka_error_t *e = rd_kafka_consumer_group_metadata_write(md, &buf, &size);
+        if (!e && size >= 11 && !memcmp(buf, "CGMDv2:", 7))
+                memcpy(&gen, (char *)buf + 7, 4);
+        if (e)
+                rd_kafka_error_destroy(e);
+        free(buf);
+        rd_kafka_consumer_group_metadata_destroy(md);
+        return gen;
+}
+
+static json_t *parts_json(const rd_kafka_topic_partition_list_t *l, int with_offsets) {
+        json_t *a = json_array();
+        for (int i = 0; l && i < l->cnt; i++) {
+                const rd_kafka_topic_partition_t *tp = &l->elems[i];
+                if (with_offsets)
+                        json_array_append_new(a, json_pack("{s:i,s:I,s:s}", "partition", (int)tp->partition,
+                                                           "offset", (json_int_t)tp->offset, "error",
+                                                           rd_kafka_err2name(tp->err)));
+                else
+                        json_array_append_new(a, json_integer(tp->partition));
+        }
+        return a;
+}
+
+/* Offsets processed so far for the partitions of @p l (sync-on-revoke). */
+static rd_kafka_topic_partition_list_t *processed_of(kc_t *k, const rd_kafka_topic_partition_list_t *l) {
+        rd_kafka_topic_partition_list_t *out = rd_kafka_topic_partition_list_new(l->cnt);
+        for (int i = 0; i < l->cnt; i++) {
+                int32_t p = l->elems[i].partition;
+                if (p >= 0 && p < k->nparts && k->processed[p] >= 0)
+                        rd_kafka_topic_partition_list_add(out, l->elems[i].topic, p)->offset = k->processed[p];
+        }
+        return out;
+}
+
+static void commit_outcome(kc_t *k, const char *how, rd_kafka_resp_err_t err,
+                           const rd_kafka_topic_partition_list_t *offsets) {
+        const char *name = err ? rd_kafka_err2name(err) : NULL;
+        for (int i = 0; !name && offsets && i < offsets->cnt; i++)
+                if (offsets->elems[i].err)
+                        name = rd_kafka_err2name(offsets->elems[i].err);
+        if (name)
+                count_error(k, name);
+        else
+                k->commits_ok++;
+        ib_eventlog_emit(k->ctx->events, "commit_result",
+                         json_pack("{s:s,s:b,s:s?,s:i,s:o}", "how", how, "ok", name == NULL, "error", name,
+                                   "generation", (int)generation(k->rk), "offsets", parts_json(offsets, 1)));
+}
+
+/* Runs in the thread that polls (the runner's), from rd_kafka_consumer_poll. */
+static void offset_commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                             rd_kafka_topic_partition_list_t *offsets, void *opaque) {
+        (void)rk;
+        kc_t *k = opaque;
+        if (err == RD_KAFKA_RESP_ERR__NO_OFFSET)
+                return; /* nothing to commit (auto commit with nothing stored) */
+        commit_outcome(k, k->commit == C_AUTO ? "auto" : "async", err, offsets);
+}
+
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque) {
+        kc_t *k = opaque;
+        int cooperative = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
+        int assign = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
+        int lost = !assign && rd_kafka_assignment_lost(rk);
+        char *member = rd_kafka_memberid(rk);
+        k->rebalances++;
+        ib_eventlog_emit(k->ctx->events, "rebalance",
+                         json_pack("{s:s,s:i,s:s,s:s,s:o}", "kind", assign ? "assign" : lost ? "lost" : "revoke",
+                                   "generation", (int)generation(rk), "member", member ? member : "",
+                                   "protocol", cooperative ? "cooperative" : "eager",
+                                   "partitions", parts_json(parts, 0)));
+        if (member)
+                rd_kafka_mem_free(rk, member);
+        if (assign) {
+                for (int i = 0; i < parts->cnt; i++)
+                        if (parts->elems[i].partition < k->nparts)
+                                k->assigned[parts->elems[i].partition] = 1;
+                if (cooperative)
+                        rd_kafka_error_destroy(rd_kafka_incremental_assign(rk, parts));
+                else
+                        rd_kafka_assign(rk, parts);
+        } else {
+                if (k->commit == C_ASYNC_SYNC_ON_REVOKE && !lost) {
+                        /* The remedy: commit what was processed, synchronously,
+                         * while this member's generation is still current. */
+                        rd_kafka_topic_partition_list_t *offs = processed_of(k, parts);
+                        if (offs->cnt > 0) {
+                                int64_t t0 = ib_mono_us();
+                                rd_kafka_resp_err_t ce = rd_kafka_commit(rk, offs, 0);
+                                ib_hist_record(&k->commit_us, (uint64_t)(ib_mono_us() - t0));
+                                k->commits_requested++;
+                                commit_outcome(k, "sync-on-revoke", ce, offs);
+                        }
+                        rd_kafka_topic_partition_list_destroy(offs);
+                }
+                for (int i = 0; i < parts->cnt; i++)
+                        if (parts->elems[i].partition < k->nparts)
+                                k->assigned[parts->elems[i].partition] = 0;
+                k->revoked_in_poll = 1;
+                if (cooperative)
+                        rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, parts));
+                else
+                        rd_kafka_assign(rk, NULL);
+        }
+        __atomic_store_n(&k->ctx->last_activity_us, ib_mono_us(), __ATOMIC_RELAXED);
+}
+
+static void free_msgs(kc_t *k) {
+        for (size_t i = 0; i < k->nmsgs; i++)
+                rd_kafka_message_destroy(k->msgs[i]);
+        k->nmsgs = 0;
+}
+
+static ib_err_t kc_next_batch(void *st, ib_batch_t *batch, int wait_ms, char *errstr,
+                              size_t errstr_size) {
+        kc_t *k = st;
+        free_msgs(k);
+        k->revoked_in_poll = 0;
+        batch->topic = k->cfg->topic;
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(k->rk, wait_ms);
+        while (m) {
+                if (m->err) {
+                        if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                                ib_eventlog_emit(k->ctx->events, "consume_error",
+                                                 json_pack("{s:s,s:s}", "error", rd_kafka_err2name(m->err),
+                                                           "message", rd_kafka_message_errstr(m)));
+                        rd_kafka_message_destroy(m);
+                } else {
+                        k->msgs[k->nmsgs++] = m;
+                        if (k->nmsgs == MAX_POLL_BATCH)
+                                break;
+                }
+                m = rd_kafka_consumer_poll(k->rk, 0);
+        }
+        size_t n = 0;
+        for (size_t i = 0; i < k->nmsgs; i++) {
+                rd_kafka_message_t *x = k->msgs[i];
+                /* The remedy also drops what it polled for partitions revoked
+                 * meanwhile: not processed, not committed, the next owner reads it. */
+                if (k->commit == C_ASYNC_SYNC_ON_REVOKE && k->revoked_in_poll &&
+                    (x->partition >= k->nparts || !k->assigned[x->partition])) {
+                        k->dropped_revoked++;
+                        continue;
+                }
+                k->recs[n++] = (ib_record_t){x->partition, x->offset, rd_kafka_message_timestamp(x, NULL),
+                                             x->key, x->key_len, x->payload, x->len};
+        }
+        if (n == 0)
+                return IB_OK;
+        batch->seq = ++k->batch_seq;
+        if (ib_batch_group(batch, k->recs, n, &k->scratch) != IB_OK)
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory grouping a batch");
+        return IB_OK;
+}
+
+static ib_err_t kc_commit(void *st, const ib_batch_t *batch, char *errstr, size_t errstr_size) {
+        kc_t *k = st;
+        (void)errstr, (void)errstr_size;
+        if (batch->nranges == 0)
+                return IB_OK;
+        rd_kafka_topic_partition_list_t *offs = rd_kafka_topic_partition_list_new((int)batch->nranges);
+        for (size_t i = 0; i < batch->nranges; i++) {
+                const ib_range_t *r = &batch->ranges[i];
+                rd_kafka_topic_partition_list_add(offs, k->cfg->topic, r->partition)->offset = r->until;
+                if (r->partition < k->nparts && r->until > k->processed[r->partition])
+                        k->processed[r->partition] = r->until;
+        }
+        ib_eventlog_emit(k->ctx->events, "commit",
+                         json_pack("{s:I,s:s,s:i,s:o}", "batch", (json_int_t)batch->seq,
+                                   "how", commit_names[k->commit], "generation", (int)generation(k->rk),
+                                   "offsets", parts_json(offs, 1)));
+        k->commits_requested++;
+        switch (k->commit) {
+        case C_ASYNC:
+        case C_ASYNC_SYNC_ON_REVOKE: {
+                rd_kafka_resp_err_t e = rd_kafka_commit(k->rk, offs, 1);
+                if (e) /* refused before it was sent */
+                        commit_outcome(k, "async", e, offs);
+                break;
+        }
+        case C_SYNC: {
+                int64_t t0 = ib_mono_us();
+                rd_kafka_resp_err_t e = rd_kafka_commit(k->rk, offs, 0);
+                ib_hist_record(&k->commit_us, (uint64_t)(ib_mono_us() - t0));
+                commit_outcome(k, "sync", e, offs);
+                break;
+        }
+        case C_AUTO: {
+                /* stored after the sink write; librdkafka's timer commits them */
+                rd_kafka_resp_err_t e = rd_kafka_offsets_store(k->rk, offs);
+                if (e)
+                        commit_outcome(k, "store", e, offs);
+                break;
+        }
+        }
+        rd_kafka_topic_partition_list_destroy(offs);
+        return IB_OK;
+}
+
+static void *kc_open(ib_mode_ctx_t *ctx, ib_err_t *err, char *errstr, size_t errstr_size) {
+        const ib_config_t *cfg = ctx->cfg;
+        int commit = ib_kafkacommit_parse_commit(cfg->commit);
+        if (commit < 0) {
+                *err = ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
+                                 "--commit takes async, sync, auto or async+sync-on-revoke, not '%s'", cfg->commit);
+                return NULL;
+        }
+        const char *strategy = !strcmp(cfg->assignor, "cooperative-sticky") ? "cooperative-sticky"
+                               : !strcmp(cfg->assignor, "roundrobin")       ? "roundrobin"
+                               : !strcmp(cfg->assignor, "range")            ? "range" : NULL;
+        if (!strategy) {
+                *err = ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
+                                 "--assignor takes range, roundrobin or cooperative-sticky, not '%s'", cfg->assignor);
+                return NULL;
+        }
+        kc_t *k = calloc(1, sizeof(*k));
+        if (!k || !(k->msgs = malloc(MAX_POLL_BATCH * sizeof(*k->msgs))) ||
+            !(k->recs = malloc(MAX_POLL_BATCH * sizeof(*k->recs)))) {
+                if (k)
+                        free(k->msgs);
+                free(k);
+                *err = ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+                return NULL;
+        }
+        k->ctx = ctx;
+        k->cfg = cfg;
+        k->commit = (enum commit_kind)commit;
+        k->commit_errors = json_object();
+        ib_hist_init(&k->commit_us);
+        char e[512];
+        rd_kafka_conf_t *conf = ib_kafka_conf_new(ctx->brokers, NULL, errstr, errstr_size);
+        if (!conf) {
+                *err = IB_ERR_INVALID_ARG;
+                goto fail;
+        }
+        /* the mode's settings first, so -X (applied after) can override them */
+        if ((*err = ib_kafka_conf_set(conf, "group.id", cfg->group, errstr, errstr_size)) ||
+            (*err = ib_kafka_conf_set(conf, "auto.offset.reset", "earliest", errstr, errstr_size)) ||
+            (*err = ib_kafka_conf_set(conf, "partition.assignment.strategy", strategy, errstr, errstr_size)) ||
+            (*err = ib_kafka_conf_set(conf, "enable.auto.commit", commit == C_AUTO ? "true" : "false",
+                                      errstr, errstr_size)) ||
+            (*err = ib_kafka_conf_set(conf, "enable.auto.offset.store", "false", errstr, errstr_size)) ||
+            (cfg->group_instance_id &&
+             (*err = ib_kafka_conf_set(conf, "group.instance.id", cfg->group_instance_id, errstr, errstr_size)))) {
+                rd_kafka_conf_destroy(conf);
+                goto fail;
+        }
+        for (int i = 0; i < cfg->props.count; i++)
+                if ((*err = ib_kafka_conf_set(conf, cfg->props.key[i], cfg->props.value[i], errstr, errstr_size))) {
+                        rd_kafka_conf_destroy(conf);
+                        goto fail;
+                }
+        rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+        rd_kafka_conf_set_offset_commit_cb(conf, offset_commit_cb);
+        rd_kafka_conf_set_opaque(conf, k);
+        if (!(k->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, e, sizeof(e)))) {
+                rd_kafka_conf_destroy(conf);
+                *err = ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG, "librdkafka configuration: %s", e);
+                goto fail;
+        }
+        rd_kafka_poll_set_consumer(k->rk);
+        if ((*err = ib_kafka_partition_count(k->rk, cfg->topic, cfg->connect_timeout_ms, &k->nparts, errstr,
+                                             errstr_size)))
+                goto fail;
+        k->processed = malloc((size_t)k->nparts * sizeof(*k->processed));
+        k->assigned = calloc((size_t)k->nparts, 1);
+        if (!k->processed || !k->assigned) {
+                *err = ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+                goto fail;
+        }
+        for (int i = 0; i < k->nparts; i++)
+                k->processed[i] = -1;
+        rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_list_add(topics, cfg->topic, RD_KAFKA_PARTITION_UA);
+        rd_kafka_resp_err_t se = rd_kafka_subscribe(k->rk, topics);
+        rd_kafka_topic_partition_list_destroy(topics);
+        if (se) {
+                *err = ib_seterr(errstr, errstr_size, IB_ERR_KAFKA, "subscribe to %s: %s", cfg->topic,
+                                 rd_kafka_err2str(se));
+                goto fail;
+        }
+        ib_eventlog_emit(ctx->events, "subscribe",
+                         json_pack("{s:s,s:s,s:s?,s:i}", "commit", commit_names[commit], "assignor", strategy,
+                                   "group_instance_id", cfg->group_instance_id, "partitions", k->nparts));
+        *err = IB_OK;
+        return k;
+fail:
+        ib_mode_async_commit.close(k);
+        return NULL;
+}
+
+static void kc_close(void *st) {
+        kc_t *k = st;
+        if (!k)
+                return;
+        free_msgs(k);
+        if (k->rk) {
+                /* Leaves the group: the revoke callback runs (sync-on-revoke
+                 * commits there); outstanding async commits are served. */
+                rd_kafka_consumer_close(k->rk);
+                rd_kafka_destroy(k->rk);
+        }
+        free(k->msgs);
+        free(k->recs);
+        free(k->processed);
+        free(k->assigned);
+        ib_group_scratch_free(&k->scratch);
+        json_decref(k->commit_errors);
+        free(k);
+}
+
+static void kc_stats(void *st, json_t *out) {
+        kc_t *k = st;
+        json_object_set_new(out, "commit", json_string(commit_names[k->commit]));
+        json_object_set_new(out, "rebalances", json_integer((json_int_t)k->rebalances));
+        json_object_set_new(out, "generation", json_integer(generation(k->rk)));
+        json_object_set_new(out, "commits_requested", json_integer((json_int_t)k->commits_requested));
+        json_object_set_new(out, "commits_ok", json_integer((json_int_t)k->commits_ok));
+        json_object_set_new(out, "commit_errors", json_copy(k->commit_errors));
+        json_object_set_new(out, "sync_commit_ms", ib_hist_to_json_ms(&k->commit_us));
+        json_object_set_new(out, "dropped_revoked_records", json_integer((json_int_t)k->dropped_revoked));
+}
+
+const ib_mode_t ib_mode_async_commit = {
+    kc_open,        /* open */
+    NULL,           /* recover: Kafka's committed offsets are the recovery */
+    kc_next_batch,  /* next_batch */
+    kc_commit,      /* commit */
+    kc_stats,       /* stats */
+    kc_close,       /* close */
+    "async-commit", /* name */
+    "consumer group, offsets committed to Kafka after each batch (--commit async|sync|auto|async+sync-on-revoke)",
+};
