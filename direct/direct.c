@@ -30,35 +30,30 @@
 
 #include "hist.h"
 #include "kafka.h"
+#include "rangereader.h"
 #include "stats.h"
 #include "zkstore.h"
 
 #define OWNERSHIP_CHECK_US 500000 /* look at the worker count at most twice a second */
-#define RANGE_READ_TIMEOUT_MS 30000
 
 typedef struct part_s {
         int owned;
         int epoch;              /* owners/<p> version we hold */
         int offset_version;     /* offsets/<p> version we expect */
         int64_t from, until;    /* pinned range of the next batch */
-        int started;            /* consume_start() done */
-        int64_t fetch_next;     /* next offset the consumer will return */
-        rd_kafka_message_t *carry; /* a message read past `until`, kept for later */
 } part_t;
 
 typedef struct direct_s {
         ib_mode_ctx_t *ctx;
         const ib_config_t *cfg;
-        rd_kafka_t *rk;
-        rd_kafka_topic_t *rkt;
+        ib_rangereader_t *rr;       /* reads the pinned ranges */
+        rd_kafka_t *rk;             /* the range reader's handle, for ListOffsets */
         ib_zkstore_t *zs;
         int nparts;
         part_t *parts;
         int32_t *owned_ids;         /* scratch: owned partition ids */
         int64_t *latest;            /* scratch: latest offsets */
         ib_zkcommit_t *commits;     /* scratch: commit entries */
-        rd_kafka_message_t **msgs;  /* messages of the current batch */
-        size_t nmsgs, msgs_cap;
         uint64_t batch_seq;
         int64_t last_check_us;
         /* figures */
@@ -73,23 +68,11 @@ static void count_error(direct_t *d, const char *name) {
                             json_integer(v ? json_integer_value(v) + 1 : 1));
 }
 
-static void stop_partition(direct_t *d, int32_t p) {
-        part_t *pt = &d->parts[p];
-        if (pt->carry) {
-                rd_kafka_message_destroy(pt->carry);
-                pt->carry = NULL;
-        }
-        if (pt->started) {
-                rd_kafka_consume_stop(d->rkt, p);
-                pt->started = 0;
-        }
-}
-
 static void drop_partition(direct_t *d, int32_t p, const char *why) {
         part_t *pt = &d->parts[p];
         if (!pt->owned)
                 return;
-        stop_partition(d, p);
+        ib_rangereader_stop(d->rr, p);
         pt->owned = 0;
         d->ctx->last_activity_us = ib_mono_us();
         ib_eventlog_emit(d->ctx->events, "revoke",
@@ -188,122 +171,10 @@ static ib_err_t balance(direct_t *d, char *errstr, size_t errstr_size) {
         return IB_OK;
 }
 
-static ib_err_t push_msg(direct_t *d, rd_kafka_message_t *m) {
-        if (d->nmsgs == d->msgs_cap) {
-                size_t cap = d->msgs_cap ? d->msgs_cap * 2 : 4096;
-                rd_kafka_message_t **n = realloc(d->msgs, cap * sizeof(*n));
-                if (!n)
-                        return IB_ERR_NOMEM;
-                d->msgs = n;
-                d->msgs_cap = cap;
-        }
-        d->msgs[d->nmsgs++] = m;
-        return IB_OK;
-}
-
-static ib_err_t add_record(direct_t *d, ib_batch_t *batch, rd_kafka_message_t *m) {
-        if (push_msg(d, m) != IB_OK)
-                return IB_ERR_NOMEM;
-        ib_record_t *r = ib_batch_add_record(batch);
-        if (!r)
-                return IB_ERR_NOMEM;
-        r->partition = m->partition;
-        r->offset = m->offset;
-        r->timestamp_ms = rd_kafka_message_timestamp(m, NULL);
-        r->key = m->key;
-        r->key_len = m->key_len;
-        r->value = m->payload;
-        r->value_len = m->len;
-        return IB_OK;
-}
-
-/* Reads exactly [pt->from, pt->until) of partition p into the batch. */
-static ib_err_t read_range(direct_t *d, int32_t p, ib_batch_t *batch, char *errstr,
-                           size_t errstr_size) {
-        part_t *pt = &d->parts[p];
-        if (!ib_batch_add_range(batch, p, pt->from, pt->until))
-                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
-        if (pt->started && pt->fetch_next != pt->from)
-                stop_partition(d, p);
-        if (!pt->started) {
-                if (rd_kafka_consume_start(d->rkt, p, pt->from) == -1)
-                        return ib_seterr(errstr, errstr_size, IB_ERR_KAFKA,
-                                         "start reading %s [%d] at %" PRId64 ": %s", d->cfg->topic,
-                                         (int)p, pt->from, rd_kafka_err2str(rd_kafka_last_error()));
-                pt->started = 1;
-                pt->fetch_next = pt->from;
-        }
-        int64_t next = pt->from;
-        if (pt->carry) {
-                if (pt->carry->offset >= pt->until)
-                        return IB_OK; /* the range is empty of records (a gap) */
-                rd_kafka_message_t *m = pt->carry;
-                pt->carry = NULL;
-                if (add_record(d, batch, m))
-                        return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
-                next = m->offset + 1;
-        }
-        int64_t deadline = ib_mono_us() + (int64_t)RANGE_READ_TIMEOUT_MS * 1000;
-        int restart = 0; /* more than one message past `until`: refetch later */
-        rd_kafka_message_t *buf[1024];
-        while (next < pt->until) {
-                if (ib_mono_us() > deadline)
-                        return ib_seterr(errstr, errstr_size, IB_ERR_TIMED_OUT,
-                                         "reading %s [%d] range [%" PRId64 ", %" PRId64 "): stuck at %"
-                                         PRId64 " for %d ms", d->cfg->topic, (int)p, pt->from,
-                                         pt->until, next, RANGE_READ_TIMEOUT_MS);
-                int64_t want = pt->until - next;
-                size_t size = want < 1024 ? (size_t)want : 1024;
-                ssize_t n = rd_kafka_consume_batch(d->rkt, p, 200, buf, size);
-                if (n < 0)
-                        return ib_seterr(errstr, errstr_size, IB_ERR_KAFKA, "reading %s [%d]: %s",
-                                         d->cfg->topic, (int)p, rd_kafka_err2str(rd_kafka_last_error()));
-                for (ssize_t i = 0; i < n; i++) {
-                        rd_kafka_message_t *m = buf[i];
-                        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-                                /* at the end with nothing below `until` left: a gap */
-                                if (m->offset >= pt->until)
-                                        next = pt->until;
-                                rd_kafka_message_destroy(m);
-                                continue;
-                        }
-                        if (m->err) {
-                                ib_eventlog_emit(d->ctx->events, "fetch_error",
-                                                 json_pack("{s:i,s:s}", "partition", (int)p, "error",
-                                                           rd_kafka_err2name(m->err)));
-                                rd_kafka_message_destroy(m);
-                                continue;
-                        }
-                        pt->fetch_next = m->offset + 1;
-                        if (m->offset >= pt->until) {
-                                /* belongs to a later range (offsets had a gap) */
-                                if (pt->carry)
-                                        restart = 1, rd_kafka_message_destroy(m);
-                                else
-                                        pt->carry = m;
-                                next = pt->until;
-                                continue;
-                        }
-                        if (add_record(d, batch, m))
-                                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
-                        next = m->offset + 1;
-                }
-        }
-        if (restart)
-                stop_partition(d, p); /* the next range starts a fresh fetch at its `from` */
-        return IB_OK;
-}
-
-static void free_msgs(direct_t *d) {
-        for (size_t i = 0; i < d->nmsgs; i++)
-                rd_kafka_message_destroy(d->msgs[i]);
-        d->nmsgs = 0;
-}
-
 static ib_err_t direct_next_batch(void *st, ib_batch_t *batch, int wait_ms, char *errstr,
                                   size_t errstr_size) {
         direct_t *d = st;
-        free_msgs(d);
+        ib_rangereader_release(d->rr);
         ib_err_t err = balance(d, errstr, errstr_size);
         if (err)
                 return err;
@@ -320,7 +191,7 @@ static ib_err_t direct_next_batch(void *st, ib_batch_t *batch, int wait_ms, char
         for (int32_t p = 0; p < d->nparts; p++) {
                 part_t *pt = &d->parts[p];
                 if (pt->owned && pt->until > pt->from &&
-                    (err = read_range(d, p, batch, errstr, errstr_size)))
+                    (err = ib_rangereader_read(d->rr, p, pt->from, pt->until, batch, errstr, errstr_size)))
                         return err;
         }
         return IB_OK;
@@ -430,31 +301,10 @@ static void *direct_open(ib_mode_ctx_t *ctx, ib_err_t *err, char *errstr, size_t
         d->commit_errors = json_object();
         ib_hist_init(&d->zk_multi_us);
         ib_hist_init(&d->list_offsets_us);
-        char e[512];
-        rd_kafka_conf_t *conf = ib_kafka_conf_new(ctx->brokers, &cfg->props, errstr, errstr_size);
-        if (!conf) {
-                *err = IB_ERR_INVALID_ARG;
+        if (!(d->rr = ib_rangereader_open(ctx->brokers, cfg, ctx->events, err, errstr, errstr_size)))
                 goto fail;
-        }
-        /* The simple consumer reads the ranges; nothing is committed to Kafka. */
-        if ((*err = ib_kafka_conf_set(conf, "enable.partition.eof", "true", errstr, errstr_size)) ||
-            (*err = ib_kafka_conf_set(conf, "enable.auto.commit", "false", errstr, errstr_size)) ||
-            (*err = ib_kafka_conf_set(conf, "fetch.wait.max.ms", "100", errstr, errstr_size)) ||
-            (*err = ib_kafka_conf_set(conf, "queued.max.messages.kbytes", "16384", errstr, errstr_size)) ||
-            (*err = ib_kafka_conf_set(conf, "auto.offset.reset", "earliest", errstr, errstr_size))) {
-                rd_kafka_conf_destroy(conf);
-                goto fail;
-        }
-        d->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, e, sizeof(e));
-        if (!d->rk) {
-                rd_kafka_conf_destroy(conf);
-                *err = ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG, "librdkafka configuration: %s", e);
-                goto fail;
-        }
-        if ((*err = ib_kafka_partition_count(d->rk, cfg->topic, cfg->connect_timeout_ms,
-                                             &d->nparts, errstr, errstr_size)))
-                goto fail;
-        d->rkt = rd_kafka_topic_new(d->rk, cfg->topic, NULL);
+        d->rk = ib_rangereader_kafka(d->rr);
+        d->nparts = ib_rangereader_partitions(d->rr);
         d->parts = calloc((size_t)d->nparts, sizeof(*d->parts));
         d->owned_ids = calloc((size_t)d->nparts, sizeof(*d->owned_ids));
         d->latest = calloc((size_t)d->nparts, sizeof(*d->latest));
@@ -483,23 +333,17 @@ static void direct_close(void *st) {
         direct_t *d = st;
         if (!d)
                 return;
-        free_msgs(d);
         for (int32_t p = 0; d->parts && p < d->nparts; p++) {
                 if (d->parts[p].owned && d->zs)
                         ib_zkstore_release(d->zs, p, NULL, 0); /* hand over at once */
                 drop_partition(d, p, "close");
-                stop_partition(d, p);
         }
         ib_zkstore_close(d->zs);
-        if (d->rkt)
-                rd_kafka_topic_destroy(d->rkt);
-        if (d->rk)
-                rd_kafka_destroy(d->rk);
+        ib_rangereader_close(d->rr);
         free(d->parts);
         free(d->owned_ids);
         free(d->latest);
         free(d->commits);
-        free(d->msgs);
         json_decref(d->commit_errors);
         free(d);
 }

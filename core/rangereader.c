@@ -1,0 +1,210 @@
+/*
+ * rangereader.c: exact range reads with the simple consumer; see
+ * rangereader.h. Moved here from the direct mode so the checkpoint mode
+ * reads ranges the same way.
+ */
+#include "rangereader.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kafka.h"
+
+#define RANGE_READ_TIMEOUT_MS 30000
+
+typedef struct rr_part_s {
+        int started;               /* consume_start() done */
+        int64_t fetch_next;        /* next offset the consumer will return */
+        rd_kafka_message_t *carry; /* a message read past `until`, kept for later */
+} rr_part_t;
+
+struct ib_rangereader_s {
+        rd_kafka_t *rk;
+        rd_kafka_topic_t *rkt;
+        const char *topic;
+        ib_eventlog_t *events;
+        int nparts;
+        rr_part_t *parts;
+        rd_kafka_message_t **msgs; /* messages of the current batch */
+        size_t nmsgs, msgs_cap;
+};
+
+ib_rangereader_t *ib_rangereader_open(const char *brokers, const ib_config_t *cfg,
+                                      ib_eventlog_t *events, ib_err_t *err, char *errstr,
+                                      size_t errstr_size) {
+        ib_rangereader_t *rr = calloc(1, sizeof(*rr));
+        if (!rr) {
+                *err = ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+                return NULL;
+        }
+        rr->topic = cfg->topic;
+        rr->events = events;
+        char e[512];
+        rd_kafka_conf_t *conf = ib_kafka_conf_new(brokers, &cfg->props, errstr, errstr_size);
+        if (!conf) {
+                *err = IB_ERR_INVALID_ARG;
+                goto fail;
+        }
+        if ((*err = ib_kafka_conf_set(conf, "enable.partition.eof", "true", errstr, errstr_size)) ||
+            (*err = ib_kafka_conf_set(conf, "enable.auto.commit", "false", errstr, errstr_size)) ||
+            (*err = ib_kafka_conf_set(conf, "fetch.wait.max.ms", "100", errstr, errstr_size)) ||
+            (*err = ib_kafka_conf_set(conf, "queued.max.messages.kbytes", "16384", errstr, errstr_size)) ||
+            (*err = ib_kafka_conf_set(conf, "auto.offset.reset", "earliest", errstr, errstr_size))) {
+                rd_kafka_conf_destroy(conf);
+                goto fail;
+        }
+        rr->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, e, sizeof(e));
+        if (!rr->rk) {
+                rd_kafka_conf_destroy(conf);
+                *err = ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG, "librdkafka configuration: %s", e);
+                goto fail;
+        }
+        if ((*err = ib_kafka_partition_count(rr->rk, cfg->topic, cfg->connect_timeout_ms, &rr->nparts,
+                                             errstr, errstr_size)))
+                goto fail;
+        rr->rkt = rd_kafka_topic_new(rr->rk, cfg->topic, NULL);
+        if (!(rr->parts = calloc((size_t)rr->nparts, sizeof(*rr->parts)))) {
+                *err = ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+                goto fail;
+        }
+        *err = IB_OK;
+        return rr;
+fail:
+        ib_rangereader_close(rr);
+        return NULL;
+}
+
+rd_kafka_t *ib_rangereader_kafka(ib_rangereader_t *rr) { return rr->rk; }
+
+int ib_rangereader_partitions(const ib_rangereader_t *rr) { return rr->nparts; }
+
+void ib_rangereader_stop(ib_rangereader_t *rr, int32_t p) {
+        rr_part_t *pt = &rr->parts[p];
+        if (pt->carry) {
+                rd_kafka_message_destroy(pt->carry);
+                pt->carry = NULL;
+        }
+        if (pt->started) {
+                rd_kafka_consume_stop(rr->rkt, p);
+                pt->started = 0;
+        }
+}
+
+static ib_err_t add_record(ib_rangereader_t *rr, ib_batch_t *batch, rd_kafka_message_t *m) {
+        if (rr->nmsgs == rr->msgs_cap) {
+                size_t cap = rr->msgs_cap ? rr->msgs_cap * 2 : 4096;
+                rd_kafka_message_t **n = realloc(rr->msgs, cap * sizeof(*n));
+                if (!n)
+                        return IB_ERR_NOMEM;
+                rr->msgs = n;
+                rr->msgs_cap = cap;
+        }
+        rr->msgs[rr->nmsgs++] = m;
+        ib_record_t *r = ib_batch_add_record(batch);
+        if (!r)
+                return IB_ERR_NOMEM;
+        *r = (ib_record_t){m->partition, m->offset, rd_kafka_message_timestamp(m, NULL),
+                           m->key, m->key_len, m->payload, m->len};
+        return IB_OK;
+}
+
+ib_err_t ib_rangereader_read(ib_rangereader_t *rr, int32_t p, int64_t from, int64_t until,
+                             ib_batch_t *batch, char *errstr, size_t errstr_size) {
+        if (p < 0 || p >= rr->nparts)
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG, "%s has no partition %d",
+                                 rr->topic, (int)p);
+        rr_part_t *pt = &rr->parts[p];
+        if (!ib_batch_add_range(batch, p, from, until))
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+        if (pt->started && pt->fetch_next != from)
+                ib_rangereader_stop(rr, p);
+        if (!pt->started) {
+                if (rd_kafka_consume_start(rr->rkt, p, from) == -1)
+                        return ib_seterr(errstr, errstr_size, IB_ERR_KAFKA,
+                                         "start reading %s [%d] at %" PRId64 ": %s", rr->topic,
+                                         (int)p, from, rd_kafka_err2str(rd_kafka_last_error()));
+                pt->started = 1;
+                pt->fetch_next = from;
+        }
+        int64_t next = from;
+        if (pt->carry) {
+                if (pt->carry->offset >= until)
+                        return IB_OK; /* the range is empty of records (a gap) */
+                rd_kafka_message_t *m = pt->carry;
+                pt->carry = NULL;
+                if (add_record(rr, batch, m))
+                        return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+                next = m->offset + 1;
+        }
+        int64_t deadline = ib_mono_us() + (int64_t)RANGE_READ_TIMEOUT_MS * 1000;
+        int restart = 0; /* more than one message past `until`: refetch later */
+        rd_kafka_message_t *buf[1024];
+        while (next < until) {
+                if (ib_mono_us() > deadline)
+                        return ib_seterr(errstr, errstr_size, IB_ERR_TIMED_OUT,
+                                         "reading %s [%d] range [%" PRId64 ", %" PRId64 "): stuck at %"
+                                         PRId64 " for %d ms", rr->topic, (int)p, from,
+                                         until, next, RANGE_READ_TIMEOUT_MS);
+                int64_t want = until - next;
+                size_t size = want < 1024 ? (size_t)want : 1024;
+                ssize_t n = rd_kafka_consume_batch(rr->rkt, p, 200, buf, size);
+                if (n < 0)
+                        return ib_seterr(errstr, errstr_size, IB_ERR_KAFKA, "reading %s [%d]: %s",
+                                         rr->topic, (int)p, rd_kafka_err2str(rd_kafka_last_error()));
+                for (ssize_t i = 0; i < n; i++) {
+                        rd_kafka_message_t *m = buf[i];
+                        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                                /* at the end with nothing below `until` left: a gap */
+                                if (m->offset >= until)
+                                        next = until;
+                                rd_kafka_message_destroy(m);
+                                continue;
+                        }
+                        if (m->err) {
+                                ib_eventlog_emit(rr->events, "fetch_error",
+                                                 json_pack("{s:i,s:s}", "partition", (int)p, "error",
+                                                           rd_kafka_err2name(m->err)));
+                                rd_kafka_message_destroy(m);
+                                continue;
+                        }
+                        pt->fetch_next = m->offset + 1;
+                        if (m->offset >= until) {
+                                /* belongs to a later range (offsets had a gap) */
+                                if (pt->carry)
+                                        restart = 1, rd_kafka_message_destroy(m);
+                                else
+                                        pt->carry = m;
+                                next = until;
+                                continue;
+                        }
+                        if (add_record(rr, batch, m))
+                                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+                        next = m->offset + 1;
+                }
+        }
+        if (restart)
+                ib_rangereader_stop(rr, p); /* the next range starts a fresh fetch at its `from` */
+        return IB_OK;
+}
+
+void ib_rangereader_release(ib_rangereader_t *rr) {
+        for (size_t i = 0; i < rr->nmsgs; i++)
+                rd_kafka_message_destroy(rr->msgs[i]);
+        rr->nmsgs = 0;
+}
+
+void ib_rangereader_close(ib_rangereader_t *rr) {
+        if (!rr)
+                return;
+        ib_rangereader_release(rr);
+        for (int32_t p = 0; rr->parts && p < rr->nparts; p++)
+                ib_rangereader_stop(rr, p);
+        if (rr->rkt)
+                rd_kafka_topic_destroy(rr->rkt);
+        if (rr->rk)
+                rd_kafka_destroy(rr->rk);
+        free(rr->parts);
+        free(rr->msgs);
+        free(rr);
+}

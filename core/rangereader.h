@@ -1,0 +1,54 @@
+/**
+ * @file rangereader.h
+ * @brief Reads exact offset ranges [from, until) of a topic's partitions with
+ *        librdkafka's simple (legacy) consumer, the way Spark's direct
+ *        approach reads the ranges it defines: one fetch stream per
+ *        partition, counted so it never returns a record past `until`.
+ *        Shared by the modes that pin ranges (direct, checkpoint).
+ *
+ * Messages of a batch stay valid until ib_rangereader_release(). A message
+ * read past `until` (offsets have gaps: compaction, transaction markers) is
+ * kept for the next range; more than one restarts that partition's fetch.
+ *
+ * Thread: one thread per reader.
+ */
+#ifndef IB_RANGEREADER_H
+#define IB_RANGEREADER_H
+
+#include <librdkafka/rdkafka.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "errors.h"
+#include "eventlog.h"
+#include "record.h"
+
+typedef struct ib_rangereader_s ib_rangereader_t;
+
+/**
+ * @brief Creates the consumer (no group: nothing is committed to Kafka) and
+ *        learns the topic's partition count, within @p cfg->connect_timeout_ms.
+ */
+ib_rangereader_t *ib_rangereader_open(const char *brokers, const ib_config_t *cfg,
+                                      ib_eventlog_t *events, ib_err_t *err, char *errstr,
+                                      size_t errstr_size);
+
+/** @brief The consumer handle (for ListOffsets). */
+rd_kafka_t *ib_rangereader_kafka(ib_rangereader_t *rr);
+
+/** @brief The topic's partition count. */
+int ib_rangereader_partitions(const ib_rangereader_t *rr);
+
+/** @brief Adds range [from, until) of partition @p p and its records to @p batch. */
+ib_err_t ib_rangereader_read(ib_rangereader_t *rr, int32_t p, int64_t from, int64_t until,
+                             ib_batch_t *batch, char *errstr, size_t errstr_size);
+
+/** @brief Stops fetching partition @p p (it was given up). */
+void ib_rangereader_stop(ib_rangereader_t *rr, int32_t p);
+
+/** @brief Frees the messages of the last batch. */
+void ib_rangereader_release(ib_rangereader_t *rr);
+
+void ib_rangereader_close(ib_rangereader_t *rr);
+
+#endif
