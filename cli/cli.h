@@ -18,6 +18,7 @@ int ib_cmd_run(int argc, char **argv);
 int ib_cmd_verify(int argc, char **argv);
 int ib_cmd_mock_cluster(int argc, char **argv);
 int ib_cmd_wal(int argc, char **argv);
+int ib_cmd_checkpoint(int argc, char **argv);
 
 /** @brief The modes --mode can name, NULL-terminated. */
 extern const ib_mode_t *const ib_modes[];

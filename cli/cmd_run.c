@@ -60,6 +60,12 @@ static void usage(FILE *fp) {
 "  --group-instance-id ID        static group membership\n"
 "  (session and poll timeouts: -X session.timeout.ms=MS -X max.poll.interval.ms=MS)\n"
 "\n"
+"checkpoint mode (offsets in STATE-DIR/checkpoint, format in checkpoint/FORMAT.md):\n"
+"  --partitions LIST             partitions to read, e.g. 0,1,2 (default: all)\n"
+"  --worker I/N                  every Nth partition starting at I (an even split)\n"
+"  --checkpoint-recovery previous|earliest|latest\n"
+"                                what to do when the checkpoint is damaged (default: refuse)\n"
+"\n"
 "  -X key=value                  librdkafka property (repeatable)\n"
 "  -h, --help                    this help\n"
 "\n"
@@ -71,7 +77,7 @@ enum {
         O_MODE = 256, O_BROKERS, O_TOPIC, O_GROUP, O_ZK, O_SINK, O_DEAD, O_STATE, O_SCHEMA,
         O_TIMEFIELD, O_WORKER, O_BATCH, O_MAXREC, O_IDLE, O_ZKSESS, O_CONNECT, O_PROGRESS,
         O_OFFSETS, O_WALDIR, O_FSYNC, O_WALREC, O_WALSEG, O_WALBACK, O_WALDEDUP,
-        O_COMMIT, O_ASSIGNOR, O_INSTANCE,
+        O_COMMIT, O_ASSIGNOR, O_INSTANCE, O_PARTS, O_WORKERSPLIT, O_CKPTREC,
 };
 
 int ib_cmd_run(int argc, char **argv) {
@@ -103,6 +109,9 @@ int ib_cmd_run(int argc, char **argv) {
             {"commit", required_argument, 0, O_COMMIT},
             {"assignor", required_argument, 0, O_ASSIGNOR},
             {"group-instance-id", required_argument, 0, O_INSTANCE},
+            {"partitions", required_argument, 0, O_PARTS},
+            {"worker", required_argument, 0, O_WORKERSPLIT},
+            {"checkpoint-recovery", required_argument, 0, O_CKPTREC},
             {"quiet", no_argument, 0, 'q'},
             {"help", no_argument, 0, 'h'},
             {0, 0, 0, 0},
@@ -166,6 +175,9 @@ int ib_cmd_run(int argc, char **argv) {
                 case O_COMMIT: cfg.commit = optarg; break;
                 case O_ASSIGNOR: cfg.assignor = optarg; break;
                 case O_INSTANCE: cfg.group_instance_id = optarg; break;
+                case O_PARTS: cfg.partitions = optarg; break;
+                case O_WORKERSPLIT: cfg.worker = optarg; break;
+                case O_CKPTREC: cfg.checkpoint_recovery = optarg; break;
                 case 'q': cfg.quiet = 1; break;
                 case 'X':
                         if (ib_props_add(&cfg.props, optarg, errstr, sizeof(errstr))) {

@@ -21,6 +21,7 @@ static const struct {
     {"verify", ib_cmd_verify, "account for every input record: lost, duplicated, reordered"},
     {"mock-cluster", ib_cmd_mock_cluster, "host librdkafka's embedded mock Kafka cluster"},
     {"wal", ib_cmd_wal, "dump or verify a receiver's write-ahead log"},
+    {"checkpoint", ib_cmd_checkpoint, "show a checkpoint-mode checkpoint as JSON"},
 };
 
 static void usage(FILE *fp) {

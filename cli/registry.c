@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "checkpoint_mode.h"
 #include "direct.h"
 #include "kafkacommit.h"
 #include "receiver.h"
@@ -12,6 +13,7 @@ const ib_mode_t *const ib_modes[] = {
     &ib_mode_direct,
     &ib_mode_receiver,
     &ib_mode_async_commit,
+    &ib_mode_checkpoint,
     NULL,
 };
 

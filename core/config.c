@@ -51,6 +51,14 @@ ib_err_t ib_config_check(const ib_config_t *cfg, char *errstr, size_t errstr_siz
         if (!strcmp(cfg->offsets, "zk") && !cfg->zookeeper)
                 return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
                                  "--offsets zk needs --zookeeper");
+        if (cfg->partitions && cfg->worker)
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
+                                 "--partitions and --worker contradict each other: give one");
+        if (cfg->checkpoint_recovery && strcmp(cfg->checkpoint_recovery, "previous") &&
+            strcmp(cfg->checkpoint_recovery, "earliest") && strcmp(cfg->checkpoint_recovery, "latest"))
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
+                                 "--checkpoint-recovery takes previous, earliest or latest, not '%s'",
+                                 cfg->checkpoint_recovery);
         if (strcmp(cfg->sink, "dir:") == 0)
                 return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
                                  "--sink dir: needs a path");

@@ -59,6 +59,11 @@ typedef struct ib_config_s {
         const char *commit;        /**< async, sync, auto, async+sync-on-revoke */
         const char *assignor;      /**< range, roundrobin, cooperative-sticky */
         const char *group_instance_id; /**< static membership; NULL: dynamic */
+
+        /* checkpoint mode */
+        const char *partitions;    /**< "0,1,2": partitions to read; NULL: see worker */
+        const char *worker;        /**< "I/N": every Nth partition from I; NULL: all */
+        const char *checkpoint_recovery; /**< NULL (refuse), previous, earliest, latest */
 } ib_config_t;
 
 void ib_config_init(ib_config_t *cfg);

@@ -10,7 +10,8 @@
  *        with EIO. Points: wal.write, wal.fsync; and one crash point,
  *        receiver.crash_before_commit, where the receiver kills itself with
  *        SIGKILL after a batch is durable in the log and before its offsets
- *        are committed. Counting is per process and thread-safe; with the
+ *        are committed. Checkpoint: checkpoint.write, checkpoint.fsync,
+ *        checkpoint.crash_before_rename. Counting is per process and thread-safe; with the
  *        variable unset a check is one relaxed atomic load.
  */
 #ifndef IB_FAULT_H

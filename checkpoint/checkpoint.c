@@ -1,0 +1,219 @@
+/*
+ * checkpoint.c: the checkpoint file (checkpoint/FORMAT.md). Every way a
+ * file can be damaged is refused with the file name and the reason; the
+ * replacement keeps the previous checkpoint as a fallback and reports fsync
+ * errors instead of ignoring them.
+ */
+#include "checkpoint.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "crc32c.h"
+#include "fault.h"
+#include "fsutil.h"
+
+static const char ckpt_magic[8] = {'I', 'B', 'C', 'K', 'P', 'T', '\r', '\n'};
+
+static void put32(unsigned char *p, uint32_t v) {
+        for (int i = 0; i < 4; i++)
+                p[i] = (unsigned char)(v >> (8 * i));
+}
+static uint32_t get32(const unsigned char *p) {
+        return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static uint64_t get64(const unsigned char *p) { return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32; }
+
+const ib_ckpt_part_t *ib_checkpoint_find(const ib_checkpoint_t *c, int32_t partition) {
+        for (int i = 0; i < c->count; i++)
+                if (c->parts[i].partition == partition)
+                        return &c->parts[i];
+        return NULL;
+}
+
+ib_err_t ib_checkpoint_encode(const ib_checkpoint_t *c, ib_buf_t *out, char *errstr,
+                              size_t errstr_size) {
+        json_t *parts = json_array();
+        for (int i = 0; i < c->count; i++)
+                json_array_append_new(parts, json_pack("{s:i,s:I,s:I}", "partition", (int)c->parts[i].partition,
+                                                       "offset", (json_int_t)c->parts[i].offset,
+                                                       "next_until", (json_int_t)c->parts[i].next_until));
+        json_t *doc = json_pack("{s:s,s:s,s:I,s:I,s:o}", "topic", c->topic, "group", c->group, "batch",
+                                (json_int_t)c->batch, "written_ms", (json_int_t)c->written_ms,
+                                "partitions", parts);
+        ib_buf_reset(out);
+        size_t len = doc ? json_dumpb(doc, NULL, 0, JSON_COMPACT) : 0;
+        if (!doc || ib_buf_reserve(out, IB_CKPT_HEADER + len) != 0) {
+                json_decref(doc);
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+        }
+        unsigned char *h = (unsigned char *)out->data;
+        json_dumpb(doc, out->data + IB_CKPT_HEADER, len, JSON_COMPACT);
+        json_decref(doc);
+        memcpy(h, ckpt_magic, 8);
+        put32(h + 8, IB_CKPT_VERSION);
+        put32(h + 12, (uint32_t)len);
+        put32(h + 16, ib_crc32c_mask(ib_crc32c(out->data + IB_CKPT_HEADER, len)));
+        out->len = IB_CKPT_HEADER + len;
+        out->data[out->len] = '\0';
+        return IB_OK;
+}
+
+static ib_err_t decode_v1(const unsigned char *p, size_t len, const char *file, ib_checkpoint_t *c,
+                          char *errstr, size_t errstr_size) {
+        if (len < 2)
+                goto bad;
+        size_t tl = (size_t)(p[0] | p[1] << 8);
+        if (tl >= sizeof(c->topic) || len < 2 + tl + 4)
+                goto bad;
+        memcpy(c->topic, p + 2, tl);
+        c->topic[tl] = '\0';
+        uint32_t n = get32(p + 2 + tl);
+        if (n > IB_CKPT_MAX_PARTITIONS || len != 2 + tl + 4 + (size_t)n * 12)
+                goto bad;
+        const unsigned char *q = p + 2 + tl + 4;
+        for (uint32_t i = 0; i < n; i++, q += 12) {
+                c->parts[i].partition = (int32_t)get32(q);
+                c->parts[i].offset = (int64_t)get64(q + 4);
+                c->parts[i].next_until = c->parts[i].offset;
+        }
+        c->count = (int)n;
+        return IB_OK;
+bad:
+        return ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT, "%s: malformed version-1 contents", file);
+}
+
+static ib_err_t decode_v2(const char *p, size_t len, const char *file, ib_checkpoint_t *c,
+                          char *errstr, size_t errstr_size) {
+        json_error_t je;
+        json_t *doc = json_loadb(p, len, 0, &je);
+        json_t *parts = json_object_get(doc, "partitions");
+        const char *topic = json_string_value(json_object_get(doc, "topic"));
+        const char *group = json_string_value(json_object_get(doc, "group"));
+        ib_err_t err = IB_OK;
+        if (!doc || !json_is_array(parts) || !topic || !group ||
+            json_array_size(parts) > IB_CKPT_MAX_PARTITIONS) {
+                err = ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT, "%s: malformed contents%s%s", file,
+                                doc ? "" : ": ", doc ? "" : je.text);
+                goto done;
+        }
+        snprintf(c->topic, sizeof(c->topic), "%s", topic);
+        snprintf(c->group, sizeof(c->group), "%s", group);
+        c->batch = (uint64_t)json_integer_value(json_object_get(doc, "batch"));
+        c->written_ms = (int64_t)json_integer_value(json_object_get(doc, "written_ms"));
+        size_t i;
+        json_t *e;
+        json_array_foreach(parts, i, e) {
+                json_t *jp = json_object_get(e, "partition"), *jo = json_object_get(e, "offset"),
+                       *ju = json_object_get(e, "next_until");
+                if (!json_is_integer(jp) || !json_is_integer(jo) || !json_is_integer(ju)) {
+                        err = ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT,
+                                        "%s: partition entry %zu is malformed", file, i);
+                        goto done;
+                }
+                c->parts[i] = (ib_ckpt_part_t){(int32_t)json_integer_value(jp), (int64_t)json_integer_value(jo),
+                                               (int64_t)json_integer_value(ju)};
+        }
+        c->count = (int)json_array_size(parts);
+done:
+        json_decref(doc);
+        return err;
+}
+
+ib_err_t ib_checkpoint_decode(const char *data, size_t len, const char *file, ib_checkpoint_t *c,
+                              char *errstr, size_t errstr_size) {
+        memset(c, 0, sizeof(*c));
+        const unsigned char *h = (const unsigned char *)data;
+        if (len < IB_CKPT_HEADER)
+                return ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT,
+                                 "%s: truncated (%zu bytes, the header alone is %d)", file, len, IB_CKPT_HEADER);
+        if (memcmp(h, ckpt_magic, 8))
+                return ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT, "%s: not a checkpoint (bad magic)", file);
+        uint32_t version = get32(h + 8), clen = get32(h + 12);
+        if (version < 1 || version > IB_CKPT_VERSION)
+                return ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT,
+                                 "%s: unknown format version %" PRIu32 " (this build reads 1 to %d)", file,
+                                 version, IB_CKPT_VERSION);
+        if ((size_t)clen != len - IB_CKPT_HEADER)
+                return ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT,
+                                 "%s: truncated or extended: header says %" PRIu32 " bytes of contents, file has %zu",
+                                 file, clen, len - IB_CKPT_HEADER);
+        if (ib_crc32c_unmask(get32(h + 16)) != ib_crc32c(data + IB_CKPT_HEADER, clen))
+                return ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT, "%s: checksum mismatch", file);
+        c->version = version;
+        return version == 1 ? decode_v1(h + IB_CKPT_HEADER, clen, file, c, errstr, errstr_size)
+                            : decode_v2(data + IB_CKPT_HEADER, clen, file, c, errstr, errstr_size);
+}
+
+ib_err_t ib_checkpoint_read(const char *path, ib_checkpoint_t *c, char *errstr, size_t errstr_size) {
+        char *data;
+        size_t len;
+        ib_err_t err = ib_fs_read_file(path, &data, &len, errstr, errstr_size);
+        if (err)
+                return err;
+        err = ib_checkpoint_decode(data, len, path, c, errstr, errstr_size);
+        free(data);
+        return err;
+}
+
+ib_err_t ib_checkpoint_store(const char *dir, const ib_checkpoint_t *c, char *errstr,
+                             size_t errstr_size) {
+        ib_buf_t b = {0};
+        ib_err_t err = ib_checkpoint_encode(c, &b, errstr, errstr_size);
+        if (err)
+                return err;
+        char tmp[1024], cur[1024], prev[1024];
+        snprintf(tmp, sizeof(tmp), "%s/.checkpoint.tmp", dir);
+        snprintf(cur, sizeof(cur), "%s/checkpoint", dir);
+        snprintf(prev, sizeof(prev), "%s/checkpoint.prev", dir);
+        int dfd = -1, fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0) {
+                err = ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: %s", tmp, strerror(errno));
+                goto out;
+        }
+        size_t off = 0;
+        while (off < b.len) {
+                ssize_t n = ib_fault("checkpoint.write") ? -1 : write(fd, b.data + off, b.len - off);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        err = ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: write failed: %s", tmp, strerror(errno));
+                        goto out;
+                }
+                off += (size_t)n;
+        }
+        if (ib_fault("checkpoint.fsync") || fsync(fd) != 0) {
+                err = ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: fsync failed: %s", tmp, strerror(errno));
+                goto out;
+        }
+        close(fd);
+        fd = -1;
+        if (ib_fault("checkpoint.crash_before_rename")) { /* as if the process died here */
+                err = ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: simulated crash before rename", tmp);
+                goto out;
+        }
+        if (rename(cur, prev) != 0 && errno != ENOENT) {
+                err = ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: rename to %s: %s", cur, prev, strerror(errno));
+                goto out;
+        }
+        if (rename(tmp, cur) != 0) {
+                err = ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: rename: %s", cur, strerror(errno));
+                goto out;
+        }
+        if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || fsync(dfd) != 0)
+                err = ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: fsync directory: %s", dir, strerror(errno));
+out:
+        if (fd >= 0)
+                close(fd);
+        if (dfd >= 0)
+                close(dfd);
+        ib_buf_free(&b);
+        return err;
+}
