@@ -3,7 +3,7 @@
 # --help is 0, bad flags are usage errors (2), unreachable servers are 3 within a bound.
 . "$(dirname "$0")/../lib.sh"
 
-for cmd in produce run verify mock-cluster wal; do
+for cmd in produce run verify mock-cluster wal checkpoint; do
   expect_rc 0 "$IB" "$cmd" --help
   grep -q '^Usage: ingestbench' "$WORK/out.txt" || fail "$cmd --help prints no usage"
   expect_rc 2 "$IB" "$cmd" --no-such-flag
@@ -54,3 +54,17 @@ grep -q -- "--offsets zk needs --zookeeper" "$WORK/err.txt" || fail "--offsets z
 INGESTBENCH_MOCK_FILE="$WORK/none.addr" expect_rc 2 "$IB" run --mode receiver --brokers 127.0.0.1:1 \
   --topic t --group g --state-dir "$WORK/s" --fsync sometimes
 grep -q -- "--fsync takes batch, interval:MS or none" "$WORK/err.txt" || fail "bad --fsync not refused"
+# checkpoint and async-commit flags
+expect_rc 2 "$IB" checkpoint
+expect_rc 1 "$IB" checkpoint show "$WORK/no-such-file"
+printf 'IBCKPT\r\n' >"$WORK/short.ckpt"
+expect_rc 1 "$IB" checkpoint show "$WORK/short.ckpt"
+grep -q "short.ckpt: truncated" "$WORK/err.txt" || fail "truncated checkpoint not named"
+expect_rc 0 "$IB" checkpoint show "$(dirname "$0")/../fixtures/checkpoint-v1.bin"
+grep -q '"version": 1' "$WORK/out.txt" || fail "version-1 checkpoint not shown"
+expect_rc 2 "$IB" run --mode checkpoint --topic t --group g --state-dir "$WORK/s" --partitions 0 --worker 0/2
+grep -q "contradict" "$WORK/err.txt" || fail "--partitions with --worker not refused"
+expect_rc 2 "$IB" run --mode checkpoint --topic t --group g --state-dir "$WORK/s" --checkpoint-recovery maybe
+INGESTBENCH_MOCK_FILE="$WORK/none.addr" expect_rc 2 "$IB" run --mode async-commit --brokers 127.0.0.1:1 \
+  --topic t --group g --state-dir "$WORK/s" --commit sometimes
+grep -q -- "--commit takes async, sync, auto or async+sync-on-revoke" "$WORK/err.txt" || fail "bad --commit not refused"
