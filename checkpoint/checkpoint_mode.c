@@ -94,12 +94,6 @@ static ib_err_t choose_partitions(ck_t *k, char *errstr, size_t errstr_size) {
         return IB_OK;
 }
 
-static int64_t clamp_until(const ck_t *k, int64_t from, int64_t latest) {
-        int64_t cap = from + k->cfg->max_records_per_partition;
-        int64_t u = latest < cap ? latest : cap;
-        return u > from ? u : from;
-}
-
 static ib_err_t store(ck_t *k, char *errstr, size_t errstr_size) {
         /* keep entries of partitions this worker does not read (another run's) */
         for (int i = 0; i < k->n; i++) {
@@ -215,7 +209,9 @@ static void *ck_open(ib_mode_ctx_t *ctx, ib_err_t *err, char *errstr, size_t err
                 const ib_ckpt_part_t *e = ib_checkpoint_find(k->ck, k->ids[i]);
                 k->from[i] = e ? e->offset : start[i];
                 /* keep a pinned range: its output may have been written */
-                k->until[i] = e && e->next_until > e->offset ? e->next_until : clamp_until(k, k->from[i], k->latest[i]);
+                k->until[i] = e && e->next_until > e->offset
+                                  ? e->next_until
+                                  : ib_range_next_until(k->from[i], k->latest[i], k->cfg->max_records_per_partition);
                 json_array_append_new(parts, json_pack("{s:i,s:I,s:I,s:b}", "partition", (int)k->ids[i],
                                                        "from", (json_int_t)k->from[i], "until", (json_int_t)k->until[i],
                                                        "inherited_range", e && e->next_until > e->offset));
@@ -269,7 +265,7 @@ static ib_err_t ck_commit(void *st, const ib_batch_t *batch, char *errstr, size_
                 for (size_t r = 0; r < batch->nranges; r++)
                         if (batch->ranges[r].partition == k->ids[i])
                                 offset = batch->ranges[r].until;
-                int64_t until = clamp_until(k, offset, k->latest[i]);
+                int64_t until = ib_range_next_until(offset, k->latest[i], k->cfg->max_records_per_partition);
                 changed |= offset != k->from[i] || until != k->until[i];
                 k->from[i] = offset;
                 k->until[i] = until;

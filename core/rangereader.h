@@ -26,6 +26,17 @@
 typedef struct ib_rangereader_s ib_rangereader_t;
 
 /**
+ * @brief The end of the next range to pin for a partition at @p from: up to
+ *        the latest offset, at most @p max records (Spark's maxRatePerPartition
+ *        per batch), never before @p from.
+ */
+static inline int64_t ib_range_next_until(int64_t from, int64_t latest, int64_t max) {
+        int64_t cap = from + max;
+        int64_t u = latest < cap ? latest : cap;
+        return u > from ? u : from;
+}
+
+/**
  * @brief Creates the consumer (no group: nothing is committed to Kafka) and
  *        learns the topic's partition count, within @p cfg->connect_timeout_ms.
  */

@@ -80,12 +80,6 @@ static void drop_partition(direct_t *d, int32_t p, const char *why) {
                                    "reason", why));
 }
 
-static int64_t clamp_until(const direct_t *d, int64_t from, int64_t latest) {
-        int64_t cap = from + d->cfg->max_records_per_partition;
-        int64_t u = latest < cap ? latest : cap;
-        return u > from ? u : from;
-}
-
 /* Handles an expired session: every partition is lost; start a new session. */
 static ib_err_t renew_session(direct_t *d, char *errstr, size_t errstr_size) {
         d->expirations++;
@@ -115,7 +109,9 @@ static ib_err_t claim_partition(direct_t *d, int32_t p, char *errstr, size_t err
                                                      d->cfg->connect_timeout_ms, errstr, errstr_size)))
                 return err;
         /* Keep the range a previous owner pinned: it may have written its output. */
-        int64_t until = pos.next_until > from ? pos.next_until : clamp_until(d, from, latest);
+        int64_t until = pos.next_until > from
+                            ? pos.next_until
+                            : ib_range_next_until(from, latest, d->cfg->max_records_per_partition);
         int epoch, over;
         err = ib_zkstore_claim(d->zs, p, &pos, from, until, &epoch, &over, errstr, errstr_size);
         if (err == IB_ERR_ZK_FENCED)
@@ -223,7 +219,7 @@ static ib_err_t direct_commit(void *st, const ib_batch_t *batch, char *errstr,
                 for (size_t r = 0; r < batch->nranges; r++)
                         if (batch->ranges[r].partition == p)
                                 offset = batch->ranges[r].until;
-                int64_t next_until = clamp_until(d, offset, d->latest[i]);
+                int64_t next_until = ib_range_next_until(offset, d->latest[i], d->cfg->max_records_per_partition);
                 if (offset == pt->from && next_until == pt->until)
                         continue; /* nothing changed: no write */
                 d->commits[nc++] = (ib_zkcommit_t){p, pt->epoch, pt->offset_version, offset,
