@@ -123,15 +123,17 @@ int ib_cmd_run(int argc, char **argv) {
         int c, rc = IB_EXIT_OK;
         optind = 1;
         opterr = 0;
-#define NUM(min, max, field)                                                              \
+/* Parses the current option's number into `field`; `suffix` allows k, m, g. */
+#define NUM_S(min, max, suffix, field)                                                    \
         do {                                                                              \
-                if (ib_parse_i64(optarg, min, max, 0, argv[optind - 1], &v, errstr,       \
+                if (ib_parse_i64(optarg, min, max, suffix, argv[optind - 1], &v, errstr,  \
                                  sizeof(errstr))) {                                       \
                         rc = ib_cli_usage_error("run", "%s", errstr);                     \
                         goto out;                                                         \
                 }                                                                         \
                 field = v;                                                                \
         } while (0)
+#define NUM(min, max, field) NUM_S(min, max, 0, field)
         while ((c = getopt_long(argc, argv, IB_OPT_PREFIX "qhX:", longopts, NULL)) != -1) {
                 switch (c) {
                 case O_MODE: cfg.mode = optarg; break;
@@ -155,22 +157,8 @@ int ib_cmd_run(int argc, char **argv) {
                 case O_WALDIR: cfg.wal_dir = optarg; break;
                 case O_FSYNC: cfg.fsync = optarg; break;
                 case O_WALREC: cfg.wal_recovery = optarg; break;
-                case O_WALSEG:
-                        if (ib_parse_i64(optarg, 4096, INT64_MAX / 4, 1, "--wal-segment-bytes", &v, errstr,
-                                         sizeof(errstr))) {
-                                rc = ib_cli_usage_error("run", "%s", errstr);
-                                goto out;
-                        }
-                        cfg.wal_segment_bytes = v;
-                        break;
-                case O_WALBACK:
-                        if (ib_parse_i64(optarg, 4096, INT64_MAX / 4, 1, "--wal-backlog-bytes", &v, errstr,
-                                         sizeof(errstr))) {
-                                rc = ib_cli_usage_error("run", "%s", errstr);
-                                goto out;
-                        }
-                        cfg.wal_backlog_bytes = v;
-                        break;
+                case O_WALSEG: NUM_S(4096, INT64_MAX / 4, 1, cfg.wal_segment_bytes); break;
+                case O_WALBACK: NUM_S(4096, INT64_MAX / 4, 1, cfg.wal_backlog_bytes); break;
                 case O_WALDEDUP: cfg.wal_dedup = 1; break;
                 case O_COMMIT: cfg.commit = optarg; break;
                 case O_ASSIGNOR: cfg.assignor = optarg; break;
@@ -190,6 +178,7 @@ int ib_cmd_run(int argc, char **argv) {
                 }
         }
 #undef NUM
+#undef NUM_S
         if (optind < argc) {
                 rc = ib_cli_usage_error("run", "unexpected argument '%s'", argv[optind]);
                 goto out;
