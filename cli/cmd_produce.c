@@ -97,15 +97,16 @@ int ib_cmd_produce(int argc, char **argv) {
         ib_props_t props = {0};
         char errstr[1024], runbuf[32];
         int c, rc = IB_EXIT_OK;
+        int li = -1; /* index of the long option getopt_long found */
         optind = 1;
         opterr = 0;
 #define NUM(min, max, var, suffix)                                                         \
-        if (ib_parse_i64(optarg, min, max, suffix, argv[optind - 1], &var, errstr,         \
+        if (ib_parse_i64(optarg, min, max, suffix, ib_cli_flag_name(longopts, li), &var, errstr, \
                          sizeof(errstr))) {                                                \
                 rc = ib_cli_usage_error("produce", "%s", errstr);                          \
                 goto out;                                                                  \
         }
-        while ((c = getopt_long(argc, argv, IB_OPT_PREFIX "hX:", longopts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, IB_OPT_PREFIX "hX:", longopts, &li)) != -1) {
                 switch (c) {
                 case O_BROKERS: brokers_flag = optarg; break;
                 case O_TOPIC: topic = optarg; break;

@@ -121,12 +121,13 @@ int ib_cmd_run(int argc, char **argv) {
         char errstr[1024];
         int64_t v;
         int c, rc = IB_EXIT_OK;
+        int li = -1; /* index of the long option getopt_long found */
         optind = 1;
         opterr = 0;
 /* Parses the current option's number into `field`; `suffix` allows k, m, g. */
 #define NUM_S(min, max, suffix, field)                                                    \
         do {                                                                              \
-                if (ib_parse_i64(optarg, min, max, suffix, argv[optind - 1], &v, errstr,  \
+                if (ib_parse_i64(optarg, min, max, suffix, ib_cli_flag_name(longopts, li), &v, errstr, \
                                  sizeof(errstr))) {                                       \
                         rc = ib_cli_usage_error("run", "%s", errstr);                     \
                         goto out;                                                         \
@@ -134,7 +135,7 @@ int ib_cmd_run(int argc, char **argv) {
                 field = v;                                                                \
         } while (0)
 #define NUM(min, max, field) NUM_S(min, max, 0, field)
-        while ((c = getopt_long(argc, argv, IB_OPT_PREFIX "qhX:", longopts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, IB_OPT_PREFIX "qhX:", longopts, &li)) != -1) {
                 switch (c) {
                 case O_MODE: cfg.mode = optarg; break;
                 case O_BROKERS: cfg.brokers = optarg; break;

@@ -30,3 +30,9 @@ int ib_cli_fail(const char *cmd, ib_err_t err, const char *errstr) {
         fprintf(stderr, "ingestbench %s: %s\n", cmd, errstr && *errstr ? errstr : ib_err2str(err));
         return ib_err2exit(err);
 }
+
+const char *ib_cli_flag_name(const struct option *longopts, int index) {
+        static char name[64];
+        snprintf(name, sizeof(name), "--%s", index >= 0 ? longopts[index].name : "?");
+        return name;
+}

@@ -21,11 +21,13 @@ grep -q -- "--state-dir is required" "$WORK/err.txt" || fail "missing --state-di
 expect_rc 2 "$IB" run --mode nosuch --topic t --group g --state-dir "$WORK/s"
 grep -q "unknown mode 'nosuch' (available: direct" "$WORK/err.txt" || fail "unknown mode not reported"
 expect_rc 2 "$IB" run --mode direct --topic t --group g --state-dir "$WORK/s" --batch-ms -5
+grep -q -- "--batch-ms must be between 0 and 3600000, not -5" "$WORK/err.txt" || fail "bad number: flag not named"
 expect_rc 2 "$IB" run --mode direct --topic t --group g --state-dir "$WORK/s" --sink ftp:x
 expect_rc 2 "$IB" run --mode direct --topic t --group g --state-dir "$WORK/s" -X novalue
 expect_rc 2 "$IB" produce --topic t
 expect_rc 2 "$IB" produce --topic t --records 10 --bad-ratio 2
 expect_rc 2 "$IB" produce --topic t --records ten
+grep -q -- "--records takes a whole number, not 'ten'" "$WORK/err.txt" || fail "bad number: flag not named"
 expect_rc 2 "$IB" verify --topic t --sink null
 expect_rc 2 "$IB" verify --topic t --sink dir:x --expect lots=0
 expect_rc 2 "$IB" mock-cluster --topic nopartitions
