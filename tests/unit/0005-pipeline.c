@@ -42,32 +42,55 @@ static int count_lines(const char *s) {
         return n;
 }
 
-static void test_stages_and_dead_letters(void) {
-        char dir[64], out[128], dead[128], err[256];
-        ib_tmpdir(dir, sizeof(dir));
-        snprintf(out, sizeof(out), "%s/out", dir);
-        snprintf(dead, sizeof(dead), "%s/dead", dir);
-        ib_sink_t *sink = ib_sink_open_dir(out, err, sizeof(err));
-        ib_sink_t *dl = ib_sink_open_dir(dead, err, sizeof(err));
-        ib_schema_t *schema = ib_schema_load(NULL, err, sizeof(err));
+/* A pipeline over a fresh directory: dir sink (or null) and dead-letter sink. */
+typedef struct {
+        char dir[64], out[128], dead[128];
+        ib_sink_t *sink, *dl;
+        ib_schema_t *schema;
         ib_stats_t stats;
-        ib_stats_init(&stats);
-        ib_pipeline_conf_t conf = {schema, "ts", sink, dl, &stats};
-        ib_pipeline_t *pl = ib_pipeline_new(&conf, err, sizeof(err));
+        ib_pipeline_t *pl;
+} fixture_t;
+
+static void fixture_open(fixture_t *f, int null_sink) {
+        char err[256];
+        ib_tmpdir(f->dir, sizeof(f->dir));
+        snprintf(f->out, sizeof(f->out), "%s/out", f->dir);
+        snprintf(f->dead, sizeof(f->dead), "%s/dead", f->dir);
+        f->sink = null_sink ? ib_sink_open("null", err, sizeof(err)) : ib_sink_open_dir(f->out, err, sizeof(err));
+        f->dl = ib_sink_open_dir(f->dead, err, sizeof(err));
+        f->schema = ib_schema_load(NULL, err, sizeof(err));
+        ib_stats_init(&f->stats);
+        ib_pipeline_conf_t conf = {f->schema, "ts", f->sink, f->dl, &f->stats};
+        f->pl = ib_pipeline_new(&conf, err, sizeof(err));
+        CHECK(f->sink && f->dl && f->schema && f->pl);
+}
+
+static void fixture_close(fixture_t *f) {
+        ib_pipeline_destroy(f->pl);
+        ib_schema_destroy(f->schema);
+        ib_sink_close(f->sink);
+        ib_sink_close(f->dl);
+        ib_tmpdir_rm(f->dir);
+}
+
+static void test_stages_and_dead_letters(void) {
+        char err[256];
+        fixture_t fx, *f = &fx;
+        fixture_open(f, 0);
         ib_batch_t b = {0};
         build(&b);
-        CHECK_INT(ib_pipeline_run(pl, &b, err, sizeof(err)), IB_OK);
-        CHECK_INT(stats.records_in, NREC);
-        CHECK_INT(stats.records_out, 2);
-        CHECK_INT(stats.dead_parse, 2);
-        CHECK_INT(stats.dead_schema, 2);
-        CHECK_INT(stats.latency_us.count, 2);
-        CHECK_INT(stats.batches, 1);
-        CHECK_INT(stats.sink_files, 1);
+        CHECK_INT(ib_pipeline_run(f->pl, &b, err, sizeof(err)), IB_OK);
+        CHECK_INT(f->stats.records_in, NREC);
+        CHECK_INT(f->stats.records_out, 2);
+        CHECK_INT(f->stats.dead_parse, 2);
+        CHECK_INT(f->stats.dead_schema, 2);
+        CHECK_INT(f->stats.latency_us.count, 2);
+        CHECK_INT(f->stats.batches, 1);
+        CHECK_INT(f->stats.sink_files, 1);
 
         char path[512], *text, *dtext;
         size_t len;
-        snprintf(path, sizeof(path), "%s/in-p2-00000000000000000100-00000000000000000106.jsonl", out);
+        snprintf(path, sizeof(path), "%.127s/in-p2-00000000000000000100-00000000000000000106.jsonl", f->out);
         CHECK_INT(ib_fs_read_file(path, &text, &len, err, sizeof(err)), IB_OK);
         CHECK_INT(count_lines(text), 2);
         CHECK(strstr(text, "\"meta.size\":1") != NULL);
@@ -75,7 +98,7 @@ static void test_stages_and_dead_letters(void) {
         CHECK(strstr(text, "\"_partition\":2,\"_offset\":100") != NULL);
         CHECK(strstr(text, "\"_offset\":104") != NULL);
 
-        snprintf(path, sizeof(path), "%s/in-p2-00000000000000000100-00000000000000000106.jsonl", dead);
+        snprintf(path, sizeof(path), "%.127s/in-p2-00000000000000000100-00000000000000000106.jsonl", f->dead);
         CHECK_INT(ib_fs_read_file(path, &dtext, &len, err, sizeof(err)), IB_OK);
         CHECK_INT(count_lines(dtext), 4);
         /* every dead letter names its record and why, and keeps the bytes */
@@ -115,20 +138,16 @@ static void test_stages_and_dead_letters(void) {
 
         /* replaying the batch rewrites byte-identical files */
         build(&b);
-        CHECK_INT(ib_pipeline_run(pl, &b, err, sizeof(err)), IB_OK);
+        CHECK_INT(ib_pipeline_run(f->pl, &b, err, sizeof(err)), IB_OK);
         char *again;
-        snprintf(path, sizeof(path), "%s/in-p2-00000000000000000100-00000000000000000106.jsonl", out);
+        snprintf(path, sizeof(path), "%.127s/in-p2-00000000000000000100-00000000000000000106.jsonl", f->out);
         CHECK_INT(ib_fs_read_file(path, &again, &len, err, sizeof(err)), IB_OK);
         CHECK_STR(again, text);
         free(again);
         free(text);
         free(dtext);
         ib_batch_free(&b);
-        ib_pipeline_destroy(pl);
-        ib_schema_destroy(schema);
-        ib_sink_close(sink);
-        ib_sink_close(dl);
-        ib_tmpdir_rm(dir);
+        fixture_close(f);
 }
 
 static void test_arena_reused_across_batches(void) {
@@ -160,16 +179,9 @@ static void test_output_buffer_boundaries(void) {
          * exactly one byte short of it (an off-by-one there once wrote the
          * terminator past the buffer; the ASan build catches it). */
         enum { N = 9000 };
-        char dir[64], dead[128], err[256];
-        ib_tmpdir(dir, sizeof(dir));
-        snprintf(dead, sizeof(dead), "%s/dead", dir);
-        ib_sink_t *sink = ib_sink_open("null", err, sizeof(err));
-        ib_sink_t *dl = ib_sink_open_dir(dead, err, sizeof(err));
-        ib_schema_t *schema = ib_schema_load(NULL, err, sizeof(err));
-        ib_stats_t stats;
-        ib_stats_init(&stats);
-        ib_pipeline_conf_t conf = {schema, "ts", sink, dl, &stats};
-        ib_pipeline_t *pl = ib_pipeline_new(&conf, err, sizeof(err));
+        char err[256];
+        fixture_t fx, *f = &fx;
+        fixture_open(f, 1);
         char *vals = malloc((size_t)N * (N + 128));
         ib_batch_t b = {0};
         b.topic = "sz";
@@ -189,17 +201,13 @@ static void test_output_buffer_boundaries(void) {
                 r->value = v;
                 r->value_len = strlen(v);
         }
-        CHECK_INT(ib_pipeline_run(pl, &b, err, sizeof(err)), IB_OK);
-        CHECK_INT(stats.records_out, N);
-        CHECK_INT(stats.dead_parse + stats.dead_schema, 0);
-        CHECK_INT(sink->files, N);
+        CHECK_INT(ib_pipeline_run(f->pl, &b, err, sizeof(err)), IB_OK);
+        CHECK_INT(f->stats.records_out, N);
+        CHECK_INT(f->stats.dead_parse + f->stats.dead_schema, 0);
+        CHECK_INT(f->sink->files, N);
         free(vals);
         ib_batch_free(&b);
-        ib_pipeline_destroy(pl);
-        ib_schema_destroy(schema);
-        ib_sink_close(sink);
-        ib_sink_close(dl);
-        ib_tmpdir_rm(dir);
+        fixture_close(f);
 }
 
 static void test_batch_group(void) {
