@@ -237,8 +237,7 @@ static ib_err_t ck_next_batch(void *st, ib_batch_t *batch, int wait_ms, char *er
         for (int i = 0; i < k->n; i++)
                 pending |= k->until[i] > k->from[i];
         if (!pending) {
-                struct timespec ts = {wait_ms / 1000, (long)(wait_ms % 1000) * 1000000L};
-                nanosleep(&ts, NULL);
+                ib_sleep_ms(wait_ms);
                 return IB_OK;
         }
         batch->seq = ++k->batch_seq;

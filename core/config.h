@@ -106,4 +106,7 @@ void ib_deadline_ms(struct timespec *ts, int ms);
 /** @brief Monotonic clock in microseconds. */
 int64_t ib_mono_us(void);
 
+/** @brief Sleeps @p ms milliseconds in full, resuming after a signal. */
+void ib_sleep_ms(int64_t ms);
+
 #endif

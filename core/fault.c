@@ -13,6 +13,7 @@
 static struct {
         char name[32];
         unsigned long fail_at;   /* 1-based call number that fails */
+        unsigned long arg;       /* after a second colon; 0 without one */
         unsigned long calls;     /* atomic */
 } points[MAX_POINTS];
 static int npoints;
@@ -29,7 +30,9 @@ static void load(void) {
                 if (colon && (size_t)(colon - spec) < sizeof(points[0].name)) {
                         memcpy(points[npoints].name, spec, (size_t)(colon - spec));
                         points[npoints].name[colon - spec] = '\0';
-                        points[npoints].fail_at = strtoul(colon + 1, NULL, 10);
+                        char *end = NULL;
+                        points[npoints].fail_at = strtoul(colon + 1, &end, 10);
+                        points[npoints].arg = end && *end == ':' ? strtoul(end + 1, NULL, 10) : 0;
                         points[npoints].calls = 0;
                         if (points[npoints].fail_at > 0)
                                 npoints++;
@@ -46,6 +49,11 @@ void ib_fault_reset(void) {
 }
 
 int ib_fault(const char *point) {
+        unsigned long arg;
+        return ib_fault_arg(point, &arg);
+}
+
+int ib_fault_arg(const char *point, unsigned long *arg) {
         if (!__atomic_load_n(&loaded, __ATOMIC_ACQUIRE)) {
                 pthread_mutex_lock(&load_lock);
                 if (!__atomic_load_n(&loaded, __ATOMIC_ACQUIRE))
@@ -57,6 +65,7 @@ int ib_fault(const char *point) {
                         continue;
                 unsigned long n = __atomic_add_fetch(&points[i].calls, 1, __ATOMIC_RELAXED);
                 if (n == points[i].fail_at) {
+                        *arg = points[i].arg;
                         errno = EIO;
                         return 1;
                 }

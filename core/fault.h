@@ -11,8 +11,16 @@
  *        receiver.crash_before_commit, where the receiver kills itself with
  *        SIGKILL after a batch is durable in the log and before its offsets
  *        are committed. Checkpoint: checkpoint.write, checkpoint.fsync,
- *        checkpoint.crash_before_rename. Counting is per process and thread-safe; with the
- *        variable unset a check is one relaxed atomic load.
+ *        checkpoint.crash_before_rename.
+ *
+ *        A point may carry an argument after a second colon. The one point
+ *        that uses it: batch.slow:N:MS makes the runner's Nth batch with
+ *        records take MS milliseconds longer, after its sink write and before
+ *        its commit (a slow sink, a GC pause in the processing thread: the
+ *        batch that outlives max.poll.interval.ms in a consumer group).
+ *
+ *        Counting is per process and thread-safe; with the variable unset a
+ *        check is one relaxed atomic load.
  */
 #ifndef IB_FAULT_H
 #define IB_FAULT_H
@@ -22,6 +30,12 @@
  *        (errno is set to EIO), 0 otherwise.
  */
 int ib_fault(const char *point);
+
+/**
+ * @brief Like ib_fault(), and when this call is the chosen one, stores the
+ *        point's argument (0 when it has none) in @p arg.
+ */
+int ib_fault_arg(const char *point, unsigned long *arg);
 
 /** @brief Re-reads INGESTBENCH_FAULTS and resets the counters (for tests). */
 void ib_fault_reset(void);

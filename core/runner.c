@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "arena.h"
+#include "fault.h"
 #include "fsutil.h"
 #include "kafka.h"
 #include "pipeline.h"
@@ -177,6 +178,14 @@ ib_err_t ib_run(const ib_mode_t *mode, const ib_config_t *cfg, char *errstr,
                                          json_pack("{s:I,s:I,s:o,s:f}", "seq", (json_int_t)batch.seq,
                                                    "records", (json_int_t)batch.nrecords, "ranges", ranges,
                                                    "pipeline_ms", (double)(ib_mono_us() - t0) / 1000.0));
+                        unsigned long slow_ms;
+                        if (batch.nrecords > 0 && ib_fault_arg("batch.slow", &slow_ms) && slow_ms > 0) {
+                                ib_eventlog_emit(events, "slow_batch",
+                                                 json_pack("{s:I,s:I,s:I}", "seq", (json_int_t)batch.seq,
+                                                           "records", (json_int_t)batch.nrecords,
+                                                           "ms", (json_int_t)slow_ms));
+                                ib_sleep_ms((int64_t)slow_ms);
+                        }
                 }
                 if ((err = mode->commit(st, &batch, errstr, errstr_size)))
                         break;

@@ -180,8 +180,7 @@ static ib_err_t direct_next_batch(void *st, ib_batch_t *batch, int wait_ms, char
         for (int32_t p = 0; p < d->nparts; p++)
                 pending |= d->parts[p].owned && d->parts[p].until > d->parts[p].from;
         if (!pending) { /* caught up: wait a batch interval before asking again */
-                struct timespec ts = {wait_ms / 1000, (long)(wait_ms % 1000) * 1000000L};
-                nanosleep(&ts, NULL);
+                ib_sleep_ms(wait_ms);
                 return IB_OK;
         }
         for (int32_t p = 0; p < d->nparts; p++) {

@@ -1,6 +1,7 @@
 /* 0007-config: number and property parsing behind every flag, base64, errors. */
 #include "base64.h"
 #include "config.h"
+#include "fault.h"
 #include "harness.h"
 
 static void test_parse_i64(void) {
@@ -78,11 +79,35 @@ static void test_errors(void) {
         CHECK_STR(ib_err2name((ib_err_t)-12345), "ERR_UNKNOWN");
 }
 
+/* INGESTBENCH_FAULTS: the Nth call of a point fires once; an argument after
+ * a second colon comes back with it; other points and calls do not fire. */
+static void test_fault_spec(void) {
+        unsigned long arg = 99;
+        setenv("INGESTBENCH_FAULTS", "batch.slow:3:8000,wal.write:2,bad,x:0", 1);
+        ib_fault_reset();
+        CHECK_INT(ib_fault_arg("batch.slow", &arg), 0);
+        CHECK_INT(ib_fault_arg("batch.slow", &arg), 0);
+        CHECK_INT((long)arg, 99);
+        CHECK_INT(ib_fault_arg("batch.slow", &arg), 1);
+        CHECK_INT((long)arg, 8000);
+        CHECK_INT(ib_fault_arg("batch.slow", &arg), 0);
+        CHECK_INT(ib_fault("wal.write"), 0);
+        CHECK_INT(ib_fault_arg("wal.write", &arg), 1);
+        CHECK_INT((long)arg, 0);
+        CHECK_INT(ib_fault("bad"), 0);
+        CHECK_INT(ib_fault("x"), 0);
+        unsetenv("INGESTBENCH_FAULTS");
+        ib_fault_reset();
+        CHECK_INT(ib_fault("wal.write"), 0);
+        CHECK_INT(ib_fault("wal.write"), 0);
+}
+
 int main(void) {
         IB_RUN(test_parse_i64);
         IB_RUN(test_parse_double);
         IB_RUN(test_props_and_config);
         IB_RUN(test_base64);
         IB_RUN(test_errors);
+        IB_RUN(test_fault_spec);
         return IB_DONE();
 }
