@@ -42,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "group.h"
 #include "hist.h"
 #include "kafka.h"
 #include "stats.h"
@@ -84,40 +85,6 @@ static void count_error(kc_t *k, const char *name) {
         json_object_set_new(k->commit_errors, name, json_integer(v ? json_integer_value(v) + 1 : 1));
 }
 
-/* The group generation: librdkafka 2.0.2 has no getter, but its serialized
- * group metadata ("CGMDv2:" + int32 generation + ids) carries it. -1 when
- * the format is not the one known here. */
-static int32_t generation(rd_kafka_t *rk) {
-        rd_kafka_consumer_group_metadata_t *md = rd_kafka_consumer_group_metadata(rk);
-        if (!md)
-                return -1;
-        void *buf = NULL;
-        size_t size = 0;
-        int32_t gen = -1;
-        rd_kafka_error_t *e = rd_kafka_consumer_group_metadata_write(md, &buf, &size);
-        if (!e && size >= 11 && !memcmp(buf, "CGMDv2:", 7))
-                memcpy(&gen, (char *)buf + 7, 4);
-        if (e)
-                rd_kafka_error_destroy(e);
-        free(buf);
-        rd_kafka_consumer_group_metadata_destroy(md);
-        return gen;
-}
-
-static json_t *parts_json(const rd_kafka_topic_partition_list_t *l, int with_offsets) {
-        json_t *a = json_array();
-        for (int i = 0; l && i < l->cnt; i++) {
-                const rd_kafka_topic_partition_t *tp = &l->elems[i];
-                if (with_offsets)
-                        json_array_append_new(a, json_pack("{s:i,s:I,s:s}", "partition", (int)tp->partition,
-                                                           "offset", (json_int_t)tp->offset, "error",
-                                                           rd_kafka_err2name(tp->err)));
-                else
-                        json_array_append_new(a, json_integer(tp->partition));
-        }
-        return a;
-}
-
 /* Offsets processed so far for the partitions of @p l (sync-on-revoke). */
 static rd_kafka_topic_partition_list_t *processed_of(kc_t *k, const rd_kafka_topic_partition_list_t *l) {
         rd_kafka_topic_partition_list_t *out = rd_kafka_topic_partition_list_new(l->cnt);
@@ -141,7 +108,7 @@ static void commit_outcome(kc_t *k, const char *how, rd_kafka_resp_err_t err,
                 k->commits_ok++;
         ib_eventlog_emit(k->ctx->events, "commit_result",
                          json_pack("{s:s,s:b,s:s?,s:i,s:o}", "how", how, "ok", name == NULL, "error", name,
-                                   "generation", (int)generation(k->rk), "offsets", parts_json(offsets, 1)));
+                                   "generation", (int)ib_group_generation(k->rk), "offsets", ib_group_parts_json(offsets, 1)));
 }
 
 /* Runs in the thread that polls (the runner's), from rd_kafka_consumer_poll. */
@@ -157,50 +124,29 @@ static void offset_commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque) {
         kc_t *k = opaque;
-        int cooperative = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
         int assign = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
-        int lost = !assign && rd_kafka_assignment_lost(rk);
-        char *member = rd_kafka_memberid(rk);
+        int lost = !strcmp(ib_group_rebalance_event(k->ctx->events, rk, err, parts, 0), "lost");
         k->rebalances++;
-        ib_eventlog_emit(k->ctx->events, "rebalance",
-                         json_pack("{s:s,s:i,s:s,s:s,s:o}", "kind", assign ? "assign" : lost ? "lost" : "revoke",
-                                   "generation", (int)generation(rk), "member", member ? member : "",
-                                   "protocol", cooperative ? "cooperative" : "eager",
-                                   "partitions", parts_json(parts, 0)));
-        if (member)
-                rd_kafka_mem_free(rk, member);
         k->joining = !assign;
-        if (assign) {
-                for (int i = 0; i < parts->cnt; i++)
-                        if (parts->elems[i].partition < k->nparts)
-                                k->assigned[parts->elems[i].partition] = 1;
-                if (cooperative)
-                        rd_kafka_error_destroy(rd_kafka_incremental_assign(rk, parts));
-                else
-                        rd_kafka_assign(rk, parts);
-        } else {
-                if (k->commit == C_ASYNC_SYNC_ON_REVOKE && !lost) {
-                        /* The remedy: commit what was processed, synchronously,
-                         * while this member's generation is still current. */
-                        rd_kafka_topic_partition_list_t *offs = processed_of(k, parts);
-                        if (offs->cnt > 0) {
-                                int64_t t0 = ib_mono_us();
-                                rd_kafka_resp_err_t ce = rd_kafka_commit(rk, offs, 0);
-                                ib_hist_record(&k->commit_us, (uint64_t)(ib_mono_us() - t0));
-                                k->commits_requested++;
-                                commit_outcome(k, "sync-on-revoke", ce, offs);
-                        }
-                        rd_kafka_topic_partition_list_destroy(offs);
+        if (!assign && k->commit == C_ASYNC_SYNC_ON_REVOKE && !lost) {
+                /* The remedy: commit what was processed, synchronously,
+                 * while this member's generation is still current. */
+                rd_kafka_topic_partition_list_t *offs = processed_of(k, parts);
+                if (offs->cnt > 0) {
+                        int64_t t0 = ib_mono_us();
+                        rd_kafka_resp_err_t ce = rd_kafka_commit(rk, offs, 0);
+                        ib_hist_record(&k->commit_us, (uint64_t)(ib_mono_us() - t0));
+                        k->commits_requested++;
+                        commit_outcome(k, "sync-on-revoke", ce, offs);
                 }
-                for (int i = 0; i < parts->cnt; i++)
-                        if (parts->elems[i].partition < k->nparts)
-                                k->assigned[parts->elems[i].partition] = 0;
-                k->revoked_in_poll = 1;
-                if (cooperative)
-                        rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, parts));
-                else
-                        rd_kafka_assign(rk, NULL);
+                rd_kafka_topic_partition_list_destroy(offs);
         }
+        for (int i = 0; i < parts->cnt; i++)
+                if (parts->elems[i].partition >= 0 && parts->elems[i].partition < k->nparts)
+                        k->assigned[parts->elems[i].partition] = (char)assign;
+        if (!assign)
+                k->revoked_in_poll = 1;
+        ib_group_apply(rk, err, parts);
         __atomic_store_n(&k->ctx->last_activity_us, ib_mono_us(), __ATOMIC_RELAXED);
 }
 
@@ -271,8 +217,8 @@ static ib_err_t kc_commit(void *st, const ib_batch_t *batch, char *errstr, size_
         }
         ib_eventlog_emit(k->ctx->events, "commit",
                          json_pack("{s:I,s:s,s:i,s:o}", "batch", (json_int_t)batch->seq,
-                                   "how", commit_names[k->commit], "generation", (int)generation(k->rk),
-                                   "offsets", parts_json(offs, 1)));
+                                   "how", commit_names[k->commit], "generation", (int)ib_group_generation(k->rk),
+                                   "offsets", ib_group_parts_json(offs, 1)));
         k->commits_requested++;
         switch (k->commit) {
         case C_ASYNC:
@@ -418,7 +364,7 @@ static void kc_stats(void *st, json_t *out) {
         kc_t *k = st;
         json_object_set_new(out, "commit", json_string(commit_names[k->commit]));
         json_object_set_new(out, "rebalances", json_integer((json_int_t)k->rebalances));
-        json_object_set_new(out, "generation", json_integer(generation(k->rk)));
+        json_object_set_new(out, "generation", json_integer(ib_group_generation(k->rk)));
         json_object_set_new(out, "commits_requested", json_integer((json_int_t)k->commits_requested));
         json_object_set_new(out, "commits_ok", json_integer((json_int_t)k->commits_ok));
         json_object_set_new(out, "commit_errors", json_copy(k->commit_errors));

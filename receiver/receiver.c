@@ -36,6 +36,7 @@
 #include <time.h>
 
 #include "fault.h"
+#include "group.h"
 #include "hist.h"
 #include "kafka.h"
 #include "stats.h"
@@ -75,6 +76,7 @@ typedef struct receiver_s {
         char thread_errstr[512];
         uint64_t appended_bytes, processed_bytes, backlog_hwm;
         int64_t dedup_high[IB_WAL_MAX_PARTITIONS]; /* receive thread: highest offset logged */
+        int joining;                  /* receive thread: waiting for the group's assignment */
         uint64_t batch_seq;
         uint64_t received, received_bytes, dedup_skipped, commits_ok;
         json_t *commit_errors;        /* error name -> count */
@@ -159,7 +161,6 @@ done:
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque) {
         receiver_t *r = opaque;
-        json_t *plist = json_array();
         if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
                 if (!strcmp(r->cfg->offsets, "zk")) {
                         for (int i = 0; i < parts->cnt; i++)
@@ -173,20 +174,11 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                                            ? r->dedup_high[tp->partition] : -1;
                         if (r->cfg->wal_dedup && high >= 0 && (tp->offset < 0 || tp->offset <= high))
                                 tp->offset = high + 1; /* the log already holds everything below */
-                        json_array_append_new(plist, json_pack("{s:i,s:I}", "partition", (int)tp->partition,
-                                                               "offset", (json_int_t)tp->offset));
                 }
-                rd_kafka_assign(rk, parts);
-        } else {
-                for (int i = 0; i < parts->cnt; i++)
-                        json_array_append_new(plist, json_pack("{s:i}", "partition", (int)parts->elems[i].partition));
-                rd_kafka_assign(rk, NULL);
         }
-        char *member = rd_kafka_memberid(rk);
-        ib_eventlog_emit(r->ctx->events, err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS ? "assign" : "revoke",
-                         json_pack("{s:s,s:o}", "member", member ? member : "", "partitions", plist));
-        if (member)
-                rd_kafka_mem_free(rk, member);
+        ib_group_rebalance_event(r->ctx->events, rk, err, parts, err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS);
+        r->joining = err != RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
+        ib_group_apply(rk, err, parts);
         __atomic_store_n(&r->ctx->last_activity_us, ib_mono_us(), __ATOMIC_RELAXED);
 }
 
@@ -236,6 +228,9 @@ static void *receive_main(void *arg) {
                 size_t n = 0;
                 uint64_t skipped = 0;
                 rd_kafka_message_t *m = rd_kafka_consumer_poll(r->rk, 100);
+                /* waiting for the group (joining, rejoining after a revoke) is not idle */
+                if (r->joining)
+                        __atomic_store_n(&r->ctx->last_activity_us, ib_mono_us(), __ATOMIC_RELAXED);
                 while (m) {
                         if (m->err) {
                                 if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
@@ -498,6 +493,7 @@ static void *receiver_open(ib_mode_ctx_t *ctx, ib_err_t *err, char *errstr, size
                 return NULL;
         }
         r->ctx = ctx;
+        r->joining = 1;
         r->cfg = cfg;
         r->policy = policy;
         r->commit_errors = json_object();

@@ -68,6 +68,9 @@ one_run() { # one_run VARIANT NAME clean|slow -> $WORK/NAME/{dups,why}
     wait_exit 90 "$w" || { cat "$d/w$n.err" >&2; fail "$name: worker $n failed"; }
   done
   grep -q '"kind":"assign"' "$d/w3/events.jsonl" || fail "$name: the third worker never got partitions"
+  # every assignment names the generation it belongs to (parsed from librdkafka's group metadata)
+  [ "$(count '"kind":"assign","generation":-1' "$d"/w*/events.jsonl)" = 0 ] ||
+    fail "$name: an assignment without its generation"
   "$IB" verify --brokers "$BROKERS" --topic "$T" --sink "dir:$d/out" --expect "produced=100000,lost=0,unexpected=0" \
     >"$d/verify.txt" 2>&1 || { cat "$d/verify.txt" >&2; fail "$name: verify"; }
   local dups refused lost slow errors
