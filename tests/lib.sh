@@ -51,6 +51,10 @@ expect_rc() {
 # table_value NAME FILE: a count from verify's table
 table_value() { awk -v k="$1" '$1==k {print $2}' "$2"; }
 
+# count PATTERN FILE...: lines holding PATTERN (a fixed string) in the files;
+# 0 when none match or a file is missing (never trips set -e or pipefail)
+count() { local pat=$1; shift; cat "$@" 2>/dev/null | awk -v p="$pat" 'index($0, p) {n++} END {print n + 0}'; }
+
 # count_files DIR: range files in a sink directory
 count_files() { { find "$1" -maxdepth 1 -name '*.jsonl' 2>/dev/null || true; } | wc -l; }
 

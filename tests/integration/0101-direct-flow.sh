@@ -25,6 +25,6 @@ grep -q '"status": "finished"' "$WORK/state/stats.json" || fail "stats.json: not
 grep -q '"event":"commit".*"ok":true' "$WORK/state/events.jsonl" || fail "no successful commit in the event log"
 grep -q '"event":"stop","reason":"idle"' "$WORK/state/events.jsonl" || fail "no idle stop in the event log"
 # Offsets are in ZooKeeper where the issue says: /ingestbench/<group>/offsets/<topic>/<p>
-n=$(grep -c '"event":"assign"' "$WORK/state/events.jsonl")
+n=$(count '"event":"assign"' "$WORK/state/events.jsonl")
 [ "$n" = 6 ] || fail "expected 6 partitions assigned, saw $n"
 note "100000 records, $bad dead-lettered, 0 lost, 0 duplicates"

@@ -36,8 +36,6 @@ run_logged() { # run_logged STATE-DIR FAULTS FLAGS...: a worker whose stderr is 
   local st=$1 faults=$2; shift 2
   INGESTBENCH_FAULTS=$faults exec "$IB" run "$@" --state-dir "$st" 2>"$st.err"
 }
-# count PATTERN FILE...: lines matching PATTERN (0 when none or no file)
-count() { local pat=$1; shift; cat "$@" 2>/dev/null | awk -v p="$pat" 'index($0, p) {n++} END {print n + 0}'; }
 
 one_run() { # one_run VARIANT NAME clean|slow -> $WORK/NAME/{dups,why}
   local variant=$1 name=$2 how=$3
