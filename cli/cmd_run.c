@@ -70,6 +70,9 @@ static void usage(FILE *fp) {
 "  -h, --help                    this help\n"
 "\n"
 "SIGTERM or SIGINT finishes the current batch, commits it and exits 0.\n"
+"A group member waiting for its assignment is not idle for --exit-when-idle.\n"
+"INGESTBENCH_FAULTS injects faults for tests, e.g. batch.slow:3:8000 (the 3rd batch\n"
+"with records takes 8 s more before its commit) or wal.fsync:10; see the README.\n"
 "Exit codes: 0 ok, 1 failed, 2 usage error, 3 broker or ZooKeeper unreachable.\n");
 }
 
