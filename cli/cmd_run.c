@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "fault.h"
 #include "runner.h"
 
 static void usage(FILE *fp) {
@@ -188,6 +189,10 @@ int ib_cmd_run(int argc, char **argv) {
                 goto out;
         }
         if (ib_config_check(&cfg, errstr, sizeof(errstr))) {
+                rc = ib_cli_usage_error("run", "%s", errstr);
+                goto out;
+        }
+        if (ib_fault_check(errstr, sizeof(errstr))) {
                 rc = ib_cli_usage_error("run", "%s", errstr);
                 goto out;
         }

@@ -25,6 +25,8 @@
 #ifndef IB_FAULT_H
 #define IB_FAULT_H
 
+#include <stddef.h>
+
 /**
  * @brief Counts one call of @p point. @returns 1 when this call must fail
  *        (errno is set to EIO), 0 otherwise.
@@ -36,6 +38,14 @@ int ib_fault(const char *point);
  *        point's argument (0 when it has none) in @p arg.
  */
 int ib_fault_arg(const char *point, unsigned long *arg);
+
+/**
+ * @brief Checks INGESTBENCH_FAULTS: every entry is a known point, a call
+ *        number from 1, and an optional whole-number argument. A typo would
+ *        otherwise inject nothing, silently. @returns 0, or -1 with the
+ *        reason in @p errstr.
+ */
+int ib_fault_check(char *errstr, size_t errstr_size);
 
 /** @brief Re-reads INGESTBENCH_FAULTS and resets the counters (for tests). */
 void ib_fault_reset(void);

@@ -96,6 +96,22 @@ static void test_fault_spec(void) {
         CHECK_INT((long)arg, 0);
         CHECK_INT(ib_fault("bad"), 0);
         CHECK_INT(ib_fault("x"), 0);
+        char err[256];
+        CHECK_INT(ib_fault_check(err, sizeof(err)), -1); /* "bad" and "x:0" above */
+        const char *good[] = {"", "wal.write:1", "batch.slow:3:8000,wal.fsync:10", "checkpoint.fsync:2,"};
+        for (int i = 0; i < 4; i++) {
+                setenv("INGESTBENCH_FAULTS", good[i], 1);
+                CHECK_INT(ib_fault_check(err, sizeof(err)), 0);
+        }
+        const char *bad[] = {"wal.writ:1", "wal.write", "wal.write:0", "wal.write:x", "batch.slow:3:",
+                             "batch.slow:3:8s", ":1", "wal.write:1,,wal.fsync:2"};
+        for (int i = 0; i < 8; i++) {
+                setenv("INGESTBENCH_FAULTS", bad[i], 1);
+                CHECK_INT(ib_fault_check(err, sizeof(err)), -1);
+        }
+        setenv("INGESTBENCH_FAULTS", "wal.writ:1", 1);
+        ib_fault_check(err, sizeof(err));
+        CHECK(strstr(err, "unknown point 'wal.writ'") != NULL);
         unsetenv("INGESTBENCH_FAULTS");
         ib_fault_reset();
         CHECK_INT(ib_fault("wal.write"), 0);

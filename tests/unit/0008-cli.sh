@@ -18,6 +18,9 @@ expect_rc 2 "$IB" run --topic
 grep -q "option --topic needs a value" "$WORK/err.txt" || fail "missing value not reported"
 expect_rc 2 "$IB" run --mode direct --topic t --group g
 grep -q -- "--state-dir is required" "$WORK/err.txt" || fail "missing --state-dir not reported"
+# a misspelt fault point is a usage error, not a run that injects nothing
+INGESTBENCH_FAULTS=batch.slwo:3:8000 expect_rc 2 "$IB" run --mode direct --topic t --group g --state-dir "$WORK/f"
+grep -q "unknown point 'batch.slwo'" "$WORK/err.txt" || fail "the fault typo is not named: $(cat "$WORK/err.txt")"
 expect_rc 2 "$IB" run --mode nosuch --topic t --group g --state-dir "$WORK/s"
 grep -q "unknown mode 'nosuch' (available: direct" "$WORK/err.txt" || fail "unknown mode not reported"
 expect_rc 2 "$IB" run --mode direct --topic t --group g --state-dir "$WORK/s" --batch-ms -5
