@@ -26,22 +26,48 @@ static int npoints;
 static int loaded; /* atomic: 0 unread, 1 read */
 static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* digits only, 1 to 12 of them */
+static int whole(const char *s, size_t len) {
+        if (len == 0 || len > 12)
+                return 0;
+        for (size_t i = 0; i < len; i++)
+                if (s[i] < '0' || s[i] > '9')
+                        return 0;
+        return 1;
+}
+
+/* One entry, POINT:N or POINT:N:ARG, of @p len bytes. The point's name goes
+ * to @p name (empty when longer than it holds). @returns 0 when N is a call
+ * number from 1 and ARG, if any, a whole number; -1 otherwise. */
+static int parse_entry(const char *e, size_t len, char name[32], unsigned long *n, unsigned long *arg) {
+        const char *end = e + len;
+        const char *c1 = memchr(e, ':', len);
+        size_t nlen = c1 ? (size_t)(c1 - e) : len;
+        name[0] = '\0';
+        if (nlen < 32) {
+                memcpy(name, e, nlen);
+                name[nlen] = '\0';
+        }
+        if (!c1)
+                return -1;
+        const char *c2 = memchr(c1 + 1, ':', (size_t)(end - c1 - 1));
+        if (!whole(c1 + 1, (size_t)((c2 ? c2 : end) - c1 - 1)) || (c2 && !whole(c2 + 1, (size_t)(end - c2 - 1))))
+                return -1;
+        *n = strtoul(c1 + 1, NULL, 10);
+        *arg = c2 ? strtoul(c2 + 1, NULL, 10) : 0;
+        return *n > 0 ? 0 : -1;
+}
+
 static void load(void) {
         npoints = 0;
         const char *spec = getenv("INGESTBENCH_FAULTS");
         while (spec && *spec && npoints < MAX_POINTS) {
                 const char *comma = strchr(spec, ',');
                 size_t len = comma ? (size_t)(comma - spec) : strlen(spec);
-                const char *colon = memchr(spec, ':', len);
-                if (colon && (size_t)(colon - spec) < sizeof(points[0].name)) {
-                        memcpy(points[npoints].name, spec, (size_t)(colon - spec));
-                        points[npoints].name[colon - spec] = '\0';
-                        char *end = NULL;
-                        points[npoints].fail_at = strtoul(colon + 1, &end, 10);
-                        points[npoints].arg = end && *end == ':' ? strtoul(end + 1, NULL, 10) : 0;
+                if (parse_entry(spec, len, points[npoints].name, &points[npoints].fail_at,
+                                &points[npoints].arg) == 0) {
                         points[npoints].calls = 0;
-                        if (points[npoints].fail_at > 0)
-                                npoints++;
+                        npoints++;
                 }
                 spec = comma ? comma + 1 : "";
         }
@@ -79,29 +105,20 @@ int ib_fault_arg(const char *point, unsigned long *arg) {
         return 0;
 }
 
-static int whole(const char *s, size_t len) {
-        if (len == 0 || len > 12)
-                return 0;
-        for (size_t i = 0; i < len; i++)
-                if (s[i] < '0' || s[i] > '9')
-                        return 0;
-        return 1;
-}
-
 int ib_fault_check(char *errstr, size_t errstr_size) {
         const char *spec = getenv("INGESTBENCH_FAULTS");
-        int n = 0;
+        int count = 0;
         while (spec && *spec) {
                 const char *comma = strchr(spec, ',');
                 size_t len = comma ? (size_t)(comma - spec) : strlen(spec);
-                const char *c1 = memchr(spec, ':', len);
-                const char *end = spec + len;
-                const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t)(end - c1 - 1)) : NULL;
-                size_t nlen = c1 ? (size_t)(c1 - spec) : len;
+                char name[32];
+                unsigned long n, arg;
+                int bad = parse_entry(spec, len, name, &n, &arg);
                 int ok = 0;
                 for (int i = 0; known[i] && !ok; i++)
-                        ok = strlen(known[i]) == nlen && !memcmp(known[i], spec, nlen);
+                        ok = !strcmp(known[i], name);
                 if (!ok) {
+                        size_t nlen = strcspn(spec, ":,");
                         int w = snprintf(errstr, errstr_size, "INGESTBENCH_FAULTS: unknown point '%.*s' (known:",
                                          (int)nlen, spec);
                         for (int i = 0; known[i] && w >= 0 && (size_t)w < errstr_size; i++)
@@ -110,15 +127,12 @@ int ib_fault_check(char *errstr, size_t errstr_size) {
                                 snprintf(errstr + w, errstr_size - (size_t)w, ")");
                         return -1;
                 }
-                const char *num = c1 ? c1 + 1 : end;
-                size_t numlen = (size_t)((c2 ? c2 : end) - num);
-                if (!c1 || !whole(num, numlen) || strtoul(num, NULL, 10) == 0 ||
-                    (c2 && !whole(c2 + 1, (size_t)(end - c2 - 1)))) {
+                if (bad) {
                         snprintf(errstr, errstr_size, "INGESTBENCH_FAULTS: '%.*s' is not POINT:N or POINT:N:ARG "
                                  "(N counts calls from 1)", (int)len, spec);
                         return -1;
                 }
-                if (++n > MAX_POINTS) {
+                if (++count > MAX_POINTS) {
                         snprintf(errstr, errstr_size, "INGESTBENCH_FAULTS: at most %d entries", MAX_POINTS);
                         return -1;
                 }

@@ -44,6 +44,9 @@ typedef struct ib_mode_ctx_s {
         int64_t last_activity_us;       /**< a mode bumps this (ib_mono_us) on ownership
                                          *   changes, so an idle timeout waits for them;
                                          *   from other threads with __atomic_store_n */
+        int waiting_for_group;          /**< a group mode sets this (__atomic_store_n) from
+                                         *   subscribe or a revoke until its next
+                                         *   assignment: the idle clock does not run */
 } ib_mode_ctx_t;
 
 typedef struct ib_mode_s {

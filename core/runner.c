@@ -148,7 +148,7 @@ ib_err_t ib_run(const ib_mode_t *mode, const ib_config_t *cfg, char *errstr,
         ib_eventlog_emit(events, "start",
                          json_pack("{s:s,s:s,s:i,s:O}", "mode", mode->name, "version", IB_VERSION,
                                    "pid", (int)getpid(), "config", config));
-        ib_mode_ctx_t ctx = {cfg, brokers, worker, events, &ib_stop_flag, ib_mono_us()};
+        ib_mode_ctx_t ctx = {cfg, brokers, worker, events, &ib_stop_flag, ib_mono_us(), 0};
         if (!(st = mode->open(&ctx, &err, errstr, errstr_size)))
                 goto done;
         sf = (statsfile_t){mode, st, cfg, worker, config, &stats, ""};
@@ -207,9 +207,12 @@ ib_err_t ib_run(const ib_mode_t *mode, const ib_config_t *cfg, char *errstr,
                         progress_records = stats.records_in;
                         last_progress = now;
                 }
-                if (cfg->exit_when_idle_ms > 0 &&
-                    now - __atomic_load_n(&ctx.last_activity_us, __ATOMIC_RELAXED) >=
-                        (int64_t)cfg->exit_when_idle_ms * 1000) {
+                /* a group member waiting for its assignment is not idle */
+                if (__atomic_load_n(&ctx.waiting_for_group, __ATOMIC_RELAXED))
+                        __atomic_store_n(&ctx.last_activity_us, now, __ATOMIC_RELAXED);
+                else if (cfg->exit_when_idle_ms > 0 &&
+                         now - __atomic_load_n(&ctx.last_activity_us, __ATOMIC_RELAXED) >=
+                             (int64_t)cfg->exit_when_idle_ms * 1000) {
                         why = "idle";
                         break;
                 }

@@ -48,3 +48,8 @@ void ib_stats_to_json(const ib_stats_t *s, json_t *o) {
         json_object_set_new(o, "latency_ms", ib_hist_to_json_ms(&s->latency_us));
         json_object_set_new(o, "batch_duration_ms", ib_hist_to_json_ms(&s->batch_us));
 }
+
+void ib_stats_count_name(json_t *counts, const char *name) {
+        json_t *v = json_object_get(counts, name);
+        json_object_set_new(counts, name, json_integer(v ? json_integer_value(v) + 1 : 1));
+}

@@ -36,4 +36,8 @@ void ib_stats_to_json(const ib_stats_t *stats, json_t *obj);
 /** @brief {"p50":..,"p90":..,"p99":..,"p99_9":..,"max":..,"mean":..,"count":..} in ms. */
 json_t *ib_hist_to_json_ms(const ib_hist_t *hist_us);
 
+/** @brief Adds one to @p counts[@p name] (a JSON object of counts by name,
+ *         e.g. commit errors by error name). */
+void ib_stats_count_name(json_t *counts, const char *name);
+
 #endif

@@ -62,12 +62,6 @@ typedef struct direct_s {
         ib_hist_t zk_multi_us, list_offsets_us;
 } direct_t;
 
-static void count_error(direct_t *d, const char *name) {
-        json_t *v = json_object_get(d->commit_errors, name);
-        json_object_set_new(d->commit_errors, name,
-                            json_integer(v ? json_integer_value(v) + 1 : 1));
-}
-
 static void drop_partition(direct_t *d, int32_t p, const char *why) {
         part_t *pt = &d->parts[p];
         if (!pt->owned)
@@ -254,7 +248,7 @@ static ib_err_t direct_commit(void *st, const ib_batch_t *batch, char *errstr,
                         d->commits_ok++;
                         return IB_OK;
                 }
-                count_error(d, ib_err2name(err));
+                ib_stats_count_name(d->commit_errors, ib_err2name(err));
                 if (err == IB_ERR_ZK_SESSION || ib_zkstore_expired(d->zs)) {
                         /* Not stored. Someone else will process these ranges again. */
                         return renew_session(d, errstr, errstr_size);

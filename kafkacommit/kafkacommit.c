@@ -66,7 +66,6 @@ typedef struct kc_s {
         ib_group_scratch_t scratch;
         uint64_t batch_seq;
         int revoked_in_poll;         /* a revoke happened while polling this batch */
-        int joining;                 /* between subscribe or a revoke and the next assignment */
         /* figures */
         uint64_t rebalances, commits_requested, commits_ok, dropped_revoked;
         json_t *commit_errors;       /* error name -> count */
@@ -78,11 +77,6 @@ int ib_kafkacommit_parse_commit(const char *name) {
                 if (!strcmp(name, commit_names[i]))
                         return i;
         return -1;
-}
-
-static void count_error(kc_t *k, const char *name) {
-        json_t *v = json_object_get(k->commit_errors, name);
-        json_object_set_new(k->commit_errors, name, json_integer(v ? json_integer_value(v) + 1 : 1));
 }
 
 /* Offsets processed so far for the partitions of @p l (sync-on-revoke). */
@@ -103,7 +97,7 @@ static void commit_outcome(kc_t *k, const char *how, rd_kafka_resp_err_t err,
                 if (offsets->elems[i].err)
                         name = rd_kafka_err2name(offsets->elems[i].err);
         if (name)
-                count_error(k, name);
+                ib_stats_count_name(k->commit_errors, name);
         else
                 k->commits_ok++;
         ib_eventlog_emit(k->ctx->events, "commit_result",
@@ -127,7 +121,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         int assign = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
         int lost = !strcmp(ib_group_rebalance_event(k->ctx->events, rk, err, parts, 0), "lost");
         k->rebalances++;
-        k->joining = !assign;
+        __atomic_store_n(&k->ctx->waiting_for_group, !assign, __ATOMIC_RELAXED);
         if (!assign && k->commit == C_ASYNC_SYNC_ON_REVOKE && !lost) {
                 /* The remedy: commit what was processed, synchronously,
                  * while this member's generation is still current. */
@@ -163,11 +157,6 @@ static ib_err_t kc_next_batch(void *st, ib_batch_t *batch, int wait_ms, char *er
         k->revoked_in_poll = 0;
         batch->topic = k->cfg->topic;
         rd_kafka_message_t *m = rd_kafka_consumer_poll(k->rk, wait_ms);
-        /* A member waiting for its group (its first join, or a rejoin after
-         * a revoke, which can last a member's max.poll.interval.ms) is not
-         * idle: the runner's --exit-when-idle clock does not run meanwhile. */
-        if (k->joining)
-                __atomic_store_n(&k->ctx->last_activity_us, ib_mono_us(), __ATOMIC_RELAXED);
         while (m) {
                 if (m->err) {
                         if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
@@ -273,7 +262,7 @@ static void *kc_open(ib_mode_ctx_t *ctx, ib_err_t *err, char *errstr, size_t err
                 return NULL;
         }
         k->ctx = ctx;
-        k->joining = 1;
+        ctx->waiting_for_group = 1; /* until the first assignment */
         k->cfg = cfg;
         k->commit = (enum commit_kind)commit;
         k->commit_errors = json_object();

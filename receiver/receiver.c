@@ -76,18 +76,12 @@ typedef struct receiver_s {
         char thread_errstr[512];
         uint64_t appended_bytes, processed_bytes, backlog_hwm;
         int64_t dedup_high[IB_WAL_MAX_PARTITIONS]; /* receive thread: highest offset logged */
-        int joining;                  /* receive thread: waiting for the group's assignment */
         uint64_t batch_seq;
         uint64_t received, received_bytes, dedup_skipped, commits_ok;
         json_t *commit_errors;        /* error name -> count */
         ib_hist_t commit_us;
         uint64_t recovered_batches, recovered_records, segments_deleted;
 } receiver_t;
-
-static void count_error(receiver_t *r, const char *name) {
-        json_t *v = json_object_get(r->commit_errors, name);
-        json_object_set_new(r->commit_errors, name, json_integer(v ? json_integer_value(v) + 1 : 1));
-}
 
 static void on_damage(void *opaque, const ib_wal_damage_t *d) {
         receiver_t *r = opaque;
@@ -176,8 +170,9 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                                 tp->offset = high + 1; /* the log already holds everything below */
                 }
         }
-        ib_group_rebalance_event(r->ctx->events, rk, err, parts, err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS);
-        r->joining = err != RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
+        int assigned = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
+        ib_group_rebalance_event(r->ctx->events, rk, err, parts, assigned);
+        __atomic_store_n(&r->ctx->waiting_for_group, !assigned, __ATOMIC_RELAXED);
         ib_group_apply(rk, err, parts);
         __atomic_store_n(&r->ctx->last_activity_us, ib_mono_us(), __ATOMIC_RELAXED);
 }
@@ -228,9 +223,6 @@ static void *receive_main(void *arg) {
                 size_t n = 0;
                 uint64_t skipped = 0;
                 rd_kafka_message_t *m = rd_kafka_consumer_poll(r->rk, 100);
-                /* waiting for the group (joining, rejoining after a revoke) is not idle */
-                if (r->joining)
-                        __atomic_store_n(&r->ctx->last_activity_us, ib_mono_us(), __ATOMIC_RELAXED);
                 while (m) {
                         if (m->err) {
                                 if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
@@ -332,7 +324,7 @@ static void *receive_main(void *arg) {
                 pthread_mutex_lock(&r->lock);
                 ib_hist_record(&r->commit_us, (uint64_t)us);
                 if (ename)
-                        count_error(r, ename);
+                        ib_stats_count_name(r->commit_errors, ename);
                 else
                         r->commits_ok++;
                 pthread_mutex_unlock(&r->lock);
@@ -493,7 +485,7 @@ static void *receiver_open(ib_mode_ctx_t *ctx, ib_err_t *err, char *errstr, size
                 return NULL;
         }
         r->ctx = ctx;
-        r->joining = 1;
+        ctx->waiting_for_group = 1; /* until the first assignment */
         r->cfg = cfg;
         r->policy = policy;
         r->commit_errors = json_object();
