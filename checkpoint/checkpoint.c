@@ -6,16 +6,12 @@
  */
 #include "checkpoint.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "config.h"
 #include "crc32c.h"
 #include "fault.h"
 #include "fsutil.h"
@@ -163,57 +159,18 @@ ib_err_t ib_checkpoint_read(const char *path, ib_checkpoint_t *c, char *errstr, 
         return err;
 }
 
+IB_FAULT_POINTS("checkpoint.write", "checkpoint.fsync", "checkpoint.crash_before_rename")
+
 ib_err_t ib_checkpoint_store(const char *dir, const ib_checkpoint_t *c, char *errstr,
                              size_t errstr_size) {
         ib_buf_t b = {0};
         ib_err_t err = ib_checkpoint_encode(c, &b, errstr, errstr_size);
         if (err)
                 return err;
-        char tmp[1024], cur[1024], prev[1024];
-        snprintf(tmp, sizeof(tmp), "%s/.checkpoint.tmp", dir);
+        char cur[1024];
         snprintf(cur, sizeof(cur), "%s/checkpoint", dir);
-        snprintf(prev, sizeof(prev), "%s/checkpoint.prev", dir);
-        int dfd = -1, fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0) {
-                err = ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: %s", tmp, strerror(errno));
-                goto out;
-        }
-        size_t off = 0;
-        while (off < b.len) {
-                ssize_t n = ib_fault("checkpoint.write") ? -1 : write(fd, b.data + off, b.len - off);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        err = ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: write failed: %s", tmp, strerror(errno));
-                        goto out;
-                }
-                off += (size_t)n;
-        }
-        if (ib_fault("checkpoint.fsync") || fsync(fd) != 0) {
-                err = ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: fsync failed: %s", tmp, strerror(errno));
-                goto out;
-        }
-        close(fd);
-        fd = -1;
-        if (ib_fault("checkpoint.crash_before_rename")) { /* as if the process died here */
-                err = ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: simulated crash before rename", tmp);
-                goto out;
-        }
-        if (rename(cur, prev) != 0 && errno != ENOENT) {
-                err = ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: rename to %s: %s", cur, prev, strerror(errno));
-                goto out;
-        }
-        if (rename(tmp, cur) != 0) {
-                err = ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: rename: %s", cur, strerror(errno));
-                goto out;
-        }
-        if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || fsync(dfd) != 0)
-                err = ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: fsync directory: %s", dir, strerror(errno));
-out:
-        if (fd >= 0)
-                close(fd);
-        if (dfd >= 0)
-                close(dfd);
+        static const ib_fs_replace_opts_t opts = {"checkpoint.prev", "checkpoint"};
+        err = ib_fs_write_atomic(cur, b.data, b.len, &opts, errstr, errstr_size);
         ib_buf_free(&b);
         return err;
 }

@@ -15,7 +15,7 @@
  * may have been written: the restart reads them again, the dir sink rewrites
  * the same files, and no duplicate is visible.
  */
-#include "checkpoint_mode.h"
+#include "mode.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -24,20 +24,52 @@
 #include <time.h>
 
 #include "checkpoint.h"
+#include "clock.h"
 #include "hist.h"
 #include "kafka.h"
 #include "rangereader.h"
 #include "stats.h"
 
+/* The checkpoint mode's options. */
+typedef struct ck_conf_s {
+        const char *partitions;   /* "0,1,2": partitions to read; NULL: see worker */
+        const char *worker;       /* "I/N": every Nth partition from I; NULL: all */
+        int recovery;             /* index in recovery_names; -1: refuse a damaged checkpoint */
+        ib_range_conf_t range;    /* --max-records-per-partition */
+} ck_conf_t;
+
+enum { REC_PREVIOUS, REC_EARLIEST, REC_LATEST };
+static const char *const recovery_names[] = {"previous", "earliest", "latest", NULL};
+
+static ib_err_t check_worker(const char *flag, const char *value, char *errstr, size_t errstr_size) {
+        int w, of;
+        char end;
+        if (sscanf(value, "%d/%d%c", &w, &of, &end) != 2 || of < 1 || w < 0 || w >= of)
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
+                                 "%s takes I/N with 0 <= I < N, not '%s'", flag, value);
+        return IB_OK;
+}
+
+static const ib_option_t ck_options[] = {
+    IB_OPT_STR(ck_conf_t, partitions, "partitions", "LIST", NULL, "partitions to read, e.g. 0,1,2 (default: all)"),
+    IB_OPT_STR_CHECKED(ck_conf_t, worker, "worker", "I/N", NULL, check_worker,
+                       "every Nth partition starting at I (an even split)"),
+    IB_OPT_CHOICE(ck_conf_t, recovery, "checkpoint-recovery", recovery_names, NULL,
+                  "what to do when the checkpoint is damaged (default: refuse)"),
+    IB_OPT_INCLUDE(ck_conf_t, range, ib_range_options),
+    IB_OPT_END,
+};
+
 typedef struct ck_s {
         ib_mode_ctx_t *ctx;
         const ib_config_t *cfg;
+        const ck_conf_t *conf;
         ib_rangereader_t *rr;
         rd_kafka_t *rk;
         int nparts;
         int n;                  /* partitions this worker reads */
         int32_t *ids;           /* their numbers */
-        int64_t *from, *until;  /* pinned ranges */
+        ib_pin_t *pins;         /* their pinned ranges */
         int64_t *latest;        /* scratch */
         ib_checkpoint_t *ck;    /* what is stored */
         char dir[1024];
@@ -71,25 +103,24 @@ static int parse_list(const char *s, int nparts, int32_t *ids) {
 }
 
 static ib_err_t choose_partitions(ck_t *k, char *errstr, size_t errstr_size) {
-        const ib_config_t *cfg = k->cfg;
-        if (cfg->partitions) {
-                k->n = parse_list(cfg->partitions, k->nparts, k->ids);
+        const ck_conf_t *conf = k->conf;
+        if (conf->partitions) {
+                k->n = parse_list(conf->partitions, k->nparts, k->ids);
                 if (k->n <= 0)
                         return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
                                          "--partitions takes distinct numbers from 0 to %d, comma-separated, not '%s'",
-                                         k->nparts - 1, cfg->partitions);
+                                         k->nparts - 1, conf->partitions);
                 return IB_OK;
         }
         int w = 0, of = 1;
-        if (cfg->worker && (sscanf(cfg->worker, "%d/%d", &w, &of) != 2 || of < 1 || w < 0 || w >= of))
-                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
-                                 "--worker takes I/N with 0 <= I < N, not '%s'", cfg->worker);
+        if (conf->worker)
+                sscanf(conf->worker, "%d/%d", &w, &of); /* checked by check_worker */
         k->n = 0;
         for (int32_t p = w; p < k->nparts; p += of)
                 k->ids[k->n++] = p;
         if (k->n == 0)
                 return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
-                                 "--worker %s gets no partition of %s (%d partitions)", cfg->worker, cfg->topic,
+                                 "--worker %s gets no partition of %s (%d partitions)", conf->worker, k->cfg->topic,
                                  k->nparts);
         return IB_OK;
 }
@@ -101,7 +132,7 @@ static ib_err_t store(ck_t *k, char *errstr, size_t errstr_size) {
                 if (!e && k->ck->count < IB_CKPT_MAX_PARTITIONS)
                         e = &k->ck->parts[k->ck->count++];
                 if (e)
-                        *e = (ib_ckpt_part_t){k->ids[i], k->from[i], k->until[i]};
+                        *e = (ib_ckpt_part_t){k->ids[i], k->pins[i].from, k->pins[i].until};
         }
         snprintf(k->ck->topic, sizeof(k->ck->topic), "%s", k->cfg->topic);
         snprintf(k->ck->group, sizeof(k->ck->group), "%s", k->cfg->group);
@@ -120,7 +151,7 @@ static ib_err_t load(ck_t *k, int *start_at, char *errstr, size_t errstr_size) {
         char cur[1100], prev[1100], why[1024] = "";
         snprintf(cur, sizeof(cur), "%s/checkpoint", k->dir);
         snprintf(prev, sizeof(prev), "%s/checkpoint.prev", k->dir);
-        const char *rec = k->cfg->checkpoint_recovery;
+        const char *rec = k->conf->recovery >= 0 ? recovery_names[k->conf->recovery] : NULL;
         *start_at = RD_KAFKA_OFFSET_BEGINNING; /* for partitions the checkpoint lacks */
         ib_err_t err = ib_checkpoint_read(cur, k->ck, why, sizeof(why));
         if (err == IB_OK) {
@@ -143,7 +174,7 @@ static ib_err_t load(ck_t *k, int *start_at, char *errstr, size_t errstr_size) {
                 ib_eventlog_emit(k->ctx->events, "checkpoint_damaged",
                                  json_pack("{s:s,s:s}", "error", why, "recovery", rec));
                 fprintf(stderr, "ingestbench run: %s; recovering with %s\n", why, rec);
-                if (!strcmp(rec, "previous")) {
+                if (k->conf->recovery == REC_PREVIOUS) {
                         char why2[1024];
                         if ((err = ib_checkpoint_read(prev, k->ck, why2, sizeof(why2))))
                                 return ib_seterr(errstr, errstr_size, err, "%s, and the fallback: %s", why, why2);
@@ -151,7 +182,7 @@ static ib_err_t load(ck_t *k, int *start_at, char *errstr, size_t errstr_size) {
                 } else {
                         memset(k->ck, 0, sizeof(*k->ck));
                         k->loaded_from = rec;
-                        if (!strcmp(rec, "latest"))
+                        if (k->conf->recovery == REC_LATEST)
                                 *start_at = RD_KAFKA_OFFSET_END;
                         return IB_OK;
                 }
@@ -164,69 +195,80 @@ static ib_err_t load(ck_t *k, int *start_at, char *errstr, size_t errstr_size) {
         return IB_OK;
 }
 
-static void *ck_open(ib_mode_ctx_t *ctx, ib_err_t *err, char *errstr, size_t errstr_size) {
-        const ib_config_t *cfg = ctx->cfg;
-        ck_t *k = calloc(1, sizeof(*k));
-        if (!k || !(k->ck = calloc(1, sizeof(*k->ck)))) {
-                free(k);
-                *err = ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
-                return NULL;
-        }
-        k->ctx = ctx;
-        k->cfg = cfg;
-        ib_hist_init(&k->store_us);
-        snprintf(k->dir, sizeof(k->dir), "%s", cfg->state_dir);
-        if (!(k->rr = ib_rangereader_open(ctx->brokers, cfg, ctx->events, err, errstr, errstr_size)))
-                goto fail;
-        k->rk = ib_rangereader_kafka(k->rr);
-        k->nparts = ib_rangereader_partitions(k->rr);
-        size_t np = (size_t)k->nparts;
-        k->ids = calloc(np, sizeof(*k->ids));
-        k->from = calloc(np, sizeof(*k->from));
-        k->until = calloc(np, sizeof(*k->until));
-        k->latest = calloc(np, sizeof(*k->latest));
-        if (!k->ids || !k->from || !k->until || !k->latest) {
-                *err = ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
-                goto fail;
-        }
-        int start_at;
-        if ((*err = choose_partitions(k, errstr, errstr_size)) || (*err = load(k, &start_at, errstr, errstr_size)))
-                goto fail;
-        int64_t *start = calloc(np, sizeof(*start));
-        if (!start) {
-                *err = ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
-                goto fail;
-        }
-        if ((*err = ib_kafka_list_offsets(k->rk, cfg->topic, k->ids, k->n, RD_KAFKA_OFFSET_END, k->latest,
-                                          cfg->connect_timeout_ms, errstr, errstr_size)) ||
-            (*err = ib_kafka_list_offsets(k->rk, cfg->topic, k->ids, k->n, start_at, start,
-                                          cfg->connect_timeout_ms, errstr, errstr_size))) {
+static ib_err_t ck_configure(void *conf, const ib_config_t *cfg, char *errstr, size_t errstr_size) {
+        (void)cfg;
+        const ck_conf_t *k = conf;
+        if (k->partitions && k->worker)
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
+                                 "--partitions and --worker contradict each other: give one");
+        return IB_OK;
+}
+
+/* Pins a first range for every partition this worker reads: the one the
+ * checkpoint pinned (its output may have been written), else from the
+ * checkpoint's offset, else from @p start_at; then stores the checkpoint, so
+ * the ranges are pinned before anything is read. */
+static ib_err_t pin_first_ranges(ck_t *k, int start_at, char *errstr, size_t errstr_size) {
+        const ib_config_t *cfg = k->cfg;
+        int64_t *start = calloc((size_t)k->nparts, sizeof(*start));
+        if (!start)
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+        ib_err_t err;
+        if ((err = ib_kafka_list_offsets(k->rk, cfg->topic, k->ids, k->n, RD_KAFKA_OFFSET_END, k->latest,
+                                         (int)cfg->connect_timeout_ms, errstr, errstr_size)) ||
+            (err = ib_kafka_list_offsets(k->rk, cfg->topic, k->ids, k->n, start_at, start,
+                                         (int)cfg->connect_timeout_ms, errstr, errstr_size))) {
                 free(start);
-                goto fail;
+                return err;
         }
         json_t *parts = json_array();
         for (int i = 0; i < k->n; i++) {
                 const ib_ckpt_part_t *e = ib_checkpoint_find(k->ck, k->ids[i]);
-                k->from[i] = e ? e->offset : start[i];
-                /* keep a pinned range: its output may have been written */
-                k->until[i] = e && e->next_until > e->offset
-                                  ? e->next_until
-                                  : ib_range_next_until(k->from[i], k->latest[i], k->cfg->max_records_per_partition);
+                int inherited = e && e->next_until > e->offset;
+                int64_t from = e ? e->offset : start[i];
+                k->pins[i] = (ib_pin_t){from, inherited ? e->next_until
+                                                        : ib_range_next_until(from, k->latest[i],
+                                                                              k->conf->range.max_records_per_partition)};
                 json_array_append_new(parts, json_pack("{s:i,s:I,s:I,s:b}", "partition", (int)k->ids[i],
-                                                       "from", (json_int_t)k->from[i], "until", (json_int_t)k->until[i],
-                                                       "inherited_range", e && e->next_until > e->offset));
+                                                       "from", (json_int_t)k->pins[i].from, "until",
+                                                       (json_int_t)k->pins[i].until, "inherited_range", inherited));
         }
         free(start);
-        ib_eventlog_emit(ctx->events, "checkpoint_loaded",
+        ib_eventlog_emit(k->ctx->events, "checkpoint_loaded",
                          json_pack("{s:s,s:i,s:o}", "from", k->loaded_from, "version", (int)k->loaded_version,
                                    "partitions", parts));
-        if ((*err = store(k, errstr, errstr_size))) /* the first ranges are pinned before reading */
-                goto fail;
-        *err = IB_OK;
-        return k;
-fail:
-        ib_mode_checkpoint.close(k);
-        return NULL;
+        return store(k, errstr, errstr_size);
+}
+
+static ib_err_t ck_open(ib_mode_ctx_t *ctx, void **st, char *errstr, size_t errstr_size) {
+        const ib_config_t *cfg = ctx->cfg;
+        ck_t *k = calloc(1, sizeof(*k));
+        if (!k || !(k->ck = calloc(1, sizeof(*k->ck)))) {
+                free(k);
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+        }
+        *st = k;
+        k->ctx = ctx;
+        k->cfg = cfg;
+        k->conf = ctx->conf;
+        ib_hist_init(&k->store_us);
+        snprintf(k->dir, sizeof(k->dir), "%s", cfg->state_dir);
+        ib_err_t err;
+        if ((err = ib_rangereader_open(ctx->brokers, cfg->topic, &cfg->props, (int)cfg->connect_timeout_ms,
+                                       ctx->events, &k->rr, errstr, errstr_size)))
+                return err;
+        k->rk = ib_rangereader_kafka(k->rr);
+        k->nparts = ib_rangereader_partitions(k->rr);
+        size_t np = (size_t)k->nparts;
+        k->ids = calloc(np, sizeof(*k->ids));
+        k->pins = calloc(np, sizeof(*k->pins));
+        k->latest = calloc(np, sizeof(*k->latest));
+        if (!k->ids || !k->pins || !k->latest)
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+        int start_at;
+        if ((err = choose_partitions(k, errstr, errstr_size)) || (err = load(k, &start_at, errstr, errstr_size)))
+                return err;
+        return pin_first_ranges(k, start_at, errstr, errstr_size);
 }
 
 static ib_err_t ck_next_batch(void *st, ib_batch_t *batch, int wait_ms, char *errstr, size_t errstr_size) {
@@ -235,17 +277,17 @@ static ib_err_t ck_next_batch(void *st, ib_batch_t *batch, int wait_ms, char *er
         batch->topic = k->cfg->topic;
         int pending = 0;
         for (int i = 0; i < k->n; i++)
-                pending |= k->until[i] > k->from[i];
+                pending |= k->pins[i].until > k->pins[i].from;
         if (!pending) {
                 ib_sleep_ms(wait_ms);
                 return IB_OK;
         }
         batch->seq = ++k->batch_seq;
         for (int i = 0; i < k->n; i++) {
-                if (k->until[i] <= k->from[i])
+                if (k->pins[i].until <= k->pins[i].from)
                         continue;
-                ib_err_t err = ib_rangereader_read(k->rr, k->ids[i], k->from[i], k->until[i], batch, errstr,
-                                                   errstr_size);
+                ib_err_t err = ib_rangereader_read(k->rr, k->ids[i], k->pins[i].from, k->pins[i].until, batch,
+                                                   errstr, errstr_size);
                 if (err)
                         return err;
         }
@@ -255,19 +297,15 @@ static ib_err_t ck_next_batch(void *st, ib_batch_t *batch, int wait_ms, char *er
 static ib_err_t ck_commit(void *st, const ib_batch_t *batch, char *errstr, size_t errstr_size) {
         ck_t *k = st;
         ib_err_t err = ib_kafka_list_offsets(k->rk, k->cfg->topic, k->ids, k->n, RD_KAFKA_OFFSET_END, k->latest,
-                                             k->cfg->connect_timeout_ms, errstr, errstr_size);
+                                             (int)k->cfg->connect_timeout_ms, errstr, errstr_size);
         if (err)
                 return err;
         int changed = 0;
         for (int i = 0; i < k->n; i++) {
-                int64_t offset = k->from[i];
-                for (size_t r = 0; r < batch->nranges; r++)
-                        if (batch->ranges[r].partition == k->ids[i])
-                                offset = batch->ranges[r].until;
-                int64_t until = ib_range_next_until(offset, k->latest[i], k->cfg->max_records_per_partition);
-                changed |= offset != k->from[i] || until != k->until[i];
-                k->from[i] = offset;
-                k->until[i] = until;
+                ib_pin_t next = ib_pin_next(k->pins[i], batch, k->ids[i], k->latest[i],
+                                            k->conf->range.max_records_per_partition);
+                changed |= next.from != k->pins[i].from || next.until != k->pins[i].until;
+                k->pins[i] = next;
         }
         if (!changed) {
                 k->skipped++;
@@ -287,8 +325,7 @@ static void ck_close(void *st) {
                 return;
         ib_rangereader_close(k->rr);
         free(k->ids);
-        free(k->from);
-        free(k->until);
+        free(k->pins);
         free(k->latest);
         free(k->ck);
         free(k);
@@ -300,8 +337,8 @@ static void ck_stats(void *st, json_t *out) {
         for (int i = 0; i < k->n; i++) {
                 char key[16];
                 snprintf(key, sizeof(key), "%d", (int)k->ids[i]);
-                json_object_set_new(pos, key, json_pack("{s:I,s:I}", "offset", (json_int_t)k->from[i],
-                                                        "pinned_until", (json_int_t)k->until[i]));
+                json_object_set_new(pos, key, json_pack("{s:I,s:I}", "offset", (json_int_t)k->pins[i].from,
+                                                        "pinned_until", (json_int_t)k->pins[i].until));
         }
         json_object_set_new(out, "partitions", pos);
         json_object_set_new(out, "loaded_from", json_string(k->loaded_from ? k->loaded_from : "none"));
@@ -312,12 +349,14 @@ static void ck_stats(void *st, json_t *out) {
 }
 
 const ib_mode_t ib_mode_checkpoint = {
-    ck_open,        /* open */
-    NULL,           /* recover: the pinned ranges in the checkpoint are the recovery */
+    ck_configure,   /* configure: --partitions or --worker, not both */
+    ck_open,        /* open: the pinned ranges in the checkpoint are the recovery */
     ck_next_batch,  /* next_batch */
     ck_commit,      /* commit */
     ck_stats,       /* stats */
     ck_close,       /* close */
     "checkpoint",   /* name */
     "explicit partitions, offsets and pinned ranges in a local checkpoint file written atomically",
+    ck_options,        /* options */
+    sizeof(ck_conf_t), /* conf_size */
 };

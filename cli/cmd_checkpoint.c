@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "arena.h"
+#include "json_arena.h"
 #include "checkpoint.h"
 #include "cli.h"
 

@@ -18,6 +18,9 @@
 
 #include "cli.h"
 #include "config.h"
+#include "parse.h"
+#include "clock.h"
+#include "signals.h"
 #include "fsutil.h"
 #include "kafka.h"
 
@@ -40,6 +43,34 @@ static void usage(FILE *fp) {
 "  --duration-s S            stop after S seconds (default: run until signalled)\n"
 "  -h, --help                this help\n",
                 ib_kafka_mock_addr_path(path, sizeof(path)));
+}
+
+/* "NAME:PARTITIONS" into @p name (256 bytes) and @p parts. @returns 0 or -1. */
+static int parse_topic(const char *spec, char *name, int *parts) {
+        const char *colon = strrchr(spec, ':');
+        int64_t n;
+        char errstr[256];
+        if (!colon || colon == spec || (size_t)(colon - spec) >= 256 ||
+            ib_parse_i64(colon + 1, 1, 10000, 0, "--topic partitions", &n, errstr, sizeof(errstr)))
+                return -1;
+        memcpy(name, spec, (size_t)(colon - spec));
+        name[colon - spec] = '\0';
+        *parts = (int)n;
+        return 0;
+}
+
+/* Publishes the bootstrap address atomically in @p path (its directory made). */
+static ib_err_t publish(const char *path, const char *bootstrap, char *errstr, size_t errstr_size) {
+        char dir[512];
+        snprintf(dir, sizeof(dir), "%s", path);
+        char *slash = strrchr(dir, '/');
+        if (slash && slash != dir) {
+                *slash = '\0';
+                ib_fs_mkdirs(dir, NULL, 0);
+        }
+        char line[1024];
+        int n = snprintf(line, sizeof(line), "%s\n", bootstrap);
+        return ib_fs_write_atomic(path, line, (size_t)n, NULL, errstr, errstr_size);
 }
 
 int ib_cmd_mock_cluster(int argc, char **argv) {
@@ -84,18 +115,10 @@ int ib_cmd_mock_cluster(int argc, char **argv) {
         /* validate every --topic before starting anything */
         char names[64][256];
         int parts[64];
-        for (int i = 0; i < ntopics; i++) {
-                const char *colon = strrchr(topics[i], ':');
-                int64_t n;
-                if (!colon || colon == topics[i] || (size_t)(colon - topics[i]) >= sizeof(names[i]) ||
-                    ib_parse_i64(colon + 1, 1, 10000, 0, "--topic partitions", &n, errstr, sizeof(errstr)))
+        for (int i = 0; i < ntopics; i++)
+                if (parse_topic(topics[i], names[i], &parts[i]))
                         return ib_cli_usage_error("mock-cluster", "--topic takes NAME:PARTITIONS, not '%s'",
                                                   topics[i]);
-                memcpy(names[i], topics[i], (size_t)(colon - topics[i]));
-                names[i][colon - topics[i]] = '\0';
-                parts[i] = (int)n;
-        }
-
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
         char e[512];
         rd_kafka_conf_set(conf, "log_level", "3", NULL, 0);
@@ -122,17 +145,7 @@ int ib_cmd_mock_cluster(int argc, char **argv) {
                 }
         }
         const char *bootstrap = rd_kafka_mock_cluster_bootstraps(mc);
-        /* publish the address atomically, then tell the caller */
-        char dir[512];
-        snprintf(dir, sizeof(dir), "%s", addr_path);
-        char *slash = strrchr(dir, '/');
-        if (slash && slash != dir) {
-                *slash = '\0';
-                ib_fs_mkdirs(dir, NULL, 0);
-        }
-        char line[1024];
-        int n = snprintf(line, sizeof(line), "%s\n", bootstrap);
-        if (ib_fs_write_atomic(addr_path, line, (size_t)n, errstr, sizeof(errstr))) {
+        if (publish(addr_path, bootstrap, errstr, sizeof(errstr))) {
                 fprintf(stderr, "ingestbench mock-cluster: %s\n", errstr);
                 rc = IB_EXIT_FAIL;
                 goto out;

@@ -16,6 +16,9 @@
 
 #include "cli.h"
 #include "config.h"
+#include "parse.h"
+#include "clock.h"
+#include "signals.h"
 #include "kafka.h"
 
 static volatile sig_atomic_t produce_stop;
@@ -74,7 +77,17 @@ static uint64_t rng_next(uint64_t *s) {
 
 enum { O_BROKERS = 256, O_TOPIC, O_RECORDS, O_PARTS, O_RF, O_RATE, O_SIZE, O_BAD, O_RUN, O_SEED, O_TIMEOUT };
 
-int ib_cmd_produce(int argc, char **argv) {
+/* What `produce` was asked to do. */
+typedef struct {
+        const char *brokers_flag, *topic, *run_id;
+        int64_t records, partitions, rf, rate, size, seed, timeout_ms;
+        double bad_ratio;
+        ib_props_t props;
+        char runbuf[32];
+} produce_conf_t;
+
+/* Parses the flags into @p pc. @returns -1 to go on, or the exit code. */
+static int parse_flags(int argc, char **argv, produce_conf_t *pc) {
         static const struct option longopts[] = {
             {"brokers", required_argument, 0, O_BROKERS},
             {"topic", required_argument, 0, O_TOPIC},
@@ -90,235 +103,227 @@ int ib_cmd_produce(int argc, char **argv) {
             {"help", no_argument, 0, 'h'},
             {0, 0, 0, 0},
         };
-        const char *brokers_flag = NULL, *topic = NULL, *run_id = NULL;
-        int64_t records = -1, partitions = 6, rf = 1, rate = 0, size = 100, seed = 1,
-                timeout_ms = 60000;
-        double bad_ratio = 0;
-        ib_props_t props = {0};
-        char errstr[1024], runbuf[32];
-        int c, rc = IB_EXIT_OK;
-        int li = -1; /* index of the long option getopt_long found */
+        char errstr[1024];
+        int c, li = -1; /* index of the long option getopt_long found */
+        ib_err_t err = IB_OK;
         optind = 1;
         opterr = 0;
-#define NUM(min, max, var, suffix)                                                         \
-        if (ib_parse_i64(optarg, min, max, suffix, ib_cli_flag_name(longopts, li), &var, errstr, \
-                         sizeof(errstr))) {                                                \
-                rc = ib_cli_usage_error("produce", "%s", errstr);                          \
-                goto out;                                                                  \
-        }
-        while ((c = getopt_long(argc, argv, IB_OPT_PREFIX "hX:", longopts, &li)) != -1) {
+#define NUM(min, max, var, suffix) \
+        err = ib_parse_i64(optarg, min, max, suffix, ib_cli_flag_name(longopts, li), &var, errstr, sizeof(errstr))
+        while (err == IB_OK && (c = getopt_long(argc, argv, IB_OPT_PREFIX "hX:", longopts, &li)) != -1) {
                 switch (c) {
-                case O_BROKERS: brokers_flag = optarg; break;
-                case O_TOPIC: topic = optarg; break;
-                case O_RECORDS: NUM(0, INT64_MAX / 2, records, 1) break;
-                case O_PARTS: NUM(1, 10000, partitions, 0) break;
-                case O_RF: NUM(1, 16, rf, 0) break;
-                case O_RATE: NUM(0, 100000000, rate, 1) break;
-                case O_SIZE: NUM(0, 10 * 1024 * 1024, size, 1) break;
-                case O_SEED: NUM(INT64_MIN, INT64_MAX, seed, 0) break;
-                case O_TIMEOUT: NUM(100, 3600000, timeout_ms, 0) break;
-                case O_RUN: run_id = optarg; break;
-                case O_BAD:
-                        if (ib_parse_double(optarg, 0, 1, "--bad-ratio", &bad_ratio, errstr, sizeof(errstr))) {
-                                rc = ib_cli_usage_error("produce", "%s", errstr);
-                                goto out;
-                        }
-                        break;
-                case 'X':
-                        if (ib_props_add(&props, optarg, errstr, sizeof(errstr))) {
-                                rc = ib_cli_usage_error("produce", "%s", errstr);
-                                goto out;
-                        }
-                        break;
-                case 'h': usage(stdout); goto out;
-                default: rc = ib_cli_getopt_error("produce", c, argv); goto out;
+                case O_BROKERS: pc->brokers_flag = optarg; break;
+                case O_TOPIC: pc->topic = optarg; break;
+                case O_RECORDS: NUM(0, INT64_MAX / 2, pc->records, 1); break;
+                case O_PARTS: NUM(1, 10000, pc->partitions, 0); break;
+                case O_RF: NUM(1, 16, pc->rf, 0); break;
+                case O_RATE: NUM(0, 100000000, pc->rate, 1); break;
+                case O_SIZE: NUM(0, 10 * 1024 * 1024, pc->size, 1); break;
+                case O_SEED: NUM(INT64_MIN, INT64_MAX, pc->seed, 0); break;
+                case O_TIMEOUT: NUM(100, 3600000, pc->timeout_ms, 0); break;
+                case O_RUN: pc->run_id = optarg; break;
+                case O_BAD: err = ib_parse_double(optarg, 0, 1, "--bad-ratio", &pc->bad_ratio, errstr, sizeof(errstr)); break;
+                case 'X': err = ib_props_add(&pc->props, optarg, errstr, sizeof(errstr)); break;
+                case 'h': usage(stdout); return IB_EXIT_OK;
+                default: return ib_cli_getopt_error("produce", c, argv);
                 }
         }
 #undef NUM
-        if (optind < argc) {
-                rc = ib_cli_usage_error("produce", "unexpected argument '%s'", argv[optind]);
-                goto out;
-        }
-        if (!topic || records < 0) {
-                rc = ib_cli_usage_error("produce", "--topic and --records are required");
-                goto out;
-        }
-        if (run_id && (strlen(run_id) > 40 || strpbrk(run_id, "\"\\"))) {
-                rc = ib_cli_usage_error("produce", "--run-id: at most 40 characters, no quotes or backslashes");
-                goto out;
-        }
-        if (!run_id) {
+        if (err)
+                return ib_cli_usage_error("produce", "%s", errstr);
+        if (optind < argc)
+                return ib_cli_usage_error("produce", "unexpected argument '%s'", argv[optind]);
+        if (!pc->topic || pc->records < 0)
+                return ib_cli_usage_error("produce", "--topic and --records are required");
+        if (pc->run_id && (strlen(pc->run_id) > 40 || strpbrk(pc->run_id, "\"\\")))
+                return ib_cli_usage_error("produce", "--run-id: at most 40 characters, no quotes or backslashes");
+        if (!pc->run_id) {
                 struct timespec ts;
                 clock_gettime(CLOCK_REALTIME, &ts);
                 uint64_t s = (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32) ^ (uint64_t)ts.tv_sec;
-                snprintf(runbuf, sizeof(runbuf), "r%08" PRIx64, (uint64_t)(rng_next(&s) & 0xffffffffu));
-                run_id = runbuf;
+                snprintf(pc->runbuf, sizeof(pc->runbuf), "r%08" PRIx64, (uint64_t)(rng_next(&s) & 0xffffffffu));
+                pc->run_id = pc->runbuf;
         }
+        return -1;
+}
 
+/* The idempotent producer, and the topic (created when missing, then waited
+ * for, bounded). */
+static ib_err_t open_producer(const produce_conf_t *pc, counts_t *counts, rd_kafka_t **out, char *errstr,
+                              size_t errstr_size) {
+        static const char *const settings[] = {"enable.idempotence", "true", "acks", "all", "linger.ms", "5",
+                                               "compression.codec", "lz4", NULL};
         char brokers[1024];
-        ib_err_t err = ib_kafka_brokers(brokers_flag, brokers, sizeof(brokers), errstr, sizeof(errstr));
-        if (err) {
-                rc = ib_cli_fail("produce", err, errstr);
-                goto out;
-        }
-        rd_kafka_conf_t *conf = ib_kafka_conf_new(brokers, NULL, errstr, sizeof(errstr));
-        counts_t counts = {0, 0, 0};
-        if (!conf || ib_kafka_conf_set(conf, "enable.idempotence", "true", errstr, sizeof(errstr)) ||
-            ib_kafka_conf_set(conf, "acks", "all", errstr, sizeof(errstr)) ||
-            ib_kafka_conf_set(conf, "linger.ms", "5", errstr, sizeof(errstr)) ||
-            ib_kafka_conf_set(conf, "compression.codec", "lz4", errstr, sizeof(errstr))) {
-                if (conf)
-                        rd_kafka_conf_destroy(conf);
-                rc = ib_cli_fail("produce", IB_ERR_INVALID_ARG, errstr);
-                goto out;
-        }
-        for (int i = 0; i < props.count; i++)
-                if (ib_kafka_conf_set(conf, props.key[i], props.value[i], errstr, sizeof(errstr))) {
-                        rd_kafka_conf_destroy(conf);
-                        rc = ib_cli_usage_error("produce", "%s", errstr);
-                        goto out;
-                }
+        rd_kafka_conf_t *conf;
+        rd_kafka_t *rk;
+        ib_err_t err;
+        if ((err = ib_kafka_brokers(pc->brokers_flag, brokers, sizeof(brokers), errstr, errstr_size)) ||
+            (err = ib_kafka_conf_new(brokers, settings, &pc->props, &conf, errstr, errstr_size)))
+                return err;
         rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
-        rd_kafka_conf_set_opaque(conf, &counts);
-        char e[512];
-        rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, e, sizeof(e));
-        if (!rk) {
-                rd_kafka_conf_destroy(conf);
-                rc = ib_cli_fail("produce", IB_ERR_INVALID_ARG, e);
-                goto out;
-        }
+        rd_kafka_conf_set_opaque(conf, counts);
+        if ((err = ib_kafka_new(RD_KAFKA_PRODUCER, conf, &rk, errstr, errstr_size)))
+                return err;
         int nparts = 0;
-        err = ib_kafka_partition_count(rk, topic, (int)timeout_ms < 10000 ? (int)timeout_ms : 10000,
-                                       &nparts, errstr, sizeof(errstr));
+        err = ib_kafka_partition_count(rk, pc->topic, pc->timeout_ms < 10000 ? (int)pc->timeout_ms : 10000,
+                                       &nparts, errstr, errstr_size);
         if (err == IB_ERR_NOT_FOUND) {
-                err = ib_kafka_create_topic(rk, topic, (int)partitions, (int)rf, 30000, errstr, sizeof(errstr));
+                err = ib_kafka_create_topic(rk, pc->topic, (int)pc->partitions, (int)pc->rf, 30000, errstr,
+                                            errstr_size);
                 /* wait (bounded) until metadata shows the new topic */
                 for (int i = 0; err == IB_OK && i < 100; i++) {
-                        err = ib_kafka_partition_count(rk, topic, 5000, &nparts, errstr, sizeof(errstr));
+                        err = ib_kafka_partition_count(rk, pc->topic, 5000, &nparts, errstr, errstr_size);
                         if (err != IB_ERR_NOT_FOUND)
                                 break;
                         err = IB_OK;
                         usleep(100000);
                 }
                 if (err == IB_OK && nparts == 0)
-                        err = ib_seterr(errstr, sizeof(errstr), IB_ERR_TIMED_OUT,
-                                        "topic %s created but not visible after 10 s", topic);
+                        err = ib_seterr(errstr, errstr_size, IB_ERR_TIMED_OUT,
+                                        "topic %s created but not visible after 10 s", pc->topic);
                 if (err == IB_OK)
-                        fprintf(stderr, "ingestbench produce: created topic %s with %d partitions\n",
-                                topic, nparts);
+                        fprintf(stderr, "ingestbench produce: created topic %s with %d partitions\n", pc->topic,
+                                nparts);
         }
         if (err) {
                 rd_kafka_destroy(rk);
-                rc = ib_cli_fail("produce", err, errstr);
-                goto out;
+                return err;
         }
+        *out = rk;
+        return IB_OK;
+}
 
-        ib_on_stop_signals(on_signal);
-
-        char *payload = malloc((size_t)size + 1);
-        size_t cap = (size_t)size + 512;
-        char *rec = malloc(cap);
-        if (!payload || !rec) {
-                free(payload);
-                free(rec);
-                rd_kafka_destroy(rk);
-                rc = ib_cli_fail("produce", IB_ERR_NOMEM, "out of memory");
-                goto out;
+/* Formats record @p seq into @p rec: a good one, or (when @p bad) one of the
+ * three malformed kinds. @returns its length. */
+static int format_record(const produce_conf_t *pc, int64_t seq, int bad, const char *key, const char *payload,
+                         char *rec, size_t cap) {
+        const char *run = pc->run_id;
+        int64_t ts = ib_now_ms();
+        if (!bad)
+                return snprintf(rec, cap,
+                                "{\"id\":\"%s-%" PRId64 "\",\"run\":\"%s\",\"seq\":%" PRId64 ",\"key\":\"%s\",\"ts\":%" PRId64
+                                ",\"meta\":{\"producer\":\"ingestbench\",\"size\":%" PRId64 "},\"payload\":\"%s\"}",
+                                run, seq, run, seq, key, ts, pc->size, payload);
+        switch (seq % 3) {
+        case 0: /* broken JSON: cut off mid-object */
+                return snprintf(rec, cap, "{\"id\":\"%s-%" PRId64 "\",\"run\":\"%s\",\"seq\":", run, seq, run);
+        case 1: /* wrong type: seq as a string */
+                return snprintf(rec, cap,
+                                "{\"id\":\"%s-%" PRId64 "\",\"run\":\"%s\",\"seq\":\"%" PRId64 "\",\"key\":\"%s\",\"ts\":%" PRId64
+                                ",\"payload\":\"x\"}",
+                                run, seq, run, seq, key, ts);
+        default: /* missing field: no event time */
+                return snprintf(rec, cap,
+                                "{\"id\":\"%s-%" PRId64 "\",\"run\":\"%s\",\"seq\":%" PRId64 ",\"key\":\"%s\",\"payload\":\"x\"}",
+                                run, seq, run, seq, key);
         }
-        for (int64_t i = 0; i < size; i++)
-                payload[i] = "abcdefghijklmnopqrstuvwxyz0123456789"[i % 36];
-        payload[size] = '\0';
-        uint64_t rng = (uint64_t)seed ^ 0x9e3779b97f4a7c15ULL;
+}
+
+/* Hands one record to the producer, waiting while its queue is full. */
+static void send_record(rd_kafka_t *rk, const char *topic, const char *key, int klen, const char *rec, int n,
+                        counts_t *counts) {
+        for (;;) {
+                rd_kafka_resp_err_t pe =
+                    rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY((void *)key, (size_t)klen),
+                                      RD_KAFKA_V_VALUE((void *)rec, (size_t)n), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                      RD_KAFKA_V_END);
+                if (pe == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+                        rd_kafka_poll(rk, 50);
+                        continue;
+                }
+                if (pe) {
+                        counts->failed++;
+                        if (!counts->first_err)
+                                counts->first_err = pe;
+                }
+                return;
+        }
+}
+
+/* Sends every record at the asked rate, with a progress line every 2 s.
+ * @returns how many were sent; *bad how many of them are malformed. */
+static uint64_t send_all(rd_kafka_t *rk, const produce_conf_t *pc, const char *payload, char *rec, size_t cap,
+                         counts_t *counts, uint64_t *bad, int64_t t0) {
+        uint64_t rng = (uint64_t)pc->seed ^ 0x9e3779b97f4a7c15ULL, sent = 0;
         if (!rng)
                 rng = 1;
-        uint64_t bad = 0, sent = 0;
-        int64_t t0 = ib_mono_us(), last_progress = t0;
-        for (int64_t seq = 0; seq < records && !produce_stop; seq++) {
-                int64_t ts = ib_now_ms();
-                int isbad = bad_ratio > 0 && (double)(rng_next(&rng) >> 11) / 9007199254740992.0 < bad_ratio;
-                int n;
+        int64_t last_progress = t0;
+        for (int64_t seq = 0; seq < pc->records && !produce_stop; seq++) {
+                int isbad = pc->bad_ratio > 0 && (double)(rng_next(&rng) >> 11) / 9007199254740992.0 < pc->bad_ratio;
                 char key[32];
                 int klen = snprintf(key, sizeof(key), "key-%" PRId64, seq % 1024);
-                if (!isbad) {
-                        n = snprintf(rec, cap,
-                                     "{\"id\":\"%s-%" PRId64 "\",\"run\":\"%s\",\"seq\":%" PRId64
-                                     ",\"key\":\"%s\",\"ts\":%" PRId64
-                                     ",\"meta\":{\"producer\":\"ingestbench\",\"size\":%" PRId64
-                                     "},\"payload\":\"%s\"}",
-                                     run_id, seq, run_id, seq, key, ts, size, payload);
-                } else {
-                        bad++;
-                        switch (seq % 3) {
-                        case 0: /* broken JSON: cut off mid-object */
-                                n = snprintf(rec, cap, "{\"id\":\"%s-%" PRId64 "\",\"run\":\"%s\",\"seq\":",
-                                             run_id, seq, run_id);
-                                break;
-                        case 1: /* wrong type: seq as a string */
-                                n = snprintf(rec, cap,
-                                             "{\"id\":\"%s-%" PRId64 "\",\"run\":\"%s\",\"seq\":\"%" PRId64
-                                             "\",\"key\":\"%s\",\"ts\":%" PRId64 ",\"payload\":\"x\"}",
-                                             run_id, seq, run_id, seq, key, ts);
-                                break;
-                        default: /* missing field: no event time */
-                                n = snprintf(rec, cap,
-                                             "{\"id\":\"%s-%" PRId64 "\",\"run\":\"%s\",\"seq\":%" PRId64
-                                             ",\"key\":\"%s\",\"payload\":\"x\"}",
-                                             run_id, seq, run_id, seq, key);
-                                break;
-                        }
-                }
-                for (;;) {
-                        rd_kafka_resp_err_t pe = rd_kafka_producev(
-                            rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, (size_t)klen),
-                            RD_KAFKA_V_VALUE(rec, (size_t)n), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                            RD_KAFKA_V_END);
-                        if (pe == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-                                rd_kafka_poll(rk, 50);
-                                continue;
-                        }
-                        if (pe) {
-                                counts.failed++;
-                                if (!counts.first_err)
-                                        counts.first_err = pe;
-                        }
-                        break;
-                }
+                int n = format_record(pc, seq, isbad, key, payload, rec, cap);
+                *bad += (uint64_t)isbad;
+                send_record(rk, pc->topic, key, klen, rec, n, counts);
                 sent++;
                 rd_kafka_poll(rk, 0);
-                if (rate > 0) {
-                        int64_t due = t0 + (int64_t)((double)sent * 1e6 / (double)rate);
+                if (pc->rate > 0) {
+                        int64_t due = t0 + (int64_t)((double)sent * 1e6 / (double)pc->rate);
                         int64_t now = ib_mono_us();
                         if (due > now)
                                 usleep((useconds_t)(due - now));
                 }
                 if ((sent & 0xfff) == 0 && ib_mono_us() - last_progress > 2000000) {
                         last_progress = ib_mono_us();
-                        fprintf(stderr, "ingestbench produce: %" PRIu64 "/%" PRId64 " sent, %" PRIu64
-                                        " acked\n", sent, records, counts.acked);
+                        fprintf(stderr, "ingestbench produce: %" PRIu64 "/%" PRId64 " sent, %" PRIu64 " acked\n", sent,
+                                pc->records, counts->acked);
                 }
         }
-        int64_t flush_deadline = ib_mono_us() + timeout_ms * 1000;
+        return sent;
+}
+
+/* Waits (bounded) for every acknowledgement and prints the result line.
+ * @returns the exit code. */
+static int finish(rd_kafka_t *rk, const produce_conf_t *pc, const counts_t *counts, uint64_t sent, uint64_t bad,
+                  int64_t t0) {
+        int64_t flush_deadline = ib_mono_us() + pc->timeout_ms * 1000;
         while (rd_kafka_outq_len(rk) > 0 && ib_mono_us() < flush_deadline)
                 rd_kafka_flush(rk, 100);
-        uint64_t unacked = sent - counts.acked - counts.failed;
+        uint64_t unacked = sent - counts->acked - counts->failed;
         if (unacked)
-                fprintf(stderr, "ingestbench produce: %" PRIu64 " records not acknowledged within %"
-                                PRId64 " ms\n", unacked, timeout_ms);
+                fprintf(stderr, "ingestbench produce: %" PRIu64 " records not acknowledged within %" PRId64 " ms\n",
+                        unacked, pc->timeout_ms);
         double secs = (double)(ib_mono_us() - t0) / 1e6;
-        printf("acked=%" PRIu64 " failed=%" PRIu64 " bad=%" PRIu64 " run=%s topic=%s\n",
-               counts.acked, counts.failed + unacked, bad, run_id, topic);
-        fprintf(stderr, "ingestbench produce: %" PRIu64 " records in %.2f s (%.0f records/s)%s%s\n",
-                counts.acked, secs, secs > 0 ? (double)counts.acked / secs : 0.0,
-                counts.failed ? ", first error: " : "",
-                counts.failed ? rd_kafka_err2str(counts.first_err) : "");
-        if (counts.failed || unacked)
-                rc = IB_EXIT_FAIL;
-        if (produce_stop)
-                rc = IB_EXIT_FAIL;
+        printf("acked=%" PRIu64 " failed=%" PRIu64 " bad=%" PRIu64 " run=%s topic=%s\n", counts->acked,
+               counts->failed + unacked, bad, pc->run_id, pc->topic);
+        fprintf(stderr, "ingestbench produce: %" PRIu64 " records in %.2f s (%.0f records/s)%s%s\n", counts->acked,
+                secs, secs > 0 ? (double)counts->acked / secs : 0.0, counts->failed ? ", first error: " : "",
+                counts->failed ? rd_kafka_err2str(counts->first_err) : "");
+        return counts->failed || unacked || produce_stop ? IB_EXIT_FAIL : IB_EXIT_OK;
+}
+
+int ib_cmd_produce(int argc, char **argv) {
+        produce_conf_t pc = {NULL, NULL, NULL, -1, 6, 1, 0, 100, 1, 60000, 0, {0}, ""};
+        char errstr[1024];
+        counts_t counts = {0, 0, 0};
+        rd_kafka_t *rk = NULL;
+        char *payload = NULL, *rec = NULL;
+        int rc = parse_flags(argc, argv, &pc);
+        if (rc >= 0)
+                goto out;
+        ib_err_t err = open_producer(&pc, &counts, &rk, errstr, sizeof(errstr));
+        if (err) {
+                rc = ib_cli_fail("produce", err, errstr);
+                goto out;
+        }
+        ib_on_stop_signals(on_signal);
+        size_t cap = (size_t)pc.size + 512;
+        if (!(payload = malloc((size_t)pc.size + 1)) || !(rec = malloc(cap))) {
+                rc = ib_cli_fail("produce", IB_ERR_NOMEM, "out of memory");
+                goto out;
+        }
+        for (int64_t i = 0; i < pc.size; i++)
+                payload[i] = "abcdefghijklmnopqrstuvwxyz0123456789"[i % 36];
+        payload[pc.size] = '\0';
+        uint64_t bad = 0;
+        int64_t t0 = ib_mono_us();
+        uint64_t sent = send_all(rk, &pc, payload, rec, cap, &counts, &bad, t0);
+        rc = finish(rk, &pc, &counts, sent, bad, t0);
+out:
         free(payload);
         free(rec);
-        rd_kafka_destroy(rk);
-out:
-        ib_props_destroy(&props);
+        if (rk)
+                rd_kafka_destroy(rk);
+        ib_props_destroy(&pc.props);
         return rc;
 }

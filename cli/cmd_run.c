@@ -1,6 +1,13 @@
 /*
- * cmd_run.c: `ingestbench run`: parse flags into an ib_config_t, pick the
- * mode from the registry and hand both to the runner.
+ * cmd_run.c: `ingestbench run`: the shared options (worker/config.h) and
+ * the chosen mode's own options, both from their option tables; the mode
+ * from the registry; then the runner.
+ *
+ * Flags are collected in one getopt_long pass over every table (so a flag of
+ * another mode is recognized and refused by name, not reported unknown),
+ * then applied: shared ones to the shared struct, the rest to the chosen
+ * mode's struct. A flag no table of the mode has is a usage error naming the
+ * modes it belongs to.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,10 +15,13 @@
 
 #include "cli.h"
 #include "config.h"
+#include "parse.h"
+#include "clock.h"
+#include "signals.h"
 #include "fault.h"
 #include "runner.h"
 
-static void usage(FILE *fp) {
+static void usage(FILE *fp, const ib_mode_t *only) {
         fprintf(fp,
 "Usage: ingestbench run --mode MODE --topic T --group G --state-dir DIR [OPTIONS]\n"
 "\n"
@@ -21,195 +31,206 @@ static void usage(FILE *fp) {
 "Modes:\n");
         for (int i = 0; ib_modes[i]; i++)
                 fprintf(fp, "  %-14s %s\n", ib_modes[i]->name, ib_modes[i]->summary);
+        fprintf(fp, "\nOptions every mode shares:\n");
+        ib_options_help(fp, ib_config_options);
+        fprintf(fp, "  -X key=value                  librdkafka property (repeatable)\n"
+                    "  -h, --help                    this help (with --mode M: M's options only)\n");
+        for (int i = 0; ib_modes[i]; i++) {
+                if (only && only != ib_modes[i])
+                        continue;
+                fprintf(fp, "\n%s mode:\n", ib_modes[i]->name);
+                if (ib_options_count(ib_modes[i]->options))
+                        ib_options_help(fp, ib_modes[i]->options);
+                else
+                        fprintf(fp, "  (no options of its own)\n");
+        }
         fprintf(fp,
-"\n"
-"Options:\n"
-"  --mode MODE                   ingestion mode (above)\n"
-"  --brokers LIST                bootstrap brokers (default: the running mock cluster)\n"
-"  --topic T                     input topic\n"
-"  --group G                     group / ZooKeeper namespace shared by workers\n"
-"  --zookeeper HOST:PORT         ZooKeeper (direct mode: partition owners and offsets)\n"
-"  --sink SPEC                   dir:PATH (one file per offset range) or null (default)\n"
-"  --dead-letter DIR             dead letters (default: PATH/deadletter, or DIR/deadletter)\n"
-"  --state-dir DIR               event log (events.jsonl) and stats (stats.json)\n"
-"  --schema FILE                 JSON schema for validation (default: built-in)\n"
-"  --event-time-field NAME       integer field holding event time in ms (default: ts)\n"
-"  --worker-id ID                this worker's name (default: host-pid)\n"
-"  --batch-ms MS                 wait between batches when caught up (default: 100)\n"
-"  --max-records-per-partition N cap per partition per batch (default: 50000)\n"
-"  --exit-when-idle MS           stop after MS without new records (default: never)\n"
-"  --zk-session-timeout-ms MS    ZooKeeper session timeout (default: 6000)\n"
-"  --connect-timeout-ms MS       bound on reaching brokers/ZooKeeper (default: 10000)\n"
-"  --progress-ms MS              progress line on stderr every MS (default: 2000, 0: off)\n"
-"  -q, --quiet                   no progress lines\n"
-"\n"
-"receiver mode:\n"
-"  --offsets kafka|zk            commit offsets to Kafka (default) or to ZooKeeper\n"
-"                                under /consumers/<group>/offsets/<topic>/<partition>\n"
-"  --wal-dir DIR                 write-ahead log (default: STATE-DIR/wal)\n"
-"  --fsync batch|interval:MS|none  durability before each commit (default: batch)\n"
-"  --wal-recovery POLICY         tolerate-torn-tail, point-in-time (default),\n"
-"                                absolute-consistency or skip-corrupt\n"
-"  --wal-segment-bytes N         roll log segments past N bytes (default: 64m)\n"
-"  --wal-backlog-bytes N         receiver waits while the processor is N behind (default: 64m)\n"
-"  --wal-dedup                   after a crash, skip offsets the log already holds\n"
-"\n"
-"async-commit mode:\n"
-"  --commit async|sync|auto|async+sync-on-revoke\n"
-"                                how each batch's offsets are committed (default: async)\n"
-"  --assignor range|roundrobin|cooperative-sticky   (default: range)\n"
-"  --group-instance-id ID        static group membership\n"
-"  (session and poll timeouts: -X session.timeout.ms=MS -X max.poll.interval.ms=MS)\n"
-"\n"
-"checkpoint mode (offsets in STATE-DIR/checkpoint, format in checkpoint/FORMAT.md):\n"
-"  --partitions LIST             partitions to read, e.g. 0,1,2 (default: all)\n"
-"  --worker I/N                  every Nth partition starting at I (an even split)\n"
-"  --checkpoint-recovery previous|earliest|latest\n"
-"                                what to do when the checkpoint is damaged (default: refuse)\n"
-"\n"
-"  -X key=value                  librdkafka property (repeatable)\n"
-"  -h, --help                    this help\n"
 "\n"
 "SIGTERM or SIGINT finishes the current batch, commits it and exits 0.\n"
 "A group member waiting for its assignment is not idle for --exit-when-idle.\n"
+"stats.json records every option's effective value under \"config\".\n"
 "INGESTBENCH_FAULTS injects faults for tests, e.g. batch.slow:3:8000 (the 3rd batch\n"
 "with records takes 8 s more before its commit) or wal.fsync:10; see the README.\n"
 "Exit codes: 0 ok, 1 failed, 2 usage error, 3 broker or ZooKeeper unreachable.\n");
 }
 
-enum {
-        O_MODE = 256, O_BROKERS, O_TOPIC, O_GROUP, O_ZK, O_SINK, O_DEAD, O_STATE, O_SCHEMA,
-        O_TIMEFIELD, O_WORKER, O_BATCH, O_MAXREC, O_IDLE, O_ZKSESS, O_CONNECT, O_PROGRESS,
-        O_OFFSETS, O_WALDIR, O_FSYNC, O_WALREC, O_WALSEG, O_WALBACK, O_WALDEDUP,
-        O_COMMIT, O_ASSIGNOR, O_INSTANCE, O_PARTS, O_WORKERSPLIT, O_CKPTREC,
-};
+/* One flag seen on the command line. */
+typedef struct {
+        const char *name;
+        const char *value;
+} seen_t;
+
+typedef struct {
+        struct option *longopts; /* every table's flags, each name once */
+        size_t n;
+} flags_t;
+
+static void add_flag(void *ctx, const ib_option_t *o, const void *owner) {
+        (void)owner;
+        flags_t *f = ctx;
+        for (size_t i = 0; i < f->n; i++)
+                if (!strcmp(f->longopts[i].name, o->name))
+                        return;
+        f->longopts[f->n++] = (struct option){o->name, o->type == IB_OPT_FLAG ? no_argument : required_argument,
+                                              NULL, 0};
+}
+
+static int build_longopts(flags_t *f) {
+        static const char none[1];
+        size_t cap = ib_options_count(ib_config_options) + 2;
+        for (int i = 0; ib_modes[i]; i++)
+                cap += ib_options_count(ib_modes[i]->options);
+        if (!(f->longopts = calloc(cap, sizeof(*f->longopts))))
+                return -1;
+        ib_options_each(ib_config_options, none, add_flag, f);
+        for (int i = 0; ib_modes[i]; i++)
+                ib_options_each(ib_modes[i]->options, none, add_flag, f);
+        f->longopts[f->n++] = (struct option){"help", no_argument, NULL, 'h'};
+        for (size_t i = 0; i + 1 < f->n; i++)
+                f->longopts[i].val = 256 + (int)i;
+        return 0;
+}
+
+/* "receiver" or "direct and receiver": the modes whose tables have @p name.
+ * @returns how many. */
+static int modes_with(const char *name, char *out, size_t size) {
+        const ib_mode_t *found[16];
+        int n = 0;
+        for (int i = 0; ib_modes[i] && n < 16; i++)
+                if (ib_options_find(ib_modes[i]->options, name, NULL))
+                        found[n++] = ib_modes[i];
+        out[0] = '\0';
+        for (int i = 0; i < n; i++) {
+                size_t len = strlen(out);
+                snprintf(out + len, size - len, "%s%s", i == 0 ? "" : i + 1 == n ? " and " : ", ", found[i]->name);
+        }
+        return n;
+}
+
+static const ib_mode_t *find_mode(const char *name, int *rc) {
+        const ib_mode_t *mode = ib_mode_find(name);
+        if (!mode) {
+                char names[256] = "";
+                for (int i = 0; ib_modes[i]; i++)
+                        snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", i ? ", " : "",
+                                 ib_modes[i]->name);
+                *rc = ib_cli_usage_error("run", "unknown mode '%s' (available: %s)", name, names);
+        }
+        return mode;
+}
+
+/* Applies the flags seen: shared ones first (--mode among them), then the
+ * mode's. Returns the mode, or NULL with *rc a usage error. */
+static const ib_mode_t *apply_flags(const seen_t *seen, size_t nseen, ib_config_t *cfg, void **conf, int *rc) {
+        char errstr[1024];
+        for (size_t i = 0; i < nseen; i++) {
+                const ib_option_t *o = ib_options_find(ib_config_options, seen[i].name, NULL);
+                if (o && ib_options_set(o, cfg, seen[i].value, errstr, sizeof(errstr))) {
+                        *rc = ib_cli_usage_error("run", "%s", errstr);
+                        return NULL;
+                }
+        }
+        const ib_mode_t *mode = cfg->mode ? find_mode(cfg->mode, rc) : NULL;
+        if (cfg->mode && !mode)
+                return NULL;
+        if (mode && !(*conf = calloc(1, mode->conf_size ? mode->conf_size : 1))) {
+                *rc = ib_cli_fail("run", IB_ERR_NOMEM, "out of memory");
+                return NULL;
+        }
+        if (mode)
+                ib_options_defaults(mode->options, *conf);
+        for (size_t i = 0; i < nseen; i++) {
+                if (ib_options_find(ib_config_options, seen[i].name, NULL))
+                        continue;
+                size_t base;
+                const ib_option_t *o = mode ? ib_options_find(mode->options, seen[i].name, &base) : NULL;
+                if (!o) {
+                        char owners[256];
+                        int n = modes_with(seen[i].name, owners, sizeof(owners));
+                        if (mode)
+                                *rc = ib_cli_usage_error("run", "--%s belongs to mode%s %s, not %s", seen[i].name,
+                                                         n > 1 ? "s" : "", owners, mode->name);
+                        else
+                                *rc = ib_cli_usage_error("run", "--mode is required (--%s belongs to mode%s %s)",
+                                                         seen[i].name, n > 1 ? "s" : "", owners);
+                        return NULL;
+                }
+                if (ib_options_set(o, (char *)*conf + base, seen[i].value, errstr, sizeof(errstr))) {
+                        *rc = ib_cli_usage_error("run", "%s", errstr);
+                        return NULL;
+                }
+        }
+        return mode;
+}
+
+/* The checks before anything starts: shared options, fault points, the mode's. */
+static int check_all(const ib_mode_t *mode, ib_config_t *cfg, void *conf) {
+        char errstr[1024];
+        if (ib_config_check(cfg, errstr, sizeof(errstr)) || ib_fault_check(errstr, sizeof(errstr)) ||
+            ib_options_check_required(mode->options, conf, errstr, sizeof(errstr)) ||
+            (mode->configure && mode->configure(conf, cfg, errstr, sizeof(errstr))))
+                return ib_cli_usage_error("run", "%s", errstr);
+        return IB_EXIT_OK;
+}
 
 int ib_cmd_run(int argc, char **argv) {
-        static const struct option longopts[] = {
-            {"mode", required_argument, 0, O_MODE},
-            {"brokers", required_argument, 0, O_BROKERS},
-            {"topic", required_argument, 0, O_TOPIC},
-            {"group", required_argument, 0, O_GROUP},
-            {"zookeeper", required_argument, 0, O_ZK},
-            {"sink", required_argument, 0, O_SINK},
-            {"dead-letter", required_argument, 0, O_DEAD},
-            {"state-dir", required_argument, 0, O_STATE},
-            {"schema", required_argument, 0, O_SCHEMA},
-            {"event-time-field", required_argument, 0, O_TIMEFIELD},
-            {"worker-id", required_argument, 0, O_WORKER},
-            {"batch-ms", required_argument, 0, O_BATCH},
-            {"max-records-per-partition", required_argument, 0, O_MAXREC},
-            {"exit-when-idle", required_argument, 0, O_IDLE},
-            {"zk-session-timeout-ms", required_argument, 0, O_ZKSESS},
-            {"connect-timeout-ms", required_argument, 0, O_CONNECT},
-            {"progress-ms", required_argument, 0, O_PROGRESS},
-            {"offsets", required_argument, 0, O_OFFSETS},
-            {"wal-dir", required_argument, 0, O_WALDIR},
-            {"fsync", required_argument, 0, O_FSYNC},
-            {"wal-recovery", required_argument, 0, O_WALREC},
-            {"wal-segment-bytes", required_argument, 0, O_WALSEG},
-            {"wal-backlog-bytes", required_argument, 0, O_WALBACK},
-            {"wal-dedup", no_argument, 0, O_WALDEDUP},
-            {"commit", required_argument, 0, O_COMMIT},
-            {"assignor", required_argument, 0, O_ASSIGNOR},
-            {"group-instance-id", required_argument, 0, O_INSTANCE},
-            {"partitions", required_argument, 0, O_PARTS},
-            {"worker", required_argument, 0, O_WORKERSPLIT},
-            {"checkpoint-recovery", required_argument, 0, O_CKPTREC},
-            {"quiet", no_argument, 0, 'q'},
-            {"help", no_argument, 0, 'h'},
-            {0, 0, 0, 0},
-        };
         ib_config_t cfg;
         ib_config_init(&cfg);
+        flags_t flags = {0};
+        seen_t *seen = calloc((size_t)argc + 1, sizeof(*seen));
+        void *conf = NULL;
         char errstr[1024];
-        int64_t v;
-        int c, rc = IB_EXIT_OK;
-        int li = -1; /* index of the long option getopt_long found */
+        int c, rc = IB_EXIT_OK, help = 0, li = -1;
+        size_t nseen = 0;
+        if (!seen || build_longopts(&flags)) {
+                rc = ib_cli_fail("run", IB_ERR_NOMEM, "out of memory");
+                goto out;
+        }
         optind = 1;
         opterr = 0;
-/* Parses the current option's number into `field`; `suffix` allows k, m, g. */
-#define NUM_S(min, max, suffix, field)                                                    \
-        do {                                                                              \
-                if (ib_parse_i64(optarg, min, max, suffix, ib_cli_flag_name(longopts, li), &v, errstr, \
-                                 sizeof(errstr))) {                                       \
-                        rc = ib_cli_usage_error("run", "%s", errstr);                     \
-                        goto out;                                                         \
-                }                                                                         \
-                field = v;                                                                \
-        } while (0)
-#define NUM(min, max, field) NUM_S(min, max, 0, field)
-        while ((c = getopt_long(argc, argv, IB_OPT_PREFIX "qhX:", longopts, &li)) != -1) {
-                switch (c) {
-                case O_MODE: cfg.mode = optarg; break;
-                case O_BROKERS: cfg.brokers = optarg; break;
-                case O_TOPIC: cfg.topic = optarg; break;
-                case O_GROUP: cfg.group = optarg; break;
-                case O_ZK: cfg.zookeeper = optarg; break;
-                case O_SINK: cfg.sink = optarg; break;
-                case O_DEAD: cfg.dead_letter = optarg; break;
-                case O_STATE: cfg.state_dir = optarg; break;
-                case O_SCHEMA: cfg.schema = optarg; break;
-                case O_TIMEFIELD: cfg.event_time_field = optarg; break;
-                case O_WORKER: cfg.worker_id = optarg; break;
-                case O_BATCH: NUM(0, 3600000, cfg.batch_ms); break;
-                case O_MAXREC: NUM(1, INT64_MAX / 4, cfg.max_records_per_partition); break;
-                case O_IDLE: NUM(0, INT32_MAX, cfg.exit_when_idle_ms); break;
-                case O_ZKSESS: NUM(1000, 600000, cfg.zk_session_timeout_ms); break;
-                case O_CONNECT: NUM(100, 600000, cfg.connect_timeout_ms); break;
-                case O_PROGRESS: NUM(0, 3600000, cfg.progress_ms); break;
-                case O_OFFSETS: cfg.offsets = optarg; break;
-                case O_WALDIR: cfg.wal_dir = optarg; break;
-                case O_FSYNC: cfg.fsync = optarg; break;
-                case O_WALREC: cfg.wal_recovery = optarg; break;
-                case O_WALSEG: NUM_S(4096, INT64_MAX / 4, 1, cfg.wal_segment_bytes); break;
-                case O_WALBACK: NUM_S(4096, INT64_MAX / 4, 1, cfg.wal_backlog_bytes); break;
-                case O_WALDEDUP: cfg.wal_dedup = 1; break;
-                case O_COMMIT: cfg.commit = optarg; break;
-                case O_ASSIGNOR: cfg.assignor = optarg; break;
-                case O_INSTANCE: cfg.group_instance_id = optarg; break;
-                case O_PARTS: cfg.partitions = optarg; break;
-                case O_WORKERSPLIT: cfg.worker = optarg; break;
-                case O_CKPTREC: cfg.checkpoint_recovery = optarg; break;
-                case 'q': cfg.quiet = 1; break;
-                case 'X':
+        while ((c = getopt_long(argc, argv, IB_OPT_PREFIX "qhX:", flags.longopts, &li)) != -1) {
+                if (c >= 256)
+                        seen[nseen++] = (seen_t){flags.longopts[c - 256].name, optarg};
+                else if (c == 'q')
+                        seen[nseen++] = (seen_t){"quiet", NULL};
+                else if (c == 'h')
+                        help = 1;
+                else if (c == 'X') {
                         if (ib_props_add(&cfg.props, optarg, errstr, sizeof(errstr))) {
                                 rc = ib_cli_usage_error("run", "%s", errstr);
                                 goto out;
                         }
-                        break;
-                case 'h': usage(stdout); goto out;
-                default: rc = ib_cli_getopt_error("run", c, argv); goto out;
+                } else {
+                        rc = ib_cli_getopt_error("run", c, argv);
+                        goto out;
                 }
         }
-#undef NUM
-#undef NUM_S
         if (optind < argc) {
                 rc = ib_cli_usage_error("run", "unexpected argument '%s'", argv[optind]);
                 goto out;
         }
-        if (ib_config_check(&cfg, errstr, sizeof(errstr))) {
-                rc = ib_cli_usage_error("run", "%s", errstr);
+        const ib_mode_t *mode = apply_flags(seen, nseen, &cfg, &conf, &rc);
+        if (help) {
+                usage(stdout, mode);
+                rc = IB_EXIT_OK;
                 goto out;
         }
-        if (ib_fault_check(errstr, sizeof(errstr))) {
-                rc = ib_cli_usage_error("run", "%s", errstr);
+        if (rc)
                 goto out;
-        }
-        const ib_mode_t *mode = ib_mode_find(cfg.mode);
         if (!mode) {
-                char names[256] = "";
-                for (int i = 0; ib_modes[i]; i++)
-                        snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
-                                 i ? ", " : "", ib_modes[i]->name);
-                rc = ib_cli_usage_error("run", "unknown mode '%s' (available: %s)", cfg.mode, names);
+                rc = ib_cli_usage_error("run", "--mode is required");
                 goto out;
         }
+        if ((rc = check_all(mode, &cfg, conf)))
+                goto out;
         errstr[0] = '\0';
-        ib_err_t err = ib_run(mode, &cfg, errstr, sizeof(errstr));
+        ib_err_t err = ib_run(mode, &cfg, conf, errstr, sizeof(errstr));
         if (err)
                 rc = ib_cli_fail("run", err, errstr);
 out:
+        free(conf);
+        free(seen);
+        free(flags.longopts);
         ib_config_destroy(&cfg);
         return rc;
 }

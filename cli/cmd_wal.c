@@ -59,15 +59,17 @@ static json_t *bytes_json(const char *p, size_t len, ib_buf_t *tmp) {
 static int dump_or_verify(const char *dir, ib_wal_recovery_t policy, int dump) {
         char errstr[512];
         tally_t t = {0, 0, 0, 0};
-        ib_wal_reader_t *r = ib_wal_reader_open(dir, (ib_wal_pos_t){0, 0}, policy, on_damage, &t,
-                                                errstr, sizeof(errstr));
-        if (!r)
-                return ib_cli_fail("wal", IB_ERR_IO, errstr);
+        ib_wal_reader_t *r;
+        ib_err_t oerr = ib_wal_reader_open(dir, (ib_wal_pos_t){0, 0}, policy, on_damage, &t, &r, errstr,
+                                           sizeof(errstr));
+        if (oerr)
+                return ib_cli_fail("wal", oerr, errstr);
         uint64_t batches = 0, records = 0;
         ib_wal_batch_t b;
         ib_buf_t tmp = {0};
-        int rc;
-        while ((rc = ib_wal_reader_next(r, (ib_wal_pos_t){0, 0}, &b, errstr, sizeof(errstr))) == 1) {
+        int got;
+        ib_err_t rc;
+        while ((rc = ib_wal_reader_next(r, (ib_wal_pos_t){0, 0}, &b, &got, errstr, sizeof(errstr))) == IB_OK && got) {
                 batches++;
                 records += b.count;
                 if (!dump)
@@ -99,7 +101,7 @@ static int dump_or_verify(const char *dir, ib_wal_recovery_t policy, int dump) {
         }
         ib_buf_free(&tmp);
         ib_wal_reader_close(r);
-        if (rc < 0) {
+        if (rc) {
                 fprintf(stderr, "ingestbench wal: %s\n", errstr);
                 return IB_EXIT_FAIL;
         }

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "arena.h"
+#include "json_arena.h"
 #include "cli.h"
 #include "kafka.h"
 #include "runner.h"

@@ -1,21 +1,23 @@
 /*
- * registry.c: the modes `--mode` can name. A new mode adds its table here.
+ * registry.c: the modes `--mode` can name. A new mode adds one X(NAME) line
+ * to IB_MODES: it declares `extern const ib_mode_t ib_mode_NAME` and lists it.
  */
 #include <string.h>
 
 #include "cli.h"
-#include "checkpoint_mode.h"
-#include "direct.h"
-#include "kafkacommit.h"
-#include "receiver.h"
 
-const ib_mode_t *const ib_modes[] = {
-    &ib_mode_direct,
-    &ib_mode_receiver,
-    &ib_mode_async_commit,
-    &ib_mode_checkpoint,
-    NULL,
-};
+#define IB_MODES(X) \
+        X(direct)   \
+        X(receiver) \
+        X(async_commit) \
+        X(checkpoint)
+
+#define IB_MODE_DECLARE(name) extern const ib_mode_t ib_mode_##name;
+#define IB_MODE_ENTRY(name) &ib_mode_##name,
+
+IB_MODES(IB_MODE_DECLARE)
+
+const ib_mode_t *const ib_modes[] = {IB_MODES(IB_MODE_ENTRY) NULL};
 
 const ib_mode_t *ib_mode_find(const char *name) {
         for (int i = 0; ib_modes[i]; i++)

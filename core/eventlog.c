@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "clock.h"
 
 struct ib_eventlog_s {
         int fd;
@@ -20,24 +20,22 @@ struct ib_eventlog_s {
         unsigned long failures;
 };
 
-ib_eventlog_t *ib_eventlog_open(const char *path, const char *worker,
-                                char *errstr, size_t errstr_size) {
+ib_err_t ib_eventlog_open(const char *path, const char *worker, ib_eventlog_t **out, char *errstr,
+                          size_t errstr_size) {
         int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-        if (fd < 0) {
-                ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: %s", path, strerror(errno));
-                return NULL;
-        }
+        if (fd < 0)
+                return ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: %s", path, strerror(errno));
         ib_eventlog_t *log = calloc(1, sizeof(*log));
         if (!log || !(log->worker = strdup(worker)) || !(log->path = strdup(path))) {
                 if (log)
                         free(log->worker);
                 free(log);
                 close(fd);
-                ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
-                return NULL;
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
         }
         log->fd = fd;
-        return log;
+        *out = log;
+        return IB_OK;
 }
 
 void ib_eventlog_emit(ib_eventlog_t *log, const char *event, json_t *fields) {

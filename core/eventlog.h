@@ -17,8 +17,8 @@
 typedef struct ib_eventlog_s ib_eventlog_t;
 
 /** @brief Opens (appending) @p path. */
-ib_eventlog_t *ib_eventlog_open(const char *path, const char *worker,
-                                char *errstr, size_t errstr_size);
+ib_err_t ib_eventlog_open(const char *path, const char *worker, ib_eventlog_t **out, char *errstr,
+                          size_t errstr_size);
 
 /**
  * @brief Appends @p fields (an object; stolen, may be NULL) as event @p event.

@@ -9,10 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
+#include "json_arena.h"
 #include "base64.h"
 #include "buf.h"
-#include "config.h"
+#include "array.h"
+#include "clock.h"
 #include "transform.h"
 
 struct ib_pipeline_s {
@@ -24,17 +25,17 @@ struct ib_pipeline_s {
         size_t nevents, events_cap;
 };
 
-ib_pipeline_t *ib_pipeline_new(const ib_pipeline_conf_t *conf, char *errstr,
-                               size_t errstr_size) {
+ib_err_t ib_pipeline_new(const ib_pipeline_conf_t *conf, ib_pipeline_t **out, char *errstr,
+                         size_t errstr_size) {
         ib_pipeline_t *pl = calloc(1, sizeof(*pl));
         if (!pl || !(pl->arena = ib_arena_new(4u << 20))) {
                 free(pl);
-                ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
-                return NULL;
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
         }
         pl->conf = *conf;
         ib_arena_install();
-        return pl;
+        *out = pl;
+        return IB_OK;
 }
 
 void ib_pipeline_destroy(ib_pipeline_t *pl) {
@@ -99,14 +100,8 @@ static int emit(ib_pipeline_t *pl, json_t *obj) {
 }
 
 static int push_event(ib_pipeline_t *pl, int64_t ms) {
-        if (pl->nevents == pl->events_cap) {
-                size_t cap = pl->events_cap ? pl->events_cap * 2 : 4096;
-                int64_t *e = realloc(pl->event_ms, cap * sizeof(*e));
-                if (!e)
-                        return -1;
-                pl->event_ms = e;
-                pl->events_cap = cap;
-        }
+        if (ib_array_grow(&pl->event_ms, &pl->events_cap, pl->nevents + 1, sizeof(*pl->event_ms), 4096))
+                return -1;
         pl->event_ms[pl->nevents++] = ms;
         return 0;
 }

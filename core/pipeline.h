@@ -36,8 +36,8 @@ typedef struct ib_pipeline_conf_s {
         ib_stats_t *stats;            /**< updated per batch (borrowed) */
 } ib_pipeline_conf_t;
 
-ib_pipeline_t *ib_pipeline_new(const ib_pipeline_conf_t *conf, char *errstr,
-                               size_t errstr_size);
+ib_err_t ib_pipeline_new(const ib_pipeline_conf_t *conf, ib_pipeline_t **out, char *errstr,
+                         size_t errstr_size);
 
 /**
  * @brief Runs @p batch through every stage and both sinks and makes the

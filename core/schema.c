@@ -113,102 +113,108 @@ static int parse_types(const json_t *t, unsigned *bits) {
         return 0;
 }
 
-ib_schema_t *ib_schema_parse(const char *text, size_t len, const char *origin,
-                             char *errstr, size_t errstr_size) {
+/* "properties": each property's allowed types. */
+static ib_err_t parse_properties(ib_schema_t *s, json_t *val, const char *origin, char *errstr, size_t errstr_size) {
+        const char *pname;
+        json_t *pdef;
+        if (!json_is_object(val))
+                return ib_seterr(errstr, errstr_size, IB_ERR_SCHEMA, "%s: \"properties\" must be an object", origin);
+        json_object_foreach(val, pname, pdef) {
+                field_t *f = field_get(s, pname);
+                if (!f)
+                        return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "%s: out of memory", origin);
+                json_t *t = json_is_object(pdef) ? json_object_get(pdef, "type") : NULL;
+                if (!json_is_object(pdef) || (t && parse_types(t, &f->types) != 0))
+                        return ib_seterr(errstr, errstr_size, IB_ERR_SCHEMA,
+                                         "%s: property '%s' needs a \"type\" among "
+                                         "string, integer, number, boolean, object, array, null",
+                                         origin, pname);
+        }
+        return IB_OK;
+}
+
+/* "required": names that must be present. */
+static ib_err_t parse_required(ib_schema_t *s, json_t *val, const char *origin, char *errstr, size_t errstr_size) {
+        size_t i;
+        json_t *e;
+        if (!json_is_array(val))
+                return ib_seterr(errstr, errstr_size, IB_ERR_SCHEMA, "%s: \"required\" must be an array of names",
+                                 origin);
+        json_array_foreach(val, i, e) {
+                if (!json_is_string(e))
+                        return ib_seterr(errstr, errstr_size, IB_ERR_SCHEMA,
+                                         "%s: \"required\" must be an array of names", origin);
+                field_t *f = field_get(s, json_string_value(e));
+                if (!f)
+                        return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "%s: out of memory", origin);
+                f->required = 1;
+        }
+        return IB_OK;
+}
+
+ib_err_t ib_schema_parse(const char *text, size_t len, const char *origin, ib_schema_t **out,
+                         char *errstr, size_t errstr_size) {
         json_error_t jerr;
         json_t *root = json_loadb(text, len, 0, &jerr);
-        if (!root) {
-                ib_seterr(errstr, errstr_size, IB_ERR_PARSE, "%s: line %d column %d: %s",
-                          origin, jerr.line, jerr.column, jerr.text);
-                return NULL;
-        }
+        if (!root)
+                return ib_seterr(errstr, errstr_size, IB_ERR_PARSE, "%s: line %d column %d: %s",
+                                 origin, jerr.line, jerr.column, jerr.text);
+        ib_err_t err;
         ib_schema_t *s = calloc(1, sizeof(*s));
         const char *key;
         json_t *val;
         if (!s)
                 goto nomem;
         if (!json_is_object(root)) {
-                ib_seterr(errstr, errstr_size, IB_ERR_SCHEMA, "%s: a schema is a JSON object", origin);
+                err = ib_seterr(errstr, errstr_size, IB_ERR_SCHEMA, "%s: a schema is a JSON object", origin);
                 goto fail;
         }
         json_object_foreach(root, key, val) {
                 if (!strcmp(key, "type")) {
                         if (!json_is_string(val) || strcmp(json_string_value(val), "object")) {
-                                ib_seterr(errstr, errstr_size, IB_ERR_SCHEMA,
+                                err = ib_seterr(errstr, errstr_size, IB_ERR_SCHEMA,
                                           "%s: top-level \"type\" must be \"object\"", origin);
                                 goto fail;
                         }
                 } else if (!strcmp(key, "properties")) {
-                        const char *pname;
-                        json_t *pdef;
-                        if (!json_is_object(val)) {
-                                ib_seterr(errstr, errstr_size, IB_ERR_SCHEMA,
-                                          "%s: \"properties\" must be an object", origin);
+                        if ((err = parse_properties(s, val, origin, errstr, errstr_size)))
                                 goto fail;
-                        }
-                        json_object_foreach(val, pname, pdef) {
-                                field_t *f = field_get(s, pname);
-                                if (!f)
-                                        goto nomem;
-                                json_t *t = json_is_object(pdef) ? json_object_get(pdef, "type") : NULL;
-                                if (!json_is_object(pdef) || (t && parse_types(t, &f->types) != 0)) {
-                                        ib_seterr(errstr, errstr_size, IB_ERR_SCHEMA,
-                                                  "%s: property '%s' needs a \"type\" among "
-                                                  "string, integer, number, boolean, object, array, null",
-                                                  origin, pname);
-                                        goto fail;
-                                }
-                        }
                 } else if (!strcmp(key, "required")) {
-                        size_t i;
-                        json_t *e;
-                        if (!json_is_array(val)) {
-                                ib_seterr(errstr, errstr_size, IB_ERR_SCHEMA,
-                                          "%s: \"required\" must be an array of names", origin);
+                        if ((err = parse_required(s, val, origin, errstr, errstr_size)))
                                 goto fail;
-                        }
-                        json_array_foreach(val, i, e) {
-                                if (!json_is_string(e)) {
-                                        ib_seterr(errstr, errstr_size, IB_ERR_SCHEMA,
-                                                  "%s: \"required\" must be an array of names", origin);
-                                        goto fail;
-                                }
-                                field_t *f = field_get(s, json_string_value(e));
-                                if (!f)
-                                        goto nomem;
-                                f->required = 1;
-                        }
                 } else if (!strcmp(key, "$schema") || !strcmp(key, "title") ||
                            !strcmp(key, "description") || !strcmp(key, "$id")) {
                         /* annotations: no effect on validation */
                 } else {
-                        ib_seterr(errstr, errstr_size, IB_ERR_SCHEMA,
+                        err = ib_seterr(errstr, errstr_size, IB_ERR_SCHEMA,
                                   "%s: unsupported schema keyword '%s' (supported: type, "
                                   "required, properties)", origin, key);
                         goto fail;
                 }
         }
         json_decref(root);
-        return s;
+        *out = s;
+        return IB_OK;
 nomem:
-        ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "%s: out of memory", origin);
+        err = ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "%s: out of memory", origin);
 fail:
         json_decref(root);
         ib_schema_destroy(s);
-        return NULL;
+        return err;
 }
 
-ib_schema_t *ib_schema_load(const char *path, char *errstr, size_t errstr_size) {
+ib_err_t ib_schema_load(const char *path, ib_schema_t **out, char *errstr, size_t errstr_size) {
         if (!path)
                 return ib_schema_parse(ib_schema_default_json, strlen(ib_schema_default_json),
-                                       "built-in schema", errstr, errstr_size);
+                                       "built-in schema", out, errstr, errstr_size);
         char *text;
         size_t len;
-        if (ib_fs_read_file(path, &text, &len, errstr, errstr_size) != IB_OK)
-                return NULL;
-        ib_schema_t *s = ib_schema_parse(text, len, path, errstr, errstr_size);
+        ib_err_t err = ib_fs_read_file(path, &text, &len, errstr, errstr_size);
+        if (err)
+                return err;
+        err = ib_schema_parse(text, len, path, out, errstr, errstr_size);
         free(text);
-        return s;
+        return err;
 }
 
 void ib_schema_destroy(ib_schema_t *s) {

@@ -23,11 +23,11 @@ typedef struct ib_schema_s ib_schema_t;
 extern const char ib_schema_default_json[];
 
 /** @brief Compiles a schema from JSON text. NULL + errstr when it is not a usable schema. */
-ib_schema_t *ib_schema_parse(const char *text, size_t len, const char *origin,
-                             char *errstr, size_t errstr_size);
+ib_err_t ib_schema_parse(const char *text, size_t len, const char *origin, ib_schema_t **out,
+                         char *errstr, size_t errstr_size);
 
 /** @brief Loads a schema file, or the default when @p path is NULL. */
-ib_schema_t *ib_schema_load(const char *path, char *errstr, size_t errstr_size);
+ib_err_t ib_schema_load(const char *path, ib_schema_t **out, char *errstr, size_t errstr_size);
 
 void ib_schema_destroy(ib_schema_t *schema);
 

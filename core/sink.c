@@ -89,7 +89,7 @@ static ib_err_t dir_write_range(ib_sink_t *s, const char *topic, int32_t partiti
                 return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
                                  "topic name too long for a file name: %s", topic);
         ib_err_t err = ib_fs_replace_at(s->io.dir.dirfd, s->io.dir.path, name, data,
-                                        len, errstr, errstr_size);
+                                        len, NULL, errstr, errstr_size);
         if (err == IB_OK) {
                 s->io.dir.dirty = 1;
                 s->files++;
@@ -121,45 +121,40 @@ static const ib_sink_t ib_sink_dir_template = {
     {{-1, 0, ""}},   /* io: filled by ib_sink_open_dir */
 };
 
-ib_sink_t *ib_sink_open_dir(const char *path, char *errstr, size_t errstr_size) {
-        if (strlen(path) >= PATH_MAX) {
-                ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG, "sink path too long");
-                return NULL;
-        }
-        if (ib_fs_mkdirs(path, errstr, errstr_size) != IB_OK)
-                return NULL;
+ib_err_t ib_sink_open_dir(const char *path, ib_sink_t **out, char *errstr, size_t errstr_size) {
+        if (strlen(path) >= PATH_MAX)
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG, "sink path too long");
+        ib_err_t err = ib_fs_mkdirs(path, errstr, errstr_size);
+        if (err)
+                return err;
         int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0) {
-                ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: %s", path, strerror(errno));
-                return NULL;
-        }
+        if (fd < 0)
+                return ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: %s", path, strerror(errno));
         ib_sink_t *s = malloc(sizeof(*s));
         if (!s) {
                 close(fd);
-                ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
-                return NULL;
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
         }
         *s = ib_sink_dir_template;
         s->io.dir.dirfd = fd;
         snprintf(s->io.dir.path, sizeof(s->io.dir.path), "%s", path);
-        return s;
+        *out = s;
+        return IB_OK;
 }
 
-ib_sink_t *ib_sink_open(const char *spec, char *errstr, size_t errstr_size) {
+ib_err_t ib_sink_open(const char *spec, ib_sink_t **out, char *errstr, size_t errstr_size) {
         if (!strcmp(spec, "null")) {
                 ib_sink_t *s = malloc(sizeof(*s));
-                if (!s) {
-                        ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
-                        return NULL;
-                }
+                if (!s)
+                        return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
                 *s = ib_sink_null_template;
-                return s;
+                *out = s;
+                return IB_OK;
         }
         if (!strncmp(spec, "dir:", 4) && spec[4])
-                return ib_sink_open_dir(spec + 4, errstr, errstr_size);
-        ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
-                  "unknown sink '%s' (want dir:PATH or null)", spec);
-        return NULL;
+                return ib_sink_open_dir(spec + 4, out, errstr, errstr_size);
+        return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
+                         "unknown sink '%s' (want dir:PATH or null)", spec);
 }
 
 void ib_sink_close(ib_sink_t *s) {

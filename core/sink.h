@@ -51,10 +51,10 @@ struct ib_sink_s {
 };
 
 /** @brief Opens a sink from its spec ("dir:PATH" creates PATH; "null"). */
-ib_sink_t *ib_sink_open(const char *spec, char *errstr, size_t errstr_size);
+ib_err_t ib_sink_open(const char *spec, ib_sink_t **out, char *errstr, size_t errstr_size);
 
 /** @brief Opens a dir sink on @p path directly. */
-ib_sink_t *ib_sink_open_dir(const char *path, char *errstr, size_t errstr_size);
+ib_err_t ib_sink_open_dir(const char *path, ib_sink_t **out, char *errstr, size_t errstr_size);
 
 /** @brief Closes @p sink (NULL is fine). */
 void ib_sink_close(ib_sink_t *sink);

@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "config.h"
+#include "clock.h"
 
 void ib_stats_init(ib_stats_t *s) {
         memset(s, 0, sizeof(*s));

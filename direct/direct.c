@@ -19,7 +19,7 @@
  * same file (Spark checkpoints generated offset ranges for the same reason).
  * A claim pins the first range in the claim's multi for the same reason.
  */
-#include "direct.h"
+#include "mode.h"
 
 #include <inttypes.h>
 #include <librdkafka/rdkafka.h>
@@ -28,6 +28,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "hist.h"
 #include "kafka.h"
 #include "rangereader.h"
@@ -36,16 +37,29 @@
 
 #define OWNERSHIP_CHECK_US 500000 /* look at the worker count at most twice a second */
 
+/* The direct mode's options. */
+typedef struct direct_conf_s {
+        ib_zk_conf_t zk;         /* --zookeeper (required), --zk-session-timeout-ms */
+        ib_range_conf_t range;   /* --max-records-per-partition */
+} direct_conf_t;
+
+static const ib_option_t direct_options[] = {
+    IB_OPT_INCLUDE(direct_conf_t, zk, ib_zk_options),
+    IB_OPT_INCLUDE(direct_conf_t, range, ib_range_options),
+    IB_OPT_END,
+};
+
 typedef struct part_s {
         int owned;
         int epoch;              /* owners/<p> version we hold */
         int offset_version;     /* offsets/<p> version we expect */
-        int64_t from, until;    /* pinned range of the next batch */
+        ib_pin_t pin;           /* pinned range of the next batch */
 } part_t;
 
 typedef struct direct_s {
         ib_mode_ctx_t *ctx;
         const ib_config_t *cfg;
+        const direct_conf_t *conf;
         ib_rangereader_t *rr;       /* reads the pinned ranges */
         rd_kafka_t *rk;             /* the range reader's handle, for ListOffsets */
         ib_zkstore_t *zs;
@@ -68,7 +82,7 @@ static void drop_partition(direct_t *d, int32_t p, const char *why) {
                 return;
         ib_rangereader_stop(d->rr, p);
         pt->owned = 0;
-        d->ctx->last_activity_us = ib_mono_us();
+        ib_mode_active(d->ctx);
         ib_eventlog_emit(d->ctx->events, "revoke",
                          json_pack("{s:i,s:i,s:s}", "partition", (int)p, "epoch", pt->epoch,
                                    "reason", why));
@@ -96,16 +110,16 @@ static ib_err_t claim_partition(direct_t *d, int32_t p, char *errstr, size_t err
                 return err;
         int64_t latest, from = pos.offset;
         if ((err = ib_kafka_list_offsets(d->rk, d->cfg->topic, &p, 1, RD_KAFKA_OFFSET_END,
-                                         &latest, d->cfg->connect_timeout_ms, errstr, errstr_size)))
+                                         &latest, (int)d->cfg->connect_timeout_ms, errstr, errstr_size)))
                 return err;
         if (from < 0 && (err = ib_kafka_list_offsets(d->rk, d->cfg->topic, &p, 1,
                                                      RD_KAFKA_OFFSET_BEGINNING, &from,
-                                                     d->cfg->connect_timeout_ms, errstr, errstr_size)))
+                                                     (int)d->cfg->connect_timeout_ms, errstr, errstr_size)))
                 return err;
         /* Keep the range a previous owner pinned: it may have written its output. */
         int64_t until = pos.next_until > from
                             ? pos.next_until
-                            : ib_range_next_until(from, latest, d->cfg->max_records_per_partition);
+                            : ib_range_next_until(from, latest, d->conf->range.max_records_per_partition);
         int epoch, over;
         err = ib_zkstore_claim(d->zs, p, &pos, from, until, &epoch, &over, errstr, errstr_size);
         if (err == IB_ERR_ZK_FENCED)
@@ -116,10 +130,9 @@ static ib_err_t claim_partition(direct_t *d, int32_t p, char *errstr, size_t err
         pt->owned = 1;
         pt->epoch = epoch;
         pt->offset_version = over;
-        pt->from = from;
-        pt->until = until;
+        pt->pin = (ib_pin_t){from, until};
         d->claims++;
-        d->ctx->last_activity_us = ib_mono_us();
+        ib_mode_active(d->ctx);
         ib_eventlog_emit(d->ctx->events, "assign",
                          json_pack("{s:i,s:i,s:I,s:I,s:b}", "partition", (int)p, "epoch", epoch,
                                    "from", (json_int_t)from, "until", (json_int_t)until,
@@ -172,58 +185,27 @@ static ib_err_t direct_next_batch(void *st, ib_batch_t *batch, int wait_ms, char
         batch->seq = ++d->batch_seq;
         int pending = 0;
         for (int32_t p = 0; p < d->nparts; p++)
-                pending |= d->parts[p].owned && d->parts[p].until > d->parts[p].from;
+                pending |= d->parts[p].owned && d->parts[p].pin.until > d->parts[p].pin.from;
         if (!pending) { /* caught up: wait a batch interval before asking again */
                 ib_sleep_ms(wait_ms);
                 return IB_OK;
         }
         for (int32_t p = 0; p < d->nparts; p++) {
                 part_t *pt = &d->parts[p];
-                if (pt->owned && pt->until > pt->from &&
-                    (err = ib_rangereader_read(d->rr, p, pt->from, pt->until, batch, errstr, errstr_size)))
+                if (pt->owned && pt->pin.until > pt->pin.from &&
+                    (err = ib_rangereader_read(d->rr, p, pt->pin.from, pt->pin.until, batch, errstr, errstr_size)))
                         return err;
         }
         return IB_OK;
 }
 
-static ib_err_t direct_commit(void *st, const ib_batch_t *batch, char *errstr,
-                              size_t errstr_size) {
-        direct_t *d = st;
-        int n = 0;
-        for (int32_t p = 0; p < d->nparts; p++)
-                if (d->parts[p].owned)
-                        d->owned_ids[n++] = p;
-        if (n == 0)
-                return IB_OK;
-        int64_t t0 = ib_mono_us();
-        ib_err_t err = ib_kafka_list_offsets(d->rk, d->cfg->topic, d->owned_ids, n,
-                                             RD_KAFKA_OFFSET_END, d->latest,
-                                             d->cfg->connect_timeout_ms, errstr, errstr_size);
-        if (err)
-                return err;
-        ib_hist_record(&d->list_offsets_us, (uint64_t)(ib_mono_us() - t0));
-
-        /* The batch's ranges were read whole: each partition moves to `until`. */
-        int nc = 0;
-        for (int i = 0; i < n; i++) {
-                int32_t p = d->owned_ids[i];
-                part_t *pt = &d->parts[p];
-                int64_t offset = pt->from;
-                for (size_t r = 0; r < batch->nranges; r++)
-                        if (batch->ranges[r].partition == p)
-                                offset = batch->ranges[r].until;
-                int64_t next_until = ib_range_next_until(offset, d->latest[i], d->cfg->max_records_per_partition);
-                if (offset == pt->from && next_until == pt->until)
-                        continue; /* nothing changed: no write */
-                d->commits[nc++] = (ib_zkcommit_t){p, pt->epoch, pt->offset_version, offset,
-                                                   next_until, pt->from, batch->seq, 0, 0};
-        }
-        if (nc == 0) {
-                d->commits_skipped++;
-                return IB_OK;
-        }
+/* Stores the batch's @p nc commit entries in one zoo_multi; a fenced
+ * partition is dropped and the rest stored again (at most once per
+ * partition). */
+static ib_err_t store_commits(direct_t *d, const ib_batch_t *batch, int nc, char *errstr, size_t errstr_size) {
+        ib_err_t err;
         for (int attempt = 0; attempt <= d->nparts && nc > 0; attempt++) {
-                t0 = ib_mono_us();
+                int64_t t0 = ib_mono_us();
                 err = ib_zkstore_commit(d->zs, d->commits, nc, errstr, errstr_size);
                 ib_hist_record(&d->zk_multi_us, (uint64_t)(ib_mono_us() - t0));
                 json_t *parts = json_array();
@@ -241,8 +223,7 @@ static ib_err_t direct_commit(void *st, const ib_batch_t *batch, char *errstr,
                 if (err == IB_OK) {
                         for (int i = 0; i < nc; i++) {
                                 part_t *pt = &d->parts[d->commits[i].partition];
-                                pt->from = d->commits[i].offset;
-                                pt->until = d->commits[i].next_until;
+                                pt->pin = (ib_pin_t){d->commits[i].offset, d->commits[i].next_until};
                                 pt->offset_version = d->commits[i].new_version;
                         }
                         d->commits_ok++;
@@ -273,49 +254,81 @@ static ib_err_t direct_commit(void *st, const ib_batch_t *batch, char *errstr,
         return IB_OK;
 }
 
-static void *direct_open(ib_mode_ctx_t *ctx, ib_err_t *err, char *errstr, size_t errstr_size) {
-        const ib_config_t *cfg = ctx->cfg;
-        if (!cfg->zookeeper) {
-                *err = ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
+static ib_err_t direct_commit(void *st, const ib_batch_t *batch, char *errstr,
+                              size_t errstr_size) {
+        direct_t *d = st;
+        int n = 0;
+        for (int32_t p = 0; p < d->nparts; p++)
+                if (d->parts[p].owned)
+                        d->owned_ids[n++] = p;
+        if (n == 0)
+                return IB_OK;
+        int64_t t0 = ib_mono_us();
+        ib_err_t err = ib_kafka_list_offsets(d->rk, d->cfg->topic, d->owned_ids, n,
+                                             RD_KAFKA_OFFSET_END, d->latest,
+                                             (int)d->cfg->connect_timeout_ms, errstr, errstr_size);
+        if (err)
+                return err;
+        ib_hist_record(&d->list_offsets_us, (uint64_t)(ib_mono_us() - t0));
+
+        /* The batch's ranges were read whole: each partition moves to `until`. */
+        int nc = 0;
+        for (int i = 0; i < n; i++) {
+                int32_t p = d->owned_ids[i];
+                part_t *pt = &d->parts[p];
+                ib_pin_t next = ib_pin_next(pt->pin, batch, p, d->latest[i], d->conf->range.max_records_per_partition);
+                if (next.from == pt->pin.from && next.until == pt->pin.until)
+                        continue; /* nothing changed: no write */
+                d->commits[nc++] = (ib_zkcommit_t){p, pt->epoch, pt->offset_version, next.from,
+                                                   next.until, pt->pin.from, batch->seq, 0, 0};
+        }
+        if (nc == 0) {
+                d->commits_skipped++;
+                return IB_OK;
+        }
+        return store_commits(d, batch, nc, errstr, errstr_size);
+}
+
+static ib_err_t direct_configure(void *conf, const ib_config_t *cfg, char *errstr, size_t errstr_size) {
+        (void)cfg;
+        if (!((direct_conf_t *)conf)->zk.hosts)
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
                                  "--mode direct stores offsets in ZooKeeper: --zookeeper is required");
-                return NULL;
-        }
+        return IB_OK;
+}
+
+static ib_err_t direct_open(ib_mode_ctx_t *ctx, void **st, char *errstr, size_t errstr_size) {
+        const ib_config_t *cfg = ctx->cfg;
         direct_t *d = calloc(1, sizeof(*d));
-        if (!d) {
-                *err = ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
-                return NULL;
-        }
+        if (!d)
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+        *st = d;
         d->ctx = ctx;
         d->cfg = cfg;
+        d->conf = ctx->conf;
         d->commit_errors = json_object();
         ib_hist_init(&d->zk_multi_us);
         ib_hist_init(&d->list_offsets_us);
-        if (!(d->rr = ib_rangereader_open(ctx->brokers, cfg, ctx->events, err, errstr, errstr_size)))
-                goto fail;
+        ib_err_t err;
+        if ((err = ib_rangereader_open(ctx->brokers, cfg->topic, &cfg->props, (int)cfg->connect_timeout_ms,
+                                       ctx->events, &d->rr, errstr, errstr_size)))
+                return err;
         d->rk = ib_rangereader_kafka(d->rr);
         d->nparts = ib_rangereader_partitions(d->rr);
         d->parts = calloc((size_t)d->nparts, sizeof(*d->parts));
         d->owned_ids = calloc((size_t)d->nparts, sizeof(*d->owned_ids));
         d->latest = calloc((size_t)d->nparts, sizeof(*d->latest));
         d->commits = calloc((size_t)d->nparts, sizeof(*d->commits));
-        if (!d->parts || !d->owned_ids || !d->latest || !d->commits) {
-                *err = ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
-                goto fail;
-        }
-        d->zs = ib_zkstore_open(cfg->zookeeper, cfg->zk_session_timeout_ms, cfg->connect_timeout_ms,
-                                cfg->group, cfg->topic, d->nparts, ctx->worker_id, err, errstr,
-                                errstr_size);
-        if (!d->zs)
-                goto fail;
+        if (!d->parts || !d->owned_ids || !d->latest || !d->commits)
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+        if ((err = ib_zkstore_open(&d->conf->zk, (int)cfg->connect_timeout_ms, cfg->group, cfg->topic,
+                                   d->nparts, ctx->worker_id, &d->zs, errstr, errstr_size)))
+                return err;
         char sid[32];
         ib_eventlog_emit(ctx->events, "session",
                          json_pack("{s:s,s:i}", "session", ib_zkstore_session(d->zs, sid),
                                    "partitions", d->nparts));
-        *err = IB_OK;
-        return d;
-fail:
-        ib_mode_direct.close(d);
-        return NULL;
+        return IB_OK;
 }
 
 static void direct_close(void *st) {
@@ -348,8 +361,8 @@ static void direct_stats(void *st, json_t *out) {
                 char k[16];
                 snprintf(k, sizeof(k), "%d", (int)p);
                 json_object_set_new(lag, k, json_pack("{s:I,s:I}", "offset",
-                                                      (json_int_t)d->parts[p].from, "pinned_until",
-                                                      (json_int_t)d->parts[p].until));
+                                                      (json_int_t)d->parts[p].pin.from, "pinned_until",
+                                                      (json_int_t)d->parts[p].pin.until));
         }
         json_object_set_new(out, "partitions_owned", json_integer(owned));
         json_object_set_new(out, "positions", lag);
@@ -365,12 +378,14 @@ static void direct_stats(void *st, json_t *out) {
 }
 
 const ib_mode_t ib_mode_direct = {
-    direct_open,       /* open */
-    NULL,              /* recover: the pinned ranges in ZooKeeper are the recovery */
+    direct_configure,  /* configure: --zookeeper is required */
+    direct_open,       /* open: the pinned ranges in ZooKeeper are the recovery */
     direct_next_batch, /* next_batch */
     direct_commit,     /* commit */
     direct_stats,      /* stats */
     direct_close,      /* close */
     "direct",          /* name */
     "offset ranges per batch, offsets in ZooKeeper with fencing (Spark's direct approach)",
+    direct_options,        /* options */
+    sizeof(direct_conf_t), /* conf_size */
 };

@@ -1,7 +1,8 @@
 /*
  * zkstore.c: ZooKeeper side of the direct mode; see zkstore.h for the node
- * layout and the fencing argument. Every call is synchronous and bounded by
- * the client's session timeout; none loops without a bound.
+ * layout and the fencing argument. Offsets go through the one offset store
+ * (zk/zkoffsets.h). Every call is synchronous and bounded by the client's
+ * session timeout; none loops without a bound.
  */
 #include "zkstore.h"
 
@@ -11,16 +12,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "array.h"
+#include "clock.h"
+#include "zkoffsets.h"
 
 struct ib_zkstore_s {
         ib_zk_t *zk;
+        ib_zkoffsets_t *offs;  /* offsets/<topic>/<p> */
         char *hosts;
         int session_ms, connect_ms;
         char base[300];      /* /ingestbench/<group> */
         char topic[256];
         char worker[256];
         int partitions;
+        ib_zkoffset_write_t *writes; /* scratch for a commit */
+        char (*data)[512];
+        char (*fences)[600];
+        size_t writes_cap, data_cap, fences_cap;
 };
 
 static void node(const ib_zkstore_t *zs, char *out, size_t size, const char *kind, int32_t p) {
@@ -30,15 +38,20 @@ static void node(const ib_zkstore_t *zs, char *out, size_t size, const char *kin
 static ib_err_t setup(ib_zkstore_t *zs, char *errstr, size_t errstr_size) {
         char path[1024];
         ib_err_t err;
-        const char *kinds[] = {"locks", "owners", "offsets"};
+        const char *kinds[] = {"locks", "owners"};
         snprintf(path, sizeof(path), "%s/workers", zs->base);
         if ((err = ib_zk_mkdirs(zs->zk, path, errstr, errstr_size)))
                 return err;
-        for (int k = 0; k < 3; k++) {
+        for (int k = 0; k < 2; k++) {
                 snprintf(path, sizeof(path), "%s/%s/%s", zs->base, kinds[k], zs->topic);
                 if ((err = ib_zk_mkdirs(zs->zk, path, errstr, errstr_size)))
                         return err;
         }
+        snprintf(path, sizeof(path), "%s/offsets/%s", zs->base, zs->topic);
+        if (zs->offs)
+                ib_zkoffsets_set_session(zs->offs, zs->zk);
+        else if ((err = ib_zkoffsets_open(zs->zk, path, &zs->offs, errstr, errstr_size)))
+                return err;
         zhandle_t *zh = ib_zk_handle(zs->zk);
         for (int32_t p = 0; p < zs->partitions; p++) {
                 node(zs, path, sizeof(path), "owners", p);
@@ -57,43 +70,47 @@ static ib_err_t setup(ib_zkstore_t *zs, char *errstr, size_t errstr_size) {
         return IB_OK;
 }
 
-ib_zkstore_t *ib_zkstore_open(const char *hosts, int session_ms, int connect_ms,
-                              const char *group, const char *topic, int partitions,
-                              const char *worker, ib_err_t *err, char *errstr,
-                              size_t errstr_size) {
+ib_err_t ib_zkstore_open(const ib_zk_conf_t *zc, int connect_ms, const char *group, const char *topic,
+                         int partitions, const char *worker, ib_zkstore_t **out, char *errstr,
+                         size_t errstr_size) {
         ib_zkstore_t *zs = calloc(1, sizeof(*zs));
-        if (!zs || !(zs->hosts = strdup(hosts))) {
+        if (!zs || !(zs->hosts = strdup(zc->hosts))) {
                 free(zs);
-                *err = ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
-                return NULL;
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
         }
-        zs->session_ms = session_ms;
+        zs->session_ms = (int)zc->session_timeout_ms;
         zs->connect_ms = connect_ms;
         zs->partitions = partitions;
         snprintf(zs->base, sizeof(zs->base), "/ingestbench/%s", group);
         snprintf(zs->topic, sizeof(zs->topic), "%s", topic);
         snprintf(zs->worker, sizeof(zs->worker), "%s", worker);
-        if (!(zs->zk = ib_zk_connect(hosts, session_ms, connect_ms, err, errstr, errstr_size)) ||
-            (*err = setup(zs, errstr, errstr_size))) {
+        ib_err_t err;
+        if ((err = ib_zk_connect(zs->hosts, zs->session_ms, connect_ms, &zs->zk, errstr, errstr_size)) ||
+            (err = setup(zs, errstr, errstr_size))) {
                 ib_zkstore_close(zs);
-                return NULL;
+                return err;
         }
-        return zs;
+        *out = zs;
+        return IB_OK;
 }
 
 void ib_zkstore_close(ib_zkstore_t *zs) {
         if (!zs)
                 return;
+        ib_zkoffsets_close(zs->offs);
         ib_zk_close(zs->zk);
         free(zs->hosts);
+        free(zs->writes);
+        free(zs->data);
+        free(zs->fences);
         free(zs);
 }
 
 ib_err_t ib_zkstore_reconnect(ib_zkstore_t *zs, char *errstr, size_t errstr_size) {
-        ib_err_t err;
         ib_zk_close(zs->zk);
-        zs->zk = ib_zk_connect(zs->hosts, zs->session_ms, zs->connect_ms, &err, errstr, errstr_size);
-        if (!zs->zk)
+        zs->zk = NULL;
+        ib_err_t err = ib_zk_connect(zs->hosts, zs->session_ms, zs->connect_ms, &zs->zk, errstr, errstr_size);
+        if (err)
                 return err;
         return setup(zs, errstr, errstr_size);
 }
@@ -142,18 +159,14 @@ ib_err_t ib_zkstore_peek(ib_zkstore_t *zs, int32_t p, ib_zkpos_t *pos,
         if ((rc = zoo_get(zh, path, 0, data, &len, &st)) != ZOK)
                 goto fail;
         pos->owner_version = st.version;
-        node(zs, path, sizeof(path), "offsets", p);
-        len = sizeof(data) - 1;
-        rc = zoo_get(zh, path, 0, data, &len, &st);
-        if (rc == ZNONODE) {
-                pos->offset_version = -1;
+        ib_err_t err = ib_zkoffsets_read(zs->offs, p, data, sizeof(data), &pos->offset_version, errstr,
+                                         errstr_size);
+        if (err)
+                return err;
+        if (pos->offset_version < 0)
                 pos->offset = pos->next_until = -1;
-                return IB_OK;
-        }
-        if (rc != ZOK)
-                goto fail;
-        pos->offset_version = st.version;
-        parse_offset_node(data, len, pos);
+        else
+                parse_offset_node(data, (int)strlen(data), pos);
         return IB_OK;
 fail:
         return ib_seterr(errstr, errstr_size, ib_zk_err(rc), "ZooKeeper read %s: %s", path,
@@ -172,34 +185,28 @@ static int offset_json(char *out, size_t size, int64_t offset, int64_t next_unti
 ib_err_t ib_zkstore_claim(ib_zkstore_t *zs, int32_t p, const ib_zkpos_t *pos,
                           int64_t offset, int64_t next_until, int *epoch,
                           int *offset_version, char *errstr, size_t errstr_size) {
-        char lock[1024], owner[1024], offs[1024], odata[1024];
-        struct Stat owner_st, offs_st;
+        char lock[1024], owner[1024], odata[1024];
+        struct Stat owner_st;
         node(zs, lock, sizeof(lock), "locks", p);
         node(zs, owner, sizeof(owner), "owners", p);
-        node(zs, offs, sizeof(offs), "offsets", p);
         int olen = offset_json(odata, sizeof(odata), offset, next_until, offset,
                                pos->owner_version + 1, zs->worker, 0);
-        zoo_op_t ops[3];
-        zoo_op_result_t res[3];
-        char made[1024];
-        zoo_create_op_init(&ops[0], lock, zs->worker, (int)strlen(zs->worker),
+        zoo_op_t pre[2];
+        zoo_create_op_init(&pre[0], lock, zs->worker, (int)strlen(zs->worker),
                            &ZOO_OPEN_ACL_UNSAFE, ZOO_EPHEMERAL, NULL, 0);
-        zoo_set_op_init(&ops[1], owner, zs->worker, (int)strlen(zs->worker),
+        zoo_set_op_init(&pre[1], owner, zs->worker, (int)strlen(zs->worker),
                         pos->owner_version, &owner_st);
-        if (pos->offset_version < 0)
-                zoo_create_op_init(&ops[2], offs, odata, olen, &ZOO_OPEN_ACL_UNSAFE, 0, made,
-                                   sizeof(made));
-        else
-                zoo_set_op_init(&ops[2], offs, odata, olen, pos->offset_version, &offs_st);
-        int rc = zoo_multi(ib_zk_handle(zs->zk), 3, ops, res);
-        if (rc == ZNODEEXISTS || rc == ZBADVERSION || rc == ZNONODE)
+        ib_zkoffset_write_t w = {p, odata, olen, pos->offset_version < 0 ? IB_ZK_CREATE : pos->offset_version,
+                                 NULL, 0, 0, 0};
+        ib_err_t err = ib_zkoffsets_write(zs->offs, pre, 2, &w, 1, errstr, errstr_size);
+        if (err == IB_ERR_ZK_FENCED)
                 return ib_seterr(errstr, errstr_size, IB_ERR_ZK_FENCED,
                                  "partition %" PRId32 " was claimed by another worker", p);
-        if (rc != ZOK)
-                return ib_seterr(errstr, errstr_size, ib_zk_err(rc),
-                                 "ZooKeeper claim of partition %" PRId32 ": %s", p, zerror(rc));
+        if (err)
+                return ib_seterr(errstr, errstr_size, err, "ZooKeeper claim of partition %" PRId32 ": %s", p,
+                                 errstr);
         *epoch = owner_st.version;
-        *offset_version = pos->offset_version < 0 ? 0 : offs_st.version;
+        *offset_version = w.new_version;
         return IB_OK;
 }
 
@@ -213,56 +220,33 @@ ib_err_t ib_zkstore_release(ib_zkstore_t *zs, int32_t p, char *errstr, size_t er
         return IB_OK;
 }
 
+static ib_err_t grow_commit_scratch(ib_zkstore_t *zs, size_t n) {
+        if (ib_array_grow(&zs->writes, &zs->writes_cap, n, sizeof(*zs->writes), 16) ||
+            ib_array_grow(&zs->data, &zs->data_cap, n, sizeof(*zs->data), 16) ||
+            ib_array_grow(&zs->fences, &zs->fences_cap, n, sizeof(*zs->fences), 16))
+                return IB_ERR_NOMEM;
+        return IB_OK;
+}
+
 ib_err_t ib_zkstore_commit(ib_zkstore_t *zs, ib_zkcommit_t *c, int n, char *errstr,
                            size_t errstr_size) {
         if (n == 0)
                 return IB_OK;
-        int nops = 2 * n;
-        zoo_op_t *ops = calloc((size_t)nops, sizeof(*ops));
-        zoo_op_result_t *res = calloc((size_t)nops, sizeof(*res));
-        char (*paths)[2][1024] = calloc((size_t)n, sizeof(*paths));
-        char (*data)[512] = calloc((size_t)n, sizeof(*data));
-        struct Stat *stats = calloc((size_t)n, sizeof(*stats));
-        char (*made)[512] = calloc((size_t)n, sizeof(*made));
-        ib_err_t err = IB_OK;
-        if (!ops || !res || !paths || !data || !stats || !made) {
-                err = ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
-                goto done;
-        }
+        if (grow_commit_scratch(zs, (size_t)n))
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
         for (int i = 0; i < n; i++) {
-                node(zs, paths[i][0], sizeof(paths[i][0]), "owners", c[i].partition);
-                node(zs, paths[i][1], sizeof(paths[i][1]), "offsets", c[i].partition);
-                int len = offset_json(data[i], sizeof(data[i]), c[i].offset, c[i].next_until,
+                node(zs, zs->fences[i], sizeof(zs->fences[i]), "owners", c[i].partition);
+                int len = offset_json(zs->data[i], sizeof(zs->data[i]), c[i].offset, c[i].next_until,
                                       c[i].prev_from, c[i].epoch, zs->worker, c[i].batch);
-                zoo_check_op_init(&ops[2 * i], paths[i][0], c[i].epoch);
-                if (c[i].offset_version < 0)
-                        zoo_create_op_init(&ops[2 * i + 1], paths[i][1], data[i], len,
-                                           &ZOO_OPEN_ACL_UNSAFE, 0, made[i], sizeof(made[i]));
-                else
-                        zoo_set_op_init(&ops[2 * i + 1], paths[i][1], data[i], len,
-                                        c[i].offset_version, &stats[i]);
+                zs->writes[i] = (ib_zkoffset_write_t){c[i].partition, zs->data[i], len,
+                                                      c[i].offset_version < 0 ? IB_ZK_CREATE : c[i].offset_version,
+                                                      zs->fences[i], c[i].epoch, 0, 0};
         }
-        int rc = zoo_multi(ib_zk_handle(zs->zk), nops, ops, res);
+        ib_err_t err = ib_zkoffsets_write(zs->offs, NULL, 0, zs->writes, n, errstr, errstr_size);
         for (int i = 0; i < n; i++) {
-                int a = res[2 * i].err, b = res[2 * i + 1].err;
-                c[i].rc = rc == ZOK ? ZOK : (a != ZOK && a != ZRUNTIMEINCONSISTENCY) ? a
-                                          : (b != ZOK && b != ZRUNTIMEINCONSISTENCY) ? b
-                                          : ZRUNTIMEINCONSISTENCY;
-                if (rc == ZOK)
-                        c[i].new_version = c[i].offset_version < 0 ? 0 : stats[i].version;
+                c[i].rc = zs->writes[i].rc;
+                if (err == IB_OK)
+                        c[i].new_version = zs->writes[i].new_version;
         }
-        if (rc == ZBADVERSION || rc == ZNONODE || rc == ZNODEEXISTS)
-                err = ib_seterr(errstr, errstr_size, IB_ERR_ZK_FENCED,
-                                "offset commit fenced: another worker owns a partition now");
-        else if (rc != ZOK)
-                err = ib_seterr(errstr, errstr_size, ib_zk_err(rc), "ZooKeeper offset commit: %s",
-                                zerror(rc));
-done:
-        free(ops);
-        free(res);
-        free(paths);
-        free(data);
-        free(stats);
-        free(made);
         return err;
 }

@@ -52,10 +52,11 @@ typedef struct ib_zkcommit_s {
         int rc;              /**< out: ZooKeeper code of this partition's ops */
 } ib_zkcommit_t;
 
-ib_zkstore_t *ib_zkstore_open(const char *hosts, int session_timeout_ms,
-                              int connect_timeout_ms, const char *group,
-                              const char *topic, int partitions, const char *worker,
-                              ib_err_t *err, char *errstr, size_t errstr_size);
+/** @brief Connects (within @p connect_timeout_ms), creates the layout and
+ *         registers this worker. */
+ib_err_t ib_zkstore_open(const ib_zk_conf_t *zk, int connect_timeout_ms, const char *group,
+                         const char *topic, int partitions, const char *worker, ib_zkstore_t **out,
+                         char *errstr, size_t errstr_size);
 void ib_zkstore_close(ib_zkstore_t *zs);
 
 /** @brief Re-creates the session after expiry (and re-registers). */

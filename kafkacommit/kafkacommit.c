@@ -34,7 +34,7 @@
  * with its offsets, every commit outcome with its error, every batch with
  * its ranges, and a consume_error _MAX_POLL_EXCEEDED when the member left.
  */
-#include "kafkacommit.h"
+#include "mode.h"
 
 #include <inttypes.h>
 #include <librdkafka/rdkafka.h>
@@ -42,21 +42,42 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "group.h"
 #include "hist.h"
 #include "kafka.h"
+#include "poll.h"
 #include "stats.h"
 
 enum commit_kind { C_ASYNC, C_SYNC, C_AUTO, C_ASYNC_SYNC_ON_REVOKE };
-static const char *commit_names[] = {"async", "sync", "auto", "async+sync-on-revoke"};
+static const char *const commit_names[] = {"async", "sync", "auto", "async+sync-on-revoke", NULL};
+static const char *const assignor_names[] = {"range", "roundrobin", "cooperative-sticky", NULL};
+
+/* The async-commit mode's options. */
+typedef struct kc_conf_s {
+        int commit;                     /* enum commit_kind */
+        int assignor;                   /* index in assignor_names */
+        const char *group_instance_id;  /* static membership; NULL: dynamic */
+} kc_conf_t;
+
+static const ib_option_t kc_options[] = {
+    IB_OPT_CHOICE(kc_conf_t, commit, "commit", commit_names, "async", "how each batch's offsets are committed"),
+    IB_OPT_CHOICE(kc_conf_t, assignor, "assignor", assignor_names, "range", "partition assignment strategy"),
+    IB_OPT_STR(kc_conf_t, group_instance_id, "group-instance-id", "ID", NULL,
+               "static group membership (session and poll timeouts: -X session.timeout.ms=MS "
+               "-X max.poll.interval.ms=MS)"),
+    IB_OPT_END,
+};
 
 #define MAX_POLL_BATCH 10000
 
 typedef struct kc_s {
         ib_mode_ctx_t *ctx;
         const ib_config_t *cfg;
+        const kc_conf_t *conf;
         enum commit_kind commit;
         rd_kafka_t *rk;
+        int cooperative;             /* the group's protocol, from the assignor */
         int nparts;
         int64_t *processed;          /* next offset per partition, after the sink (sync-on-revoke) */
         char *assigned;              /* partitions assigned now */
@@ -71,13 +92,6 @@ typedef struct kc_s {
         json_t *commit_errors;       /* error name -> count */
         ib_hist_t commit_us;         /* sync commits, and the sync commit on revoke */
 } kc_t;
-
-int ib_kafkacommit_parse_commit(const char *name) {
-        for (int i = 0; i < 4; i++)
-                if (!strcmp(name, commit_names[i]))
-                        return i;
-        return -1;
-}
 
 /* Offsets processed so far for the partitions of @p l (sync-on-revoke). */
 static rd_kafka_topic_partition_list_t *processed_of(kc_t *k, const rd_kafka_topic_partition_list_t *l) {
@@ -119,9 +133,9 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque) {
         kc_t *k = opaque;
         int assign = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
-        int lost = !strcmp(ib_group_rebalance_event(k->ctx->events, rk, err, parts, 0), "lost");
+        int lost = !strcmp(ib_group_rebalance_event(k->ctx->events, rk, err, parts, 0, k->cooperative), "lost");
         k->rebalances++;
-        __atomic_store_n(&k->ctx->waiting_for_group, !assign, __ATOMIC_RELAXED);
+        ib_mode_waiting(k->ctx, !assign);
         if (!assign && k->commit == C_ASYNC_SYNC_ON_REVOKE && !lost) {
                 /* The remedy: commit what was processed, synchronously,
                  * while this member's generation is still current. */
@@ -140,8 +154,8 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                         k->assigned[parts->elems[i].partition] = (char)assign;
         if (!assign)
                 k->revoked_in_poll = 1;
-        ib_group_apply(rk, err, parts);
-        __atomic_store_n(&k->ctx->last_activity_us, ib_mono_us(), __ATOMIC_RELAXED);
+        ib_group_apply(rk, err, parts, k->cooperative);
+        ib_mode_active(k->ctx);
 }
 
 static void free_msgs(kc_t *k) {
@@ -156,21 +170,7 @@ static ib_err_t kc_next_batch(void *st, ib_batch_t *batch, int wait_ms, char *er
         free_msgs(k);
         k->revoked_in_poll = 0;
         batch->topic = k->cfg->topic;
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(k->rk, wait_ms);
-        while (m) {
-                if (m->err) {
-                        if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-                                ib_eventlog_emit(k->ctx->events, "consume_error",
-                                                 json_pack("{s:s,s:s}", "error", rd_kafka_err2name(m->err),
-                                                           "message", rd_kafka_message_errstr(m)));
-                        rd_kafka_message_destroy(m);
-                } else {
-                        k->msgs[k->nmsgs++] = m;
-                        if (k->nmsgs == MAX_POLL_BATCH)
-                                break;
-                }
-                m = rd_kafka_consumer_poll(k->rk, 0);
-        }
+        k->nmsgs = ib_kafka_poll_batch(k->rk, wait_ms, k->msgs, MAX_POLL_BATCH, k->ctx->events);
         size_t n = 0;
         for (size_t i = 0; i < k->nmsgs; i++) {
                 rd_kafka_message_t *x = k->msgs[i];
@@ -181,8 +181,7 @@ static ib_err_t kc_next_batch(void *st, ib_batch_t *batch, int wait_ms, char *er
                         k->dropped_revoked++;
                         continue;
                 }
-                k->recs[n++] = (ib_record_t){x->partition, x->offset, rd_kafka_message_timestamp(x, NULL),
-                                             x->key, x->key_len, x->payload, x->len};
+                k->recs[n++] = ib_kafka_record(x);
         }
         if (n == 0)
                 return IB_OK;
@@ -236,97 +235,57 @@ static ib_err_t kc_commit(void *st, const ib_batch_t *batch, char *errstr, size_
         return IB_OK;
 }
 
-static void *kc_open(ib_mode_ctx_t *ctx, ib_err_t *err, char *errstr, size_t errstr_size) {
+/* The consumer: the mode's settings first, so -X (applied after) can override them. */
+static ib_err_t kc_consumer(kc_t *k, char *errstr, size_t errstr_size) {
+        const char *settings[] = {"group.id", k->cfg->group, "auto.offset.reset", "earliest",
+                                  "partition.assignment.strategy", assignor_names[k->conf->assignor],
+                                  "enable.auto.commit", k->commit == C_AUTO ? "true" : "false",
+                                  "enable.auto.offset.store", "false",
+                                  k->conf->group_instance_id ? "group.instance.id" : NULL,
+                                  k->conf->group_instance_id, NULL};
+        return ib_group_consumer_new(k->ctx->brokers, settings, &k->cfg->props, rebalance_cb, offset_commit_cb, k,
+                                     &k->rk, &k->cooperative, errstr, errstr_size);
+}
+
+static ib_err_t kc_open(ib_mode_ctx_t *ctx, void **st, char *errstr, size_t errstr_size) {
         const ib_config_t *cfg = ctx->cfg;
-        int commit = ib_kafkacommit_parse_commit(cfg->commit);
-        if (commit < 0) {
-                *err = ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
-                                 "--commit takes async, sync, auto or async+sync-on-revoke, not '%s'", cfg->commit);
-                return NULL;
-        }
-        const char *strategy = !strcmp(cfg->assignor, "cooperative-sticky") ? "cooperative-sticky"
-                               : !strcmp(cfg->assignor, "roundrobin")       ? "roundrobin"
-                               : !strcmp(cfg->assignor, "range")            ? "range" : NULL;
-        if (!strategy) {
-                *err = ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
-                                 "--assignor takes range, roundrobin or cooperative-sticky, not '%s'", cfg->assignor);
-                return NULL;
-        }
         kc_t *k = calloc(1, sizeof(*k));
-        if (!k || !(k->msgs = malloc(MAX_POLL_BATCH * sizeof(*k->msgs))) ||
-            !(k->recs = malloc(MAX_POLL_BATCH * sizeof(*k->recs)))) {
-                if (k)
-                        free(k->msgs);
-                free(k);
-                *err = ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
-                return NULL;
-        }
+        if (!k)
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+        *st = k;
         k->ctx = ctx;
-        ctx->waiting_for_group = 1; /* until the first assignment */
         k->cfg = cfg;
-        k->commit = (enum commit_kind)commit;
+        k->conf = ctx->conf;
+        k->commit = (enum commit_kind)k->conf->commit;
         k->commit_errors = json_object();
         ib_hist_init(&k->commit_us);
-        char e[512];
-        rd_kafka_conf_t *conf = ib_kafka_conf_new(ctx->brokers, NULL, errstr, errstr_size);
-        if (!conf) {
-                *err = IB_ERR_INVALID_ARG;
-                goto fail;
-        }
-        /* the mode's settings first, so -X (applied after) can override them */
-        if ((*err = ib_kafka_conf_set(conf, "group.id", cfg->group, errstr, errstr_size)) ||
-            (*err = ib_kafka_conf_set(conf, "auto.offset.reset", "earliest", errstr, errstr_size)) ||
-            (*err = ib_kafka_conf_set(conf, "partition.assignment.strategy", strategy, errstr, errstr_size)) ||
-            (*err = ib_kafka_conf_set(conf, "enable.auto.commit", commit == C_AUTO ? "true" : "false",
-                                      errstr, errstr_size)) ||
-            (*err = ib_kafka_conf_set(conf, "enable.auto.offset.store", "false", errstr, errstr_size)) ||
-            (cfg->group_instance_id &&
-             (*err = ib_kafka_conf_set(conf, "group.instance.id", cfg->group_instance_id, errstr, errstr_size)))) {
-                rd_kafka_conf_destroy(conf);
-                goto fail;
-        }
-        for (int i = 0; i < cfg->props.count; i++)
-                if ((*err = ib_kafka_conf_set(conf, cfg->props.key[i], cfg->props.value[i], errstr, errstr_size))) {
-                        rd_kafka_conf_destroy(conf);
-                        goto fail;
-                }
-        rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
-        rd_kafka_conf_set_offset_commit_cb(conf, offset_commit_cb);
-        rd_kafka_conf_set_opaque(conf, k);
-        if (!(k->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, e, sizeof(e)))) {
-                rd_kafka_conf_destroy(conf);
-                *err = ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG, "librdkafka configuration: %s", e);
-                goto fail;
-        }
-        rd_kafka_poll_set_consumer(k->rk);
-        if ((*err = ib_kafka_partition_count(k->rk, cfg->topic, cfg->connect_timeout_ms, &k->nparts, errstr,
-                                             errstr_size)))
-                goto fail;
+        ib_mode_waiting(ctx, 1); /* until the first assignment */
+        if (!(k->msgs = malloc(MAX_POLL_BATCH * sizeof(*k->msgs))) ||
+            !(k->recs = malloc(MAX_POLL_BATCH * sizeof(*k->recs))))
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+        ib_err_t err;
+        if ((err = kc_consumer(k, errstr, errstr_size)) ||
+            (err = ib_kafka_partition_count(k->rk, cfg->topic, (int)cfg->connect_timeout_ms, &k->nparts, errstr,
+                                            errstr_size)))
+                return err;
         k->processed = malloc((size_t)k->nparts * sizeof(*k->processed));
         k->assigned = calloc((size_t)k->nparts, 1);
-        if (!k->processed || !k->assigned) {
-                *err = ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
-                goto fail;
-        }
+        if (!k->processed || !k->assigned)
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
         for (int i = 0; i < k->nparts; i++)
                 k->processed[i] = -1;
         rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
         rd_kafka_topic_partition_list_add(topics, cfg->topic, RD_KAFKA_PARTITION_UA);
         rd_kafka_resp_err_t se = rd_kafka_subscribe(k->rk, topics);
         rd_kafka_topic_partition_list_destroy(topics);
-        if (se) {
-                *err = ib_seterr(errstr, errstr_size, IB_ERR_KAFKA, "subscribe to %s: %s", cfg->topic,
+        if (se)
+                return ib_seterr(errstr, errstr_size, IB_ERR_KAFKA, "subscribe to %s: %s", cfg->topic,
                                  rd_kafka_err2str(se));
-                goto fail;
-        }
         ib_eventlog_emit(ctx->events, "subscribe",
-                         json_pack("{s:s,s:s,s:s?,s:i}", "commit", commit_names[commit], "assignor", strategy,
-                                   "group_instance_id", cfg->group_instance_id, "partitions", k->nparts));
-        *err = IB_OK;
-        return k;
-fail:
-        ib_mode_async_commit.close(k);
-        return NULL;
+                         json_pack("{s:s,s:s,s:s?,s:i}", "commit", commit_names[k->commit], "assignor",
+                                   assignor_names[k->conf->assignor], "group_instance_id",
+                                   k->conf->group_instance_id, "partitions", k->nparts));
+        return IB_OK;
 }
 
 static void kc_close(void *st) {
@@ -362,12 +321,14 @@ static void kc_stats(void *st, json_t *out) {
 }
 
 const ib_mode_t ib_mode_async_commit = {
-    kc_open,        /* open */
-    NULL,           /* recover: Kafka's committed offsets are the recovery */
+    NULL,           /* configure: the option table checks every value */
+    kc_open,        /* open: Kafka's committed offsets are the recovery */
     kc_next_batch,  /* next_batch */
     kc_commit,      /* commit */
     kc_stats,       /* stats */
     kc_close,       /* close */
     "async-commit", /* name */
     "consumer group, offsets committed to Kafka after each batch (--commit async|sync|auto|async+sync-on-revoke)",
+    kc_options,        /* options */
+    sizeof(kc_conf_t), /* conf_size */
 };

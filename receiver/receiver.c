@@ -24,7 +24,7 @@
  * Each replayed batch is the same batch as before (same records, same
  * ranges), so the dir sink rewrites the same files.
  */
-#include "receiver.h"
+#include "mode.h"
 
 #include <inttypes.h>
 #include <librdkafka/rdkafka.h>
@@ -35,29 +35,82 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "fault.h"
 #include "group.h"
 #include "hist.h"
 #include "kafka.h"
+#include "poll.h"
+#include "processed.h"
 #include "stats.h"
 #include "wal.h"
 #include "zk.h"
+#include "zkoffsets.h"
 
 #define MAX_POLL_BATCH 10000
+
+IB_FAULT_POINTS("receiver.crash_before_commit")
+
+/* The receiver mode's options. */
+typedef struct receiver_conf_s {
+        int offsets;               /* OFFSETS_KAFKA or OFFSETS_ZK */
+        ib_zk_conf_t zk;           /* --zookeeper, --zk-session-timeout-ms (with --offsets zk) */
+        const char *wal_dir;       /* write-ahead log directory; derived: STATE_DIR/wal */
+        const char *fsync;         /* "batch", "interval:MS" or "none" */
+        int recovery;              /* ib_wal_recovery_t */
+        int64_t segment_bytes;     /* roll segments past this size */
+        int64_t backlog_bytes;     /* the receive thread waits while the processor is this far behind */
+        int dedup;                 /* skip offsets the log already holds after a crash */
+        char wal_dir_buf[1024];    /* storage for the derived wal_dir */
+} receiver_conf_t;
+
+enum { OFFSETS_KAFKA, OFFSETS_ZK };
+static const char *const offsets_names[] = {"kafka", "zk", NULL};
+
+static ib_err_t check_fsync(const char *flag, const char *value, char *errstr, size_t errstr_size) {
+        ib_wal_fsync_t policy;
+        int ms;
+        if (ib_wal_fsync_parse(value, &policy, &ms) != IB_OK)
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
+                                 "%s takes batch, interval:MS or none, not '%s'", flag, value);
+        return IB_OK;
+}
+
+#define R receiver_conf_t
+static const ib_option_t receiver_options[] = {
+    IB_OPT_CHOICE(R, offsets, "offsets", offsets_names, "kafka",
+                  "commit offsets to Kafka or to ZooKeeper (/consumers/G/offsets/T/P)"),
+    IB_OPT_INCLUDE(R, zk, ib_zk_options),
+    IB_OPT_STR(R, wal_dir, "wal-dir", "DIR", NULL, "write-ahead log (default: STATE-DIR/wal)"),
+    IB_OPT_STR_CHECKED(R, fsync, "fsync", "batch|interval:MS|none", "batch", check_fsync,
+                       "durability before each commit"),
+    IB_OPT_CHOICE(R, recovery, "wal-recovery", ib_wal_recovery_names, "point-in-time",
+                  "what a restart does with a damaged log"),
+    IB_OPT_BYTES(R, segment_bytes, "wal-segment-bytes", "N", "64m", 4096, INT64_MAX / 4,
+                 "roll log segments past N bytes"),
+    IB_OPT_BYTES(R, backlog_bytes, "wal-backlog-bytes", "N", "64m", 4096, INT64_MAX / 4,
+                 "receiver waits while the processor is N bytes behind"),
+    IB_OPT_FLAG(R, dedup, "wal-dedup", 0, "after a crash, skip offsets the log already holds"),
+    IB_OPT_END,
+};
+#undef R
 
 typedef struct receiver_s {
         ib_mode_ctx_t *ctx;
         const ib_config_t *cfg;
-        char wal_dir[1024];
+        const receiver_conf_t *conf;
+        const char *wal_dir;
         ib_wal_recovery_t policy;
         ib_wal_writer_t *w;
         ib_wal_reader_t *rd;
-        ib_wal_processed_t processed;
+        ib_processed_t processed;
         ib_wal_pos_t replay_end;      /* the writer's first position: replay stops there */
         int replaying;
         uint64_t retained_below;      /* segments below this were deleted */
         rd_kafka_t *rk;
+        int cooperative;              /* the group's protocol, from the assignor */
         ib_zk_t *zk;                  /* --offsets zk */
+        ib_zkoffsets_t *zk_offsets;   /* /consumers/<group>/offsets/<topic> */
 
         ib_group_scratch_t scratch;   /* processor: grouping by partition, reused */
         uint64_t last_seq;            /* highest batch number seen in the log */
@@ -75,7 +128,7 @@ typedef struct receiver_s {
         ib_err_t thread_err;
         char thread_errstr[512];
         uint64_t appended_bytes, processed_bytes, backlog_hwm;
-        int64_t dedup_high[IB_WAL_MAX_PARTITIONS]; /* receive thread: highest offset logged */
+        int64_t dedup_high[IB_PROCESSED_MAX_PARTITIONS]; /* receive thread: highest offset logged */
         uint64_t batch_seq;
         uint64_t received, received_bytes, dedup_skipped, commits_ok;
         json_t *commit_errors;        /* error name -> count */
@@ -94,59 +147,34 @@ static void on_damage(void *opaque, const ib_wal_damage_t *d) {
                                    "policy", ib_wal_recovery_name(r->policy)));
 }
 
-/* ---- offsets in ZooKeeper (--offsets zk) -------------------------------- */
-
-static void zk_offset_path(receiver_t *r, char *out, size_t size, int32_t p) {
-        snprintf(out, size, "/consumers/%s/offsets/%s/%" PRId32, r->cfg->group, r->cfg->topic, p);
-}
+/* ---- offsets in ZooKeeper (--offsets zk), through the one offset store -- */
 
 static int64_t zk_offset_get(receiver_t *r, int32_t p) {
-        char path[600], data[64];
-        int len = sizeof(data) - 1;
-        zk_offset_path(r, path, sizeof(path), p);
-        if (zoo_get(ib_zk_handle(r->zk), path, 0, data, &len, NULL) != ZOK || len <= 0)
+        char data[64];
+        int version;
+        if (ib_zkoffsets_read(r->zk_offsets, p, data, sizeof(data), &version, NULL, 0) != IB_OK || version < 0)
                 return RD_KAFKA_OFFSET_INVALID;
-        data[len] = '\0';
         return strtoll(data, NULL, 10);
 }
 
-/* One zoo_multi for the batch: set each partition's node, creating it the first time. */
+/* One zoo_multi for the batch: each partition's node holds its next offset. */
 static ib_err_t zk_offsets_store(receiver_t *r, rd_kafka_topic_partition_list_t *l, char *errstr,
                                  size_t errstr_size) {
-        typedef struct {
-                char path[600];
-                char data[32];
-        } slot_t;
-        zhandle_t *zh = ib_zk_handle(r->zk);
-        zoo_op_t *ops = calloc((size_t)l->cnt, sizeof(*ops));
-        zoo_op_result_t *res = calloc((size_t)l->cnt, sizeof(*res));
-        slot_t *slots = calloc((size_t)l->cnt, sizeof(*slots));
-        ib_err_t err = IB_OK;
-        if (!ops || !res || !slots) {
+        char (*data)[24] = calloc((size_t)l->cnt, sizeof(*data));
+        ib_zkoffset_write_t *w = calloc((size_t)l->cnt, sizeof(*w));
+        ib_err_t err;
+        if (!data || !w) {
                 err = ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
-                goto done;
-        }
-        for (int i = 0; i < l->cnt; i++) {
-                zk_offset_path(r, slots[i].path, sizeof(slots[i].path), l->elems[i].partition);
-                int n = snprintf(slots[i].data, sizeof(slots[i].data), "%" PRId64, l->elems[i].offset);
-                if (zoo_exists(zh, slots[i].path, 0, NULL) == ZNONODE) {
-                        char parent[600];
-                        snprintf(parent, sizeof(parent), "/consumers/%s/offsets/%s", r->cfg->group, r->cfg->topic);
-                        if ((err = ib_zk_mkdirs(r->zk, parent, errstr, errstr_size)))
-                                goto done;
-                        zoo_create_op_init(&ops[i], slots[i].path, slots[i].data, n, &ZOO_OPEN_ACL_UNSAFE, 0,
-                                           NULL, 0);
-                } else {
-                        zoo_set_op_init(&ops[i], slots[i].path, slots[i].data, n, -1, NULL);
+        } else {
+                for (int i = 0; i < l->cnt; i++) {
+                        int n = snprintf(data[i], sizeof(data[i]), "%" PRId64, l->elems[i].offset);
+                        w[i] = (ib_zkoffset_write_t){l->elems[i].partition, data[i], n, IB_ZK_ANY_VERSION,
+                                                     NULL, 0, 0, 0};
                 }
+                err = ib_zkoffsets_write(r->zk_offsets, NULL, 0, w, l->cnt, errstr, errstr_size);
         }
-        int rc = zoo_multi(zh, l->cnt, ops, res);
-        if (rc != ZOK)
-                err = ib_seterr(errstr, errstr_size, ib_zk_err(rc), "ZooKeeper offset commit: %s", zerror(rc));
-done:
-        free(ops);
-        free(res);
-        free(slots);
+        free(data);
+        free(w);
         return err;
 }
 
@@ -156,25 +184,24 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque) {
         receiver_t *r = opaque;
         if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-                if (!strcmp(r->cfg->offsets, "zk")) {
+                if (r->conf->offsets == OFFSETS_ZK) {
                         for (int i = 0; i < parts->cnt; i++)
                                 parts->elems[i].offset = zk_offset_get(r, parts->elems[i].partition);
-                } else if (r->cfg->wal_dedup) {
+                } else if (r->conf->dedup) {
                         rd_kafka_committed(rk, parts, 10000);
                 }
                 for (int i = 0; i < parts->cnt; i++) {
                         rd_kafka_topic_partition_t *tp = &parts->elems[i];
-                        int64_t high = tp->partition >= 0 && tp->partition < IB_WAL_MAX_PARTITIONS
+                        int64_t high = tp->partition >= 0 && tp->partition < IB_PROCESSED_MAX_PARTITIONS
                                            ? r->dedup_high[tp->partition] : -1;
-                        if (r->cfg->wal_dedup && high >= 0 && (tp->offset < 0 || tp->offset <= high))
+                        if (r->conf->dedup && high >= 0 && (tp->offset < 0 || tp->offset <= high))
                                 tp->offset = high + 1; /* the log already holds everything below */
                 }
         }
         int assigned = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
-        ib_group_rebalance_event(r->ctx->events, rk, err, parts, assigned);
-        __atomic_store_n(&r->ctx->waiting_for_group, !assigned, __ATOMIC_RELAXED);
-        ib_group_apply(rk, err, parts);
-        __atomic_store_n(&r->ctx->last_activity_us, ib_mono_us(), __ATOMIC_RELAXED);
+        ib_group_rebalance_event(r->ctx->events, rk, err, parts, assigned, r->cooperative);
+        ib_mode_waiting(r->ctx, !assigned);
+        ib_group_apply(rk, err, parts, r->cooperative);
 }
 
 static void thread_fail(receiver_t *r, ib_err_t err, const char *msg) {
@@ -187,147 +214,163 @@ static void thread_fail(receiver_t *r, ib_err_t err, const char *msg) {
         pthread_mutex_unlock(&r->lock);
 }
 
+/* Waits (bounded steps) while the processor is too far behind. @returns 1
+ * when the thread must stop. */
+static int wait_for_room(receiver_t *r) {
+        pthread_mutex_lock(&r->lock);
+        while (!r->stop && !r->thread_err && r->appended_bytes > r->processed_bytes &&
+               r->appended_bytes - r->processed_bytes > (uint64_t)r->conf->backlog_bytes) {
+                struct timespec dl;
+                ib_deadline_ms(&dl, 100);
+                pthread_cond_timedwait(&r->cond, &r->lock, &dl);
+        }
+        int done = r->stop || r->thread_err;
+        pthread_mutex_unlock(&r->lock);
+        return done;
+}
+
+/* Polls a batch and, under --wal-dedup, drops what the log holds already.
+ * @returns how many messages are left in @p msgs. */
+static size_t poll_new(receiver_t *r, rd_kafka_message_t **msgs) {
+        size_t n = ib_kafka_poll_batch(r->rk, 100, msgs, MAX_POLL_BATCH, r->ctx->events);
+        if (!r->conf->dedup)
+                return n;
+        size_t kept = 0;
+        uint64_t skipped = 0;
+        for (size_t i = 0; i < n; i++) {
+                rd_kafka_message_t *m = msgs[i];
+                if (m->partition >= 0 && m->partition < IB_PROCESSED_MAX_PARTITIONS &&
+                    m->offset <= r->dedup_high[m->partition]) {
+                        skipped++; /* the log holds it already */
+                        rd_kafka_message_destroy(m);
+                } else {
+                        msgs[kept++] = m;
+                }
+        }
+        if (skipped) {
+                pthread_mutex_lock(&r->lock);
+                r->dedup_skipped += skipped;
+                pthread_mutex_unlock(&r->lock);
+        }
+        return kept;
+}
+
+/* Appends the batch to the log and waits until it is durable, then tells the
+ * processor. On failure nothing of it is committed: Kafka keeps it. */
+static ib_err_t log_batch(receiver_t *r, rd_kafka_message_t **msgs, ib_record_t *recs, size_t n,
+                          uint64_t seq, char *errstr, size_t errstr_size) {
+        uint64_t value_bytes = 0;
+        for (size_t i = 0; i < n; i++) {
+                recs[i] = ib_kafka_record(msgs[i]);
+                value_bytes += msgs[i]->len;
+        }
+        ib_wal_pos_t end;
+        ib_err_t err = ib_wal_append(r->w, r->cfg->topic, recs, n, seq, &end, errstr, errstr_size);
+        if (!err)
+                err = ib_wal_sync(r->w, end, errstr, errstr_size);
+        if (err) {
+                ib_eventlog_emit(r->ctx->events, "wal_error",
+                                 json_pack("{s:s,s:s}", "error", ib_err2name(err), "message", errstr));
+                return err;
+        }
+        ib_wal_writer_stats_t ws;
+        ib_wal_writer_stats(r->w, &ws);
+        pthread_mutex_lock(&r->lock);
+        r->appended_bytes = ws.bytes;
+        uint64_t backlog = r->appended_bytes > r->processed_bytes ? r->appended_bytes - r->processed_bytes : 0;
+        if (backlog > r->backlog_hwm)
+                r->backlog_hwm = backlog;
+        r->received += n;
+        r->received_bytes += value_bytes;
+        pthread_cond_broadcast(&r->cond);
+        pthread_mutex_unlock(&r->lock);
+        return IB_OK;
+}
+
+/* The offsets a logged batch reached, per partition (and the dedup table's
+ * highest logged offset). */
+static rd_kafka_topic_partition_list_t *batch_offsets(receiver_t *r, rd_kafka_message_t **msgs, size_t n) {
+        rd_kafka_topic_partition_list_t *offs = rd_kafka_topic_partition_list_new(16);
+        for (size_t i = 0; i < n; i++) {
+                rd_kafka_topic_partition_t *tp =
+                    rd_kafka_topic_partition_list_find(offs, r->cfg->topic, msgs[i]->partition);
+                if (!tp)
+                        tp = rd_kafka_topic_partition_list_add(offs, r->cfg->topic, msgs[i]->partition);
+                if (msgs[i]->offset + 1 > tp->offset)
+                        tp->offset = msgs[i]->offset + 1;
+                if (msgs[i]->partition < IB_PROCESSED_MAX_PARTITIONS &&
+                    msgs[i]->offset > r->dedup_high[msgs[i]->partition])
+                        r->dedup_high[msgs[i]->partition] = msgs[i]->offset;
+        }
+        return offs;
+}
+
+/* Commits a durable batch's offsets, to Kafka or ZooKeeper, and logs the outcome. */
+static void commit_offsets(receiver_t *r, rd_kafka_topic_partition_list_t *offs, size_t n, uint64_t seq) {
+        char errstr[512];
+        int64_t t0 = ib_mono_us();
+        const char *ename;
+        if (r->conf->offsets == OFFSETS_ZK) {
+                ib_err_t ce = zk_offsets_store(r, offs, errstr, sizeof(errstr));
+                ename = ce ? ib_err2name(ce) : NULL;
+        } else {
+                rd_kafka_resp_err_t ce = rd_kafka_commit(r->rk, offs, 0);
+                ename = ce ? rd_kafka_err2name(ce) : NULL;
+        }
+        int64_t us = ib_mono_us() - t0;
+        json_t *plist = json_array();
+        for (int i = 0; i < offs->cnt; i++)
+                json_array_append_new(plist, json_pack("{s:i,s:I}", "partition", (int)offs->elems[i].partition,
+                                                       "offset", (json_int_t)offs->elems[i].offset));
+        ib_eventlog_emit(r->ctx->events, "commit",
+                         json_pack("{s:I,s:I,s:s,s:b,s:s?,s:o,s:f}", "batch", (json_int_t)seq,
+                                   "records", (json_int_t)n, "to", offsets_names[r->conf->offsets],
+                                   "ok", ename == NULL, "error", ename, "offsets", plist,
+                                   "commit_ms", (double)us / 1000.0));
+        pthread_mutex_lock(&r->lock);
+        ib_hist_record(&r->commit_us, (uint64_t)us);
+        if (ename)
+                ib_stats_count_name(r->commit_errors, ename);
+        else
+                r->commits_ok++;
+        pthread_mutex_unlock(&r->lock);
+}
+
 static void *receive_main(void *arg) {
         receiver_t *r = arg;
         char errstr[512];
         rd_kafka_message_t **msgs = malloc(MAX_POLL_BATCH * sizeof(*msgs));
         ib_record_t *recs = malloc(MAX_POLL_BATCH * sizeof(*recs));
-        if (!msgs || !recs) {
-                thread_fail(r, IB_ERR_NOMEM, "out of memory");
-                free(msgs);
-                free(recs);
-                return NULL;
-        }
         rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
         rd_kafka_topic_partition_list_add(topics, r->cfg->topic, RD_KAFKA_PARTITION_UA);
         rd_kafka_resp_err_t se = rd_kafka_subscribe(r->rk, topics);
         rd_kafka_topic_partition_list_destroy(topics);
-        if (se) {
+        if (!msgs || !recs) {
+                thread_fail(r, IB_ERR_NOMEM, "out of memory");
+        } else if (se) {
                 snprintf(errstr, sizeof(errstr), "subscribe to %s: %s", r->cfg->topic, rd_kafka_err2str(se));
                 thread_fail(r, IB_ERR_KAFKA, errstr);
         }
-        for (;;) {
-                pthread_mutex_lock(&r->lock);
-                /* bounded backlog: wait while the processor is too far behind */
-                while (!r->stop && !r->thread_err && r->appended_bytes > r->processed_bytes &&
-                       r->appended_bytes - r->processed_bytes > (uint64_t)r->cfg->wal_backlog_bytes) {
-                        struct timespec dl;
-                        ib_deadline_ms(&dl, 100);
-                        pthread_cond_timedwait(&r->cond, &r->lock, &dl);
-                }
-                int done = r->stop || r->thread_err;
-                pthread_mutex_unlock(&r->lock);
-                if (done)
-                        break;
-
-                size_t n = 0;
-                uint64_t skipped = 0;
-                rd_kafka_message_t *m = rd_kafka_consumer_poll(r->rk, 100);
-                while (m) {
-                        if (m->err) {
-                                if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-                                        ib_eventlog_emit(r->ctx->events, "consume_error",
-                                                         json_pack("{s:s,s:s}", "error", rd_kafka_err2name(m->err),
-                                                                   "message", rd_kafka_message_errstr(m)));
-                                rd_kafka_message_destroy(m);
-                        } else if (r->cfg->wal_dedup && m->partition >= 0 && m->partition < IB_WAL_MAX_PARTITIONS &&
-                                   m->offset <= r->dedup_high[m->partition]) {
-                                skipped++; /* the log holds it already */
-                                rd_kafka_message_destroy(m);
-                        } else {
-                                msgs[n++] = m;
-                        }
-                        if (n == MAX_POLL_BATCH)
-                                break;
-                        m = rd_kafka_consumer_poll(r->rk, 0);
-                }
-                if (skipped) {
-                        pthread_mutex_lock(&r->lock);
-                        r->dedup_skipped += skipped;
-                        pthread_mutex_unlock(&r->lock);
-                }
+        while (!wait_for_room(r)) {
+                size_t n = poll_new(r, msgs);
                 if (n == 0)
                         continue;
-
-                uint64_t value_bytes = 0;
-                for (size_t i = 0; i < n; i++) {
-                        rd_kafka_message_t *x = msgs[i];
-                        recs[i] = (ib_record_t){x->partition, x->offset, rd_kafka_message_timestamp(x, NULL),
-                                                x->key, x->key_len, x->payload, x->len};
-                        value_bytes += x->len;
-                }
-                ib_wal_pos_t end;
                 uint64_t seq = ++r->batch_seq;
-                ib_err_t err = ib_wal_append(r->w, r->cfg->topic, recs, n, seq, &end, errstr, sizeof(errstr));
-                if (!err)
-                        err = ib_wal_sync(r->w, end, errstr, sizeof(errstr));
+                ib_err_t err = log_batch(r, msgs, recs, n, seq, errstr, sizeof(errstr));
+                if (!err && ib_fault("receiver.crash_before_commit"))
+                        /* Crash point for tests: the batch is in the log, its offsets are
+                         * not committed; a restart gets it again from Kafka (the window
+                         * Spark's receiver documentation warns of). */
+                        raise(SIGKILL);
+                rd_kafka_topic_partition_list_t *offs = err ? NULL : batch_offsets(r, msgs, n);
+                for (size_t i = 0; i < n; i++)
+                        rd_kafka_message_destroy(msgs[i]);
                 if (err) {
-                        /* Nothing of this batch is committed: Kafka keeps it. */
-                        for (size_t i = 0; i < n; i++)
-                                rd_kafka_message_destroy(msgs[i]);
-                        ib_eventlog_emit(r->ctx->events, "wal_error", json_pack("{s:s,s:s}", "error",
-                                                                                ib_err2name(err), "message", errstr));
                         thread_fail(r, err, errstr);
                         break;
                 }
-                /* Crash point for tests: the batch is in the log, its offsets are
-                 * not committed; a restart gets it again from Kafka (the window
-                 * Spark's receiver documentation warns of). */
-                if (ib_fault("receiver.crash_before_commit"))
-                        raise(SIGKILL);
-                /* The batch is durable: tell the processor, then commit its offsets. */
-                ib_wal_writer_stats_t ws;
-                ib_wal_writer_stats(r->w, &ws);
-                pthread_mutex_lock(&r->lock);
-                r->appended_bytes = ws.bytes;
-                uint64_t backlog = r->appended_bytes > r->processed_bytes ? r->appended_bytes - r->processed_bytes : 0;
-                if (backlog > r->backlog_hwm)
-                        r->backlog_hwm = backlog;
-                r->received += n;
-                r->received_bytes += value_bytes;
-                pthread_cond_broadcast(&r->cond);
-                pthread_mutex_unlock(&r->lock);
-
-                rd_kafka_topic_partition_list_t *offs = rd_kafka_topic_partition_list_new(16);
-                for (size_t i = 0; i < n; i++) {
-                        rd_kafka_topic_partition_t *tp =
-                            rd_kafka_topic_partition_list_find(offs, r->cfg->topic, msgs[i]->partition);
-                        if (!tp)
-                                tp = rd_kafka_topic_partition_list_add(offs, r->cfg->topic, msgs[i]->partition);
-                        if (msgs[i]->offset + 1 > tp->offset)
-                                tp->offset = msgs[i]->offset + 1;
-                        if (msgs[i]->partition < IB_WAL_MAX_PARTITIONS &&
-                            msgs[i]->offset > r->dedup_high[msgs[i]->partition])
-                                r->dedup_high[msgs[i]->partition] = msgs[i]->offset;
-                }
-                for (size_t i = 0; i < n; i++)
-                        rd_kafka_message_destroy(msgs[i]);
-                int64_t t0 = ib_mono_us();
-                const char *ename;
-                if (!strcmp(r->cfg->offsets, "zk")) {
-                        ib_err_t ce = zk_offsets_store(r, offs, errstr, sizeof(errstr));
-                        ename = ce ? ib_err2name(ce) : NULL;
-                } else {
-                        rd_kafka_resp_err_t ce = rd_kafka_commit(r->rk, offs, 0);
-                        ename = ce ? rd_kafka_err2name(ce) : NULL;
-                }
-                int64_t us = ib_mono_us() - t0;
-                json_t *plist = json_array();
-                for (int i = 0; i < offs->cnt; i++)
-                        json_array_append_new(plist, json_pack("{s:i,s:I}", "partition", (int)offs->elems[i].partition,
-                                                               "offset", (json_int_t)offs->elems[i].offset));
+                commit_offsets(r, offs, n, seq);
                 rd_kafka_topic_partition_list_destroy(offs);
-                ib_eventlog_emit(r->ctx->events, "commit",
-                                 json_pack("{s:I,s:I,s:s,s:b,s:s?,s:o,s:f}", "batch", (json_int_t)seq,
-                                           "records", (json_int_t)n, "to", r->cfg->offsets, "ok", ename == NULL,
-                                           "error", ename, "offsets", plist, "commit_ms", (double)us / 1000.0));
-                pthread_mutex_lock(&r->lock);
-                ib_hist_record(&r->commit_us, (uint64_t)us);
-                if (ename)
-                        ib_stats_count_name(r->commit_errors, ename);
-                else
-                        r->commits_ok++;
-                pthread_mutex_unlock(&r->lock);
         }
         rd_kafka_consumer_close(r->rk); /* leave the group */
         free(msgs);
@@ -352,13 +395,13 @@ static ib_err_t fill_batch(receiver_t *r, const ib_wal_batch_t *wb, ib_batch_t *
                            char *errstr, size_t errstr_size) {
         batch->topic = r->cfg->topic;
         batch->seq = wb->seq;
-        int gerr = ib_batch_group(batch, wb->records, wb->count, &r->scratch);
+        ib_err_t gerr = ib_batch_group(batch, wb->records, wb->count, &r->scratch);
         if (gerr)
-                return ib_seterr(errstr, errstr_size, (ib_err_t)gerr,
+                return ib_seterr(errstr, errstr_size, gerr,
                                  "write-ahead log batch %" PRIu64 ": cannot group its records", wb->seq);
         for (size_t i = 0; i < batch->nranges; i++) {
                 int32_t p = batch->ranges[i].partition;
-                if (p >= IB_WAL_MAX_PARTITIONS)
+                if (p >= IB_PROCESSED_MAX_PARTITIONS)
                         return ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT,
                                          "write-ahead log batch %" PRIu64 ": partition %d out of range",
                                          wb->seq, (int)p);
@@ -382,10 +425,11 @@ static ib_err_t receiver_next_batch(void *st, ib_batch_t *batch, int wait_ms, ch
         receiver_t *r = st;
         ib_wal_batch_t wb;
         if (r->replaying) {
-                int rc = ib_wal_reader_next(r->rd, r->replay_end, &wb, errstr, errstr_size);
-                if (rc < 0)
-                        return (ib_err_t)rc;
-                if (rc == 1) {
+                int got;
+                ib_err_t rerr = ib_wal_reader_next(r->rd, r->replay_end, &wb, &got, errstr, errstr_size);
+                if (rerr)
+                        return rerr;
+                if (got) {
                         r->recovered_batches++;
                         r->recovered_records += wb.count;
                         ib_err_t err = fill_batch(r, &wb, batch, errstr, errstr_size);
@@ -420,10 +464,11 @@ static ib_err_t receiver_next_batch(void *st, ib_batch_t *batch, int wait_ms, ch
         pthread_mutex_unlock(&r->lock);
         if (terr)
                 return terr;
-        int rc = ib_wal_reader_next(r->rd, readable, &wb, errstr, errstr_size);
-        if (rc < 0)
-                return (ib_err_t)rc;
-        if (rc == 1)
+        int got;
+        ib_err_t rerr = ib_wal_reader_next(r->rd, readable, &wb, &got, errstr, errstr_size);
+        if (rerr)
+                return rerr;
+        if (got)
                 return fill_batch(r, &wb, batch, errstr, errstr_size);
         batch->topic = r->cfg->topic;
         return IB_OK;
@@ -437,7 +482,7 @@ static ib_err_t receiver_commit(void *st, const ib_batch_t *batch, char *errstr,
         r->pending = 0;
         r->processed.pos = r->pending_end;
         r->processed.batch = r->pending_seq;
-        ib_err_t err = ib_wal_processed_store(r->wal_dir, &r->processed, errstr, errstr_size);
+        ib_err_t err = ib_processed_store(r->wal_dir, &r->processed, errstr, errstr_size);
         if (err)
                 return err;
         /* The backlog compares bytes appended in this run with bytes of this
@@ -463,99 +508,87 @@ static ib_err_t receiver_commit(void *st, const ib_batch_t *batch, char *errstr,
 
 /* ---- open, close, stats -------------------------------------------------- */
 
-static void *receiver_open(ib_mode_ctx_t *ctx, ib_err_t *err, char *errstr, size_t errstr_size) {
-        const ib_config_t *cfg = ctx->cfg;
+static ib_err_t receiver_configure(void *conf, const ib_config_t *cfg, char *errstr, size_t errstr_size) {
+        receiver_conf_t *rc = conf;
+        if (rc->offsets == OFFSETS_ZK && !rc->zk.hosts)
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG, "--offsets zk needs --zookeeper");
+        if (!rc->wal_dir) {
+                snprintf(rc->wal_dir_buf, sizeof(rc->wal_dir_buf), "%s/wal", cfg->state_dir);
+                rc->wal_dir = rc->wal_dir_buf;
+        }
+        return IB_OK;
+}
+
+/* The consumer-group member of the receive thread. */
+static ib_err_t receiver_consumer(receiver_t *r, char *errstr, size_t errstr_size) {
+        const char *settings[] = {"group.id", r->cfg->group, "enable.auto.commit", "false",
+                                  "auto.offset.reset", "earliest", NULL};
+        ib_err_t err = ib_group_consumer_new(r->ctx->brokers, settings, &r->cfg->props, rebalance_cb, NULL, r,
+                                             &r->rk, &r->cooperative, errstr, errstr_size);
+        if (err)
+                return err;
+        int nparts;
+        return ib_kafka_partition_count(r->rk, r->cfg->topic, (int)r->cfg->connect_timeout_ms, &nparts, errstr,
+                                        errstr_size);
+}
+
+/* The log: load the processed position, open the reader there (segments
+ * that exist now are the recovery horizon), then start a new segment. */
+static ib_err_t open_log(receiver_t *r, char *errstr, size_t errstr_size) {
         ib_wal_fsync_t fpol;
         int fms;
-        ib_wal_recovery_t policy;
-        if (ib_wal_fsync_parse(cfg->fsync, &fpol, &fms) != 0) {
-                *err = ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
-                                 "--fsync takes batch, interval:MS or none, not '%s'", cfg->fsync);
-                return NULL;
-        }
-        if (ib_wal_recovery_parse(cfg->wal_recovery, &policy) != 0) {
-                *err = ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
-                                 "--wal-recovery takes tolerate-torn-tail, point-in-time, "
-                                 "absolute-consistency or skip-corrupt, not '%s'", cfg->wal_recovery);
-                return NULL;
-        }
+        ib_wal_fsync_parse(r->conf->fsync, &fpol, &fms); /* checked by check_fsync */
+        ib_err_t err;
+        if ((err = ib_processed_load(r->wal_dir, &r->processed, errstr, errstr_size)))
+                return err;
+        ib_wal_pos_t from = r->processed.pos;
+        if ((err = ib_wal_reader_open(r->wal_dir, from, r->policy, on_damage, r, &r->rd, errstr, errstr_size)))
+                return err;
+        ib_wal_writer_conf_t wc = {r->wal_dir, (uint64_t)r->conf->segment_bytes, fpol, fms};
+        if ((err = ib_wal_writer_open(&wc, &r->w, errstr, errstr_size)))
+                return err;
+        r->replay_end = ib_wal_writer_start(r->w);
+        r->replaying = 1;
+        r->retained_below = r->processed.pos.segment;
+        ib_eventlog_emit(r->ctx->events, "wal_open",
+                         json_pack("{s:s,s:s,s:s,s:{s:I,s:I},s:I,s:b,s:s}", "dir", r->wal_dir, "fsync", r->conf->fsync,
+                                   "recovery", ib_wal_recovery_name(r->policy), "processed", "segment",
+                                   (json_int_t)from.segment, "offset", (json_int_t)from.offset,
+                                   "new_segment", (json_int_t)r->replay_end.segment, "dedup", r->conf->dedup,
+                                   "offsets", offsets_names[r->conf->offsets]));
+        return IB_OK;
+}
+
+static ib_err_t receiver_open(ib_mode_ctx_t *ctx, void **st, char *errstr, size_t errstr_size) {
+        const ib_config_t *cfg = ctx->cfg;
         receiver_t *r = calloc(1, sizeof(*r));
-        if (!r) {
-                *err = ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
-                return NULL;
-        }
+        if (!r)
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+        *st = r;
         r->ctx = ctx;
-        ctx->waiting_for_group = 1; /* until the first assignment */
         r->cfg = cfg;
-        r->policy = policy;
+        r->conf = ctx->conf;
+        r->wal_dir = r->conf->wal_dir;
+        r->policy = (ib_wal_recovery_t)r->conf->recovery;
         r->commit_errors = json_object();
         ib_hist_init(&r->commit_us);
         pthread_mutex_init(&r->lock, NULL);
         pthread_cond_init(&r->cond, NULL);
-        if (cfg->wal_dir)
-                snprintf(r->wal_dir, sizeof(r->wal_dir), "%s", cfg->wal_dir);
-        else
-                snprintf(r->wal_dir, sizeof(r->wal_dir), "%s/wal", cfg->state_dir);
+        ib_mode_waiting(ctx, 1); /* until the first assignment */
 
         /* Kafka first: an unreachable broker is reported before anything is written. */
-        char e[512];
-        rd_kafka_conf_t *conf = ib_kafka_conf_new(ctx->brokers, &cfg->props, errstr, errstr_size);
-        if (!conf) {
-                *err = IB_ERR_INVALID_ARG;
-                goto fail;
+        ib_err_t err;
+        if ((err = receiver_consumer(r, errstr, errstr_size)))
+                return err;
+        if (r->conf->offsets == OFFSETS_ZK) {
+                char dir[600];
+                snprintf(dir, sizeof(dir), "/consumers/%s/offsets/%s", cfg->group, cfg->topic);
+                if ((err = ib_zk_connect(r->conf->zk.hosts, (int)r->conf->zk.session_timeout_ms,
+                                         (int)cfg->connect_timeout_ms, &r->zk, errstr, errstr_size)) ||
+                    (err = ib_zkoffsets_open(r->zk, dir, &r->zk_offsets, errstr, errstr_size)))
+                        return err;
         }
-        if ((*err = ib_kafka_conf_set(conf, "group.id", cfg->group, errstr, errstr_size)) ||
-            (*err = ib_kafka_conf_set(conf, "enable.auto.commit", "false", errstr, errstr_size)) ||
-            (*err = ib_kafka_conf_set(conf, "auto.offset.reset", "earliest", errstr, errstr_size))) {
-                rd_kafka_conf_destroy(conf);
-                goto fail;
-        }
-        rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
-        rd_kafka_conf_set_opaque(conf, r);
-        if (!(r->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, e, sizeof(e)))) {
-                rd_kafka_conf_destroy(conf);
-                *err = ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG, "librdkafka configuration: %s", e);
-                goto fail;
-        }
-        rd_kafka_poll_set_consumer(r->rk);
-        int nparts;
-        if ((*err = ib_kafka_partition_count(r->rk, cfg->topic, cfg->connect_timeout_ms, &nparts, errstr,
-                                             errstr_size)))
-                goto fail;
-        if (!strcmp(cfg->offsets, "zk") &&
-            !(r->zk = ib_zk_connect(cfg->zookeeper, cfg->zk_session_timeout_ms, cfg->connect_timeout_ms,
-                                    err, errstr, errstr_size)))
-                goto fail;
-
-        /* The log: load the processed position, open the reader there (segments
-         * that exist now are the recovery horizon), then start a new segment. */
-        if ((*err = ib_wal_processed_load(r->wal_dir, &r->processed, errstr, errstr_size)))
-                goto fail;
-        ib_wal_pos_t from = r->processed.pos;
-        r->rd = ib_wal_reader_open(r->wal_dir, from, policy, on_damage, r, errstr, errstr_size);
-        if (!r->rd) {
-                *err = IB_ERR_IO;
-                goto fail;
-        }
-        ib_wal_writer_conf_t wc = {r->wal_dir, (uint64_t)cfg->wal_segment_bytes, fpol, fms};
-        if (!(r->w = ib_wal_writer_open(&wc, errstr, errstr_size))) {
-                *err = IB_ERR_IO;
-                goto fail;
-        }
-        r->replay_end = ib_wal_writer_start(r->w);
-        r->replaying = 1;
-        r->retained_below = r->processed.pos.segment;
-        ib_eventlog_emit(ctx->events, "wal_open",
-                         json_pack("{s:s,s:s,s:s,s:{s:I,s:I},s:I,s:b,s:s}", "dir", r->wal_dir, "fsync", cfg->fsync,
-                                   "recovery", ib_wal_recovery_name(policy), "processed", "segment",
-                                   (json_int_t)from.segment, "offset", (json_int_t)from.offset,
-                                   "new_segment", (json_int_t)r->replay_end.segment, "dedup", cfg->wal_dedup,
-                                   "offsets", cfg->offsets));
-        *err = IB_OK;
-        return r;
-fail:
-        ib_mode_receiver.close(r);
-        return NULL;
+        return open_log(r, errstr, errstr_size);
 }
 
 static void receiver_close(void *st) {
@@ -573,6 +606,7 @@ static void receiver_close(void *st) {
                 rd_kafka_destroy(r->rk);
         ib_wal_writer_close(r->w);
         ib_wal_reader_close(r->rd);
+        ib_zkoffsets_close(r->zk_offsets);
         ib_zk_close(r->zk);
         json_decref(r->commit_errors);
         pthread_cond_destroy(&r->cond);
@@ -606,8 +640,8 @@ static void receiver_stats(void *st, json_t *out) {
         json_object_set_new(out, "commits", json_integer((json_int_t)r->commits_ok));
         json_object_set_new(out, "commit_errors", json_copy(r->commit_errors));
         json_object_set_new(out, "commit_ms", ib_hist_to_json_ms(&r->commit_us));
-        json_object_set_new(out, "offsets_to", json_string(r->cfg->offsets));
-        json_object_set_new(out, "dedup", json_boolean(r->cfg->wal_dedup));
+        json_object_set_new(out, "offsets_to", json_string(offsets_names[r->conf->offsets]));
+        json_object_set_new(out, "dedup", json_boolean(r->conf->dedup));
         json_object_set_new(out, "dedup_skipped", json_integer((json_int_t)r->dedup_skipped));
         json_object_set_new(out, "recovered_batches", json_integer((json_int_t)r->recovered_batches));
         json_object_set_new(out, "recovered_records", json_integer((json_int_t)r->recovered_records));
@@ -617,12 +651,14 @@ static void receiver_stats(void *st, json_t *out) {
 }
 
 const ib_mode_t ib_mode_receiver = {
-    receiver_open,       /* open */
-    NULL,                /* recover: next_batch replays the log before the receiver starts */
+    receiver_configure,  /* configure: --offsets zk needs --zookeeper; the log's directory */
+    receiver_open,       /* open: next_batch replays the log before the receiver starts */
     receiver_next_batch, /* next_batch: the processor */
     receiver_commit,     /* commit: the processed position */
     receiver_stats,      /* stats */
     receiver_close,      /* close */
     "receiver",          /* name */
     "a receive thread writes a write-ahead log before committing offsets; a processor replays it",
+    receiver_options,          /* options */
+    sizeof(receiver_conf_t),   /* conf_size */
 };

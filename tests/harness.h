@@ -10,12 +10,14 @@
 #ifndef IB_HARNESS_H
 #define IB_HARNESS_H
 
+#include <fcntl.h>
 #include <ftw.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static int ib_test_failures;
 static int ib_test_checks;
@@ -83,6 +85,16 @@ static inline void ib_tmpdir_rm(const char *dir) {
         }
         if (nftw(dir, ib_rm_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
                 fprintf(stderr, "warning: could not remove %s\n", dir);
+}
+
+/* Flips one bit of the byte at @p at of @p path (damage for readers to find). */
+static inline void ib_test_flip_bit(const char *path, off_t at) {
+        int fd = open(path, O_RDWR);
+        unsigned char c;
+        CHECK(pread(fd, &c, 1, at) == 1);
+        c ^= 0x10;
+        CHECK(pwrite(fd, &c, 1, at) == 1);
+        close(fd);
 }
 
 #endif

@@ -28,11 +28,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "buf.h"
-#include "config.h"
+#include "clock.h"
 #include "crc32c.h"
 #include "fault.h"
 #include "fsutil.h"
+
+IB_FAULT_POINTS("wal.write", "wal.fsync")
 
 static const unsigned char wal_magic[8] = {'I', 'B', 'W', 'A', 'L', 0, '\r', '\n'};
 #define WAL_VERSION 1
@@ -67,42 +70,42 @@ void ib_wal_segment_path(char *out, size_t out_size, const char *dir, uint64_t s
         snprintf(out, out_size, "%s/wal-%020" PRIu64 ".log", dir, seq);
 }
 
-static const char *recovery_names[] = {"tolerate-torn-tail", "point-in-time",
-                                       "absolute-consistency", "skip-corrupt"};
+const char *const ib_wal_recovery_names[] = {"tolerate-torn-tail", "point-in-time",
+                                             "absolute-consistency", "skip-corrupt", NULL};
 
-int ib_wal_recovery_parse(const char *name, ib_wal_recovery_t *out) {
-        for (int i = 0; i < 4; i++)
-                if (!strcmp(name, recovery_names[i])) {
+ib_err_t ib_wal_recovery_parse(const char *name, ib_wal_recovery_t *out) {
+        for (int i = 0; ib_wal_recovery_names[i]; i++)
+                if (!strcmp(name, ib_wal_recovery_names[i])) {
                         *out = (ib_wal_recovery_t)i;
-                        return 0;
+                        return IB_OK;
                 }
-        return -1;
+        return IB_ERR_INVALID_ARG;
 }
 
 const char *ib_wal_recovery_name(ib_wal_recovery_t p) {
-        return (unsigned)p < 4 ? recovery_names[p] : "unknown";
+        return (unsigned)p < 4 ? ib_wal_recovery_names[p] : "unknown";
 }
 
-int ib_wal_fsync_parse(const char *spec, ib_wal_fsync_t *policy, int *interval_ms) {
+ib_err_t ib_wal_fsync_parse(const char *spec, ib_wal_fsync_t *policy, int *interval_ms) {
         *interval_ms = 0;
         if (!strcmp(spec, "batch")) {
                 *policy = IB_WAL_FSYNC_BATCH;
-                return 0;
+                return IB_OK;
         }
         if (!strcmp(spec, "none")) {
                 *policy = IB_WAL_FSYNC_NONE;
-                return 0;
+                return IB_OK;
         }
         if (!strncmp(spec, "interval:", 9)) {
                 char *end;
                 long ms = strtol(spec + 9, &end, 10);
                 if (end == spec + 9 || *end || ms < 1 || ms > 3600000)
-                        return -1;
+                        return IB_ERR_INVALID_ARG;
                 *policy = IB_WAL_FSYNC_INTERVAL;
                 *interval_ms = (int)ms;
-                return 0;
+                return IB_OK;
         }
-        return -1;
+        return IB_ERR_INVALID_ARG;
 }
 
 static int seq_cmp(const void *a, const void *b) {
@@ -130,16 +133,11 @@ ib_err_t ib_wal_segments(const char *dir, uint64_t **seqs, size_t *n, char *errs
                 uint64_t seq = strtoull(s + 4, &end, 10);
                 if (end != s + 24 || seq == 0)
                         continue;
-                if (*n == cap) {
-                        cap = cap ? cap * 2 : 16;
-                        uint64_t *ns = realloc(*seqs, cap * sizeof(*ns));
-                        if (!ns) {
-                                closedir(d);
-                                free(*seqs);
-                                *seqs = NULL;
-                                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
-                        }
-                        *seqs = ns;
+                if (ib_array_grow(seqs, &cap, *n + 1, sizeof(**seqs), 16)) {
+                        closedir(d);
+                        free(*seqs);
+                        *seqs = NULL;
+                        return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
                 }
                 (*seqs)[(*n)++] = seq;
         }
@@ -174,19 +172,7 @@ struct ib_wal_writer_s {
 };
 
 static ib_err_t write_all(int fd, const unsigned char *p, size_t len) {
-        while (len > 0) {
-                if (ib_fault("wal.write"))
-                        return IB_ERR_IO;
-                ssize_t n = write(fd, p, len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return IB_ERR_IO;
-                }
-                p += n;
-                len -= (size_t)n;
-        }
-        return IB_OK;
+        return ib_fs_write_all(fd, p, len, "wal.write") == 0 ? IB_OK : IB_ERR_IO;
 }
 
 static int do_fsync(int fd) {
@@ -276,15 +262,14 @@ static void *flusher_main(void *arg) {
         return NULL;
 }
 
-ib_wal_writer_t *ib_wal_writer_open(const ib_wal_writer_conf_t *conf, char *errstr,
-                                    size_t errstr_size) {
-        if (ib_fs_mkdirs(conf->dir, errstr, errstr_size) != IB_OK)
-                return NULL;
+ib_err_t ib_wal_writer_open(const ib_wal_writer_conf_t *conf, ib_wal_writer_t **out, char *errstr,
+                            size_t errstr_size) {
+        ib_err_t err = ib_fs_mkdirs(conf->dir, errstr, errstr_size);
+        if (err)
+                return err;
         ib_wal_writer_t *w = calloc(1, sizeof(*w));
-        if (!w) {
-                ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
-                return NULL;
-        }
+        if (!w)
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
         w->conf = *conf;
         if (w->conf.segment_bytes < 4096)
                 w->conf.segment_bytes = 4096;
@@ -298,27 +283,28 @@ ib_wal_writer_t *ib_wal_writer_open(const ib_wal_writer_conf_t *conf, char *errs
         uint64_t *seqs;
         size_t n;
         if (w->dirfd < 0) {
-                ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: %s", w->dir, strerror(errno));
+                err = ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: %s", w->dir, strerror(errno));
                 goto fail;
         }
-        if (ib_wal_segments(w->dir, &seqs, &n, errstr, errstr_size) != IB_OK)
+        if ((err = ib_wal_segments(w->dir, &seqs, &n, errstr, errstr_size)))
                 goto fail;
         uint64_t next = n ? seqs[n - 1] + 1 : 1;
         free(seqs);
-        if (new_segment(w, next, errstr, errstr_size) != IB_OK)
+        if ((err = new_segment(w, next, errstr, errstr_size)))
                 goto fail;
         w->first = w->written;
         if (w->conf.fsync == IB_WAL_FSYNC_INTERVAL) {
                 if (pthread_create(&w->flusher, NULL, flusher_main, w) != 0) {
-                        ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "cannot start the WAL flusher thread");
+                        err = ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "cannot start the WAL flusher thread");
                         goto fail;
                 }
                 w->has_flusher = 1;
         }
-        return w;
+        *out = w;
+        return IB_OK;
 fail:
         ib_wal_writer_close(w);
-        return NULL;
+        return err;
 }
 
 ib_wal_pos_t ib_wal_writer_start(const ib_wal_writer_t *w) { return w->first; }
@@ -601,16 +587,8 @@ static size_t ensure(ib_wal_reader_t *r, uint64_t keep, uint64_t off, size_t n, 
                 r->buf_off = keep;
         }
         size_t need = (size_t)(off + n - r->buf_off);
-        if (need > r->buf_cap) {
-                size_t cap = r->buf_cap ? r->buf_cap : (4u << 20);
-                while (cap < need)
-                        cap *= 2;
-                unsigned char *nb = realloc(r->buf, cap);
-                if (!nb)
-                        return 0;
-                r->buf = nb;
-                r->buf_cap = cap;
-        }
+        if (ib_array_grow(&r->buf, &r->buf_cap, need, 1, 4u << 20))
+                return 0;
         while (r->buf_len < need) {
                 uint64_t at = r->buf_off + r->buf_len;
                 if (at >= cap_at)
@@ -630,14 +608,12 @@ static size_t ensure(ib_wal_reader_t *r, uint64_t keep, uint64_t off, size_t n, 
         return off >= r->buf_off + r->buf_len ? 0 : (size_t)(r->buf_off + r->buf_len - off);
 }
 
-ib_wal_reader_t *ib_wal_reader_open(const char *dir, ib_wal_pos_t from, ib_wal_recovery_t policy,
-                                    ib_wal_report_cb *report_cb, void *opaque, char *errstr,
-                                    size_t errstr_size) {
+ib_err_t ib_wal_reader_open(const char *dir, ib_wal_pos_t from, ib_wal_recovery_t policy,
+                            ib_wal_report_cb *report_cb, void *opaque, ib_wal_reader_t **out, char *errstr,
+                            size_t errstr_size) {
         ib_wal_reader_t *r = calloc(1, sizeof(*r));
-        if (!r) {
-                ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
-                return NULL;
-        }
+        if (!r)
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
         snprintf(r->dir, sizeof(r->dir), "%s", dir);
         r->policy = policy;
         r->report = report_cb;
@@ -645,16 +621,18 @@ ib_wal_reader_t *ib_wal_reader_open(const char *dir, ib_wal_pos_t from, ib_wal_r
         r->fd = -1;
         uint64_t *seqs;
         size_t n;
-        if (ib_wal_segments(dir, &seqs, &n, errstr, errstr_size) != IB_OK) {
+        ib_err_t err = ib_wal_segments(dir, &seqs, &n, errstr, errstr_size);
+        if (err) {
                 free(r);
-                return NULL;
+                return err;
         }
         r->horizon = n ? seqs[n - 1] : 0;
         if (from.segment == 0) /* from the beginning of what is there */
                 from = (ib_wal_pos_t){n ? seqs[0] : 1, IB_WAL_SEGMENT_HEADER};
         free(seqs);
         r->pos = from;
-        return r;
+        *out = r;
+        return IB_OK;
 }
 
 ib_wal_pos_t ib_wal_reader_pos(const ib_wal_reader_t *r) { return r->pos; }
@@ -734,295 +712,252 @@ static int decode_data(ib_wal_reader_t *r, const unsigned char *p, uint32_t len,
         return p == end ? 0 : -1;
 }
 
-int ib_wal_reader_next(ib_wal_reader_t *r, ib_wal_pos_t limit, ib_wal_batch_t *out, char *errstr,
-                       size_t errstr_size) {
+/* ---- scanning: what lies at a position, no policy ------------------------ */
+
+typedef enum {
+        SCAN_BATCH,    /* a whole, valid batch */
+        SCAN_END,      /* the scan limit, at a record boundary, nothing started */
+        SCAN_PARTIAL,  /* whole records up to the limit but no BATCH record: a cut-off batch */
+        SCAN_TORN,     /* a record cut off by the end of the file (or the limit) */
+        SCAN_ZERO,     /* zero-filled space */
+        SCAN_CORRUPT,  /* bad bytes: a checksum, a type, a length, a framing */
+} scan_kind_t;
+
+typedef struct {
+        scan_kind_t kind;
+        size_t nrecs;          /* SCAN_BATCH: its records */
+        uint64_t seq;          /* SCAN_BATCH: its number */
+        uint64_t end;          /* SCAN_BATCH: just past its BATCH record */
+        uint64_t damage_at;    /* SCAN_CORRUPT: the damaged record */
+        const char *reason;    /* SCAN_CORRUPT */
+} scan_t;
+
+/* A valid record header and payload at p (checksum, type, reserved bytes). */
+static int record_valid(const unsigned char *h, uint32_t len) {
+        uint32_t crc = ib_crc32c_extend(ib_crc32c(h + 8, 4), h + 12, len);
+        return !h[9] && !h[10] && !h[11] && (h[8] == T_DATA || h[8] == T_BATCH) &&
+               ib_crc32c_unmask(get32(h)) == crc;
+}
+
+/* Scans the records from `start` of the open segment up to `cap_at` until a
+ * BATCH record closes a valid batch, or something else stops it. */
+static scan_t scan_batch(ib_wal_reader_t *r, uint64_t start, uint64_t cap_at) {
+        static const unsigned char zeros[IB_WAL_RECORD_HEADER];
+        uint64_t p = start;
+        size_t nrecs = 0;
+        for (;;) {
+                if (p >= cap_at)
+                        return (scan_t){p > start ? SCAN_PARTIAL : SCAN_END, 0, 0, 0, 0, NULL};
+                if (ensure(r, start, p, IB_WAL_RECORD_HEADER, cap_at) < IB_WAL_RECORD_HEADER)
+                        return (scan_t){SCAN_TORN, 0, 0, 0, 0, NULL};
+                const unsigned char *h = r->buf + (p - r->buf_off);
+                if (!memcmp(h, zeros, IB_WAL_RECORD_HEADER))
+                        return (scan_t){SCAN_ZERO, 0, 0, 0, 0, NULL};
+                uint32_t len = get32(h + 4);
+                if (len > IB_WAL_MAX_PAYLOAD)
+                        return (scan_t){SCAN_CORRUPT, 0, 0, 0, p, "implausible record length"};
+                if (ensure(r, start, p, IB_WAL_RECORD_HEADER + len, cap_at) < IB_WAL_RECORD_HEADER + len)
+                        return (scan_t){SCAN_TORN, 0, 0, 0, 0, NULL};
+                h = r->buf + (p - r->buf_off);
+                if (h[9] || h[10] || h[11] || (h[8] != T_DATA && h[8] != T_BATCH))
+                        return (scan_t){SCAN_CORRUPT, 0, 0, 0, p, "unknown record type"};
+                if (!record_valid(h, len))
+                        return (scan_t){SCAN_CORRUPT, 0, 0, 0, p, "checksum mismatch"};
+                if (h[8] == T_DATA) {
+                        ib_record_t tmp;
+                        if (decode_data(r, h + 12, len, &tmp, 0) != 0)
+                                return (scan_t){SCAN_CORRUPT, 0, 0, 0, p, "malformed data record"};
+                        nrecs++;
+                        p += IB_WAL_RECORD_HEADER + len;
+                        continue;
+                }
+                if (len != 12 || get32(h + 12 + 8) != nrecs)
+                        return (scan_t){SCAN_CORRUPT, 0, 0, 0, p, "batch record does not match its records"};
+                return (scan_t){SCAN_BATCH, nrecs, get64(h + 12), p + IB_WAL_RECORD_HEADER + len, 0, NULL};
+        }
+}
+
+/* After corruption at `from`: the position just past the next valid BATCH
+ * record, found byte by byte by its checksum, never by the damaged record's
+ * length (it may be what was corrupted; LevelDB drops the rest of its block
+ * for the same reason). 0 when the segment has none. */
+static uint64_t resync(ib_wal_reader_t *r, uint64_t from, uint64_t cap_at) {
+        for (uint64_t q = from + 1; q + IB_WAL_RECORD_HEADER + 12 <= cap_at; q++) {
+                if (ensure(r, q, q, IB_WAL_RECORD_HEADER + 12, cap_at) < IB_WAL_RECORD_HEADER + 12)
+                        return 0;
+                const unsigned char *h = r->buf + (q - r->buf_off);
+                if (h[8] == T_BATCH && get32(h + 4) == 12 && record_valid(h, 12))
+                        return q + IB_WAL_RECORD_HEADER + 12;
+        }
+        return 0;
+}
+
+/* Hands out the records of the batch scanned from `start`, pointing into the
+ * buffer. */
+static ib_err_t emit_batch(ib_wal_reader_t *r, uint64_t start, const scan_t *s, ib_wal_batch_t *out,
+                           char *errstr, size_t errstr_size) {
+        if (ib_array_grow(&r->recs, &r->recs_cap, s->nrecs, sizeof(*r->recs), 1024))
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+        r->topic[0] = '\0';
+        uint64_t q = start;
+        for (size_t i = 0; i < s->nrecs; i++) {
+                const unsigned char *rh = r->buf + (q - r->buf_off);
+                uint32_t rl = get32(rh + 4);
+                decode_data(r, rh + 12, rl, &r->recs[i], i == 0);
+                q += IB_WAL_RECORD_HEADER + rl;
+        }
+        *out = (ib_wal_batch_t){s->seq, r->topic, r->recs, s->nrecs, {r->pos.segment, start},
+                                {r->pos.segment, s->end}};
+        r->pos.offset = s->end;
+        return IB_OK;
+}
+
+/* ---- deciding: the recovery policy --------------------------------------- */
+
+static void next_segment(ib_wal_reader_t *r, uint64_t seq) {
+        close_segment(r);
+        r->path[0] = '\0';
+        r->pos = (ib_wal_pos_t){seq, IB_WAL_SEGMENT_HEADER};
+}
+
+/* Opens the reader's current segment under the policy. @returns IB_OK with
+ * *again set when the reader moved on (call again), *stop when there is
+ * nothing further, or the policy's refusal. */
+static ib_err_t open_current(ib_wal_reader_t *r, ib_wal_pos_t limit, int *again, int *stop, char *errstr,
+                             size_t errstr_size) {
+        int o = open_segment(r, r->pos.segment);
+        *again = *stop = 0;
+        if (o == 1)
+                return IB_OK;
+        if (o == 0) { /* missing: go on if a later one exists within reach */
+                if (r->pos.segment < r->horizon || (limit.segment && r->pos.segment < limit.segment))
+                        next_segment(r, r->pos.segment + 1), *again = 1;
+                else
+                        *stop = 1;
+                return IB_OK;
+        }
+        if (o == 2) {
+                if (r->policy == IB_WAL_ABSOLUTE_CONSISTENCY) {
+                        report(r, 0, r->file_size, "segment header cut off", 1, 0);
+                        return ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT, "%s: segment header cut off", r->path);
+                }
+                report(r, 0, r->file_size, "segment header cut off (clean end)", 0, 0);
+                next_segment(r, r->pos.segment + 1), *again = 1;
+                return IB_OK;
+        }
+        if (r->policy != IB_WAL_SKIP_CORRUPT && r->pos.segment <= r->horizon) {
+                if (r->policy != IB_WAL_POINT_IN_TIME)
+                        return ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT, "%s: damaged segment header", r->path);
+                report(r, 0, bytes_after(r, r->pos.segment), "later segments dropped after damage", 0, 0);
+                next_segment(r, r->horizon + 1), *again = 1;
+                return IB_OK;
+        }
+        next_segment(r, r->pos.segment + 1), *again = 1;
+        return IB_OK;
+}
+
+/* A torn or zero-filled tail from `start`: a clean end, unless the policy
+ * wants the log intact. */
+static ib_err_t decide_tail(ib_wal_reader_t *r, uint64_t start, int torn, char *errstr, size_t errstr_size) {
+        uint64_t dropped = r->file_size - start;
+        const char *what = torn ? "torn tail" : "zero-filled tail";
+        if (r->policy == IB_WAL_ABSOLUTE_CONSISTENCY) {
+                report(r, start, dropped, what, 1, 0);
+                return ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT, "%s: %s at byte %" PRIu64 " (%" PRIu64 " bytes)",
+                                 r->path, what, start, dropped);
+        }
+        if (dropped > 0)
+                report(r, start, dropped, torn ? "torn tail (clean end)" : "zero-filled tail (clean end)", 0, 0);
+        next_segment(r, r->pos.segment + 1);
+        return IB_OK;
+}
+
+/* Corruption found scanning from `start`. */
+static ib_err_t decide_corrupt(ib_wal_reader_t *r, uint64_t start, const scan_t *s, uint64_t cap_at,
+                               char *errstr, size_t errstr_size) {
+        uint64_t seg = r->pos.segment;
+        switch (r->policy) {
+        case IB_WAL_TOLERATE_TORN_TAIL:
+        case IB_WAL_ABSOLUTE_CONSISTENCY:
+                report(r, s->damage_at, r->file_size - start, s->reason, 1, 1);
+                return ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT, "%s: %s at byte %" PRIu64, r->path, s->reason,
+                                 s->damage_at);
+        case IB_WAL_POINT_IN_TIME: {
+                uint64_t dropped = (r->file_size - start) + (seg < r->horizon ? bytes_after(r, seg) : 0);
+                report(r, s->damage_at, dropped, s->reason, 0, 1);
+                /* the log ends here; only segments written after recovery follow */
+                next_segment(r, (seg > r->horizon ? seg : r->horizon) + 1);
+                return IB_OK;
+        }
+        case IB_WAL_SKIP_CORRUPT: {
+                /* drop the damaged batch up to the next valid batch boundary */
+                uint64_t resume = resync(r, s->damage_at, cap_at);
+                if (resume) {
+                        report(r, s->damage_at, resume - start, s->reason, 0, 1);
+                        r->pos.offset = resume;
+                } else {
+                        report(r, s->damage_at, r->file_size - start, s->reason, 0, 1);
+                        next_segment(r, seg + 1);
+                }
+                return IB_OK;
+        }
+        }
+        return IB_OK;
+}
+
+ib_err_t ib_wal_reader_next(ib_wal_reader_t *r, ib_wal_pos_t limit, ib_wal_batch_t *out, int *got, char *errstr,
+                            size_t errstr_size) {
+        *got = 0;
         for (;;) {
                 if (limit.segment && ib_wal_pos_cmp(r->pos, limit) >= 0)
-                        return 0;
+                        return IB_OK;
                 int live = limit.segment && r->pos.segment == limit.segment;
-                if (r->fd < 0 || strcmp(r->path, "") == 0) {
-                        int o = open_segment(r, r->pos.segment);
-                        if (o == 0) { /* missing: go on if a later one exists within reach */
-                                if (r->pos.segment < r->horizon ||
-                                    (limit.segment && r->pos.segment < limit.segment)) {
-                                        r->pos = (ib_wal_pos_t){r->pos.segment + 1, IB_WAL_SEGMENT_HEADER};
-                                        continue;
-                                }
-                                return 0;
-                        }
-                        if (o == 2) {
-                                if (r->policy == IB_WAL_ABSOLUTE_CONSISTENCY) {
-                                        report(r, 0, r->file_size, "segment header cut off", 1, 0);
-                                        return ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT,
-                                                         "%s: segment header cut off", r->path);
-                                }
-                                report(r, 0, r->file_size, "segment header cut off (clean end)", 0, 0);
-                                close_segment(r);
-                                r->pos = (ib_wal_pos_t){r->pos.segment + 1, IB_WAL_SEGMENT_HEADER};
+                if (r->fd < 0 || r->path[0] == '\0') {
+                        int again, stop;
+                        ib_err_t err = open_current(r, limit, &again, &stop, errstr, errstr_size);
+                        if (err || stop)
+                                return err;
+                        if (again)
                                 continue;
-                        }
-                        if (o < 0) {
-                                if (r->policy != IB_WAL_SKIP_CORRUPT && r->pos.segment <= r->horizon) {
-                                        if (r->policy == IB_WAL_POINT_IN_TIME) {
-                                                report(r, 0, bytes_after(r, r->pos.segment), "later segments dropped after damage", 0, 0);
-                                                close_segment(r);
-                                                r->pos = (ib_wal_pos_t){r->horizon + 1, IB_WAL_SEGMENT_HEADER};
-                                                continue;
-                                        }
-                                        return ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT,
-                                                         "%s: damaged segment header", r->path);
-                                }
-                                close_segment(r);
-                                r->pos = (ib_wal_pos_t){r->pos.segment + 1, IB_WAL_SEGMENT_HEADER};
-                                continue;
-                        }
                 }
                 /* how far this segment may be read */
                 struct stat st;
                 fstat(r->fd, &st);
                 r->file_size = (uint64_t)st.st_size;
-                uint64_t cap_at = live ? limit.offset : r->file_size;
-                if (cap_at > r->file_size)
-                        cap_at = r->file_size;
-                uint64_t start = r->pos.offset, p = start;
-                size_t nrecs = 0;
-                const char *damage = NULL;
-                int torn = 0, zero = 0;
-                uint64_t damage_at = 0, damage_len = 0;
-                for (;;) {
-                        if (p >= cap_at)
-                                break;
-                        size_t got = ensure(r, start, p, IB_WAL_RECORD_HEADER, cap_at);
-                        if (got < IB_WAL_RECORD_HEADER) {
-                                torn = 1;
-                                break;
-                        }
-                        const unsigned char *h = r->buf + (p - r->buf_off);
-                        static const unsigned char zeros[IB_WAL_RECORD_HEADER];
-                        if (!memcmp(h, zeros, IB_WAL_RECORD_HEADER)) {
-                                zero = 1;
-                                break;
-                        }
-                        uint32_t len = get32(h + 4);
-                        if (len > IB_WAL_MAX_PAYLOAD) {
-                                damage = "implausible record length", damage_at = p, damage_len = 0;
-                                break;
-                        }
-                        got = ensure(r, start, p, IB_WAL_RECORD_HEADER + len, cap_at);
-                        h = r->buf + (p - r->buf_off);
-                        if (got < IB_WAL_RECORD_HEADER + len) {
-                                torn = 1;
-                                break;
-                        }
-                        uint32_t crc = ib_crc32c_extend(ib_crc32c(h + 8, 4), h + 12, len);
-                        int type = h[8];
-                        if (h[9] || h[10] || h[11] || (type != T_DATA && type != T_BATCH)) {
-                                damage = "unknown record type", damage_at = p, damage_len = IB_WAL_RECORD_HEADER + len;
-                                break;
-                        }
-                        if (ib_crc32c_unmask(get32(h)) != crc) {
-                                damage = "checksum mismatch", damage_at = p, damage_len = IB_WAL_RECORD_HEADER + len;
-                                break;
-                        }
-                        if (type == T_DATA) {
-                                ib_record_t tmp;
-                                if (decode_data(r, h + 12, len, &tmp, 0) != 0) {
-                                        damage = "malformed data record", damage_at = p,
-                                        damage_len = IB_WAL_RECORD_HEADER + len;
-                                        break;
-                                }
-                                nrecs++;
-                                p += IB_WAL_RECORD_HEADER + len;
-                                continue;
-                        }
-                        /* BATCH: the batch is whole */
-                        if (len != 12 || get32(h + 12 + 8) != nrecs) {
-                                damage = "batch record does not match its records", damage_at = p,
-                                damage_len = IB_WAL_RECORD_HEADER + len;
-                                break;
-                        }
-                        uint64_t seq = get64(h + 12);
-                        uint64_t end = p + IB_WAL_RECORD_HEADER + len;
-                        /* second pass: hand out records pointing into the buffer */
-                        if (nrecs > r->recs_cap) {
-                                size_t cap = r->recs_cap ? r->recs_cap : 1024;
-                                while (cap < nrecs)
-                                        cap *= 2;
-                                ib_record_t *nr = realloc(r->recs, cap * sizeof(*nr));
-                                if (!nr)
-                                        return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
-                                r->recs = nr;
-                                r->recs_cap = cap;
-                        }
-                        r->topic[0] = '\0';
-                        uint64_t q = start;
-                        for (size_t i = 0; i < nrecs; i++) {
-                                const unsigned char *rh = r->buf + (q - r->buf_off);
-                                uint32_t rl = get32(rh + 4);
-                                decode_data(r, rh + 12, rl, &r->recs[i], i == 0);
-                                q += IB_WAL_RECORD_HEADER + rl;
-                        }
-                        out->seq = seq;
-                        out->topic = r->topic;
-                        out->records = r->recs;
-                        out->count = nrecs;
-                        out->start = (ib_wal_pos_t){r->pos.segment, start};
-                        out->end = (ib_wal_pos_t){r->pos.segment, end};
-                        r->pos.offset = end;
-                        return 1;
+                uint64_t cap_at = live && limit.offset < r->file_size ? limit.offset : r->file_size;
+                uint64_t start = r->pos.offset;
+                scan_t s = scan_batch(r, start, cap_at);
+                if (s.kind == SCAN_BATCH) {
+                        ib_err_t err = emit_batch(r, start, &s, out, errstr, errstr_size);
+                        *got = err == IB_OK;
+                        return err;
                 }
-                /* No whole batch from `start`. Why? */
-                if (!damage && !torn && !zero) {
-                        /* reached cap_at at a record boundary */
+                if (s.kind == SCAN_CORRUPT) {
+                        ib_err_t err = decide_corrupt(r, start, &s, cap_at, errstr, errstr_size);
+                        if (err)
+                                return err;
+                        continue;
+                }
+                if (s.kind == SCAN_END || s.kind == SCAN_PARTIAL) {
+                        /* the end of what may be read now, at a record boundary */
                         if (live || (limit.segment && r->pos.segment >= limit.segment))
-                                return 0; /* the writer has not written more yet */
-                        if (p > start) {
-                                /* whole records but no BATCH record at the end: cut-off batch */
-                                torn = 1;
-                        } else {
-                                /* clean end of a finished segment: next one */
-                                close_segment(r);
-                                r->path[0] = '\0';
-                                r->pos = (ib_wal_pos_t){r->pos.segment + 1, IB_WAL_SEGMENT_HEADER};
+                                return IB_OK; /* the writer has not written more yet */
+                        if (s.kind == SCAN_END) { /* clean end of a finished segment: next one */
+                                next_segment(r, r->pos.segment + 1);
                                 continue;
                         }
                 }
-                if (live && !damage)
-                        return 0;
-                uint64_t seg = r->pos.segment;
-                if (torn || zero) {
-                        uint64_t dropped = r->file_size - start;
-                        if (r->policy == IB_WAL_ABSOLUTE_CONSISTENCY) {
-                                report(r, start, dropped, torn ? "torn tail" : "zero-filled tail", 1, 0);
-                                return ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT,
-                                                 "%s: %s at byte %" PRIu64 " (%" PRIu64 " bytes)", r->path,
-                                                 torn ? "torn tail" : "zero-filled tail", start, dropped);
-                        }
-                        if (dropped > 0)
-                                report(r, start, dropped, torn ? "torn tail (clean end)" : "zero-filled tail (clean end)", 0, 0);
-                        close_segment(r);
-                        r->path[0] = '\0';
-                        r->pos = (ib_wal_pos_t){seg + 1, IB_WAL_SEGMENT_HEADER};
-                        continue;
-                }
-                /* corruption at damage_at */
-                switch (r->policy) {
-                case IB_WAL_TOLERATE_TORN_TAIL:
-                case IB_WAL_ABSOLUTE_CONSISTENCY:
-                        report(r, damage_at, r->file_size - start, damage, 1, 1);
-                        return ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT,
-                                         "%s: %s at byte %" PRIu64, r->path, damage, damage_at);
-                case IB_WAL_POINT_IN_TIME: {
-                        uint64_t dropped = (r->file_size - start) + (seg < r->horizon ? bytes_after(r, seg) : 0);
-                        report(r, damage_at, dropped, damage, 0, 1);
-                        close_segment(r);
-                        r->path[0] = '\0';
-                        /* the log ends here; only segments written after recovery follow */
-                        r->pos = (ib_wal_pos_t){(seg > r->horizon ? seg : r->horizon) + 1, IB_WAL_SEGMENT_HEADER};
-                        continue;
-                }
-                case IB_WAL_SKIP_CORRUPT:
-                        if (damage_len && damage_at + damage_len <= r->file_size) {
-                                /* skip the bad record; the records of its batch before it go too */
-                                report(r, damage_at, damage_at + damage_len - start, damage, 0, 1);
-                                r->pos.offset = damage_at + damage_len;
-                        } else {
-                                report(r, damage_at, r->file_size - start, damage, 0, 1);
-                                close_segment(r);
-                                r->path[0] = '\0';
-                                r->pos = (ib_wal_pos_t){seg + 1, IB_WAL_SEGMENT_HEADER};
-                        }
-                        continue;
-                }
+                if (live)
+                        return IB_OK; /* a tail the writer is still writing */
+                ib_err_t err = decide_tail(r, start, s.kind != SCAN_ZERO, errstr, errstr_size);
+                if (err)
+                        return err;
         }
 }
 
 /* ======================================================================== */
-/* processed position, retention                                            */
+/* retention                                                                */
 /* ======================================================================== */
-
-void ib_wal_processed_init(ib_wal_processed_t *p) {
-        memset(p, 0, sizeof(*p));
-        for (int i = 0; i < IB_WAL_MAX_PARTITIONS; i++)
-                p->high[i] = -1;
-}
-
-ib_err_t ib_wal_processed_load(const char *dir, ib_wal_processed_t *p, char *errstr,
-                               size_t errstr_size) {
-        ib_wal_processed_init(p);
-        char path[600];
-        snprintf(path, sizeof(path), "%s/processed", dir);
-        char *text;
-        size_t len;
-        ib_err_t err = ib_fs_read_file(path, &text, &len, errstr, errstr_size);
-        if (err == IB_ERR_NOT_FOUND)
-                return IB_OK;
-        if (err)
-                return err;
-        err = IB_ERR_CORRUPT;
-        char *nl = strchr(text, '\n');
-        json_t *j = NULL;
-        if (!nl) {
-                ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT, "%s: damaged: no checksum line", path);
-                goto done;
-        }
-        unsigned long crc = strtoul(nl + 1, NULL, 10);
-        if (ib_crc32c_unmask((uint32_t)crc) != ib_crc32c(text, (size_t)(nl - text))) {
-                ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT, "%s: damaged: checksum mismatch", path);
-                goto done;
-        }
-        j = json_loadb(text, (size_t)(nl - text), 0, NULL);
-        json_t *seg = json_object_get(j, "segment"), *off = json_object_get(j, "offset"),
-               *batch = json_object_get(j, "batch"), *high = json_object_get(j, "high");
-        if (!json_is_integer(seg) || !json_is_integer(off) || !json_is_integer(batch) ||
-            !json_is_object(high)) {
-                ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT, "%s: damaged: missing fields", path);
-                goto done;
-        }
-        p->pos.segment = (uint64_t)json_integer_value(seg);
-        p->pos.offset = (uint64_t)json_integer_value(off);
-        p->batch = (uint64_t)json_integer_value(batch);
-        const char *k;
-        json_t *v;
-        json_object_foreach(high, k, v) {
-                long part = strtol(k, NULL, 10);
-                if (part < 0 || part >= IB_WAL_MAX_PARTITIONS || !json_is_integer(v))
-                        continue;
-                p->high[part] = (int64_t)json_integer_value(v);
-                if (part + 1 > p->npartitions)
-                        p->npartitions = (int)part + 1;
-        }
-        err = IB_OK;
-done:
-        json_decref(j);
-        free(text);
-        return err;
-}
-
-ib_err_t ib_wal_processed_store(const char *dir, const ib_wal_processed_t *p, char *errstr,
-                                size_t errstr_size) {
-        ib_buf_t b = {0};
-        ib_buf_printf(&b, "{\"segment\":%" PRIu64 ",\"offset\":%" PRIu64 ",\"batch\":%" PRIu64 ",\"high\":{",
-                      p->pos.segment, p->pos.offset, p->batch);
-        int first = 1;
-        for (int i = 0; i < p->npartitions; i++) {
-                if (p->high[i] < 0)
-                        continue;
-                ib_buf_printf(&b, "%s\"%d\":%" PRId64, first ? "" : ",", i, p->high[i]);
-                first = 0;
-        }
-        ib_buf_printf(&b, "}}");
-        uint32_t crc = ib_crc32c_mask(ib_crc32c(b.data, b.len));
-        if (ib_buf_printf(&b, "\n%" PRIu32 "\n", crc) != 0) {
-                ib_buf_free(&b);
-                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
-        }
-        char path[600];
-        snprintf(path, sizeof(path), "%s/processed", dir);
-        ib_err_t err = ib_fs_write_atomic(path, b.data, b.len, errstr, errstr_size);
-        ib_buf_free(&b);
-        return err;
-}
 
 ib_err_t ib_wal_retain(const char *dir, uint64_t keep_from, uint64_t *deleted, char *errstr,
                        size_t errstr_size) {

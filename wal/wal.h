@@ -11,7 +11,6 @@
 #ifndef IB_WAL_H
 #define IB_WAL_H
 
-#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,9 +32,10 @@ typedef enum ib_wal_recovery_e {
         /** Any torn tail or corruption refuses to start. Use case: the log
          *  must be intact, or an operator looks first. */
         IB_WAL_ABSOLUTE_CONSISTENCY,
-        /** A torn tail is a clean end; a corrupt record is skipped (by its
-         *  length when plausible, else the rest of its segment) and reading
-         *  goes on. Use case: salvage as much as possible. */
+        /** A torn tail is a clean end; the batch holding a corrupt record is
+         *  skipped up to the next valid batch boundary (found by checksum:
+         *  a damaged record's length is never trusted), else the rest of its
+         *  segment, and reading goes on. Use case: salvage as much as possible. */
         IB_WAL_SKIP_CORRUPT,
 } ib_wal_recovery_t;
 
@@ -74,13 +74,16 @@ typedef struct ib_wal_damage_s {
 
 typedef void ib_wal_report_cb(void *opaque, const ib_wal_damage_t *damage);
 
+/** The policies' names, in enum order, NULL-terminated. */
+extern const char *const ib_wal_recovery_names[];
+
 /** @brief Parses a policy name (tolerate-torn-tail, point-in-time,
- *         absolute-consistency, skip-corrupt). @returns 0 or -1. */
-int ib_wal_recovery_parse(const char *name, ib_wal_recovery_t *out);
+ *         absolute-consistency, skip-corrupt). IB_OK or IB_ERR_INVALID_ARG. */
+ib_err_t ib_wal_recovery_parse(const char *name, ib_wal_recovery_t *out);
 const char *ib_wal_recovery_name(ib_wal_recovery_t policy);
 
-/** @brief Parses "batch", "interval:MS" or "none". @returns 0 or -1. */
-int ib_wal_fsync_parse(const char *spec, ib_wal_fsync_t *policy, int *interval_ms);
+/** @brief Parses "batch", "interval:MS" or "none". IB_OK or IB_ERR_INVALID_ARG. */
+ib_err_t ib_wal_fsync_parse(const char *spec, ib_wal_fsync_t *policy, int *interval_ms);
 
 /** @brief Sequence numbers of the segments in @p dir, ascending (malloc'd). */
 ib_err_t ib_wal_segments(const char *dir, uint64_t **seqs, size_t *n, char *errstr,
@@ -114,8 +117,8 @@ typedef struct ib_wal_writer_stats_s {
  * @brief Opens a writer that starts a new segment numbered one past the last
  *        one in the directory: it never appends to a segment it did not create.
  */
-ib_wal_writer_t *ib_wal_writer_open(const ib_wal_writer_conf_t *conf, char *errstr,
-                                    size_t errstr_size);
+ib_err_t ib_wal_writer_open(const ib_wal_writer_conf_t *conf, ib_wal_writer_t **out, char *errstr,
+                            size_t errstr_size);
 
 /** @brief Where the writer's first segment begins (after its header). */
 ib_wal_pos_t ib_wal_writer_start(const ib_wal_writer_t *w);
@@ -167,18 +170,22 @@ typedef struct ib_wal_batch_s {
  *        that exist now are read under @p policy; damage is reported through
  *        @p report (may be NULL).
  */
-ib_wal_reader_t *ib_wal_reader_open(const char *dir, ib_wal_pos_t from,
-                                    ib_wal_recovery_t policy, ib_wal_report_cb *report,
-                                    void *opaque, char *errstr, size_t errstr_size);
+ib_err_t ib_wal_reader_open(const char *dir, ib_wal_pos_t from, ib_wal_recovery_t policy,
+                            ib_wal_report_cb *report, void *opaque, ib_wal_reader_t **out, char *errstr,
+                            size_t errstr_size);
 
 /**
  * @brief Reads the next whole batch that ends at or before @p limit
- *        (limit.segment == 0: no limit, read what exists).
- * @returns 1 with @p out filled, 0 when there is no further whole batch, or a
- *          negative ib_err_t (IB_ERR_CORRUPT when the policy refuses) with errstr.
+ *        (limit.segment == 0: no limit, read what exists). Damage is handled
+ *        by the reader's policy and reported; under skip-corrupt the batch
+ *        holding a damaged record is dropped up to the next valid batch
+ *        boundary, found by checksum, never by the damaged record's length.
+ * @param got  out: 1 with @p out filled, 0 when there is no further whole batch.
+ * @returns IB_OK, or IB_ERR_CORRUPT when the policy refuses (errstr says
+ *          where), IB_ERR_NOMEM.
  */
-int ib_wal_reader_next(ib_wal_reader_t *r, ib_wal_pos_t limit, ib_wal_batch_t *out,
-                       char *errstr, size_t errstr_size);
+ib_err_t ib_wal_reader_next(ib_wal_reader_t *r, ib_wal_pos_t limit, ib_wal_batch_t *out, int *got,
+                            char *errstr, size_t errstr_size);
 
 /** @brief The reader's position: where the next batch starts. */
 ib_wal_pos_t ib_wal_reader_pos(const ib_wal_reader_t *r);
@@ -188,27 +195,7 @@ void ib_wal_reader_damage(const ib_wal_reader_t *r, uint64_t *reports, uint64_t 
 
 void ib_wal_reader_close(ib_wal_reader_t *r);
 
-/* ---- processed position and retention ------------------------------------ */
-
-#define IB_WAL_MAX_PARTITIONS 4096
-
-typedef struct ib_wal_processed_s {
-        ib_wal_pos_t pos;      /**< first byte not processed (segment 0: nothing yet) */
-        uint64_t batch;        /**< last processed batch */
-        int npartitions;       /**< entries used in high[] */
-        int64_t high[IB_WAL_MAX_PARTITIONS]; /**< highest processed offset per partition, -1 none */
-} ib_wal_processed_t;
-
-void ib_wal_processed_init(ib_wal_processed_t *p);
-
-/** @brief Loads DIR/processed. A missing file is a fresh start (IB_OK);
- *         a damaged one is IB_ERR_CORRUPT naming the file. */
-ib_err_t ib_wal_processed_load(const char *dir, ib_wal_processed_t *p, char *errstr,
-                               size_t errstr_size);
-
-/** @brief Replaces DIR/processed atomically. */
-ib_err_t ib_wal_processed_store(const char *dir, const ib_wal_processed_t *p, char *errstr,
-                                size_t errstr_size);
+/* ---- retention ----------------------------------------------------------- */
 
 /** @brief Deletes segments numbered below @p keep_from. */
 ib_err_t ib_wal_retain(const char *dir, uint64_t keep_from, uint64_t *deleted, char *errstr,

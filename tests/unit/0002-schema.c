@@ -1,5 +1,5 @@
 /* 0002-schema: the validator on good and bad records, and bad schemas. */
-#include "arena.h"
+#include "json_arena.h"
 #include "fsutil.h"
 #include "harness.h"
 #include "schema.h"
@@ -12,7 +12,8 @@ static const char *good =
 
 static void test_default_schema_accepts_produced_record(void) {
         char err[256];
-        ib_schema_t *s = ib_schema_load(NULL, err, sizeof(err));
+        ib_schema_t *s = NULL;
+        CHECK_INT(ib_schema_load(NULL, &s, err, sizeof(err)), IB_OK);
         CHECK(s != NULL);
         json_t *r = J(good);
         CHECK_INT(ib_schema_check(s, r, err, sizeof(err)), IB_OK);
@@ -22,7 +23,8 @@ static void test_default_schema_accepts_produced_record(void) {
 
 static void test_default_schema_rejects_with_reason(void) {
         char err[256];
-        ib_schema_t *s = ib_schema_load(NULL, err, sizeof(err));
+        ib_schema_t *s = NULL;
+        ib_schema_load(NULL, &s, err, sizeof(err));
         struct { const char *rec, *reason; } cases[] = {
             {"{\"id\":\"r-1\",\"run\":\"r\",\"seq\":1,\"key\":\"k\",\"payload\":\"x\"}",
              "missing field 'ts'"},
@@ -51,7 +53,8 @@ static void test_custom_schema_union_types(void) {
         const char *text = "{\"type\":\"object\",\"required\":[\"a\"],"
                            "\"properties\":{\"a\":{\"type\":[\"string\",\"null\"]},\"n\":{\"type\":\"number\"}}}";
         char err[256];
-        ib_schema_t *s = ib_schema_parse(text, strlen(text), "t", err, sizeof(err));
+        ib_schema_t *s = NULL;
+        ib_schema_parse(text, strlen(text), "t", &s, err, sizeof(err));
         CHECK(s != NULL);
         json_t *ok1 = J("{\"a\":null,\"n\":1}"), *ok2 = J("{\"a\":\"x\",\"n\":1.5}");
         json_t *bad = J("{\"a\":1}"), *opt = J("{\"a\":\"x\"}");
@@ -75,7 +78,8 @@ static void test_bad_schemas_refused(void) {
         };
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
                 char err[256] = "";
-                ib_schema_t *s = ib_schema_parse(bad[i], strlen(bad[i]), "t", err, sizeof(err));
+                ib_schema_t *s = NULL;
+                ib_schema_parse(bad[i], strlen(bad[i]), "t", &s, err, sizeof(err));
                 CHECK(s == NULL);
                 CHECK(err[0] != '\0');
         }
@@ -89,7 +93,8 @@ static void test_schema_file_is_the_default(void) {
                                   sizeof(err)), IB_OK);
         CHECK_STR(text, ib_schema_default_json);
         free(text);
-        ib_schema_t *s = ib_schema_load(IB_SOURCE_DIR "/core/record.schema.json", err, sizeof(err));
+        ib_schema_t *s = NULL;
+        ib_schema_load(IB_SOURCE_DIR "/core/record.schema.json", &s, err, sizeof(err));
         CHECK(s != NULL);
         json_t *r = J(good), *bad = J("{\"id\":\"x\"}");
         CHECK_INT(ib_schema_check(s, r, err, sizeof(err)), IB_OK);
@@ -97,7 +102,8 @@ static void test_schema_file_is_the_default(void) {
         json_decref(r);
         json_decref(bad);
         ib_schema_destroy(s);
-        CHECK(ib_schema_load("/nonexistent/schema.json", err, sizeof(err)) == NULL);
+        ib_schema_t *none = NULL;
+        CHECK(ib_schema_load("/nonexistent/schema.json", &none, err, sizeof(err)) != IB_OK);
         CHECK(strstr(err, "/nonexistent/schema.json") != NULL);
 }
 

@@ -1,5 +1,5 @@
 /* 0003-transform: flattening and the event date. */
-#include "arena.h"
+#include "json_arena.h"
 #include "harness.h"
 #include "transform.h"
 

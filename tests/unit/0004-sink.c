@@ -49,7 +49,8 @@ static void test_dir_sink_atomic_and_idempotent(void) {
         snprintf(path, sizeof(path), "%s/out", dir);
         char spec[300];
         snprintf(spec, sizeof(spec), "dir:%s", path);
-        ib_sink_t *s = ib_sink_open(spec, err, sizeof(err));
+        ib_sink_t *s = NULL;
+        ib_sink_open(spec, &s, err, sizeof(err));
         CHECK(s != NULL);
         CHECK_STR(s->type, "dir");
         const char *data = "{\"a\":1}\n{\"a\":2}\n";
@@ -89,15 +90,17 @@ static void test_dir_sink_atomic_and_idempotent(void) {
 
 static void test_null_sink_and_bad_specs(void) {
         char err[256];
-        ib_sink_t *s = ib_sink_open("null", err, sizeof(err));
+        ib_sink_t *s = NULL;
+        ib_sink_open("null", &s, err, sizeof(err));
         CHECK(s != NULL);
         CHECK(s->flush == NULL);
         CHECK_INT(s->write_range(s, "t", 0, 0, 2, "x\ny\n", 4, err, sizeof(err)), IB_OK);
         CHECK_INT(s->files, 1);
         ib_sink_close(s);
-        CHECK(ib_sink_open("s3:bucket", err, sizeof(err)) == NULL);
+        ib_sink_t *none = NULL;
+        CHECK(ib_sink_open("s3:bucket", &none, err, sizeof(err)) != IB_OK);
         CHECK(strstr(err, "unknown sink") != NULL);
-        CHECK(ib_sink_open("dir:", err, sizeof(err)) == NULL);
+        CHECK(ib_sink_open("dir:", &none, err, sizeof(err)) != IB_OK);
 }
 
 static void test_write_atomic_replaces(void) {
@@ -105,13 +108,13 @@ static void test_write_atomic_replaces(void) {
         size_t len;
         ib_tmpdir(dir, sizeof(dir));
         snprintf(path, sizeof(path), "%s/state", dir);
-        CHECK_INT(ib_fs_write_atomic(path, "one", 3, err, sizeof(err)), IB_OK);
-        CHECK_INT(ib_fs_write_atomic(path, "second", 6, err, sizeof(err)), IB_OK);
+        CHECK_INT(ib_fs_write_atomic(path, "one", 3, NULL, err, sizeof(err)), IB_OK);
+        CHECK_INT(ib_fs_write_atomic(path, "second", 6, NULL, err, sizeof(err)), IB_OK);
         CHECK_INT(ib_fs_read_file(path, &got, &len, err, sizeof(err)), IB_OK);
         CHECK_STR(got, "second");
         free(got);
         snprintf(path, sizeof(path), "%s/missing/x", dir);
-        CHECK_INT(ib_fs_write_atomic(path, "x", 1, err, sizeof(err)), IB_ERR_IO);
+        CHECK_INT(ib_fs_write_atomic(path, "x", 1, NULL, err, sizeof(err)), IB_ERR_IO);
         CHECK(strstr(err, "missing") != NULL);
         ib_tmpdir_rm(dir);
 }

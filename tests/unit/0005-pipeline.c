@@ -1,7 +1,7 @@
 /* 0005-pipeline: a hand-built batch of good and bad records through every
  * stage into a dir sink: output lines, dead letters with reasons and the raw
  * bytes, counters, and byte-identical output when the batch is replayed. */
-#include "arena.h"
+#include "json_arena.h"
 #include "base64.h"
 #include "fsutil.h"
 #include "harness.h"
@@ -56,12 +56,16 @@ static void fixture_open(fixture_t *f, int null_sink) {
         ib_tmpdir(f->dir, sizeof(f->dir));
         snprintf(f->out, sizeof(f->out), "%s/out", f->dir);
         snprintf(f->dead, sizeof(f->dead), "%s/dead", f->dir);
-        f->sink = null_sink ? ib_sink_open("null", err, sizeof(err)) : ib_sink_open_dir(f->out, err, sizeof(err));
-        f->dl = ib_sink_open_dir(f->dead, err, sizeof(err));
-        f->schema = ib_schema_load(NULL, err, sizeof(err));
+        f->sink = f->dl = NULL, f->schema = NULL, f->pl = NULL;
+        if (null_sink)
+                ib_sink_open("null", &f->sink, err, sizeof(err));
+        else
+                ib_sink_open_dir(f->out, &f->sink, err, sizeof(err));
+        ib_sink_open_dir(f->dead, &f->dl, err, sizeof(err));
+        ib_schema_load(NULL, &f->schema, err, sizeof(err));
         ib_stats_init(&f->stats);
         ib_pipeline_conf_t conf = {f->schema, "ts", f->sink, f->dl, &f->stats};
-        f->pl = ib_pipeline_new(&conf, err, sizeof(err));
+        ib_pipeline_new(&conf, &f->pl, err, sizeof(err));
         CHECK(f->sink && f->dl && f->schema && f->pl);
 }
 

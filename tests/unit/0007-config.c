@@ -3,6 +3,10 @@
 #include "config.h"
 #include "fault.h"
 #include "harness.h"
+#include "parse.h"
+
+/* the points this test injects, registered as their owners register theirs */
+IB_FAULT_POINTS("batch.slow", "wal.write", "wal.fsync", "checkpoint.fsync")
 
 static void test_parse_i64(void) {
         int64_t v;

@@ -73,3 +73,33 @@ expect_rc 2 "$IB" run --mode checkpoint --topic t --group g --state-dir "$WORK/s
 INGESTBENCH_MOCK_FILE="$WORK/none.addr" expect_rc 2 "$IB" run --mode async-commit --brokers 127.0.0.1:1 \
   --topic t --group g --state-dir "$WORK/s" --commit sometimes
 grep -q -- "--commit takes async, sync, auto or async+sync-on-revoke" "$WORK/err.txt" || fail "bad --commit not refused"
+# each mode owns its options: a flag of another mode is refused, naming the flag and its modes
+expect_rc 2 "$IB" run --mode direct --fsync none --topic t --group g --state-dir "$WORK/s"
+grep -q -- "--fsync belongs to mode receiver, not direct" "$WORK/err.txt" || fail "cross-mode flag not refused: $(cat "$WORK/err.txt")"
+expect_rc 2 "$IB" run --mode async-commit --zookeeper z:1 --topic t --group g --state-dir "$WORK/s"
+grep -q -- "--zookeeper belongs to modes direct and receiver, not async-commit" "$WORK/err.txt" || fail "shared mode flag: $(cat "$WORK/err.txt")"
+expect_rc 2 "$IB" run --mode receiver --commit sync --topic t --group g --state-dir "$WORK/s"
+grep -q -- "--commit belongs to mode async-commit, not receiver" "$WORK/err.txt" || fail "--commit on receiver: $(cat "$WORK/err.txt")"
+expect_rc 2 "$IB" run --wal-dedup --topic t --group g --state-dir "$WORK/s"
+grep -q -- "--mode is required (--wal-dedup belongs to mode receiver)" "$WORK/err.txt" || fail "no mode: $(cat "$WORK/err.txt")"
+[ "$(wc -l <"$WORK/err.txt")" = 1 ] || fail "cross-mode error is not one line"
+# help: every mode's section from its table; with --mode, that mode's alone
+expect_rc 0 "$IB" run --help
+for section in "direct mode:" "receiver mode:" "async-commit mode:" "checkpoint mode:" "--wal-dedup" "--commit async|sync|auto|async+sync-on-revoke" "--max-records-per-partition N"; do
+  grep -q -- "$section" "$WORK/out.txt" || fail "run --help lacks '$section'"
+done
+expect_rc 0 "$IB" run --mode checkpoint --help
+grep -q -- "--checkpoint-recovery previous|earliest|latest" "$WORK/out.txt" || fail "checkpoint help lacks its option"
+grep -q -- "--wal-dedup\|receiver mode:" "$WORK/out.txt" && fail "run --mode checkpoint --help shows another mode's options"
+# every option's effective value, defaults included, is recorded under the mode's name
+expect_rc 3 "$IB" run --mode direct --brokers 127.0.0.1:1 --zookeeper 127.0.0.1:1 --topic t --group g \
+  --state-dir "$WORK/cfg" --connect-timeout-ms 500 -q
+python3 - "$WORK/cfg/events.jsonl" <<'PY' || fail "start event lacks the mode's options"
+import json, sys
+start = [json.loads(l) for l in open(sys.argv[1]) if '"start"' in l][-1]
+c = start["config"]
+assert c["mode"] == "direct" and c["batch-ms"] == 100 and c["connect-timeout-ms"] == 500, c
+d = c["direct"]
+assert d == {"zookeeper": "127.0.0.1:1", "zk-session-timeout-ms": 6000, "max-records-per-partition": 50000}, d
+PY
+note "mode option checks passed"

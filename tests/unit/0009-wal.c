@@ -1,6 +1,6 @@
 /* 0009-wal: the write-ahead log: round trip, torn tails cut at every byte,
  * a flipped bit under each recovery policy, segment roll, retention, group
- * commit, the processed position, and injected write and fsync failures. */
+ * commit, and injected write and fsync failures. */
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/stat.h>
@@ -24,8 +24,8 @@ static void make_batch(int b, ib_record_t *recs) {
 static ib_wal_writer_t *writer(const char *dir, uint64_t seg_bytes, ib_wal_fsync_t pol) {
         char err[512];
         ib_wal_writer_conf_t c = {dir, seg_bytes, pol, 5};
-        ib_wal_writer_t *w = ib_wal_writer_open(&c, err, sizeof(err));
-        if (!w)
+        ib_wal_writer_t *w = NULL;
+        if (ib_wal_writer_open(&c, &w, err, sizeof(err)) != IB_OK)
                 fprintf(stderr, "writer: %s\n", err);
         return w;
 }
@@ -69,11 +69,13 @@ static void on_damage(void *opaque, const ib_wal_damage_t *d) {
 static int read_all(const char *dir, ib_wal_recovery_t pol, damage_t *dmg, uint64_t *seqs) {
         char err[512];
         memset(dmg, 0, sizeof(*dmg));
-        ib_wal_reader_t *r = ib_wal_reader_open(dir, (ib_wal_pos_t){0, 0}, pol, on_damage, dmg, err, sizeof(err));
+        ib_wal_reader_t *r = NULL;
+        ib_wal_reader_open(dir, (ib_wal_pos_t){0, 0}, pol, on_damage, dmg, &r, err, sizeof(err));
         CHECK(r != NULL);
         ib_wal_batch_t b;
-        int n = 0, rc;
-        while ((rc = ib_wal_reader_next(r, (ib_wal_pos_t){0, 0}, &b, err, sizeof(err))) == 1) {
+        int n = 0, got;
+        ib_err_t rc;
+        while ((rc = ib_wal_reader_next(r, (ib_wal_pos_t){0, 0}, &b, &got, err, sizeof(err))) == IB_OK && got) {
                 CHECK_INT(b.count, 10);
                 CHECK_STR(b.topic, "topic-a");
                 int base = (int)(b.seq - 1) * 10;
@@ -92,7 +94,7 @@ static int read_all(const char *dir, ib_wal_recovery_t pol, damage_t *dmg, uint6
                 n++;
         }
         ib_wal_reader_close(r);
-        return rc < 0 ? -1 : n;
+        return rc ? -1 : n;
 }
 
 static off_t file_size(const char *path) {
@@ -162,15 +164,6 @@ static void test_torn_tail_every_byte(void) {
         ib_tmpdir_rm(dir);
 }
 
-static void flip_bit(const char *path, off_t at) {
-        int fd = open(path, O_RDWR);
-        unsigned char c;
-        CHECK(pread(fd, &c, 1, at) == 1);
-        c ^= 0x10;
-        CHECK(pwrite(fd, &c, 1, at) == 1);
-        close(fd);
-}
-
 static void test_flipped_bit_each_policy(void) {
         /* 5 batches; a bit flipped inside batch 3's payload. */
         char dir[64], seg[600];
@@ -179,7 +172,7 @@ static void test_flipped_bit_each_policy(void) {
         write_batches(dir, 5, 1 << 20, ends);
         ib_wal_segment_path(seg, sizeof(seg), dir, 1);
         off_t at = (off_t)ends[1].offset + IB_WAL_RECORD_HEADER + 30; /* in batch 3's first record */
-        flip_bit(seg, at);
+        ib_test_flip_bit(seg, at);
         damage_t d;
         uint64_t seqs[8];
 
@@ -204,6 +197,48 @@ static void test_flipped_bit_each_policy(void) {
         ib_tmpdir_rm(dir);
 }
 
+/* Under skip-corrupt, a record whose length field is damaged fails its
+ * checksum; the reader must not trust that length (too short: it would read
+ * the middle of a record as a header; too long: it would skip good batches).
+ * It drops exactly the damaged batch, up to the next valid batch boundary,
+ * reports it, and reads every later batch whole. */
+static void test_skip_corrupt_never_trusts_a_damaged_length(void) {
+        for (int variant = 0; variant < 3; variant++) {
+                char dir[64], seg[600];
+                ib_tmpdir(dir, sizeof(dir));
+                ib_wal_pos_t ends[5];
+                write_batches(dir, 5, 1 << 20, ends);
+                ib_wal_segment_path(seg, sizeof(seg), dir, 1);
+                /* batch 3's first record starts where batch 2 ended */
+                off_t at = (off_t)ends[1].offset + 4;
+                int fd = open(seg, O_RDWR);
+                unsigned char le[4];
+                CHECK(pread(fd, le, 4, at) == 4);
+                uint32_t len = (uint32_t)le[0] | (uint32_t)le[1] << 8 | (uint32_t)le[2] << 16 | (uint32_t)le[3] << 24;
+                uint32_t bad = variant == 0 ? len - 7                                        /* into its own payload */
+                               : variant == 1 ? len + (uint32_t)(ends[3].offset - ends[1].offset) /* past batch 4 */
+                                              : len + 1;
+                for (int i = 0; i < 4; i++)
+                        le[i] = (unsigned char)(bad >> (8 * i));
+                CHECK(pwrite(fd, le, 4, at) == 4);
+                close(fd);
+                damage_t d;
+                uint64_t seqs[8];
+                CHECK_INT(read_all(dir, IB_WAL_SKIP_CORRUPT, &d, seqs), 4); /* every record checked */
+                CHECK_INT(seqs[0], 1);
+                CHECK_INT(seqs[1], 2);
+                CHECK_INT(seqs[2], 4);
+                CHECK_INT(seqs[3], 5);
+                CHECK_INT(d.reports, 1);
+                CHECK_INT(d.corruptions, 1);
+                CHECK_INT(d.fatal, 0);
+                CHECK_STR(d.last_reason, "checksum mismatch");
+                CHECK_INT(d.last_offset, ends[1].offset);                 /* the damaged record */
+                CHECK_INT(d.dropped, ends[2].offset - ends[1].offset);    /* batch 3, whole, no more */
+                ib_tmpdir_rm(dir);
+        }
+}
+
 static void test_point_in_time_drops_later_segments(void) {
         /* damage in segment 1 of 3: the later segments that existed are dropped */
         char dir[64], seg[600];
@@ -216,7 +251,7 @@ static void test_point_in_time_drops_later_segments(void) {
         CHECK(n >= 3);
         free(seqs);
         ib_wal_segment_path(seg, sizeof(seg), dir, 1);
-        flip_bit(seg, IB_WAL_SEGMENT_HEADER + IB_WAL_RECORD_HEADER + 5); /* batch 1 */
+        ib_test_flip_bit(seg, IB_WAL_SEGMENT_HEADER + IB_WAL_RECORD_HEADER + 5); /* batch 1 */
         damage_t d;
         CHECK_INT(read_all(dir, IB_WAL_POINT_IN_TIME, &d, NULL), 0);
         CHECK(d.reports >= 1);
@@ -240,9 +275,13 @@ static void test_segment_roll_and_retention(void) {
         damage_t d;
         CHECK_INT(read_all(dir, IB_WAL_ABSOLUTE_CONSISTENCY, &d, NULL), 40);
         /* a reader resumes exactly at a batch's end */
-        ib_wal_reader_t *r = ib_wal_reader_open(dir, ends[19], IB_WAL_ABSOLUTE_CONSISTENCY, NULL, NULL, err, sizeof(err));
+        ib_wal_reader_t *r = NULL;
+        CHECK_INT(ib_wal_reader_open(dir, ends[19], IB_WAL_ABSOLUTE_CONSISTENCY, NULL, NULL, &r, err, sizeof(err)),
+                  IB_OK);
         ib_wal_batch_t b;
-        CHECK_INT(ib_wal_reader_next(r, (ib_wal_pos_t){0, 0}, &b, err, sizeof(err)), 1);
+        int got;
+        CHECK_INT(ib_wal_reader_next(r, (ib_wal_pos_t){0, 0}, &b, &got, err, sizeof(err)), IB_OK);
+        CHECK_INT(got, 1);
         CHECK_INT(b.seq, 21);
         ib_wal_reader_close(r);
         /* retention: everything below the segment of batch 21 goes */
@@ -329,11 +368,12 @@ static void test_concurrent_syncs_share_fsyncs(void) {
         CHECK(s.segments > 3);
         fprintf(stderr, "  800 concurrent appends+syncs took %" PRIu64 " fsyncs\n", s.fsyncs);
         ib_wal_writer_close(w);
-        ib_wal_reader_t *r = ib_wal_reader_open(dir, (ib_wal_pos_t){0, 0}, IB_WAL_ABSOLUTE_CONSISTENCY, NULL,
-                                                NULL, err, sizeof(err));
+        ib_wal_reader_t *r = NULL;
+        ib_wal_reader_open(dir, (ib_wal_pos_t){0, 0}, IB_WAL_ABSOLUTE_CONSISTENCY, NULL, NULL, &r, err, sizeof(err));
         ib_wal_batch_t b;
-        int n = 0, rc;
-        while ((rc = ib_wal_reader_next(r, (ib_wal_pos_t){0, 0}, &b, err, sizeof(err))) == 1)
+        int n = 0, got;
+        ib_err_t rc;
+        while ((rc = ib_wal_reader_next(r, (ib_wal_pos_t){0, 0}, &b, &got, err, sizeof(err))) == IB_OK && got)
                 n++;
         CHECK_INT(rc, 0);
         if (rc)
@@ -343,30 +383,6 @@ static void test_concurrent_syncs_share_fsyncs(void) {
         ib_tmpdir_rm(dir);
 }
 
-static void test_processed_position(void) {
-        char dir[64], err[256], path[600];
-        ib_tmpdir(dir, sizeof(dir));
-        ib_wal_processed_t p, q;
-        CHECK_INT(ib_wal_processed_load(dir, &p, err, sizeof(err)), IB_OK); /* missing: fresh */
-        CHECK_INT(p.pos.segment, 0);
-        p.pos = (ib_wal_pos_t){3, 1234};
-        p.batch = 77;
-        p.high[0] = 10, p.high[5] = 99;
-        p.npartitions = 6;
-        CHECK_INT(ib_wal_processed_store(dir, &p, err, sizeof(err)), IB_OK);
-        CHECK_INT(ib_wal_processed_load(dir, &q, err, sizeof(err)), IB_OK);
-        CHECK_INT(q.pos.segment, 3);
-        CHECK_INT(q.pos.offset, 1234);
-        CHECK_INT(q.batch, 77);
-        CHECK_INT(q.high[0], 10);
-        CHECK_INT(q.high[3], -1);
-        CHECK_INT(q.high[5], 99);
-        snprintf(path, sizeof(path), "%s/processed", dir);
-        flip_bit(path, 12);
-        CHECK_INT(ib_wal_processed_load(dir, &q, err, sizeof(err)), IB_ERR_CORRUPT);
-        CHECK(strstr(err, path) != NULL);
-        ib_tmpdir_rm(dir);
-}
 
 static void test_injected_failures(void) {
         /* The 4th write fails (1: segment header, 2-3: batches 1-2, 4: batch 3):
@@ -432,11 +448,11 @@ int main(void) {
         IB_RUN(test_round_trip);
         IB_RUN(test_torn_tail_every_byte);
         IB_RUN(test_flipped_bit_each_policy);
+        IB_RUN(test_skip_corrupt_never_trusts_a_damaged_length);
         IB_RUN(test_point_in_time_drops_later_segments);
         IB_RUN(test_segment_roll_and_retention);
         IB_RUN(test_group_commit);
         IB_RUN(test_concurrent_syncs_share_fsyncs);
-        IB_RUN(test_processed_position);
         IB_RUN(test_injected_failures);
         IB_RUN(test_policy_and_fsync_names);
         return IB_DONE();

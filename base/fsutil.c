@@ -1,0 +1,177 @@
+/*
+ * fsutil.c: the one place that writes state files. The recipe is always
+ * write to a temporary name, fsync the file, rename over the target, fsync
+ * the directory; errors from fsync are reported, never ignored (unlike the
+ * file offset store librdkafka once had, which rewrote its file in place).
+ */
+#include "fsutil.h"
+
+#include "array.h"
+#include "fault.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int ib_fs_write_all(int fd, const void *data, size_t len, const char *fault) {
+        const char *p = data;
+        while (len > 0) {
+                if (fault && ib_fault(fault))
+                        return -1;
+                ssize_t n = write(fd, p, len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -1;
+                }
+                p += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
+/* Counts one call of fault point PREFIX.WHAT; 1 when it must fail. */
+static int fault_at(const ib_fs_replace_opts_t *opts, const char *what, char *name, size_t size) {
+        if (!opts || !opts->faults)
+                return 0;
+        snprintf(name, size, "%s.%s", opts->faults, what);
+        return ib_fault(name);
+}
+
+ib_err_t ib_fs_replace_at(int dirfd, const char *dirpath, const char *name,
+                          const void *data, size_t len, const ib_fs_replace_opts_t *opts,
+                          char *errstr, size_t errstr_size) {
+        char tmp[NAME_MAX + 1], point[64];
+        if (snprintf(tmp, sizeof(tmp), ".%s.tmp", name) >= (int)sizeof(tmp))
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
+                                 "file name too long: %s", name);
+        int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return ib_seterr(errstr, errstr_size, IB_ERR_IO,
+                                 "%s/%s: open: %s", dirpath, tmp, strerror(errno));
+        snprintf(point, sizeof(point), "%s.write", opts && opts->faults ? opts->faults : "");
+        const char *what = NULL;
+        if (ib_fs_write_all(fd, data, len, opts && opts->faults ? point : NULL) != 0)
+                what = "write";
+        else if (fault_at(opts, "fsync", point, sizeof(point)) || fsync(fd) != 0)
+                what = "fsync";
+        int e = errno;
+        if (close(fd) != 0 && !what)
+                what = "close", e = errno;
+        if (what) {
+                unlinkat(dirfd, tmp, 0);
+                return ib_seterr(errstr, errstr_size, IB_ERR_IO,
+                                 "%s/%s: %s failed: %s", dirpath, tmp, what, strerror(e));
+        }
+        if (fault_at(opts, "crash_before_rename", point, sizeof(point))) /* as if the process died here */
+                return ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s/%s: simulated crash before rename",
+                                 dirpath, tmp);
+        if (opts && opts->keep_prev && renameat(dirfd, name, dirfd, opts->keep_prev) != 0 && errno != ENOENT)
+                return ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s/%s: rename to %s: %s", dirpath, name,
+                                 opts->keep_prev, strerror(errno));
+        if (renameat(dirfd, tmp, dirfd, name) != 0) {
+                e = errno;
+                unlinkat(dirfd, tmp, 0);
+                return ib_seterr(errstr, errstr_size, IB_ERR_IO,
+                                 "%s/%s: rename: %s", dirpath, name, strerror(e));
+        }
+        return IB_OK;
+}
+
+ib_err_t ib_fs_fsync_dirfd(int dirfd, const char *dirpath, char *errstr,
+                           size_t errstr_size) {
+        if (fsync(dirfd) != 0)
+                return ib_seterr(errstr, errstr_size, IB_ERR_IO,
+                                 "%s: fsync directory: %s", dirpath, strerror(errno));
+        return IB_OK;
+}
+
+ib_err_t ib_fs_write_atomic(const char *path, const void *data, size_t len,
+                            const ib_fs_replace_opts_t *opts, char *errstr, size_t errstr_size) {
+        char dir[PATH_MAX];
+        const char *slash = strrchr(path, '/');
+        const char *name = slash ? slash + 1 : path;
+        if (slash) {
+                size_t n = (size_t)(slash - path);
+                if (n == 0)
+                        n = 1; /* "/file" */
+                if (n >= sizeof(dir))
+                        return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
+                                         "path too long: %s", path);
+                memcpy(dir, path, n);
+                dir[n] = '\0';
+        } else {
+                strcpy(dir, ".");
+        }
+        int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dirfd < 0)
+                return ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: open directory: %s",
+                                 dir, strerror(errno));
+        ib_err_t err = ib_fs_replace_at(dirfd, dir, name, data, len, opts, errstr, errstr_size);
+        if (err == IB_OK)
+                err = ib_fs_fsync_dirfd(dirfd, dir, errstr, errstr_size);
+        close(dirfd);
+        return err;
+}
+
+ib_err_t ib_fs_mkdirs(const char *path, char *errstr, size_t errstr_size) {
+        char p[PATH_MAX];
+        if (snprintf(p, sizeof(p), "%s", path) >= (int)sizeof(p))
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
+                                 "path too long: %s", path);
+        for (char *s = p + 1; *s; s++) {
+                if (*s != '/')
+                        continue;
+                *s = '\0';
+                if (mkdir(p, 0755) != 0 && errno != EEXIST)
+                        return ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: mkdir: %s",
+                                         p, strerror(errno));
+                *s = '/';
+        }
+        if (mkdir(p, 0755) != 0 && errno != EEXIST)
+                return ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: mkdir: %s", p,
+                                 strerror(errno));
+        struct stat st;
+        if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode))
+                return ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: not a directory", p);
+        return IB_OK;
+}
+
+ib_err_t ib_fs_read_file(const char *path, char **data, size_t *len,
+                         char *errstr, size_t errstr_size) {
+        *data = NULL;
+        *len = 0;
+        FILE *fp = fopen(path, "rb");
+        if (!fp)
+                return ib_seterr(errstr, errstr_size,
+                                 errno == ENOENT ? IB_ERR_NOT_FOUND : IB_ERR_IO,
+                                 "%s: %s", path, strerror(errno));
+        size_t cap = 0, n = 0;
+        char *buf = NULL;
+        for (;;) {
+                if (ib_array_grow(&buf, &cap, n + 65536, 1, 65536) != IB_OK) {
+                        free(buf);
+                        fclose(fp);
+                        return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "%s: out of memory", path);
+                }
+                size_t r = fread(buf + n, 1, cap - n - 1, fp);
+                n += r;
+                if (r == 0)
+                        break;
+        }
+        int rerr = ferror(fp);
+        fclose(fp);
+        if (rerr) {
+                free(buf);
+                return ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: read error", path);
+        }
+        buf[n] = '\0';
+        *data = buf;
+        *len = n;
+        return IB_OK;
+}

@@ -1,0 +1,66 @@
+/**
+ * @file fsutil.h
+ * @brief Durable file writes: temporary file, fsync, rename, fsync directory.
+ *
+ * Every file that holds state is replaced atomically so a reader (or a
+ * restarted worker) sees either the old contents or the new, never a mix.
+ * As SQLite's unixSync explains, a rename is only durable once the directory
+ * holding it is fsynced; callers that rename several files in one directory
+ * (the sink, one file per output range) fsync the directory once afterwards.
+ */
+#ifndef IB_FSUTIL_H
+#define IB_FSUTIL_H
+
+#include <stddef.h>
+
+#include "errors.h"
+
+/**
+ * @brief Writes all @p len bytes to @p fd, resuming after EINTR and short
+ *        writes. @p fault names a fault point (fault.h) counted before each
+ *        write(2), or is NULL.
+ * @returns 0, or -1 with errno set.
+ */
+int ib_fs_write_all(int fd, const void *data, size_t len, const char *fault);
+
+/** How ib_fs_replace_at() replaces a file, beyond the plain recipe. */
+typedef struct ib_fs_replace_opts_s {
+        /** Keep the file being replaced under this name (a fallback), by a
+         *  rename just before the new file's; NULL: no fallback. */
+        const char *keep_prev;
+        /** Fault points PREFIX.write, PREFIX.fsync and
+         *  PREFIX.crash_before_rename (which stops after the temporary file
+         *  is durable, leaving it as a crash there would); NULL: none. */
+        const char *faults;
+} ib_fs_replace_opts_t;
+
+/**
+ * @brief Writes @p len bytes to `dirfd/name` atomically but does NOT fsync
+ *        the directory: the caller does that once for a group of files.
+ *        The temporary file is `.name.tmp` in the same directory. @p opts
+ *        may be NULL.
+ */
+ib_err_t ib_fs_replace_at(int dirfd, const char *dirpath, const char *name,
+                          const void *data, size_t len, const ib_fs_replace_opts_t *opts,
+                          char *errstr, size_t errstr_size);
+
+/** @brief fsyncs an open directory. */
+ib_err_t ib_fs_fsync_dirfd(int dirfd, const char *dirpath, char *errstr,
+                           size_t errstr_size);
+
+/** @brief Replaces @p path atomically, fsyncing the file and its directory.
+ *         @p opts may be NULL. */
+ib_err_t ib_fs_write_atomic(const char *path, const void *data, size_t len,
+                            const ib_fs_replace_opts_t *opts, char *errstr, size_t errstr_size);
+
+/** @brief mkdir -p. */
+ib_err_t ib_fs_mkdirs(const char *path, char *errstr, size_t errstr_size);
+
+/**
+ * @brief Reads a whole file into a malloc'd, NUL-terminated buffer.
+ * @returns IB_ERR_NOT_FOUND if it does not exist.
+ */
+ib_err_t ib_fs_read_file(const char *path, char **data, size_t *len,
+                         char *errstr, size_t errstr_size);
+
+#endif

@@ -1,0 +1,235 @@
+/*
+ * kafka.c: shared librdkafka plumbing. Nothing here keeps state; handles are
+ * owned by the commands and modes.
+ */
+#include "kafka.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+
+ib_err_t ib_props_add(ib_props_t *props, const char *kv, char *errstr,
+                      size_t errstr_size) {
+        const char *eq = strchr(kv, '=');
+        if (!eq || eq == kv)
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
+                                 "-X takes key=value, not '%s'", kv);
+        if (props->count == IB_MAX_PROPS)
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
+                                 "too many -X properties (max %d)", IB_MAX_PROPS);
+        char *s = strdup(kv);
+        if (!s)
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+        s[eq - kv] = '\0';
+        props->storage[props->count] = s;
+        props->key[props->count] = s;
+        props->value[props->count] = s + (eq - kv) + 1;
+        props->count++;
+        return IB_OK;
+}
+
+void ib_props_destroy(ib_props_t *props) {
+        for (int i = 0; i < props->count; i++)
+                free(props->storage[i]);
+        props->count = 0;
+}
+
+
+const char *ib_kafka_mock_addr_path(char *out, size_t out_size) {
+        const char *env = getenv("INGESTBENCH_MOCK_FILE");
+        if (env && *env)
+                snprintf(out, out_size, "%s", env);
+        else
+                snprintf(out, out_size, "/tmp/ingestbench-%u/mock-cluster.addr", (unsigned)getuid());
+        return out;
+}
+
+ib_err_t ib_kafka_brokers(const char *flag, char *out, size_t out_size,
+                          char *errstr, size_t errstr_size) {
+        if (flag && *flag) {
+                snprintf(out, out_size, "%s", flag);
+                return IB_OK;
+        }
+        const char *env = getenv("INGESTBENCH_BROKERS");
+        if (env && *env) {
+                snprintf(out, out_size, "%s", env);
+                return IB_OK;
+        }
+        char path[512];
+        ib_kafka_mock_addr_path(path, sizeof(path));
+        char *data;
+        size_t len;
+        if (ib_fs_read_file(path, &data, &len, NULL, 0) != IB_OK)
+                return ib_seterr(errstr, errstr_size, IB_ERR_KAFKA_UNREACHABLE,
+                                 "no --brokers given and no embedded mock cluster running "
+                                 "(start one with 'ingestbench mock-cluster', or pass --brokers)");
+        while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == ' '))
+                data[--len] = '\0';
+        snprintf(out, out_size, "%s", data);
+        free(data);
+        if (!*out)
+                return ib_seterr(errstr, errstr_size, IB_ERR_KAFKA_UNREACHABLE,
+                                 "%s is empty: is the mock cluster still starting?", path);
+        return IB_OK;
+}
+
+ib_err_t ib_kafka_conf_set(rd_kafka_conf_t *conf, const char *key, const char *value,
+                           char *errstr, size_t errstr_size) {
+        char e[256];
+        if (rd_kafka_conf_set(conf, key, value, e, sizeof(e)) != RD_KAFKA_CONF_OK)
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
+                                 "librdkafka property %s=%s: %s", key, value, e);
+        return IB_OK;
+}
+
+ib_err_t ib_kafka_conf_new(const char *brokers, const char *const *settings, const ib_props_t *props,
+                           rd_kafka_conf_t **out, char *errstr, size_t errstr_size) {
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        ib_err_t err;
+        if ((err = ib_kafka_conf_set(conf, "bootstrap.servers", brokers, errstr, errstr_size)) ||
+            (err = ib_kafka_conf_set(conf, "client.id", "ingestbench", errstr, errstr_size)) ||
+            /* a dead broker is noticed in seconds, not minutes */
+            (err = ib_kafka_conf_set(conf, "socket.connection.setup.timeout.ms", "5000", errstr, errstr_size)) ||
+            (err = ib_kafka_conf_set(conf, "log.connection.close", "false", errstr, errstr_size)))
+                goto fail;
+        for (int i = 0; settings && settings[i]; i += 2)
+                if ((err = ib_kafka_conf_set(conf, settings[i], settings[i + 1], errstr, errstr_size)))
+                        goto fail;
+        for (int i = 0; props && i < props->count; i++)
+                if ((err = ib_kafka_conf_set(conf, props->key[i], props->value[i], errstr, errstr_size)))
+                        goto fail;
+        *out = conf;
+        return IB_OK;
+fail:
+        rd_kafka_conf_destroy(conf);
+        return err;
+}
+
+ib_err_t ib_kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf, rd_kafka_t **out, char *errstr,
+                      size_t errstr_size) {
+        char e[512];
+        if (!(*out = rd_kafka_new(type, conf, e, sizeof(e)))) {
+                rd_kafka_conf_destroy(conf);
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG, "librdkafka configuration: %s", e);
+        }
+        return IB_OK;
+}
+
+static int unreachable(rd_kafka_resp_err_t e) {
+        return e == RD_KAFKA_RESP_ERR__TIMED_OUT || e == RD_KAFKA_RESP_ERR__TRANSPORT ||
+               e == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || e == RD_KAFKA_RESP_ERR__RESOLVE;
+}
+
+ib_err_t ib_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms,
+                                  int *partitions, char *errstr, size_t errstr_size) {
+        rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+        const struct rd_kafka_metadata *md = NULL;
+        rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms);
+        rd_kafka_topic_destroy(rkt);
+        if (e) {
+                if (unreachable(e))
+                        return ib_seterr(errstr, errstr_size, IB_ERR_KAFKA_UNREACHABLE,
+                                         "no Kafka broker answered within %d ms (%s)", timeout_ms,
+                                         rd_kafka_err2str(e));
+                return ib_seterr(errstr, errstr_size, IB_ERR_KAFKA,
+                                 "metadata for topic %s: %s", topic, rd_kafka_err2str(e));
+        }
+        ib_err_t err = IB_OK;
+        if (md->topic_cnt != 1 || md->topics[0].err || md->topics[0].partition_cnt == 0) {
+                rd_kafka_resp_err_t te = md->topic_cnt == 1 ? md->topics[0].err
+                                                            : RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+                if (te == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || te == RD_KAFKA_RESP_ERR_NO_ERROR)
+                        err = ib_seterr(errstr, errstr_size, IB_ERR_NOT_FOUND,
+                                        "topic %s does not exist", topic);
+                else
+                        err = ib_seterr(errstr, errstr_size, IB_ERR_KAFKA, "topic %s: %s",
+                                        topic, rd_kafka_err2str(te));
+        } else {
+                *partitions = md->topics[0].partition_cnt;
+        }
+        rd_kafka_metadata_destroy(md);
+        return err;
+}
+
+ib_err_t ib_kafka_create_topic(rd_kafka_t *rk, const char *topic, int partitions,
+                               int replication_factor, int timeout_ms,
+                               char *errstr, size_t errstr_size) {
+        char e[256];
+        rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, partitions, replication_factor,
+                                                        e, sizeof(e));
+        if (!nt)
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG, "topic %s: %s", topic, e);
+        rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+        rd_kafka_AdminOptions_t *opt = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+        rd_kafka_AdminOptions_set_request_timeout(opt, timeout_ms, e, sizeof(e));
+        rd_kafka_AdminOptions_set_operation_timeout(opt, timeout_ms, e, sizeof(e));
+        rd_kafka_CreateTopics(rk, &nt, 1, opt, q);
+        rd_kafka_event_t *ev = rd_kafka_queue_poll(q, timeout_ms + 2000);
+        ib_err_t err = IB_OK;
+        if (!ev) {
+                err = ib_seterr(errstr, errstr_size, IB_ERR_KAFKA_UNREACHABLE,
+                                "creating topic %s: no answer within %d ms", topic, timeout_ms);
+        } else if (rd_kafka_event_error(ev)) {
+                rd_kafka_resp_err_t re = rd_kafka_event_error(ev);
+                err = ib_seterr(errstr, errstr_size,
+                                unreachable(re) ? IB_ERR_KAFKA_UNREACHABLE : IB_ERR_KAFKA,
+                                "creating topic %s: %s", topic, rd_kafka_event_error_string(ev));
+        } else {
+                size_t n;
+                const rd_kafka_topic_result_t **res =
+                    rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
+                for (size_t i = 0; i < n; i++) {
+                        rd_kafka_resp_err_t te = rd_kafka_topic_result_error(res[i]);
+                        if (te && te != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+                                err = ib_seterr(errstr, errstr_size, IB_ERR_KAFKA,
+                                                "creating topic %s: %s", topic,
+                                                rd_kafka_topic_result_error_string(res[i]));
+                }
+        }
+        if (ev)
+                rd_kafka_event_destroy(ev);
+        rd_kafka_AdminOptions_destroy(opt);
+        rd_kafka_NewTopic_destroy(nt);
+        rd_kafka_queue_destroy(q);
+        return err;
+}
+
+ib_err_t ib_kafka_list_offsets(rd_kafka_t *rk, const char *topic, const int32_t *partitions,
+                               int n, int64_t which, int64_t *offsets, int timeout_ms,
+                               char *errstr, size_t errstr_size) {
+        if (n == 0)
+                return IB_OK;
+        rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(n);
+        for (int i = 0; i < n; i++)
+                rd_kafka_topic_partition_list_add(l, topic, partitions[i])->offset = which;
+        /* offsets_for_times with the logical offsets -1 (latest) / -2 (earliest)
+         * is a plain ListOffsets request, batched per leader broker. */
+        rd_kafka_resp_err_t e = rd_kafka_offsets_for_times(rk, l, timeout_ms);
+        ib_err_t err = IB_OK;
+        if (e) {
+                err = ib_seterr(errstr, errstr_size,
+                                unreachable(e) ? IB_ERR_KAFKA_UNREACHABLE : IB_ERR_KAFKA,
+                                "listing offsets of %s: %s", topic, rd_kafka_err2str(e));
+        } else {
+                for (int i = 0; i < n; i++) {
+                        rd_kafka_topic_partition_t *p =
+                            rd_kafka_topic_partition_list_find(l, topic, partitions[i]);
+                        if (!p || p->err) {
+                                err = ib_seterr(errstr, errstr_size, IB_ERR_KAFKA,
+                                                "listing offsets of %s [%d]: %s", topic,
+                                                (int)partitions[i],
+                                                rd_kafka_err2str(p ? p->err : RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION));
+                                break;
+                        }
+                        offsets[i] = p->offset;
+                }
+        }
+        rd_kafka_topic_partition_list_destroy(l);
+        return err;
+}
+
+const char *ib_kafka_version(void) { return rd_kafka_version_str(); }

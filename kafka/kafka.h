@@ -1,0 +1,89 @@
+/**
+ * @file kafka.h
+ * @brief librdkafka helpers every command shares: where the brokers are (a
+ *        flag, or the running embedded mock cluster), configuration with -X
+ *        pass-through, bounded metadata and topic creation, and batched
+ *        watermark queries.
+ *
+ * Every call that talks to a broker is bounded by a timeout; when no broker
+ * answers in time the error is IB_ERR_KAFKA_UNREACHABLE (exit code 3).
+ */
+#ifndef IB_KAFKA_H
+#define IB_KAFKA_H
+
+#include <librdkafka/rdkafka.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errors.h"
+
+#define IB_MAX_PROPS 64
+
+/** librdkafka properties passed through with -X key=value. */
+typedef struct ib_props_s {
+        int count;
+        const char *key[IB_MAX_PROPS];
+        const char *value[IB_MAX_PROPS];
+        char *storage[IB_MAX_PROPS]; /**< owned "key=value" copies */
+} ib_props_t;
+
+/** @brief Adds "key=value" to @p props. IB_ERR_INVALID_ARG when malformed or full. */
+ib_err_t ib_props_add(ib_props_t *props, const char *kv, char *errstr,
+                      size_t errstr_size);
+void ib_props_destroy(ib_props_t *props);
+
+/** @brief Where `mock-cluster` writes its bootstrap address (overridable by
+ *         INGESTBENCH_MOCK_FILE). */
+const char *ib_kafka_mock_addr_path(char *out, size_t out_size);
+
+/**
+ * @brief Resolves the bootstrap list: @p flag when given, else
+ *        $INGESTBENCH_BROKERS, else the address a running `ingestbench
+ *        mock-cluster` published. IB_ERR_KAFKA_UNREACHABLE when none.
+ */
+ib_err_t ib_kafka_brokers(const char *flag, char *out, size_t out_size,
+                          char *errstr, size_t errstr_size);
+
+/**
+ * @brief A configuration with bootstrap.servers and sane bounded timeouts,
+ *        then the caller's @p settings (NULL-terminated key, value pairs;
+ *        may be NULL), then every -X property, so -X can override them.
+ *        IB_ERR_INVALID_ARG names a bad one.
+ */
+ib_err_t ib_kafka_conf_new(const char *brokers, const char *const *settings, const ib_props_t *props,
+                           rd_kafka_conf_t **out, char *errstr, size_t errstr_size);
+
+/** @brief Creates a client from @p conf (consumed, also on failure). */
+ib_err_t ib_kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf, rd_kafka_t **out, char *errstr,
+                      size_t errstr_size);
+
+/** @brief Applies one property, with a clear error. */
+ib_err_t ib_kafka_conf_set(rd_kafka_conf_t *conf, const char *key, const char *value,
+                           char *errstr, size_t errstr_size);
+
+/**
+ * @brief Partition count of @p topic, by a metadata request.
+ * @returns IB_OK, IB_ERR_NOT_FOUND (no such topic), IB_ERR_KAFKA_UNREACHABLE.
+ */
+ib_err_t ib_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms,
+                                  int *partitions, char *errstr, size_t errstr_size);
+
+/** @brief Creates @p topic (admin API), waiting for the result. An existing
+ *         topic is not an error. */
+ib_err_t ib_kafka_create_topic(rd_kafka_t *rk, const char *topic, int partitions,
+                               int replication_factor, int timeout_ms,
+                               char *errstr, size_t errstr_size);
+
+/**
+ * @brief Asks the brokers, in one ListOffsets round per leader, for the
+ *        latest (@p which = RD_KAFKA_OFFSET_END) or earliest
+ *        (RD_KAFKA_OFFSET_BEGINNING) offset of @p n partitions.
+ */
+ib_err_t ib_kafka_list_offsets(rd_kafka_t *rk, const char *topic, const int32_t *partitions,
+                               int n, int64_t which, int64_t *offsets, int timeout_ms,
+                               char *errstr, size_t errstr_size);
+
+/** @brief librdkafka's version string and the build's, for result files. */
+const char *ib_kafka_version(void);
+
+#endif

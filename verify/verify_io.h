@@ -1,0 +1,46 @@
+/**
+ * @file verify_io.h
+ * @brief What the verifier reads: the input topic back from Kafka, and the
+ *        sink's range files and dead letters from disk, as histories for
+ *        ib_verify_run() (verify.h).
+ */
+#ifndef IB_VERIFY_IO_H
+#define IB_VERIFY_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "errors.h"
+#include "kafka.h"
+#include "verify.h"
+
+/** A growing history whose ids live in one string pool. */
+typedef struct ib_vlist_s {
+        ib_vrec_t *v;
+        size_t n, cap;
+        ib_buf_t pool;
+} ib_vlist_t;
+
+/** @brief Turns the ids' pool offsets into pointers, once the list is complete. */
+void ib_vlist_fix(ib_vlist_t *l);
+void ib_vlist_free(ib_vlist_t *l);
+
+/**
+ * @brief Reads every record of @p topic from its earliest offset to its end
+ *        at start, with its id when its JSON has one, within @p timeout_ms.
+ */
+ib_err_t ib_verify_read_topic(const char *brokers, const ib_props_t *props, const char *topic,
+                              int timeout_ms, ib_vlist_t *out, char *errstr, size_t errstr_size);
+
+/**
+ * @brief Reads every range file of @p topic in @p dir, in (partition, from)
+ *        order: sink lines (@p dead 0: "_partition", "_offset", "id") or dead
+ *        letters (1: "partition", "offset"). An unreadable line is counted in
+ *        @p bad_lines and named on stderr by file and byte offset. A missing
+ *        dead-letter directory is empty.
+ */
+ib_err_t ib_verify_read_dir(const char *dir, const char *topic, int dead, ib_vlist_t *out,
+                            uint64_t *bad_lines, char *errstr, size_t errstr_size);
+
+#endif

@@ -1,0 +1,113 @@
+/**
+ * @file mode.h
+ * @brief The mode interface: how an ingestion mode tracks what it has read.
+ *
+ * Each mode (direct, receiver, async-commit, checkpoint) provides one
+ * `const ib_mode_t` table; the runner (runner.h) drives any of them through
+ * the same loop:
+ *
+ *     configure(conf, cfg)      check the mode's options, fill derived defaults
+ *     open(ctx, &st)            connect, claim or join, load stored offsets and
+ *                               whatever a crash left behind
+ *     loop:
+ *        next_batch(st, batch)  read the next ranges; empty when nothing new
+ *        pipeline + sinks       parse .. sink, durable
+ *        commit(st, batch)      store the offsets the batch reached
+ *     close(st)
+ *
+ * Return rule, written once: every function returning ib_err_t returns IB_OK,
+ * or an error with one human line in errstr. Errors that reach the process's
+ * exit code: IB_ERR_INVALID_ARG (2), IB_ERR_KAFKA_UNREACHABLE and
+ * IB_ERR_ZK_UNREACHABLE (3), anything else (1).
+ *
+ * Options: a mode declares its flags in its own folder as an option table
+ * (base/options.h) over its own configuration struct of conf_size bytes.
+ * `run` parses the shared options (config.h), then the chosen mode's; a flag
+ * of another mode is a usage error. The runner records every option's
+ * effective value in stats.json under the mode's name.
+ *
+ * Threads: the runner calls every function from its own thread, one at a
+ * time; a mode may run threads of its own behind the table. The idle clock
+ * and the group-wait flag are set through ib_mode_active() and
+ * ib_mode_waiting(), from any thread.
+ *
+ * Adding a mode (CONTRIBUTING.md has the same steps):
+ *   1. a folder NAME/ with the mode's code, its option table and a
+ *      CMakeLists.txt calling ib_add_mode(ib_NAME SOURCES...);
+ *   2. one line X(NAME) in the IB_MODES list of cli/registry.c, naming the
+ *      table `const ib_mode_t ib_mode_NAME`;
+ *   3. one line add_subdirectory(NAME) in the top CMakeLists.txt.
+ *   Fault points the mode injects are registered in its own .c file
+ *   (IB_FAULT_POINTS in base/fault.h).
+ */
+#ifndef IB_MODE_H
+#define IB_MODE_H
+
+#include <jansson.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "errors.h"
+#include "eventlog.h"
+#include "options.h"
+#include "record.h"
+
+/** What the runner hands a mode when it opens. */
+typedef struct ib_mode_ctx_s {
+        const ib_config_t *cfg;         /**< the shared options */
+        const void *conf;               /**< the mode's own options (its table's struct) */
+        const char *brokers;            /**< resolved bootstrap list */
+        const char *worker_id;          /**< this worker's name */
+        ib_eventlog_t *events;          /**< event log (JSON Lines) */
+        volatile sig_atomic_t *stop;    /**< set on SIGTERM/SIGINT: finish the batch, stop */
+        /* Private to mode.c: use ib_mode_active() and ib_mode_waiting(). */
+        int64_t last_activity_us;
+        int waiting_for_group;
+} ib_mode_ctx_t;
+
+typedef struct ib_mode_s {
+        /** Checks the mode's options against each other and the shared ones
+         *  and fills derived defaults, before anything is opened.
+         *  IB_ERR_INVALID_ARG (a usage error). NULL: nothing to check. */
+        ib_err_t (*configure)(void *conf, const ib_config_t *cfg, char *errstr, size_t errstr_size);
+        /** Opens the mode into *@p st (IB_ERR_KAFKA_UNREACHABLE /
+         *  IB_ERR_ZK_UNREACHABLE when a server does not answer in the
+         *  bounded time). What a crash left behind is replayed by the
+         *  following next_batch() calls. */
+        ib_err_t (*open)(ib_mode_ctx_t *ctx, void **st, char *errstr, size_t errstr_size);
+        /** Fills @p batch with the next ranges and their records, waiting at
+         *  most @p wait_ms when there is nothing new. The previous batch's
+         *  records are invalid from this call on. */
+        ib_err_t (*next_batch)(void *st, ib_batch_t *batch, int wait_ms,
+                               char *errstr, size_t errstr_size);
+        /** Stores the offsets @p batch reached, after its output is durable.
+         *  Called for empty batches too (a mode may refresh its ranges). */
+        ib_err_t (*commit)(void *st, const ib_batch_t *batch, char *errstr,
+                           size_t errstr_size);
+        /** Adds mode-specific figures to @p out. */
+        void (*stats)(void *st, json_t *out);
+        /** Releases what the mode holds (ownership, sessions); @p st may be
+         *  a state open() gave up on half-way. */
+        void (*close)(void *st);
+
+        const char *name;             /**< as given to --mode */
+        const char *summary;          /**< one line for --help */
+        const ib_option_t *options;   /**< the mode's flags */
+        size_t conf_size;             /**< bytes of the struct the options fill */
+} ib_mode_t;
+
+/** @brief Restarts the idle clock: the mode saw records or an ownership change. */
+void ib_mode_active(ib_mode_ctx_t *ctx);
+
+/** @brief A group mode waits (1) for its assignment, from subscribe or a
+ *         revoke until the next assignment, or stops waiting (0). While it
+ *         waits, the idle clock does not run. */
+void ib_mode_waiting(ib_mode_ctx_t *ctx, int waiting);
+
+/** @brief Microseconds the mode has been idle at @p now_us (0 while it waits
+ *         for its group). Runner only. */
+int64_t ib_mode_idle_us(ib_mode_ctx_t *ctx, int64_t now_us);
+
+#endif

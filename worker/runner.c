@@ -1,0 +1,232 @@
+/*
+ * runner.c: the worker loop around a mode (see mode.h for the loop). The
+ * runner owns everything modes share: signals, the event log, the sinks, the
+ * pipeline, stats files and progress lines. A mode only reads and commits.
+ */
+#include "runner.h"
+
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "fault.h"
+#include "fsutil.h"
+#include "json_arena.h"
+#include "kafka.h"
+#include "pipeline.h"
+#include "schema.h"
+#include "signals.h"
+#include "sink.h"
+#include "stats.h"
+
+IB_FAULT_POINTS("batch.slow")
+
+static volatile sig_atomic_t ib_stop_flag;
+
+static void on_signal(int sig) {
+        (void)sig;
+        ib_stop_flag = 1;
+}
+
+/* What a run holds, opened in order and closed in reverse. */
+typedef struct run_s {
+        const ib_mode_t *mode;
+        const ib_config_t *cfg;
+        const void *conf;         /* the mode's options */
+        char brokers[1024];
+        ib_eventlog_t *events;
+        ib_schema_t *schema;
+        ib_sink_t *sink, *dead;
+        ib_pipeline_t *pl;
+        ib_stats_t stats;
+        ib_mode_ctx_t ctx;
+        void *st;                 /* the mode's state */
+        json_t *config;           /* every option's effective value */
+        char stats_path[1024];
+} run_t;
+
+json_t *ib_run_config_json(const ib_mode_t *mode, const ib_config_t *cfg, const void *conf,
+                           const char *brokers) {
+        json_t *doc = ib_options_json(ib_config_options, cfg);
+        json_object_set_new(doc, "brokers", json_string(brokers));
+        json_t *x = json_object();
+        for (int i = 0; i < cfg->props.count; i++)
+                json_object_set_new(x, cfg->props.key[i], json_string(cfg->props.value[i]));
+        json_object_set_new(doc, "X", x);
+        json_object_set_new(doc, mode->name, ib_options_json(mode->options, conf));
+        return doc;
+}
+
+static void write_stats(run_t *run, const char *status) {
+        struct utsname un;
+        uname(&un);
+        json_t *pipe = json_object();
+        ib_stats_to_json(&run->stats, pipe);
+        json_t *modej = json_object();
+        if (run->st)
+                run->mode->stats(run->st, modej);
+        json_t *doc = json_pack("{s:s,s:s,s:s,s:{s:s,s:s,s:i},s:s,s:s,s:O,s:o,s:o,s:I,s:s}",
+                                "tool", "ingestbench", "version", IB_VERSION,
+                                "librdkafka", ib_kafka_version(),
+                                "machine", "kernel", un.release, "arch", un.machine,
+                                "cores", (int)sysconf(_SC_NPROCESSORS_ONLN),
+                                "mode", run->mode->name, "worker", run->cfg->worker_id,
+                                "config", run->config, "pipeline", pipe, "mode_stats", modej,
+                                "written_ms", (json_int_t)ib_now_ms(), "status", status);
+        char *text = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
+        json_decref(doc);
+        if (!text)
+                return;
+        char err[512];
+        size_t len = strlen(text);
+        text[len] = '\n';
+        if (ib_fs_write_atomic(run->stats_path, text, len + 1, NULL, err, sizeof(err)) != IB_OK)
+                fprintf(stderr, "ingestbench: warning: %s\n", err);
+        ib_json_free_str(text);
+}
+
+/* The state directory, event log, schema, sinks and pipeline. */
+static ib_err_t open_outputs(run_t *run, char *errstr, size_t errstr_size) {
+        const ib_config_t *cfg = run->cfg;
+        char path[1100];
+        ib_err_t err;
+        if ((err = ib_kafka_brokers(cfg->brokers, run->brokers, sizeof(run->brokers), errstr, errstr_size)) ||
+            (err = ib_fs_mkdirs(cfg->state_dir, errstr, errstr_size)))
+                return err;
+        snprintf(path, sizeof(path), "%s/events.jsonl", cfg->state_dir);
+        snprintf(run->stats_path, sizeof(run->stats_path), "%s/stats.json", cfg->state_dir);
+        if ((err = ib_eventlog_open(path, cfg->worker_id, &run->events, errstr, errstr_size)) ||
+            (err = ib_schema_load(cfg->schema, &run->schema, errstr, errstr_size)) ||
+            (err = ib_sink_open(cfg->sink, &run->sink, errstr, errstr_size)) ||
+            (err = ib_sink_open_dir(cfg->dead_letter, &run->dead, errstr, errstr_size)))
+                return err;
+        ib_pipeline_conf_t pconf = {run->schema, cfg->event_time_field, run->sink, run->dead, &run->stats};
+        return ib_pipeline_new(&pconf, &run->pl, errstr, errstr_size);
+}
+
+/* Runs a batch with records or ranges through the pipeline, logs it, and
+ * applies the batch.slow fault point. */
+static ib_err_t process_batch(run_t *run, const ib_batch_t *batch, char *errstr, size_t errstr_size) {
+        int64_t t0 = ib_mono_us();
+        ib_err_t err = ib_pipeline_run(run->pl, batch, errstr, errstr_size);
+        if (err)
+                return err;
+        json_t *ranges = json_array();
+        for (size_t i = 0; i < batch->nranges; i++)
+                json_array_append_new(ranges, json_pack("{s:i,s:I,s:I,s:I}", "partition", (int)batch->ranges[i].partition,
+                                                        "from", (json_int_t)batch->ranges[i].from,
+                                                        "until", (json_int_t)batch->ranges[i].until,
+                                                        "records", (json_int_t)batch->ranges[i].count));
+        ib_eventlog_emit(run->events, "batch",
+                         json_pack("{s:I,s:I,s:o,s:f}", "seq", (json_int_t)batch->seq, "records",
+                                   (json_int_t)batch->nrecords, "ranges", ranges, "pipeline_ms",
+                                   (double)(ib_mono_us() - t0) / 1000.0));
+        unsigned long slow_ms;
+        if (batch->nrecords > 0 && ib_fault_arg("batch.slow", &slow_ms) && slow_ms > 0) {
+                ib_eventlog_emit(run->events, "slow_batch",
+                                 json_pack("{s:I,s:I,s:I}", "seq", (json_int_t)batch->seq, "records",
+                                           (json_int_t)batch->nrecords, "ms", (json_int_t)slow_ms));
+                ib_sleep_ms((int64_t)slow_ms);
+        }
+        return IB_OK;
+}
+
+static void progress_line(run_t *run, int64_t now, int64_t *last, uint64_t *last_records) {
+        const ib_config_t *cfg = run->cfg;
+        if (cfg->quiet || cfg->progress_ms <= 0 || now - *last < cfg->progress_ms * 1000)
+                return;
+        const ib_stats_t *s = &run->stats;
+        double secs = (double)(now - *last) / 1e6;
+        fprintf(stderr, "%s: %" PRIu64 " records, %.0f records/s, %" PRIu64 " dead-lettered, p99 latency %.1f ms\n",
+                run->mode->name, s->records_in, (double)(s->records_in - *last_records) / secs,
+                s->dead_parse + s->dead_schema + s->dead_transform,
+                (double)ib_hist_quantile(&s->latency_us, 0.99) / 1000.0);
+        *last_records = s->records_in;
+        *last = now;
+}
+
+/* The loop: until a signal, an error, or the idle rule. */
+static ib_err_t loop(run_t *run, const char **why, char *errstr, size_t errstr_size) {
+        const ib_config_t *cfg = run->cfg;
+        ib_batch_t batch = {0};
+        ib_err_t err = IB_OK;
+        int64_t last_stats = ib_mono_us(), last_progress = last_stats;
+        uint64_t progress_records = 0;
+        *why = "stopped by signal";
+        while (!ib_stop_flag) {
+                ib_batch_clear(&batch);
+                if ((err = run->mode->next_batch(run->st, &batch, (int)cfg->batch_ms, errstr, errstr_size)))
+                        break;
+                if ((batch.nrecords > 0 || batch.nranges > 0) && (err = process_batch(run, &batch, errstr, errstr_size)))
+                        break;
+                if ((err = run->mode->commit(run->st, &batch, errstr, errstr_size)))
+                        break;
+                if (batch.nrecords > 0)
+                        ib_mode_active(&run->ctx);
+                int64_t now = ib_mono_us();
+                if (now - last_stats >= 5000000) {
+                        write_stats(run, "running");
+                        last_stats = now;
+                }
+                progress_line(run, now, &last_progress, &progress_records);
+                /* a group member waiting for its assignment is not idle */
+                if (cfg->exit_when_idle_ms > 0 && ib_mode_idle_us(&run->ctx, now) >= cfg->exit_when_idle_ms * 1000) {
+                        *why = "idle";
+                        break;
+                }
+        }
+        ib_batch_free(&batch);
+        return err;
+}
+
+ib_err_t ib_run(const ib_mode_t *mode, const ib_config_t *cfg, const void *conf, char *errstr,
+                size_t errstr_size) {
+        run_t *run = calloc(1, sizeof(*run));
+        if (!run)
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+        *run = (run_t){.mode = mode, .cfg = cfg, .conf = conf};
+        ib_stats_init(&run->stats);
+        int opened = 0;
+        ib_err_t err = open_outputs(run, errstr, errstr_size);
+        if (err)
+                goto done;
+        ib_on_stop_signals(on_signal);
+        ib_stop_flag = 0;
+        run->config = ib_run_config_json(mode, cfg, conf, run->brokers);
+        ib_eventlog_emit(run->events, "start",
+                         json_pack("{s:s,s:s,s:i,s:O}", "mode", mode->name, "version", IB_VERSION,
+                                   "pid", (int)getpid(), "config", run->config));
+        run->ctx = (ib_mode_ctx_t){cfg, conf, run->brokers, cfg->worker_id, run->events, &ib_stop_flag, 0, 0};
+        ib_mode_active(&run->ctx);
+        err = mode->open(&run->ctx, &run->st, errstr, errstr_size);
+        opened = err == IB_OK;
+        if (opened) {
+                const char *why;
+                err = loop(run, &why, errstr, errstr_size);
+                if (err == IB_OK)
+                        ib_eventlog_emit(run->events, "stop",
+                                         json_pack("{s:s,s:I}", "reason", why, "records",
+                                                   (json_int_t)run->stats.records_in));
+        }
+done:
+        if (err && run->events)
+                ib_eventlog_emit(run->events, "error",
+                                 json_pack("{s:s,s:s}", "error", ib_err2name(err), "message", errstr));
+        if (opened)
+                write_stats(run, err ? "failed" : "finished");
+        if (run->st) /* also a state open() gave up on half-way */
+                mode->close(run->st);
+        ib_pipeline_destroy(run->pl);
+        ib_sink_close(run->sink);
+        ib_sink_close(run->dead);
+        ib_schema_destroy(run->schema);
+        ib_eventlog_close(run->events);
+        json_decref(run->config);
+        free(run);
+        return err;
+}

@@ -1,0 +1,54 @@
+/**
+ * @file zk.h
+ * @brief ZooKeeper client helpers (the multi-threaded C client's synchronous
+ *        API, THREADED defined): a bounded connect, session-expiry tracking,
+ *        path creation and error mapping.
+ */
+#ifndef IB_ZK_H
+#define IB_ZK_H
+
+#ifndef THREADED
+#define THREADED
+#endif
+#include <zookeeper/zookeeper.h>
+
+#include <stdint.h>
+
+#include "errors.h"
+#include "options.h"
+
+typedef struct ib_zk_s ib_zk_t;
+
+/** The ZooKeeper options of the modes that use it (included in their tables). */
+typedef struct ib_zk_conf_s {
+        const char *hosts;            /**< connect string host:port[,...]; NULL: none */
+        int64_t session_timeout_ms;   /**< session timeout */
+} ib_zk_conf_t;
+
+extern const ib_option_t ib_zk_options[];
+
+/**
+ * @brief Connects to @p hosts and waits, at most @p connect_timeout_ms, for
+ *        the session. IB_ERR_ZK_UNREACHABLE when no server answers in time.
+ */
+ib_err_t ib_zk_connect(const char *hosts, int session_timeout_ms, int connect_timeout_ms,
+                       ib_zk_t **out, char *errstr, size_t errstr_size);
+
+void ib_zk_close(ib_zk_t *zk);
+
+/** @brief The handle, for zoo_* calls. */
+zhandle_t *ib_zk_handle(ib_zk_t *zk);
+
+/** @brief 1 once the server told this client its session expired. */
+int ib_zk_expired(const ib_zk_t *zk);
+
+/** @brief The session id, for event logs ("0x..."). */
+const char *ib_zk_session_str(ib_zk_t *zk, char out[32]);
+
+/** @brief Creates @p path and every missing parent as persistent empty nodes. */
+ib_err_t ib_zk_mkdirs(ib_zk_t *zk, const char *path, char *errstr, size_t errstr_size);
+
+/** @brief Maps a ZooKeeper return code onto ib_err_t. */
+ib_err_t ib_zk_err(int rc);
+
+#endif
