@@ -25,9 +25,6 @@ typedef enum {
         IB_ERR_SCHEMA = -6,       /**< a record does not match the schema */
         IB_ERR_NOT_FOUND = -7,    /**< no such file, node, topic or partition */
         IB_ERR_TIMED_OUT = -8,    /**< a bounded wait ran out */
-        IB_ERR_INTERRUPTED = -9,  /**< stopped by a signal */
-        IB_ERR_UNSUPPORTED = -10, /**< the mode or backend cannot do this */
-        IB_ERR_STATE = -11,       /**< called in the wrong state */
 
         /* Kafka-side errors: -100 .. -199 (detail in errstr) */
         IB_ERR_KAFKA = -100,             /**< librdkafka reported an error */

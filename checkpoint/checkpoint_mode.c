@@ -7,7 +7,7 @@
  *
  *   open        load the checkpoint (or its fallback, per policy), pin a
  *               first range for every partition, store the checkpoint
- *   next_batch  read exactly the pinned ranges (core/rangereader.c)
+ *   next_batch  read exactly the pinned ranges (kafka/rangereader.c)
  *   commit      after the sink is durable: one ListOffsets round, pin the
  *               next ranges, store the checkpoint atomically
  *

@@ -1,7 +1,7 @@
 /*
  * cmd_verify.c: `ingestbench verify`: read the ground truth back from the
  * input topic (from its earliest offset to the high watermark at start), read
- * what the sink delivered and what was dead-lettered, and let core/verify.c
+ * what the sink delivered and what was dead-lettered, and let verify/verify.c
  * account for every record. Prints a table; --json writes the counts and
  * samples of each anomaly.
  */

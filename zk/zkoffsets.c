@@ -89,12 +89,14 @@ ib_err_t ib_zkoffsets_read(ib_zkoffsets_t *o, int32_t p, char *data, int size, i
         return IB_OK;
 }
 
-/* Resolves IB_ZK_ANY_VERSION for partition @p p: -1 (set whatever is
- * there) when its node exists, IB_ZK_CREATE when it does not. */
+/* Resolves IB_ZK_ANY_VERSION for partition @p p: -1 (ZooKeeper's "set
+ * whatever version is there") when its node exists, IB_ZK_CREATE when it
+ * does not. A failed look-up says "exists": the multi then fails and says why. */
 static int any_version(ib_zkoffsets_t *o, int32_t p, const char *path) {
         if (p >= 0 && (size_t)p < o->exists_cap && o->exists[p])
                 return -1;
-        return zoo_exists(ib_zk_handle(o->zk), path, 0, NULL) == ZOK ? -1 : IB_ZK_CREATE;
+        struct Stat st;
+        return zoo_exists(ib_zk_handle(o->zk), path, 0, &st) == ZNONODE ? IB_ZK_CREATE : -1;
 }
 
 /* Remembers that partition @p p's node exists (a cache: on ENOMEM it is

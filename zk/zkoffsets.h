@@ -20,9 +20,9 @@
 #include "errors.h"
 #include "zk.h"
 
-/** Expected versions besides a real one (>= 0). */
-#define IB_ZK_CREATE (-1)      /**< the node must not exist yet: create it */
-#define IB_ZK_ANY_VERSION (-2) /**< whatever version it has; created if missing */
+/** Expected versions besides a real one (>= 0); neither is ZooKeeper's -1. */
+#define IB_ZK_CREATE (-100)      /**< the node must not exist yet: create it */
+#define IB_ZK_ANY_VERSION (-101) /**< whatever version it has; created if missing */
 
 typedef struct ib_zkoffsets_s ib_zkoffsets_t;
 
