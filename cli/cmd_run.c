@@ -63,6 +63,7 @@ typedef struct {
 typedef struct {
         struct option *longopts; /* every table's flags, each name once */
         size_t n;
+        char shorts[64];         /* getopt's optstring: ':', the tables' one-letter aliases, h, X: */
 } flags_t;
 
 static void add_flag(void *ctx, const ib_option_t *o, const void *owner) {
@@ -73,6 +74,32 @@ static void add_flag(void *ctx, const ib_option_t *o, const void *owner) {
                         return;
         f->longopts[f->n++] = (struct option){o->name, o->type == IB_OPT_FLAG ? no_argument : required_argument,
                                               NULL, 0};
+        size_t len = strlen(f->shorts);
+        if (o->short_name && len + 3 < sizeof(f->shorts))
+                snprintf(f->shorts + len, sizeof(f->shorts) - len, "%c%s", o->short_name,
+                         o->type == IB_OPT_FLAG ? "" : ":");
+}
+
+typedef struct {
+        int c;
+        const char *name;
+} alias_t;
+
+static void find_alias(void *ctx, const ib_option_t *o, const void *owner) {
+        (void)owner;
+        alias_t *a = ctx;
+        if (!a->name && o->short_name == a->c)
+                a->name = o->name;
+}
+
+/* The long name of one-letter alias @p c in any table, or NULL. */
+static const char *alias_of(int c) {
+        static const char none[1];
+        alias_t a = {c, NULL};
+        ib_options_each(ib_config_options, none, find_alias, &a);
+        for (int i = 0; ib_modes[i] && !a.name; i++)
+                ib_options_each(ib_modes[i]->options, none, find_alias, &a);
+        return a.name;
 }
 
 static int build_longopts(flags_t *f) {
@@ -82,10 +109,12 @@ static int build_longopts(flags_t *f) {
                 cap += ib_options_count(ib_modes[i]->options);
         if (!(f->longopts = calloc(cap, sizeof(*f->longopts))))
                 return -1;
+        snprintf(f->shorts, sizeof(f->shorts), "%s", IB_OPT_PREFIX);
         ib_options_each(ib_config_options, none, add_flag, f);
         for (int i = 0; ib_modes[i]; i++)
                 ib_options_each(ib_modes[i]->options, none, add_flag, f);
         f->longopts[f->n++] = (struct option){"help", no_argument, NULL, 'h'};
+        strncat(f->shorts, "hX:", sizeof(f->shorts) - strlen(f->shorts) - 1);
         for (size_t i = 0; i + 1 < f->n; i++)
                 f->longopts[i].val = 256 + (int)i;
         return 0;
@@ -188,11 +217,12 @@ int ib_cmd_run(int argc, char **argv) {
         }
         optind = 1;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, IB_OPT_PREFIX "qhX:", flags.longopts, &li)) != -1) {
+        while ((c = getopt_long(argc, argv, flags.shorts, flags.longopts, &li)) != -1) {
+                const char *alias = c < 256 ? alias_of(c) : NULL;
                 if (c >= 256)
                         seen[nseen++] = (seen_t){flags.longopts[c - 256].name, optarg};
-                else if (c == 'q')
-                        seen[nseen++] = (seen_t){"quiet", NULL};
+                else if (alias)
+                        seen[nseen++] = (seen_t){alias, optarg};
                 else if (c == 'h')
                         help = 1;
                 else if (c == 'X') {
