@@ -73,7 +73,18 @@ static ib_err_t publish(const char *path, const char *bootstrap, char *errstr, s
         return ib_fs_write_atomic(path, line, (size_t)n, NULL, errstr, errstr_size);
 }
 
-int ib_cmd_mock_cluster(int argc, char **argv) {
+/* What `mock-cluster` was asked to do. */
+typedef struct {
+        char names[64][256];
+        int parts[64];
+        int ntopics;
+        int64_t brokers, duration;
+        char addr_path[512];
+} mock_conf_t;
+
+/* Parses the flags into @p mc, every --topic validated before anything
+ * starts. @returns -1 to go on, or the exit code. */
+static int parse_flags(int argc, char **argv, mock_conf_t *mc) {
         static const struct option longopts[] = {
             {"topic", required_argument, 0, 't'},
             {"broker-count", required_argument, 0, 'b'},
@@ -82,28 +93,28 @@ int ib_cmd_mock_cluster(int argc, char **argv) {
             {"help", no_argument, 0, 'h'},
             {0, 0, 0, 0},
         };
-        const char *topics[64];
-        int ntopics = 0;
-        int64_t brokers = 3, duration = 0;
-        char addr_path[512], errstr[512];
-        ib_kafka_mock_addr_path(addr_path, sizeof(addr_path));
+        char errstr[512];
         int c;
         optind = 1;
         opterr = 0;
         while ((c = getopt_long(argc, argv, IB_OPT_PREFIX "h", longopts, NULL)) != -1) {
                 switch (c) {
                 case 't':
-                        if (ntopics == 64)
+                        if (mc->ntopics == 64)
                                 return ib_cli_usage_error("mock-cluster", "at most 64 --topic");
-                        topics[ntopics++] = optarg;
+                        if (parse_topic(optarg, mc->names[mc->ntopics], &mc->parts[mc->ntopics]))
+                                return ib_cli_usage_error("mock-cluster", "--topic takes NAME:PARTITIONS, not '%s'",
+                                                          optarg);
+                        mc->ntopics++;
                         break;
                 case 'b':
-                        if (ib_parse_i64(optarg, 1, 16, 0, "--broker-count", &brokers, errstr, sizeof(errstr)))
+                        if (ib_parse_i64(optarg, 1, 16, 0, "--broker-count", &mc->brokers, errstr, sizeof(errstr)))
                                 return ib_cli_usage_error("mock-cluster", "%s", errstr);
                         break;
-                case 'a': snprintf(addr_path, sizeof(addr_path), "%s", optarg); break;
+                case 'a': snprintf(mc->addr_path, sizeof(mc->addr_path), "%s", optarg); break;
                 case 'd':
-                        if (ib_parse_i64(optarg, 1, 86400 * 365, 0, "--duration-s", &duration, errstr, sizeof(errstr)))
+                        if (ib_parse_i64(optarg, 1, 86400 * 365, 0, "--duration-s", &mc->duration, errstr,
+                                         sizeof(errstr)))
                                 return ib_cli_usage_error("mock-cluster", "%s", errstr);
                         break;
                 case 'h': usage(stdout); return IB_EXIT_OK;
@@ -112,13 +123,21 @@ int ib_cmd_mock_cluster(int argc, char **argv) {
         }
         if (optind < argc)
                 return ib_cli_usage_error("mock-cluster", "unexpected argument '%s'", argv[optind]);
-        /* validate every --topic before starting anything */
-        char names[64][256];
-        int parts[64];
-        for (int i = 0; i < ntopics; i++)
-                if (parse_topic(topics[i], names[i], &parts[i]))
-                        return ib_cli_usage_error("mock-cluster", "--topic takes NAME:PARTITIONS, not '%s'",
-                                                  topics[i]);
+        return -1;
+}
+
+int ib_cmd_mock_cluster(int argc, char **argv) {
+        mock_conf_t m;
+        memset(&m, 0, sizeof(m));
+        m.brokers = 3;
+        ib_kafka_mock_addr_path(m.addr_path, sizeof(m.addr_path));
+        char errstr[512];
+        int rc = parse_flags(argc, argv, &m);
+        if (rc >= 0)
+                return rc;
+        const char *addr_path = m.addr_path;
+        int64_t brokers = m.brokers, duration = m.duration;
+        int ntopics = m.ntopics;
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
         char e[512];
         rd_kafka_conf_set(conf, "log_level", "3", NULL, 0);
@@ -133,12 +152,12 @@ int ib_cmd_mock_cluster(int argc, char **argv) {
                 rd_kafka_destroy(rk);
                 return IB_EXIT_FAIL;
         }
-        int rc = IB_EXIT_OK;
+        rc = IB_EXIT_OK;
         for (int i = 0; i < ntopics; i++) {
                 rd_kafka_resp_err_t te = rd_kafka_mock_topic_create(
-                    mc, names[i], parts[i], brokers < 3 ? (int)brokers : 3);
+                    mc, m.names[i], m.parts[i], brokers < 3 ? (int)brokers : 3);
                 if (te) {
-                        fprintf(stderr, "ingestbench mock-cluster: topic %s: %s\n", names[i],
+                        fprintf(stderr, "ingestbench mock-cluster: topic %s: %s\n", m.names[i],
                                 rd_kafka_err2str(te));
                         rc = IB_EXIT_FAIL;
                         goto out;
