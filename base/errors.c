@@ -24,6 +24,7 @@ static const struct {
     {IB_ERR_TIMED_OUT, "ERR_TIMED_OUT", "Timed out"},
     {IB_ERR_KAFKA, "ERR_KAFKA", "Kafka error"},
     {IB_ERR_KAFKA_UNREACHABLE, "ERR_KAFKA_UNREACHABLE", "Kafka broker unreachable"},
+    {IB_ERR_KAFKA_RETRIABLE, "ERR_KAFKA_RETRIABLE", "Kafka error that clears by itself (leader election)"},
     {IB_ERR_ZK, "ERR_ZK", "ZooKeeper error"},
     {IB_ERR_ZK_UNREACHABLE, "ERR_ZK_UNREACHABLE", "ZooKeeper unreachable"},
     {IB_ERR_ZK_FENCED, "ERR_ZK_FENCED", "Fenced: partition owned by another worker"},

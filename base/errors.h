@@ -29,6 +29,9 @@ typedef enum {
         /* Kafka-side errors: -100 .. -199 (detail in errstr) */
         IB_ERR_KAFKA = -100,             /**< librdkafka reported an error */
         IB_ERR_KAFKA_UNREACHABLE = -101, /**< no broker answered in time */
+        IB_ERR_KAFKA_RETRIABLE = -102,   /**< an error that clears by itself: no leader
+                                          *   for a partition (an election), not the
+                                          *   coordinator, a request timed out */
 
         /* ZooKeeper-side errors: -200 .. -299 (detail in errstr) */
         IB_ERR_ZK = -200,             /**< the ZooKeeper client reported an error */

@@ -18,6 +18,31 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+int ib_fs_temp_name(char *out, size_t size, const char *name) {
+        int n = snprintf(out, size, ".%s.%d.tmp", name, (int)getpid());
+        return n < 0 || (size_t)n >= size ? -1 : n;
+}
+
+int ib_fs_temp_parse(const char *file, char *name, size_t name_size, int *pid) {
+        size_t flen = strlen(file);
+        if (flen < 6 || file[0] != '.' || strcmp(file + flen - 4, ".tmp"))
+                return -1;
+        const char *end = file + flen - 4, *p = end;
+        while (p > file + 1 && p[-1] >= '0' && p[-1] <= '9')
+                p--;
+        *pid = 0;
+        if (p < end && p[-1] == '.' && end - p <= 9) { /* ".NAME.PID.tmp" */
+                *pid = atoi(p);
+                end = p - 1;
+        } /* else ".NAME.tmp": a writer from before names carried a pid */
+        size_t nlen = (size_t)(end - (file + 1));
+        if (nlen == 0 || nlen >= name_size)
+                return -1;
+        memcpy(name, file + 1, nlen);
+        name[nlen] = '\0';
+        return 0;
+}
+
 int ib_fs_write_all(int fd, const void *data, size_t len, const char *fault) {
         const char *p = data;
         while (len > 0) {
@@ -47,7 +72,7 @@ ib_err_t ib_fs_replace_at(int dirfd, const char *dirpath, const char *name,
                           const void *data, size_t len, const ib_fs_replace_opts_t *opts,
                           char *errstr, size_t errstr_size) {
         char tmp[NAME_MAX + 1], point[64];
-        if (snprintf(tmp, sizeof(tmp), ".%s.tmp", name) >= (int)sizeof(tmp))
+        if (ib_fs_temp_name(tmp, sizeof(tmp), name) < 0)
                 return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
                                  "file name too long: %s", name);
         int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

@@ -16,6 +16,22 @@
 #include "errors.h"
 
 /**
+ * @brief The temporary name this process writes @p name under:
+ *        `.NAME.PID.tmp`. Unique per writer, so a paused writer that resumes
+ *        after another took over never writes into the other's file.
+ * @returns its length, or -1 when it does not fit.
+ */
+int ib_fs_temp_name(char *out, size_t size, const char *name);
+
+/**
+ * @brief Parses directory entry @p file as a temporary file: the name it
+ *        will be renamed to into @p name, its writer's pid into *@p pid (0
+ *        for an older `.NAME.tmp` that carried none).
+ * @returns 0, or -1 when @p file is not a temporary file.
+ */
+int ib_fs_temp_parse(const char *file, char *name, size_t name_size, int *pid);
+
+/**
  * @brief Writes all @p len bytes to @p fd, resuming after EINTR and short
  *        writes. @p fault names a fault point (fault.h) counted before each
  *        write(2), or is NULL.
@@ -37,8 +53,8 @@ typedef struct ib_fs_replace_opts_s {
 /**
  * @brief Writes @p len bytes to `dirfd/name` atomically but does NOT fsync
  *        the directory: the caller does that once for a group of files.
- *        The temporary file is `.name.tmp` in the same directory. @p opts
- *        may be NULL.
+ *        The temporary file is ib_fs_temp_name() in the same directory.
+ *        @p opts may be NULL.
  */
 ib_err_t ib_fs_replace_at(int dirfd, const char *dirpath, const char *name,
                           const void *data, size_t len, const ib_fs_replace_opts_t *opts,

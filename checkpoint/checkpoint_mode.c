@@ -209,15 +209,12 @@ static ib_err_t ck_configure(void *conf, const ib_config_t *cfg, char *errstr, s
  * checkpoint's offset, else from @p start_at; then stores the checkpoint, so
  * the ranges are pinned before anything is read. */
 static ib_err_t pin_first_ranges(ck_t *k, int start_at, char *errstr, size_t errstr_size) {
-        const ib_config_t *cfg = k->cfg;
         int64_t *start = calloc((size_t)k->nparts, sizeof(*start));
         if (!start)
                 return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
         ib_err_t err;
-        if ((err = ib_kafka_list_offsets(k->rk, cfg->topic, k->ids, k->n, RD_KAFKA_OFFSET_END, k->latest,
-                                         (int)cfg->connect_timeout_ms, errstr, errstr_size)) ||
-            (err = ib_kafka_list_offsets(k->rk, cfg->topic, k->ids, k->n, start_at, start,
-                                         (int)cfg->connect_timeout_ms, errstr, errstr_size))) {
+        if ((err = ib_mode_list_offsets(k->ctx, k->rk, k->ids, k->n, RD_KAFKA_OFFSET_END, k->latest, errstr, errstr_size)) ||
+            (err = ib_mode_list_offsets(k->ctx, k->rk, k->ids, k->n, start_at, start, errstr, errstr_size))) {
                 free(start);
                 return err;
         }
@@ -286,7 +283,7 @@ static ib_err_t ck_next_batch(void *st, ib_batch_t *batch, int wait_ms, char *er
         for (int i = 0; i < k->n; i++) {
                 if (k->pins[i].until <= k->pins[i].from)
                         continue;
-                ib_err_t err = ib_rangereader_read(k->rr, k->ids[i], k->pins[i].from, k->pins[i].until, batch,
+                ib_err_t err = ib_mode_read_range(k->ctx, k->rr, k->ids[i], k->pins[i].from, k->pins[i].until, batch,
                                                    errstr, errstr_size);
                 if (err)
                         return err;
@@ -296,8 +293,7 @@ static ib_err_t ck_next_batch(void *st, ib_batch_t *batch, int wait_ms, char *er
 
 static ib_err_t ck_commit(void *st, const ib_batch_t *batch, char *errstr, size_t errstr_size) {
         ck_t *k = st;
-        ib_err_t err = ib_kafka_list_offsets(k->rk, k->cfg->topic, k->ids, k->n, RD_KAFKA_OFFSET_END, k->latest,
-                                             (int)k->cfg->connect_timeout_ms, errstr, errstr_size);
+        ib_err_t err = ib_mode_list_offsets(k->ctx, k->rk, k->ids, k->n, RD_KAFKA_OFFSET_END, k->latest, errstr, errstr_size);
         if (err)
                 return err;
         int changed = 0;

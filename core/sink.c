@@ -6,7 +6,9 @@
  */
 #include "sink.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -155,6 +157,36 @@ ib_err_t ib_sink_open(const char *spec, ib_sink_t **out, char *errstr, size_t er
                 return ib_sink_open_dir(spec + 4, out, errstr, errstr_size);
         return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
                          "unknown sink '%s' (want dir:PATH or null)", spec);
+}
+
+ib_err_t ib_sink_sweep(ib_sink_t *s, const char *topic, uint64_t *removed, char *errstr, size_t errstr_size) {
+        *removed = 0;
+        if (strcmp(s->type, "dir"))
+                return IB_OK;
+        int fd = dup(s->io.dir.dirfd);
+        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+        if (!d) {
+                if (fd >= 0)
+                        close(fd);
+                return ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: %s", s->io.dir.path, strerror(errno));
+        }
+        rewinddir(d);
+        struct dirent *e;
+        while ((e = readdir(d))) {
+                char name[NAME_MAX + 1], t[NAME_MAX + 1];
+                int pid;
+                int32_t p;
+                int64_t from, until;
+                if (ib_fs_temp_parse(e->d_name, name, sizeof(name), &pid) ||
+                    ib_sink_parse_range_name(name, t, sizeof(t), &p, &from, &until) || strcmp(t, topic))
+                        continue;
+                if (pid > 0 && (pid == (int)getpid() || kill(pid, 0) == 0 || errno != ESRCH))
+                        continue; /* its writer lives */
+                if (unlinkat(s->io.dir.dirfd, e->d_name, 0) == 0)
+                        (*removed)++;
+        }
+        closedir(d);
+        return IB_OK;
 }
 
 void ib_sink_close(ib_sink_t *s) {

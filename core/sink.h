@@ -56,6 +56,14 @@ ib_err_t ib_sink_open(const char *spec, ib_sink_t **out, char *errstr, size_t er
 /** @brief Opens a dir sink on @p path directly. */
 ib_err_t ib_sink_open_dir(const char *path, ib_sink_t **out, char *errstr, size_t errstr_size);
 
+/**
+ * @brief Removes the temporary range files of @p topic that dead writers
+ *        left behind (a crash between write and rename); files of live
+ *        writers are kept. What an owner does before writing its partitions'
+ *        output. A null sink has none.
+ */
+ib_err_t ib_sink_sweep(ib_sink_t *sink, const char *topic, uint64_t *removed, char *errstr, size_t errstr_size);
+
 /** @brief Closes @p sink (NULL is fine). */
 void ib_sink_close(ib_sink_t *sink);
 

@@ -109,12 +109,9 @@ static ib_err_t claim_partition(direct_t *d, int32_t p, char *errstr, size_t err
         if (err || pos.locked)
                 return err;
         int64_t latest, from = pos.offset;
-        if ((err = ib_kafka_list_offsets(d->rk, d->cfg->topic, &p, 1, RD_KAFKA_OFFSET_END,
-                                         &latest, (int)d->cfg->connect_timeout_ms, errstr, errstr_size)))
-                return err;
-        if (from < 0 && (err = ib_kafka_list_offsets(d->rk, d->cfg->topic, &p, 1,
-                                                     RD_KAFKA_OFFSET_BEGINNING, &from,
-                                                     (int)d->cfg->connect_timeout_ms, errstr, errstr_size)))
+        if ((err = ib_mode_list_offsets(d->ctx, d->rk, &p, 1, RD_KAFKA_OFFSET_END, &latest, errstr, errstr_size)) ||
+            (from < 0 &&
+             (err = ib_mode_list_offsets(d->ctx, d->rk, &p, 1, RD_KAFKA_OFFSET_BEGINNING, &from, errstr, errstr_size))))
                 return err;
         /* Keep the range a previous owner pinned: it may have written its output. */
         int64_t until = pos.next_until > from
@@ -132,7 +129,7 @@ static ib_err_t claim_partition(direct_t *d, int32_t p, char *errstr, size_t err
         pt->offset_version = over;
         pt->pin = (ib_pin_t){from, until};
         d->claims++;
-        ib_mode_active(d->ctx);
+        ib_mode_assigned(d->ctx);
         ib_eventlog_emit(d->ctx->events, "assign",
                          json_pack("{s:i,s:i,s:I,s:I,s:b}", "partition", (int)p, "epoch", epoch,
                                    "from", (json_int_t)from, "until", (json_int_t)until,
@@ -193,7 +190,7 @@ static ib_err_t direct_next_batch(void *st, ib_batch_t *batch, int wait_ms, char
         for (int32_t p = 0; p < d->nparts; p++) {
                 part_t *pt = &d->parts[p];
                 if (pt->owned && pt->pin.until > pt->pin.from &&
-                    (err = ib_rangereader_read(d->rr, p, pt->pin.from, pt->pin.until, batch, errstr, errstr_size)))
+                    (err = ib_mode_read_range(d->ctx, d->rr, p, pt->pin.from, pt->pin.until, batch, errstr, errstr_size)))
                         return err;
         }
         return IB_OK;
@@ -264,9 +261,8 @@ static ib_err_t direct_commit(void *st, const ib_batch_t *batch, char *errstr,
         if (n == 0)
                 return IB_OK;
         int64_t t0 = ib_mono_us();
-        ib_err_t err = ib_kafka_list_offsets(d->rk, d->cfg->topic, d->owned_ids, n,
-                                             RD_KAFKA_OFFSET_END, d->latest,
-                                             (int)d->cfg->connect_timeout_ms, errstr, errstr_size);
+        ib_err_t err = ib_mode_list_offsets(d->ctx, d->rk, d->owned_ids, n, RD_KAFKA_OFFSET_END, d->latest, errstr,
+                                            errstr_size);
         if (err)
                 return err;
         ib_hist_record(&d->list_offsets_us, (uint64_t)(ib_mono_us() - t0));

@@ -124,6 +124,34 @@ static int unreachable(rd_kafka_resp_err_t e) {
                e == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || e == RD_KAFKA_RESP_ERR__RESOLVE;
 }
 
+ib_err_t ib_kafka_err(rd_kafka_resp_err_t e) {
+        if (!e)
+                return IB_OK;
+        if (unreachable(e))
+                return IB_ERR_KAFKA_UNREACHABLE;
+        switch (e) {
+        case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
+        case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
+        case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+        case RD_KAFKA_RESP_ERR_NOT_COORDINATOR:
+        case RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE:
+        case RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS:
+        case RD_KAFKA_RESP_ERR__WAIT_COORD:
+        case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS:
+        case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+        case RD_KAFKA_RESP_ERR_NETWORK_EXCEPTION:
+        case RD_KAFKA_RESP_ERR_UNKNOWN_LEADER_EPOCH:
+        case RD_KAFKA_RESP_ERR_FENCED_LEADER_EPOCH:
+        case RD_KAFKA_RESP_ERR_OFFSET_NOT_AVAILABLE:
+        case RD_KAFKA_RESP_ERR_KAFKA_STORAGE_ERROR:
+        case RD_KAFKA_RESP_ERR__NODE_UPDATE:
+        case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION: /* metadata without a leader yet */
+                return IB_ERR_KAFKA_RETRIABLE;
+        default:
+                return IB_ERR_KAFKA;
+        }
+}
+
 ib_err_t ib_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms,
                                   int *partitions, char *errstr, size_t errstr_size) {
         rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
@@ -135,7 +163,7 @@ ib_err_t ib_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout
                         return ib_seterr(errstr, errstr_size, IB_ERR_KAFKA_UNREACHABLE,
                                          "no Kafka broker answered within %d ms (%s)", timeout_ms,
                                          rd_kafka_err2str(e));
-                return ib_seterr(errstr, errstr_size, IB_ERR_KAFKA,
+                return ib_seterr(errstr, errstr_size, ib_kafka_err(e),
                                  "metadata for topic %s: %s", topic, rd_kafka_err2str(e));
         }
         ib_err_t err = IB_OK;
@@ -146,7 +174,7 @@ ib_err_t ib_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout
                         err = ib_seterr(errstr, errstr_size, IB_ERR_NOT_FOUND,
                                         "topic %s does not exist", topic);
                 else
-                        err = ib_seterr(errstr, errstr_size, IB_ERR_KAFKA, "topic %s: %s",
+                        err = ib_seterr(errstr, errstr_size, ib_kafka_err(te), "topic %s: %s",
                                         topic, rd_kafka_err2str(te));
         } else {
                 *partitions = md->topics[0].partition_cnt;
@@ -211,15 +239,15 @@ ib_err_t ib_kafka_list_offsets(rd_kafka_t *rk, const char *topic, const int32_t 
         rd_kafka_resp_err_t e = rd_kafka_offsets_for_times(rk, l, timeout_ms);
         ib_err_t err = IB_OK;
         if (e) {
-                err = ib_seterr(errstr, errstr_size,
-                                unreachable(e) ? IB_ERR_KAFKA_UNREACHABLE : IB_ERR_KAFKA,
-                                "listing offsets of %s: %s", topic, rd_kafka_err2str(e));
+                err = ib_seterr(errstr, errstr_size, ib_kafka_err(e), "listing offsets of %s: %s", topic,
+                                rd_kafka_err2str(e));
         } else {
                 for (int i = 0; i < n; i++) {
                         rd_kafka_topic_partition_t *p =
                             rd_kafka_topic_partition_list_find(l, topic, partitions[i]);
                         if (!p || p->err) {
-                                err = ib_seterr(errstr, errstr_size, IB_ERR_KAFKA,
+                                err = ib_seterr(errstr, errstr_size,
+                                                ib_kafka_err(p ? p->err : RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION),
                                                 "listing offsets of %s [%d]: %s", topic,
                                                 (int)partitions[i],
                                                 rd_kafka_err2str(p ? p->err : RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION));

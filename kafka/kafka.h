@@ -83,6 +83,11 @@ ib_err_t ib_kafka_list_offsets(rd_kafka_t *rk, const char *topic, const int32_t 
                                int n, int64_t which, int64_t *offsets, int timeout_ms,
                                char *errstr, size_t errstr_size);
 
+/** @brief ib_err_t of a librdkafka error: IB_ERR_KAFKA_UNREACHABLE (no
+ *         broker answered), IB_ERR_KAFKA_RETRIABLE (clears by itself: a
+ *         leader election, a coordinator move), else IB_ERR_KAFKA. */
+ib_err_t ib_kafka_err(rd_kafka_resp_err_t err);
+
 /** @brief librdkafka's version string and the build's, for result files. */
 const char *ib_kafka_version(void);
 

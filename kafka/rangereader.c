@@ -104,8 +104,8 @@ static ib_err_t add_record(ib_rangereader_t *rr, ib_batch_t *batch, rd_kafka_mes
         return IB_OK;
 }
 
-ib_err_t ib_rangereader_read(ib_rangereader_t *rr, int32_t p, int64_t from, int64_t until,
-                             ib_batch_t *batch, char *errstr, size_t errstr_size) {
+static ib_err_t read_range(ib_rangereader_t *rr, int32_t p, int64_t from, int64_t until, ib_batch_t *batch,
+                           char *errstr, size_t errstr_size) {
         if (p < 0 || p >= rr->nparts)
                 return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG, "%s has no partition %d",
                                  rr->topic, (int)p);
@@ -136,17 +136,22 @@ ib_err_t ib_rangereader_read(ib_rangereader_t *rr, int32_t p, int64_t from, int6
         int restart = 0; /* more than one message past `until`: refetch later */
         rd_kafka_message_t *buf[1024];
         while (next < until) {
-                if (ib_mono_us() > deadline)
+                if (ib_mono_us() > deadline) {
+                        ib_rangereader_stop(rr, p); /* a retry starts a fresh fetch */
                         return ib_seterr(errstr, errstr_size, IB_ERR_TIMED_OUT,
                                          "reading %s [%d] range [%" PRId64 ", %" PRId64 "): stuck at %"
                                          PRId64 " for %d ms", rr->topic, (int)p, from,
                                          until, next, RANGE_READ_TIMEOUT_MS);
+                }
                 int64_t want = until - next;
                 size_t size = want < 1024 ? (size_t)want : 1024;
                 ssize_t n = rd_kafka_consume_batch(rr->rkt, p, 200, buf, size);
-                if (n < 0)
-                        return ib_seterr(errstr, errstr_size, IB_ERR_KAFKA, "reading %s [%d]: %s",
-                                         rr->topic, (int)p, rd_kafka_err2str(rd_kafka_last_error()));
+                if (n < 0) {
+                        rd_kafka_resp_err_t e = rd_kafka_last_error();
+                        ib_rangereader_stop(rr, p);
+                        return ib_seterr(errstr, errstr_size, ib_kafka_err(e), "reading %s [%d]: %s", rr->topic,
+                                         (int)p, rd_kafka_err2str(e));
+                }
                 for (ssize_t i = 0; i < n; i++) {
                         rd_kafka_message_t *m = buf[i];
                         if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
@@ -181,6 +186,17 @@ ib_err_t ib_rangereader_read(ib_rangereader_t *rr, int32_t p, int64_t from, int6
         if (restart)
                 ib_rangereader_stop(rr, p); /* the next range starts a fresh fetch at its `from` */
         return IB_OK;
+}
+
+ib_err_t ib_rangereader_read(ib_rangereader_t *rr, int32_t p, int64_t from, int64_t until,
+                             ib_batch_t *batch, char *errstr, size_t errstr_size) {
+        size_t nranges = batch->nranges, nrecords = batch->nrecords;
+        ib_err_t err = read_range(rr, p, from, until, batch, errstr, errstr_size);
+        if (err) { /* all or nothing: a retry reads the range again from `from` */
+                batch->nranges = nranges;
+                batch->nrecords = nrecords;
+        }
+        return err;
 }
 
 void ib_rangereader_release(ib_rangereader_t *rr) {

@@ -69,7 +69,10 @@ rd_kafka_t *ib_rangereader_kafka(ib_rangereader_t *rr);
 /** @brief The topic's partition count. */
 int ib_rangereader_partitions(const ib_rangereader_t *rr);
 
-/** @brief Adds range [from, until) of partition @p p and its records to @p batch. */
+/** @brief Adds range [from, until) of partition @p p and its records to
+ *         @p batch, all or nothing: on failure the batch is as before and the
+ *         partition's fetch restarts at `from` on the next call. A range
+ *         stuck for 30 s is IB_ERR_TIMED_OUT (transient: retried by the mode). */
 ib_err_t ib_rangereader_read(ib_rangereader_t *rr, int32_t p, int64_t from, int64_t until,
                              ib_batch_t *batch, char *errstr, size_t errstr_size);
 

@@ -155,7 +155,8 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         if (!assign)
                 k->revoked_in_poll = 1;
         ib_group_apply(rk, err, parts, k->cooperative);
-        ib_mode_active(k->ctx);
+        if (assign)
+                ib_mode_assigned(k->ctx);
 }
 
 static void free_msgs(kc_t *k) {

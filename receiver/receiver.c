@@ -202,6 +202,8 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         ib_group_rebalance_event(r->ctx->events, rk, err, parts, assigned, r->cooperative);
         ib_mode_waiting(r->ctx, !assigned);
         ib_group_apply(rk, err, parts, r->cooperative);
+        if (assigned)
+                ib_mode_assigned(r->ctx);
 }
 
 static void thread_fail(receiver_t *r, ib_err_t err, const char *msg) {

@@ -6,6 +6,12 @@
 #   scripts/cluster.sh down   [options]   stop exactly the processes 'up' started (by pid)
 #   scripts/cluster.sh status [options]   print what runs, exit 0 if all is up, 1 if not
 #   scripts/cluster.sh fetch              only fill the Kafka jar cache (mvn)
+#   scripts/cluster.sh kill-broker N  [--dir DIR]   kill -9 broker N (faults for tests and chaos)
+#   scripts/cluster.sh start-broker N [--dir DIR]   start broker N again on its data and port, wait until it answers
+#   scripts/cluster.sh stop-zk        [--dir DIR]   kill -9 ZooKeeper
+#   scripts/cluster.sh start-zk       [--dir DIR]   start ZooKeeper again on its data and port, wait for ruok
+#   Each is idempotent (killing what is dead, or starting what runs, says so and succeeds)
+#   and bounded by --timeout.
 #
 # Options:
 #   --dir DIR          run folder: configs, data, logs, pid files   (default: $INGESTBENCH_CLUSTER_DIR or .cluster)
@@ -36,13 +42,16 @@ want_zk=1
 timeout_s=90
 
 die()   { echo "cluster.sh: $*" >&2; exit 1; }
-usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; }
 uerr()  { echo "cluster.sh: $* (try --help)" >&2; exit 2; }
 
 [ $# -ge 1 ] || { usage >&2; exit 2; }
 cmd=$1; shift
 case "$cmd" in
-  up|down|status|fetch) ;;
+  up|down|status|fetch|stop-zk|start-zk) ;;
+  kill-broker|start-broker)
+    [ $# -ge 1 ] && [[ "$1" =~ ^[1-9][0-9]*$ ]] || uerr "$cmd takes a broker number (1, 2, 3)"
+    broker=$1; shift ;;
   -h|--help|help) usage; exit 0 ;;
   *) uerr "unknown command '$cmd'" ;;
 esac
@@ -141,6 +150,7 @@ zk_up() {
   if pid_alive "$dir/zookeeper.pid"; then echo "cluster.sh: ZooKeeper already running" >&2; return 0; fi
   [ -f /usr/share/java/zookeeper.jar ] || die "ZooKeeper not installed: run scripts/deps.sh (Debian package 'zookeeper')"
   mkdir -p "$zdir/data" "$dir/logs"
+  [ "${1:-}" = again ] && [ -f "$zdir/zoo.cfg" ] && { zk_launch; return 0; }
   cat >"$zdir/zoo.cfg" <<EOF
 tickTime=500
 minSessionTimeout=1000
@@ -154,14 +164,20 @@ admin.enableServer=false
 4lw.commands.whitelist=ruok,stat,mntr,srvr
 maxClientCnxns=200
 EOF
+  zk_launch
+}
+
+zk_launch() { # start ZooKeeper from its configuration (log appended)
   # Debian's classpath: the config folder first (logging config), then the server jar,
   # whose manifest names its dependencies.
   nohup java -Xmx256m -Dzookeeper.log.dir="$dir/logs" -Dzookeeper.root.logger=INFO,CONSOLE \
         -cp "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar" \
-        org.apache.zookeeper.server.quorum.QuorumPeerMain "$zdir/zoo.cfg" \
-        >"$dir/logs/zookeeper.log" 2>&1 </dev/null &
+        org.apache.zookeeper.server.quorum.QuorumPeerMain "$dir/zookeeper/zoo.cfg" \
+        >>"$dir/logs/zookeeper.log" 2>&1 </dev/null &
   echo $! >"$dir/zookeeper.pid"
 }
+
+zk_port() { sed -n 's/^clientPort=//p' "$dir/zookeeper/zoo.cfg"; }
 
 # ---- Kafka -----------------------------------------------------------------
 
@@ -218,12 +234,32 @@ EOF
            format -t "$cid" -c "$bdir/server.properties" --ignore-formatted \
            >"$dir/logs/kafka-$i-format.log" 2>&1 || { cat "$dir/logs/kafka-$i-format.log" >&2; die "formatting broker $i storage failed"; }
     fi
-    nohup java -Xms256m -Xmx768m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
-          -Dlog4j.configuration="file:$bdir/log4j.properties" \
-          -cp "$cache/libs/*" kafka.Kafka "$bdir/server.properties" \
-          >"$dir/logs/kafka-$i.log" 2>&1 </dev/null &
-    echo $! >"$dir/kafka-$i.pid"
+    launch_broker "$i"
   done
+}
+
+launch_broker() { # launch_broker I: start broker I from its configuration (log appended)
+  local bdir="$dir/kafka/broker-$1"
+  nohup java -Xms256m -Xmx768m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
+        -Dlog4j.configuration="file:$bdir/log4j.properties" \
+        -cp "$cache/libs/*" kafka.Kafka "$bdir/server.properties" \
+        >>"$dir/logs/kafka-$1.log" 2>&1 </dev/null &
+  echo $! >"$dir/kafka-$1.pid"
+}
+
+broker_port() { # the PLAINTEXT port in broker I's configuration
+  sed -n 's/^listeners=PLAINTEXT:\/\/127\.0\.0\.1:\([0-9]*\),.*/\1/p' "$dir/kafka/broker-$1/server.properties"
+}
+
+broker_answers() { timeout 5 kcat -b "127.0.0.1:$1" -L -m 3 2>/dev/null | grep -q 'at 127.0.0.1'; }
+
+kill9() { # kill9 PIDFILE NAME: kill -9 and wait (bounded) until gone
+  if ! pid_alive "$1"; then echo "cluster.sh: $2 is not running" >&2; rm -f "$1"; return 0; fi
+  local pid; pid=$(cat "$1")
+  kill -KILL "$pid" 2>/dev/null || true
+  wait_until 10 "$2 to die" bash -c "! kill -0 $pid" || die "$2 (pid $pid) survived kill -9 for 10 s"
+  rm -f "$1"
+  echo "cluster.sh: $2 (pid $pid) killed with -9" >&2
 }
 
 # ---- commands ------------------------------------------------------------
@@ -253,6 +289,31 @@ case "$cmd" in
     [ ${#pfs[@]} -gt 0 ] && stop_pids "${pfs[@]}"
     stop_pids "$dir/zookeeper.pid"
     echo "cluster.sh: stopped (logs kept in $dir/logs)" >&2
+    ;;
+  kill-broker)
+    [ -f "$dir/kafka/broker-$broker/server.properties" ] || die "no broker $broker in $dir (run 'up' first)"
+    kill9 "$dir/kafka-$broker.pid" "broker $broker"
+    ;;
+  start-broker)
+    [ -f "$dir/kafka/broker-$broker/server.properties" ] || die "no broker $broker in $dir (run 'up' first)"
+    port=$(broker_port "$broker")
+    if pid_alive "$dir/kafka-$broker.pid"; then echo "cluster.sh: broker $broker already running" >&2
+    else launch_broker "$broker"; fi
+    wait_until "$timeout_s" "broker $broker" broker_answers "$port" ||
+      { tail -20 "$dir/logs/kafka-$broker.log" >&2; die "broker $broker did not answer on 127.0.0.1:$port within ${timeout_s}s"; }
+    echo "cluster.sh: broker $broker ready on 127.0.0.1:$port" >&2
+    ;;
+  stop-zk)
+    [ -f "$dir/zookeeper/zoo.cfg" ] || die "no ZooKeeper in $dir (run 'up' first)"
+    kill9 "$dir/zookeeper.pid" "ZooKeeper"
+    ;;
+  start-zk)
+    [ -f "$dir/zookeeper/zoo.cfg" ] || die "no ZooKeeper in $dir (run 'up' first)"
+    zport=$(zk_port)
+    zk_up again
+    wait_until "$timeout_s" "ZooKeeper" zk_ruok ||
+      { tail -20 "$dir/logs/zookeeper.log" >&2; die "ZooKeeper did not answer ruok on 127.0.0.1:$zport within ${timeout_s}s"; }
+    echo "cluster.sh: ZooKeeper ready on 127.0.0.1:$zport" >&2
     ;;
   status)
     ok=0; found=0

@@ -24,6 +24,8 @@ const ib_option_t ib_config_options[] = {
     IB_OPT_INT(C, batch_ms, "batch-ms", "MS", "100", 0, 3600000, "wait between batches when caught up"),
     IB_OPT_INT(C, exit_when_idle_ms, "exit-when-idle", "MS", "0", 0, INT32_MAX, "stop after MS without new records; 0: never"),
     IB_OPT_INT(C, connect_timeout_ms, "connect-timeout-ms", "MS", "10000", 100, 600000, "bound on reaching brokers/ZooKeeper"),
+    IB_OPT_INT(C, retry_budget_ms, "retry-budget-ms", "MS", "120000", 0, 3600000,
+               "how long one operation retries a transient error before the worker gives up"),
     IB_OPT_INT(C, progress_ms, "progress-ms", "MS", "2000", 0, 3600000, "progress line on stderr every MS; 0: off"),
     IB_OPT_FLAG(C, quiet, "quiet", 'q', "no progress lines"),
     IB_OPT_END,

@@ -34,6 +34,7 @@ typedef struct ib_config_s {
         int64_t exit_when_idle_ms; /**< stop after this long without new records; 0: never */
         int64_t connect_timeout_ms; /**< bound on reaching brokers / ZooKeeper, ms */
         int64_t progress_ms;       /**< progress line on stderr every so often; 0: off */
+        int64_t retry_budget_ms;   /**< how long one operation retries a transient error */
         int quiet;                 /**< no progress lines */
         ib_props_t props;          /**< -X key=value for librdkafka */
         char dead_letter_buf[1024]; /**< storage for a derived dead_letter */

@@ -7,8 +7,16 @@
 
 #include "clock.h"
 
+#include <inttypes.h>
+#include <stdio.h>
+
 void ib_mode_active(ib_mode_ctx_t *ctx) {
         __atomic_store_n(&ctx->last_activity_us, ib_mono_us(), __ATOMIC_RELAXED);
+}
+
+void ib_mode_assigned(ib_mode_ctx_t *ctx) {
+        __atomic_store_n(&ctx->assigned, 1, __ATOMIC_RELAXED);
+        ib_mode_active(ctx);
 }
 
 void ib_mode_waiting(ib_mode_ctx_t *ctx, int waiting) {
@@ -22,4 +30,56 @@ int64_t ib_mode_idle_us(ib_mode_ctx_t *ctx, int64_t now_us) {
                 return 0;
         }
         return now_us - __atomic_load_n(&ctx->last_activity_us, __ATOMIC_RELAXED);
+}
+
+void ib_mode_retry_begin(ib_mode_ctx_t *ctx, ib_retry_t *rt, const char *op) {
+        ib_retry_begin(rt, op, ctx->cfg->retry_budget_ms);
+}
+
+int ib_mode_retry(ib_mode_ctx_t *ctx, ib_retry_t *rt, ib_err_t err) {
+        return ib_retry_again(rt, err, ctx->stop);
+}
+
+ib_err_t ib_mode_retry_end(ib_mode_ctx_t *ctx, ib_retry_t *rt, ib_err_t err, char *errstr, size_t errstr_size) {
+        if (rt->attempts == 0)
+                return err;
+        const char *outcome = err == IB_OK ? "recovered" : rt->gave_up ? "gave_up" : "failed";
+        ctx->retry_episodes++;
+        ctx->retry_attempts += (uint64_t)rt->attempts;
+        ctx->retry_waited_ms += rt->waited_ms;
+        ctx->retry_gave_up += rt->gave_up;
+        ib_eventlog_emit(ctx->events, "retry",
+                         json_pack("{s:s,s:s,s:s,s:i,s:I,s:s}", "operation", rt->op, "error", ib_err2name(rt->last),
+                                   "message", err ? errstr : "", "attempts", rt->attempts,
+                                   "waited_ms", (json_int_t)rt->waited_ms, "outcome", outcome));
+        if (!rt->gave_up)
+                return err;
+        char last[512];
+        snprintf(last, sizeof(last), "%s", errstr);
+        ib_err_t final = ib_retry_final(rt, err);
+        ib_seterr(errstr, errstr_size, final, "%s: gave up after %d attempts in %" PRId64 " ms (--retry-budget-ms %" PRId64
+                  "): %s", rt->op, rt->attempts, (ib_mono_us() - rt->started_us) / 1000, rt->budget_ms, last);
+        return final;
+}
+
+ib_err_t ib_mode_list_offsets(ib_mode_ctx_t *ctx, rd_kafka_t *rk, const int32_t *partitions, int n, int64_t which,
+                              int64_t *offsets, char *errstr, size_t errstr_size) {
+        ib_retry_t rt;
+        ib_err_t err;
+        ib_mode_retry_begin(ctx, &rt, which == RD_KAFKA_OFFSET_END ? "listing latest offsets" : "listing earliest offsets");
+        while ((err = ib_kafka_list_offsets(rk, ctx->cfg->topic, partitions, n, which, offsets,
+                                            (int)ctx->cfg->connect_timeout_ms, errstr, errstr_size)) &&
+               ib_mode_retry(ctx, &rt, err))
+                ;
+        return ib_mode_retry_end(ctx, &rt, err, errstr, errstr_size);
+}
+
+ib_err_t ib_mode_read_range(ib_mode_ctx_t *ctx, ib_rangereader_t *rr, int32_t p, int64_t from, int64_t until,
+                            ib_batch_t *batch, char *errstr, size_t errstr_size) {
+        ib_retry_t rt;
+        ib_err_t err;
+        ib_mode_retry_begin(ctx, &rt, "reading a range");
+        while ((err = ib_rangereader_read(rr, p, from, until, batch, errstr, errstr_size)) && ib_mode_retry(ctx, &rt, err))
+                ;
+        return ib_mode_retry_end(ctx, &rt, err, errstr, errstr_size);
 }

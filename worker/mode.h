@@ -52,7 +52,10 @@
 #include "errors.h"
 #include "eventlog.h"
 #include "options.h"
+#include "kafka.h"
+#include "rangereader.h"
 #include "record.h"
+#include "retry.h"
 
 /** What the runner hands a mode when it opens. */
 typedef struct ib_mode_ctx_s {
@@ -65,6 +68,10 @@ typedef struct ib_mode_ctx_s {
         /* Private to mode.c: use ib_mode_active() and ib_mode_waiting(). */
         int64_t last_activity_us;
         int waiting_for_group;
+        int assigned;                   /* partitions were gained since the runner last looked */
+        /* Retry episodes (ib_mode_retry_end), for stats.json; runner's thread. */
+        uint64_t retry_episodes, retry_attempts, retry_gave_up;
+        int64_t retry_waited_ms;
 } ib_mode_ctx_t;
 
 typedef struct ib_mode_s {
@@ -101,10 +108,47 @@ typedef struct ib_mode_s {
 /** @brief Restarts the idle clock: the mode saw records or an ownership change. */
 void ib_mode_active(ib_mode_ctx_t *ctx);
 
+/** @brief The mode gained partitions (a claim, an assignment): before their
+ *         output is written, the runner removes temporary files dead
+ *         writers left in the sink. Any thread. */
+void ib_mode_assigned(ib_mode_ctx_t *ctx);
+
 /** @brief A group mode waits (1) for its assignment, from subscribe or a
  *         revoke until the next assignment, or stops waiting (0). While it
  *         waits, the idle clock does not run. */
 void ib_mode_waiting(ib_mode_ctx_t *ctx, int waiting);
+
+/**
+ * @brief Starts a retry episode of @p op under --retry-budget-ms:
+ *
+ *     ib_retry_t rt;
+ *     ib_mode_retry_begin(ctx, &rt, "listing offsets");
+ *     while ((err = op(...)) && ib_mode_retry(ctx, &rt, err))
+ *             ;
+ *     err = ib_mode_retry_end(ctx, &rt, err, errstr, errstr_size);
+ */
+void ib_mode_retry_begin(ib_mode_ctx_t *ctx, ib_retry_t *rt, const char *op);
+
+/** @brief After a failed attempt: waits and @returns 1 to try again (a
+ *         transient error within the budget, no stop requested), else 0. */
+int ib_mode_retry(ib_mode_ctx_t *ctx, ib_retry_t *rt, ib_err_t err);
+
+/**
+ * @brief Ends the episode: when anything was retried, logs a "retry" event
+ *        (operation, error, attempts, waited_ms, outcome "recovered" or
+ *        "gave_up") and counts it. On giving up, errstr becomes one line
+ *        naming the operation and the last error, and the error becomes
+ *        *_UNREACHABLE (exit code 3). @returns the error to return.
+ */
+ib_err_t ib_mode_retry_end(ib_mode_ctx_t *ctx, ib_retry_t *rt, ib_err_t err, char *errstr, size_t errstr_size);
+
+/** @brief ib_kafka_list_offsets() with retries (one episode). */
+ib_err_t ib_mode_list_offsets(ib_mode_ctx_t *ctx, rd_kafka_t *rk, const int32_t *partitions, int n, int64_t which,
+                              int64_t *offsets, char *errstr, size_t errstr_size);
+
+/** @brief ib_rangereader_read() with retries (one episode). */
+ib_err_t ib_mode_read_range(ib_mode_ctx_t *ctx, ib_rangereader_t *rr, int32_t p, int64_t from, int64_t until,
+                            ib_batch_t *batch, char *errstr, size_t errstr_size);
 
 /** @brief Microseconds the mode has been idle at @p now_us (0 while it waits
  *         for its group). Runner only. */

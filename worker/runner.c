@@ -70,6 +70,11 @@ static void write_stats(run_t *run, const char *status) {
         json_t *modej = json_object();
         if (run->st)
                 run->mode->stats(run->st, modej);
+        const ib_mode_ctx_t *ctx = &run->ctx;
+        json_object_set_new(pipe, "retries",
+                            json_pack("{s:I,s:I,s:I,s:I}", "episodes", (json_int_t)ctx->retry_episodes, "attempts",
+                                      (json_int_t)ctx->retry_attempts, "gave_up", (json_int_t)ctx->retry_gave_up,
+                                      "waited_ms", (json_int_t)ctx->retry_waited_ms));
         json_t *doc = json_pack("{s:s,s:s,s:s,s:{s:s,s:s,s:i},s:s,s:s,s:O,s:o,s:o,s:I,s:s}",
                                 "tool", "ingestbench", "version", IB_VERSION,
                                 "librdkafka", ib_kafka_version(),
@@ -107,6 +112,21 @@ static ib_err_t open_outputs(run_t *run, char *errstr, size_t errstr_size) {
                 return err;
         ib_pipeline_conf_t pconf = {run->schema, cfg->event_time_field, run->sink, run->dead, &run->stats};
         return ib_pipeline_new(&pconf, &run->pl, errstr, errstr_size);
+}
+
+/* Removes what dead writers left in both sinks (at start and after the mode
+ * gained partitions), and says so in the event log when there was any. */
+static ib_err_t sweep(run_t *run, char *errstr, size_t errstr_size) {
+        uint64_t out = 0, dead = 0;
+        ib_err_t err;
+        if ((err = ib_sink_sweep(run->sink, run->cfg->topic, &out, errstr, errstr_size)) ||
+            (err = ib_sink_sweep(run->dead, run->cfg->topic, &dead, errstr, errstr_size)))
+                return err;
+        if (out + dead)
+                ib_eventlog_emit(run->events, "stale_temp_removed",
+                                 json_pack("{s:I,s:I}", "sink_files", (json_int_t)out, "dead_letter_files",
+                                           (json_int_t)dead));
+        return IB_OK;
 }
 
 /* Runs a batch with records or ranges through the pipeline, logs it, and
@@ -162,6 +182,9 @@ static ib_err_t loop(run_t *run, const char **why, char *errstr, size_t errstr_s
                 ib_batch_clear(&batch);
                 if ((err = run->mode->next_batch(run->st, &batch, (int)cfg->batch_ms, errstr, errstr_size)))
                         break;
+                if (__atomic_exchange_n(&run->ctx.assigned, 0, __ATOMIC_RELAXED) &&
+                    (err = sweep(run, errstr, errstr_size)))
+                        break;
                 if ((batch.nrecords > 0 || batch.nranges > 0) && (err = process_batch(run, &batch, errstr, errstr_size)))
                         break;
                 if ((err = run->mode->commit(run->st, &batch, errstr, errstr_size)))
@@ -201,8 +224,11 @@ ib_err_t ib_run(const ib_mode_t *mode, const ib_config_t *cfg, const void *conf,
         ib_eventlog_emit(run->events, "start",
                          json_pack("{s:s,s:s,s:i,s:O}", "mode", mode->name, "version", IB_VERSION,
                                    "pid", (int)getpid(), "config", run->config));
-        run->ctx = (ib_mode_ctx_t){cfg, conf, run->brokers, cfg->worker_id, run->events, &ib_stop_flag, 0, 0};
+        run->ctx = (ib_mode_ctx_t){.cfg = cfg, .conf = conf, .brokers = run->brokers, .worker_id = cfg->worker_id,
+                                   .events = run->events, .stop = &ib_stop_flag};
         ib_mode_active(&run->ctx);
+        if ((err = sweep(run, errstr, errstr_size)))
+                goto done;
         err = mode->open(&run->ctx, &run->st, errstr, errstr_size);
         opened = err == IB_OK;
         if (opened) {

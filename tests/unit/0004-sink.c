@@ -60,14 +60,29 @@ static void test_dir_sink_atomic_and_idempotent(void) {
         CHECK_INT(n, 1);
         CHECK_INT(tmp, 0);
 
-        /* A crash between write and rename leaves a temporary file behind:
-         * the old file is intact, and a replay of the range cleans it up. */
-        char tmpname[512];
-        snprintf(tmpname, sizeof(tmpname), "%s/.t-p3-00000000000000000010-00000000000000000012.jsonl.tmp", path);
-        int fd = open(tmpname, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        CHECK(fd >= 0);
-        CHECK(write(fd, "{\"a\":", 5) == 5);
-        close(fd);
+        /* A crash between write and rename leaves a temporary file behind
+         * (an older writer's name had no pid; a dead writer's has its pid):
+         * the old file is intact, and the next owner removes both before it
+         * replays the range. A live writer's temporary file is left alone. */
+        const char *strays[] = {".t-p3-00000000000000000010-00000000000000000012.jsonl.tmp",
+                                ".t-p3-00000000000000000010-00000000000000000012.jsonl.999999999.tmp",
+                                ".t-p4-00000000000000000010-00000000000000000012.jsonl.1.tmp"}; /* pid 1 lives */
+        for (int i = 0; i < 3; i++) {
+                char tmpname[512];
+                snprintf(tmpname, sizeof(tmpname), "%s/%s", path, strays[i]);
+                int fd = open(tmpname, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+                CHECK(fd >= 0);
+                CHECK(write(fd, "{\"a\":", 5) == 5);
+                close(fd);
+        }
+        uint64_t removed = 0;
+        CHECK_INT(ib_sink_sweep(s, "t", &removed, err, sizeof(err)), IB_OK);
+        CHECK_INT(removed, 2);
+        n = count_entries(path, &tmp);
+        CHECK_INT(tmp, 1); /* the live writer's */
+        char live[512];
+        snprintf(live, sizeof(live), "%s/%s", path, strays[2]);
+        CHECK_INT(unlink(live), 0);
         CHECK_INT(s->write_range(s, "t", 3, 10, 12, data, strlen(data), err, sizeof(err)), IB_OK);
         CHECK_INT(s->flush(s, err, sizeof(err)), IB_OK);
         n = count_entries(path, &tmp);
@@ -86,6 +101,22 @@ static void test_dir_sink_atomic_and_idempotent(void) {
         CHECK_INT(s->files, 2);
         ib_sink_close(s);
         ib_tmpdir_rm(dir);
+}
+
+/* Temporary names are unique per writer, and a directory entry tells whose it is. */
+static void test_temp_names(void) {
+        char tmp[300], name[300];
+        int pid = -7;
+        CHECK(ib_fs_temp_name(tmp, sizeof(tmp), "f.jsonl") > 0);
+        CHECK_INT(ib_fs_temp_parse(tmp, name, sizeof(name), &pid), 0);
+        CHECK_STR(name, "f.jsonl");
+        CHECK_INT(pid, getpid());
+        CHECK_INT(ib_fs_temp_parse(".f.jsonl.tmp", name, sizeof(name), &pid), 0);
+        CHECK_STR(name, "f.jsonl");
+        CHECK_INT(pid, 0);
+        CHECK_INT(ib_fs_temp_parse("f.jsonl", name, sizeof(name), &pid), -1);
+        CHECK_INT(ib_fs_temp_parse(".tmp", name, sizeof(name), &pid), -1);
+        CHECK_INT(ib_fs_temp_parse(".x.tmp.gz", name, sizeof(name), &pid), -1);
 }
 
 static void test_null_sink_and_bad_specs(void) {
@@ -122,6 +153,7 @@ static void test_write_atomic_replaces(void) {
 int main(void) {
         IB_RUN(test_range_names_round_trip);
         IB_RUN(test_dir_sink_atomic_and_idempotent);
+        IB_RUN(test_temp_names);
         IB_RUN(test_null_sink_and_bad_specs);
         IB_RUN(test_write_atomic_replaces);
         return IB_DONE();
