@@ -88,26 +88,69 @@ static void drop_partition(direct_t *d, int32_t p, const char *why) {
                                    "reason", why));
 }
 
-/* Handles an expired session: every partition is lost; start a new session. */
+/* Records that this worker lost partition @p p it held in epoch @p epoch:
+ * the epoch that replaced it (-1 when unknown), and why. */
+static void fenced_event(direct_t *d, int32_t p, int epoch, const char *why) {
+        ib_zkpos_t pos;
+        int by = ib_zkstore_peek(d->zs, p, &pos, NULL, 0) == IB_OK ? pos.owner_version : -1;
+        d->fenced++;
+        ib_eventlog_emit(d->ctx->events, "fenced",
+                         json_pack("{s:i,s:i,s:i,s:s}", "partition", (int)p, "epoch", epoch, "by_epoch", by, "reason",
+                                   why));
+}
+
+/* Handles an expired session: every partition is lost; a new session
+ * (retried while ZooKeeper does not answer) registers again, and the next
+ * balance claims a fair share, resuming from the stored offsets. */
 static ib_err_t renew_session(direct_t *d, char *errstr, size_t errstr_size) {
         d->expirations++;
-        for (int32_t p = 0; p < d->nparts; p++)
-                drop_partition(d, p, "session expired");
         ib_eventlog_emit(d->ctx->events, "session_expired", NULL);
-        ib_err_t err = ib_zkstore_reconnect(d->zs, errstr, errstr_size);
-        if (err == IB_OK) {
-                char sid[32];
-                ib_eventlog_emit(d->ctx->events, "session",
-                                 json_pack("{s:s}", "session", ib_zkstore_session(d->zs, sid)));
-        }
-        return err;
+        int n = 0;
+        for (int32_t p = 0; p < d->nparts; p++)
+                if (d->parts[p].owned) {
+                        d->owned_ids[n++] = p;
+                        drop_partition(d, p, "session expired");
+                }
+        ib_retry_t rt;
+        ib_err_t err;
+        ib_mode_retry_begin(d->ctx, &rt, "ZooKeeper reconnect");
+        while ((err = ib_zkstore_reconnect(d->zs, errstr, errstr_size)) && ib_mode_retry(d->ctx, &rt, err))
+                ;
+        if ((err = ib_mode_retry_end(d->ctx, &rt, err, errstr, errstr_size)))
+                return err;
+        char sid[32];
+        ib_eventlog_emit(d->ctx->events, "session", json_pack("{s:s}", "session", ib_zkstore_session(d->zs, sid)));
+        for (int i = 0; i < n; i++)
+                fenced_event(d, d->owned_ids[i], d->parts[d->owned_ids[i]].epoch, "session expired");
+        d->last_check_us = 0; /* claim a fair share again at once */
+        return IB_OK;
+}
+
+/* Takes partition @p p as this session's claim left it in ZooKeeper. */
+static ib_err_t adopt_partition(direct_t *d, int32_t p, const ib_zkpos_t *pos) {
+        part_t *pt = &d->parts[p];
+        pt->owned = 1;
+        pt->epoch = pos->owner_version;
+        pt->offset_version = pos->offset_version;
+        pt->pin = (ib_pin_t){pos->offset, pos->next_until};
+        d->claims++;
+        ib_mode_assigned(d->ctx);
+        ib_eventlog_emit(d->ctx->events, "assign",
+                         json_pack("{s:i,s:i,s:I,s:I,s:b,s:b}", "partition", (int)p, "epoch", pt->epoch, "from",
+                                   (json_int_t)pos->offset, "until", (json_int_t)pos->next_until, "inherited_range", 1,
+                                   "adopted", 1));
+        return IB_OK;
 }
 
 static ib_err_t claim_partition(direct_t *d, int32_t p, char *errstr, size_t errstr_size) {
         ib_zkpos_t pos;
         ib_err_t err = ib_zkstore_peek(d->zs, p, &pos, errstr, errstr_size);
-        if (err || pos.locked)
+        if (err)
                 return err;
+        if (pos.locked_by_us) /* our claim landed, its answer was lost with the connection */
+                return adopt_partition(d, p, &pos);
+        if (pos.locked)
+                return IB_OK;
         int64_t latest, from = pos.offset;
         if ((err = ib_mode_list_offsets(d->ctx, d->rk, &p, 1, RD_KAFKA_OFFSET_END, &latest, errstr, errstr_size)) ||
             (from < 0 &&
@@ -138,11 +181,7 @@ static ib_err_t claim_partition(direct_t *d, int32_t p, char *errstr, size_t err
 }
 
 /* Claims up to a fair share of the partitions, releases beyond it. */
-static ib_err_t balance(direct_t *d, char *errstr, size_t errstr_size) {
-        int64_t now = ib_mono_us();
-        if (now - d->last_check_us < OWNERSHIP_CHECK_US)
-                return IB_OK;
-        d->last_check_us = now;
+static ib_err_t balance_once(direct_t *d, char *errstr, size_t errstr_size) {
         ib_err_t err;
         if (ib_zkstore_expired(d->zs) && (err = renew_session(d, errstr, errstr_size)))
                 return err;
@@ -171,6 +210,20 @@ static ib_err_t balance(direct_t *d, char *errstr, size_t errstr_size) {
         return IB_OK;
 }
 
+/* balance_once() at most twice a second, retried while ZooKeeper does not answer. */
+static ib_err_t balance(direct_t *d, char *errstr, size_t errstr_size) {
+        int64_t now = ib_mono_us();
+        if (now - d->last_check_us < OWNERSHIP_CHECK_US)
+                return IB_OK;
+        d->last_check_us = now;
+        ib_retry_t rt;
+        ib_err_t err;
+        ib_mode_retry_begin(d->ctx, &rt, "ZooKeeper ownership");
+        while ((err = balance_once(d, errstr, errstr_size)) && ib_mode_retry(d->ctx, &rt, err))
+                ;
+        return ib_mode_retry_end(d->ctx, &rt, err, errstr, errstr_size);
+}
+
 static ib_err_t direct_next_batch(void *st, ib_batch_t *batch, int wait_ms, char *errstr,
                                   size_t errstr_size) {
         direct_t *d = st;
@@ -196,59 +249,101 @@ static ib_err_t direct_next_batch(void *st, ib_batch_t *batch, int wait_ms, char
         return IB_OK;
 }
 
-/* Stores the batch's @p nc commit entries in one zoo_multi; a fenced
- * partition is dropped and the rest stored again (at most once per
- * partition). */
-static ib_err_t store_commits(direct_t *d, const ib_batch_t *batch, int nc, char *errstr, size_t errstr_size) {
-        ib_err_t err;
-        for (int attempt = 0; attempt <= d->nparts && nc > 0; attempt++) {
-                int64_t t0 = ib_mono_us();
-                err = ib_zkstore_commit(d->zs, d->commits, nc, errstr, errstr_size);
-                ib_hist_record(&d->zk_multi_us, (uint64_t)(ib_mono_us() - t0));
-                json_t *parts = json_array();
-                for (int i = 0; i < nc; i++)
-                        json_array_append_new(parts, json_pack("{s:i,s:i,s:I,s:I,s:s}",
-                                "partition", (int)d->commits[i].partition, "epoch", d->commits[i].epoch,
-                                "offset", (json_int_t)d->commits[i].offset,
-                                "next_until", (json_int_t)d->commits[i].next_until,
-                                "result", zerror(d->commits[i].rc)));
-                ib_eventlog_emit(d->ctx->events, "commit",
-                                 json_pack("{s:I,s:b,s:s,s:o,s:f}", "batch", (json_int_t)batch->seq,
-                                           "ok", err == IB_OK, "error", ib_err2name(err),
-                                           "partitions", parts,
-                                           "multi_ms", (double)(ib_mono_us() - t0) / 1000.0));
-                if (err == IB_OK) {
-                        for (int i = 0; i < nc; i++) {
-                                part_t *pt = &d->parts[d->commits[i].partition];
-                                pt->pin = (ib_pin_t){d->commits[i].offset, d->commits[i].next_until};
-                                pt->offset_version = d->commits[i].new_version;
-                        }
-                        d->commits_ok++;
-                        return IB_OK;
-                }
+/* Sends the batch's @p nc commit entries as one zoo_multi and logs it. */
+static ib_err_t commit_attempt(direct_t *d, const ib_batch_t *batch, int nc, char *errstr, size_t errstr_size) {
+        int64_t t0 = ib_mono_us();
+        ib_err_t err = ib_zkstore_commit(d->zs, d->commits, nc, errstr, errstr_size);
+        ib_hist_record(&d->zk_multi_us, (uint64_t)(ib_mono_us() - t0));
+        json_t *parts = json_array();
+        for (int i = 0; i < nc; i++)
+                json_array_append_new(parts, json_pack("{s:i,s:i,s:I,s:I,s:s}", "partition", (int)d->commits[i].partition,
+                                                       "epoch", d->commits[i].epoch, "offset",
+                                                       (json_int_t)d->commits[i].offset, "next_until",
+                                                       (json_int_t)d->commits[i].next_until, "result",
+                                                       zerror(d->commits[i].rc)));
+        ib_eventlog_emit(d->ctx->events, "commit",
+                         json_pack("{s:I,s:b,s:s,s:o,s:f}", "batch", (json_int_t)batch->seq, "ok", err == IB_OK, "error",
+                                   ib_err2name(err), "partitions", parts, "multi_ms",
+                                   (double)(ib_mono_us() - t0) / 1000.0));
+        if (err)
                 ib_stats_count_name(d->commit_errors, ib_err2name(err));
-                if (err == IB_ERR_ZK_SESSION || ib_zkstore_expired(d->zs)) {
-                        /* Not stored. Someone else will process these ranges again. */
-                        return renew_session(d, errstr, errstr_size);
-                }
-                if (err != IB_ERR_ZK_FENCED)
+        return err;
+}
+
+/* After a multi whose answer was lost with the connection: did it land? A
+ * multi is all or nothing, and each node tells: it holds our offset, epoch
+ * and batch. *landed is 1 with every new version set, else 0. */
+static ib_err_t commit_landed(direct_t *d, int nc, uint64_t batch, int *landed, char *errstr, size_t errstr_size) {
+        *landed = 1;
+        for (int i = 0; i < nc && *landed; i++) {
+                ib_zkcommit_t *cm = &d->commits[i];
+                ib_zkpos_t pos;
+                ib_err_t err = ib_zkstore_peek(d->zs, cm->partition, &pos, errstr, errstr_size);
+                if (err)
                         return err;
-                /* Drop the fenced partitions and store the others. */
-                int keep = 0;
-                for (int i = 0; i < nc; i++) {
-                        if (d->commits[i].rc == ZBADVERSION || d->commits[i].rc == ZNONODE ||
-                            d->commits[i].rc == ZNODEEXISTS) {
-                                d->fenced++;
-                                drop_partition(d, d->commits[i].partition, "fenced");
-                        } else {
-                                d->commits[keep++] = d->commits[i];
-                        }
-                }
-                if (keep == nc) /* fenced but no entry named: give everything up */
-                        keep = 0;
-                nc = keep;
+                *landed = pos.offset == cm->offset && pos.stored_epoch == cm->epoch &&
+                          pos.stored_batch == (int64_t)batch;
+                cm->new_version = pos.offset_version;
         }
         return IB_OK;
+}
+
+/* Drops the fenced entries (a fenced event each). @returns how many are left. */
+static int drop_fenced(direct_t *d, int nc) {
+        int keep = 0;
+        for (int i = 0; i < nc; i++) {
+                int rc = d->commits[i].rc;
+                if (rc == ZBADVERSION || rc == ZNONODE || rc == ZNODEEXISTS) {
+                        drop_partition(d, d->commits[i].partition, "fenced");
+                        fenced_event(d, d->commits[i].partition, d->commits[i].epoch, "epoch check failed");
+                } else {
+                        d->commits[keep++] = d->commits[i];
+                }
+        }
+        return keep == nc ? 0 : keep; /* fenced but no entry named: give everything up */
+}
+
+/* Stores the batch's @p nc commit entries in one zoo_multi: a fenced
+ * partition is dropped and the rest stored again; a lost connection is
+ * retried within the budget, after checking whether the unanswered multi
+ * landed; an expired session renews the session (nothing stored: the next
+ * owner reads these ranges again, the same bytes). */
+static ib_err_t store_commits(direct_t *d, const ib_batch_t *batch, int nc, char *errstr, size_t errstr_size) {
+        ib_retry_t rt;
+        ib_err_t err = IB_OK;
+        int unsure = 0, landed = 0;
+        ib_mode_retry_begin(d->ctx, &rt, "ZooKeeper offset commit");
+        while (nc > 0) {
+                if (unsure && (err = commit_landed(d, nc, batch->seq, &landed, errstr, errstr_size)) == IB_OK && landed) {
+                        ib_eventlog_emit(d->ctx->events, "commit_landed",
+                                         json_pack("{s:I,s:i}", "batch", (json_int_t)batch->seq, "partitions", nc));
+                        break;
+                }
+                if (err == IB_OK && (err = commit_attempt(d, batch, nc, errstr, errstr_size)) == IB_OK)
+                        break;
+                if (err == IB_ERR_ZK_SESSION || ib_zkstore_expired(d->zs)) {
+                        ib_mode_retry_end(d->ctx, &rt, err, errstr, errstr_size);
+                        return renew_session(d, errstr, errstr_size);
+                }
+                if (err == IB_ERR_ZK_FENCED) {
+                        nc = drop_fenced(d, nc);
+                        unsure = 0;
+                        err = IB_OK;
+                        continue;
+                }
+                if (!ib_mode_retry(d->ctx, &rt, err))
+                        return ib_mode_retry_end(d->ctx, &rt, err, errstr, errstr_size);
+                unsure = 1; /* the multi may have landed before the connection went */
+                err = IB_OK;
+        }
+        for (int i = 0; i < nc; i++) {
+                part_t *pt = &d->parts[d->commits[i].partition];
+                pt->pin = (ib_pin_t){d->commits[i].offset, d->commits[i].next_until};
+                pt->offset_version = d->commits[i].new_version;
+        }
+        if (nc > 0)
+                d->commits_ok++;
+        return ib_mode_retry_end(d->ctx, &rt, IB_OK, errstr, errstr_size);
 }
 
 static ib_err_t direct_commit(void *st, const ib_batch_t *batch, char *errstr,

@@ -137,9 +137,12 @@ ib_err_t ib_zkstore_live_workers(ib_zkstore_t *zs, int *count, char *errstr,
 
 static void parse_offset_node(const char *data, int len, ib_zkpos_t *pos) {
         json_t *j = len > 0 ? json_loadb(data, (size_t)len, 0, NULL) : NULL;
-        json_t *o = json_object_get(j, "offset"), *u = json_object_get(j, "next_until");
+        json_t *o = json_object_get(j, "offset"), *u = json_object_get(j, "next_until"),
+               *e = json_object_get(j, "epoch"), *b = json_object_get(j, "batch");
         pos->offset = json_is_integer(o) ? (int64_t)json_integer_value(o) : -1;
         pos->next_until = json_is_integer(u) ? (int64_t)json_integer_value(u) : -1;
+        pos->stored_epoch = json_is_integer(e) ? (int)json_integer_value(e) : -1;
+        pos->stored_batch = json_is_integer(b) ? (int64_t)json_integer_value(b) : -1;
         json_decref(j);
 }
 
@@ -154,6 +157,8 @@ ib_err_t ib_zkstore_peek(ib_zkstore_t *zs, int32_t p, ib_zkpos_t *pos,
         if (rc != ZOK && rc != ZNONODE)
                 goto fail;
         pos->locked = rc == ZOK;
+        const clientid_t *me = zoo_client_id(zh);
+        pos->locked_by_us = pos->locked && me && st.ephemeralOwner == me->client_id;
         node(zs, path, sizeof(path), "owners", p);
         int len = sizeof(data);
         if ((rc = zoo_get(zh, path, 0, data, &len, &st)) != ZOK)
@@ -163,6 +168,8 @@ ib_err_t ib_zkstore_peek(ib_zkstore_t *zs, int32_t p, ib_zkpos_t *pos,
                                          errstr_size);
         if (err)
                 return err;
+        pos->stored_epoch = -1;
+        pos->stored_batch = -1;
         if (pos->offset_version < 0)
                 pos->offset = pos->next_until = -1;
         else

@@ -33,10 +33,13 @@ typedef struct ib_zkstore_s ib_zkstore_t;
 /** What ZooKeeper says of one partition. */
 typedef struct ib_zkpos_s {
         int locked;          /**< a lock node exists (someone holds it) */
+        int locked_by_us;    /**< ... and it belongs to this store's session */
         int owner_version;   /**< owners/<p> version (the current epoch) */
         int offset_version;  /**< offsets/<p> version; -1: no node yet */
         int64_t offset;      /**< stored next offset; -1: none */
         int64_t next_until;  /**< pinned end of the next range; -1: none */
+        int stored_epoch;    /**< epoch of the worker that stored it; -1: none */
+        int64_t stored_batch; /**< its batch number; -1: none */
 } ib_zkpos_t;
 
 /** One partition's part of a commit. */
