@@ -327,6 +327,20 @@ static void ck_close(void *st) {
         free(k);
 }
 
+static void ck_lag(void *st, json_t *lag, int *caught_up) {
+        ck_t *k = st;
+        *caught_up = 0;
+        if (ib_kafka_list_offsets(k->rk, k->cfg->topic, k->ids, k->n, RD_KAFKA_OFFSET_END, k->latest,
+                                  IB_LAG_TIMEOUT_MS, NULL, 0))
+                return;
+        int ok = 1;
+        for (int i = 0; i < k->n; i++) {
+                ib_lag_set(lag, k->ids[i], k->latest[i] - k->pins[i].from);
+                ok &= k->latest[i] <= k->pins[i].from && k->pins[i].until <= k->pins[i].from;
+        }
+        *caught_up = ok;
+}
+
 static void ck_stats(void *st, json_t *out) {
         ck_t *k = st;
         json_t *pos = json_object();
@@ -349,6 +363,7 @@ const ib_mode_t ib_mode_checkpoint = {
     ck_open,        /* open: the pinned ranges in the checkpoint are the recovery */
     ck_next_batch,  /* next_batch */
     ck_commit,      /* commit */
+    ck_lag,         /* lag: the pins against ListOffsets */
     ck_stats,       /* stats */
     ck_close,       /* close */
     "checkpoint",   /* name */

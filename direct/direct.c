@@ -441,6 +441,26 @@ static void direct_close(void *st) {
         free(d);
 }
 
+static void direct_lag(void *st, json_t *lag, int *caught_up) {
+        direct_t *d = st;
+        int n = 0;
+        for (int32_t p = 0; p < d->nparts; p++)
+                if (d->parts[p].owned)
+                        d->owned_ids[n++] = p;
+        *caught_up = 0;
+        if (ib_zkstore_expired(d->zs) ||
+            (n > 0 && ib_kafka_list_offsets(d->rk, d->cfg->topic, d->owned_ids, n, RD_KAFKA_OFFSET_END, d->latest,
+                                            IB_LAG_TIMEOUT_MS, NULL, 0)))
+                return;
+        int ok = 1;
+        for (int i = 0; i < n; i++) {
+                const ib_pin_t *pin = &d->parts[d->owned_ids[i]].pin;
+                ib_lag_set(lag, d->owned_ids[i], d->latest[i] - pin->from);
+                ok &= d->latest[i] <= pin->from && pin->until <= pin->from;
+        }
+        *caught_up = ok;
+}
+
 static void direct_stats(void *st, json_t *out) {
         direct_t *d = st;
         int owned = 0;
@@ -473,6 +493,7 @@ const ib_mode_t ib_mode_direct = {
     direct_open,       /* open: the pinned ranges in ZooKeeper are the recovery */
     direct_next_batch, /* next_batch */
     direct_commit,     /* commit */
+    direct_lag,        /* lag: the owned partitions' pins against ListOffsets */
     direct_stats,      /* stats */
     direct_close,      /* close */
     "direct",          /* name */

@@ -3,6 +3,7 @@
  */
 #include "group.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,4 +86,40 @@ ib_err_t ib_group_consumer_new(const char *brokers, const char *const *settings,
                 return err;
         rd_kafka_poll_set_consumer(*out);
         return IB_OK;
+}
+
+void ib_group_lag(rd_kafka_t *rk, const char *topic, int timeout_ms, json_t *lag, int *caught_up) {
+        rd_kafka_topic_partition_list_t *a = NULL;
+        *caught_up = 0;
+        if (rd_kafka_assignment(rk, &a) || !a)
+                return;
+        int ok = 1;
+        rd_kafka_position(rk, a);
+        rd_kafka_topic_partition_list_t *unknown = rd_kafka_topic_partition_list_new(a->cnt);
+        for (int i = 0; i < a->cnt; i++)
+                if (a->elems[i].offset < 0)
+                        rd_kafka_topic_partition_list_add(unknown, a->elems[i].topic, a->elems[i].partition);
+        if (unknown->cnt > 0 && rd_kafka_committed(rk, unknown, timeout_ms))
+                ok = 0;
+        for (int i = 0; i < a->cnt; i++) {
+                rd_kafka_topic_partition_t *tp = &a->elems[i];
+                int64_t lo, hi, pos = tp->offset;
+                if (pos < 0) {
+                        rd_kafka_topic_partition_t *c = rd_kafka_topic_partition_list_find(unknown, tp->topic, tp->partition);
+                        pos = c && !c->err ? c->offset : -1;
+                }
+                if (rd_kafka_query_watermark_offsets(rk, topic, tp->partition, &lo, &hi, timeout_ms)) {
+                        ok = 0;
+                        continue;
+                }
+                if (pos < 0) /* nothing consumed or committed: from the earliest */
+                        pos = lo;
+                char key[16];
+                snprintf(key, sizeof(key), "%d", (int)tp->partition);
+                json_object_set_new(lag, key, json_integer(hi > pos ? hi - pos : 0));
+                ok &= hi <= pos;
+        }
+        rd_kafka_topic_partition_list_destroy(unknown);
+        rd_kafka_topic_partition_list_destroy(a);
+        *caught_up = ok;
 }

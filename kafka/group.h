@@ -66,6 +66,15 @@ ib_err_t ib_group_consumer_new(const char *brokers, const char *const *settings,
                                ib_group_rebalance_cb *rebalance, ib_group_commit_cb *commit, void *opaque,
                                rd_kafka_t **out, int *cooperative, char *errstr, size_t errstr_size);
 
+/**
+ * @brief The lag of a group member's assignment: for each assigned
+ *        partition, the high watermark (asked of its leader, @p timeout_ms)
+ *        minus the member's position (its committed offset before it
+ *        consumed anything), into @p lag keyed by partition. *@p caught_up is
+ *        1 when every lag is 0 and every query answered. Not from a callback.
+ */
+void ib_group_lag(rd_kafka_t *rk, const char *topic, int timeout_ms, json_t *lag, int *caught_up);
+
 /** @brief Applies a rebalance callback's assignment or revocation, with the
  *         incremental calls under the cooperative protocol. */
 void ib_group_apply(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts,

@@ -309,6 +309,11 @@ static void kc_close(void *st) {
         free(k);
 }
 
+static void kc_lag(void *st, json_t *lag, int *caught_up) {
+        kc_t *k = st;
+        ib_group_lag(k->rk, k->cfg->topic, IB_LAG_TIMEOUT_MS, lag, caught_up);
+}
+
 static void kc_stats(void *st, json_t *out) {
         kc_t *k = st;
         json_object_set_new(out, "commit", json_string(commit_names[k->commit]));
@@ -326,6 +331,7 @@ const ib_mode_t ib_mode_async_commit = {
     kc_open,        /* open: Kafka's committed offsets are the recovery */
     kc_next_batch,  /* next_batch */
     kc_commit,      /* commit */
+    kc_lag,         /* lag: the assignment's positions against the high watermarks */
     kc_stats,       /* stats */
     kc_close,       /* close */
     "async-commit", /* name */

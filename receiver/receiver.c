@@ -128,6 +128,7 @@ typedef struct receiver_s {
         ib_err_t thread_err;
         char thread_errstr[512];
         uint64_t appended_bytes, processed_bytes, backlog_hwm;
+        int commit_pending;           /* the last logged batch's offsets are not stored */
         int64_t dedup_high[IB_PROCESSED_MAX_PARTITIONS]; /* receive thread: highest offset logged */
         uint64_t batch_seq;
         uint64_t received, received_bytes, dedup_skipped, commits_ok;
@@ -201,6 +202,9 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         int assigned = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
         ib_group_rebalance_event(r->ctx->events, rk, err, parts, assigned, r->cooperative);
         ib_mode_waiting(r->ctx, !assigned);
+        pthread_mutex_lock(&r->lock);
+        r->commit_pending = 0; /* what was not stored is the next owner's to read */
+        pthread_mutex_unlock(&r->lock);
         ib_group_apply(rk, err, parts, r->cooperative);
         if (assigned)
                 ib_mode_assigned(r->ctx);
@@ -307,34 +311,69 @@ static rd_kafka_topic_partition_list_t *batch_offsets(receiver_t *r, rd_kafka_me
         return offs;
 }
 
-/* Commits a durable batch's offsets, to Kafka or ZooKeeper, and logs the outcome. */
+/* A new ZooKeeper session after the old one expired (--offsets zk). */
+static ib_err_t zk_renew(receiver_t *r, char *errstr, size_t errstr_size) {
+        ib_zk_t *zk;
+        ib_err_t err = ib_zk_connect(r->conf->zk.hosts, (int)r->conf->zk.session_timeout_ms,
+                                     (int)r->cfg->connect_timeout_ms, &zk, errstr, errstr_size);
+        if (err)
+                return err;
+        ib_zkoffsets_set_session(r->zk_offsets, zk);
+        ib_zk_close(r->zk);
+        r->zk = zk;
+        char sid[32];
+        ib_eventlog_emit(r->ctx->events, "session",
+                         json_pack("{s:s,s:s}", "session", ib_zk_session_str(zk, sid), "reason", "expired"));
+        return IB_OK;
+}
+
+/* One attempt at storing the offsets, to Kafka or ZooKeeper. */
+static ib_err_t commit_once(receiver_t *r, rd_kafka_topic_partition_list_t *offs, const char **ename, char *errstr,
+                            size_t errstr_size) {
+        ib_err_t err;
+        if (r->conf->offsets == OFFSETS_ZK) {
+                if (ib_zk_expired(r->zk) && (err = zk_renew(r, errstr, errstr_size)))
+                        return *ename = ib_err2name(err), err;
+                err = zk_offsets_store(r, offs, errstr, errstr_size);
+                *ename = err ? ib_err2name(err) : NULL;
+                return err == IB_ERR_ZK_SESSION ? IB_ERR_ZK_UNREACHABLE : err; /* renewed on the next attempt */
+        }
+        rd_kafka_resp_err_t ce = rd_kafka_commit(r->rk, offs, 0);
+        *ename = ce ? rd_kafka_err2name(ce) : NULL;
+        return ib_seterr(errstr, errstr_size, ib_kafka_err(ce), "offset commit: %s", rd_kafka_err2str(ce));
+}
+
+/* Commits a durable batch's offsets, retrying what clears by itself (a
+ * coordinator moving, ZooKeeper away or its session renewed) within the
+ * budget, and logs the outcome. A batch whose commit failed for good leaves
+ * the member "not caught up" until a later commit covers it. */
 static void commit_offsets(receiver_t *r, rd_kafka_topic_partition_list_t *offs, size_t n, uint64_t seq) {
         char errstr[512];
         int64_t t0 = ib_mono_us();
         const char *ename;
-        if (r->conf->offsets == OFFSETS_ZK) {
-                ib_err_t ce = zk_offsets_store(r, offs, errstr, sizeof(errstr));
-                ename = ce ? ib_err2name(ce) : NULL;
-        } else {
-                rd_kafka_resp_err_t ce = rd_kafka_commit(r->rk, offs, 0);
-                ename = ce ? rd_kafka_err2name(ce) : NULL;
-        }
+        ib_retry_t rt;
+        ib_err_t err;
+        ib_mode_retry_begin(r->ctx, &rt, r->conf->offsets == OFFSETS_ZK ? "ZooKeeper offset commit" : "offset commit");
+        while ((err = commit_once(r, offs, &ename, errstr, sizeof(errstr))) && ib_mode_retry(r->ctx, &rt, err))
+                ;
+        ib_mode_retry_end(r->ctx, &rt, err, errstr, sizeof(errstr));
         int64_t us = ib_mono_us() - t0;
         json_t *plist = json_array();
         for (int i = 0; i < offs->cnt; i++)
                 json_array_append_new(plist, json_pack("{s:i,s:I}", "partition", (int)offs->elems[i].partition,
                                                        "offset", (json_int_t)offs->elems[i].offset));
         ib_eventlog_emit(r->ctx->events, "commit",
-                         json_pack("{s:I,s:I,s:s,s:b,s:s?,s:o,s:f}", "batch", (json_int_t)seq,
+                         json_pack("{s:I,s:I,s:s,s:b,s:s?,s:o,s:f,s:i}", "batch", (json_int_t)seq,
                                    "records", (json_int_t)n, "to", offsets_names[r->conf->offsets],
-                                   "ok", ename == NULL, "error", ename, "offsets", plist,
-                                   "commit_ms", (double)us / 1000.0));
+                                   "ok", err == IB_OK, "error", err ? ename : NULL, "offsets", plist,
+                                   "commit_ms", (double)us / 1000.0, "attempts", rt.attempts + 1));
         pthread_mutex_lock(&r->lock);
         ib_hist_record(&r->commit_us, (uint64_t)us);
-        if (ename)
-                ib_stats_count_name(r->commit_errors, ename);
+        if (err)
+                ib_stats_count_name(r->commit_errors, ename ? ename : ib_err2name(err));
         else
                 r->commits_ok++;
+        r->commit_pending = err != IB_OK;
         pthread_mutex_unlock(&r->lock);
 }
 
@@ -617,6 +656,17 @@ static void receiver_close(void *st) {
         free(r);
 }
 
+static void receiver_lag(void *st, json_t *lag, int *caught_up) {
+        receiver_t *r = st;
+        int kafka_caught_up = 0;
+        ib_group_lag(r->rk, r->cfg->topic, IB_LAG_TIMEOUT_MS, lag, &kafka_caught_up);
+        pthread_mutex_lock(&r->lock);
+        int pending = r->commit_pending || r->thread_err;
+        pthread_mutex_unlock(&r->lock);
+        int logged = !r->replaying && ib_wal_pos_cmp(ib_wal_readable(r->w), ib_wal_reader_pos(r->rd)) <= 0;
+        *caught_up = kafka_caught_up && logged && !pending;
+}
+
 static void receiver_stats(void *st, json_t *out) {
         receiver_t *r = st;
         ib_wal_writer_stats_t ws;
@@ -657,6 +707,7 @@ const ib_mode_t ib_mode_receiver = {
     receiver_open,       /* open: next_batch replays the log before the receiver starts */
     receiver_next_batch, /* next_batch: the processor */
     receiver_commit,     /* commit: the processed position */
+    receiver_lag,        /* lag: the member's positions, the log processed, the offsets stored */
     receiver_stats,      /* stats */
     receiver_close,      /* close */
     "receiver",          /* name */

@@ -251,7 +251,8 @@ broker_port() { # the PLAINTEXT port in broker I's configuration
   sed -n 's/^listeners=PLAINTEXT:\/\/127\.0\.0\.1:\([0-9]*\),.*/\1/p' "$dir/kafka/broker-$1/server.properties"
 }
 
-broker_answers() { timeout 5 kcat -b "127.0.0.1:$1" -L -m 3 2>/dev/null | grep -q 'at 127.0.0.1'; }
+# broker_answers PORT N: the broker on PORT answers a metadata request that lists all N brokers
+broker_answers() { [ "$(timeout 5 kcat -b "127.0.0.1:$1" -L -m 3 2>/dev/null | grep -c 'at 127.0.0.1' || true)" -ge "$2" ]; }
 
 kill9() { # kill9 PIDFILE NAME: kill -9 and wait (bounded) until gone
   if ! pid_alive "$1"; then echo "cluster.sh: $2 is not running" >&2; rm -f "$1"; return 0; fi
@@ -299,7 +300,8 @@ case "$cmd" in
     port=$(broker_port "$broker")
     if pid_alive "$dir/kafka-$broker.pid"; then echo "cluster.sh: broker $broker already running" >&2
     else launch_broker "$broker"; fi
-    wait_until "$timeout_s" "broker $broker" broker_answers "$port" ||
+    all=$(find "$dir/kafka" -maxdepth 1 -name 'broker-*' -type d | wc -l)
+    wait_until "$timeout_s" "broker $broker" broker_answers "$port" "$all" ||
       { tail -20 "$dir/logs/kafka-$broker.log" >&2; die "broker $broker did not answer on 127.0.0.1:$port within ${timeout_s}s"; }
     echo "cluster.sh: broker $broker ready on 127.0.0.1:$port" >&2
     ;;

@@ -44,10 +44,10 @@ ib_err_t ib_mode_retry_end(ib_mode_ctx_t *ctx, ib_retry_t *rt, ib_err_t err, cha
         if (rt->attempts == 0)
                 return err;
         const char *outcome = err == IB_OK ? "recovered" : rt->gave_up ? "gave_up" : "failed";
-        ctx->retry_episodes++;
-        ctx->retry_attempts += (uint64_t)rt->attempts;
-        ctx->retry_waited_ms += rt->waited_ms;
-        ctx->retry_gave_up += rt->gave_up;
+        __atomic_add_fetch(&ctx->retry_episodes, 1, __ATOMIC_RELAXED);
+        __atomic_add_fetch(&ctx->retry_attempts, (uint64_t)rt->attempts, __ATOMIC_RELAXED);
+        __atomic_add_fetch(&ctx->retry_waited_ms, rt->waited_ms, __ATOMIC_RELAXED);
+        __atomic_add_fetch(&ctx->retry_gave_up, (uint64_t)rt->gave_up, __ATOMIC_RELAXED);
         ib_eventlog_emit(ctx->events, "retry",
                          json_pack("{s:s,s:s,s:s,s:i,s:I,s:s}", "operation", rt->op, "error", ib_err2name(rt->last),
                                    "message", err ? errstr : "", "attempts", rt->attempts,
@@ -82,4 +82,10 @@ ib_err_t ib_mode_read_range(ib_mode_ctx_t *ctx, ib_rangereader_t *rr, int32_t p,
         while ((err = ib_rangereader_read(rr, p, from, until, batch, errstr, errstr_size)) && ib_mode_retry(ctx, &rt, err))
                 ;
         return ib_mode_retry_end(ctx, &rt, err, errstr, errstr_size);
+}
+
+void ib_lag_set(json_t *lag, int32_t partition, int64_t records) {
+        char key[16];
+        snprintf(key, sizeof(key), "%d", (int)partition);
+        json_object_set_new(lag, key, json_integer(records > 0 ? records : 0));
 }

@@ -69,7 +69,7 @@ typedef struct ib_mode_ctx_s {
         int64_t last_activity_us;
         int waiting_for_group;
         int assigned;                   /* partitions were gained since the runner last looked */
-        /* Retry episodes (ib_mode_retry_end), for stats.json; runner's thread. */
+        /* Retry episodes (ib_mode_retry_end), for stats.json; atomic. */
         uint64_t retry_episodes, retry_attempts, retry_gave_up;
         int64_t retry_waited_ms;
 } ib_mode_ctx_t;
@@ -93,6 +93,14 @@ typedef struct ib_mode_s {
          *  Called for empty batches too (a mode may refresh its ranges). */
         ib_err_t (*commit)(void *st, const ib_batch_t *batch, char *errstr,
                            size_t errstr_size);
+        /** Measures how far behind the mode is: sets @p lag[partition] to the
+         *  records between its position and the high watermark, for every
+         *  partition it owns, and *@p caught_up to 1 when each of them is at
+         *  its high watermark, has a leader, and nothing processed waits to
+         *  be stored. Asks the brokers with short timeouts; a failure means
+         *  "not caught up". The idle rule (--exit-when-idle) counts only
+         *  while caught up. Runner's thread. */
+        void (*lag)(void *st, json_t *lag, int *caught_up);
         /** Adds mode-specific figures to @p out. */
         void (*stats)(void *st, json_t *out);
         /** Releases what the mode holds (ownership, sessions); @p st may be
@@ -149,6 +157,12 @@ ib_err_t ib_mode_list_offsets(ib_mode_ctx_t *ctx, rd_kafka_t *rk, const int32_t 
 /** @brief ib_rangereader_read() with retries (one episode). */
 ib_err_t ib_mode_read_range(ib_mode_ctx_t *ctx, ib_rangereader_t *rr, int32_t p, int64_t from, int64_t until,
                             ib_batch_t *batch, char *errstr, size_t errstr_size);
+
+/** Bound on each broker question a lag measurement asks, ms. */
+#define IB_LAG_TIMEOUT_MS 2000
+
+/** @brief Sets @p lag[@p partition] to @p records (0 when negative). */
+void ib_lag_set(json_t *lag, int32_t partition, int64_t records);
 
 /** @brief Microseconds the mode has been idle at @p now_us (0 while it waits
  *         for its group). Runner only. */

@@ -47,6 +47,8 @@ typedef struct run_s {
         ib_mode_ctx_t ctx;
         void *st;                 /* the mode's state */
         json_t *config;           /* every option's effective value */
+        json_t *lag;              /* the last lag measurement: partition -> records */
+        int caught_up;            /* ... and whether it found the mode caught up */
         char stats_path[1024];
 } run_t;
 
@@ -83,6 +85,8 @@ static void write_stats(run_t *run, const char *status) {
                                 "mode", run->mode->name, "worker", run->cfg->worker_id,
                                 "config", run->config, "pipeline", pipe, "mode_stats", modej,
                                 "written_ms", (json_int_t)ib_now_ms(), "status", status);
+        json_object_set_new(doc, "lag_records", run->lag ? json_copy(run->lag) : json_object());
+        json_object_set_new(doc, "caught_up", json_boolean(run->caught_up));
         char *text = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
         json_decref(doc);
         if (!text)
@@ -156,16 +160,38 @@ static ib_err_t process_batch(run_t *run, const ib_batch_t *batch, char *errstr,
         return IB_OK;
 }
 
+/* Asks the mode how far behind it is. @returns whether it is caught up. */
+static int measure_lag(run_t *run) {
+        json_t *lag = json_object();
+        int caught_up = 0;
+        run->mode->lag(run->st, lag, &caught_up);
+        json_decref(run->lag);
+        run->lag = lag;
+        run->caught_up = caught_up;
+        return caught_up;
+}
+
+static int64_t total_lag(const run_t *run) {
+        const char *k;
+        json_t *v;
+        int64_t total = 0;
+        json_object_foreach(run->lag, k, v) total += json_integer_value(v);
+        return total;
+}
+
 static void progress_line(run_t *run, int64_t now, int64_t *last, uint64_t *last_records) {
         const ib_config_t *cfg = run->cfg;
         if (cfg->quiet || cfg->progress_ms <= 0 || now - *last < cfg->progress_ms * 1000)
                 return;
         const ib_stats_t *s = &run->stats;
         double secs = (double)(now - *last) / 1e6;
-        fprintf(stderr, "%s: %" PRIu64 " records, %.0f records/s, %" PRIu64 " dead-lettered, p99 latency %.1f ms\n",
+        measure_lag(run);
+        fprintf(stderr, "%s: %" PRIu64 " records, %.0f records/s, %" PRIu64 " dead-lettered, p99 latency %.1f ms, "
+                "lag %" PRId64 " records%s\n",
                 run->mode->name, s->records_in, (double)(s->records_in - *last_records) / secs,
                 s->dead_parse + s->dead_schema + s->dead_transform,
-                (double)ib_hist_quantile(&s->latency_us, 0.99) / 1000.0);
+                (double)ib_hist_quantile(&s->latency_us, 0.99) / 1000.0, total_lag(run),
+                run->caught_up ? " (caught up)" : "");
         *last_records = s->records_in;
         *last = now;
 }
@@ -197,10 +223,15 @@ static ib_err_t loop(run_t *run, const char **why, char *errstr, size_t errstr_s
                         last_stats = now;
                 }
                 progress_line(run, now, &last_progress, &progress_records);
-                /* a group member waiting for its assignment is not idle */
+                /* Idle means caught up: a member waiting for its group is not
+                 * idle, and a quiet worker is idle only once every partition it
+                 * owns is at its high watermark, with a leader, and stored. */
                 if (cfg->exit_when_idle_ms > 0 && ib_mode_idle_us(&run->ctx, now) >= cfg->exit_when_idle_ms * 1000) {
-                        *why = "idle";
-                        break;
+                        if (measure_lag(run)) {
+                                *why = "idle";
+                                break;
+                        }
+                        ib_mode_active(&run->ctx); /* behind, or asking failed: look again later */
                 }
         }
         ib_batch_free(&batch);
@@ -253,6 +284,7 @@ done:
         ib_schema_destroy(run->schema);
         ib_eventlog_close(run->events);
         json_decref(run->config);
+        json_decref(run->lag);
         free(run);
         return err;
 }

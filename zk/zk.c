@@ -102,6 +102,11 @@ int ib_zk_expired(const ib_zk_t *zk) {
         return e;
 }
 
+int ib_zk_usable(ib_zk_t *zk) {
+        int state = zoo_state(zk->zh);
+        return !ib_zk_expired(zk) && state != ZOO_EXPIRED_SESSION_STATE && state != ZOO_AUTH_FAILED_STATE;
+}
+
 const char *ib_zk_session_str(ib_zk_t *zk, char out[32]) {
         const clientid_t *id = zoo_client_id(zk->zh);
         snprintf(out, 32, "0x%llx", id ? (unsigned long long)id->client_id : 0ULL);
@@ -113,7 +118,8 @@ ib_err_t ib_zk_err(int rc) {
         case ZOK: return IB_OK;
         case ZNONODE: return IB_ERR_NOT_FOUND;
         case ZBADVERSION: return IB_ERR_ZK_FENCED;
-        case ZSESSIONEXPIRED: return IB_ERR_ZK_SESSION;
+        case ZSESSIONEXPIRED:
+        case ZINVALIDSTATE: return IB_ERR_ZK_SESSION; /* a handle whose session expired */
         case ZCONNECTIONLOSS:
         case ZOPERATIONTIMEOUT: return IB_ERR_ZK_UNREACHABLE;
         default: return IB_ERR_ZK;

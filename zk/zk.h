@@ -42,6 +42,11 @@ zhandle_t *ib_zk_handle(ib_zk_t *zk);
 /** @brief 1 once the server told this client its session expired. */
 int ib_zk_expired(const ib_zk_t *zk);
 
+/** @brief 0 once the session is expired or the handle closed for good (the
+ *         library's own state, which it may learn before our watcher runs):
+ *         nothing may be sent on it any more. */
+int ib_zk_usable(ib_zk_t *zk);
+
 /** @brief The session id, for event logs ("0x..."). */
 const char *ib_zk_session_str(ib_zk_t *zk, char out[32]);
 
