@@ -3,6 +3,8 @@
  */
 #include "group.h"
 
+#include "array.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,7 +90,8 @@ ib_err_t ib_group_consumer_new(const char *brokers, const char *const *settings,
         return IB_OK;
 }
 
-void ib_group_lag(rd_kafka_t *rk, const char *topic, int timeout_ms, json_t *lag, int *caught_up) {
+void ib_group_lag(rd_kafka_t *rk, const char *topic, int timeout_ms, const int64_t *start, int nstart, json_t *lag,
+                  int *caught_up) {
         rd_kafka_topic_partition_list_t *a = NULL;
         *caught_up = 0;
         if (rd_kafka_assignment(rk, &a) || !a)
@@ -96,9 +99,13 @@ void ib_group_lag(rd_kafka_t *rk, const char *topic, int timeout_ms, json_t *lag
         int ok = 1;
         rd_kafka_position(rk, a);
         rd_kafka_topic_partition_list_t *unknown = rd_kafka_topic_partition_list_new(a->cnt);
-        for (int i = 0; i < a->cnt; i++)
-                if (a->elems[i].offset < 0)
-                        rd_kafka_topic_partition_list_add(unknown, a->elems[i].topic, a->elems[i].partition);
+        for (int i = 0; i < a->cnt; i++) {
+                rd_kafka_topic_partition_t *tp = &a->elems[i];
+                if (tp->offset < 0 && tp->partition >= 0 && tp->partition < nstart && start[tp->partition] >= 0)
+                        tp->offset = start[tp->partition];
+                if (tp->offset < 0)
+                        rd_kafka_topic_partition_list_add(unknown, tp->topic, tp->partition);
+        }
         if (unknown->cnt > 0 && rd_kafka_committed(rk, unknown, timeout_ms))
                 ok = 0;
         for (int i = 0; i < a->cnt; i++) {
@@ -109,8 +116,8 @@ void ib_group_lag(rd_kafka_t *rk, const char *topic, int timeout_ms, json_t *lag
                         pos = c && !c->err ? c->offset : -1;
                 }
                 if (rd_kafka_query_watermark_offsets(rk, topic, tp->partition, &lo, &hi, timeout_ms)) {
-                        ok = 0;
-                        continue;
+                        ok = 0; /* a partition without a leader: not caught up, and no more waits */
+                        break;
                 }
                 if (pos < 0) /* nothing consumed or committed: from the earliest */
                         pos = lo;
@@ -122,4 +129,41 @@ void ib_group_lag(rd_kafka_t *rk, const char *topic, int timeout_ms, json_t *lag
         rd_kafka_topic_partition_list_destroy(unknown);
         rd_kafka_topic_partition_list_destroy(a);
         *caught_up = ok;
+}
+
+void ib_group_note_revoke(ib_group_losses_t *l, const rd_kafka_topic_partition_list_t *parts, int32_t generation,
+                          int lost) {
+        for (int i = 0; parts && i < parts->cnt; i++) {
+                size_t c1 = l->cap, c2 = l->cap, c3 = l->cap;
+                if (ib_array_grow(&l->partition, &c1, l->n + 1, sizeof(*l->partition), 16) ||
+                    ib_array_grow(&l->generation, &c2, l->n + 1, sizeof(*l->generation), 16) ||
+                    ib_array_grow(&l->lost, &c3, l->n + 1, 1, 16))
+                        return; /* out of memory: the event is not written, nothing else changes */
+                l->cap = c1 < c2 ? (c1 < c3 ? c1 : c3) : (c2 < c3 ? c2 : c3);
+                l->partition[l->n] = parts->elems[i].partition;
+                l->generation[l->n] = generation;
+                l->lost[l->n++] = (char)lost;
+        }
+}
+
+void ib_group_report_fenced(ib_group_losses_t *l, ib_eventlog_t *ev, const rd_kafka_topic_partition_list_t *assigned,
+                            int32_t generation) {
+        for (size_t i = 0; i < l->n; i++) {
+                int kept = 0;
+                for (int j = 0; assigned && j < assigned->cnt && !kept; j++)
+                        kept = assigned->elems[j].partition == l->partition[i];
+                if (!kept)
+                        ib_eventlog_emit(ev, "fenced",
+                                         json_pack("{s:i,s:i,s:i,s:s}", "partition", (int)l->partition[i], "generation",
+                                                   (int)l->generation[i], "by_generation", (int)generation, "reason",
+                                                   l->lost[i] ? "lost" : "revoke"));
+        }
+        l->n = 0;
+}
+
+void ib_group_losses_free(ib_group_losses_t *l) {
+        free(l->partition);
+        free(l->generation);
+        free(l->lost);
+        memset(l, 0, sizeof(*l));
 }

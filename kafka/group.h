@@ -45,6 +45,35 @@ const char *ib_group_rebalance_event(ib_eventlog_t *ev, rd_kafka_t *rk, rd_kafka
                                      const rd_kafka_topic_partition_list_t *parts, int with_offsets,
                                      int cooperative);
 
+/**
+ * What a member gave up: partitions revoked or lost in a generation. Under
+ * the eager protocol every rebalance revokes everything, so a partition is
+ * reported as fenced only when the next assignment does not give it back:
+ *
+ *     {"event":"fenced","partition":P,"generation":G,"by_generation":G2,
+ *      "reason":"revoke|lost"}
+ *
+ * Used from the rebalance callback only (one thread).
+ */
+typedef struct ib_group_losses_s {
+        int32_t *partition;
+        int32_t *generation;
+        char *lost;
+        size_t n, cap;
+} ib_group_losses_t;
+
+/** @brief Notes the partitions of a revoke (@p lost: the group already took
+ *         them) in @p generation. */
+void ib_group_note_revoke(ib_group_losses_t *l, const rd_kafka_topic_partition_list_t *parts, int32_t generation,
+                          int lost);
+
+/** @brief At an assignment in @p generation: a fenced event for each noted
+ *         partition that @p assigned does not hold; forgets them all. */
+void ib_group_report_fenced(ib_group_losses_t *l, ib_eventlog_t *ev, const rd_kafka_topic_partition_list_t *assigned,
+                            int32_t generation);
+
+void ib_group_losses_free(ib_group_losses_t *l);
+
 /** A consumer-group member's callbacks (rebalance required, commit may be NULL). */
 typedef void ib_group_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                                    rd_kafka_topic_partition_list_t *parts, void *opaque);
@@ -69,11 +98,16 @@ ib_err_t ib_group_consumer_new(const char *brokers, const char *const *settings,
 /**
  * @brief The lag of a group member's assignment: for each assigned
  *        partition, the high watermark (asked of its leader, @p timeout_ms)
- *        minus the member's position (its committed offset before it
- *        consumed anything), into @p lag keyed by partition. *@p caught_up is
- *        1 when every lag is 0 and every query answered. Not from a callback.
+ *        minus the member's position, into @p lag keyed by partition. Before
+ *        it consumed anything, the position is where it started: @p start[p]
+ *        (@p nstart entries, -1 unknown; a member that keeps its offsets
+ *        outside Kafka knows it), else its offset committed to Kafka. *@p caught_up is
+ *        1 when every lag is 0 and every query answered; the first query
+ *        that fails ends the measurement (one timeout at most, not one per
+ *        partition). Not from a callback.
  */
-void ib_group_lag(rd_kafka_t *rk, const char *topic, int timeout_ms, json_t *lag, int *caught_up);
+void ib_group_lag(rd_kafka_t *rk, const char *topic, int timeout_ms, const int64_t *start, int nstart, json_t *lag,
+                  int *caught_up);
 
 /** @brief Applies a rebalance callback's assignment or revocation, with the
  *         incremental calls under the cooperative protocol. */

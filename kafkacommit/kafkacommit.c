@@ -78,6 +78,7 @@ typedef struct kc_s {
         enum commit_kind commit;
         rd_kafka_t *rk;
         int cooperative;             /* the group's protocol, from the assignor */
+        ib_group_losses_t losses;    /* revoked partitions, fenced unless assigned again */
         int nparts;
         int64_t *processed;          /* next offset per partition, after the sink (sync-on-revoke) */
         char *assigned;              /* partitions assigned now */
@@ -134,6 +135,10 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         kc_t *k = opaque;
         int assign = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
         int lost = !strcmp(ib_group_rebalance_event(k->ctx->events, rk, err, parts, 0, k->cooperative), "lost");
+        if (assign)
+                ib_group_report_fenced(&k->losses, k->ctx->events, parts, ib_group_generation(rk));
+        else
+                ib_group_note_revoke(&k->losses, parts, ib_group_generation(rk), lost);
         k->rebalances++;
         ib_mode_waiting(k->ctx, !assign);
         if (!assign && k->commit == C_ASYNC_SYNC_ON_REVOKE && !lost) {
@@ -305,13 +310,14 @@ static void kc_close(void *st) {
         free(k->processed);
         free(k->assigned);
         ib_group_scratch_free(&k->scratch);
+        ib_group_losses_free(&k->losses);
         json_decref(k->commit_errors);
         free(k);
 }
 
 static void kc_lag(void *st, json_t *lag, int *caught_up) {
         kc_t *k = st;
-        ib_group_lag(k->rk, k->cfg->topic, IB_LAG_TIMEOUT_MS, lag, caught_up);
+        ib_group_lag(k->rk, k->cfg->topic, IB_LAG_TIMEOUT_MS, NULL, 0, lag, caught_up);
 }
 
 static void kc_stats(void *st, json_t *out) {

@@ -109,6 +109,7 @@ typedef struct receiver_s {
         uint64_t retained_below;      /* segments below this were deleted */
         rd_kafka_t *rk;
         int cooperative;              /* the group's protocol, from the assignor */
+        ib_group_losses_t losses;     /* receive thread: revoked partitions, fenced unless assigned again */
         ib_zk_t *zk;                  /* --offsets zk */
         ib_zkoffsets_t *zk_offsets;   /* /consumers/<group>/offsets/<topic> */
 
@@ -129,6 +130,8 @@ typedef struct receiver_s {
         char thread_errstr[512];
         uint64_t appended_bytes, processed_bytes, backlog_hwm;
         int commit_pending;           /* the last logged batch's offsets are not stored */
+        int64_t start[IB_PROCESSED_MAX_PARTITIONS]; /* where each assigned partition started, -1 unknown */
+        int64_t lag_start[IB_PROCESSED_MAX_PARTITIONS]; /* processor: a copy for ib_group_lag */
         int64_t dedup_high[IB_PROCESSED_MAX_PARTITIONS]; /* receive thread: highest offset logged */
         uint64_t batch_seq;
         uint64_t received, received_bytes, dedup_skipped, commits_ok;
@@ -200,7 +203,16 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 }
         }
         int assigned = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
-        ib_group_rebalance_event(r->ctx->events, rk, err, parts, assigned, r->cooperative);
+        pthread_mutex_lock(&r->lock);
+        for (int i = 0; assigned && i < parts->cnt; i++) /* where consuming starts, when known */
+                if (parts->elems[i].partition >= 0 && parts->elems[i].partition < IB_PROCESSED_MAX_PARTITIONS)
+                        r->start[parts->elems[i].partition] = parts->elems[i].offset;
+        pthread_mutex_unlock(&r->lock);
+        const char *kind = ib_group_rebalance_event(r->ctx->events, rk, err, parts, assigned, r->cooperative);
+        if (assigned)
+                ib_group_report_fenced(&r->losses, r->ctx->events, parts, ib_group_generation(rk));
+        else
+                ib_group_note_revoke(&r->losses, parts, ib_group_generation(rk), !strcmp(kind, "lost"));
         ib_mode_waiting(r->ctx, !assigned);
         pthread_mutex_lock(&r->lock);
         r->commit_pending = 0; /* what was not stored is the next owner's to read */
@@ -613,6 +625,8 @@ static ib_err_t receiver_open(ib_mode_ctx_t *ctx, void **st, char *errstr, size_
         r->policy = (ib_wal_recovery_t)r->conf->recovery;
         r->commit_errors = json_object();
         ib_hist_init(&r->commit_us);
+        for (int i = 0; i < IB_PROCESSED_MAX_PARTITIONS; i++)
+                r->start[i] = -1;
         pthread_mutex_init(&r->lock, NULL);
         pthread_cond_init(&r->cond, NULL);
         ib_mode_waiting(ctx, 1); /* until the first assignment */
@@ -653,13 +667,18 @@ static void receiver_close(void *st) {
         pthread_cond_destroy(&r->cond);
         pthread_mutex_destroy(&r->lock);
         ib_group_scratch_free(&r->scratch);
+        ib_group_losses_free(&r->losses);
         free(r);
 }
 
 static void receiver_lag(void *st, json_t *lag, int *caught_up) {
         receiver_t *r = st;
         int kafka_caught_up = 0;
-        ib_group_lag(r->rk, r->cfg->topic, IB_LAG_TIMEOUT_MS, lag, &kafka_caught_up);
+        pthread_mutex_lock(&r->lock);
+        memcpy(r->lag_start, r->start, sizeof(r->start));
+        pthread_mutex_unlock(&r->lock);
+        ib_group_lag(r->rk, r->cfg->topic, IB_LAG_TIMEOUT_MS, r->lag_start, IB_PROCESSED_MAX_PARTITIONS, lag,
+                     &kafka_caught_up);
         pthread_mutex_lock(&r->lock);
         int pending = r->commit_pending || r->thread_err;
         pthread_mutex_unlock(&r->lock);

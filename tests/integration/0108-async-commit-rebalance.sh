@@ -66,6 +66,13 @@ one_run() { # one_run VARIANT NAME clean|slow -> $WORK/NAME/{dups,why}
     wait_exit 90 "$w" || { cat "$d/w$n.err" >&2; fail "$name: worker $n failed"; }
   done
   grep -q '"kind":"assign"' "$d/w3/events.jsonl" || fail "$name: the third worker never got partitions"
+  # the partitions the third member took were fenced from their old owners, in a later generation
+  [ "$(count '"event":"fenced"' "$d"/w*/events.jsonl)" -gt 0 ] || fail "$name: partitions moved, but no fenced event"
+  cat "$d"/w*/events.jsonl | awk '/"event":"fenced"/' | python3 -c '
+import json, sys
+for line in sys.stdin:
+    e = json.loads(line)
+    assert e["by_generation"] > e["generation"], e' || fail "$name: a fenced event whose replacing generation is not later"
   # every assignment names the generation it belongs to (parsed from librdkafka's group metadata)
   [ "$(count '"kind":"assign","generation":-1' "$d"/w*/events.jsonl)" = 0 ] ||
     fail "$name: an assignment without its generation"
