@@ -19,7 +19,7 @@ int ib_err_transient(ib_err_t err) {
 }
 
 void ib_retry_begin(ib_retry_t *r, const char *op, int64_t budget_ms) {
-        *r = (ib_retry_t){op, budget_ms, 0, 0, IB_RETRY_FIRST_BACKOFF_MS, 0, IB_OK, 0};
+        *r = (ib_retry_t){op, budget_ms, 0, 0, 0, IB_RETRY_FIRST_BACKOFF_MS, 0, IB_OK, 0};
 }
 
 int ib_retry_again(ib_retry_t *r, ib_err_t err, volatile sig_atomic_t *stop) {
@@ -38,6 +38,7 @@ int ib_retry_again(ib_retry_t *r, ib_err_t err, volatile sig_atomic_t *stop) {
         for (int64_t slept = 0; slept < wait && !(stop && *stop); slept += 100)
                 ib_sleep_ms(wait - slept < 100 ? wait - slept : 100);
         r->waited_ms += wait;
+        r->retries++;
         r->backoff_ms = r->backoff_ms * 2 < IB_RETRY_MAX_BACKOFF_MS ? r->backoff_ms * 2 : IB_RETRY_MAX_BACKOFF_MS;
         return 1;
 }

@@ -31,6 +31,7 @@ typedef struct ib_retry_s {
         int64_t budget_ms;     /**< how long one episode may retry */
         int64_t started_us;    /**< monotonic time of the first failure; 0 before it */
         int attempts;          /**< failed attempts so far */
+        int retries;           /**< attempts made again after a wait */
         int64_t backoff_ms;    /**< the next wait */
         int64_t waited_ms;     /**< time slept between attempts */
         ib_err_t last;         /**< the last error */

@@ -199,7 +199,6 @@ static ib_err_t kc_next_batch(void *st, ib_batch_t *batch, int wait_ms, char *er
 
 static ib_err_t kc_commit(void *st, const ib_batch_t *batch, char *errstr, size_t errstr_size) {
         kc_t *k = st;
-        (void)errstr, (void)errstr_size;
         if (batch->nranges == 0)
                 return IB_OK;
         rd_kafka_topic_partition_list_t *offs = rd_kafka_topic_partition_list_new((int)batch->nranges);
@@ -223,8 +222,16 @@ static ib_err_t kc_commit(void *st, const ib_batch_t *batch, char *errstr, size_
                 break;
         }
         case C_SYNC: {
+                /* What clears by itself (the coordinator moving) is retried; a
+                 * refusal (the member left its generation) is what this mode
+                 * measures, and stays one. */
                 int64_t t0 = ib_mono_us();
-                rd_kafka_resp_err_t e = rd_kafka_commit(k->rk, offs, 0);
+                ib_retry_t rt;
+                rd_kafka_resp_err_t e;
+                ib_mode_retry_begin(k->ctx, &rt, "offset commit");
+                while ((e = rd_kafka_commit(k->rk, offs, 0)) && ib_mode_retry(k->ctx, &rt, ib_kafka_err(e)))
+                        ;
+                ib_mode_retry_end(k->ctx, &rt, ib_kafka_err(e), errstr, errstr_size);
                 ib_hist_record(&k->commit_us, (uint64_t)(ib_mono_us() - t0));
                 commit_outcome(k, "sync", e, offs);
                 break;

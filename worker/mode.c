@@ -41,8 +41,8 @@ int ib_mode_retry(ib_mode_ctx_t *ctx, ib_retry_t *rt, ib_err_t err) {
 }
 
 ib_err_t ib_mode_retry_end(ib_mode_ctx_t *ctx, ib_retry_t *rt, ib_err_t err, char *errstr, size_t errstr_size) {
-        if (rt->attempts == 0)
-                return err;
+        if (rt->retries == 0 && !rt->gave_up)
+                return err; /* nothing was retried: no episode */
         const char *outcome = err == IB_OK ? "recovered" : rt->gave_up ? "gave_up" : "failed";
         __atomic_add_fetch(&ctx->retry_episodes, 1, __ATOMIC_RELAXED);
         __atomic_add_fetch(&ctx->retry_attempts, (uint64_t)rt->attempts, __ATOMIC_RELAXED);

@@ -142,7 +142,8 @@ void ib_mode_retry_begin(ib_mode_ctx_t *ctx, ib_retry_t *rt, const char *op);
 int ib_mode_retry(ib_mode_ctx_t *ctx, ib_retry_t *rt, ib_err_t err);
 
 /**
- * @brief Ends the episode: when anything was retried, logs a "retry" event
+ * @brief Ends the episode: when anything was retried (or the budget was
+ *        spent at once), logs a "retry" event
  *        (operation, error, attempts, waited_ms, outcome "recovered" or
  *        "gave_up") and counts it. On giving up, errstr becomes one line
  *        naming the operation and the last error, and the error becomes
