@@ -218,9 +218,18 @@ static ib_err_t balance(direct_t *d, char *errstr, size_t errstr_size) {
         d->last_check_us = now;
         ib_retry_t rt;
         ib_err_t err;
+        int renewals = 0;
         ib_mode_retry_begin(d->ctx, &rt, "ZooKeeper ownership");
-        while ((err = balance_once(d, errstr, errstr_size)) && ib_mode_retry(d->ctx, &rt, err))
-                ;
+        while ((err = balance_once(d, errstr, errstr_size))) {
+                /* the client knew of the expiry before our watcher did */
+                if (err == IB_ERR_ZK_SESSION && renewals++ < 3) {
+                        if ((err = renew_session(d, errstr, errstr_size)))
+                                break;
+                        continue;
+                }
+                if (!ib_mode_retry(d->ctx, &rt, err))
+                        break;
+        }
         return ib_mode_retry_end(d->ctx, &rt, err, errstr, errstr_size);
 }
 

@@ -58,6 +58,19 @@ count() { local pat=$1; shift; cat "$@" 2>/dev/null | awk -v p="$pat" 'index($0,
 # count_files DIR: range files in a sink directory
 count_files() { { find "$1" -maxdepth 1 -name '*.jsonl' 2>/dev/null || true; } | wc -l; }
 
+# make_topic TOPIC PARTITIONS RF: create TOPIC with one seed record, retried for up to
+# 30 s (right after a broker bounce a new topic's leaders may not take writes yet)
+make_topic() {
+  local i
+  for i in $(seq 1 30); do
+    "$IB" produce --brokers "$BROKERS" --topic "$1" --records 1 --partitions "$2" --replication-factor "$3" \
+      --run-id seed >/dev/null 2>"$WORK/make_topic.err" && return 0
+    sleep 1
+  done
+  cat "$WORK/make_topic.err" >&2
+  fail "could not create topic $1 and write its first record in 30 s"
+}
+
 # The cluster the integration fixture started (tests/integration/cluster.sh).
 BROKERS=${IB_TEST_BROKERS:-127.0.0.1:29092}
 ZK=${IB_TEST_ZK:-127.0.0.1:22181}

@@ -103,8 +103,7 @@ int ib_zk_expired(const ib_zk_t *zk) {
 }
 
 int ib_zk_usable(ib_zk_t *zk) {
-        int state = zoo_state(zk->zh);
-        return !ib_zk_expired(zk) && state != ZOO_EXPIRED_SESSION_STATE && state != ZOO_AUTH_FAILED_STATE;
+        return !ib_zk_expired(zk) && zoo_state(zk->zh) == ZOO_CONNECTED_STATE;
 }
 
 const char *ib_zk_session_str(ib_zk_t *zk, char out[32]) {

@@ -42,9 +42,11 @@ zhandle_t *ib_zk_handle(ib_zk_t *zk);
 /** @brief 1 once the server told this client its session expired. */
 int ib_zk_expired(const ib_zk_t *zk);
 
-/** @brief 0 once the session is expired or the handle closed for good (the
- *         library's own state, which it may learn before our watcher runs):
- *         nothing may be sent on it any more. */
+/** @brief 1 while the handle is connected (the library's own state, which
+ *         it may change before our watcher runs). A multi is sent only then:
+ *         Debian's C client frees memory twice in zoo_amulti() when the
+ *         session expired before the call, and a handle that is reconnecting
+ *         (after a pause, say) may be about to learn exactly that. */
 int ib_zk_usable(ib_zk_t *zk);
 
 /** @brief The session id, for event logs ("0x..."). */

@@ -134,9 +134,12 @@ ib_err_t ib_zkoffsets_write(ib_zkoffsets_t *o, const zoo_op_t *pre, int npre, ib
         if (n == 0 && npre == 0)
                 return IB_OK;
         /* Debian's C client (3.8) frees memory twice in zoo_amulti() when its
-         * handle's session has already expired: never hand it one. */
+         * handle's session has already expired: a multi goes out only on a
+         * connected handle; otherwise the caller retries (or renews). */
         if (!ib_zk_usable(o->zk))
-                return ib_seterr(errstr, errstr_size, IB_ERR_ZK_SESSION, "ZooKeeper session expired");
+                return ib_zk_expired(o->zk) ? ib_seterr(errstr, errstr_size, IB_ERR_ZK_SESSION, "ZooKeeper session expired")
+                                            : ib_seterr(errstr, errstr_size, IB_ERR_ZK_UNREACHABLE,
+                                                        "ZooKeeper is not connected (reconnecting)");
         size_t nops = (size_t)npre + 2 * (size_t)n;
         if (grow_scratch(o, nops, (size_t)n))
                 return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");

@@ -23,7 +23,10 @@ w2=$BG_PID
 wait_until 30 "worker 2 to take partitions over" grep -q '"event":"assign"' "$WORK/w2/events.jsonl"
 sleep 4 # well past the 3 s session: worker 1 is a zombie now
 kill -CONT "$w1"
-wait_until 30 "worker 1 to notice it was fenced" grep -q '"event":"fenced"' "$WORK/w1/events.jsonl"
+fenced_seen() { grep -q '"event":"fenced"' "$WORK/w1/events.jsonl"; }
+for i in $(seq 1 150); do fenced_seen && break; sleep 0.2; done
+fenced_seen || { grep -v '^%' "$WORK/w1.err" | tail -5 >&2; tail -5 "$WORK/w1/events.jsonl" >&2
+                 fail "worker 1 did not notice it was fenced within 30 s"; }
 wait_exit 60 "$producer" || fail "producer failed"
 wait_until 90 "every record delivered" "$IB" verify --brokers "$BROKERS" --topic "$T" --sink "dir:$WORK/out" \
   --expect "produced=60000,lost=0"
