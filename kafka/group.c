@@ -96,37 +96,32 @@ void ib_group_lag(rd_kafka_t *rk, const char *topic, int timeout_ms, const int64
         *caught_up = 0;
         if (rd_kafka_assignment(rk, &a) || !a)
                 return;
-        int ok = 1;
+        /* Position: the further of what the member received (stale when a
+         * partition came back after another member consumed it to its end),
+         * where it started, and what the group committed. */
+        rd_kafka_topic_partition_list_t *committed = rd_kafka_topic_partition_list_copy(a);
+        int ok = committed->cnt == 0 || rd_kafka_committed(rk, committed, timeout_ms) == RD_KAFKA_RESP_ERR_NO_ERROR;
         rd_kafka_position(rk, a);
-        rd_kafka_topic_partition_list_t *unknown = rd_kafka_topic_partition_list_new(a->cnt);
-        for (int i = 0; i < a->cnt; i++) {
-                rd_kafka_topic_partition_t *tp = &a->elems[i];
-                if (tp->offset < 0 && tp->partition >= 0 && tp->partition < nstart && start[tp->partition] >= 0)
-                        tp->offset = start[tp->partition];
-                if (tp->offset < 0)
-                        rd_kafka_topic_partition_list_add(unknown, tp->topic, tp->partition);
-        }
-        if (unknown->cnt > 0 && rd_kafka_committed(rk, unknown, timeout_ms))
-                ok = 0;
-        for (int i = 0; i < a->cnt; i++) {
+        for (int i = 0; ok && i < a->cnt; i++) {
                 rd_kafka_topic_partition_t *tp = &a->elems[i];
                 int64_t lo, hi, pos = tp->offset;
-                if (pos < 0) {
-                        rd_kafka_topic_partition_t *c = rd_kafka_topic_partition_list_find(unknown, tp->topic, tp->partition);
-                        pos = c && !c->err ? c->offset : -1;
-                }
+                if (tp->partition >= 0 && tp->partition < nstart && start[tp->partition] > pos)
+                        pos = start[tp->partition];
+                rd_kafka_topic_partition_t *c = rd_kafka_topic_partition_list_find(committed, tp->topic, tp->partition);
+                if (c && !c->err && c->offset > pos)
+                        pos = c->offset;
                 if (rd_kafka_query_watermark_offsets(rk, topic, tp->partition, &lo, &hi, timeout_ms)) {
                         ok = 0; /* a partition without a leader: not caught up, and no more waits */
                         break;
                 }
-                if (pos < 0) /* nothing consumed or committed: from the earliest */
+                if (pos < 0) /* nothing received, started from or committed: from the earliest */
                         pos = lo;
                 char key[16];
                 snprintf(key, sizeof(key), "%d", (int)tp->partition);
                 json_object_set_new(lag, key, json_integer(hi > pos ? hi - pos : 0));
                 ok &= hi <= pos;
         }
-        rd_kafka_topic_partition_list_destroy(unknown);
+        rd_kafka_topic_partition_list_destroy(committed);
         rd_kafka_topic_partition_list_destroy(a);
         *caught_up = ok;
 }

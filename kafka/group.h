@@ -98,10 +98,12 @@ ib_err_t ib_group_consumer_new(const char *brokers, const char *const *settings,
 /**
  * @brief The lag of a group member's assignment: for each assigned
  *        partition, the high watermark (asked of its leader, @p timeout_ms)
- *        minus the member's position, into @p lag keyed by partition. Before
- *        it consumed anything, the position is where it started: @p start[p]
- *        (@p nstart entries, -1 unknown; a member that keeps its offsets
- *        outside Kafka knows it), else its offset committed to Kafka. *@p caught_up is
+ *        minus the member's position, into @p lag keyed by partition. The
+ *        position is the furthest of: the last offset the member received
+ *        + 1 (stale when a partition came back after another member consumed
+ *        it to its end), where it started, @p start[p] (@p nstart entries,
+ *        -1 unknown; a member keeping its offsets outside Kafka knows it),
+ *        and the group's committed offset. *@p caught_up is
  *        1 when every lag is 0 and every query answered; the first query
  *        that fails ends the measurement (one timeout at most, not one per
  *        partition). Not from a callback.

@@ -63,7 +63,8 @@ one_run() { # one_run VARIANT NAME clean|slow -> $WORK/NAME/{dups,why}
   local n=0
   for w in "$w1" "$w2" "$w3"; do
     n=$((n + 1))
-    wait_exit 90 "$w" || { cat "$d/w$n.err" >&2; fail "$name: worker $n failed"; }
+    wait_exit 90 "$w" || { grep -v '^%' "$d/w$n.err" | tail -5 >&2; tail -8 "$d/w$n/events.jsonl" | cut -c1-400 >&2
+                           fail "$name: worker $n failed or did not stop"; }
   done
   grep -q '"kind":"assign"' "$d/w3/events.jsonl" || fail "$name: the third worker never got partitions"
   # the partitions the third member took were fenced from their old owners, in a later generation
