@@ -26,6 +26,15 @@ int32_t ib_group_generation(rd_kafka_t *rk) {
         return gen;
 }
 
+int32_t ib_group_generation_safe(rd_kafka_t *rk, int32_t *last, int closing) {
+        if (closing)
+                return *last;
+        int32_t gen = ib_group_generation(rk);
+        if (gen >= 0)
+                *last = gen;
+        return gen;
+}
+
 json_t *ib_group_parts_json(const rd_kafka_topic_partition_list_t *l, int with_offsets) {
         json_t *a = json_array();
         for (int i = 0; l && i < l->cnt; i++) {
@@ -42,13 +51,14 @@ json_t *ib_group_parts_json(const rd_kafka_topic_partition_list_t *l, int with_o
 
 const char *ib_group_rebalance_event(ib_eventlog_t *ev, rd_kafka_t *rk, rd_kafka_resp_err_t err,
                                      const rd_kafka_topic_partition_list_t *parts, int with_offsets,
-                                     int cooperative) {
+                                     int cooperative, int32_t generation, int closing) {
         const char *kind = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS ? "assign"
                            : rd_kafka_assignment_lost(rk)             ? "lost"
                                                                        : "revoke";
-        char *member = rd_kafka_memberid(rk);
+        /* rd_kafka_memberid() waits on the group thread too: not while closing */
+        char *member = closing ? NULL : rd_kafka_memberid(rk);
         ib_eventlog_emit(ev, "rebalance",
-                         json_pack("{s:s,s:i,s:s,s:s,s:o}", "kind", kind, "generation", (int)ib_group_generation(rk),
+                         json_pack("{s:s,s:i,s:s,s:s,s:o}", "kind", kind, "generation", (int)generation,
                                    "member", member ? member : "", "protocol",
                                    cooperative ? "cooperative" : "eager", "partitions",
                                    ib_group_parts_json(parts, with_offsets)));

@@ -32,18 +32,29 @@
  */
 int32_t ib_group_generation(rd_kafka_t *rk);
 
+/**
+ * @brief The generation for use in callbacks: asked of librdkafka and kept
+ *        in *@p last, except while @p closing, when it is *@p last.
+ *        rd_kafka_consumer_group_metadata() waits on the group thread, which
+ *        may never answer a callback run inside rd_kafka_consumer_close()
+ *        (librdkafka #4041, the same wait as rd_kafka_rebalance_protocol()).
+ */
+int32_t ib_group_generation_safe(rd_kafka_t *rk, int32_t *last, int closing);
+
 /** @brief A partition list as JSON: numbers, or {partition, offset, error}. */
 json_t *ib_group_parts_json(const rd_kafka_topic_partition_list_t *l, int with_offsets);
 
 /**
  * @brief Emits the rebalance event for a rebalance callback's @p err and
- *        @p parts; @p cooperative as ib_group_consumer_new() told.
+ *        @p parts; @p cooperative as ib_group_consumer_new() told, @p
+ *        generation from ib_group_generation_safe(); while @p closing the
+ *        member id is not asked (it is "").
  * @returns "assign", "revoke" or "lost" (a revoke of an assignment the group
  *          already took away).
  */
 const char *ib_group_rebalance_event(ib_eventlog_t *ev, rd_kafka_t *rk, rd_kafka_resp_err_t err,
                                      const rd_kafka_topic_partition_list_t *parts, int with_offsets,
-                                     int cooperative);
+                                     int cooperative, int32_t generation, int closing);
 
 /**
  * What a member gave up: partitions revoked or lost in a generation. Under

@@ -78,6 +78,8 @@ typedef struct kc_s {
         enum commit_kind commit;
         rd_kafka_t *rk;
         int cooperative;             /* the group's protocol, from the assignor */
+        int closing;                 /* inside rd_kafka_consumer_close(): callbacks ask the group thread nothing */
+        int32_t generation;          /* the last generation seen (ib_group_generation_safe) */
         ib_group_losses_t losses;    /* revoked partitions, fenced unless assigned again */
         int nparts;
         int64_t *processed;          /* next offset per partition, after the sink (sync-on-revoke) */
@@ -117,7 +119,8 @@ static void commit_outcome(kc_t *k, const char *how, rd_kafka_resp_err_t err,
                 k->commits_ok++;
         ib_eventlog_emit(k->ctx->events, "commit_result",
                          json_pack("{s:s,s:b,s:s?,s:i,s:o}", "how", how, "ok", name == NULL, "error", name,
-                                   "generation", (int)ib_group_generation(k->rk), "offsets", ib_group_parts_json(offsets, 1)));
+                                   "generation", (int)ib_group_generation_safe(k->rk, &k->generation, k->closing),
+                                   "offsets", ib_group_parts_json(offsets, 1)));
 }
 
 /* Runs in the thread that polls (the runner's), from rd_kafka_consumer_poll. */
@@ -134,11 +137,12 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque) {
         kc_t *k = opaque;
         int assign = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
-        int lost = !strcmp(ib_group_rebalance_event(k->ctx->events, rk, err, parts, 0, k->cooperative), "lost");
+        int32_t gen = ib_group_generation_safe(rk, &k->generation, k->closing);
+        int lost = !strcmp(ib_group_rebalance_event(k->ctx->events, rk, err, parts, 0, k->cooperative, gen, k->closing), "lost");
         if (assign)
-                ib_group_report_fenced(&k->losses, k->ctx->events, parts, ib_group_generation(rk));
+                ib_group_report_fenced(&k->losses, k->ctx->events, parts, gen);
         else
-                ib_group_note_revoke(&k->losses, parts, ib_group_generation(rk), lost);
+                ib_group_note_revoke(&k->losses, parts, gen, lost);
         k->rebalances++;
         ib_mode_waiting(k->ctx, !assign);
         if (!assign && k->commit == C_ASYNC_SYNC_ON_REVOKE && !lost) {
@@ -309,6 +313,7 @@ static void kc_close(void *st) {
         if (k->rk) {
                 /* Leaves the group: the revoke callback runs (sync-on-revoke
                  * commits there); outstanding async commits are served. */
+                k->closing = 1;
                 rd_kafka_consumer_close(k->rk);
                 rd_kafka_destroy(k->rk);
         }

@@ -109,6 +109,8 @@ typedef struct receiver_s {
         uint64_t retained_below;      /* segments below this were deleted */
         rd_kafka_t *rk;
         int cooperative;              /* the group's protocol, from the assignor */
+        int closing;                  /* receive thread: inside rd_kafka_consumer_close() */
+        int32_t generation;           /* receive thread: the last generation seen */
         ib_group_losses_t losses;     /* receive thread: revoked partitions, fenced unless assigned again */
         ib_zk_t *zk;                  /* --offsets zk */
         ib_zkoffsets_t *zk_offsets;   /* /consumers/<group>/offsets/<topic> */
@@ -208,11 +210,12 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 if (parts->elems[i].partition >= 0 && parts->elems[i].partition < IB_PROCESSED_MAX_PARTITIONS)
                         r->start[parts->elems[i].partition] = parts->elems[i].offset;
         pthread_mutex_unlock(&r->lock);
-        const char *kind = ib_group_rebalance_event(r->ctx->events, rk, err, parts, assigned, r->cooperative);
+        int32_t gen = ib_group_generation_safe(rk, &r->generation, r->closing);
+        const char *kind = ib_group_rebalance_event(r->ctx->events, rk, err, parts, assigned, r->cooperative, gen, r->closing);
         if (assigned)
-                ib_group_report_fenced(&r->losses, r->ctx->events, parts, ib_group_generation(rk));
+                ib_group_report_fenced(&r->losses, r->ctx->events, parts, gen);
         else
-                ib_group_note_revoke(&r->losses, parts, ib_group_generation(rk), !strcmp(kind, "lost"));
+                ib_group_note_revoke(&r->losses, parts, gen, !strcmp(kind, "lost"));
         ib_mode_waiting(r->ctx, !assigned);
         pthread_mutex_lock(&r->lock);
         r->commit_pending = 0; /* what was not stored is the next owner's to read */
@@ -425,6 +428,7 @@ static void *receive_main(void *arg) {
                 commit_offsets(r, offs, n, seq);
                 rd_kafka_topic_partition_list_destroy(offs);
         }
+        r->closing = 1; /* callbacks from here on ask the group thread nothing */
         rd_kafka_consumer_close(r->rk); /* leave the group */
         free(msgs);
         free(recs);

@@ -35,7 +35,7 @@ static void test_backoff_doubles_within_the_budget(void) {
         /* 100 + 200 + 400 = 700 ms, then what is left of 1000 (300), then the budget is spent */
         CHECK_INT(n, 4);
         CHECK_INT(r.retries, 4);
-        CHECK_INT(r.waited_ms, 1000);
+        CHECK(r.waited_ms >= 950 && r.waited_ms <= 1000); /* the budget runs from the first failure */
         CHECK(ms >= 990 && ms < 3000);
         CHECK_INT(r.gave_up, 1);
         CHECK_INT(ib_retry_final(&r, IB_ERR_KAFKA_RETRIABLE), IB_ERR_KAFKA_UNREACHABLE);
