@@ -12,6 +12,7 @@
 
 #include "errors.h"
 #include "mode.h"
+#include "registry.h"
 
 int ib_cmd_produce(int argc, char **argv);
 int ib_cmd_run(int argc, char **argv);
@@ -20,9 +21,6 @@ int ib_cmd_mock_cluster(int argc, char **argv);
 int ib_cmd_wal(int argc, char **argv);
 int ib_cmd_checkpoint(int argc, char **argv);
 
-/** @brief The modes --mode can name, NULL-terminated. */
-extern const ib_mode_t *const ib_modes[];
-const ib_mode_t *ib_mode_find(const char *name);
 
 /** @brief Prints "ingestbench CMD: message (try 'ingestbench CMD --help')". @returns 2. */
 int ib_cli_usage_error(const char *cmd, const char *fmt, ...)

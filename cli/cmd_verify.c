@@ -190,8 +190,8 @@ int ib_cmd_verify(int argc, char **argv) {
         if ((err = ib_kafka_brokers(vc.brokers_flag, brokers, sizeof(brokers), errstr, sizeof(errstr))) ||
             (err = ib_verify_read_topic(brokers, &vc.props, vc.topic, (int)vc.timeout_ms, &prod, errstr,
                                         sizeof(errstr))) ||
-            (err = ib_verify_read_dir(vc.sink + 4, vc.topic, 0, &del, &bad_lines, errstr, sizeof(errstr))) ||
-            (err = ib_verify_read_dir(vc.dead_dir, vc.topic, 1, &dead, &bad_lines, errstr, sizeof(errstr)))) {
+            (err = ib_verify_read_dir(vc.sink + 4, vc.topic, 0, NULL, &del, &bad_lines, errstr, sizeof(errstr))) ||
+            (err = ib_verify_read_dir(vc.dead_dir, vc.topic, 1, NULL, &dead, &bad_lines, errstr, sizeof(errstr)))) {
                 rc = ib_cli_fail("verify", err, errstr);
                 goto out;
         }

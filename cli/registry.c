@@ -4,7 +4,7 @@
  */
 #include <string.h>
 
-#include "cli.h"
+#include "registry.h"
 
 #define IB_MODES(X) \
         X(direct)   \

@@ -28,6 +28,8 @@ typedef struct ib_vrec_s {
         int32_t partition;
         int64_t offset;
         const char *id; /**< may be NULL */
+        int32_t file;   /**< sink lines: the range file's index in ib_vlist_t.files; else 0 */
+        int64_t ts;     /**< sink lines: the record's event time, ms; -1 when it has none */
 } ib_vrec_t;
 
 #define IB_VERIFY_SAMPLES 5

@@ -7,6 +7,7 @@
 #include "verify_io.h"
 
 #include <dirent.h>
+#include <sys/stat.h>
 #include <jansson.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -26,6 +27,8 @@ static int vlist_add(ib_vlist_t *l, int32_t p, int64_t o, const char *id, size_t
         r->partition = p;
         r->offset = o;
         r->id = NULL;
+        r->file = 0;
+        r->ts = -1;
         if (id) { /* pool offset + 1 for now; made a pointer by vlist_fix() */
                 r->id = (const char *)(uintptr_t)(l->pool.len + 1);
                 if (ib_buf_append(&l->pool, id, idlen) || ib_buf_append(&l->pool, "", 1))
@@ -42,6 +45,7 @@ void ib_vlist_fix(ib_vlist_t *l) {
 
 void ib_vlist_free(ib_vlist_t *l) {
         free(l->v);
+        free(l->files);
         ib_buf_free(&l->pool);
 }
 
@@ -180,7 +184,7 @@ static int rfile_cmp(const void *a, const void *b) {
 
 /* Reads every range file of @topic in @dir, in (partition, from) order.
  * Sink lines carry "_partition"/"_offset"/"id"; dead letters "partition"/"offset". */
-ib_err_t ib_verify_read_dir(const char *dir, const char *topic, int dead, ib_vlist_t *out,
+ib_err_t ib_verify_read_dir(const char *dir, const char *topic, int dead, const char *ts_field, ib_vlist_t *out,
                          uint64_t *bad_lines, char *errstr, size_t errstr_size) {
         DIR *dp = opendir(dir);
         if (!dp) {
@@ -216,6 +220,16 @@ ib_err_t ib_verify_read_dir(const char *dir, const char *topic, int dead, ib_vli
                 size_t len;
                 if ((err = ib_fs_read_file(path, &data, &len, errstr, errstr_size)))
                         break;
+                struct stat st;
+                if (ib_array_grow(&out->files, &out->files_cap, out->nfiles + 1, sizeof(*out->files), 256)) {
+                        free(data);
+                        err = ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+                        break;
+                }
+                int32_t fidx = (int32_t)out->nfiles;
+                out->files[out->nfiles++] = (ib_vfile_t){
+                    files[i].partition, files[i].from, files[i].until,
+                    stat(path, &st) ? -1 : (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000};
                 char *line = data, *nl;
                 for (; line < data + len; line = nl + 1) {
                         nl = memchr(line, '\n', (size_t)(data + len - line));
@@ -234,6 +248,10 @@ ib_err_t ib_verify_read_dir(const char *dir, const char *topic, int dead, ib_vli
                         } else if (vlist_add(out, (int32_t)json_integer_value(jp),
                                              (int64_t)json_integer_value(jo), id, id ? strlen(id) : 0)) {
                                 err = ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+                        } else {
+                                json_t *ts = ts_field ? json_object_get(j, ts_field) : NULL;
+                                out->v[out->n - 1].file = fidx;
+                                out->v[out->n - 1].ts = json_is_integer(ts) ? (int64_t)json_integer_value(ts) : -1;
                         }
                         json_decref(j);
                         if (err)

@@ -15,11 +15,20 @@
 #include "kafka.h"
 #include "verify.h"
 
+/** A range file of the sink: `<topic>-p<partition>-<from>-<until>.jsonl`. */
+typedef struct ib_vfile_s {
+        int32_t partition;
+        int64_t from, until;
+        int64_t mtime_ms; /**< when it was last written */
+} ib_vfile_t;
+
 /** A growing history whose ids live in one string pool. */
 typedef struct ib_vlist_s {
         ib_vrec_t *v;
         size_t n, cap;
         ib_buf_t pool;
+        ib_vfile_t *files; /**< ib_verify_read_dir: the files read, in (partition, from) order */
+        size_t nfiles, files_cap;
 } ib_vlist_t;
 
 /** @brief Turns the ids' pool offsets into pointers, once the list is complete. */
@@ -36,11 +45,12 @@ ib_err_t ib_verify_read_topic(const char *brokers, const ib_props_t *props, cons
 /**
  * @brief Reads every range file of @p topic in @p dir, in (partition, from)
  *        order: sink lines (@p dead 0: "_partition", "_offset", "id") or dead
- *        letters (1: "partition", "offset"). An unreadable line is counted in
+ *        letters (1: "partition", "offset"). Each sink line also carries its
+ *        file (out->files) and event time (@p ts_field, NULL: none). An unreadable line is counted in
  *        @p bad_lines and named on stderr by file and byte offset. A missing
  *        dead-letter directory is empty.
  */
-ib_err_t ib_verify_read_dir(const char *dir, const char *topic, int dead, ib_vlist_t *out,
+ib_err_t ib_verify_read_dir(const char *dir, const char *topic, int dead, const char *ts_field, ib_vlist_t *out,
                             uint64_t *bad_lines, char *errstr, size_t errstr_size);
 
 #endif

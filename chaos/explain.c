@@ -1,0 +1,217 @@
+/*
+ * explain.c: says why a duplicate or a lost range happened, from the
+ * history around it (checker.h). The sentence names the workers with their
+ * generation or epoch, and the first cause found after the first delivery:
+ * a commit refused (with the error and its distance from the revoke), a
+ * commit that landed after the second reader started, a kill or pause the
+ * harness applied, the partition revoked, lost or fenced, or the worker's
+ * run ending. A duplicate with none of these is unexplained, and counted.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "checker.h"
+
+#define WINDOW_MS 60000 /* how far after the first delivery a cause is looked for */
+
+static double rel(const ib_check_input_t *in, int64_t t) {
+        return (double)(t - in->t0_ms) / 1000.0;
+}
+
+/* "w1 (generation 4)", "w2 (run 2, epoch 3)", "w1". */
+static void label(const ib_check_input_t *in, const ib_hevent_t *e, char *out, size_t size) {
+        const ib_history_t *h = in->history;
+        char run[24] = "", gen[32] = "";
+        if (e->incarnation > 1)
+                snprintf(run, sizeof(run), "run %d", e->incarnation);
+        if (e->generation >= 0)
+                snprintf(gen, sizeof(gen), "%s %d", h->epochs ? "epoch" : "generation", (int)e->generation);
+        snprintf(out, size, "%s%s%s%s%s%s", h->workers[e->worker], run[0] || gen[0] ? " (" : "", run,
+                 run[0] && gen[0] ? ", " : "", gen, run[0] || gen[0] ? ")" : "");
+}
+
+/* The first batch event that wrote file @p f. */
+static const ib_hevent_t *writer(const ib_check_input_t *in, int f) {
+        if (f < 0 || (size_t)f >= in->nfiles || !in->history)
+                return NULL;
+        const ib_vfile_t *vf = &in->files[f];
+        for (size_t i = 0; i < in->history->n; i++) {
+                const ib_hevent_t *e = &in->history->ev[i];
+                if (e->kind == IB_H_BATCH && e->partition == vf->partition && e->from == vf->from &&
+                    e->until == vf->until)
+                        return e;
+        }
+        return NULL;
+}
+
+static const char *fault_verb(ib_fault_kind_t k) {
+        switch (k) {
+        case IB_FAULT_KILL: return "killed (SIGKILL)";
+        case IB_FAULT_PAUSE: return "paused (SIGSTOP)";
+        case IB_FAULT_STOP: return "stopped (SIGTERM)";
+        case IB_FAULT_REMOVE_WORKER: return "removed (SIGTERM)";
+        case IB_FAULT_ROLLING_RESTART: return "restarted (rolling restart)";
+        case IB_FAULT_SLOW_BATCH: return "slowed past max.poll.interval.ms";
+        default: return NULL;
+        }
+}
+
+/* The harness's first fault on worker @p w in [t, until]; NULL when none. */
+static const ib_hfault_t *fault_on(const ib_history_t *h, int w, int64_t t, int64_t until) {
+        for (size_t i = 0; i < h->nfaults; i++) {
+                const ib_hfault_t *f = &h->faults[i];
+                if (f->target == w && fault_verb(f->kind) && f->t_ms >= t && f->t_ms <= until)
+                        return f;
+                /* a pause or slow batch that began earlier and still held the worker */
+                if (f->target == w && (f->kind == IB_FAULT_PAUSE || f->kind == IB_FAULT_SLOW_BATCH) &&
+                    f->t_ms < t && (f->end_ms < 0 || f->end_ms >= t))
+                        return f;
+        }
+        return NULL;
+}
+
+/* The latest revoke or loss of @p p by the worker run of @p e, at or before @p t. */
+static const ib_hevent_t *revoke_before(const ib_history_t *h, const ib_hevent_t *e, int64_t t) {
+        const ib_hevent_t *found = NULL;
+        for (size_t i = 0; i < h->n && h->ev[i].t_ms <= t; i++) {
+                const ib_hevent_t *x = &h->ev[i];
+                if ((x->kind == IB_H_REVOKE || x->kind == IB_H_LOST) && x->worker == e->worker &&
+                    x->incarnation == e->incarnation && x->partition == e->partition && x->t_ms >= e->t_ms - WINDOW_MS)
+                        found = x;
+        }
+        return found;
+}
+
+/* Why the first delivery @p ea was not committed before @p eb read it again. */
+static int cause(const ib_check_input_t *in, const ib_anomaly_t *a, const ib_hevent_t *ea, const ib_hevent_t *eb,
+                 char *out, size_t size) {
+        const ib_history_t *h = in->history;
+        const char *w = h->workers[ea->worker];
+        int64_t horizon = (eb ? eb->t_ms : ea->t_ms) + WINDOW_MS;
+        const ib_hfault_t *f = fault_on(h, ea->worker, ea->t_ms, eb ? eb->t_ms : horizon);
+        for (size_t i = (size_t)(ea - h->ev) + 1; i < h->n && h->ev[i].t_ms <= horizon; i++) {
+                const ib_hevent_t *x = &h->ev[i];
+                if (x->worker != ea->worker || x->incarnation != ea->incarnation)
+                        continue;
+                if (f && f->t_ms <= x->t_ms && f->kind != IB_FAULT_SLOW_BATCH && f->kind != IB_FAULT_PAUSE)
+                        break; /* the fault came first */
+                if (x->kind == IB_H_COMMIT && x->partition == a->partition && x->until >= a->until) {
+                        if (!x->ok) {
+                                const ib_hevent_t *rv = revoke_before(h, ea, x->t_ms);
+                                char when[96];
+                                if (rv)
+                                        snprintf(when, sizeof(when), "%lld ms after the %s", (long long)(x->t_ms - rv->t_ms),
+                                                 rv->kind == IB_H_LOST ? "assignment was lost" : "revoke");
+                                else
+                                        snprintf(when, sizeof(when), "%lld ms after its batch", (long long)(x->t_ms - ea->t_ms));
+                                snprintf(out, size, "%s's %s commit of %lld failed with %s %s%s", w, x->how,
+                                         (long long)x->until, x->error[0] ? x->error : "an error", when,
+                                         f ? (f->kind == IB_FAULT_PAUSE ? " (it had been paused)" : " (its batch was slowed)") : "");
+                                return 1;
+                        }
+                        if (eb && x->t_ms >= eb->t_ms) {
+                                snprintf(out, size, "%s's %s commit of %lld landed at +%.3f s, %lld ms after %s had read the range again",
+                                         w, x->how, (long long)x->until, rel(in, x->t_ms), (long long)(x->t_ms - eb->t_ms),
+                                         h->workers[eb->worker]);
+                                return 1;
+                        }
+                        snprintf(out, size, "%s committed %lld at +%.3f s (%s), before %s read the range again", w,
+                                 (long long)x->until, rel(in, x->t_ms), x->how, eb ? h->workers[eb->worker] : "a worker");
+                        return 0;
+                }
+                if ((x->kind == IB_H_REVOKE || x->kind == IB_H_LOST || x->kind == IB_H_FENCED) &&
+                    x->partition == a->partition) {
+                        snprintf(out, size, "%s %s %s/%d %lld ms after its batch, before a commit covered it%s", w,
+                                 x->kind == IB_H_FENCED ? "was fenced from" : x->kind == IB_H_LOST ? "lost" : "was revoked",
+                                 in->topic, (int)a->partition, (long long)(x->t_ms - ea->t_ms),
+                                 f ? (f->kind == IB_FAULT_PAUSE ? " (it was paused)" : " (its batch was slowed)") : "");
+                        return 1;
+                }
+                if (x->kind == IB_H_ERROR || x->kind == IB_H_STOP) {
+                        snprintf(out, size, "%s's run ended (%s) %lld ms after its batch, before a commit covered it", w,
+                                 x->kind == IB_H_ERROR ? "gave up" : "stopped", (long long)(x->t_ms - ea->t_ms));
+                        return x->kind == IB_H_ERROR;
+                }
+        }
+        if (f) {
+                snprintf(out, size, "%s was %s %lld ms after its batch, before a commit covered it", w,
+                         fault_verb(f->kind), (long long)(f->t_ms - ea->t_ms));
+                return f->kind != IB_FAULT_STOP && f->kind != IB_FAULT_REMOVE_WORKER;
+        }
+        snprintf(out, size, "no refused commit, fault or ownership change of %s explains it", w);
+        return 0;
+}
+
+void ib_explain_duplicate(const ib_check_input_t *in, ib_anomaly_t *a) {
+        const ib_hevent_t *ea = writer(in, a->file_a), *eb = writer(in, a->file_b);
+        char la[96] = "an unlogged batch", lb[96] = "an unlogged batch", why[600];
+        if (ea)
+                label(in, ea, la, sizeof(la));
+        if (eb)
+                label(in, eb, lb, sizeof(lb));
+        a->t_ms = eb ? eb->t_ms : -1;
+        a->worker = ea ? ea->worker : -1;
+        if (ea && eb && eb->t_ms < ea->t_ms) { /* the files' durable order said otherwise: trust the events */
+                const ib_hevent_t *t = ea;
+                ea = eb, eb = t;
+                char tl[96];
+                memcpy(tl, la, sizeof(tl)), memcpy(la, lb, sizeof(la)), memcpy(lb, tl, sizeof(lb));
+        }
+        if (ea) {
+                a->explained = cause(in, a, ea, eb, why, sizeof(why));
+        } else {
+                /* The first writer died between its output and its log line. */
+                const ib_hfault_t *f = NULL;
+                for (size_t i = 0; in->history && i < in->history->nfaults && !f; i++)
+                        if (in->history->faults[i].kind == IB_FAULT_KILL)
+                                f = &in->history->faults[i];
+                snprintf(why, sizeof(why), "%s", f ? "the first writer was killed before it logged its batch"
+                                                  : "the first writer never logged its batch");
+                a->explained = f != NULL;
+        }
+        snprintf(a->explanation, sizeof(a->explanation), "%s/%d offsets %lld-%lld delivered by %s and %s; %s",
+                 in->topic, (int)a->partition, (long long)a->from, (long long)a->until - 1, la, lb, why);
+}
+
+void ib_explain_lost(const ib_check_input_t *in, const ib_check_result_t *r, ib_anomaly_t *a) {
+        const ib_history_t *h = in->history;
+        const ib_hevent_t *owner = NULL, *stored = NULL;
+        for (size_t i = 0; h && i < h->n; i++) {
+                const ib_hevent_t *e = &h->ev[i];
+                if (e->partition != a->partition)
+                        continue;
+                if (e->kind == IB_H_ASSIGN || (e->kind == IB_H_BATCH && !owner))
+                        owner = e;
+                if (e->kind == IB_H_COMMIT && e->ok)
+                        stored = e;
+        }
+        char lo[96] = "none", st[160] = "none", why[600];
+        if (owner)
+                label(in, owner, lo, sizeof(lo));
+        if (stored)
+                snprintf(st, sizeof(st), "%lld by %s at +%.3f s", (long long)stored->until, h->workers[stored->worker],
+                         rel(in, stored->t_ms));
+        const ib_anomaly_t *far = NULL;
+        for (size_t i = 0; i < r->nanomalies && !far; i++) {
+                const ib_anomaly_t *x = &r->anomalies[i];
+                if (x->kind == IB_AN_COMMITTED_TOO_FAR && x->partition == a->partition && x->from < a->until &&
+                    x->until > a->from)
+                        far = x;
+        }
+        a->explained = 1;
+        if (far)
+                snprintf(why, sizeof(why), "a commit ran ahead of the sink: %.480s", far->explanation);
+        else if (!in->drained)
+                snprintf(why, sizeof(why), "the workers had not caught up when the run stopped (the drain timed out)");
+        else if (stored && stored->until >= a->until)
+                snprintf(why, sizeof(why), "the stored offset passed them, yet no commit was seen running ahead of the sink"),
+                    a->explained = 0;
+        else
+                snprintf(why, sizeof(why), "no worker delivered them"), a->explained = 0;
+        a->worker = owner ? owner->worker : -1;
+        snprintf(a->explanation, sizeof(a->explanation),
+                 "%s/%d offsets %lld-%lld (%llu records) lost; still in the topic (consumer-side loss); last owner %s; "
+                 "last stored offset %s; %s",
+                 in->topic, (int)a->partition, (long long)a->from, (long long)a->until - 1, (unsigned long long)a->count,
+                 lo, st, why);
+}

@@ -1,0 +1,730 @@
+/*
+ * scenario.c: parses a chaos scenario (scenario.h) and refuses, before
+ * anything starts, whatever the harness could not carry out: an unknown
+ * field, fault or figure, a target that does not exist at the fault's time,
+ * an option the mode does not have or a value its option table refuses.
+ * Every refusal names the file, the JSON path of the field and the reason.
+ *
+ * The mode's options are checked by the tables `run` itself parses (the
+ * shared table and the mode's), into scratch structs, and then by the
+ * mode's configure hook, so a scenario is refused exactly when `run` would
+ * refuse its workers' flags.
+ */
+#include "scenario.h"
+
+#include <librdkafka/rdkafka.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "options.h"
+
+static const char *const fault_names[IB_FAULT_KIND_COUNT] = {
+    "kill", "stop", "pause", "add-worker", "remove-worker", "rolling-restart",
+    "slow-batch", "broker-kill", "zk-stop", "zk-expire", "inject",
+};
+
+const char *ib_fault_kind_name(ib_fault_kind_t kind) {
+        return kind >= 0 && kind < IB_FAULT_KIND_COUNT ? fault_names[kind] : "?";
+}
+
+const char *const ib_figure_names[] = {
+    "produced", "delivered", "unique", "duplicates", "lost", "out_of_order", "dead_lettered",
+    "redelivered", "unexpected", "offsets_backwards", "committed_too_far", "broker_lost",
+    "unexplained_duplicates", "unexplained_lost", "rebalances", "commit_errors", "fenced",
+    "retries", "faults_applied", "worker_failures", "recovery_ms.max", "recovery_ms.p50",
+    "throughput_rps", "latency_ms.p50", "latency_ms.p99", "latency_ms.max", NULL,
+};
+
+/* The fault points an "inject" can arm, and the mode that has each. */
+static const struct {
+        const char *point, *mode;
+} inject_points[] = {
+    {"wal.write", "receiver"},
+    {"wal.fsync", "receiver"},
+    {"checkpoint.write", "checkpoint"},
+    {"checkpoint.fsync", "checkpoint"},
+};
+
+/* Options the harness sets for every worker: a scenario cannot. */
+static const char *const reserved_options[] = {
+    "mode", "brokers", "topic", "group", "sink", "dead-letter", "state-dir", "worker-id",
+    "exit-when-idle", "zookeeper", "worker", NULL,
+};
+
+int ib_expect_holds(const ib_expect_t *e, double v) {
+        switch (e->cmp) {
+        case IB_CMP_EQ: return v == e->value;
+        case IB_CMP_NE: return v != e->value;
+        case IB_CMP_LT: return v < e->value;
+        case IB_CMP_LE: return v <= e->value;
+        case IB_CMP_GT: return v > e->value;
+        case IB_CMP_GE: return v >= e->value;
+        }
+        return 0;
+}
+
+/* ---- refusals ---------------------------------------------------------------- */
+
+typedef struct {
+        const char *file;
+        char *errstr;
+        size_t errstr_size;
+} ctx_t;
+
+static ib_err_t refuse(ctx_t *c, const char *path, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static ib_err_t refuse(ctx_t *c, const char *path, const char *fmt, ...) {
+        char why[512];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(why, sizeof(why), fmt, ap);
+        va_end(ap);
+        return ib_seterr(c->errstr, c->errstr_size, IB_ERR_INVALID_ARG, "%s: %s: %s", c->file, path, why);
+}
+
+/* Refuses a field of @p obj (at @p path) that @p known does not list. */
+static ib_err_t only_known(ctx_t *c, const char *path, json_t *obj, const char *const *known) {
+        const char *key;
+        json_t *v;
+        json_object_foreach(obj, key, v) {
+                int ok = 0;
+                for (int i = 0; known[i] && !ok; i++)
+                        ok = !strcmp(key, known[i]);
+                if (!ok)
+                        return refuse(c, path, "unknown field \"%s\"", key);
+        }
+        return IB_OK;
+}
+
+/* An integer field in [min, max]; *out keeps its value when absent and !required. */
+static ib_err_t get_int(ctx_t *c, json_t *obj, const char *path, const char *key, int required, int64_t min,
+                        int64_t max, int64_t *out) {
+        char at[256];
+        snprintf(at, sizeof(at), "%s.%s", path, key);
+        json_t *v = json_object_get(obj, key);
+        if (!v)
+                return required ? refuse(c, path, "\"%s\" is required", key) : IB_OK;
+        if (!json_is_integer(v))
+                return refuse(c, at, "must be a whole number");
+        int64_t x = json_integer_value(v);
+        if (x < min || x > max)
+                return refuse(c, at, "%lld is out of range [%lld, %lld]", (long long)x, (long long)min,
+                              (long long)max);
+        *out = x;
+        return IB_OK;
+}
+
+/* A [min, max] pair of milliseconds. */
+static ib_err_t get_span(ctx_t *c, json_t *obj, const char *path, const char *key, int64_t *lo, int64_t *hi) {
+        char at[256];
+        snprintf(at, sizeof(at), "%s.%s", path, key);
+        json_t *v = json_object_get(obj, key);
+        if (!v)
+                return IB_OK;
+        if (!json_is_array(v) || json_array_size(v) != 2 || !json_is_integer(json_array_get(v, 0)) ||
+            !json_is_integer(json_array_get(v, 1)))
+                return refuse(c, at, "must be [min, max] in ms");
+        *lo = json_integer_value(json_array_get(v, 0));
+        *hi = json_integer_value(json_array_get(v, 1));
+        if (*lo < 0 || *hi < *lo || *hi > 86400000)
+                return refuse(c, at, "needs 0 <= min <= max <= 86400000");
+        return IB_OK;
+}
+
+static ib_err_t get_str(ctx_t *c, json_t *obj, const char *path, const char *key, const char **out) {
+        json_t *v = json_object_get(obj, key);
+        if (!v)
+                return IB_OK;
+        if (!json_is_string(v)) {
+                char at[256];
+                snprintf(at, sizeof(at), "%s.%s", path, key);
+                return refuse(c, at, "must be a string");
+        }
+        *out = json_string_value(v);
+        return IB_OK;
+}
+
+static int fault_kind(const char *name) {
+        for (int i = 0; i < IB_FAULT_KIND_COUNT; i++)
+                if (!strcmp(name, fault_names[i]))
+                        return i;
+        return -1;
+}
+
+static void list_faults(char *out, size_t size) {
+        size_t n = 0;
+        out[0] = 0;
+        for (int i = 0; i < IB_FAULT_KIND_COUNT && n < size; i++)
+                n += (size_t)snprintf(out + n, size - n, "%s%s", i ? ", " : "", fault_names[i]);
+}
+
+/* ---- options ------------------------------------------------------------------- */
+
+static int is_reserved(const char *name) {
+        for (int i = 0; reserved_options[i]; i++)
+                if (!strcmp(name, reserved_options[i]))
+                        return 1;
+        return 0;
+}
+
+static ib_err_t add_arg(ib_scenario_t *s, const char *word) {
+        char **a = realloc(s->worker_args, (size_t)(s->nworker_args + 1) * sizeof(*a));
+        if (!a)
+                return IB_ERR_NOMEM;
+        s->worker_args = a;
+        if (!(a[s->nworker_args] = strdup(word)))
+                return IB_ERR_NOMEM;
+        s->nworker_args++;
+        return IB_OK;
+}
+
+/* One option's value as the text `run` would be given; NULL for a flag.
+ * *omit is set for a flag given as false. */
+static ib_err_t option_text(ctx_t *c, const char *at, const ib_option_t *opt, json_t *v, char *buf, size_t size,
+                            const char **text, int *omit) {
+        *omit = 0;
+        *text = NULL;
+        if (opt->type == IB_OPT_FLAG) {
+                if (!json_is_boolean(v))
+                        return refuse(c, at, "--%s is a flag: true or false", opt->name);
+                *omit = !json_is_true(v);
+                return IB_OK;
+        }
+        if (json_is_string(v))
+                *text = json_string_value(v);
+        else if (json_is_integer(v))
+                snprintf(buf, size, "%lld", (long long)json_integer_value(v)), *text = buf;
+        else
+                return refuse(c, at, "--%s takes a value: a string or a whole number", opt->name);
+        return IB_OK;
+}
+
+/* The "X" object: librdkafka properties, "key": "value". */
+static ib_err_t parse_props(ctx_t *c, ib_scenario_t *s, json_t *x, ib_config_t *cfg) {
+        if (!json_is_object(x))
+                return refuse(c, "$.options.X", "must be an object of librdkafka properties");
+        const char *key;
+        json_t *v;
+        json_object_foreach(x, key, v) {
+                char at[300], kv[1024], num[32];
+                snprintf(at, sizeof(at), "$.options.X[\"%s\"]", key);
+                const char *val = json_string_value(v);
+                if (json_is_integer(v))
+                        snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v)), val = num;
+                if (!val)
+                        return refuse(c, at, "must be a string or a whole number");
+                snprintf(kv, sizeof(kv), "%s=%s", key, val);
+                char why[512];
+                if (ib_props_add(&cfg->props, kv, why, sizeof(why)))
+                        return refuse(c, at, "%s", why);
+                /* librdkafka itself says whether it knows the property and the value */
+                rd_kafka_conf_t *conf = rd_kafka_conf_new();
+                rd_kafka_conf_res_t res = rd_kafka_conf_set(conf, key, val, why, sizeof(why));
+                rd_kafka_conf_destroy(conf);
+                if (res != RD_KAFKA_CONF_OK)
+                        return refuse(c, at, "%s", why);
+                if (add_arg(s, "-X") || add_arg(s, kv))
+                        return IB_ERR_NOMEM;
+        }
+        return IB_OK;
+}
+
+/* Checks "options" with the shared table and the mode's, builds the worker
+ * flags, and finds out whether the mode needs ZooKeeper (its configure hook
+ * refuses it without --zookeeper, or the option is required). */
+static ib_err_t parse_options(ctx_t *c, ib_scenario_t *s, json_t *opts) {
+        ib_config_t cfg;
+        ib_config_init(&cfg);
+        void *mconf = calloc(1, s->mode->conf_size ? s->mode->conf_size : 1);
+        ib_err_t err = IB_OK;
+        if (!mconf) {
+                ib_config_destroy(&cfg);
+                return IB_ERR_NOMEM;
+        }
+        ib_options_defaults(s->mode->options, mconf);
+        if (opts && !json_is_object(opts))
+                err = refuse(c, "$.options", "must be an object of the mode's options");
+        const char *key;
+        json_t *v;
+        json_object_foreach(opts, key, v) {
+                if (err)
+                        break;
+                char at[300], num[32], why[512];
+                snprintf(at, sizeof(at), "$.options[\"%s\"]", key);
+                if (!strcmp(key, "X")) {
+                        err = parse_props(c, s, v, &cfg);
+                        continue;
+                }
+                if (is_reserved(key)) {
+                        err = refuse(c, at, "--%s is set by the harness for each worker", key);
+                        continue;
+                }
+                size_t base = 0;
+                void *owner = &cfg;
+                const ib_option_t *opt = ib_options_find(ib_config_options, key, &base);
+                if (!opt) {
+                        owner = mconf;
+                        opt = ib_options_find(s->mode->options, key, &base);
+                }
+                if (!opt) {
+                        err = refuse(c, at, "mode %s has no option --%s", s->mode->name, key);
+                        continue;
+                }
+                const char *text;
+                int omit;
+                if ((err = option_text(c, at, opt, v, num, sizeof(num), &text, &omit)) || omit)
+                        continue;
+                if (ib_options_set(opt, (char *)owner + base, text, why, sizeof(why))) {
+                        err = refuse(c, at, "%s", why);
+                        continue;
+                }
+                char flag[80];
+                snprintf(flag, sizeof(flag), "--%s", key);
+                if (add_arg(s, flag) || (text && add_arg(s, text)))
+                        err = IB_ERR_NOMEM;
+        }
+        if (!err) {
+                /* What the harness sets, as placeholders for the mode's checks. */
+                cfg.mode = s->mode->name;
+                cfg.topic = "t";
+                cfg.group = "g";
+                cfg.state_dir = "/nonexistent";
+                char why[512] = "";
+                size_t base = 0;
+                const ib_option_t *zk = ib_options_find(s->mode->options, "zookeeper", &base);
+                int needs = 0;
+                if (zk && zk->required)
+                        needs = 1;
+                else if (s->mode->configure && s->mode->configure(mconf, &cfg, why, sizeof(why)) != IB_OK)
+                        needs = zk != NULL;
+                if (needs)
+                        ib_options_set(zk, (char *)mconf + base, "127.0.0.1:2181", why, sizeof(why));
+                if (needs && s->mode->configure && s->mode->configure(mconf, &cfg, why, sizeof(why)) != IB_OK)
+                        err = refuse(c, "$.options", "%s", why);
+                else if (!needs && why[0])
+                        err = refuse(c, "$.options", "%s", why);
+                s->zookeeper = needs;
+        }
+        free(mconf);
+        ib_config_destroy(&cfg);
+        return err;
+}
+
+/* ---- timeline ---------------------------------------------------------------- */
+
+/* "w3" or "b2": the letter and number; 0 when malformed. */
+static int parse_target(const char *t, char *letter) {
+        char end;
+        int n;
+        if (!t || (t[0] != 'w' && t[0] != 'b') || sscanf(t + 1, "%d%c", &n, &end) != 1 || n < 1 || t[1] == '+' ||
+            t[1] == '0')
+                return 0;
+        *letter = t[0];
+        return n;
+}
+
+static int is_worker_fault(ib_fault_kind_t k) {
+        return k == IB_FAULT_KILL || k == IB_FAULT_STOP || k == IB_FAULT_PAUSE || k == IB_FAULT_REMOVE_WORKER ||
+               k == IB_FAULT_SLOW_BATCH || k == IB_FAULT_ZK_EXPIRE || k == IB_FAULT_INJECT;
+}
+
+static int takes_duration(ib_fault_kind_t k) {
+        return k == IB_FAULT_PAUSE || k == IB_FAULT_SLOW_BATCH || k == IB_FAULT_ZK_STOP;
+}
+
+static int takes_restart(ib_fault_kind_t k) {
+        return k == IB_FAULT_KILL || k == IB_FAULT_STOP || k == IB_FAULT_BROKER_KILL;
+}
+
+/* Checks what a fault of @p kind needs of the scenario itself. */
+static ib_err_t fault_fits(ctx_t *c, const ib_scenario_t *s, const char *at, ib_fault_kind_t kind) {
+        if ((kind == IB_FAULT_ZK_STOP || kind == IB_FAULT_ZK_EXPIRE) && !s->zookeeper)
+                return refuse(c, at, "%s: mode %s with these options does not use ZooKeeper", fault_names[kind],
+                              s->mode->name);
+        if ((kind == IB_FAULT_ADD_WORKER || kind == IB_FAULT_REMOVE_WORKER) && !strcmp(s->mode->name, "checkpoint"))
+                return refuse(c, at, "%s: checkpoint workers split the partitions statically (--worker I/N)",
+                              fault_names[kind]);
+        return IB_OK;
+}
+
+static ib_err_t parse_fault(ctx_t *c, ib_scenario_t *s, json_t *f, size_t i, ib_fault_t *out) {
+        static const char *const known[] = {"at_ms", "fault", "target", "duration_ms", "restart_after_ms",
+                                            "interval_ms", "point", "call", "comment", NULL};
+        char path[64], at[96];
+        snprintf(path, sizeof(path), "$.timeline[%zu]", i);
+        if (!json_is_object(f))
+                return refuse(c, path, "must be an object");
+        ib_err_t err = only_known(c, path, f, known);
+        if (err)
+                return err;
+        *out = (ib_fault_t){.duration_ms = -1, .restart_after_ms = -1, .interval_ms = 2000, .call = 1};
+        const char *name = NULL, *target = NULL, *point = NULL;
+        if ((err = get_int(c, f, path, "at_ms", 1, 0, 86400000, &out->at_ms)) ||
+            (err = get_str(c, f, path, "fault", &name)) || (err = get_str(c, f, path, "target", &target)) ||
+            (err = get_str(c, f, path, "point", &point)))
+                return err;
+        snprintf(at, sizeof(at), "%s.fault", path);
+        if (!name)
+                return refuse(c, path, "\"fault\" is required");
+        int kind = fault_kind(name);
+        if (kind < 0) {
+                char all[256];
+                list_faults(all, sizeof(all));
+                return refuse(c, at, "unknown fault \"%s\" (known: %s)", name, all);
+        }
+        out->kind = (ib_fault_kind_t)kind;
+        if ((err = fault_fits(c, s, at, out->kind)))
+                return err;
+        if ((err = get_int(c, f, path, "duration_ms", takes_duration(out->kind), 1, 86400000, &out->duration_ms)) ||
+            (err = get_int(c, f, path, "restart_after_ms", 0, 0, 86400000, &out->restart_after_ms)) ||
+            (err = get_int(c, f, path, "interval_ms", 0, 0, 86400000, &out->interval_ms)) ||
+            (err = get_int(c, f, path, "call", 0, 1, 1000000, &out->call)))
+                return err;
+        const char *stray = json_object_get(f, "duration_ms") && !takes_duration(out->kind) ? "duration_ms"
+                            : json_object_get(f, "restart_after_ms") && !takes_restart(out->kind) ? "restart_after_ms"
+                            : json_object_get(f, "interval_ms") && out->kind != IB_FAULT_ROLLING_RESTART ? "interval_ms"
+                            : (json_object_get(f, "point") || json_object_get(f, "call")) && out->kind != IB_FAULT_INJECT
+                                ? "point"
+                                : NULL;
+        if (stray)
+                return refuse(c, path, "%s takes no \"%s\"", name, stray);
+        snprintf(at, sizeof(at), "%s.target", path);
+        char letter = 0;
+        int n = target ? parse_target(target, &letter) : 0;
+        int wants = is_worker_fault(out->kind) ? 'w' : out->kind == IB_FAULT_BROKER_KILL ? 'b' : 0;
+        if (!wants && target)
+                return refuse(c, at, "%s takes no target", name);
+        if (wants && !target)
+                return refuse(c, path, "%s needs a \"target\" (%s)", name, wants == 'w' ? "a worker: w1, w2, ..."
+                                                                                        : "a broker: b1, b2, ...");
+        if (wants && (!n || letter != wants))
+                return refuse(c, at, "\"%s\" is not a %s (%s)", target, wants == 'w' ? "worker" : "broker",
+                              wants == 'w' ? "w1, w2, ..." : "b1, b2, ...");
+        if (wants == 'b' && n > s->brokers)
+                return refuse(c, at, "no broker b%d (the scenario has %d)", n, s->brokers);
+        out->target = n;
+        if (out->kind == IB_FAULT_INJECT) {
+                size_t k;
+                for (k = 0; k < sizeof(inject_points) / sizeof(inject_points[0]); k++)
+                        if (point && !strcmp(point, inject_points[k].point))
+                                break;
+                snprintf(at, sizeof(at), "%s.point", path);
+                if (!point)
+                        return refuse(c, path, "inject needs a \"point\" (wal.write, wal.fsync, checkpoint.write, "
+                                               "checkpoint.fsync)");
+                if (k == sizeof(inject_points) / sizeof(inject_points[0]))
+                        return refuse(c, at, "unknown fault point \"%s\" (wal.write, wal.fsync, checkpoint.write, "
+                                             "checkpoint.fsync)", point);
+                if (strcmp(inject_points[k].mode, s->mode->name))
+                        return refuse(c, at, "%s is a fault point of mode %s, not %s", point, inject_points[k].mode,
+                                      s->mode->name);
+                snprintf(out->point, sizeof(out->point), "%s", point);
+        }
+        return IB_OK;
+}
+
+static int by_time(const void *a, const void *b) {
+        const ib_fault_t *x = *(const ib_fault_t *const *)a, *y = *(const ib_fault_t *const *)b;
+        return x->at_ms < y->at_ms ? -1 : x->at_ms > y->at_ms ? 1 : (x < y ? -1 : x > y);
+}
+
+/* Worker targets must exist at the fault's time: the workers at start plus
+ * those added earlier (at the same time: earlier in the file). */
+static ib_err_t check_worker_targets(ctx_t *c, ib_scenario_t *s) {
+        if (!s->ntimeline)
+                return IB_OK;
+        const ib_fault_t **order = malloc(s->ntimeline * sizeof(*order));
+        if (!order)
+                return IB_ERR_NOMEM;
+        for (size_t i = 0; i < s->ntimeline; i++)
+                order[i] = &s->timeline[i];
+        qsort(order, s->ntimeline, sizeof(*order), by_time);
+        int workers = s->workers;
+        ib_err_t err = IB_OK;
+        for (size_t i = 0; i < s->ntimeline && !err; i++) {
+                const ib_fault_t *f = order[i];
+                if (f->kind == IB_FAULT_ADD_WORKER)
+                        workers++;
+                else if (is_worker_fault(f->kind) && f->target > workers) {
+                        char at[96];
+                        snprintf(at, sizeof(at), "$.timeline[%zu].target", (size_t)(f - s->timeline));
+                        err = refuse(c, at, "no worker w%d (%d workers at %lld ms)", f->target, workers,
+                                     (long long)f->at_ms);
+                }
+        }
+        free(order);
+        return err;
+}
+
+static ib_err_t parse_timeline(ctx_t *c, ib_scenario_t *s, json_t *t) {
+        if (!t)
+                return IB_OK;
+        if (!json_is_array(t))
+                return refuse(c, "$.timeline", "must be an array of faults");
+        s->ntimeline = json_array_size(t);
+        if (s->ntimeline && !(s->timeline = calloc(s->ntimeline, sizeof(*s->timeline))))
+                return IB_ERR_NOMEM;
+        for (size_t i = 0; i < s->ntimeline; i++) {
+                ib_err_t err = parse_fault(c, s, json_array_get(t, i), i, &s->timeline[i]);
+                if (err)
+                        return err;
+        }
+        return check_worker_targets(c, s);
+}
+
+static ib_err_t parse_random(ctx_t *c, ib_scenario_t *s, json_t *r) {
+        static const char *const known[] = {"faults", "count", "start_ms", "interval_ms", "duration_ms",
+                                            "restart_after_ms", "comment", NULL};
+        if (!r)
+                return IB_OK;
+        if (!json_is_object(r))
+                return refuse(c, "$.random", "must be an object");
+        ib_err_t err = only_known(c, "$.random", r, known);
+        ib_random_spec_t *rs = &s->random;
+        int64_t count = 0;
+        rs->interval_min_ms = 2000, rs->interval_max_ms = 5000;
+        rs->duration_min_ms = 1000, rs->duration_max_ms = 5000;
+        rs->restart_min_ms = 500, rs->restart_max_ms = 3000;
+        if (err || (err = get_int(c, r, "$.random", "count", 1, 1, 1000, &count)) ||
+            (err = get_int(c, r, "$.random", "start_ms", 0, 0, 86400000, &rs->start_ms)) ||
+            (err = get_span(c, r, "$.random", "interval_ms", &rs->interval_min_ms, &rs->interval_max_ms)) ||
+            (err = get_span(c, r, "$.random", "duration_ms", &rs->duration_min_ms, &rs->duration_max_ms)) ||
+            (err = get_span(c, r, "$.random", "restart_after_ms", &rs->restart_min_ms, &rs->restart_max_ms)))
+                return err;
+        if (rs->interval_min_ms < 1 || rs->duration_min_ms < 1)
+                return refuse(c, "$.random", "interval_ms and duration_ms start at 1 ms");
+        rs->count = (int)count;
+        json_t *faults = json_object_get(r, "faults");
+        if (!json_is_array(faults) || json_array_size(faults) == 0)
+                return refuse(c, "$.random.faults", "must be a non-empty array of fault names");
+        for (size_t i = 0; i < json_array_size(faults); i++) {
+                char at[64];
+                snprintf(at, sizeof(at), "$.random.faults[%zu]", i);
+                const char *name = json_string_value(json_array_get(faults, i));
+                int kind = name ? fault_kind(name) : -1;
+                if (kind < 0)
+                        return refuse(c, at, "unknown fault \"%s\"", name ? name : "(not a string)");
+                if (kind == IB_FAULT_ADD_WORKER || kind == IB_FAULT_REMOVE_WORKER || kind == IB_FAULT_INJECT ||
+                    kind == IB_FAULT_ROLLING_RESTART)
+                        return refuse(c, at, "%s cannot be drawn at random (give it in the timeline)", name);
+                if ((err = fault_fits(c, s, at, (ib_fault_kind_t)kind)))
+                        return err;
+                if (rs->nkinds < IB_FAULT_KIND_COUNT)
+                        rs->kinds[rs->nkinds++] = (ib_fault_kind_t)kind;
+        }
+        return IB_OK;
+}
+
+/* ---- expectations --------------------------------------------------------------- */
+
+static ib_err_t parse_expect_one(ctx_t *c, const char *at, const char *text, ib_expect_t *e) {
+        static const struct {
+                const char *op;
+                ib_cmp_t cmp;
+        } ops[] = {{"==", IB_CMP_EQ}, {"!=", IB_CMP_NE}, {"<=", IB_CMP_LE},
+                   {">=", IB_CMP_GE}, {"<", IB_CMP_LT},  {">", IB_CMP_GT}};
+        char fig[64], op[4], rest[64];
+        double value;
+        if (strlen(text) >= sizeof(e->text) || sscanf(text, " %63[a-z_0-9.] %3[=!<>] %lf %63s", fig, op, &value, rest) != 3 ||
+            !isfinite(value))
+                return refuse(c, at, "\"%s\" is not FIGURE OP NUMBER (e.g. \"lost == 0\")", text);
+        int known = 0;
+        for (int i = 0; ib_figure_names[i] && !known; i++)
+                known = !strcmp(fig, ib_figure_names[i]);
+        if (!known)
+                return refuse(c, at, "unknown figure \"%s\" (results/SCHEMA.md lists them)", fig);
+        size_t k;
+        for (k = 0; k < sizeof(ops) / sizeof(ops[0]); k++)
+                if (!strcmp(op, ops[k].op))
+                        break;
+        if (k == sizeof(ops) / sizeof(ops[0]))
+                return refuse(c, at, "unknown comparison \"%s\" (==, !=, <, <=, >, >=)", op);
+        snprintf(e->text, sizeof(e->text), "%s", text);
+        snprintf(e->figure, sizeof(e->figure), "%s", fig);
+        e->cmp = ops[k].cmp;
+        e->value = value;
+        return IB_OK;
+}
+
+static ib_err_t parse_expect(ctx_t *c, ib_scenario_t *s, json_t *x) {
+        if (!json_is_array(x) || json_array_size(x) == 0)
+                return refuse(c, "$.expect", "must be a non-empty array such as [\"lost == 0\"]");
+        s->nexpect = json_array_size(x);
+        if (!(s->expect = calloc(s->nexpect, sizeof(*s->expect))))
+                return IB_ERR_NOMEM;
+        for (size_t i = 0; i < s->nexpect; i++) {
+                char at[64];
+                snprintf(at, sizeof(at), "$.expect[%zu]", i);
+                const char *text = json_string_value(json_array_get(x, i));
+                if (!text)
+                        return refuse(c, at, "must be a string such as \"lost == 0\"");
+                ib_err_t err = parse_expect_one(c, at, text, &s->expect[i]);
+                if (err)
+                        return err;
+        }
+        return IB_OK;
+}
+
+/* ---- the document ------------------------------------------------------------ */
+
+static ib_err_t parse_producer(ctx_t *c, ib_scenario_t *s, json_t *p) {
+        static const char *const known[] = {"rate", "records", "duration_ms", "bad_ratio", "comment", NULL};
+        if (!json_is_object(p))
+                return refuse(c, "$.producer", p ? "must be an object" : "is required (rate, records or duration_ms)");
+        ib_err_t err = only_known(c, "$.producer", p, known);
+        int64_t duration = 0;
+        if (err || (err = get_int(c, p, "$.producer", "rate", 0, 0, 10000000, &s->rate)) ||
+            (err = get_int(c, p, "$.producer", "records", 0, 1, 1000000000, &s->records)) ||
+            (err = get_int(c, p, "$.producer", "duration_ms", 0, 1, 86400000, &duration)))
+                return err;
+        if (!!s->records == !!duration)
+                return refuse(c, "$.producer", "give \"records\" or \"duration_ms\" (one of them)");
+        if (duration && !s->rate)
+                return refuse(c, "$.producer.duration_ms", "needs a \"rate\"");
+        if (duration)
+                s->records = s->rate * duration / 1000 > 0 ? s->rate * duration / 1000 : 1;
+        json_t *bad = json_object_get(p, "bad_ratio");
+        if (bad && (!json_is_number(bad) || json_number_value(bad) < 0 || json_number_value(bad) > 1))
+                return refuse(c, "$.producer.bad_ratio", "must be a number in [0, 1]");
+        s->bad_ratio = bad ? json_number_value(bad) : 0;
+        return IB_OK;
+}
+
+static ib_err_t parse_topic(ctx_t *c, ib_scenario_t *s, json_t *t) {
+        static const char *const known[] = {"partitions", "replication_factor", "comment", NULL};
+        int64_t parts = 4, rf = s->brokers < 3 ? s->brokers : 3;
+        if (t && !json_is_object(t))
+                return refuse(c, "$.topic", "must be an object");
+        ib_err_t err = t ? only_known(c, "$.topic", t, known) : IB_OK;
+        if (err || (err = get_int(c, t, "$.topic", "partitions", 0, 1, 1000, &parts)) ||
+            (err = get_int(c, t, "$.topic", "replication_factor", 0, 1, 3, &rf)))
+                return err;
+        if (rf > s->brokers)
+                return refuse(c, "$.topic.replication_factor", "%lld replicas need as many brokers (the scenario has %d)",
+                              (long long)rf, s->brokers);
+        s->partitions = (int)parts;
+        s->replication_factor = (int)rf;
+        return IB_OK;
+}
+
+static ib_err_t parse_doc(ctx_t *c, ib_scenario_t *s, json_t *doc, const ib_mode_t *const *modes) {
+        static const char *const known[] = {"name", "description", "mode", "options", "topic", "brokers",
+                                            "workers", "producer", "seed", "drain_timeout_ms", "timeline",
+                                            "random", "expect", "comment", NULL};
+        if (!json_is_object(doc))
+                return refuse(c, "$", "a scenario is a JSON object");
+        ib_err_t err = only_known(c, "$", doc, known);
+        const char *name = NULL, *desc = "", *mode = NULL;
+        int64_t brokers = 1, workers = 1, seed = 1, drain = 120000;
+        if (err || (err = get_str(c, doc, "$", "name", &name)) || (err = get_str(c, doc, "$", "description", &desc)) ||
+            (err = get_str(c, doc, "$", "mode", &mode)) ||
+            (err = get_int(c, doc, "$", "brokers", 0, 1, 3, &brokers)) ||
+            (err = get_int(c, doc, "$", "workers", 0, 1, 32, &workers)) ||
+            (err = get_int(c, doc, "$", "seed", 0, 0, INT64_MAX, &seed)) ||
+            (err = get_int(c, doc, "$", "drain_timeout_ms", 0, 1000, 3600000, &drain)))
+                return err;
+        if (brokers == 2)
+                return refuse(c, "$.brokers", "1 or 3 (the local cluster's sizes)");
+        if (!mode)
+                return refuse(c, "$", "\"mode\" is required");
+        for (int i = 0; modes[i] && !s->mode; i++)
+                if (!strcmp(modes[i]->name, mode))
+                        s->mode = modes[i];
+        if (!s->mode)
+                return refuse(c, "$.mode", "unknown mode \"%s\"", mode);
+        s->brokers = (int)brokers;
+        s->workers = (int)workers;
+        s->seed = (uint64_t)seed;
+        s->drain_timeout_ms = drain;
+        if (!(s->name = strdup(name ? name : c->file)) || !(s->description = strdup(desc)))
+                return IB_ERR_NOMEM;
+        if ((err = parse_options(c, s, json_object_get(doc, "options"))) ||
+            (err = parse_topic(c, s, json_object_get(doc, "topic"))) ||
+            (err = parse_producer(c, s, json_object_get(doc, "producer"))) ||
+            (err = parse_timeline(c, s, json_object_get(doc, "timeline"))) ||
+            (err = parse_random(c, s, json_object_get(doc, "random"))))
+                return err;
+        if (!strcmp(s->mode->name, "checkpoint") && s->workers > s->partitions)
+                return refuse(c, "$.workers", "%d checkpoint workers for %d partitions: some would read nothing",
+                              s->workers, s->partitions);
+        return parse_expect(c, s, json_object_get(doc, "expect"));
+}
+
+ib_err_t ib_scenario_parse(const char *text, const char *name, const ib_mode_t *const *modes,
+                           ib_scenario_t **out, char *errstr, size_t errstr_size) {
+        ctx_t c = {name, errstr, errstr_size};
+        *out = NULL;
+        json_error_t jerr;
+        json_t *doc = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+        if (!doc)
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG, "%s: line %d, column %d: %s", name,
+                                 jerr.line, jerr.column, jerr.text);
+        ib_scenario_t *s = calloc(1, sizeof(*s));
+        if (!s) {
+                json_decref(doc);
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+        }
+        s->doc = doc;
+        ib_err_t err = !(s->path = strdup(name)) ? IB_ERR_NOMEM : parse_doc(&c, s, doc, modes);
+        if (err == IB_ERR_NOMEM)
+                ib_seterr(errstr, errstr_size, err, "out of memory reading %s", name);
+        if (err) {
+                ib_scenario_free(s);
+                return err;
+        }
+        *out = s;
+        return IB_OK;
+}
+
+ib_err_t ib_scenario_load(const char *path, const ib_mode_t *const *modes, ib_scenario_t **out, char *errstr,
+                          size_t errstr_size) {
+        *out = NULL;
+        FILE *fp = fopen(path, "rb");
+        if (!fp)
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOT_FOUND, "%s: cannot open: %m", path);
+        char *text = NULL;
+        size_t len = 0, cap = 0, n;
+        char chunk[8192];
+        while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
+                if (len + n + 1 > cap) {
+                        char *t = realloc(text, cap = (len + n + 1) * 2);
+                        if (!t) {
+                                free(text);
+                                fclose(fp);
+                                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory reading %s", path);
+                        }
+                        text = t;
+                }
+                memcpy(text + len, chunk, n);
+                len += n;
+        }
+        int bad = ferror(fp) || len > (1u << 24);
+        fclose(fp);
+        if (bad || !text) {
+                free(text);
+                return ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: %s", path,
+                                 !text ? "empty file" : "unreadable or larger than 16 MiB");
+        }
+        text[len] = 0;
+        ib_err_t err = ib_scenario_parse(text, path, modes, out, errstr, errstr_size);
+        free(text);
+        return err;
+}
+
+void ib_scenario_free(ib_scenario_t *s) {
+        if (!s)
+                return;
+        for (int i = 0; i < s->nworker_args; i++)
+                free(s->worker_args[i]);
+        free(s->worker_args);
+        free(s->timeline);
+        free(s->expect);
+        free(s->path);
+        free(s->name);
+        free(s->description);
+        json_decref(s->doc);
+        free(s);
+}

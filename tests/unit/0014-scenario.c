@@ -1,0 +1,206 @@
+/* 0014-scenario: the scenario parser accepts what the harness can run and
+ * refuses everything else before anything starts, naming the file, the JSON
+ * path of the field and the reason. Mode options are checked by the modes'
+ * own option tables (the real registry). */
+#include "harness.h"
+#include "registry.h"
+#include "scenario.h"
+
+#define BASE "\"mode\":\"async-commit\",\"workers\":2,\"producer\":{\"rate\":1000,\"records\":5000},\"expect\":[\"lost == 0\"]"
+
+static char errstr[1024];
+
+/* Parses @p text; @returns the scenario or NULL with errstr set. */
+static ib_scenario_t *parse(const char *text) {
+        ib_scenario_t *s = NULL;
+        errstr[0] = 0;
+        if (ib_scenario_parse(text, "s.json", ib_modes, &s, errstr, sizeof(errstr)) != IB_OK)
+                return NULL;
+        return s;
+}
+
+/* @p text must be refused with a message holding @p path and @p reason. */
+static void refused(const char *text, const char *path, const char *reason, int line) {
+        ib_scenario_t *s = parse(text);
+        ib_test_checks++;
+        if (s || strncmp(errstr, "s.json: ", 8) || !strstr(errstr, path) || !strstr(errstr, reason)) {
+                fprintf(stderr, "line %d: want refusal at %s (%s), got: %s\n", line, path, reason,
+                        s ? "accepted" : errstr);
+                ib_test_failures++;
+        }
+        ib_scenario_free(s);
+}
+#define REFUSED(text, path, reason) refused(text, path, reason, __LINE__)
+
+static void accepts_a_full_scenario(void) {
+        ib_scenario_t *s = parse("{\"name\":\"n\",\"mode\":\"async-commit\",\"workers\":2,\"brokers\":3,"
+                                 "\"options\":{\"commit\":\"async+sync-on-revoke\",\"batch-ms\":20,"
+                                 "\"X\":{\"session.timeout.ms\":6000}},"
+                                 "\"topic\":{\"partitions\":6},\"producer\":{\"rate\":2000,\"duration_ms\":3000},"
+                                 "\"seed\":7,\"timeline\":[{\"at_ms\":1000,\"fault\":\"add-worker\"},"
+                                 "{\"at_ms\":1000,\"fault\":\"kill\",\"target\":\"w3\",\"restart_after_ms\":500},"
+                                 "{\"at_ms\":2000,\"fault\":\"broker-kill\",\"target\":\"b3\",\"restart_after_ms\":100}],"
+                                 "\"expect\":[\"lost == 0\",\"recovery_ms.max < 30000\",\"duplicates>=0\"]}");
+        CHECK(s != NULL);
+        if (!s) {
+                fprintf(stderr, "%s\n", errstr);
+                return;
+        }
+        CHECK_STR(s->mode->name, "async-commit");
+        CHECK_INT(s->workers, 2);
+        CHECK_INT(s->brokers, 3);
+        CHECK_INT(s->replication_factor, 3);
+        CHECK_INT(s->partitions, 6);
+        CHECK_INT(s->records, 6000); /* rate x duration */
+        CHECK_INT(s->seed, 7);
+        CHECK_INT(s->ntimeline, 3);
+        CHECK_INT(s->timeline[1].kind, IB_FAULT_KILL);
+        CHECK_INT(s->timeline[1].target, 3);
+        CHECK_INT(s->timeline[1].restart_after_ms, 500);
+        CHECK_INT(s->zookeeper, 0);
+        CHECK_INT(s->nexpect, 3);
+        CHECK_STR(s->expect[1].figure, "recovery_ms.max");
+        CHECK_INT(s->expect[1].cmp, IB_CMP_LT);
+        CHECK(ib_expect_holds(&s->expect[1], 29999) && !ib_expect_holds(&s->expect[1], 30000));
+        CHECK(ib_expect_holds(&s->expect[2], 0) && !ib_expect_holds(&s->expect[2], -1));
+        /* the worker flags, as run takes them */
+        CHECK_INT(s->nworker_args, 6);
+        int seen = 0;
+        for (int i = 0; i + 1 < s->nworker_args; i++) {
+                seen += !strcmp(s->worker_args[i], "--commit") && !strcmp(s->worker_args[i + 1], "async+sync-on-revoke");
+                seen += !strcmp(s->worker_args[i], "--batch-ms") && !strcmp(s->worker_args[i + 1], "20");
+                seen += !strcmp(s->worker_args[i], "-X") && !strcmp(s->worker_args[i + 1], "session.timeout.ms=6000");
+        }
+        CHECK_INT(seen, 3);
+        ib_scenario_free(s);
+}
+
+static void knows_which_modes_need_zookeeper(void) {
+        ib_scenario_t *s = parse("{\"mode\":\"direct\",\"producer\":{\"records\":10},\"expect\":[\"lost == 0\"],"
+                                 "\"timeline\":[{\"at_ms\":5,\"fault\":\"zk-expire\",\"target\":\"w1\"}]}");
+        CHECK(s && s->zookeeper == 1);
+        ib_scenario_free(s);
+        s = parse("{\"mode\":\"receiver\",\"producer\":{\"records\":10},\"expect\":[\"lost == 0\"]}");
+        CHECK(s && s->zookeeper == 0);
+        ib_scenario_free(s);
+        s = parse("{\"mode\":\"receiver\",\"options\":{\"offsets\":\"zk\",\"wal-dedup\":true},"
+                  "\"producer\":{\"records\":10},\"expect\":[\"lost == 0\"]}");
+        CHECK(s && s->zookeeper == 1 && s->nworker_args == 3);
+        ib_scenario_free(s);
+        /* a flag given as false is left out */
+        s = parse("{\"mode\":\"receiver\",\"options\":{\"wal-dedup\":false},\"producer\":{\"records\":10},"
+                  "\"expect\":[\"lost == 0\"]}");
+        CHECK(s && s->nworker_args == 0);
+        ib_scenario_free(s);
+}
+
+static void refuses_malformed_documents(void) {
+        REFUSED("{\"mode\":", "line 1", "");
+        REFUSED("[1]", "$", "a JSON object");
+        REFUSED("{" BASE ",\"colour\":1}", "$", "unknown field \"colour\"");
+        REFUSED("{" BASE ",\"seed\":1,\"seed\":2}", "line 1", "duplicate");
+        REFUSED("{\"workers\":1,\"producer\":{\"records\":1},\"expect\":[\"lost == 0\"]}", "$", "\"mode\" is required");
+        REFUSED("{\"mode\":\"spark\",\"producer\":{\"records\":1},\"expect\":[\"lost == 0\"]}", "$.mode", "unknown mode \"spark\"");
+        REFUSED("{\"mode\":\"direct\",\"expect\":[\"lost == 0\"]}", "$.producer", "is required");
+        REFUSED("{\"mode\":\"direct\",\"producer\":{\"duration_ms\":10},\"expect\":[\"lost == 0\"]}", "$.producer.duration_ms",
+                "needs a \"rate\"");
+        REFUSED("{\"mode\":\"direct\",\"producer\":{\"records\":1,\"duration_ms\":10,\"rate\":5},\"expect\":[\"lost == 0\"]}",
+                "$.producer", "one of them");
+        REFUSED("{\"mode\":\"direct\",\"workers\":0,\"producer\":{\"records\":1},\"expect\":[\"lost == 0\"]}",
+                "$.workers", "out of range");
+        REFUSED("{" BASE ",\"brokers\":2}", "$.brokers", "1 or 3");
+        REFUSED("{" BASE ",\"topic\":{\"partitions\":4,\"replication_factor\":3}}", "$.topic.replication_factor",
+                "need as many brokers");
+        REFUSED("{" BASE ",\"topic\":{\"partitions\":\"4\"}}", "$.topic.partitions", "whole number");
+        REFUSED("{\"mode\":\"checkpoint\",\"workers\":5,\"topic\":{\"partitions\":4},\"producer\":{\"records\":1},"
+                "\"expect\":[\"lost == 0\"]}", "$.workers", "some would read nothing");
+}
+
+static void refuses_options_the_mode_does_not_take(void) {
+        REFUSED("{" BASE ",\"options\":{\"zookeeper\":\"x:1\"}}", "$.options[\"zookeeper\"]", "set by the harness");
+        REFUSED("{" BASE ",\"options\":{\"fsync\":\"batch\"}}", "$.options[\"fsync\"]",
+                "mode async-commit has no option --fsync");
+        REFUSED("{" BASE ",\"options\":{\"commit\":\"later\"}}", "$.options[\"commit\"]", "later");
+        REFUSED("{" BASE ",\"options\":{\"batch-ms\":-5}}", "$.options[\"batch-ms\"]", "--batch-ms");
+        REFUSED("{" BASE ",\"options\":{\"quiet\":\"yes\"}}", "$.options[\"quiet\"]", "is a flag");
+        REFUSED("{" BASE ",\"options\":{\"commit\":true}}", "$.options[\"commit\"]", "takes a value");
+        REFUSED("{" BASE ",\"options\":{\"X\":{\"no.such.property\":\"1\"}}}", "$.options.X[\"no.such.property\"]",
+                "No such configuration property");
+        REFUSED("{" BASE ",\"options\":[1]}", "$.options", "must be an object");
+}
+
+static void refuses_faults_that_cannot_be_applied(void) {
+        REFUSED("{" BASE ",\"timeline\":[{\"at_ms\":1,\"fault\":\"meteor\"}]}", "$.timeline[0].fault",
+                "unknown fault \"meteor\"");
+        REFUSED("{" BASE ",\"timeline\":[{\"fault\":\"kill\",\"target\":\"w1\"}]}", "$.timeline[0]", "\"at_ms\" is required");
+        REFUSED("{" BASE ",\"timeline\":[{\"at_ms\":1,\"fault\":\"kill\"}]}", "$.timeline[0]", "needs a \"target\"");
+        REFUSED("{" BASE ",\"timeline\":[{\"at_ms\":1,\"fault\":\"kill\",\"target\":\"w3\"}]}", "$.timeline[0].target",
+                "no worker w3 (2 workers at 1 ms)");
+        /* w3 exists once added, not before */
+        REFUSED("{" BASE ",\"timeline\":[{\"at_ms\":9,\"fault\":\"add-worker\"},{\"at_ms\":5,\"fault\":\"pause\","
+                "\"target\":\"w3\",\"duration_ms\":5}]}", "$.timeline[1].target", "no worker w3");
+        REFUSED("{" BASE ",\"timeline\":[{\"at_ms\":1,\"fault\":\"kill\",\"target\":\"b1\"}]}", "$.timeline[0].target",
+                "is not a worker");
+        REFUSED("{" BASE ",\"timeline\":[{\"at_ms\":1,\"fault\":\"broker-kill\",\"target\":\"b2\"}]}",
+                "$.timeline[0].target", "no broker b2 (the scenario has 1)");
+        REFUSED("{" BASE ",\"timeline\":[{\"at_ms\":1,\"fault\":\"pause\",\"target\":\"w1\"}]}", "$.timeline[0]",
+                "\"duration_ms\" is required");
+        REFUSED("{" BASE ",\"timeline\":[{\"at_ms\":1,\"fault\":\"kill\",\"target\":\"w1\",\"duration_ms\":5}]}",
+                "$.timeline[0]", "kill takes no \"duration_ms\"");
+        REFUSED("{" BASE ",\"timeline\":[{\"at_ms\":1,\"fault\":\"add-worker\",\"target\":\"w1\"}]}",
+                "$.timeline[0].target", "takes no target");
+        REFUSED("{" BASE ",\"timeline\":[{\"at_ms\":1,\"fault\":\"zk-stop\",\"duration_ms\":5}]}", "$.timeline[0].fault",
+                "does not use ZooKeeper");
+        REFUSED("{" BASE ",\"timeline\":[{\"at_ms\":1,\"fault\":\"inject\",\"target\":\"w1\",\"point\":\"wal.fsync\"}]}",
+                "$.timeline[0].point", "wal.fsync is a fault point of mode receiver, not async-commit");
+        REFUSED("{\"mode\":\"receiver\",\"producer\":{\"records\":1},\"expect\":[\"lost == 0\"],\"timeline\":"
+                "[{\"at_ms\":1,\"fault\":\"inject\",\"target\":\"w1\",\"point\":\"wal.sink\"}]}",
+                "$.timeline[0].point", "unknown fault point \"wal.sink\"");
+        REFUSED("{\"mode\":\"checkpoint\",\"producer\":{\"records\":1},\"expect\":[\"lost == 0\"],\"timeline\":"
+                "[{\"at_ms\":1,\"fault\":\"add-worker\"}]}", "$.timeline[0].fault", "statically");
+        REFUSED("{" BASE ",\"random\":{\"faults\":[\"add-worker\"],\"count\":2}}", "$.random.faults[0]",
+                "cannot be drawn at random");
+        REFUSED("{" BASE ",\"random\":{\"faults\":[\"kill\"],\"count\":2,\"interval_ms\":[5,1]}}", "$.random.interval_ms",
+                "min <= max");
+        REFUSED("{" BASE ",\"random\":{\"faults\":[\"kill\"]}}", "$.random", "\"count\" is required");
+}
+
+static void refuses_bad_expectations(void) {
+        REFUSED("{\"mode\":\"direct\",\"producer\":{\"records\":1}}", "$.expect", "non-empty array");
+        REFUSED("{\"mode\":\"direct\",\"producer\":{\"records\":1},\"expect\":[\"happiness > 0\"]}", "$.expect[0]",
+                "unknown figure \"happiness\"");
+        REFUSED("{\"mode\":\"direct\",\"producer\":{\"records\":1},\"expect\":[\"lost = 0\"]}", "$.expect[0]",
+                "unknown comparison \"=\"");
+        REFUSED("{\"mode\":\"direct\",\"producer\":{\"records\":1},\"expect\":[\"lost == zero\"]}", "$.expect[0]",
+                "not FIGURE OP NUMBER");
+        REFUSED("{\"mode\":\"direct\",\"producer\":{\"records\":1},\"expect\":[\"lost == 0 and more\"]}", "$.expect[0]",
+                "not FIGURE OP NUMBER");
+}
+
+static void loads_files_and_reports_unreadable_ones(void) {
+        ib_scenario_t *s = NULL;
+        CHECK_INT(ib_scenario_load("/nonexistent/x.json", ib_modes, &s, errstr, sizeof(errstr)), IB_ERR_NOT_FOUND);
+        CHECK(strstr(errstr, "/nonexistent/x.json") != NULL);
+        char path[] = "/tmp/ib-0014-XXXXXX";
+        int fd = mkstemp(path);
+        CHECK(fd >= 0);
+        const char *text = "{\n  \"mode\": \"direct\",\n  \"producer\": {\"records\": 1},\n  \"expect\": [\"lost == 0\"],\n"
+                           "  \"timeline\": [{\"at_ms\": 1, \"fault\": \"kill\", \"target\": \"w2\"}]\n}\n";
+        CHECK(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+        close(fd);
+        CHECK_INT(ib_scenario_load(path, ib_modes, &s, errstr, sizeof(errstr)), IB_ERR_INVALID_ARG);
+        CHECK(!strncmp(errstr, path, strlen(path)));
+        CHECK(strstr(errstr, "$.timeline[0].target: no worker w2") != NULL);
+        unlink(path);
+}
+
+int main(void) {
+        IB_RUN(accepts_a_full_scenario);
+        IB_RUN(knows_which_modes_need_zookeeper);
+        IB_RUN(refuses_malformed_documents);
+        IB_RUN(refuses_options_the_mode_does_not_take);
+        IB_RUN(refuses_faults_that_cannot_be_applied);
+        IB_RUN(refuses_bad_expectations);
+        IB_RUN(loads_files_and_reports_unreadable_ones);
+        return IB_DONE();
+}

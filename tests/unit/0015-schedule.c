@@ -1,0 +1,129 @@
+/* 0015-schedule: the same scenario and seed give the same fault schedule;
+ * another seed gives another; drawn faults stay within the scenario (known
+ * kinds, existing targets, spans); the timeline's own faults are kept, in
+ * time order. The generator is splitmix64, pinned to its reference output. */
+#include "harness.h"
+#include "registry.h"
+#include "schedule.h"
+
+static ib_scenario_t *load(const char *text) {
+        char errstr[512];
+        ib_scenario_t *s = NULL;
+        if (ib_scenario_parse(text, "s.json", ib_modes, &s, errstr, sizeof(errstr)))
+                fprintf(stderr, "%s\n", errstr);
+        return s;
+}
+
+#define SCENARIO                                                                                      \
+        "{\"mode\":\"direct\",\"workers\":3,\"brokers\":3,\"producer\":{\"records\":10},"                \
+        "\"expect\":[\"lost == 0\"],"                                                                 \
+        "\"timeline\":[{\"at_ms\":20000,\"fault\":\"add-worker\"},{\"at_ms\":100,\"fault\":\"zk-stop\"," \
+        "\"duration_ms\":50}],"                                                                       \
+        "\"random\":{\"faults\":[\"kill\",\"pause\",\"broker-kill\",\"zk-stop\"],\"count\":40,"          \
+        "\"start_ms\":1000,\"interval_ms\":[500,1500],\"duration_ms\":[100,200],"                      \
+        "\"restart_after_ms\":[10,20]}}"
+
+static void splitmix64_reference(void) {
+        uint64_t st = 0;
+        CHECK(ib_rand_next(&st) == 0xE220A8397B1DCDAFull);
+        CHECK(ib_rand_next(&st) == 0x6E789E6AA1B965F4ull);
+        st = 1;
+        for (int i = 0; i < 1000; i++) {
+                int64_t x = ib_rand_range(&st, -3, 3);
+                CHECK(x >= -3 && x <= 3);
+        }
+}
+
+static void same_seed_same_schedule(void) {
+        ib_scenario_t *s = load(SCENARIO);
+        CHECK(s != NULL);
+        if (!s)
+                return;
+        ib_schedule_t a, b, c;
+        CHECK_INT(ib_schedule_build(s, 42, &a), IB_OK);
+        CHECK_INT(ib_schedule_build(s, 42, &b), IB_OK);
+        CHECK_INT(ib_schedule_build(s, 43, &c), IB_OK);
+        CHECK_INT(a.n, 42);
+        CHECK_INT(b.n, 42);
+        CHECK(memcmp(a.faults, b.faults, a.n * sizeof(*a.faults)) == 0);
+        CHECK(memcmp(a.faults, c.faults, a.n * sizeof(*a.faults)) != 0);
+        ib_schedule_free(&a);
+        ib_schedule_free(&b);
+        ib_schedule_free(&c);
+        ib_scenario_free(s);
+}
+
+static void drawn_faults_stay_in_bounds(void) {
+        ib_scenario_t *s = load(SCENARIO);
+        if (!s)
+                return;
+        ib_schedule_t sch;
+        CHECK_INT(ib_schedule_build(s, 7, &sch), IB_OK);
+        int kinds[IB_FAULT_KIND_COUNT] = {0}, drawn = 0, timeline = 0;
+        int64_t prev = -1, prev_drawn = 1000;
+        for (size_t i = 0; i < sch.n; i++) {
+                const ib_fault_t *f = &sch.faults[i];
+                CHECK(f->at_ms >= prev); /* time order */
+                prev = f->at_ms;
+                if (!f->random) {
+                        timeline++;
+                        continue;
+                }
+                drawn++;
+                kinds[f->kind]++;
+                CHECK(f->at_ms - prev_drawn >= 500 && f->at_ms - prev_drawn <= 1500);
+                prev_drawn = f->at_ms;
+                switch (f->kind) {
+                case IB_FAULT_KILL:
+                        /* w4 exists from 20000 ms on (the add-worker) */
+                        CHECK(f->target >= 1 && f->target <= (f->at_ms >= 20000 ? 4 : 3));
+                        CHECK(f->restart_after_ms >= 10 && f->restart_after_ms <= 20);
+                        CHECK_INT(f->duration_ms, -1);
+                        break;
+                case IB_FAULT_PAUSE:
+                        CHECK(f->target >= 1 && f->target <= (f->at_ms >= 20000 ? 4 : 3));
+                        CHECK(f->duration_ms >= 100 && f->duration_ms <= 200);
+                        break;
+                case IB_FAULT_BROKER_KILL:
+                        CHECK(f->target >= 1 && f->target <= 3);
+                        CHECK(f->restart_after_ms >= 10);
+                        break;
+                case IB_FAULT_ZK_STOP:
+                        CHECK_INT(f->target, 0);
+                        CHECK(f->duration_ms >= 100);
+                        break;
+                default:
+                        CHECK(!"a kind the random block does not list");
+                }
+        }
+        CHECK_INT(drawn, 40);
+        CHECK_INT(timeline, 2);
+        CHECK(kinds[IB_FAULT_KILL] > 0 && kinds[IB_FAULT_PAUSE] > 0 && kinds[IB_FAULT_BROKER_KILL] > 0 &&
+              kinds[IB_FAULT_ZK_STOP] > 0);
+        CHECK_INT(sch.faults[0].kind, IB_FAULT_ZK_STOP); /* the timeline's, at 100 ms */
+        char line[256];
+        ib_schedule_describe(&sch.faults[0], line, sizeof(line));
+        CHECK_STR(line, "     100 ms  zk-stop for 50 ms");
+        ib_schedule_free(&sch);
+        ib_scenario_free(s);
+}
+
+static void iteration_seeds_are_fixed_and_distinct(void) {
+        CHECK(ib_schedule_iteration_seed(5, 0) == 5);
+        uint64_t seen[50];
+        for (unsigned i = 0; i < 50; i++) {
+                seen[i] = ib_schedule_iteration_seed(5, i);
+                CHECK(seen[i] == ib_schedule_iteration_seed(5, i));
+                CHECK(seen[i] <= (uint64_t)INT64_MAX);
+                for (unsigned j = 0; j < i; j++)
+                        CHECK(seen[i] != seen[j]);
+        }
+}
+
+int main(void) {
+        IB_RUN(splitmix64_reference);
+        IB_RUN(same_seed_same_schedule);
+        IB_RUN(drawn_faults_stay_in_bounds);
+        IB_RUN(iteration_seeds_are_fixed_and_distinct);
+        return IB_DONE();
+}
