@@ -89,6 +89,7 @@ static int cause(const ib_check_input_t *in, const ib_anomaly_t *a, const ib_hev
         const char *w = h->workers[ea->worker];
         int64_t horizon = (eb ? eb->t_ms : ea->t_ms) + WINDOW_MS;
         const ib_hfault_t *f = fault_on(h, ea->worker, ea->t_ms, eb ? eb->t_ms : horizon);
+        const ib_hevent_t *moved = NULL;
         for (size_t i = (size_t)(ea - h->ev) + 1; i < h->n && h->ev[i].t_ms <= horizon; i++) {
                 const ib_hevent_t *x = &h->ev[i];
                 if (x->worker != ea->worker || x->incarnation != ea->incarnation)
@@ -119,19 +120,23 @@ static int cause(const ib_check_input_t *in, const ib_anomaly_t *a, const ib_hev
                                  (long long)x->until, rel(in, x->t_ms), x->how, eb ? h->workers[eb->worker] : "a worker");
                         return 0;
                 }
+                /* an ownership change: the commit that follows it (refused,
+                 * most often) says more; remember it in case none does */
                 if ((x->kind == IB_H_REVOKE || x->kind == IB_H_LOST || x->kind == IB_H_FENCED) &&
-                    x->partition == a->partition) {
-                        snprintf(out, size, "%s %s %s/%d %lld ms after its batch, before a commit covered it%s", w,
-                                 x->kind == IB_H_FENCED ? "was fenced from" : x->kind == IB_H_LOST ? "lost" : "was revoked",
-                                 in->topic, (int)a->partition, (long long)(x->t_ms - ea->t_ms),
-                                 f ? (f->kind == IB_FAULT_PAUSE ? " (it was paused)" : " (its batch was slowed)") : "");
-                        return 1;
-                }
-                if (x->kind == IB_H_ERROR || x->kind == IB_H_STOP) {
+                    x->partition == a->partition && !moved)
+                        moved = x;
+                if ((x->kind == IB_H_ERROR || x->kind == IB_H_STOP) && !moved) {
                         snprintf(out, size, "%s's run ended (%s) %lld ms after its batch, before a commit covered it", w,
                                  x->kind == IB_H_ERROR ? "gave up" : "stopped", (long long)(x->t_ms - ea->t_ms));
                         return x->kind == IB_H_ERROR;
                 }
+        }
+        if (moved) {
+                snprintf(out, size, "%s %s %s/%d %lld ms after its batch, before a commit covered it%s", w,
+                         moved->kind == IB_H_FENCED ? "was fenced from" : moved->kind == IB_H_LOST ? "lost" : "was revoked",
+                         in->topic, (int)a->partition, (long long)(moved->t_ms - ea->t_ms),
+                         f ? (f->kind == IB_FAULT_PAUSE ? " (it was paused)" : " (its batch was slowed)") : "");
+                return 1;
         }
         if (f) {
                 snprintf(out, size, "%s was %s %lld ms after its batch, before a commit covered it", w,
