@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,7 @@ static struct {
 } points[MAX_POINTS];
 static int npoints;
 static int loaded; /* atomic: 0 unread, 1 read */
+static int rearm; /* atomic: SIGUSR2 came, read INGESTBENCH_FAULTS_FILE */
 static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* digits only, 1 to 12 of them */
@@ -99,6 +101,58 @@ static void load(void) {
         __atomic_store_n(&loaded, 1, __ATOMIC_RELEASE);
 }
 
+/* Adds (or restarts) the entries of @p spec, counting from now. */
+static void add_entries(const char *spec) {
+        while (spec && *spec) {
+                const char *comma = strpbrk(spec, ",\n");
+                size_t len = comma ? (size_t)(comma - spec) : strlen(spec);
+                char name[32];
+                unsigned long n, arg;
+                if (len && parse_entry(spec, len, name, &n, &arg) == 0 && known_point(name)) {
+                        int i;
+                        for (i = 0; i < npoints && strcmp(points[i].name, name); i++)
+                                ;
+                        if (i < MAX_POINTS) {
+                                memcpy(points[i].name, name, sizeof(name));
+                                points[i].fail_at = n;
+                                points[i].arg = arg;
+                                __atomic_store_n(&points[i].calls, 0, __ATOMIC_RELAXED);
+                                if (i == npoints)
+                                        npoints++;
+                        }
+                }
+                spec = comma ? comma + 1 : "";
+        }
+}
+
+/* Reads INGESTBENCH_FAULTS_FILE after a SIGUSR2 (a few bytes, rarely). */
+static void rearm_from_file(void) {
+        const char *path = getenv("INGESTBENCH_FAULTS_FILE");
+        FILE *fp = path ? fopen(path, "r") : NULL;
+        char spec[512];
+        size_t n = fp ? fread(spec, 1, sizeof(spec) - 1, fp) : 0;
+        if (fp)
+                fclose(fp);
+        spec[n] = '\0';
+        add_entries(spec);
+}
+
+static void on_usr2(int sig) {
+        (void)sig;
+        __atomic_store_n(&rearm, 1, __ATOMIC_RELAXED); /* lock-free: async-signal-safe */
+}
+
+void ib_fault_listen(void) {
+        if (!getenv("INGESTBENCH_FAULTS_FILE"))
+                return;
+        struct sigaction sa;
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_usr2;
+        sigemptyset(&sa.sa_mask);
+        sa.sa_flags = SA_RESTART;
+        sigaction(SIGUSR2, &sa, NULL);
+}
+
 void ib_fault_reset(void) {
         pthread_mutex_lock(&load_lock);
         load();
@@ -115,6 +169,12 @@ int ib_fault_arg(const char *point, unsigned long *arg) {
                 pthread_mutex_lock(&load_lock);
                 if (!__atomic_load_n(&loaded, __ATOMIC_ACQUIRE))
                         load();
+                pthread_mutex_unlock(&load_lock);
+        }
+        if (__atomic_load_n(&rearm, __ATOMIC_RELAXED)) {
+                pthread_mutex_lock(&load_lock);
+                if (__atomic_exchange_n(&rearm, 0, __ATOMIC_ACQ_REL))
+                        rearm_from_file();
                 pthread_mutex_unlock(&load_lock);
         }
         for (int i = 0; i < npoints; i++) {

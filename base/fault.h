@@ -57,6 +57,16 @@ int ib_fault_arg(const char *point, unsigned long *arg);
  */
 ib_err_t ib_fault_check(char *errstr, size_t errstr_size);
 
+/**
+ * @brief Arms faults while the process runs (the chaos harness's "inject" and
+ *        "slow-batch"): when INGESTBENCH_FAULTS_FILE is set, a SIGUSR2 makes
+ *        the next fault check read that file, entries as in
+ *        INGESTBENCH_FAULTS, counting calls from then on ("wal.fsync:1": the
+ *        next fsync fails). Installs the handler; does nothing without the
+ *        variable. Call once, before threads start.
+ */
+void ib_fault_listen(void);
+
 /** @brief Re-reads INGESTBENCH_FAULTS and resets the counters (for tests). */
 void ib_fault_reset(void);
 

@@ -11,6 +11,7 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 #include <signal.h>
+#include <sys/poll.h> /* <poll.h> would find kafka/poll.h */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,9 @@ static void usage(FILE *fp) {
 "  --broker-count N          mock brokers (default: 3)\n"
 "  --addr-file PATH          address file (default: %s)\n"
 "  --duration-s S            stop after S seconds (default: run until signalled)\n"
+"  --control                 read commands on stdin, one per line: 'broker-down N',\n"
+"                            'broker-up N' (brokers 1..N); stop at end of input\n"
+"                            (the chaos harness's control interface)\n"
 "  -h, --help                this help\n",
                 ib_kafka_mock_addr_path(path, sizeof(path)));
 }
@@ -73,12 +77,58 @@ static ib_err_t publish(const char *path, const char *bootstrap, char *errstr, s
         return ib_fs_write_atomic(path, line, (size_t)n, NULL, errstr, errstr_size);
 }
 
+/* The --control line reader. */
+typedef struct {
+        char buf[256];
+        size_t len;
+} control_t;
+
+/* Applies one command line; a bad one is reported and ignored. */
+static void control_apply(rd_kafka_mock_cluster_t *mc, const char *line, int brokers) {
+        char verb[32];
+        int id;
+        char end;
+        if (sscanf(line, "%31s %d %c", verb, &id, &end) != 2 || id < 1 || id > brokers ||
+            (strcmp(verb, "broker-down") && strcmp(verb, "broker-up"))) {
+                fprintf(stderr, "ingestbench mock-cluster: control: '%s' is not 'broker-down N' or 'broker-up N' "
+                                "(1 <= N <= %d)\n", line, brokers);
+                return;
+        }
+        int down = !strcmp(verb, "broker-down");
+        rd_kafka_resp_err_t err = down ? rd_kafka_mock_broker_set_down(mc, id) : rd_kafka_mock_broker_set_up(mc, id);
+        fprintf(stderr, "ingestbench mock-cluster: broker %d %s%s%s\n", id, down ? "down" : "up",
+                err ? ": " : "", err ? rd_kafka_err2str(err) : "");
+}
+
+/* Waits up to 100 ms for input on stdin and applies whole lines.
+ * @returns -1 at end of input, 0 otherwise. */
+static int control_step(rd_kafka_mock_cluster_t *mc, control_t *c, int brokers) {
+        struct pollfd pfd = {0, POLLIN, 0};
+        if (poll(&pfd, 1, 100) <= 0)
+                return 0;
+        ssize_t n = read(0, c->buf + c->len, sizeof(c->buf) - 1 - c->len);
+        if (n <= 0)
+                return n == 0 ? -1 : 0;
+        c->len += (size_t)n;
+        char *nl;
+        while ((nl = memchr(c->buf, '\n', c->len))) {
+                *nl = '\0';
+                control_apply(mc, c->buf, brokers);
+                c->len -= (size_t)(nl + 1 - c->buf);
+                memmove(c->buf, nl + 1, c->len);
+        }
+        if (c->len == sizeof(c->buf) - 1)
+                c->len = 0; /* a line longer than any command: dropped */
+        return 0;
+}
+
 /* What `mock-cluster` was asked to do. */
 typedef struct {
         char names[64][256];
         int parts[64];
         int ntopics;
         int64_t brokers, duration;
+        int control;
         char addr_path[512];
 } mock_conf_t;
 
@@ -90,6 +140,7 @@ static int parse_flags(int argc, char **argv, mock_conf_t *mc) {
             {"broker-count", required_argument, 0, 'b'},
             {"addr-file", required_argument, 0, 'a'},
             {"duration-s", required_argument, 0, 'd'},
+            {"control", no_argument, 0, 'c'},
             {"help", no_argument, 0, 'h'},
             {0, 0, 0, 0},
         };
@@ -117,6 +168,7 @@ static int parse_flags(int argc, char **argv, mock_conf_t *mc) {
                                          sizeof(errstr)))
                                 return ib_cli_usage_error("mock-cluster", "%s", errstr);
                         break;
+                case 'c': mc->control = 1; break;
                 case 'h': usage(stdout); return IB_EXIT_OK;
                 default: return ib_cli_getopt_error("mock-cluster", c, argv);
                 }
@@ -176,8 +228,15 @@ int ib_cmd_mock_cluster(int argc, char **argv) {
 
         ib_on_stop_signals(on_signal);
         int64_t end = duration ? ib_mono_us() + duration * 1000000 : 0;
-        while (!mock_stop && (!end || ib_mono_us() < end))
-                usleep(100000);
+        control_t ctl = {0};
+        while (!mock_stop && (!end || ib_mono_us() < end)) {
+                if (!m.control) {
+                        usleep(100000);
+                        continue;
+                }
+                if (control_step(mc, &ctl, (int)brokers) < 0)
+                        break; /* end of input: whoever controlled us is gone */
+        }
         unlink(addr_path);
 out:
         rd_kafka_mock_cluster_destroy(mc);

@@ -250,6 +250,7 @@ ib_err_t ib_run(const ib_mode_t *mode, const ib_config_t *cfg, const void *conf,
         if (err)
                 goto done;
         ib_on_stop_signals(on_signal);
+        ib_fault_listen();
         ib_stop_flag = 0;
         run->config = ib_run_config_json(mode, cfg, conf, run->brokers);
         ib_eventlog_emit(run->events, "start",

@@ -20,6 +20,7 @@ struct ib_zk_s {
         pthread_cond_t cond;
         int connected;
         int expired;
+        char *hosts;    /* the connect string, for ib_zk_force_expiry */
 };
 
 static void watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx) {
@@ -58,6 +59,7 @@ ib_err_t ib_zk_connect(const char *hosts, int session_timeout_ms, int connect_ti
                 return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
         pthread_mutex_init(&zk->lock, NULL);
         pthread_cond_init(&zk->cond, NULL);
+        zk->hosts = strdup(hosts);
         zk->zh = zookeeper_init(hosts, watcher, session_timeout_ms, NULL, zk, 0);
         if (!zk->zh) {
                 ib_err_t err = ib_seterr(errstr, errstr_size, IB_ERR_ZK, "ZooKeeper %s: %s", hosts,
@@ -88,6 +90,7 @@ void ib_zk_close(ib_zk_t *zk) {
                 return;
         if (zk->zh)
                 zookeeper_close(zk->zh);
+        free(zk->hosts);
         pthread_cond_destroy(&zk->cond);
         pthread_mutex_destroy(&zk->lock);
         free(zk);
@@ -104,6 +107,44 @@ int ib_zk_expired(const ib_zk_t *zk) {
 
 int ib_zk_usable(ib_zk_t *zk) {
         return !ib_zk_expired(zk) && zoo_state(zk->zh) == ZOO_CONNECTED_STATE;
+}
+
+ib_err_t ib_zk_force_expiry(ib_zk_t *zk, int timeout_ms, char *errstr, size_t errstr_size) {
+        const clientid_t *id = zoo_client_id(zk->zh);
+        if (!id || !id->client_id)
+                return ib_seterr(errstr, errstr_size, IB_ERR_ZK, "no session to expire");
+        clientid_t cid = *id;
+        ib_zk_t twin = {0};
+        pthread_mutex_init(&twin.lock, NULL);
+        pthread_cond_init(&twin.cond, NULL);
+        twin.zh = zk->hosts ? zookeeper_init(zk->hosts, watcher, zoo_recv_timeout(zk->zh), &cid, &twin, 0) : NULL;
+        int ok = 0;
+        if (twin.zh) {
+                struct timespec dl;
+                ib_deadline_ms(&dl, timeout_ms);
+                pthread_mutex_lock(&twin.lock);
+                int rc = 0;
+                while (!twin.connected && !twin.expired && rc != ETIMEDOUT)
+                        rc = pthread_cond_timedwait(&twin.cond, &twin.lock, &dl);
+                ok = twin.connected;
+                pthread_mutex_unlock(&twin.lock);
+                zookeeper_close(twin.zh); /* closes the session for both handles */
+        }
+        pthread_cond_destroy(&twin.cond);
+        pthread_mutex_destroy(&twin.lock);
+        if (!ok)
+                return ib_seterr(errstr, errstr_size, IB_ERR_ZK_UNREACHABLE,
+                                 "could not join session 0x%llx to expire it within %d ms",
+                                 (unsigned long long)cid.client_id, timeout_ms);
+        /* the first handle learns of it when it reconnects: wait for that, bounded */
+        struct timespec dl;
+        ib_deadline_ms(&dl, timeout_ms);
+        pthread_mutex_lock(&zk->lock);
+        int rc = 0;
+        while (!zk->expired && rc != ETIMEDOUT)
+                rc = pthread_cond_timedwait(&zk->cond, &zk->lock, &dl);
+        pthread_mutex_unlock(&zk->lock);
+        return IB_OK;
 }
 
 const char *ib_zk_session_str(ib_zk_t *zk, char out[32]) {

@@ -9,6 +9,15 @@
 
 #ifndef THREADED
 #define THREADED
+/**
+ * @brief Has the server expire this handle's session (the chaos harness's
+ *        "zk-expire", through fault point zk.expire): a second handle joins
+ *        the session with its id and password and closes it, the way
+ *        ZooKeeper's own tests expire a session. Waits, bounded by
+ *        @p timeout_ms, until this handle has seen the expiry.
+ */
+ib_err_t ib_zk_force_expiry(ib_zk_t *zk, int timeout_ms, char *errstr, size_t errstr_size);
+
 #endif
 #include <zookeeper/zookeeper.h>
 
@@ -57,5 +66,14 @@ ib_err_t ib_zk_mkdirs(ib_zk_t *zk, const char *path, char *errstr, size_t errstr
 
 /** @brief Maps a ZooKeeper return code onto ib_err_t. */
 ib_err_t ib_zk_err(int rc);
+
+/**
+ * @brief Has the server expire this handle's session (the chaos harness's
+ *        "zk-expire", through fault point zk.expire): a second handle joins
+ *        the session with its id and password and closes it, the way
+ *        ZooKeeper's own tests expire a session. Waits, bounded by
+ *        @p timeout_ms, until this handle has seen the expiry.
+ */
+ib_err_t ib_zk_force_expiry(ib_zk_t *zk, int timeout_ms, char *errstr, size_t errstr_size);
 
 #endif
