@@ -443,6 +443,8 @@ ib_err_t ib_check_run(const ib_check_input_t *in, ib_check_result_t *out) {
                                 out->unexplained_lost += a->count;
                 }
         }
+        out->file_ms = c.ftime;
+        c.ftime = NULL;
         err = IB_OK;
 done:
         free(c.order);
@@ -456,6 +458,8 @@ done:
 }
 
 void ib_check_result_free(ib_check_result_t *r) {
+        free(r->file_ms);
+        r->file_ms = NULL;
         free(r->anomalies);
         r->anomalies = NULL;
         r->nanomalies = r->cap = 0;

@@ -87,6 +87,8 @@ typedef struct ib_check_result_s {
         int64_t broker_lost;              /**< -1: unknown */
         ib_anomaly_t *anomalies;
         size_t nanomalies, cap;
+        int64_t *file_ms;                 /**< each sink file's durable time: its first writer's
+                                           *   batch event, else its mtime (ms) */
 } ib_check_result_t;
 
 /** @brief Runs the checker and the explainer. IB_ERR_NOMEM is the only failure. */

@@ -43,7 +43,8 @@ static void usage(FILE *fp) {
 "  --addr-file PATH          address file (default: %s)\n"
 "  --duration-s S            stop after S seconds (default: run until signalled)\n"
 "  --control                 read commands on stdin, one per line: 'broker-down N',\n"
-"                            'broker-up N' (brokers 1..N); stop at end of input\n"
+"                            'broker-up N' (brokers 1..N), 'topic-create NAME P';\n"
+"                            stop at end of input\n"
 "                            (the chaos harness's control interface)\n"
 "  -h, --help                this help\n",
                 ib_kafka_mock_addr_path(path, sizeof(path)));
@@ -85,9 +86,15 @@ typedef struct {
 
 /* Applies one command line; a bad one is reported and ignored. */
 static void control_apply(rd_kafka_mock_cluster_t *mc, const char *line, int brokers) {
-        char verb[32];
+        char verb[32], topic[256];
         int id;
         char end;
+        if (sscanf(line, "topic-create %255s %d %c", topic, &id, &end) == 2 && id > 0) {
+                rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(mc, topic, id, brokers < 3 ? brokers : 3);
+                fprintf(stderr, "ingestbench mock-cluster: topic %s (%d partitions)%s%s\n", topic, id, err ? ": " : "",
+                        err ? rd_kafka_err2str(err) : " created");
+                return;
+        }
         if (sscanf(line, "%31s %d %c", verb, &id, &end) != 2 || id < 1 || id > brokers ||
             (strcmp(verb, "broker-down") && strcmp(verb, "broker-up"))) {
                 fprintf(stderr, "ingestbench mock-cluster: control: '%s' is not 'broker-down N' or 'broker-up N' "

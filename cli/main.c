@@ -22,6 +22,7 @@ static const struct {
     {"mock-cluster", ib_cmd_mock_cluster, "host librdkafka's embedded mock Kafka cluster"},
     {"wal", ib_cmd_wal, "dump or verify a receiver's write-ahead log"},
     {"checkpoint", ib_cmd_checkpoint, "show a checkpoint-mode checkpoint as JSON"},
+    {"chaos", ib_cmd_chaos, "run a chaos scenario: faults on a schedule, every anomaly explained"},
 };
 
 static void usage(FILE *fp) {

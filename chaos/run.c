@@ -1,0 +1,1057 @@
+/*
+ * run.c: one chaos run (run.h). The harness is the nemesis and the
+ * workload driver: it starts the processes, applies the faults on the
+ * schedule's clock and heals them; what happened is then read back from the
+ * topic, the sink and the event logs alone (checker.c), so the verdict
+ * never depends on the harness's own view of events.
+ *
+ * One loop drives everything every 20 ms: reap children, apply the faults
+ * that are due, carry out their healing (restart, resume, broker up), tell
+ * expected exits from workers that died on their own, print progress.
+ */
+#define _GNU_SOURCE /* memmem, open_memstream */
+#include "run.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "array.h"
+#include "checker.h"
+#include "clock.h"
+#include "fsutil.h"
+#include "hist.h"
+#include "kafka.h"
+#include "recovery.h"
+#include "results.h"
+#include "schedule.h"
+#include "verify_io.h"
+
+#define MAX_WORKERS 64
+#define STOP_GRACE_MS 30000
+
+static int64_t wall_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One worker slot: w1, w2, ...; restarted in place. */
+typedef struct {
+        char name[16];
+        char state_dir[1100], err_path[1120], faults_path[1120], events_path[1200];
+        size_t proc;             /* its current process, SIZE_MAX: none */
+        int expect_exit;         /* the harness stopped it: its exit is no failure */
+        int removed;             /* not to be started again */
+        int64_t restart_at;      /* wall ms; 0: no restart pending */
+        int starts;
+        int failures;            /* exits the harness did not ask for */
+        json_t *exits;           /* each exit: how and when */
+        /* its event log, read as it grows (progress and drain) */
+        long tail_off;
+        char tail_buf[4096];
+        size_t tail_len;
+} worker_t;
+
+/* A fault as applied: when, healed when, what became of it. */
+typedef struct {
+        ib_fault_t f;
+        int64_t applied_ms, healed_ms; /* wall; -1: not (yet) */
+        size_t proc;                   /* a cluster-script action healing it, SIZE_MAX: none */
+        size_t hfault;                 /* its entry in the history's faults */
+        int pending_heal;              /* a healing step is scheduled */
+        int64_t heal_at;
+        char note[160];
+} applied_t;
+
+typedef struct {
+        const ib_chaos_opts_t *o;
+        const ib_scenario_t *s;
+        char topic[200], group[220], sink[1100], dead[1100];
+        worker_t w[MAX_WORKERS];
+        int nworkers;
+        size_t producer;
+        ib_schedule_t sch;
+        applied_t *applied;
+        size_t napplied, next_fault;
+        ib_history_t faults_only;      /* the faults applied, copied into the history at the end */
+        int64_t t0;
+        rd_kafka_t *rk;                /* the harness's own client: topic, end offsets */
+        int nparts;
+        int64_t *pos, *end;            /* per partition: processed (from batch events), end offset */
+        int64_t delivered;             /* batch records seen in the event logs */
+        int64_t last_progress;
+        const char *phase;
+} run_t;
+
+/* ---- workers ------------------------------------------------------------------- */
+
+static ib_err_t start_worker(run_t *r, worker_t *w, char *errstr, size_t errstr_size) {
+        const ib_scenario_t *s = r->s;
+        char share[32];
+        const char *argv[128];
+        int n = 0;
+        argv[n++] = r->o->self;
+        argv[n++] = "run";
+        argv[n++] = "--mode";
+        argv[n++] = s->mode->name;
+        argv[n++] = "--brokers";
+        argv[n++] = r->o->cluster->brokers;
+        argv[n++] = "--topic";
+        argv[n++] = r->topic;
+        argv[n++] = "--group";
+        argv[n++] = r->group;
+        argv[n++] = "--state-dir";
+        argv[n++] = w->state_dir;
+        argv[n++] = "--sink";
+        argv[n++] = r->sink;
+        argv[n++] = "--worker-id";
+        argv[n++] = w->name;
+        argv[n++] = "-q";
+        if (s->zookeeper) {
+                argv[n++] = "--zookeeper";
+                argv[n++] = r->o->cluster->zookeeper;
+        }
+        if (!strcmp(s->mode->name, "checkpoint")) {
+                snprintf(share, sizeof(share), "%d/%d", atoi(w->name + 1) - 1, s->workers);
+                argv[n++] = "--worker";
+                argv[n++] = share;
+        }
+        for (int i = 0; i < s->nworker_args && n < 126; i++)
+                argv[n++] = s->worker_args[i];
+        argv[n] = NULL;
+        char env_faults[1200];
+        snprintf(env_faults, sizeof(env_faults), "INGESTBENCH_FAULTS_FILE=%s", w->faults_path);
+        const char *env[] = {env_faults, NULL};
+        ib_spawn_io_t io = {NULL, w->err_path, 0, env};
+        ib_err_t err = ib_sup_spawn(r->o->sup, w->name, (char *const *)argv, &io, &w->proc, errstr, errstr_size);
+        if (err)
+                return err;
+        w->starts++;
+        w->expect_exit = 0;
+        w->restart_at = 0;
+        return IB_OK;
+}
+
+static worker_t *add_worker(run_t *r, char *errstr, size_t errstr_size) {
+        if (r->nworkers == MAX_WORKERS) {
+                ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG, "at most %d workers", MAX_WORKERS);
+                return NULL;
+        }
+        worker_t *w = &r->w[r->nworkers++];
+        memset(w, 0, sizeof(*w));
+        char name[16], dir[1100];
+        snprintf(name, sizeof(name), "w%d", r->nworkers);
+        snprintf(dir, sizeof(dir), "%s/workers/%s", r->o->out_dir, name);
+        memcpy(w->name, name, sizeof(name));
+        memcpy(w->state_dir, dir, sizeof(dir));
+        snprintf(w->err_path, sizeof(w->err_path), "%s.err", dir);
+        snprintf(w->faults_path, sizeof(w->faults_path), "%s.faults", dir);
+        snprintf(w->events_path, sizeof(w->events_path), "%s/events.jsonl", dir);
+        w->proc = SIZE_MAX;
+        w->exits = json_array();
+        return start_worker(r, w, errstr, errstr_size) ? NULL : w;
+}
+
+static int running(const run_t *r, const worker_t *w) {
+        return w->proc != SIZE_MAX && !r->o->sup->procs[w->proc].exited;
+}
+
+/* Notes the exits of workers; an exit the harness did not ask for is a failure. */
+static void watch_workers(run_t *r) {
+        for (int i = 0; i < r->nworkers; i++) {
+                worker_t *w = &r->w[i];
+                if (w->proc == SIZE_MAX || !r->o->sup->procs[w->proc].exited)
+                        continue;
+                const ib_proc_t *p = &r->o->sup->procs[w->proc];
+                char how[64];
+                ib_sup_describe(p, how, sizeof(how));
+                int clean = WIFEXITED(p->status) && WEXITSTATUS(p->status) == 0;
+                json_array_append_new(w->exits, json_pack("{s:s,s:f,s:b}", "how", how, "at_s",
+                                                          (double)(p->exited_ms - r->t0) / 1000.0, "asked",
+                                                          w->expect_exit));
+                if (!w->expect_exit || (!clean && w->expect_exit == SIGTERM)) {
+                        w->failures++;
+                        fprintf(stderr, "ingestbench chaos: %s exited on its own (%s) at +%.1f s; see %s\n", w->name,
+                                how, (double)(p->exited_ms - r->t0) / 1000.0, w->err_path);
+                }
+                w->proc = SIZE_MAX;
+        }
+}
+
+/* Arms a fault point in a running worker: the file, then SIGUSR2. */
+static int arm(run_t *r, worker_t *w, const char *spec) {
+        char err[256];
+        if (ib_fs_write_atomic(w->faults_path, spec, strlen(spec), NULL, err, sizeof(err)) != IB_OK) {
+                fprintf(stderr, "ingestbench chaos: %s\n", err);
+                return -1;
+        }
+        return ib_sup_signal(r->o->sup, w->proc, SIGUSR2);
+}
+
+/* ---- faults -------------------------------------------------------------------- */
+
+/* The next fault's slot (r->applied holds one per scheduled fault). */
+static applied_t *record(run_t *r, const ib_fault_t *f) {
+        applied_t *a = &r->applied[r->next_fault];
+        *a = (applied_t){.f = *f, .applied_ms = -1, .healed_ms = -1, .proc = SIZE_MAX, .hfault = SIZE_MAX};
+        return a;
+}
+
+static void history_fault(run_t *r, applied_t *a, int target) {
+        ib_hfault_t hf = {a->f.kind, target, a->applied_ms, -1};
+        if (ib_history_fault(&r->faults_only, &hf) == IB_OK)
+                a->hfault = r->faults_only.nfaults - 1;
+}
+
+static void healed(run_t *r, applied_t *a, int64_t at) {
+        a->healed_ms = at;
+        a->pending_heal = 0;
+        if (a->hfault != SIZE_MAX)
+                r->faults_only.faults[a->hfault].end_ms = at;
+}
+
+static int cluster_act(run_t *r, applied_t *a, ib_cluster_action_t act) {
+        char err[512], log[1200];
+        snprintf(log, sizeof(log), "%s/cluster-actions.log", r->o->out_dir);
+        size_t proc;
+        if (ib_cluster_act(r->o->cluster, r->o->sup, act, a->f.target, log, &proc, err, sizeof(err))) {
+                snprintf(a->note, sizeof(a->note), "%.150s", err);
+                return -1;
+        }
+        a->proc = proc;
+        return 0;
+}
+
+/* Applies a worker fault; @returns 0, or -1 with a->note saying why not. */
+static int apply_worker_fault(run_t *r, applied_t *a, int64_t now) {
+        worker_t *w = &r->w[a->f.target - 1];
+        if (!running(r, w)) {
+                snprintf(a->note, sizeof(a->note), "skipped: %s is not running", w->name);
+                return -1;
+        }
+        char spec[96];
+        switch (a->f.kind) {
+        case IB_FAULT_KILL:
+        case IB_FAULT_STOP:
+        case IB_FAULT_REMOVE_WORKER:
+                w->expect_exit = a->f.kind == IB_FAULT_KILL ? SIGKILL : SIGTERM;
+                ib_sup_signal(r->o->sup, w->proc, SIGCONT);
+                ib_sup_signal(r->o->sup, w->proc, w->expect_exit);
+                w->removed = a->f.kind == IB_FAULT_REMOVE_WORKER || a->f.restart_after_ms < 0;
+                if (!w->removed)
+                        w->restart_at = now + a->f.restart_after_ms, a->pending_heal = 1, a->heal_at = w->restart_at;
+                return 0;
+        case IB_FAULT_PAUSE:
+                ib_sup_signal(r->o->sup, w->proc, SIGSTOP);
+                a->pending_heal = 1, a->heal_at = now + a->f.duration_ms;
+                return 0;
+        case IB_FAULT_SLOW_BATCH:
+                snprintf(spec, sizeof(spec), "batch.slow:1:%lld", (long long)a->f.duration_ms);
+                a->pending_heal = 1, a->heal_at = now + a->f.duration_ms;
+                return arm(r, w, spec);
+        case IB_FAULT_INJECT:
+                snprintf(spec, sizeof(spec), "%s:%lld", a->f.point, (long long)a->f.call);
+                return arm(r, w, spec);
+        case IB_FAULT_ZK_EXPIRE:
+                return arm(r, w, "zk.expire:1");
+        default:
+                return -1;
+        }
+}
+
+static int apply_fault(run_t *r, applied_t *a, int64_t now, char *errstr, size_t errstr_size) {
+        a->applied_ms = now;
+        switch (a->f.kind) {
+        case IB_FAULT_ADD_WORKER: {
+                worker_t *w = add_worker(r, errstr, errstr_size);
+                if (!w)
+                        return -1;
+                snprintf(a->note, sizeof(a->note), "started %s", w->name);
+                history_fault(r, a, (int)(w - r->w));
+                healed(r, a, now);
+                return 0;
+        }
+        case IB_FAULT_ROLLING_RESTART: {
+                /* every running worker, one after the other: stop, then restart at once */
+                int k = 0;
+                for (int i = 0; i < r->nworkers; i++) {
+                        worker_t *w = &r->w[i];
+                        if (!running(r, w) || w->removed)
+                                continue;
+                        if (k == 0) {
+                                w->expect_exit = SIGTERM;
+                                ib_sup_signal(r->o->sup, w->proc, SIGTERM);
+                        }
+                        w->restart_at = now + k * a->f.interval_ms; /* k > 0: the stop comes first, see run_due */
+                        k++;
+                }
+                a->pending_heal = 1, a->heal_at = now + (k ? k - 1 : 0) * a->f.interval_ms;
+                history_fault(r, a, -1);
+                return 0;
+        }
+        case IB_FAULT_BROKER_KILL:
+                if (cluster_act(r, a, IB_CL_BROKER_DOWN))
+                        return -1;
+                if (a->f.restart_after_ms >= 0)
+                        a->pending_heal = 1, a->heal_at = now + a->f.restart_after_ms;
+                history_fault(r, a, a->f.target);
+                return 0;
+        case IB_FAULT_ZK_STOP:
+                if (cluster_act(r, a, IB_CL_ZK_DOWN))
+                        return -1;
+                a->pending_heal = 1, a->heal_at = now + a->f.duration_ms;
+                history_fault(r, a, -1);
+                return 0;
+        default:
+                if (apply_worker_fault(r, a, now))
+                        return -1;
+                history_fault(r, a, a->f.target - 1);
+                if (!a->pending_heal && a->f.kind != IB_FAULT_KILL && a->f.kind != IB_FAULT_STOP)
+                        healed(r, a, now);
+                return 0;
+        }
+}
+
+/* The healing steps that are due: resume, restart, broker and ZooKeeper up. */
+static void run_due(run_t *r, int64_t now, char *errstr, size_t errstr_size) {
+        for (int i = 0; i < r->nworkers; i++) {
+                worker_t *w = &r->w[i];
+                if (!w->restart_at || w->restart_at > now || w->removed)
+                        continue;
+                if (running(r, w)) { /* a rolling restart's next worker: stop it first */
+                        if (!w->expect_exit) {
+                                w->expect_exit = SIGTERM;
+                                ib_sup_signal(r->o->sup, w->proc, SIGTERM);
+                        }
+                        continue;
+                }
+                if (start_worker(r, w, errstr, errstr_size))
+                        fprintf(stderr, "ingestbench chaos: restarting %s: %s\n", w->name, errstr);
+        }
+        for (size_t i = 0; i < r->next_fault; i++) {
+                applied_t *a = &r->applied[i];
+                if (a->proc != SIZE_MAX && r->o->sup->procs[a->proc].exited) {
+                        int st = r->o->sup->procs[a->proc].status;
+                        if (!WIFEXITED(st) || WEXITSTATUS(st))
+                                snprintf(a->note, sizeof(a->note), "the cluster script failed: see cluster-actions.log");
+                        if (!a->pending_heal && a->healed_ms < 0 &&
+                            (a->f.kind == IB_FAULT_BROKER_KILL || a->f.kind == IB_FAULT_ZK_STOP) &&
+                            a->heal_at > 0)
+                                healed(r, a, r->o->sup->procs[a->proc].exited_ms);
+                        a->proc = SIZE_MAX;
+                }
+                if (!a->pending_heal || a->heal_at > now || a->proc != SIZE_MAX)
+                        continue;
+                switch (a->f.kind) {
+                case IB_FAULT_PAUSE:
+                        ib_sup_signal(r->o->sup, r->w[a->f.target - 1].proc, SIGCONT);
+                        healed(r, a, now);
+                        break;
+                case IB_FAULT_BROKER_KILL:
+                case IB_FAULT_ZK_STOP:
+                        a->pending_heal = 0;
+                        if (cluster_act(r, a, a->f.kind == IB_FAULT_ZK_STOP ? IB_CL_ZK_UP : IB_CL_BROKER_UP) ||
+                            a->proc == SIZE_MAX)
+                                healed(r, a, now); /* mock: at once (or it failed: see the note) */
+                        break;
+                case IB_FAULT_KILL:
+                case IB_FAULT_STOP:
+                        if (running(r, &r->w[a->f.target - 1]))
+                                healed(r, a, now);
+                        break;
+                default: /* slow batch, rolling restart: over by now */
+                        healed(r, a, now);
+                }
+        }
+}
+
+static int heals_pending(const run_t *r) {
+        for (size_t i = 0; i < r->next_fault; i++)
+                if (r->applied[i].pending_heal || r->applied[i].proc != SIZE_MAX)
+                        return 1;
+        for (int i = 0; i < r->nworkers; i++)
+                if (r->w[i].restart_at && !r->w[i].removed)
+                        return 1;
+        return 0;
+}
+
+/* ---- event logs, read as they grow ---------------------------------------------- */
+
+static void tail_line(run_t *r, const char *line, size_t len) {
+        if (!memmem(line, len, "\"event\":\"batch\"", 15))
+                return;
+        json_t *ev = json_loadb(line, len, 0, NULL), *x;
+        size_t i;
+        json_array_foreach(json_object_get(ev, "ranges"), i, x) {
+                int p = (int)json_integer_value(json_object_get(x, "partition"));
+                int64_t until = json_integer_value(json_object_get(x, "until"));
+                if (p >= 0 && p < r->nparts && until > r->pos[p])
+                        r->pos[p] = until;
+                r->delivered += json_integer_value(json_object_get(x, "records"));
+        }
+        json_decref(ev);
+}
+
+static void tail_logs(run_t *r) {
+        for (int k = 0; k < r->nworkers; k++) {
+                worker_t *w = &r->w[k];
+                FILE *fp = fopen(w->events_path, "r");
+                if (!fp)
+                        continue;
+                if (fseek(fp, w->tail_off, SEEK_SET) == 0) {
+                        size_t n;
+                        while ((n = fread(w->tail_buf + w->tail_len, 1, sizeof(w->tail_buf) - 1 - w->tail_len, fp)) > 0) {
+                                w->tail_off += (long)n;
+                                w->tail_len += n;
+                                char *start = w->tail_buf, *nl;
+                                while ((nl = memchr(start, '\n', w->tail_len - (size_t)(start - w->tail_buf)))) {
+                                        tail_line(r, start, (size_t)(nl - start));
+                                        start = nl + 1;
+                                }
+                                w->tail_len -= (size_t)(start - w->tail_buf);
+                                memmove(w->tail_buf, start, w->tail_len);
+                                if (w->tail_len == sizeof(w->tail_buf) - 1)
+                                        w->tail_len = 0; /* a line longer than a batch event: not one */
+                        }
+                }
+                fclose(fp);
+        }
+}
+
+/* ---- the topic ------------------------------------------------------------------- */
+
+static ib_err_t open_client(run_t *r, char *errstr, size_t errstr_size) {
+        rd_kafka_conf_t *conf;
+        ib_props_t props = {0};
+        ib_err_t err = ib_kafka_conf_new(r->o->cluster->brokers, NULL, &props, &conf, errstr, errstr_size);
+        if (!err)
+                err = ib_kafka_new(RD_KAFKA_PRODUCER, conf, &r->rk, errstr, errstr_size);
+        return err;
+}
+
+static ib_err_t create_topic(run_t *r, char *errstr, size_t errstr_size) {
+        ib_err_t err;
+        if (r->o->cluster->kind == IB_CLUSTER_MOCK)
+                err = ib_cluster_mock_topic(r->o->cluster, r->o->sup, r->topic, r->s->partitions, errstr, errstr_size);
+        else
+                err = ib_kafka_create_topic(r->rk, r->topic, r->s->partitions, r->s->replication_factor, 30000, errstr,
+                                            errstr_size);
+        for (int i = 0; !err && i < 300; i++) { /* until the metadata shows it, bounded (30 s) */
+                int n = 0;
+                err = ib_kafka_partition_count(r->rk, r->topic, 5000, &n, errstr, errstr_size);
+                if (!err && n == r->s->partitions) {
+                        r->nparts = n;
+                        break;
+                }
+                if (err && err != IB_ERR_NOT_FOUND && err != IB_ERR_KAFKA_RETRIABLE)
+                        return err;
+                err = IB_OK;
+                usleep(100000);
+        }
+        if (!err && !r->nparts)
+                err = ib_seterr(errstr, errstr_size, IB_ERR_TIMED_OUT, "topic %s not visible after 30 s", r->topic);
+        if (!err && (!(r->pos = calloc((size_t)r->nparts, sizeof(*r->pos))) ||
+                     !(r->end = calloc((size_t)r->nparts, sizeof(*r->end)))))
+                err = ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+        return err;
+}
+
+static ib_err_t end_offsets(run_t *r, char *errstr, size_t errstr_size) {
+        int32_t ids[1024];
+        int n = r->nparts < 1024 ? r->nparts : 1024;
+        for (int i = 0; i < n; i++)
+                ids[i] = i;
+        return ib_kafka_list_offsets(r->rk, r->topic, ids, n, RD_KAFKA_OFFSET_END, r->end, 5000, errstr, errstr_size);
+}
+
+static ib_err_t start_producer(run_t *r, char *errstr, size_t errstr_size) {
+        const ib_scenario_t *s = r->s;
+        char records[32], rate[32], parts[16], rf[16], bad[32], seed[32], out[1100], err[1100], run_id[64];
+        snprintf(records, sizeof(records), "%lld", (long long)s->records);
+        snprintf(rate, sizeof(rate), "%lld", (long long)s->rate);
+        snprintf(parts, sizeof(parts), "%d", s->partitions);
+        snprintf(rf, sizeof(rf), "%d", s->replication_factor);
+        snprintf(bad, sizeof(bad), "%g", s->bad_ratio);
+        snprintf(seed, sizeof(seed), "%llu", (unsigned long long)(r->o->seed % 1000000007ull));
+        snprintf(run_id, sizeof(run_id), "run%u", r->o->iteration);
+        snprintf(out, sizeof(out), "%s/producer.out", r->o->out_dir);
+        snprintf(err, sizeof(err), "%s/producer.err", r->o->out_dir);
+        const char *argv[] = {r->o->self, "produce", "--brokers", r->o->cluster->brokers, "--topic", r->topic,
+                              "--records", records, "--partitions", parts, "--replication-factor", rf,
+                              "--run-id", run_id, "--seed", seed, s->rate ? "--rate" : NULL, rate,
+                              NULL, NULL, NULL};
+        if (s->bad_ratio > 0) {
+                int k = s->rate ? 18 : 16;
+                argv[k] = "--bad-ratio";
+                argv[k + 1] = bad;
+        }
+        ib_spawn_io_t io = {out, err, 0, NULL};
+        return ib_sup_spawn(r->o->sup, "producer", (char *const *)argv, &io, &r->producer, errstr, errstr_size);
+}
+
+/* ---- progress ---------------------------------------------------------------------- */
+
+static void progress(run_t *r, int force) {
+        int64_t now = wall_ms();
+        if (!r->o->progress || (!force && now - r->last_progress < 500))
+                return;
+        r->last_progress = now;
+        int64_t in_topic = 0;
+        for (int p = 0; p < r->nparts; p++)
+                in_topic += r->end[p];
+        int alive = 0;
+        for (int i = 0; i < r->nworkers; i++)
+                alive += running(r, &r->w[i]);
+        fprintf(stderr, "\r\033[Kchaos %s: %-7s %6.1f s | produced %lld/%lld | delivered %lld | workers %d | faults %zu/%zu",
+                r->s->name, r->phase, (double)(now - r->t0) / 1000.0, (long long)in_topic, (long long)r->s->records,
+                (long long)r->delivered, alive, r->next_fault, r->sch.n);
+        if (force)
+                fputc('\n', stderr);
+}
+
+/* ---- the phases -------------------------------------------------------------------- */
+
+static int producer_done(const run_t *r) {
+        return r->o->sup->procs[r->producer].exited;
+}
+
+/* Workload and faults, until the producer is done and every fault is healed. */
+static ib_err_t phase_faults(run_t *r, char *errstr, size_t errstr_size) {
+        r->phase = "faults";
+        int64_t last_offsets = 0;
+        for (;;) {
+                if (*r->o->stop)
+                        return ib_seterr(errstr, errstr_size, IB_ERR_TIMED_OUT, "interrupted");
+                int64_t now = wall_ms();
+                ib_sup_reap(r->o->sup);
+                watch_workers(r);
+                while (r->next_fault < r->sch.n && r->sch.faults[r->next_fault].at_ms <= now - r->t0) {
+                        applied_t *a = record(r, &r->sch.faults[r->next_fault]);
+                        if (!a)
+                                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+                        if (apply_fault(r, a, now, errstr, errstr_size) < 0 && !a->note[0])
+                                snprintf(a->note, sizeof(a->note), "not applied: %s", errstr);
+                        r->next_fault++;
+                }
+                run_due(r, now, errstr, errstr_size);
+                if (now - last_offsets >= 1000) {
+                        tail_logs(r);
+                        end_offsets(r, errstr, errstr_size); /* progress only: a failure is retried */
+                        last_offsets = now;
+                }
+                progress(r, 0);
+                if (producer_done(r) && r->next_fault == r->sch.n && !heals_pending(r))
+                        return IB_OK;
+                usleep(20000);
+        }
+}
+
+/* Until every partition's processed position reaches its end offset. */
+static int phase_drain(run_t *r, char *errstr, size_t errstr_size) {
+        r->phase = "drain";
+        int64_t deadline = wall_ms() + r->s->drain_timeout_ms;
+        while (!*r->o->stop && wall_ms() < deadline) {
+                ib_sup_reap(r->o->sup);
+                watch_workers(r);
+                run_due(r, wall_ms(), errstr, errstr_size);
+                tail_logs(r);
+                if (end_offsets(r, errstr, errstr_size) == IB_OK) {
+                        int behind = 0;
+                        for (int p = 0; p < r->nparts; p++)
+                                behind += r->pos[p] < r->end[p];
+                        if (!behind)
+                                return 1;
+                }
+                progress(r, 0);
+                usleep(250000);
+        }
+        return 0;
+}
+
+static void phase_stop(run_t *r) {
+        r->phase = "stop";
+        for (int i = 0; i < r->nworkers; i++) {
+                worker_t *w = &r->w[i];
+                w->restart_at = 0;
+                if (running(r, w)) {
+                        w->expect_exit = SIGTERM;
+                        ib_sup_signal(r->o->sup, w->proc, SIGCONT);
+                        ib_sup_signal(r->o->sup, w->proc, SIGTERM);
+                }
+        }
+        int64_t deadline = wall_ms() + STOP_GRACE_MS;
+        for (int any = 1; any && wall_ms() < deadline;) {
+                ib_sup_reap(r->o->sup);
+                watch_workers(r);
+                any = 0;
+                for (int i = 0; i < r->nworkers; i++)
+                        any |= running(r, &r->w[i]);
+                if (any)
+                        usleep(50000);
+        }
+        for (int i = 0; i < r->nworkers; i++)
+                if (running(r, &r->w[i])) {
+                        fprintf(stderr, "ingestbench chaos: %s did not stop within %d s of SIGTERM: killed\n",
+                                r->w[i].name, STOP_GRACE_MS / 1000);
+                        r->w[i].expect_exit = SIGKILL;
+                        r->w[i].failures++;
+                        ib_sup_signal(r->o->sup, r->w[i].proc, SIGKILL);
+                        ib_sup_wait(r->o->sup, r->w[i].proc, 5000);
+                }
+        watch_workers(r);
+}
+
+/* ---- results ---------------------------------------------------------------------- */
+
+
+/* ---- what happened: checked, explained, written ------------------------------------ */
+
+/* "acked=A failed=F bad=B run=ID" from the producer's stdout; -1 when absent. */
+static int64_t producer_acked(run_t *r, char *run_id, size_t size) {
+        char path[1200], *data = NULL;
+        size_t len = 0;
+        long long acked = -1, failed = -1;
+        snprintf(path, sizeof(path), "%s/producer.out", r->o->out_dir);
+        if (ib_fs_read_file(path, &data, &len, NULL, 0) == IB_OK) {
+                const char *a = strstr(data, "acked="), *f = strstr(data, "failed="), *id = strstr(data, "run=");
+                if (a)
+                        acked = strtoll(a + 6, NULL, 10);
+                if (f)
+                        failed = strtoll(f + 7, NULL, 10);
+                if (id)
+                        snprintf(run_id, size, "%.*s", (int)strcspn(id + 4, " \n"), id + 4);
+        }
+        free(data);
+        return failed == 0 ? acked : -1; /* with failures, which ones is unknown */
+}
+
+static ib_err_t read_history(run_t *r, ib_history_t *h, char *errstr, size_t errstr_size) {
+        for (int i = 0; i < r->nworkers; i++)
+                if (ib_history_worker(h, r->w[i].name) < 0)
+                        return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+        for (int i = 0; i < r->nworkers; i++) {
+                ib_err_t err = ib_history_read_file(h, r->w[i].name, r->w[i].events_path, errstr, errstr_size);
+                if (err)
+                        return err;
+        }
+        for (size_t i = 0; i < r->faults_only.nfaults; i++)
+                if (ib_history_fault(h, &r->faults_only.faults[i]))
+                        return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+        ib_history_sort(h);
+        return IB_OK;
+}
+
+/* Figures read from the history: rebalances, commit outcomes, retries, fenced. */
+static json_t *history_figures(const ib_history_t *h, json_t *figures) {
+        int64_t rebalances = 0, retries = 0, fenced = 0, ok = 0;
+        json_t *errors = json_object();
+        const ib_hevent_t *prev_reb = NULL, *prev_commit = NULL;
+        for (size_t i = 0; i < h->n; i++) {
+                const ib_hevent_t *e = &h->ev[i];
+                int same = 0;
+                if (e->kind == IB_H_ASSIGN || e->kind == IB_H_REVOKE || e->kind == IB_H_LOST) {
+                        same = prev_reb && prev_reb->worker == e->worker && prev_reb->t_ms == e->t_ms &&
+                               prev_reb->kind == e->kind;
+                        rebalances += !same;
+                        prev_reb = e;
+                } else if (e->kind == IB_H_COMMIT) { /* one outcome per commit, not per partition */
+                        same = prev_commit && prev_commit->worker == e->worker && prev_commit->t_ms == e->t_ms &&
+                               prev_commit->ok == e->ok && !strcmp(prev_commit->how, e->how);
+                        prev_commit = e;
+                        if (same)
+                                continue;
+                        if (e->ok) {
+                                ok++;
+                        } else {
+                                const char *name = e->error[0] ? e->error : "UNKNOWN";
+                                json_object_set_new(errors, name,
+                                                    json_integer(json_integer_value(json_object_get(errors, name)) + 1));
+                        }
+                }
+                retries += e->kind == IB_H_RETRY;
+                fenced += e->kind == IB_H_FENCED;
+        }
+        int64_t nerr = 0;
+        const char *k;
+        json_t *v;
+        json_object_foreach(errors, k, v) nerr += json_integer_value(v);
+        json_object_set_new(figures, "rebalances", json_integer(rebalances));
+        json_object_set_new(figures, "commit_errors", json_integer(nerr));
+        json_object_set_new(figures, "retries", json_integer(retries));
+        json_object_set_new(figures, "fenced", json_integer(fenced));
+        return json_pack("{s:I,s:o}", "ok", (json_int_t)ok, "errors", errors);
+}
+
+/* Records per second of wall clock, from the batch events; and the overall rate. */
+static json_t *throughput(const ib_history_t *h, uint64_t unique, json_t *figures) {
+        int64_t first = -1, last = -1;
+        for (size_t i = 0; i < h->n; i++)
+                if (h->ev[i].kind == IB_H_BATCH && h->ev[i].records > 0) {
+                        if (first < 0)
+                                first = h->ev[i].t_ms;
+                        last = h->ev[i].t_ms;
+                }
+        json_t *series = json_array();
+        double rate = 0;
+        if (first >= 0) {
+                size_t nsec = (size_t)((last - first) / 1000 + 1);
+                int64_t *per = calloc(nsec, sizeof(*per));
+                for (size_t i = 0; per && i < h->n; i++)
+                        if (h->ev[i].kind == IB_H_BATCH && h->ev[i].t_ms >= first)
+                                per[(h->ev[i].t_ms - first) / 1000] += h->ev[i].records;
+                for (size_t i = 0; per && i < nsec; i++)
+                        json_array_append_new(series, json_integer(per[i]));
+                free(per);
+                rate = last > first ? (double)unique * 1000.0 / (double)(last - first) : 0;
+        }
+        json_object_set_new(figures, "throughput_rps", json_real(rate));
+        return json_pack("{s:s,s:f,s:o}", "unit", "records/s", "overall", rate, "per_second", series);
+}
+
+/* End-to-end latency of every delivery: durable time of its range file - event time. */
+static json_t *latency(const ib_check_input_t *in, const ib_check_result_t *res, json_t *figures) {
+        ib_hist_t *hist = malloc(sizeof(*hist));
+        if (!hist)
+                return json_null();
+        ib_hist_init(hist);
+        for (size_t i = 0; i < in->ndelivered; i++) {
+                const ib_vrec_t *d = &in->delivered[i];
+                if (d->ts < 0 || d->file < 0 || (size_t)d->file >= in->nfiles)
+                        continue;
+                int64_t ms = res->file_ms[d->file] - d->ts;
+                ib_hist_record(hist, ms > 0 ? (uint64_t)ms : 0);
+        }
+        json_t *j = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I}", "unit", "ms", "count", (json_int_t)hist->count, "p50",
+                              (json_int_t)ib_hist_quantile(hist, 0.5), "p90", (json_int_t)ib_hist_quantile(hist, 0.9),
+                              "p99", (json_int_t)ib_hist_quantile(hist, 0.99), "p999",
+                              (json_int_t)ib_hist_quantile(hist, 0.999), "max", (json_int_t)hist->max);
+        json_object_set_new(figures, "latency_ms.p50", json_integer((json_int_t)ib_hist_quantile(hist, 0.5)));
+        json_object_set_new(figures, "latency_ms.p99", json_integer((json_int_t)ib_hist_quantile(hist, 0.99)));
+        json_object_set_new(figures, "latency_ms.max", json_integer((json_int_t)hist->max));
+        free(hist);
+        return j;
+}
+
+/* The schedule as applied, with each fault's recovery. */
+static json_t *schedule_json(run_t *r, const ib_history_t *h, json_t *figures, FILE *report) {
+        json_t *a = json_array();
+        int64_t *rec = calloc(r->next_fault + 1, sizeof(*rec));
+        size_t nrec = 0;
+        int unrecovered = 0;
+        for (size_t i = 0; i < r->next_fault; i++) {
+                applied_t *ap = &r->applied[i];
+                char line[256];
+                ib_schedule_describe(&ap->f, line, sizeof(line));
+                ib_recovery_t rv = {IB_RECOVERY_NONE, 0, -1};
+                if (ap->hfault != SIZE_MAX)
+                        ib_recovery_compute(h, &r->faults_only.faults[ap->hfault], r->end, r->nparts, &rv);
+                if (rv.recovery_ms >= 0 && rec)
+                        rec[nrec++] = rv.recovery_ms;
+                unrecovered += rv.recovery_ms == IB_RECOVERY_NEVER;
+                json_array_append_new(
+                    a, json_pack("{s:s,s:s,s:i,s:I,s:I,s:I,s:I,s:s,s:b,s:o,s:o,s:o,s:i,s:s}", "fault",
+                                 ib_fault_kind_name(ap->f.kind), "text", line + strspn(line, " "), "target", ap->f.target,
+                                 "planned_ms", (json_int_t)ap->f.at_ms, "duration_ms", (json_int_t)ap->f.duration_ms,
+                                 "restart_after_ms", (json_int_t)ap->f.restart_after_ms, "interval_ms",
+                                 (json_int_t)ap->f.interval_ms, "point", ap->f.point, "drawn", ap->f.random,
+                                 "applied_ms", ap->applied_ms >= 0 ? json_integer(ap->applied_ms - r->t0) : json_null(),
+                                 "healed_ms", ap->healed_ms >= 0 ? json_integer(ap->healed_ms - r->t0) : json_null(),
+                                 "recovery_ms", rv.recovery_ms >= 0 ? json_integer(rv.recovery_ms)
+                                                : json_string(rv.recovery_ms == IB_RECOVERY_NEVER ? "never" : "n/a"),
+                                 "affected_partitions", rv.affected, "note", ap->note));
+                fprintf(report, "  %s  applied %s, healed %s, recovery %s%s%s\n", line,
+                        ap->applied_ms >= 0 ? "yes" : "no", ap->healed_ms >= 0 ? "yes" : "no",
+                        rv.recovery_ms >= 0 ? "" : rv.recovery_ms == IB_RECOVERY_NEVER ? "never" : "n/a", "",
+                        ap->note[0] ? "" : "");
+                if (rv.recovery_ms >= 0)
+                        fprintf(report, "%*s(%lld ms over %d partitions)\n", 14, "", (long long)rv.recovery_ms,
+                                rv.affected);
+                if (ap->note[0])
+                        fprintf(report, "%*s%s\n", 14, "", ap->note);
+        }
+        int64_t max = -1, p50 = -1;
+        for (size_t i = 0; i < nrec; i++)
+                for (size_t j = i + 1; j < nrec; j++)
+                        if (rec[j] < rec[i]) {
+                                int64_t t = rec[i];
+                                rec[i] = rec[j], rec[j] = t;
+                        }
+        if (nrec)
+                max = rec[nrec - 1], p50 = rec[(nrec - 1) / 2];
+        free(rec);
+        /* a fault never recovered from counts as infinitely slow */
+        json_object_set_new(figures, "recovery_ms.max", unrecovered ? json_real(INFINITY) : json_integer(max < 0 ? 0 : max));
+        json_object_set_new(figures, "recovery_ms.p50", json_integer(p50 < 0 ? 0 : p50));
+        json_object_set_new(figures, "faults_applied", json_integer((json_int_t)r->next_fault));
+        return a;
+}
+
+static json_t *anomalies_json(const ib_check_result_t *res, const ib_history_t *h, FILE *report) {
+        json_t *a = json_array();
+        for (size_t i = 0; i < res->nanomalies; i++) {
+                const ib_anomaly_t *x = &res->anomalies[i];
+                json_array_append_new(
+                    a, json_pack("{s:s,s:i,s:I,s:I,s:I,s:s?,s:b,s:s}", "kind", ib_anomaly_kind_name(x->kind), "partition",
+                                 (int)x->partition, "from", (json_int_t)x->from, "until", (json_int_t)x->until, "count",
+                                 (json_int_t)x->count, "worker", x->worker >= 0 ? h->workers[x->worker] : NULL,
+                                 "explained", x->explained, "explanation", x->explanation));
+                if (i < 20)
+                        fprintf(report, "  %-17s %s%s\n", ib_anomaly_kind_name(x->kind), x->explanation,
+                                (x->kind == IB_AN_DUPLICATE || x->kind == IB_AN_LOST) && !x->explained ? "  [UNEXPLAINED]" : "");
+        }
+        if (res->nanomalies > 20)
+                fprintf(report, "  ... %zu more in results.json\n", res->nanomalies - 20);
+        return a;
+}
+
+static json_t *counts_json(const ib_check_result_t *res, json_t *figures) {
+        const ib_verify_result_t *c = &res->counts;
+        json_t *counts = json_pack(
+            "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "produced", (json_int_t)c->produced,
+            "delivered", (json_int_t)c->delivered, "unique", (json_int_t)c->unique, "duplicates",
+            (json_int_t)c->duplicates.count, "lost", (json_int_t)c->lost.count, "out_of_order",
+            (json_int_t)c->out_of_order.count, "dead_lettered", (json_int_t)c->dead_lettered, "redelivered",
+            (json_int_t)res->redelivered, "unexpected", (json_int_t)c->unexpected.count, "offsets_backwards",
+            (json_int_t)res->offsets_backwards, "committed_too_far", (json_int_t)res->committed_too_far,
+            "unexplained_duplicates", (json_int_t)res->unexplained_duplicates, "unexplained_lost",
+            (json_int_t)res->unexplained_lost, "broker_lost", (json_int_t)res->broker_lost, "input_duplicates",
+            (json_int_t)c->input_duplicates.count);
+        json_object_update(figures, counts);
+        return counts;
+}
+
+static json_t *workers_json(run_t *r, json_t *figures) {
+        json_t *a = json_array();
+        int failures = 0;
+        for (int i = 0; i < r->nworkers; i++) {
+                worker_t *w = &r->w[i];
+                char path[1300];
+                snprintf(path, sizeof(path), "%s/stats.json", w->state_dir);
+                json_t *stats = json_load_file(path, 0, NULL);
+                failures += w->failures;
+                json_array_append_new(a, json_pack("{s:s,s:i,s:i,s:O,s:o}", "name", w->name, "starts", w->starts,
+                                                   "failures", w->failures, "exits", w->exits,
+                                                   "stats", stats ? stats : json_null()));
+        }
+        json_object_set_new(figures, "worker_failures", json_integer(failures));
+        return a;
+}
+
+/* Each expectation against the figures; @returns 1 when all hold. */
+static int verdict(const ib_scenario_t *s, json_t *figures, json_t **out, FILE *report) {
+        json_t *list = json_array();
+        int pass = 1;
+        for (size_t i = 0; i < s->nexpect; i++) {
+                const ib_expect_t *e = &s->expect[i];
+                json_t *v = json_object_get(figures, e->figure);
+                int ok = json_is_number(v) && ib_expect_holds(e, json_number_value(v));
+                pass &= ok;
+                json_array_append_new(list, json_pack("{s:s,s:O,s:b}", "expect", e->text, "observed", v ? v : json_null(),
+                                                      "pass", ok));
+                char obs[64] = "not measured";
+                if (json_is_integer(v))
+                        snprintf(obs, sizeof(obs), "%lld", (long long)json_integer_value(v));
+                else if (json_is_real(v))
+                        snprintf(obs, sizeof(obs), "%.1f", json_real_value(v));
+                fprintf(report, "  %s  %-32s observed %s\n", ok ? "PASS" : "FAIL", e->text, obs);
+        }
+        *out = json_pack("{s:b,s:o}", "pass", pass, "expectations", list);
+        return pass;
+}
+
+static void report_counts(FILE *report, const ib_check_result_t *res, json_t *tp, json_t *lat) {
+        const ib_verify_result_t *c = &res->counts;
+        fprintf(report,
+                "  produced %llu, delivered %llu, unique %llu, duplicates %llu, lost %llu, out_of_order %llu,\n"
+                "  dead_lettered %llu, redelivered %llu, unexpected %llu, offsets_backwards %llu, committed_too_far %llu\n"
+                "  throughput %.0f records/s; latency p50 %lld ms, p99 %lld ms, max %lld ms\n",
+                (unsigned long long)c->produced, (unsigned long long)c->delivered, (unsigned long long)c->unique,
+                (unsigned long long)c->duplicates.count, (unsigned long long)c->lost.count,
+                (unsigned long long)c->out_of_order.count, (unsigned long long)c->dead_lettered,
+                (unsigned long long)res->redelivered, (unsigned long long)c->unexpected.count,
+                (unsigned long long)res->offsets_backwards, (unsigned long long)res->committed_too_far,
+                json_real_value(json_object_get(tp, "overall")),
+                (long long)json_integer_value(json_object_get(lat, "p50")),
+                (long long)json_integer_value(json_object_get(lat, "p99")),
+                (long long)json_integer_value(json_object_get(lat, "max")));
+}
+
+/* Builds the results document and the report from what was checked. */
+static ib_err_t write_results(run_t *r, const ib_check_input_t *in, const ib_check_result_t *res,
+                              const ib_history_t *h, int drained, int64_t drain_ms, ib_chaos_outcome_t *out,
+                              char *errstr, size_t errstr_size) {
+        const ib_chaos_opts_t *o = r->o;
+        char *text = NULL;
+        size_t len = 0;
+        FILE *report = open_memstream(&text, &len);
+        if (!report)
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+        json_t *figures = json_object();
+        fprintf(report, "chaos: %s (%s, %d workers, %d partitions, seed %llu) in %s\n", r->s->name, r->s->mode->name,
+                r->s->workers, r->nparts, (unsigned long long)o->seed, o->out_dir);
+        fprintf(report, "schedule:\n");
+        json_t *schedule = schedule_json(r, h, figures, report);
+        json_t *counts = counts_json(res, figures);
+        json_t *commits = history_figures(h, figures);
+        json_t *tp = throughput(h, res->counts.unique, figures);
+        json_t *lat = latency(in, res, figures);
+        json_t *workers = workers_json(r, figures);
+        fprintf(report, "counts:\n");
+        report_counts(report, res, tp, lat);
+        if (!drained)
+                fprintf(report, "  the workers did not catch up within drain_timeout_ms (%lld ms)\n",
+                        (long long)r->s->drain_timeout_ms);
+        fprintf(report, "anomalies:%s\n", res->nanomalies ? "" : " none");
+        json_t *anomalies = anomalies_json(res, h, report);
+        fprintf(report, "expectations:\n");
+        json_t *v;
+        out->pass = verdict(r->s, figures, &v, report);
+        fprintf(report, "verdict: %s\nreplay: %s\n", out->pass ? "PASS" : "FAIL", o->replay);
+        fclose(report);
+        json_t *doc = ib_results_new("chaos", o->cluster->broker_version, o->zk_version);
+        json_object_update_new(doc, json_pack(
+            "{s:O,s:s,s:s,s:O,s:s,s:I,s:i,s:{s:s,s:s,s:s?,s:s,s:i,s:i},s:s,s:s,s:o,s:o,s:b,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:O,s:o,s:s}",
+            "command", o->command, "replay", o->replay, "scenario_file", r->s->path, "scenario", r->s->doc,
+            "scenario_name", r->s->name, "seed", (json_int_t)o->seed, "iteration", (int)o->iteration, "cluster",
+            "kind", o->cluster->kind == IB_CLUSTER_MOCK ? "mock" : o->cluster->kind == IB_CLUSTER_LOCAL ? "local" : "external",
+            "brokers", o->cluster->brokers, "zookeeper", o->cluster->zookeeper[0] ? o->cluster->zookeeper : NULL,
+            "topic", r->topic, "partitions", r->nparts, "replication_factor", r->s->replication_factor,
+            "group", r->group, "run_dir", o->out_dir, "schedule", schedule, "counts", counts, "drained", drained,
+            "drain_ms", (json_int_t)drain_ms, "throughput", tp, "latency_ms", lat, "commits", commits, "workers",
+            workers, "anomalies", anomalies, "verdict", v, "figures", figures, "recovery_ms",
+            json_pack("{s:s,s:O,s:O}", "unit", "ms", "max", json_object_get(figures, "recovery_ms.max"), "p50",
+                      json_object_get(figures, "recovery_ms.p50")),
+            "report", text));
+        json_decref(figures);
+        char path[1200];
+        snprintf(path, sizeof(path), "%s/report.txt", o->out_dir);
+        ib_err_t err = ib_fs_write_atomic(path, text, len, NULL, errstr, errstr_size);
+        snprintf(path, sizeof(path), "%s/results.json", o->out_dir);
+        if (!err)
+                err = ib_results_write(path, doc, errstr, errstr_size);
+        fputs(text, stdout);
+        fflush(stdout);
+        free(text);
+        out->results = doc;
+        return err;
+}
+
+static ib_err_t collect(run_t *r, int drained, int64_t drain_ms, ib_chaos_outcome_t *out, char *errstr,
+                        size_t errstr_size) {
+        r->phase = "check";
+        ib_vlist_t prod = {0}, del = {0}, dead = {0};
+        ib_history_t h = {0};
+        ib_check_result_t res = {0};
+        uint64_t bad_lines = 0;
+        ib_props_t props = {0};
+        char run_id[64] = "";
+        ib_err_t err;
+        end_offsets(r, errstr, errstr_size);
+        if ((err = ib_verify_read_topic(r->o->cluster->brokers, &props, r->topic, 120000, &prod, errstr, errstr_size)) ||
+            (err = ib_verify_read_dir(r->sink + 4, r->topic, 0, "ts", &del, &bad_lines, errstr, errstr_size)) ||
+            (err = ib_verify_read_dir(r->dead, r->topic, 1, NULL, &dead, &bad_lines, errstr, errstr_size)) ||
+            (err = read_history(r, &h, errstr, errstr_size)))
+                goto done;
+        ib_vlist_fix(&prod);
+        ib_vlist_fix(&del);
+        int64_t acked = producer_acked(r, run_id, sizeof(run_id));
+        ib_check_input_t in = {.topic = r->topic, .produced = prod.v, .nproduced = prod.n, .delivered = del.v,
+                               .ndelivered = del.n, .files = del.files, .nfiles = del.nfiles, .dead = dead.v,
+                               .ndead = dead.n, .history = &h, .t0_ms = r->t0, .acked = acked,
+                               .run_id = run_id[0] ? run_id : NULL,
+                               .commits_cover_sink = strcmp(r->s->mode->name, "receiver") != 0, .drained = drained};
+        if ((err = ib_check_run(&in, &res))) {
+                ib_seterr(errstr, errstr_size, err, "out of memory checking the run");
+                goto done;
+        }
+        err = write_results(r, &in, &res, &h, drained, drain_ms, out, errstr, errstr_size);
+done:
+        ib_check_result_free(&res);
+        ib_history_free(&h);
+        ib_vlist_free(&prod);
+        ib_vlist_free(&del);
+        ib_vlist_free(&dead);
+        return err;
+}
+
+static ib_err_t prepare(run_t *r, char *errstr, size_t errstr_size) {
+        const ib_chaos_opts_t *o = r->o;
+        char dir[1200], clean[64];
+        size_t k = 0;
+        for (const char *c = r->s->name; *c && k < sizeof(clean) - 1; c++)
+                clean[k++] = (char)((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-' ? *c : '-');
+        clean[k] = 0;
+        snprintf(r->topic, sizeof(r->topic), "chaos-%s-%llu-%lld", clean, (unsigned long long)o->seed,
+                 (long long)wall_ms() % 100000000);
+        snprintf(r->group, sizeof(r->group), "g-%s", r->topic);
+        snprintf(r->sink, sizeof(r->sink), "dir:%s/sink", o->out_dir);
+        snprintf(r->dead, sizeof(r->dead), "%s/sink/deadletter", o->out_dir);
+        snprintf(dir, sizeof(dir), "%s/workers", o->out_dir);
+        ib_err_t err;
+        if ((err = ib_fs_mkdirs(dir, errstr, errstr_size)) || (err = ib_schedule_build(r->s, o->seed, &r->sch)))
+                return err == IB_ERR_NOMEM ? ib_seterr(errstr, errstr_size, err, "out of memory") : err;
+        if (r->sch.n && !(r->applied = calloc(r->sch.n, sizeof(*r->applied))))
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+        r->napplied = r->sch.n;
+        return IB_OK;
+}
+
+ib_err_t ib_chaos_run(const ib_chaos_opts_t *o, ib_chaos_outcome_t *out, char *errstr, size_t errstr_size) {
+        memset(out, 0, sizeof(*out));
+        run_t *r = calloc(1, sizeof(*r));
+        if (!r)
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+        r->o = o;
+        r->s = o->scenario;
+        r->producer = SIZE_MAX;
+        r->phase = "setup";
+        ib_err_t err;
+        if ((err = prepare(r, errstr, errstr_size)) || (err = open_client(r, errstr, errstr_size)) ||
+            (err = create_topic(r, errstr, errstr_size)))
+                goto done;
+        r->t0 = wall_ms();
+        for (int i = 0; i < r->s->workers && !err; i++)
+                if (!add_worker(r, errstr, errstr_size))
+                        err = IB_ERR_IO;
+        if (err || (err = start_producer(r, errstr, errstr_size)) || (err = phase_faults(r, errstr, errstr_size)))
+                goto done;
+        int64_t drain_from = wall_ms();
+        int drained = phase_drain(r, errstr, errstr_size);
+        int64_t drain_ms = wall_ms() - drain_from;
+        phase_stop(r);
+        progress(r, 1);
+        if (*o->stop) {
+                err = ib_seterr(errstr, errstr_size, IB_ERR_TIMED_OUT, "interrupted");
+                goto done;
+        }
+        err = collect(r, drained, drain_ms, out, errstr, errstr_size);
+done:
+        if (err && r->t0) { /* stop what this run started; the cluster is the caller's */
+                for (int i = 0; i < r->nworkers; i++)
+                        if (running(r, &r->w[i]))
+                                ib_sup_signal(o->sup, r->w[i].proc, SIGKILL);
+                if (r->producer != SIZE_MAX)
+                        ib_sup_signal(o->sup, r->producer, SIGKILL);
+                ib_sup_reap(o->sup);
+        }
+        if (r->rk)
+                rd_kafka_destroy(r->rk);
+        for (int i = 0; i < r->nworkers; i++)
+                json_decref(r->w[i].exits);
+        ib_schedule_free(&r->sch);
+        ib_history_free(&r->faults_only);
+        free(r->applied);
+        free(r->pos);
+        free(r->end);
+        free(r);
+        return err;
+}

@@ -1,0 +1,312 @@
+/*
+ * cmd_chaos.c: `ingestbench chaos`: load and check a scenario, bring up (or
+ * use) the cluster, run the scenario once or --repeat times (each iteration
+ * with a seed derived from the first), and stop everything it started, also
+ * when interrupted. The runs themselves are chaos/run.c's.
+ */
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cluster.h"
+#include "fsutil.h"
+#include "parse.h"
+#include "results.h"
+#include "run.h"
+#include "schedule.h"
+#include "scenario.h"
+#include "signals.h"
+
+static volatile int chaos_stop;
+static void on_signal(int sig) {
+        (void)sig;
+        chaos_stop = 1;
+}
+
+static void usage(FILE *fp) {
+        fprintf(fp,
+"Usage: ingestbench chaos --scenario FILE [OPTIONS]\n"
+"\n"
+"Run a chaos scenario end to end: the cluster, the topic, a producer at the\n"
+"scenario's rate, its workers, its faults on a schedule; heal every fault, drain\n"
+"until every partition is processed to its end offset, stop the workers, then\n"
+"account for every record and explain every duplicate and loss. Scenarios:\n"
+"chaos/SCENARIOS.md; results: results/SCHEMA.md.\n"
+"\n"
+"Options:\n"
+"  --scenario FILE       the scenario (JSON)\n"
+"  --seed N              seed of the schedule and the producer (default: the scenario's)\n"
+"  --brokers WHERE       local (default: start the project's cluster: scripts/cluster.sh),\n"
+"                        mock (librdkafka's mock cluster), or a bootstrap list\n"
+"  --zookeeper HOST:PORT ZooKeeper to use (default: started when the scenario needs it)\n"
+"  --cluster-dir DIR     the cluster script's folder of the cluster --brokers LIST names\n"
+"                        (for broker and ZooKeeper faults on it)\n"
+"  --cluster-script PATH scripts/cluster.sh (default: the source tree's)\n"
+"  --kafka-port N        local: first broker's port (default: 39092)\n"
+"  --zk-port N           local: ZooKeeper's port (default: 32181)\n"
+"  --out DIR             run folder (default: chaos-runs/NAME-SEED-TIME)\n"
+"  --junit FILE          JUnit XML: one test case per expectation (and iteration)\n"
+"  --repeat N            run N times, each with a seed derived from the first\n"
+"  --until-fail          stop at the first failing iteration (at most --repeat, default 100);\n"
+"                        keep its artifacts and print the command that replays it\n"
+"  --no-progress         no progress line (none anyway when stderr is not a terminal)\n"
+"  -h, --help            this help\n"
+"\n"
+"Exit codes: 0 every expectation held, 1 one did not (or the run failed), 2 a bad\n"
+"scenario or flag, 3 the cluster could not be reached.\n");
+}
+
+enum { O_SCEN = 256, O_SEED, O_BROKERS, O_ZK, O_CDIR, O_SCRIPT, O_KPORT, O_ZPORT, O_OUT, O_JUNIT, O_REPEAT,
+       O_UNTIL, O_NOPROG };
+
+typedef struct {
+        const char *scenario_path, *brokers, *zookeeper, *cluster_dir, *script, *out, *junit;
+        int64_t seed, kafka_port, zk_port, repeat;
+        int seed_given, until_fail, no_progress;
+        char script_buf[PATH_MAX], out_buf[PATH_MAX];
+} chaos_conf_t;
+
+static int parse_flags(int argc, char **argv, chaos_conf_t *cc) {
+        static const struct option longopts[] = {
+            {"scenario", required_argument, 0, O_SCEN},   {"seed", required_argument, 0, O_SEED},
+            {"brokers", required_argument, 0, O_BROKERS}, {"zookeeper", required_argument, 0, O_ZK},
+            {"cluster-dir", required_argument, 0, O_CDIR}, {"cluster-script", required_argument, 0, O_SCRIPT},
+            {"kafka-port", required_argument, 0, O_KPORT}, {"zk-port", required_argument, 0, O_ZPORT},
+            {"out", required_argument, 0, O_OUT},         {"junit", required_argument, 0, O_JUNIT},
+            {"repeat", required_argument, 0, O_REPEAT},   {"until-fail", no_argument, 0, O_UNTIL},
+            {"no-progress", no_argument, 0, O_NOPROG},    {"help", no_argument, 0, 'h'},
+            {0, 0, 0, 0},
+        };
+        char errstr[512];
+        ib_err_t err = IB_OK;
+        int c, idx = 0;
+        optind = 1;
+        opterr = 0;
+        while (!err && (c = getopt_long(argc, argv, IB_OPT_PREFIX "h", longopts, &idx)) != -1) {
+                switch (c) {
+                case O_SCEN: cc->scenario_path = optarg; break;
+                case O_SEED:
+                        err = ib_parse_i64(optarg, 0, INT64_MAX, 0, "--seed", &cc->seed, errstr, sizeof(errstr));
+                        cc->seed_given = 1;
+                        break;
+                case O_BROKERS: cc->brokers = optarg; break;
+                case O_ZK: cc->zookeeper = optarg; break;
+                case O_CDIR: cc->cluster_dir = optarg; break;
+                case O_SCRIPT: cc->script = optarg; break;
+                case O_KPORT: err = ib_parse_i64(optarg, 1024, 65000, 0, "--kafka-port", &cc->kafka_port, errstr, sizeof(errstr)); break;
+                case O_ZPORT: err = ib_parse_i64(optarg, 1024, 65535, 0, "--zk-port", &cc->zk_port, errstr, sizeof(errstr)); break;
+                case O_OUT: cc->out = optarg; break;
+                case O_JUNIT: cc->junit = optarg; break;
+                case O_REPEAT: err = ib_parse_i64(optarg, 1, 100000, 0, "--repeat", &cc->repeat, errstr, sizeof(errstr)); break;
+                case O_UNTIL: cc->until_fail = 1; break;
+                case O_NOPROG: cc->no_progress = 1; break;
+                case 'h': usage(stdout); return IB_EXIT_OK;
+                default: return ib_cli_getopt_error("chaos", c, argv);
+                }
+        }
+        if (err)
+                return ib_cli_usage_error("chaos", "%s", errstr);
+        if (optind < argc)
+                return ib_cli_usage_error("chaos", "unexpected argument '%s'", argv[optind]);
+        if (!cc->scenario_path)
+                return ib_cli_usage_error("chaos", "--scenario is required");
+        if (cc->cluster_dir && (!strcmp(cc->brokers, "local") || !strcmp(cc->brokers, "mock")))
+                return ib_cli_usage_error("chaos", "--cluster-dir goes with --brokers LIST (an external cluster)");
+        if (!cc->script) {
+                const char *env = getenv("INGESTBENCH_CLUSTER_SCRIPT");
+                snprintf(cc->script_buf, sizeof(cc->script_buf), "%s", env ? env : IB_SOURCE_DIR "/scripts/cluster.sh");
+                cc->script = cc->script_buf;
+        }
+        return -1;
+}
+
+/* What the schedule of any iteration may ask of the cluster. */
+static void fault_needs(const ib_scenario_t *s, int *broker, int *zk) {
+        *broker = *zk = 0;
+        for (size_t i = 0; i < s->ntimeline; i++) {
+                *broker |= s->timeline[i].kind == IB_FAULT_BROKER_KILL;
+                *zk |= s->timeline[i].kind == IB_FAULT_ZK_STOP;
+        }
+        for (int i = 0; s->random.count && i < s->random.nkinds; i++) {
+                *broker |= s->random.kinds[i] == IB_FAULT_BROKER_KILL;
+                *zk |= s->random.kinds[i] == IB_FAULT_ZK_STOP;
+        }
+}
+
+/* The command that replays iteration @p seed into @p dir. */
+static void replay_cmd(const chaos_conf_t *cc, uint64_t seed, const char *dir, char *out, size_t size) {
+        int n = snprintf(out, size, "ingestbench chaos --scenario %s --seed %llu --brokers %s", cc->scenario_path,
+                         (unsigned long long)seed, cc->brokers);
+        if (cc->zookeeper && n > 0 && (size_t)n < size)
+                n += snprintf(out + n, size - (size_t)n, " --zookeeper %s", cc->zookeeper);
+        if (cc->cluster_dir && n > 0 && (size_t)n < size)
+                n += snprintf(out + n, size - (size_t)n, " --cluster-dir %s", cc->cluster_dir);
+        if (n > 0 && (size_t)n < size)
+                snprintf(out + n, size - (size_t)n, " --out %s-replay", dir);
+}
+
+/* One test case per expectation of the run's verdict. */
+static void junit_add(ib_junit_case_t **cases, size_t *n, json_t *results, unsigned iteration, int repeat) {
+        json_t *list = json_object_get(json_object_get(results, "verdict"), "expectations"), *e;
+        size_t i;
+        json_array_foreach(list, i, e) {
+                ib_junit_case_t *c = realloc(*cases, (*n + 1) * sizeof(**cases));
+                if (!c)
+                        return;
+                *cases = c;
+                char name[256], msg[256];
+                json_t *obs = json_object_get(e, "observed");
+                snprintf(name, sizeof(name), repeat ? "iteration %u: %s" : "%.0u%s", iteration + 1,
+                         json_string_value(json_object_get(e, "expect")));
+                if (json_is_number(obs))
+                        snprintf(msg, sizeof(msg), "observed %g", json_number_value(obs));
+                else
+                        snprintf(msg, sizeof(msg), "not measured");
+                c[*n] = (ib_junit_case_t){strdup(name), json_is_true(json_object_get(e, "pass")), strdup(msg)};
+                (*n)++;
+        }
+}
+
+typedef struct {
+        chaos_conf_t *cc;
+        ib_scenario_t *s;
+        ib_chaos_cluster_t *cluster;
+        ib_sup_t *sup;
+        json_t *command;
+        const char *self;
+        const char *zk_version;
+} session_t;
+
+/* Runs the iterations. @returns the exit code. */
+static int iterate(session_t *ss) {
+        chaos_conf_t *cc = ss->cc;
+        uint64_t first = cc->seed_given ? (uint64_t)cc->seed : ss->s->seed;
+        int64_t n = cc->repeat ? cc->repeat : cc->until_fail ? 100 : 1;
+        int passed = 0, ran = 0, rc = IB_EXIT_OK;
+        ib_junit_case_t *cases = NULL;
+        size_t ncases = 0;
+        time_t t0 = time(NULL);
+        for (int64_t i = 0; i < n && !chaos_stop; i++) {
+                uint64_t seed = ib_schedule_iteration_seed(first, (unsigned)i);
+                char dir[PATH_MAX + 64], replay[PATH_MAX * 2], errstr[1024];
+                if (n > 1)
+                        snprintf(dir, sizeof(dir), "%s/iteration-%lld-seed-%llu", cc->out, (long long)i + 1,
+                                 (unsigned long long)seed);
+                else
+                        snprintf(dir, sizeof(dir), "%s", cc->out);
+                replay_cmd(cc, seed, dir, replay, sizeof(replay));
+                ib_chaos_opts_t o = {ss->s, seed, (unsigned)i, ss->cluster, ss->sup, ss->self, dir, replay, ss->command,
+                                     ss->zk_version, isatty(2) && !cc->no_progress, &chaos_stop};
+                ib_chaos_outcome_t out;
+                ib_err_t err = ib_chaos_run(&o, &out, errstr, sizeof(errstr));
+                if (err) {
+                        fprintf(stderr, "ingestbench chaos: %s: %s\n", dir, errstr);
+                        rc = err == IB_ERR_KAFKA_UNREACHABLE || err == IB_ERR_ZK_UNREACHABLE ? IB_EXIT_UNREACHABLE
+                                                                                               : IB_EXIT_FAIL;
+                        json_decref(out.results);
+                        break;
+                }
+                ran++;
+                passed += out.pass;
+                if (cc->junit)
+                        junit_add(&cases, &ncases, out.results, (unsigned)i, n > 1);
+                json_decref(out.results);
+                if (!out.pass) {
+                        rc = IB_EXIT_FAIL;
+                        if (cc->until_fail) {
+                                printf("chaos: iteration %lld failed (seed %llu); artifacts kept in %s\nreplay: %s\n",
+                                       (long long)i + 1, (unsigned long long)seed, dir, replay);
+                                break;
+                        }
+                }
+        }
+        if (n > 1)
+                printf("chaos: %d of %d iterations passed\n", passed, ran);
+        if (cc->junit) {
+                char errstr[512];
+                if (ib_results_junit(cc->junit, ss->s->name, cases, ncases, difftime(time(NULL), t0), errstr,
+                                     sizeof(errstr)))
+                        fprintf(stderr, "ingestbench chaos: %s\n", errstr);
+                for (size_t i = 0; i < ncases; i++) {
+                        free((char *)cases[i].name);
+                        free((char *)cases[i].message);
+                }
+                free(cases);
+        }
+        return rc;
+}
+
+static int start_cluster(session_t *ss, char *zkv, size_t zkv_size) {
+        chaos_conf_t *cc = ss->cc;
+        char errstr[1024];
+        int broker_faults, zk_faults;
+        fault_needs(ss->s, &broker_faults, &zk_faults);
+        if (ib_fs_mkdirs(cc->out, errstr, sizeof(errstr))) {
+                fprintf(stderr, "ingestbench chaos: %s\n", errstr);
+                return IB_EXIT_FAIL;
+        }
+        ib_cluster_spec_t spec = {cc->brokers, cc->zookeeper, cc->cluster_dir, cc->script, ss->self, cc->out,
+                                  ss->s->brokers, ss->s->zookeeper, broker_faults, zk_faults, (int)cc->kafka_port,
+                                  (int)cc->zk_port, NULL, 0, 300000, &chaos_stop};
+        ib_err_t err = ib_cluster_up(ss->cluster, ss->sup, &spec, errstr, sizeof(errstr));
+        if (err) {
+                fprintf(stderr, "ingestbench chaos: %s\n", errstr);
+                return err == IB_ERR_INVALID_ARG ? IB_EXIT_USAGE : IB_EXIT_UNREACHABLE;
+        }
+        if (ss->cluster->zookeeper[0] && ss->s->zookeeper) {
+                ib_results_zk_version(ss->cluster->zookeeper, zkv, zkv_size);
+                ss->zk_version = zkv;
+        }
+        return -1;
+}
+
+int ib_cmd_chaos(int argc, char **argv) {
+        chaos_conf_t cc = {.brokers = "local", .kafka_port = 39092, .zk_port = 32181};
+        int rc = parse_flags(argc, argv, &cc);
+        if (rc >= 0)
+                return rc;
+        char errstr[1024], self[PATH_MAX], zkv[64];
+        ib_scenario_t *s = NULL;
+        ib_err_t err = ib_scenario_load(cc.scenario_path, ib_modes, &s, errstr, sizeof(errstr));
+        if (err) {
+                fprintf(stderr, "ingestbench chaos: %s\n", errstr);
+                return err == IB_ERR_NOMEM ? IB_EXIT_FAIL : IB_EXIT_USAGE;
+        }
+        ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        self[len > 0 ? len : 0] = 0;
+        if (!cc.out) {
+                snprintf(cc.out_buf, sizeof(cc.out_buf), "chaos-runs/%s-%llu-%lld", s->name,
+                         (unsigned long long)(cc.seed_given ? (uint64_t)cc.seed : s->seed), (long long)time(NULL));
+                cc.out = cc.out_buf;
+        }
+        json_t *command = json_array();
+        json_array_append_new(command, json_string("ingestbench"));
+        for (int i = 0; i < argc; i++)
+                json_array_append_new(command, json_string(argv[i]));
+        ib_chaos_cluster_t cluster = {0};
+        ib_sup_t sup = {0};
+        session_t ss = {&cc, s, &cluster, &sup, command, self, NULL};
+        ib_on_stop_signals(on_signal);
+        rc = start_cluster(&ss, zkv, sizeof(zkv));
+        if (rc < 0)
+                rc = iterate(&ss);
+        if (chaos_stop) {
+                fprintf(stderr, "ingestbench chaos: interrupted: stopping everything it started\n");
+                rc = IB_EXIT_FAIL;
+        }
+        char log[PATH_MAX + 32];
+        snprintf(log, sizeof(log), "%s/cluster.log", cc.out);
+        ib_cluster_down(&cluster, &sup, log);
+        ib_sup_stop_all(&sup, 10000);
+        ib_sup_free(&sup);
+        json_decref(command);
+        ib_scenario_free(s);
+        return rc;
+}

@@ -1,0 +1,47 @@
+/**
+ * @file results.h
+ * @brief The results file every measured run writes (results/SCHEMA.md):
+ *        one JSON document with its schema version, the tool's and
+ *        libraries' versions, the machine, the full configuration and what
+ *        was measured, so that a report is generated from these files alone
+ *        (Jepsen's results.edn, the OpenMessaging Benchmark's result JSON).
+ *        Shared by `chaos` and the benchmarks.
+ */
+#ifndef IB_RESULTS_H
+#define IB_RESULTS_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "errors.h"
+
+#define IB_RESULTS_SCHEMA "ingestbench.results"
+#define IB_RESULTS_SCHEMA_VERSION 1
+
+/**
+ * @brief A new results document of @p kind ("chaos", "bench") with its
+ *        header filled in: schema, schema_version, kind, created (UTC,
+ *        ISO 8601), versions (ingestbench, librdkafka, broker, zookeeper)
+ *        and machine (cores, kernel, memory).
+ * @param broker_version e.g. "Apache Kafka 3.9.1"; @p zk_version NULL: none used.
+ */
+json_t *ib_results_new(const char *kind, const char *broker_version, const char *zk_version);
+
+/** @brief Asks the ZooKeeper at @p hosts for its version ("srvr"), bounded; "unknown" if it will not say. */
+void ib_results_zk_version(const char *hosts, char *out, size_t out_size);
+
+/** @brief Writes @p doc to @p path atomically (indented JSON). */
+ib_err_t ib_results_write(const char *path, const json_t *doc, char *errstr, size_t errstr_size);
+
+/** One JUnit test case. */
+typedef struct ib_junit_case_s {
+        const char *name;
+        int pass;
+        const char *message; /**< why it failed; may be NULL */
+} ib_junit_case_t;
+
+/** @brief Writes a JUnit XML file: one suite @p suite with @p n cases, atomically. */
+ib_err_t ib_results_junit(const char *path, const char *suite, const ib_junit_case_t *cases, size_t n,
+                          double seconds, char *errstr, size_t errstr_size);
+
+#endif
