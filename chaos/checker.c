@@ -231,8 +231,6 @@ static ib_err_t scan_records(chk_t *c) {
 /* One partition's durable frontier: every offset below it has durable output. */
 typedef struct {
         int64_t frontier;
-        int64_t last_ok;            /* the latest successful commit, -1 */
-        int last_worker;
         int64_t (*pending)[2];      /* ranges beyond the frontier */
         size_t npending, cap;
 } pstate_t;
@@ -261,18 +259,94 @@ static void absorb(pstate_t *ps, int64_t from, int64_t until) {
         }
 }
 
-/* The frontier at the latest request of this commit by the same worker run, if any. */
-static int64_t request_frontier(const ib_hevent_t *ev, size_t i, const int64_t *req_frontier) {
+/* A successful commit, placed at the time it was requested when a request
+ * is logged (an async commit's outcome is only reported at a later poll,
+ * but it landed in between). */
+typedef struct {
+        int64_t t_ms;
+        size_t ev;
+} okc_t;
+
+static int okc_cmp(const void *a, const void *b) {
+        const okc_t *x = a, *y = b;
+        if (x->t_ms != y->t_ms)
+                return x->t_ms < y->t_ms ? -1 : 1;
+        return (x->ev > y->ev) - (x->ev < y->ev);
+}
+
+/* The latest request of commit @p i by the same worker run, or SIZE_MAX. */
+static size_t request_of(const ib_hevent_t *ev, size_t i) {
         const ib_hevent_t *e = &ev[i];
         for (size_t j = i; j-- > 0;) {
                 const ib_hevent_t *q = &ev[j];
                 if (q->kind == IB_H_COMMIT_REQ && q->worker == e->worker && q->incarnation == e->incarnation &&
                     q->partition == e->partition && q->until == e->until)
-                        return req_frontier[j];
+                        return j;
                 if (e->t_ms - q->t_ms > 600000)
                         break;
         }
-        return INT64_MIN;
+        return SIZE_MAX;
+}
+
+static ib_err_t too_far(chk_t *c, const ib_hevent_t *e, int64_t frontier) {
+        const ib_check_input_t *in = c->in;
+        ib_anomaly_t *a = add_anomaly(c->out, IB_AN_COMMITTED_TOO_FAR, e->partition, frontier);
+        if (!a)
+                return IB_ERR_NOMEM;
+        a->until = e->until;
+        a->count = 1;
+        a->t_ms = e->t_ms;
+        a->worker = e->worker;
+        snprintf(a->explanation, sizeof(a->explanation),
+                 "%s/%d: %s's %s commit of %lld at +%.3f s covered offsets %lld-%lld whose output was not durable yet",
+                 in->topic, (int)e->partition, in->history->workers[e->worker], e->how, (long long)e->until,
+                 (double)(e->t_ms - in->t0_ms) / 1000.0, (long long)frontier, (long long)e->until - 1);
+        c->out->committed_too_far++;
+        return IB_OK;
+}
+
+/* Successful commits in landing order: one below its partition's previous is an anomaly. */
+static ib_err_t backwards(chk_t *c, okc_t *ok, size_t nok, int32_t maxp) {
+        const ib_check_input_t *in = c->in;
+        const ib_history_t *h = in->history;
+        int64_t *last = malloc(((size_t)maxp + 1) * sizeof(*last));
+        int *who = malloc(((size_t)maxp + 1) * sizeof(*who));
+        if (!last || !who) {
+                free(last);
+                free(who);
+                return IB_ERR_NOMEM;
+        }
+        for (int32_t p = 0; p <= maxp; p++)
+                last[p] = -1, who[p] = -1;
+        qsort(ok, nok, sizeof(*ok), okc_cmp);
+        ib_err_t err = IB_OK;
+        for (size_t k = 0; k < nok && !err; k++) {
+                const ib_hevent_t *e = &h->ev[ok[k].ev];
+                int32_t p = e->partition;
+                if (last[p] >= 0 && e->until < last[p]) {
+                        ib_anomaly_t *a = add_anomaly(c->out, IB_AN_OFFSET_BACKWARDS, p, e->until);
+                        if (!a) {
+                                err = IB_ERR_NOMEM;
+                                break;
+                        }
+                        a->until = last[p];
+                        a->count = 1;
+                        a->t_ms = ok[k].t_ms;
+                        a->worker = e->worker;
+                        snprintf(a->explanation, sizeof(a->explanation),
+                                 "%s/%d: %s's %s commit of %lld at +%.3f s moved the committed offset back from %lld "
+                                 "(committed by %s)",
+                                 in->topic, (int)p, h->workers[e->worker], e->how, (long long)e->until,
+                                 (double)(ok[k].t_ms - in->t0_ms) / 1000.0, (long long)last[p],
+                                 who[p] >= 0 ? h->workers[who[p]] : "?");
+                        c->out->offsets_backwards++;
+                }
+                last[p] = e->until;
+                who[p] = e->worker;
+        }
+        free(last);
+        free(who);
+        return err;
 }
 
 static ib_err_t scan_commits(chk_t *c) {
@@ -289,19 +363,19 @@ static ib_err_t scan_commits(chk_t *c) {
                         maxp = in->produced[i].partition;
         pstate_t *ps = calloc((size_t)maxp + 1, sizeof(*ps));
         int64_t *req_frontier = malloc(h->n * sizeof(*req_frontier));
-        if (!ps || !req_frontier) {
-                free(ps);
-                free(req_frontier);
-                return IB_ERR_NOMEM;
+        okc_t *ok = malloc(h->n * sizeof(*ok));
+        size_t nok = 0;
+        ib_err_t err = IB_OK;
+        if (!ps || !req_frontier || !ok) {
+                err = IB_ERR_NOMEM;
+                goto done;
         }
         for (int32_t p = 0; p <= maxp; p++) {
                 size_t k = lower_bound(c, p, INT64_MIN);
                 ps[p].frontier = k < in->nproduced && in->produced[c->order[k]].partition == p
                                      ? in->produced[c->order[k]].offset
                                      : 0;
-                ps[p].last_ok = -1;
         }
-        ib_err_t err = IB_OK;
         for (size_t i = 0; i < h->n && !err; i++) {
                 const ib_hevent_t *e = &h->ev[i];
                 if (e->partition < 0 || e->partition > maxp)
@@ -313,52 +387,20 @@ static ib_err_t scan_commits(chk_t *c) {
                         req_frontier[i] = p->frontier;
                 if (e->kind != IB_H_COMMIT || !e->ok)
                         continue;
-                if (p->last_ok >= 0 && e->until < p->last_ok) {
-                        ib_anomaly_t *a = add_anomaly(c->out, IB_AN_OFFSET_BACKWARDS, e->partition, e->until);
-                        if (!a) {
-                                err = IB_ERR_NOMEM;
-                                break;
-                        }
-                        a->until = p->last_ok;
-                        a->count = 1;
-                        a->t_ms = e->t_ms;
-                        a->worker = e->worker;
-                        snprintf(a->explanation, sizeof(a->explanation),
-                                 "%s/%d: %s's %s commit of %lld at +%.3f s moved the committed offset back from %lld "
-                                 "(committed by %s)",
-                                 in->topic, (int)e->partition, h->workers[e->worker], e->how, (long long)e->until,
-                                 (double)(e->t_ms - in->t0_ms) / 1000.0, (long long)p->last_ok,
-                                 p->last_worker >= 0 ? h->workers[p->last_worker] : "?");
-                        c->out->offsets_backwards++;
-                }
-                int64_t frontier = request_frontier(h->ev, i, req_frontier);
-                if (frontier == INT64_MIN)
-                        frontier = p->frontier;
-                if (in->commits_cover_sink && e->until > frontier) {
-                        ib_anomaly_t *a = add_anomaly(c->out, IB_AN_COMMITTED_TOO_FAR, e->partition, frontier);
-                        if (!a) {
-                                err = IB_ERR_NOMEM;
-                                break;
-                        }
-                        a->until = e->until;
-                        a->count = 1;
-                        a->t_ms = e->t_ms;
-                        a->worker = e->worker;
-                        snprintf(a->explanation, sizeof(a->explanation),
-                                 "%s/%d: %s's %s commit of %lld at +%.3f s covered offsets %lld-%lld whose output "
-                                 "was not durable yet",
-                                 in->topic, (int)e->partition, h->workers[e->worker], e->how, (long long)e->until,
-                                 (double)(e->t_ms - in->t0_ms) / 1000.0, (long long)frontier,
-                                 (long long)e->until - 1);
-                        c->out->committed_too_far++;
-                }
-                p->last_ok = e->until;
-                p->last_worker = e->worker;
+                size_t rq = request_of(h->ev, i);
+                int64_t frontier = rq == SIZE_MAX ? p->frontier : req_frontier[rq];
+                ok[nok++] = (okc_t){rq == SIZE_MAX ? e->t_ms : h->ev[rq].t_ms, i};
+                if (in->commits_cover_sink && e->until > frontier)
+                        err = too_far(c, e, frontier);
         }
-        for (int32_t p = 0; p <= maxp; p++)
+        if (!err)
+                err = backwards(c, ok, nok, maxp);
+done:
+        for (int32_t p = 0; ps && p <= maxp; p++)
                 free(ps[p].pending);
         free(ps);
         free(req_frontier);
+        free(ok);
         return err;
 }
 

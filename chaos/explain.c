@@ -125,11 +125,18 @@ static int cause(const ib_check_input_t *in, const ib_anomaly_t *a, const ib_hev
                 if ((x->kind == IB_H_REVOKE || x->kind == IB_H_LOST || x->kind == IB_H_FENCED) &&
                     x->partition == a->partition && !moved)
                         moved = x;
-                if ((x->kind == IB_H_ERROR || x->kind == IB_H_STOP) && !moved) {
+                if (x->kind == IB_H_STOP && !moved) /* a clean stop commits: its outcome says more */
+                        moved = x;
+                else if (x->kind == IB_H_ERROR && !moved) {
                         snprintf(out, size, "%s's run ended (%s) %lld ms after its batch, before a commit covered it", w,
                                  x->kind == IB_H_ERROR ? "gave up" : "stopped", (long long)(x->t_ms - ea->t_ms));
                         return x->kind == IB_H_ERROR;
                 }
+        }
+        if (moved && moved->kind == IB_H_STOP) {
+                snprintf(out, size, "%s stopped %lld ms after its batch, and no commit covering it was logged", w,
+                         (long long)(moved->t_ms - ea->t_ms));
+                return 0;
         }
         if (moved) {
                 snprintf(out, size, "%s %s %s/%d %lld ms after its batch, before a commit covered it%s", w,

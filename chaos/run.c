@@ -768,13 +768,16 @@ static json_t *schedule_json(run_t *r, const ib_history_t *h, json_t *figures, F
                                  "recovery_ms", rv.recovery_ms >= 0 ? json_integer(rv.recovery_ms)
                                                 : json_string(rv.recovery_ms == IB_RECOVERY_NEVER ? "never" : "n/a"),
                                  "affected_partitions", rv.affected, "note", ap->note));
-                fprintf(report, "  %s  applied %s, healed %s, recovery %s%s%s\n", line,
-                        ap->applied_ms >= 0 ? "yes" : "no", ap->healed_ms >= 0 ? "yes" : "no",
-                        rv.recovery_ms >= 0 ? "" : rv.recovery_ms == IB_RECOVERY_NEVER ? "never" : "n/a", "",
-                        ap->note[0] ? "" : "");
+                char when[160] = "not applied", rec_text[64] = "";
+                if (ap->applied_ms >= 0)
+                        snprintf(when, sizeof(when), "at +%.3f s%s", (double)(ap->applied_ms - r->t0) / 1000.0,
+                                 ap->healed_ms >= 0 && ap->healed_ms > ap->applied_ms ? ", healed" : "");
                 if (rv.recovery_ms >= 0)
-                        fprintf(report, "%*s(%lld ms over %d partitions)\n", 14, "", (long long)rv.recovery_ms,
-                                rv.affected);
+                        snprintf(rec_text, sizeof(rec_text), "; recovered in %lld ms (%d partitions)",
+                                 (long long)rv.recovery_ms, rv.affected);
+                else if (rv.recovery_ms == IB_RECOVERY_NEVER)
+                        snprintf(rec_text, sizeof(rec_text), "; NEVER recovered (%d partitions)", rv.affected);
+                fprintf(report, "  %s: %s%s\n", line, when, rec_text);
                 if (ap->note[0])
                         fprintf(report, "%*s%s\n", 14, "", ap->note);
         }

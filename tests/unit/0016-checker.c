@@ -287,6 +287,31 @@ static void offset_moving_backwards(void) {
         done(t);
 }
 
+/* An async commit's outcome is reported at a later poll: it is placed at its
+ * request, so a late "ok" from a stale member is no backwards move when the
+ * request came before the new owner's commit. */
+static void late_async_callback_is_not_backwards(void) {
+        run_t *t = calloc(1, sizeof(*t));
+        produce(t, 0, 10);
+        file(t, 0, 0, 5, 100);
+        file(t, 0, 5, 10, 400);
+        log_of(t, "w1",
+               "{\"t_ms\":10,\"event\":\"start\"}\n"
+               "{\"t_ms\":100,\"event\":\"batch\",\"seq\":1,\"ranges\":[{\"partition\":0,\"from\":0,\"until\":5,\"records\":5}]}\n"
+               "{\"t_ms\":101,\"event\":\"commit\",\"batch\":1,\"how\":\"async\",\"generation\":1,\"offsets\":[{\"partition\":0,\"offset\":5}]}\n"
+               "{\"t_ms\":900,\"event\":\"commit_result\",\"how\":\"async\",\"ok\":true,\"generation\":1,\"offsets\":[{\"partition\":0,\"offset\":5,\"error\":\"NO_ERROR\"}]}\n");
+        log_of(t, "w2",
+               "{\"t_ms\":300,\"event\":\"start\"}\n"
+               "{\"t_ms\":400,\"event\":\"batch\",\"seq\":1,\"ranges\":[{\"partition\":0,\"from\":5,\"until\":10,\"records\":5}]}\n"
+               "{\"t_ms\":401,\"event\":\"commit\",\"batch\":1,\"how\":\"async\",\"generation\":2,\"offsets\":[{\"partition\":0,\"offset\":10}]}\n"
+               "{\"t_ms\":410,\"event\":\"commit_result\",\"how\":\"async\",\"ok\":true,\"generation\":2,\"offsets\":[{\"partition\":0,\"offset\":10,\"error\":\"NO_ERROR\"}]}\n");
+        check(t);
+        CHECK_INT(t->r.offsets_backwards, 0);
+        CHECK_INT(t->r.committed_too_far, 0);
+        CHECK_INT(t->r.nanomalies, 0);
+        done(t);
+}
+
 /* A range processed twice with the same bytes is redelivered, not a visible
  * duplicate; a line that matches no input record is unexpected; records the
  * producer had acknowledged that the topic lacks are broker-side loss. */
@@ -324,6 +349,7 @@ int main(void) {
         IB_RUN(lost_without_cause_is_unexplained);
         IB_RUN(out_of_order_first_deliveries);
         IB_RUN(offset_moving_backwards);
+        IB_RUN(late_async_callback_is_not_backwards);
         IB_RUN(redelivered_unexpected_and_broker_lost);
         return IB_DONE();
 }
