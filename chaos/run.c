@@ -54,6 +54,7 @@ typedef struct {
         int64_t restart_at;      /* wall ms; 0: no restart pending */
         int starts;
         int failures;            /* exits the harness did not ask for */
+        char args[8][256];       /* option values with "{worker}" replaced by the name */
         json_t *exits;           /* each exit: how and when */
         /* its event log, read as it grows (progress and drain) */
         long tail_off;
@@ -125,8 +126,17 @@ static ib_err_t start_worker(run_t *r, worker_t *w, char *errstr, size_t errstr_
                 argv[n++] = "--worker";
                 argv[n++] = share;
         }
-        for (int i = 0; i < s->nworker_args && n < 126; i++)
-                argv[n++] = s->worker_args[i];
+        int nsub = 0;
+        for (int i = 0; i < s->nworker_args && n < 126; i++) {
+                const char *a = s->worker_args[i], *at = strstr(a, "{worker}");
+                if (at && nsub < 8) { /* per-worker values: --group-instance-id "member-{worker}" */
+                        char name[16];
+                        memcpy(name, w->name, sizeof(name));
+                        snprintf(w->args[nsub], sizeof(w->args[0]), "%.*s%s%s", (int)(at - a), a, name, at + 8);
+                        a = w->args[nsub++];
+                }
+                argv[n++] = a;
+        }
         argv[n] = NULL;
         char env_faults[1200];
         snprintf(env_faults, sizeof(env_faults), "INGESTBENCH_FAULTS_FILE=%s", w->faults_path);

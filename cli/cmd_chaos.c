@@ -57,6 +57,7 @@ static void usage(FILE *fp) {
 "  --until-fail          stop at the first failing iteration (at most --repeat, default 100);\n"
 "                        keep its artifacts and print the command that replays it\n"
 "  --no-progress         no progress line (none anyway when stderr is not a terminal)\n"
+"  --dry-run             check the scenario, print the schedule of the seed, start nothing\n"
 "  -h, --help            this help\n"
 "\n"
 "Exit codes: 0 every expectation held, 1 one did not (or the run failed), 2 a bad\n"
@@ -64,12 +65,12 @@ static void usage(FILE *fp) {
 }
 
 enum { O_SCEN = 256, O_SEED, O_BROKERS, O_ZK, O_CDIR, O_SCRIPT, O_KPORT, O_ZPORT, O_OUT, O_JUNIT, O_REPEAT,
-       O_UNTIL, O_NOPROG };
+       O_UNTIL, O_NOPROG, O_DRY };
 
 typedef struct {
         const char *scenario_path, *brokers, *zookeeper, *cluster_dir, *script, *out, *junit;
         int64_t seed, kafka_port, zk_port, repeat;
-        int seed_given, until_fail, no_progress;
+        int seed_given, until_fail, no_progress, dry_run;
         char script_buf[PATH_MAX], out_buf[PATH_MAX];
 } chaos_conf_t;
 
@@ -81,7 +82,8 @@ static int parse_flags(int argc, char **argv, chaos_conf_t *cc) {
             {"kafka-port", required_argument, 0, O_KPORT}, {"zk-port", required_argument, 0, O_ZPORT},
             {"out", required_argument, 0, O_OUT},         {"junit", required_argument, 0, O_JUNIT},
             {"repeat", required_argument, 0, O_REPEAT},   {"until-fail", no_argument, 0, O_UNTIL},
-            {"no-progress", no_argument, 0, O_NOPROG},    {"help", no_argument, 0, 'h'},
+            {"no-progress", no_argument, 0, O_NOPROG},    {"dry-run", no_argument, 0, O_DRY},
+            {"help", no_argument, 0, 'h'},
             {0, 0, 0, 0},
         };
         char errstr[512];
@@ -107,6 +109,7 @@ static int parse_flags(int argc, char **argv, chaos_conf_t *cc) {
                 case O_REPEAT: err = ib_parse_i64(optarg, 1, 100000, 0, "--repeat", &cc->repeat, errstr, sizeof(errstr)); break;
                 case O_UNTIL: cc->until_fail = 1; break;
                 case O_NOPROG: cc->no_progress = 1; break;
+                case O_DRY: cc->dry_run = 1; break;
                 case 'h': usage(stdout); return IB_EXIT_OK;
                 default: return ib_cli_getopt_error("chaos", c, argv);
                 }
@@ -267,6 +270,32 @@ static int start_cluster(session_t *ss, char *zkv, size_t zkv_size) {
         return -1;
 }
 
+/* --dry-run: the scenario checked, the schedule of the seed, the worker flags. */
+static int dry_run(const chaos_conf_t *cc, const ib_scenario_t *s) {
+        uint64_t seed = cc->seed_given ? (uint64_t)cc->seed : s->seed;
+        ib_schedule_t sch;
+        if (ib_schedule_build(s, seed, &sch))
+                return IB_EXIT_FAIL;
+        printf("scenario %s: mode %s, %d workers, %d partitions, %d broker(s)%s, %lld records at %lld/s, seed %llu\n",
+               s->name, s->mode->name, s->workers, s->partitions, s->brokers, s->zookeeper ? ", ZooKeeper" : "",
+               (long long)s->records, (long long)s->rate, (unsigned long long)seed);
+        printf("worker flags:");
+        for (int i = 0; i < s->nworker_args; i++)
+                printf(" %s", s->worker_args[i]);
+        printf("\nschedule:\n");
+        for (size_t i = 0; i < sch.n; i++) {
+                char line[256];
+                ib_schedule_describe(&sch.faults[i], line, sizeof(line));
+                printf("  %s\n", line);
+        }
+        printf("expect:");
+        for (size_t i = 0; i < s->nexpect; i++)
+                printf("%s %s", i ? "," : "", s->expect[i].text);
+        printf("\n");
+        ib_schedule_free(&sch);
+        return IB_EXIT_OK;
+}
+
 int ib_cmd_chaos(int argc, char **argv) {
         chaos_conf_t cc = {.brokers = "local", .kafka_port = 39092, .zk_port = 32181};
         int rc = parse_flags(argc, argv, &cc);
@@ -278,6 +307,11 @@ int ib_cmd_chaos(int argc, char **argv) {
         if (err) {
                 fprintf(stderr, "ingestbench chaos: %s\n", errstr);
                 return err == IB_ERR_NOMEM ? IB_EXIT_FAIL : IB_EXIT_USAGE;
+        }
+        if (cc.dry_run) {
+                rc = dry_run(&cc, s);
+                ib_scenario_free(s);
+                return rc;
         }
         ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
         self[len > 0 ? len : 0] = 0;
