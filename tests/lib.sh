@@ -76,3 +76,23 @@ make_topic() {
 # The cluster the integration fixture started (tests/integration/cluster.sh).
 BROKERS=${IB_TEST_BROKERS:-127.0.0.1:29092}
 ZK=${IB_TEST_ZK:-127.0.0.1:22181}
+
+# chaos_run OUT SCENARIO [FLAGS...]: `ingestbench chaos` on the fixture's cluster (its
+# folder for broker and ZooKeeper faults), the run folder OUT; its exit code in $CHAOS_RC,
+# its report in OUT.txt
+chaos_run() {
+  local out=$1 scenario=$2; shift 2
+  CHAOS_RC=0
+  "$IB" chaos --scenario "$scenario" --brokers "$BROKERS" --zookeeper "$ZK" \
+    --cluster-dir "${IB_TEST_CLUSTER_DIR:?}" --out "$out" --no-progress "$@" >"$out.txt" 2>"$out.err" || CHAOS_RC=$?
+}
+
+# no_leftovers DIR: no process whose command line names DIR (a run folder) is left
+no_leftovers() {
+  local left
+  left=$(pgrep -af -- "$1" | grep -v pgrep || true)
+  [ -z "$left" ] || fail "processes left behind: $left"
+}
+
+# json_get FILE EXPR: a value of a JSON file (python3's json; EXPR indexes `d`)
+json_get() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
