@@ -18,13 +18,18 @@ void ib_recovery_compute(const ib_history_t *h, const ib_hfault_t *f, const int6
                 return;
         char *affected = calloc((size_t)nparts, 1);
         int64_t *frontier = calloc((size_t)nparts, sizeof(*frontier));
-        int64_t *first = malloc((size_t)nparts * sizeof(*first));
-        if (!affected || !frontier || !first)
+        int64_t *first = malloc((size_t)nparts * sizeof(*first)); /* end of the longest stall, -1: no batch yet */
+        int64_t *prev = malloc((size_t)nparts * sizeof(*prev));   /* the last batch seen after the fault */
+        int64_t *gap = calloc((size_t)nparts, sizeof(*gap));
+        if (!affected || !frontier || !first || !prev || !gap)
                 goto done;
+        /* stalls that begin before the fault is healed count: its own, not later ones */
+        int64_t horizon = f->end_ms > f->t_ms ? f->end_ms : f->t_ms;
         int all = !worker_fault(f->kind) || f->target < 0;
         for (int p = 0; p < nparts; p++) {
                 affected[p] = (char)all;
                 first[p] = -1;
+                prev[p] = f->t_ms;
         }
         for (size_t i = 0; i < h->n; i++) {
                 const ib_hevent_t *e = &h->ev[i];
@@ -42,8 +47,14 @@ void ib_recovery_compute(const ib_history_t *h, const ib_hfault_t *f, const int6
                         else if (p >= 0 && p < nparts &&
                                  (e->kind == IB_H_REVOKE || e->kind == IB_H_LOST || e->kind == IB_H_FENCED))
                                 affected[p] = 0;
-                } else if (e->kind == IB_H_BATCH && p >= 0 && p < nparts && first[p] < 0) {
-                        first[p] = e->t_ms;
+                } else if (e->kind == IB_H_BATCH && p >= 0 && p < nparts && prev[p] <= horizon) {
+                        /* the longest stall from the fault on: a batch a worker had in hand
+                         * right after the fault is not recovery */
+                        if (first[p] < 0 || e->t_ms - prev[p] > gap[p]) {
+                                gap[p] = e->t_ms - prev[p];
+                                first[p] = e->t_ms;
+                        }
+                        prev[p] = e->t_ms;
                 }
         }
         int64_t worst = -1;
@@ -66,4 +77,6 @@ done:
         free(affected);
         free(frontier);
         free(first);
+        free(prev);
+        free(gap);
 }

@@ -1,8 +1,11 @@
 /**
  * @file recovery.h
  * @brief Recovery time of one fault: from the moment it was applied to the
- *        first progress (a batch) of every partition it affected that still
- *        had records to deliver. Affected: the partitions the target worker
+ *        end of the longest stall it caused on every partition it affected
+ *        that still had records to deliver: the first progress (a batch)
+ *        after the longest gap between batches that begins before the fault
+ *        is healed (a fault without a duration: at the fault). A batch a
+ *        worker had in hand right after the fault is not recovery. Affected: the partitions the target worker
  *        owned (worker faults), every partition (broker, ZooKeeper and
  *        rolling faults). Pure: read from the history alone.
  */

@@ -574,6 +574,13 @@ static int phase_drain(run_t *r, char *errstr, size_t errstr_size) {
                 watch_workers(r);
                 run_due(r, wall_ms(), errstr, errstr_size);
                 tail_logs(r);
+                int alive = 0;
+                for (int i = 0; i < r->nworkers; i++)
+                        alive += running(r, &r->w[i]) || (r->w[i].restart_at && !r->w[i].removed);
+                if (!alive) {
+                        fprintf(stderr, "ingestbench chaos: no worker left to drain the topic\n");
+                        return 0;
+                }
                 if (end_offsets(r, errstr, errstr_size) == IB_OK) {
                         int behind = 0;
                         for (int p = 0; p < r->nparts; p++)

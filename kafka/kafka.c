@@ -4,6 +4,8 @@
  */
 #include "kafka.h"
 
+#include "clock.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,6 +183,19 @@ ib_err_t ib_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout
         }
         rd_kafka_metadata_destroy(md);
         return err;
+}
+
+ib_err_t ib_kafka_partition_count_wait(rd_kafka_t *rk, const char *topic, int timeout_ms, int *partitions,
+                                       char *errstr, size_t errstr_size) {
+        int64_t end = ib_mono_us() + (int64_t)timeout_ms * 1000;
+        for (;;) {
+                int64_t left_ms = (end - ib_mono_us()) / 1000;
+                ib_err_t err = ib_kafka_partition_count(rk, topic, left_ms > 1000 ? (int)left_ms : 1000, partitions,
+                                                        errstr, errstr_size);
+                if ((err != IB_ERR_NOT_FOUND && err != IB_ERR_KAFKA_RETRIABLE) || ib_mono_us() + 200000 > end)
+                        return err;
+                usleep(200000); /* a topic just created: not every broker's metadata has it yet */
+        }
 }
 
 ib_err_t ib_kafka_create_topic(rd_kafka_t *rk, const char *topic, int partitions,

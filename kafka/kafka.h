@@ -68,6 +68,12 @@ ib_err_t ib_kafka_conf_set(rd_kafka_conf_t *conf, const char *key, const char *v
 ib_err_t ib_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms,
                                   int *partitions, char *errstr, size_t errstr_size);
 
+/** @brief Like ib_kafka_partition_count(), but a topic that does not exist
+ *         yet (or whose leaders are being elected) is asked for again until
+ *         @p timeout_ms: a worker may start while its topic is created. */
+ib_err_t ib_kafka_partition_count_wait(rd_kafka_t *rk, const char *topic, int timeout_ms, int *partitions,
+                                       char *errstr, size_t errstr_size);
+
 /** @brief Creates @p topic (admin API), waiting for the result. An existing
  *         topic is not an error. */
 ib_err_t ib_kafka_create_topic(rd_kafka_t *rk, const char *topic, int partitions,

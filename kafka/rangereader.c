@@ -62,7 +62,7 @@ ib_err_t ib_rangereader_open(const char *brokers, const char *topic, const ib_pr
         ib_err_t err;
         if ((err = ib_kafka_conf_new(brokers, settings, props, &conf, errstr, errstr_size)) ||
             (err = ib_kafka_new(RD_KAFKA_CONSUMER, conf, &rr->rk, errstr, errstr_size)) ||
-            (err = ib_kafka_partition_count(rr->rk, topic, connect_timeout_ms, &rr->nparts, errstr,
+            (err = ib_kafka_partition_count_wait(rr->rk, topic, connect_timeout_ms, &rr->nparts, errstr,
                                             errstr_size)))
                 goto fail;
         rr->rkt = rd_kafka_topic_new(rr->rk, topic, NULL);

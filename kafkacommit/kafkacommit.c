@@ -282,7 +282,7 @@ static ib_err_t kc_open(ib_mode_ctx_t *ctx, void **st, char *errstr, size_t errs
                 return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
         ib_err_t err;
         if ((err = kc_consumer(k, errstr, errstr_size)) ||
-            (err = ib_kafka_partition_count(k->rk, cfg->topic, (int)cfg->connect_timeout_ms, &k->nparts, errstr,
+            (err = ib_kafka_partition_count_wait(k->rk, cfg->topic, (int)cfg->connect_timeout_ms, &k->nparts, errstr,
                                             errstr_size)))
                 return err;
         k->processed = malloc((size_t)k->nparts * sizeof(*k->processed));

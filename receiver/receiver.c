@@ -585,7 +585,7 @@ static ib_err_t receiver_consumer(receiver_t *r, char *errstr, size_t errstr_siz
         if (err)
                 return err;
         int nparts;
-        return ib_kafka_partition_count(r->rk, r->cfg->topic, (int)r->cfg->connect_timeout_ms, &nparts, errstr,
+        return ib_kafka_partition_count_wait(r->rk, r->cfg->topic, (int)r->cfg->connect_timeout_ms, &nparts, errstr,
                                         errstr_size);
 }
 

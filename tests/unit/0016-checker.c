@@ -4,6 +4,7 @@
  * asserts exactly what is reported: counts, runs and the explanation. */
 #include "harness.h"
 #include "checker.h"
+#include "recovery.h"
 
 #define MAXR 64
 
@@ -341,6 +342,49 @@ static void redelivered_unexpected_and_broker_lost(void) {
         done(t);
 }
 
+/* Recovery: the end of the longest stall a fault caused, on the partitions
+ * it affected that had records pending; a batch in hand is not recovery. */
+static void recovery_is_the_end_of_the_longest_stall(void) {
+        run_t *t = calloc(1, sizeof(*t));
+        log_of(t, "w1",
+               "{\"t_ms\":10,\"event\":\"start\"}\n"
+               "{\"t_ms\":20,\"event\":\"assign\",\"partition\":0,\"epoch\":1}\n"
+               "{\"t_ms\":90,\"event\":\"batch\",\"seq\":1,\"ranges\":[{\"partition\":0,\"from\":0,\"until\":5,\"records\":5}]}\n"
+               "{\"t_ms\":108,\"event\":\"batch\",\"seq\":2,\"ranges\":[{\"partition\":0,\"from\":5,\"until\":6,\"records\":1}]}\n"
+               "{\"t_ms\":5200,\"event\":\"batch\",\"seq\":3,\"ranges\":[{\"partition\":0,\"from\":6,\"until\":8,\"records\":2}]}\n"
+               "{\"t_ms\":5220,\"event\":\"batch\",\"seq\":4,\"ranges\":[{\"partition\":0,\"from\":8,\"until\":10,\"records\":2}]}\n"
+               "{\"t_ms\":30000,\"event\":\"batch\",\"seq\":5,\"ranges\":[{\"partition\":0,\"from\":10,\"until\":12,\"records\":2}]}\n");
+        log_of(t, "w2",
+               "{\"t_ms\":10,\"event\":\"start\"}\n"
+               "{\"t_ms\":20,\"event\":\"assign\",\"partition\":1,\"epoch\":1}\n"
+               "{\"t_ms\":95,\"event\":\"batch\",\"seq\":1,\"ranges\":[{\"partition\":1,\"from\":0,\"until\":5,\"records\":5}]}\n"
+               "{\"t_ms\":700,\"event\":\"batch\",\"seq\":2,\"ranges\":[{\"partition\":1,\"from\":5,\"until\":9,\"records\":4}]}\n");
+        ib_history_sort(&t->h);
+        int64_t end[3] = {12, 9, 0};
+        ib_recovery_t rv;
+        /* ZooKeeper down 100..5100: every partition; p0 stalled until 5200, p1 until 700, p2 had nothing */
+        ib_hfault_t zk = {IB_FAULT_ZK_STOP, -1, 100, 5100};
+        ib_recovery_compute(&t->h, &zk, end, 3, &rv);
+        CHECK_INT(rv.recovery_ms, 5100); /* not 8: the batch at 108 was in hand; not the late gap at 30000 */
+        CHECK_INT(rv.affected, 2);
+        CHECK_INT(rv.slowest, 0);
+        /* w2 killed at 100: only its partition 1 */
+        ib_hfault_t kill = {IB_FAULT_KILL, 1, 100, 300};
+        ib_recovery_compute(&t->h, &kill, end, 3, &rv);
+        CHECK_INT(rv.recovery_ms, 600);
+        CHECK_INT(rv.affected, 1);
+        CHECK_INT(rv.slowest, 1);
+        /* after everything was delivered: nothing pending, nothing to recover */
+        ib_hfault_t late = {IB_FAULT_KILL, 1, 800, -1};
+        ib_recovery_compute(&t->h, &late, end, 3, &rv);
+        CHECK_INT(rv.recovery_ms, IB_RECOVERY_NONE);
+        /* a partition with records pending and no batch after the fault: never */
+        int64_t more[3] = {12, 20, 0};
+        ib_recovery_compute(&t->h, &late, more, 3, &rv);
+        CHECK_INT(rv.recovery_ms, IB_RECOVERY_NEVER);
+        done(t);
+}
+
 int main(void) {
         IB_RUN(duplicate_explained_by_refused_async_commit);
         IB_RUN(duplicate_explained_by_kill);
@@ -351,5 +395,6 @@ int main(void) {
         IB_RUN(offset_moving_backwards);
         IB_RUN(late_async_callback_is_not_backwards);
         IB_RUN(redelivered_unexpected_and_broker_lost);
+        IB_RUN(recovery_is_the_end_of_the_longest_stall);
         return IB_DONE();
 }
