@@ -259,9 +259,10 @@ static void absorb(pstate_t *ps, int64_t from, int64_t until) {
         }
 }
 
-/* A successful commit, placed at the time it was requested when a request
- * is logged (an async commit's outcome is only reported at a later poll,
- * but it landed in between). */
+/* A successful commit, placed at the earliest time it can have landed: when
+ * it was requested (an async commit's outcome is only reported at a later
+ * poll) or sent (a ZooKeeper multi whose answer waited out a pause). Only a
+ * commit that is behind even then is reported as moving backwards. */
 typedef struct {
         int64_t t_ms;
         size_t ev;
@@ -389,7 +390,8 @@ static ib_err_t scan_commits(chk_t *c) {
                         continue;
                 size_t rq = request_of(h->ev, i);
                 int64_t frontier = rq == SIZE_MAX ? p->frontier : req_frontier[rq];
-                ok[nok++] = (okc_t){rq == SIZE_MAX ? e->t_ms : h->ev[rq].t_ms, i};
+                int64_t landed = rq != SIZE_MAX ? h->ev[rq].t_ms : e->sent_ms >= 0 ? e->sent_ms : e->t_ms;
+                ok[nok++] = (okc_t){landed, i};
                 if (in->commits_cover_sink && e->until > frontier)
                         err = too_far(c, e, frontier);
         }

@@ -66,7 +66,7 @@ static void str_into(char *out, size_t size, json_t *o, const char *key) {
 }
 
 static ib_err_t add(ib_history_t *h, reader_t *r, ib_hkind_t kind, int64_t t, int32_t p, ib_hevent_t *tmpl) {
-        ib_hevent_t e = tmpl ? *tmpl : (ib_hevent_t){.from = -1, .until = -1, .batch = -1};
+        ib_hevent_t e = tmpl ? *tmpl : (ib_hevent_t){.from = -1, .until = -1, .batch = -1, .sent_ms = -1};
         e.kind = kind;
         e.t_ms = t;
         e.worker = r->worker;
@@ -83,7 +83,7 @@ static ib_err_t on_batch(ib_history_t *h, reader_t *r, int64_t t, json_t *ev) {
         int64_t seq = int_of(ev, "seq", -1);
         json_array_foreach(ranges, i, x) {
                 int32_t p = (int32_t)int_of(x, "partition", -1);
-                ib_hevent_t e = {.from = int_of(x, "from", -1), .until = int_of(x, "until", -1),
+                ib_hevent_t e = {.sent_ms = -1, .from = int_of(x, "from", -1), .until = int_of(x, "until", -1),
                                  .records = int_of(x, "records", 0), .batch = seq, .generation = gen_of(r, p)};
                 ib_err_t err = add(h, r, IB_H_BATCH, t, p, &e);
                 if (err)
@@ -105,7 +105,7 @@ static ib_err_t on_rebalance(ib_history_t *h, reader_t *r, int64_t t, json_t *ev
         size_t i;
         json_array_foreach(parts, i, x) {
                 int32_t p = json_is_integer(x) ? (int32_t)json_integer_value(x) : (int32_t)int_of(x, "partition", -1);
-                ib_hevent_t e = {.from = -1, .until = -1, .batch = -1, .generation = gen};
+                ib_hevent_t e = {.from = -1, .until = -1, .batch = -1, .generation = gen, .sent_ms = -1};
                 ib_err_t err = add(h, r, hk, t, p, &e);
                 if (err)
                         return err;
@@ -121,7 +121,7 @@ static ib_err_t on_ownership(ib_history_t *h, reader_t *r, int64_t t, json_t *ev
                 h->epochs = 1;
         if (hk == IB_H_ASSIGN && p >= 0 && p < MAX_TRACKED_PARTITIONS && json_object_get(ev, "epoch"))
                 r->epoch[p] = gen;
-        ib_hevent_t e = {.from = -1, .until = -1, .batch = -1, .generation = gen};
+        ib_hevent_t e = {.from = -1, .until = -1, .batch = -1, .generation = gen, .sent_ms = -1};
         return add(h, r, hk, t, p, &e);
 }
 
@@ -131,9 +131,12 @@ static ib_err_t on_commit_list(ib_history_t *h, reader_t *r, int64_t t, json_t *
         json_t *x;
         size_t i;
         int64_t batch = int_of(ev, "batch", -1);
+        /* how long the commit took before its outcome was logged: it was sent that much earlier */
+        json_t *took = json_object_get(ev, "multi_ms") ? json_object_get(ev, "multi_ms") : json_object_get(ev, "commit_ms");
+        int64_t sent = json_is_number(took) ? t - (int64_t)json_number_value(took) : -1;
         json_array_foreach(list, i, x) {
                 int32_t p = (int32_t)int_of(x, "partition", -1);
-                ib_hevent_t e = {.from = -1, .until = int_of(x, "offset", -1), .batch = batch, .ok = ok};
+                ib_hevent_t e = {.from = -1, .until = int_of(x, "offset", -1), .batch = batch, .ok = ok, .sent_ms = sent};
                 e.generation = (int32_t)int_of(x, "epoch", int_of(ev, "generation", gen_of(r, p)));
                 snprintf(e.how, sizeof(e.how), "%s", how);
                 if (hk == IB_H_COMMIT && !ok) {
@@ -181,7 +184,7 @@ static ib_err_t on_checkpoint(ib_history_t *h, reader_t *r, int64_t t, json_t *e
                 if (b->kind != IB_H_BATCH || b->batch != batch)
                         continue;
                 ib_hevent_t e = {.from = -1, .until = b->until, .batch = batch, .ok = json_is_true(json_object_get(ev, "ok")),
-                                 .generation = -1};
+                                 .generation = -1, .sent_ms = -1};
                 snprintf(e.how, sizeof(e.how), "checkpoint");
                 ib_err_t err = add(h, r, IB_H_COMMIT, t, b->partition, &e);
                 if (err)

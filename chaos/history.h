@@ -48,6 +48,8 @@ typedef enum ib_hkind_e {
 typedef struct ib_hevent_s {
         ib_hkind_t kind;
         int64_t t_ms;          /**< wall clock, ms */
+        int64_t sent_ms;       /**< commit: when it was sent, where the log says (a ZooKeeper multi's or
+                                *   a receiver commit's duration before its outcome); -1 unknown */
         uint64_t seq;          /**< order of reading: breaks ties of t_ms */
         int worker;            /**< index into ib_history_t.workers */
         int incarnation;       /**< 1 for the worker's first start */

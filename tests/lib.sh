@@ -87,6 +87,15 @@ chaos_run() {
     --cluster-dir "${IB_TEST_CLUSTER_DIR:?}" --out "$out" --no-progress "$@" >"$out.txt" 2>"$out.err" || CHAOS_RC=$?
 }
 
+# chaos_failed OUT WHAT: prints a failed run's report, the harness's stderr and the last
+# lines of each worker's stderr, then fails
+chaos_failed() {
+  local out=$1 f
+  { cat "$out.txt" "$out.err"
+    for f in "$out"/workers/*.err; do [ -f "$f" ] && { echo "== $f"; grep -v '^%' "$f" | tail -5; }; done; } >&2 || true
+  fail "$2: exit $CHAOS_RC"
+}
+
 # no_leftovers DIR: no process whose command line names DIR (a run folder) is left
 no_leftovers() {
   local left
@@ -95,4 +104,4 @@ no_leftovers() {
 }
 
 # json_get FILE EXPR: a value of a JSON file (python3's json; EXPR indexes `d`)
-json_get() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+json_get() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(($2))" "$1"; }

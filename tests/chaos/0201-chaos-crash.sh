@@ -10,7 +10,7 @@ S=$IB_REPO/chaos/scenarios
 
 for name in crash-direct crash-checkpoint; do
   chaos_run "$WORK/$name" "$S/$name.json" --junit "$WORK/$name.xml"
-  [ "$CHAOS_RC" = 0 ] || { cat "$WORK/$name.txt" "$WORK/$name.err" >&2; fail "$name: exit $CHAOS_RC"; }
+  [ "$CHAOS_RC" = 0 ] || chaos_failed "$WORK/$name" "$name"
   no_leftovers "$WORK/$name"
   R=$WORK/$name/results.json
   [ "$(json_get "$R" 'd["schema"], d["schema_version"], d["kind"]')" = "('ingestbench.results', 1, 'chaos')" ] ||

@@ -8,7 +8,7 @@
 S=$IB_REPO/chaos/scenarios
 
 chaos_run "$WORK/dups" "$S/async-rebalance-duplicates.json"
-[ "$CHAOS_RC" = 0 ] || { cat "$WORK/dups.txt" "$WORK/dups.err" >&2; fail "rebalance duplicates: exit $CHAOS_RC"; }
+[ "$CHAOS_RC" = 0 ] || chaos_failed "$WORK/dups" "rebalance duplicates"
 R=$WORK/dups/results.json
 dups=$(json_get "$R" 'd["counts"]["duplicates"]')
 [ "$dups" -gt 0 ] || fail "no duplicates"
@@ -23,6 +23,6 @@ grep -q -E 'failed with (UNKNOWN_MEMBER_ID|ILLEGAL_GENERATION|REBALANCE_IN_PROGR
 note "rebalance: $dups duplicates; $(head -1 "$WORK/why.txt" | sed 's/.*; //')"
 
 chaos_run "$WORK/remedy" "$S/async-remedy-clean-joins.json"
-[ "$CHAOS_RC" = 0 ] || { cat "$WORK/remedy.txt" >&2; fail "remedy: exit $CHAOS_RC"; }
+[ "$CHAOS_RC" = 0 ] || chaos_failed "$WORK/remedy" "remedy"
 note "remedy: $(json_get "$WORK/remedy/results.json" 'd["counts"]["duplicates"]') duplicates, $(json_get "$WORK/remedy/results.json" 'd["figures"]["rebalances"]') rebalances"
 no_leftovers "$WORK"

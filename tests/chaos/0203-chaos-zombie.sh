@@ -6,12 +6,12 @@
 S=$IB_REPO/chaos/scenarios
 
 chaos_run "$WORK/direct" "$S/zombie-direct.json"
-[ "$CHAOS_RC" = 0 ] || { cat "$WORK/direct.txt" "$WORK/direct.err" >&2; fail "zombie-direct: exit $CHAOS_RC"; }
+[ "$CHAOS_RC" = 0 ] || chaos_failed "$WORK/direct" "zombie-direct"
 fenced=$(json_get "$WORK/direct/results.json" 'd["figures"]["fenced"]')
 [ "$fenced" -gt 0 ] || fail "zombie-direct: the paused worker was never fenced"
 note "direct: 0 duplicates, $fenced partitions fenced"
 
 chaos_run "$WORK/async" "$S/zombie-async-commit.json"
-[ "$CHAOS_RC" = 0 ] || { cat "$WORK/async.txt" "$WORK/async.err" >&2; fail "zombie-async-commit: exit $CHAOS_RC"; }
+[ "$CHAOS_RC" = 0 ] || chaos_failed "$WORK/async" "zombie-async-commit"
 note "async-commit: $(json_get "$WORK/async/results.json" 'd["counts"]["duplicates"]') duplicates, all explained"
 no_leftovers "$WORK"

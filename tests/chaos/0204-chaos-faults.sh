@@ -7,12 +7,12 @@
 S=$IB_REPO/chaos/scenarios
 
 chaos_run "$WORK/wal" "$S/receiver-wal-write-failure.json"
-[ "$CHAOS_RC" = 0 ] || { cat "$WORK/wal.txt" "$WORK/wal.err" >&2; fail "receiver-wal-write-failure: exit $CHAOS_RC"; }
+[ "$CHAOS_RC" = 0 ] || chaos_failed "$WORK/wal" "receiver-wal-write-failure"
 grep -q 'wal_error' "$WORK/wal/workers/w1/events.jsonl" || fail "w1 logged no wal_error"
 grep -q 'exited on its own (exit 1)' "$WORK/wal.err" || fail "the harness did not report w1's exit"
 
 chaos_run "$WORK/expire" "$S/zk-expire-direct.json"
-[ "$CHAOS_RC" = 0 ] || { cat "$WORK/expire.txt" "$WORK/expire.err" >&2; fail "zk-expire-direct: exit $CHAOS_RC"; }
+[ "$CHAOS_RC" = 0 ] || chaos_failed "$WORK/expire" "zk-expire-direct"
 grep -q '"event":"session_expired"' "$WORK/expire/workers/w1/events.jsonl" || fail "w1's session was not expired"
 note "zk-expire: w1 renewed its session; $(json_get "$WORK/expire/results.json" 'd["counts"]')"
 no_leftovers "$WORK"

@@ -9,7 +9,7 @@ S=$IB_REPO/chaos/scenarios
 
 for name in broker-bounce-direct broker-bounce-async-commit; do
   chaos_run "$WORK/$name" "$S/$name.json"
-  [ "$CHAOS_RC" = 0 ] || { cat "$WORK/$name.txt" "$WORK/$name.err" >&2; fail "$name: exit $CHAOS_RC"; }
+  [ "$CHAOS_RC" = 0 ] || chaos_failed "$WORK/$name" "$name"
   note "$name: $(grep 'broker-kill' "$WORK/$name.txt" | sed 's/^ *//'); duplicates $(json_get "$WORK/$name/results.json" 'd["counts"]["duplicates"]')"
 done
 no_leftovers "$WORK"

@@ -288,9 +288,10 @@ static void offset_moving_backwards(void) {
         done(t);
 }
 
-/* An async commit's outcome is reported at a later poll: it is placed at its
- * request, so a late "ok" from a stale member is no backwards move when the
- * request came before the new owner's commit. */
+/* An async commit's outcome is reported at a later poll, a ZooKeeper multi's
+ * answer can wait out a pause: each is placed at its request or send, so a
+ * late "ok" is no backwards move when it was sent before the new owner's
+ * commit. */
 static void late_async_callback_is_not_backwards(void) {
         run_t *t = calloc(1, sizeof(*t));
         produce(t, 0, 10);
@@ -306,6 +307,11 @@ static void late_async_callback_is_not_backwards(void) {
                "{\"t_ms\":400,\"event\":\"batch\",\"seq\":1,\"ranges\":[{\"partition\":0,\"from\":5,\"until\":10,\"records\":5}]}\n"
                "{\"t_ms\":401,\"event\":\"commit\",\"batch\":1,\"how\":\"async\",\"generation\":2,\"offsets\":[{\"partition\":0,\"offset\":10}]}\n"
                "{\"t_ms\":410,\"event\":\"commit_result\",\"how\":\"async\",\"ok\":true,\"generation\":2,\"offsets\":[{\"partition\":0,\"offset\":10,\"error\":\"NO_ERROR\"}]}\n");
+        /* a ZooKeeper multi sent at 102 whose answer waited out a pause until 1000 */
+        log_of(t, "w3",
+               "{\"t_ms\":10,\"event\":\"start\"}\n"
+               "{\"t_ms\":1000,\"event\":\"commit\",\"batch\":1,\"ok\":true,\"error\":\"OK\",\"multi_ms\":898.5,"
+               "\"partitions\":[{\"partition\":0,\"epoch\":1,\"offset\":5,\"next_until\":5,\"result\":\"ok\"}]}\n");
         check(t);
         CHECK_INT(t->r.offsets_backwards, 0);
         CHECK_INT(t->r.committed_too_far, 0);
