@@ -234,6 +234,14 @@ static ib_err_t loop(run_t *run, const char **why, char *errstr, size_t errstr_s
                         ib_mode_active(&run->ctx); /* behind, or asking failed: look again later */
                 }
         }
+        if (err && ib_stop_flag && ib_err_transient(err)) {
+                /* Asked to stop while retrying (a server away): the retry gave
+                 * up for the stop, not for the budget. What was not stored is
+                 * read again by the next owner, as after any stop; not a failure. */
+                fprintf(stderr, "ingestbench run: stopped while retrying: %s\n", errstr);
+                *why = "stopped by signal while retrying";
+                err = IB_OK;
+        }
         ib_batch_free(&batch);
         return err;
 }
