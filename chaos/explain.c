@@ -210,8 +210,23 @@ void ib_explain_lost(const ib_check_input_t *in, const ib_check_result_t *r, ib_
                     x->until > a->from)
                         far = x;
         }
+        /* the receiver commits what its log holds: a worker that never ran
+         * again keeps those records in its log, never replayed */
+        const ib_hevent_t *cover = NULL;
+        int rerun = 0;
+        for (size_t i = 0; h && !in->commits_cover_sink && i < h->n; i++) {
+                const ib_hevent_t *e = &h->ev[i];
+                if (!cover && e->kind == IB_H_COMMIT && e->ok && e->partition == a->partition && e->until >= a->until)
+                        cover = e;
+                else if (cover && e->kind == IB_H_START && e->worker == cover->worker)
+                        rerun = 1;
+        }
         a->explained = 1;
-        if (far)
+        if (cover && !rerun)
+                snprintf(why, sizeof(why), "%s committed %lld at +%.3f s once its write-ahead log held them, and never "
+                         "ran again to replay its log", h->workers[cover->worker], (long long)cover->until,
+                         rel(in, cover->t_ms));
+        else if (far)
                 snprintf(why, sizeof(why), "a commit ran ahead of the sink: %.480s", far->explanation);
         else if (!in->drained)
                 snprintf(why, sizeof(why), "the workers had not caught up when the run stopped (the drain timed out)");

@@ -52,6 +52,7 @@ typedef struct {
         int expect_exit;         /* the harness stopped it: its exit is no failure */
         int removed;             /* not to be started again */
         int64_t restart_at;      /* wall ms; 0: no restart pending */
+        int64_t restart_on_failure; /* an inject's restart_after_ms: if it then fails on its own; -1 */
         int starts;
         int failures;            /* exits the harness did not ask for */
         char args[8][256];       /* option values with "{worker}" replaced by the name */
@@ -167,6 +168,7 @@ static worker_t *add_worker(run_t *r, char *errstr, size_t errstr_size) {
         snprintf(w->faults_path, sizeof(w->faults_path), "%s.faults", dir);
         snprintf(w->events_path, sizeof(w->events_path), "%s/events.jsonl", dir);
         w->proc = SIZE_MAX;
+        w->restart_on_failure = -1;
         w->exits = json_array();
         return start_worker(r, w, errstr, errstr_size) ? NULL : w;
 }
@@ -192,6 +194,10 @@ static void watch_workers(run_t *r) {
                         w->failures++;
                         fprintf(stderr, "ingestbench chaos: %s exited on its own (%s) at +%.1f s; see %s\n", w->name,
                                 how, (double)(p->exited_ms - r->t0) / 1000.0, w->err_path);
+                        if (w->restart_on_failure >= 0 && !w->removed) { /* the inject's restart */
+                                w->restart_at = p->exited_ms + w->restart_on_failure;
+                                w->restart_on_failure = -1;
+                        }
                 }
                 w->proc = SIZE_MAX;
         }
@@ -270,6 +276,7 @@ static int apply_worker_fault(run_t *r, applied_t *a, int64_t now) {
                 return arm(r, w, spec);
         case IB_FAULT_INJECT:
                 snprintf(spec, sizeof(spec), "%s:%lld", a->f.point, (long long)a->f.call);
+                w->restart_on_failure = a->f.restart_after_ms;
                 return arm(r, w, spec);
         case IB_FAULT_ZK_EXPIRE:
                 return arm(r, w, "zk.expire:1");

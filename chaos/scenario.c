@@ -336,7 +336,7 @@ static int takes_duration(ib_fault_kind_t k) {
 }
 
 static int takes_restart(ib_fault_kind_t k) {
-        return k == IB_FAULT_KILL || k == IB_FAULT_STOP || k == IB_FAULT_BROKER_KILL;
+        return k == IB_FAULT_KILL || k == IB_FAULT_STOP || k == IB_FAULT_BROKER_KILL || k == IB_FAULT_INJECT;
 }
 
 /* Checks what a fault of @p kind needs of the scenario itself. */

@@ -52,7 +52,7 @@ typedef struct ib_fault_s {
         int64_t at_ms;            /**< from the start of the producer and the workers */
         int target;               /**< worker or broker number; 0 when the fault has none */
         int64_t duration_ms;      /**< pause, slow-batch, zk-stop; -1 when not given */
-        int64_t restart_after_ms; /**< kill, stop, broker-kill; -1: not restarted */
+        int64_t restart_after_ms; /**< kill, stop, broker-kill; inject: if the worker fails after it; -1: not restarted */
         int64_t interval_ms;      /**< rolling-restart: between two workers */
         char point[32];           /**< inject: the fault point */
         int64_t call;             /**< inject: which call from now fails (1: the next) */
