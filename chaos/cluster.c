@@ -17,9 +17,9 @@
 #include "clock.h"
 #include "fsutil.h"
 
-/* Runs the cluster script with @p args to completion (bounded, interruptible). */
-static ib_err_t script_run(const ib_chaos_cluster_t *c, ib_sup_t *sup, const char *const *args, const char *log,
-                           int64_t timeout_ms, volatile int *stop, char *errstr, size_t errstr_size) {
+/* Starts the cluster script with @p args (NULL-terminated, at most 20) as process @p name. */
+static ib_err_t script_spawn(const ib_chaos_cluster_t *c, ib_sup_t *sup, const char *name, const char *const *args,
+                             const char *log, size_t *proc, char *errstr, size_t errstr_size) {
         char *argv[24];
         int n = 0;
         argv[n++] = (char *)"/bin/bash";
@@ -28,8 +28,14 @@ static ib_err_t script_run(const ib_chaos_cluster_t *c, ib_sup_t *sup, const cha
                 argv[n++] = (char *)args[i];
         argv[n] = NULL;
         ib_spawn_io_t io = {log, log, 0, NULL};
+        return ib_sup_spawn(sup, name, argv, &io, proc, errstr, errstr_size);
+}
+
+/* Runs the cluster script with @p args to completion (bounded, interruptible). */
+static ib_err_t script_run(const ib_chaos_cluster_t *c, ib_sup_t *sup, const char *const *args, const char *log,
+                           int64_t timeout_ms, volatile int *stop, char *errstr, size_t errstr_size) {
         size_t proc;
-        ib_err_t err = ib_sup_spawn(sup, "cluster.sh", argv, &io, &proc, errstr, errstr_size);
+        ib_err_t err = script_spawn(c, sup, "cluster.sh", args, log, &proc, errstr, errstr_size);
         if (err)
                 return err;
         int64_t end = ib_mono_us() + timeout_ms * 1000;
@@ -198,18 +204,10 @@ ib_err_t ib_cluster_act(ib_chaos_cluster_t *c, ib_sup_t *sup, ib_cluster_action_
         static const char *const verbs[] = {"kill-broker", "start-broker", "stop-zk", "start-zk"};
         char nb[16];
         snprintf(nb, sizeof(nb), "%d", broker);
-        char *argv[8];
-        int n = 0;
-        argv[n++] = (char *)"/bin/bash";
-        argv[n++] = c->script;
-        argv[n++] = (char *)verbs[action];
+        const char *args[] = {verbs[action], "--dir", c->dir, NULL, NULL, NULL};
         if (is_broker)
-                argv[n++] = nb;
-        argv[n++] = (char *)"--dir";
-        argv[n++] = c->dir;
-        argv[n] = NULL;
-        ib_spawn_io_t io = {log_path, log_path, 0, NULL};
-        return ib_sup_spawn(sup, verbs[action], argv, &io, proc, errstr, errstr_size);
+                args[1] = nb, args[2] = "--dir", args[3] = c->dir;
+        return script_spawn(c, sup, verbs[action], args, log_path, proc, errstr, errstr_size);
 }
 
 void ib_cluster_down(ib_chaos_cluster_t *c, ib_sup_t *sup, const char *log_path) {

@@ -38,12 +38,6 @@
 #define MAX_WORKERS 64
 #define STOP_GRACE_MS 30000
 
-static int64_t wall_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* One worker slot: w1, w2, ...; restarted in place. */
 typedef struct {
         char name[16];
@@ -82,8 +76,8 @@ typedef struct {
         int nworkers;
         size_t producer;
         ib_schedule_t sch;
-        applied_t *applied;
-        size_t napplied, next_fault;
+        applied_t *applied;            /* one per scheduled fault */
+        size_t next_fault;
         ib_history_t faults_only;      /* the faults applied, copied into the history at the end */
         int64_t t0;
         rd_kafka_t *rk;                /* the harness's own client: topic, end offsets */
@@ -518,7 +512,7 @@ static ib_err_t start_producer(run_t *r, char *errstr, size_t errstr_size) {
 /* ---- progress ---------------------------------------------------------------------- */
 
 static void progress(run_t *r, int force) {
-        int64_t now = wall_ms();
+        int64_t now = ib_now_ms();
         if (!r->o->progress || (!force && now - r->last_progress < 500))
                 return;
         r->last_progress = now;
@@ -548,13 +542,11 @@ static ib_err_t phase_faults(run_t *r, char *errstr, size_t errstr_size) {
         for (;;) {
                 if (*r->o->stop)
                         return ib_seterr(errstr, errstr_size, IB_ERR_TIMED_OUT, "interrupted");
-                int64_t now = wall_ms();
+                int64_t now = ib_now_ms();
                 ib_sup_reap(r->o->sup);
                 watch_workers(r);
                 while (r->next_fault < r->sch.n && r->sch.faults[r->next_fault].at_ms <= now - r->t0) {
                         applied_t *a = record(r, &r->sch.faults[r->next_fault]);
-                        if (!a)
-                                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
                         if (apply_fault(r, a, now, errstr, errstr_size) < 0 && !a->note[0])
                                 snprintf(a->note, sizeof(a->note), "not applied: %s", errstr);
                         r->next_fault++;
@@ -575,11 +567,11 @@ static ib_err_t phase_faults(run_t *r, char *errstr, size_t errstr_size) {
 /* Until every partition's processed position reaches its end offset. */
 static int phase_drain(run_t *r, char *errstr, size_t errstr_size) {
         r->phase = "drain";
-        int64_t deadline = wall_ms() + r->s->drain_timeout_ms;
-        while (!*r->o->stop && wall_ms() < deadline) {
+        int64_t deadline = ib_now_ms() + r->s->drain_timeout_ms;
+        while (!*r->o->stop && ib_now_ms() < deadline) {
                 ib_sup_reap(r->o->sup);
                 watch_workers(r);
-                run_due(r, wall_ms(), errstr, errstr_size);
+                run_due(r, ib_now_ms(), errstr, errstr_size);
                 tail_logs(r);
                 int alive = 0;
                 for (int i = 0; i < r->nworkers; i++)
@@ -612,8 +604,8 @@ static void phase_stop(run_t *r) {
                         ib_sup_signal(r->o->sup, w->proc, SIGTERM);
                 }
         }
-        int64_t deadline = wall_ms() + STOP_GRACE_MS;
-        for (int any = 1; any && wall_ms() < deadline;) {
+        int64_t deadline = ib_now_ms() + STOP_GRACE_MS;
+        for (int any = 1; any && ib_now_ms() < deadline;) {
                 ib_sup_reap(r->o->sup);
                 watch_workers(r);
                 any = 0;
@@ -1018,7 +1010,7 @@ static ib_err_t prepare(run_t *r, char *errstr, size_t errstr_size) {
                 clean[k++] = (char)((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-' ? *c : '-');
         clean[k] = 0;
         snprintf(r->topic, sizeof(r->topic), "chaos-%s-%llu-%lld", clean, (unsigned long long)o->seed,
-                 (long long)wall_ms() % 100000000);
+                 (long long)ib_now_ms() % 100000000);
         snprintf(r->group, sizeof(r->group), "g-%s", r->topic);
         snprintf(r->sink, sizeof(r->sink), "dir:%s/sink", o->out_dir);
         snprintf(r->dead, sizeof(r->dead), "%s/sink/deadletter", o->out_dir);
@@ -1028,7 +1020,6 @@ static ib_err_t prepare(run_t *r, char *errstr, size_t errstr_size) {
                 return err == IB_ERR_NOMEM ? ib_seterr(errstr, errstr_size, err, "out of memory") : err;
         if (r->sch.n && !(r->applied = calloc(r->sch.n, sizeof(*r->applied))))
                 return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
-        r->napplied = r->sch.n;
         return IB_OK;
 }
 
@@ -1045,15 +1036,15 @@ ib_err_t ib_chaos_run(const ib_chaos_opts_t *o, ib_chaos_outcome_t *out, char *e
         if ((err = prepare(r, errstr, errstr_size)) || (err = open_client(r, errstr, errstr_size)) ||
             (err = create_topic(r, errstr, errstr_size)))
                 goto done;
-        r->t0 = wall_ms();
+        r->t0 = ib_now_ms();
         for (int i = 0; i < r->s->workers && !err; i++)
                 if (!add_worker(r, errstr, errstr_size))
                         err = IB_ERR_IO;
         if (err || (err = start_producer(r, errstr, errstr_size)) || (err = phase_faults(r, errstr, errstr_size)))
                 goto done;
-        int64_t drain_from = wall_ms();
+        int64_t drain_from = ib_now_ms();
         int drained = phase_drain(r, errstr, errstr_size);
-        int64_t drain_ms = wall_ms() - drain_from;
+        int64_t drain_ms = ib_now_ms() - drain_from;
         phase_stop(r);
         progress(r, 1);
         if (*o->stop) {

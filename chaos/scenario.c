@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "fsutil.h"
 #include "options.h"
 
 static const char *const fault_names[IB_FAULT_KIND_COUNT] = {
@@ -67,6 +68,14 @@ int ib_expect_holds(const ib_expect_t *e, double v) {
         return 0;
 }
 
+/* @returns 1 when @p name is in the NULL-terminated @p list. */
+static int listed(const char *const *list, const char *name) {
+        for (int i = 0; list[i]; i++)
+                if (!strcmp(list[i], name))
+                        return 1;
+        return 0;
+}
+
 /* ---- refusals ---------------------------------------------------------------- */
 
 typedef struct {
@@ -90,10 +99,7 @@ static ib_err_t only_known(ctx_t *c, const char *path, json_t *obj, const char *
         const char *key;
         json_t *v;
         json_object_foreach(obj, key, v) {
-                int ok = 0;
-                for (int i = 0; known[i] && !ok; i++)
-                        ok = !strcmp(key, known[i]);
-                if (!ok)
+                if (!listed(known, key))
                         return refuse(c, path, "unknown field \"%s\"", key);
         }
         return IB_OK;
@@ -162,13 +168,6 @@ static void list_faults(char *out, size_t size) {
 }
 
 /* ---- options ------------------------------------------------------------------- */
-
-static int is_reserved(const char *name) {
-        for (int i = 0; reserved_options[i]; i++)
-                if (!strcmp(name, reserved_options[i]))
-                        return 1;
-        return 0;
-}
 
 static ib_err_t add_arg(ib_scenario_t *s, const char *word) {
         char **a = realloc(s->worker_args, (size_t)(s->nworker_args + 1) * sizeof(*a));
@@ -258,7 +257,7 @@ static ib_err_t parse_options(ctx_t *c, ib_scenario_t *s, json_t *opts) {
                         err = parse_props(c, s, v, &cfg);
                         continue;
                 }
-                if (is_reserved(key)) {
+                if (listed(reserved_options, key)) {
                         err = refuse(c, at, "--%s is set by the harness for each worker", key);
                         continue;
                 }
@@ -531,10 +530,7 @@ static ib_err_t parse_expect_one(ctx_t *c, const char *at, const char *text, ib_
         if (strlen(text) >= sizeof(e->text) || sscanf(text, " %63[a-z_0-9.] %3[=!<>] %lf %63s", fig, op, &value, rest) != 3 ||
             !isfinite(value))
                 return refuse(c, at, "\"%s\" is not FIGURE OP NUMBER (e.g. \"lost == 0\")", text);
-        int known = 0;
-        for (int i = 0; ib_figure_names[i] && !known; i++)
-                known = !strcmp(fig, ib_figure_names[i]);
-        if (!known)
+        if (!listed(ib_figure_names, fig))
                 return refuse(c, at, "unknown figure \"%s\" (results/SCHEMA.md lists them)", fig);
         size_t k;
         for (k = 0; k < sizeof(ops) / sizeof(ops[0]); k++)
@@ -682,34 +678,12 @@ ib_err_t ib_scenario_parse(const char *text, const char *name, const ib_mode_t *
 ib_err_t ib_scenario_load(const char *path, const ib_mode_t *const *modes, ib_scenario_t **out, char *errstr,
                           size_t errstr_size) {
         *out = NULL;
-        FILE *fp = fopen(path, "rb");
-        if (!fp)
-                return ib_seterr(errstr, errstr_size, IB_ERR_NOT_FOUND, "%s: cannot open: %m", path);
         char *text = NULL;
-        size_t len = 0, cap = 0, n;
-        char chunk[8192];
-        while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
-                if (len + n + 1 > cap) {
-                        char *t = realloc(text, cap = (len + n + 1) * 2);
-                        if (!t) {
-                                free(text);
-                                fclose(fp);
-                                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory reading %s", path);
-                        }
-                        text = t;
-                }
-                memcpy(text + len, chunk, n);
-                len += n;
-        }
-        int bad = ferror(fp) || len > (1u << 24);
-        fclose(fp);
-        if (bad || !text) {
-                free(text);
-                return ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: %s", path,
-                                 !text ? "empty file" : "unreadable or larger than 16 MiB");
-        }
-        text[len] = 0;
-        ib_err_t err = ib_scenario_parse(text, path, modes, out, errstr, errstr_size);
+        size_t len = 0;
+        ib_err_t err = ib_fs_read_file(path, &text, &len, errstr, errstr_size);
+        if (err)
+                return err;
+        err = ib_scenario_parse(text, path, modes, out, errstr, errstr_size);
         free(text);
         return err;
 }

@@ -21,12 +21,6 @@
 #include "array.h"
 #include "clock.h"
 
-static int64_t now_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* In the child: stdio, environment, death signal, exec. Never returns. */
 static void child(char *const argv[], const ib_spawn_io_t *io, int in_fd, pid_t parent) {
         prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -73,7 +67,7 @@ ib_err_t ib_sup_spawn(ib_sup_t *sup, const char *name, char *const argv[], const
         memset(p, 0, sizeof(*p));
         snprintf(p->name, sizeof(p->name), "%s", name);
         p->pid = pid;
-        p->started_ms = now_ms();
+        p->started_ms = ib_now_ms();
         p->stdin_fd = fds[1];
         *out = sup->n++;
         return IB_OK;
@@ -82,7 +76,7 @@ ib_err_t ib_sup_spawn(ib_sup_t *sup, const char *name, char *const argv[], const
 static void reaped(ib_proc_t *p, int status) {
         p->status = status;
         p->exited = 1;
-        p->exited_ms = now_ms();
+        p->exited_ms = ib_now_ms();
         p->pid = 0;
         p->stopped = 0;
         if (p->stdin_fd >= 0)

@@ -6,8 +6,6 @@
  */
 #include "zkstore.h"
 
-#include "fault.h"
-
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -117,13 +115,7 @@ ib_err_t ib_zkstore_reconnect(ib_zkstore_t *zs, char *errstr, size_t errstr_size
         return setup(zs, errstr, errstr_size);
 }
 
-int ib_zkstore_expired(ib_zkstore_t *zs) {
-        /* the chaos harness's zk-expire, here too: checked at every ownership
-         * check, so it reaches a worker that owns nothing to commit */
-        if (ib_fault("zk.expire"))
-                ib_zk_force_expiry(zs->zk, 10000, NULL, 0);
-        return ib_zk_expired(zs->zk);
-}
+int ib_zkstore_expired(ib_zkstore_t *zs) { return ib_zk_expired(zs->zk); }
 
 const char *ib_zkstore_session(ib_zkstore_t *zs, char out[32]) {
         return ib_zk_session_str(zs->zk, out);

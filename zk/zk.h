@@ -49,7 +49,7 @@ void ib_zk_close(ib_zk_t *zk);
 zhandle_t *ib_zk_handle(ib_zk_t *zk);
 
 /** @brief 1 once the server told this client its session expired. */
-int ib_zk_expired(const ib_zk_t *zk);
+int ib_zk_expired(ib_zk_t *zk);
 
 /** @brief 1 while the handle is connected (the library's own state, which
  *         it may change before our watcher runs). A multi is sent only then:

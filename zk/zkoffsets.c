@@ -5,7 +5,6 @@
  */
 #include "zkoffsets.h"
 
-#include "fault.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,8 +14,6 @@
 #include "array.h"
 
 typedef char path_t[512];
-
-IB_FAULT_POINTS("zk.expire")
 
 struct ib_zkoffsets_s {
         ib_zk_t *zk;
@@ -137,8 +134,6 @@ ib_err_t ib_zkoffsets_write(ib_zkoffsets_t *o, const zoo_op_t *pre, int npre, ib
                             int n, char *errstr, size_t errstr_size) {
         if (n == 0 && npre == 0)
                 return IB_OK;
-        if (ib_fault("zk.expire")) /* the chaos harness's zk-expire */
-                ib_zk_force_expiry(o->zk, 10000, errstr, errstr_size);
         /* Debian's C client (3.8) frees memory twice in zoo_amulti() when its
          * handle's session has already expired: a multi goes out only on a
          * connected handle; otherwise the caller retries (or renews). */
