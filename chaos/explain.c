@@ -154,6 +154,19 @@ static int cause(const ib_check_input_t *in, const ib_anomaly_t *a, const ib_hev
         return 0;
 }
 
+/* A zombie: the second writer was paused (or slowed) from before the first
+ * delivery until after it, and wrote what it had read before. The pause,
+ * NULL when there was none. */
+static const ib_hfault_t *zombie(const ib_history_t *h, const ib_hevent_t *ea, const ib_hevent_t *eb) {
+        for (size_t i = 0; eb && i < h->nfaults; i++) {
+                const ib_hfault_t *f = &h->faults[i];
+                if (f->target == eb->worker && (f->kind == IB_FAULT_PAUSE || f->kind == IB_FAULT_SLOW_BATCH) &&
+                    f->t_ms <= ea->t_ms && f->end_ms >= 0 && f->end_ms <= eb->t_ms)
+                        return f;
+        }
+        return NULL;
+}
+
 void ib_explain_duplicate(const ib_check_input_t *in, ib_anomaly_t *a) {
         const ib_hevent_t *ea = writer(in, a->file_a), *eb = writer(in, a->file_b);
         char la[96] = "an unlogged batch", lb[96] = "an unlogged batch", why[600];
@@ -169,7 +182,14 @@ void ib_explain_duplicate(const ib_check_input_t *in, ib_anomaly_t *a) {
                 char tl[96];
                 memcpy(tl, la, sizeof(tl)), memcpy(la, lb, sizeof(la)), memcpy(lb, tl, sizeof(lb));
         }
-        if (ea) {
+        const ib_hfault_t *z = ea && in->history ? zombie(in->history, ea, eb) : NULL;
+        if (z) {
+                snprintf(why, sizeof(why), "%s was %s from +%.3f s to +%.3f s with the batch in hand, and wrote it "
+                         "after it resumed, when %s owned the partition",
+                         in->history->workers[eb->worker], fault_verb(z->kind), rel(in, z->t_ms), rel(in, z->end_ms),
+                         in->history->workers[ea->worker]);
+                a->explained = 1;
+        } else if (ea) {
                 a->explained = cause(in, a, ea, eb, why, sizeof(why));
         } else {
                 /* The first writer died between its output and its log line. */

@@ -134,6 +134,9 @@ ib_err_t ib_kafka_err(rd_kafka_resp_err_t e) {
         switch (e) {
         case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
         case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
+        /* a partition its leader does not know yet: a topic just created
+         * (Kafka's UnknownTopicOrPartitionException is a RetriableException) */
+        case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
         case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
         case RD_KAFKA_RESP_ERR_NOT_COORDINATOR:
         case RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE:
