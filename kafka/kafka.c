@@ -191,13 +191,13 @@ ib_err_t ib_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout
 ib_err_t ib_kafka_partition_count_wait(rd_kafka_t *rk, const char *topic, int timeout_ms, int *partitions,
                                        char *errstr, size_t errstr_size) {
         int64_t end = ib_mono_us() + (int64_t)timeout_ms * 1000;
-        for (;;) {
-                int64_t left_ms = (end - ib_mono_us()) / 1000;
-                ib_err_t err = ib_kafka_partition_count(rk, topic, left_ms > 1000 ? (int)left_ms : 1000, partitions,
-                                                        errstr, errstr_size);
+        for (int ask_ms = timeout_ms;;) { /* the first ask has the whole bound, as the caller said it */
+                ib_err_t err = ib_kafka_partition_count(rk, topic, ask_ms, partitions, errstr, errstr_size);
                 if ((err != IB_ERR_NOT_FOUND && err != IB_ERR_KAFKA_RETRIABLE) || ib_mono_us() + 200000 > end)
                         return err;
                 usleep(200000); /* a topic just created: not every broker's metadata has it yet */
+                int64_t left_ms = (end - ib_mono_us()) / 1000;
+                ask_ms = left_ms > 1000 ? (int)left_ms : 1000;
         }
 }
 
