@@ -104,8 +104,9 @@ zhandle_t *ib_zk_handle(ib_zk_t *zk) { return zk->zh; }
 int ib_zk_expired(ib_zk_t *zk) {
         /* the chaos harness's zk-expire: every session check of every mode
          * comes through here, whether or not the worker owns anything */
-        if (ib_fault("zk.expire"))
-                ib_zk_force_expiry(zk, 10000, NULL, 0);
+        char err[160];
+        if (ib_fault("zk.expire") && ib_zk_force_expiry(zk, 15000, err, sizeof(err)))
+                fprintf(stderr, "ingestbench: fault zk.expire: %s\n", err);
         pthread_mutex_lock(&zk->lock);
         int e = zk->expired;
         pthread_mutex_unlock(&zk->lock);
@@ -116,42 +117,67 @@ int ib_zk_usable(ib_zk_t *zk) {
         return !ib_zk_expired(zk) && zoo_state(zk->zh) == ZOO_CONNECTED_STATE;
 }
 
-ib_err_t ib_zk_force_expiry(ib_zk_t *zk, int timeout_ms, char *errstr, size_t errstr_size) {
-        const clientid_t *id = zoo_client_id(zk->zh);
-        if (!id || !id->client_id)
-                return ib_seterr(errstr, errstr_size, IB_ERR_ZK, "no session to expire");
-        clientid_t cid = *id;
+/* Waits, until @p dl, for @p zk to be connected or expired; returns the flag
+ * asked for (@p want_expired selects which). */
+static int wait_state(ib_zk_t *zk, int want_expired, const struct timespec *dl) {
+        pthread_mutex_lock(&zk->lock);
+        int rc = 0;
+        while (!zk->expired && !(zk->connected && !want_expired) && rc != ETIMEDOUT)
+                rc = pthread_cond_timedwait(&zk->cond, &zk->lock, dl);
+        int r = want_expired ? zk->expired : zk->connected;
+        pthread_mutex_unlock(&zk->lock);
+        return r;
+}
+
+/* One try: a twin handle joins session @p cid and closes it. 1: it joined
+ * and closed it; 0: it did not join by @p dl; -1: the session is gone. */
+static int join_and_close(ib_zk_t *zk, const clientid_t *cid, const struct timespec *dl) {
         ib_zk_t twin = {0};
         pthread_mutex_init(&twin.lock, NULL);
         pthread_cond_init(&twin.cond, NULL);
-        twin.zh = zk->hosts ? zookeeper_init(zk->hosts, watcher, zoo_recv_timeout(zk->zh), &cid, &twin, 0) : NULL;
-        int ok = 0;
+        twin.zh = zookeeper_init(zk->hosts, watcher, zoo_recv_timeout(zk->zh), cid, &twin, 0);
+        int r = 0;
         if (twin.zh) {
-                struct timespec dl;
-                ib_deadline_ms(&dl, timeout_ms);
-                pthread_mutex_lock(&twin.lock);
-                int rc = 0;
-                while (!twin.connected && !twin.expired && rc != ETIMEDOUT)
-                        rc = pthread_cond_timedwait(&twin.cond, &twin.lock, &dl);
-                ok = twin.connected;
-                pthread_mutex_unlock(&twin.lock);
-                zookeeper_close(twin.zh); /* closes the session for both handles */
+                if (!(r = wait_state(&twin, 0, dl)) && wait_state(&twin, 1, &(struct timespec){0}))
+                        r = -1;
+                zookeeper_close(twin.zh); /* when joined: closes the session for both handles */
         }
         pthread_cond_destroy(&twin.cond);
         pthread_mutex_destroy(&twin.lock);
-        if (!ok)
-                return ib_seterr(errstr, errstr_size, IB_ERR_ZK_UNREACHABLE,
-                                 "could not join session 0x%llx to expire it within %d ms",
-                                 (unsigned long long)cid.client_id, timeout_ms);
-        /* the first handle learns of it when it reconnects: wait for that, bounded */
+        return r;
+}
+
+/* Waits up to @p ms for @p zk to be expired; returns whether it is. */
+static int expired_within(ib_zk_t *zk, int ms) {
         struct timespec dl;
-        ib_deadline_ms(&dl, timeout_ms);
-        pthread_mutex_lock(&zk->lock);
-        int rc = 0;
-        while (!zk->expired && rc != ETIMEDOUT)
-                rc = pthread_cond_timedwait(&zk->cond, &zk->lock, &dl);
-        pthread_mutex_unlock(&zk->lock);
-        return IB_OK;
+        ib_deadline_ms(&dl, ms);
+        return wait_state(zk, 1, &dl);
+}
+
+ib_err_t ib_zk_force_expiry(ib_zk_t *zk, int timeout_ms, char *errstr, size_t errstr_size) {
+        const clientid_t *id = zoo_client_id(zk->zh);
+        if (!id || !id->client_id || !zk->hosts)
+                return ib_seterr(errstr, errstr_size, IB_ERR_ZK, "no session to expire");
+        clientid_t cid = *id;
+        int64_t end_us = ib_mono_us() + (int64_t)timeout_ms * 1000;
+        int tries = 0, joined = 0;
+        for (int left = timeout_ms; left > 0 && !expired_within(zk, 0);
+             left = (int)((end_us - ib_mono_us()) / 1000)) {
+                /* the twin's close reaches this handle when it reconnects, at
+                 * once, unless it took the session back first: then again */
+                tries++;
+                struct timespec dl;
+                ib_deadline_ms(&dl, left < 5000 ? left : 5000);
+                int r = join_and_close(zk, &cid, &dl);
+                joined += r == 1;
+                left = (int)((end_us - ib_mono_us()) / 1000);
+                expired_within(zk, r < 0 || left < 2000 ? left : 2000); /* -1: gone already */
+        }
+        if (expired_within(zk, 0))
+                return IB_OK;
+        return ib_seterr(errstr, errstr_size, IB_ERR_ZK_UNREACHABLE,
+                         "session 0x%llx still alive after %d tries in %d ms (%d joined it)",
+                         (unsigned long long)cid.client_id, tries, timeout_ms, joined);
 }
 
 const char *ib_zk_session_str(ib_zk_t *zk, char out[32]) {

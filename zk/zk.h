@@ -9,15 +9,6 @@
 
 #ifndef THREADED
 #define THREADED
-/**
- * @brief Has the server expire this handle's session (the chaos harness's
- *        "zk-expire", through fault point zk.expire): a second handle joins
- *        the session with its id and password and closes it, the way
- *        ZooKeeper's own tests expire a session. Waits, bounded by
- *        @p timeout_ms, until this handle has seen the expiry.
- */
-ib_err_t ib_zk_force_expiry(ib_zk_t *zk, int timeout_ms, char *errstr, size_t errstr_size);
-
 #endif
 #include <zookeeper/zookeeper.h>
 
@@ -71,8 +62,10 @@ ib_err_t ib_zk_err(int rc);
  * @brief Has the server expire this handle's session (the chaos harness's
  *        "zk-expire", through fault point zk.expire): a second handle joins
  *        the session with its id and password and closes it, the way
- *        ZooKeeper's own tests expire a session. Waits, bounded by
- *        @p timeout_ms, until this handle has seen the expiry.
+ *        ZooKeeper's own tests expire a session. This handle may
+ *        reconnect and take the session back before the twin's close
+ *        lands, so it tries again until this handle has seen the expiry,
+ *        bounded by @p timeout_ms.
  */
 ib_err_t ib_zk_force_expiry(ib_zk_t *zk, int timeout_ms, char *errstr, size_t errstr_size);
 
