@@ -1,8 +1,9 @@
 /*
  * supervisor.c: the harness's children (supervisor.h). fork/exec, so the
  * child can set its death signal and its stdio before exec; the parent only
- * records the pid. Reaping is waitpid(WNOHANG) over the known pids: the
- * harness never waits for a child it did not start.
+ * records the pid. Reaping is wait4(WNOHANG) over the known pids (which also
+ * gives each child's CPU time): the harness never waits for a child it did
+ * not start.
  */
 #define _GNU_SOURCE
 #include "supervisor.h"
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -73,8 +75,13 @@ ib_err_t ib_sup_spawn(ib_sup_t *sup, const char *name, char *const argv[], const
         return IB_OK;
 }
 
-static void reaped(ib_proc_t *p, int status) {
+static void reaped(ib_proc_t *p, int status, const struct rusage *ru) {
         p->status = status;
+        if (ru) {
+                p->cpu_user_us = (int64_t)ru->ru_utime.tv_sec * 1000000 + ru->ru_utime.tv_usec;
+                p->cpu_sys_us = (int64_t)ru->ru_stime.tv_sec * 1000000 + ru->ru_stime.tv_usec;
+                p->max_rss_kb = ru->ru_maxrss;
+        }
         p->exited = 1;
         p->exited_ms = ib_now_ms();
         p->pid = 0;
@@ -88,11 +95,12 @@ int ib_sup_reap(ib_sup_t *sup) {
         for (size_t i = 0; i < sup->n; i++) {
                 ib_proc_t *p = &sup->procs[i];
                 int status;
+                struct rusage ru;
                 if (p->exited || p->pid <= 0)
                         continue;
-                pid_t r = waitpid(p->pid, &status, WNOHANG);
+                pid_t r = wait4(p->pid, &status, WNOHANG, &ru);
                 if (r == p->pid || (r < 0 && errno == ECHILD)) {
-                        reaped(p, r == p->pid ? status : 0);
+                        reaped(p, r == p->pid ? status : 0, r == p->pid ? &ru : NULL);
                         n++;
                 }
         }
@@ -145,8 +153,9 @@ int ib_sup_stop_all(ib_sup_t *sup, int64_t grace_ms) {
                 if (!sup->procs[i].exited && ib_sup_signal(sup, i, SIGKILL) == 0) {
                         killed++;
                         int status;
-                        if (waitpid(sup->procs[i].pid, &status, 0) == sup->procs[i].pid)
-                                reaped(&sup->procs[i], status);
+                        struct rusage ru;
+                        if (wait4(sup->procs[i].pid, &status, 0, &ru) == sup->procs[i].pid)
+                                reaped(&sup->procs[i], status, &ru);
                 }
         return killed;
 }

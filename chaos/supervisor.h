@@ -28,6 +28,9 @@ typedef struct ib_proc_s {
         int64_t started_ms;  /**< wall clock */
         int64_t exited_ms;
         int stdin_fd;        /**< the write end of its stdin pipe, or -1 */
+        int64_t cpu_user_us; /**< its CPU time (and its reaped children's), once reaped (wait4) */
+        int64_t cpu_sys_us;
+        long max_rss_kb;     /**< its peak resident set, once reaped */
 } ib_proc_t;
 
 typedef struct ib_sup_s {

@@ -161,7 +161,7 @@ ib_err_t ib_checkpoint_read(const char *path, ib_checkpoint_t *c, char *errstr, 
 
 IB_FAULT_POINTS("checkpoint.write", "checkpoint.fsync", "checkpoint.crash_before_rename")
 
-ib_err_t ib_checkpoint_store(const char *dir, const ib_checkpoint_t *c, char *errstr,
+ib_err_t ib_checkpoint_store(const char *dir, const ib_checkpoint_t *c, size_t *written, char *errstr,
                              size_t errstr_size) {
         ib_buf_t b = {0};
         ib_err_t err = ib_checkpoint_encode(c, &b, errstr, errstr_size);
@@ -171,6 +171,8 @@ ib_err_t ib_checkpoint_store(const char *dir, const ib_checkpoint_t *c, char *er
         snprintf(cur, sizeof(cur), "%s/checkpoint", dir);
         static const ib_fs_replace_opts_t opts = {"checkpoint.prev", "checkpoint"};
         err = ib_fs_write_atomic(cur, b.data, b.len, &opts, errstr, errstr_size);
+        if (written)
+                *written = err ? 0 : b.len;
         ib_buf_free(&b);
         return err;
 }

@@ -51,9 +51,10 @@ ib_err_t ib_checkpoint_read(const char *path, ib_checkpoint_t *c, char *errstr,
  * @brief Replaces DIR/checkpoint atomically, keeping the old one as
  *        DIR/checkpoint.prev (see FORMAT.md). Fault points: checkpoint.write,
  *        checkpoint.fsync, checkpoint.crash_before_rename (stops after the
- *        temporary file is durable, as a crash there would).
+ *        temporary file is durable, as a crash there would). @p written
+ *        (may be NULL): the bytes of the file written.
  */
-ib_err_t ib_checkpoint_store(const char *dir, const ib_checkpoint_t *c, char *errstr,
+ib_err_t ib_checkpoint_store(const char *dir, const ib_checkpoint_t *c, size_t *written, char *errstr,
                              size_t errstr_size);
 
 /** @brief The entry for @p partition, or NULL. */

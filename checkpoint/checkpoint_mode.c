@@ -77,7 +77,7 @@ typedef struct ck_s {
         /* figures */
         uint32_t loaded_version;
         const char *loaded_from; /* "checkpoint", "checkpoint.prev", "earliest", "latest", "none" */
-        uint64_t stores, skipped;
+        uint64_t stores, skipped, store_bytes;
         ib_hist_t store_us;
 } ck_t;
 
@@ -139,10 +139,11 @@ static ib_err_t store(ck_t *k, char *errstr, size_t errstr_size) {
         k->ck->batch = k->batch_seq;
         k->ck->written_ms = ib_now_ms();
         int64_t t0 = ib_mono_us();
-        ib_err_t err = ib_checkpoint_store(k->dir, k->ck, errstr, errstr_size);
+        size_t written = 0;
+        ib_err_t err = ib_checkpoint_store(k->dir, k->ck, &written, errstr, errstr_size);
         ib_hist_record(&k->store_us, (uint64_t)(ib_mono_us() - t0));
         if (!err)
-                k->stores++;
+                k->stores++, k->store_bytes += written;
         return err;
 }
 
@@ -356,6 +357,9 @@ static void ck_stats(void *st, json_t *out) {
         json_object_set_new(out, "checkpoints_written", json_integer((json_int_t)k->stores));
         json_object_set_new(out, "checkpoints_skipped_unchanged", json_integer((json_int_t)k->skipped));
         json_object_set_new(out, "checkpoint_write_ms", ib_hist_to_json_ms(&k->store_us));
+        json_object_set_new(out, "offset_store",
+                            json_pack("{s:s,s:I,s:I}", "op", "checkpoint write (temp file, fsync, rename)", "count",
+                                      (json_int_t)k->stores, "bytes_written", (json_int_t)k->store_bytes));
 }
 
 const ib_mode_t ib_mode_checkpoint = {

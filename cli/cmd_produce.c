@@ -20,6 +20,10 @@
 #include "clock.h"
 #include "signals.h"
 #include "kafka.h"
+#include "fsutil.h"
+#include "hist.h"
+#include "json_arena.h"
+#include "stats.h"
 
 static volatile sig_atomic_t produce_stop;
 static void on_signal(int sig) { (void)sig; produce_stop = 1; }
@@ -61,8 +65,13 @@ static void usage(FILE *fp) {
 "  --run-id ID            id prefix (default: random)\n"
 "  --seed S               seed for picking bad records (default: 1)\n"
 "  --timeout-ms MS        bound on reaching brokers and final flush (default: 60000)\n"
+"  --stats FILE           write a JSON summary: counts, rate, and the send delay (actual\n"
+"                         minus intended send time, ms percentiles) when --rate is given\n"
 "  -X key=value           librdkafka property (repeatable)\n"
 "  -h, --help             this help\n"
+"\n"
+"With --rate, a record's event time (ts) is its intended send time, so a producer\n"
+"that falls behind shows as latency, not as a lower rate (no coordinated omission).\n"
 "\n"
 "Exit codes: 0 all acked, 1 some failed, 2 usage error, 3 brokers unreachable.\n");
 }
@@ -75,11 +84,11 @@ static uint64_t rng_next(uint64_t *s) {
         return *s * 2685821657736338717ULL;
 }
 
-enum { O_BROKERS = 256, O_TOPIC, O_RECORDS, O_PARTS, O_RF, O_RATE, O_SIZE, O_BAD, O_RUN, O_SEED, O_TIMEOUT };
+enum { O_BROKERS = 256, O_TOPIC, O_RECORDS, O_PARTS, O_RF, O_RATE, O_SIZE, O_BAD, O_RUN, O_SEED, O_TIMEOUT, O_STATS };
 
 /* What `produce` was asked to do. */
 typedef struct {
-        const char *brokers_flag, *topic, *run_id;
+        const char *brokers_flag, *topic, *run_id, *stats_path;
         int64_t records, partitions, rf, rate, size, seed, timeout_ms;
         double bad_ratio;
         ib_props_t props;
@@ -100,6 +109,7 @@ static int parse_flags(int argc, char **argv, produce_conf_t *pc) {
             {"run-id", required_argument, 0, O_RUN},
             {"seed", required_argument, 0, O_SEED},
             {"timeout-ms", required_argument, 0, O_TIMEOUT},
+            {"stats", required_argument, 0, O_STATS},
             {"help", no_argument, 0, 'h'},
             {0, 0, 0, 0},
         };
@@ -122,6 +132,7 @@ static int parse_flags(int argc, char **argv, produce_conf_t *pc) {
                 case O_SEED: NUM(INT64_MIN, INT64_MAX, pc->seed, 0); break;
                 case O_TIMEOUT: NUM(100, 3600000, pc->timeout_ms, 0); break;
                 case O_RUN: pc->run_id = optarg; break;
+                case O_STATS: pc->stats_path = optarg; break;
                 case O_BAD: err = ib_parse_double(optarg, 0, 1, "--bad-ratio", &pc->bad_ratio, errstr, sizeof(errstr)); break;
                 case 'X': err = ib_props_add(&pc->props, optarg, errstr, sizeof(errstr)); break;
                 case 'h': usage(stdout); return IB_EXIT_OK;
@@ -196,9 +207,8 @@ static ib_err_t open_producer(const produce_conf_t *pc, counts_t *counts, rd_kaf
 /* Formats record @p seq into @p rec: a good one, or (when @p bad) one of the
  * three malformed kinds. @returns its length. */
 static int format_record(const produce_conf_t *pc, int64_t seq, int bad, const char *key, const char *payload,
-                         char *rec, size_t cap) {
+                         int64_t ts, char *rec, size_t cap) {
         const char *run = pc->run_id;
-        int64_t ts = ib_now_ms();
         if (!bad)
                 return snprintf(rec, cap,
                                 "{\"id\":\"%s-%" PRId64 "\",\"run\":\"%s\",\"seq\":%" PRId64 ",\"key\":\"%s\",\"ts\":%" PRId64
@@ -241,9 +251,12 @@ static void send_record(rd_kafka_t *rk, const char *topic, const char *key, int 
 }
 
 /* Sends every record at the asked rate, with a progress line every 2 s.
+ * With a rate, each record is due at t0 + seq/rate: its event time is that
+ * intended time, and how late it went out is recorded in @p delay_us.
  * @returns how many were sent; *bad how many of them are malformed. */
 static uint64_t send_all(rd_kafka_t *rk, const produce_conf_t *pc, const char *payload, char *rec, size_t cap,
-                         counts_t *counts, uint64_t *bad, int64_t t0) {
+                         counts_t *counts, uint64_t *bad, int64_t t0, ib_hist_t *delay_us) {
+        int64_t wall0_us = ib_now_ms() * 1000 - (ib_mono_us() - t0); /* the wall clock at t0 */
         uint64_t rng = (uint64_t)pc->seed ^ 0x9e3779b97f4a7c15ULL, sent = 0;
         if (!rng)
                 rng = 1;
@@ -252,17 +265,20 @@ static uint64_t send_all(rd_kafka_t *rk, const produce_conf_t *pc, const char *p
                 int isbad = pc->bad_ratio > 0 && (double)(rng_next(&rng) >> 11) / 9007199254740992.0 < pc->bad_ratio;
                 char key[32];
                 int klen = snprintf(key, sizeof(key), "key-%" PRId64, seq % 1024);
-                int n = format_record(pc, seq, isbad, key, payload, rec, cap);
+                int64_t due = pc->rate > 0 ? t0 + (int64_t)((double)sent * 1e6 / (double)pc->rate) : 0;
+                int64_t now = ib_mono_us();
+                if (pc->rate > 0 && due > now) {
+                        usleep((useconds_t)(due - now));
+                        now = ib_mono_us();
+                }
+                if (pc->rate > 0)
+                        ib_hist_record(delay_us, (uint64_t)(now > due ? now - due : 0));
+                int64_t ts = pc->rate > 0 ? (wall0_us + (due - t0)) / 1000 : ib_now_ms();
+                int n = format_record(pc, seq, isbad, key, payload, ts, rec, cap);
                 *bad += (uint64_t)isbad;
                 send_record(rk, pc->topic, key, klen, rec, n, counts);
                 sent++;
                 rd_kafka_poll(rk, 0);
-                if (pc->rate > 0) {
-                        int64_t due = t0 + (int64_t)((double)sent * 1e6 / (double)pc->rate);
-                        int64_t now = ib_mono_us();
-                        if (due > now)
-                                usleep((useconds_t)(due - now));
-                }
                 if ((sent & 0xfff) == 0 && ib_mono_us() - last_progress > 2000000) {
                         last_progress = ib_mono_us();
                         fprintf(stderr, "ingestbench produce: %" PRIu64 "/%" PRId64 " sent, %" PRIu64 " acked\n", sent,
@@ -274,8 +290,26 @@ static uint64_t send_all(rd_kafka_t *rk, const produce_conf_t *pc, const char *p
 
 /* Waits (bounded) for every acknowledgement and prints the result line.
  * @returns the exit code. */
+/* The --stats file: what was sent and how late, atomically. */
+static void write_stats(const produce_conf_t *pc, const counts_t *counts, uint64_t sent, uint64_t unacked,
+                        double secs, const ib_hist_t *delay_us) {
+        json_t *doc = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:o}", "topic", pc->topic, "run", pc->run_id,
+                                "records", (json_int_t)pc->records, "sent", (json_int_t)sent, "acked",
+                                (json_int_t)counts->acked, "failed", (json_int_t)(counts->failed + unacked),
+                                "size_bytes", (json_int_t)pc->size, "rate_rps", (json_int_t)pc->rate, "elapsed_s", secs,
+                                "actual_rps", secs > 0 ? (double)counts->acked / secs : 0.0, "send_delay_ms",
+                                pc->rate > 0 ? ib_hist_to_json_ms(delay_us) : json_null());
+        char *text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+        char err[512];
+        if (!text || ib_fs_write_atomic(pc->stats_path, text, strlen(text), NULL, err, sizeof(err)) != IB_OK)
+                fprintf(stderr, "ingestbench produce: warning: cannot write %s: %s\n", pc->stats_path,
+                        text ? err : "out of memory");
+        ib_json_free_str(text);
+        json_decref(doc);
+}
+
 static int finish(rd_kafka_t *rk, const produce_conf_t *pc, const counts_t *counts, uint64_t sent, uint64_t bad,
-                  int64_t t0) {
+                  int64_t t0, const ib_hist_t *delay_us) {
         int64_t flush_deadline = ib_mono_us() + pc->timeout_ms * 1000;
         while (rd_kafka_outq_len(rk) > 0 && ib_mono_us() < flush_deadline)
                 rd_kafka_flush(rk, 100);
@@ -284,6 +318,8 @@ static int finish(rd_kafka_t *rk, const produce_conf_t *pc, const counts_t *coun
                 fprintf(stderr, "ingestbench produce: %" PRIu64 " records not acknowledged within %" PRId64 " ms\n",
                         unacked, pc->timeout_ms);
         double secs = (double)(ib_mono_us() - t0) / 1e6;
+        if (pc->stats_path)
+                write_stats(pc, counts, sent, unacked, secs, delay_us);
         printf("acked=%" PRIu64 " failed=%" PRIu64 " bad=%" PRIu64 " run=%s topic=%s\n", counts->acked,
                counts->failed + unacked, bad, pc->run_id, pc->topic);
         fprintf(stderr, "ingestbench produce: %" PRIu64 " records in %.2f s (%.0f records/s)%s%s\n", counts->acked,
@@ -293,7 +329,7 @@ static int finish(rd_kafka_t *rk, const produce_conf_t *pc, const counts_t *coun
 }
 
 int ib_cmd_produce(int argc, char **argv) {
-        produce_conf_t pc = {NULL, NULL, NULL, -1, 6, 1, 0, 100, 1, 60000, 0, {0}, ""};
+        produce_conf_t pc = {NULL, NULL, NULL, NULL, -1, 6, 1, 0, 100, 1, 60000, 0, {0}, ""};
         char errstr[1024];
         counts_t counts = {0, 0, 0};
         rd_kafka_t *rk = NULL;
@@ -317,8 +353,15 @@ int ib_cmd_produce(int argc, char **argv) {
         payload[pc.size] = '\0';
         uint64_t bad = 0;
         int64_t t0 = ib_mono_us();
-        uint64_t sent = send_all(rk, &pc, payload, rec, cap, &counts, &bad, t0);
-        rc = finish(rk, &pc, &counts, sent, bad, t0);
+        ib_hist_t *delay_us = malloc(sizeof(*delay_us));
+        if (!delay_us) {
+                rc = ib_cli_fail("produce", IB_ERR_NOMEM, "out of memory");
+                goto out;
+        }
+        ib_hist_init(delay_us);
+        uint64_t sent = send_all(rk, &pc, payload, rec, cap, &counts, &bad, t0, delay_us);
+        rc = finish(rk, &pc, &counts, sent, bad, t0, delay_us);
+        free(delay_us);
 out:
         free(payload);
         free(rec);

@@ -48,6 +48,8 @@ void ib_pipeline_destroy(ib_pipeline_t *pl) {
         free(pl);
 }
 
+const char *const ib_pipeline_level_names[] = {"none", "parse", "full", NULL};
+
 enum stage { STAGE_PARSE, STAGE_SCHEMA, STAGE_TRANSFORM };
 static const char *stage_names[] = {"parse", "schema", "transform"};
 
@@ -106,8 +108,21 @@ static int push_event(ib_pipeline_t *pl, int64_t ms) {
         return 0;
 }
 
-/* Runs one record through parse, validate, transform, serialize. */
+/* Appends the record's bytes untouched, one line. */
+static int emit_raw(ib_pipeline_t *pl, const ib_record_t *rec) {
+        if (ib_buf_reserve(&pl->out, rec->value_len + 2) != 0 ||
+            (rec->value_len && ib_buf_append(&pl->out, rec->value, rec->value_len) != 0) ||
+            ib_buf_append(&pl->out, "\n", 1) != 0)
+                return -1;
+        pl->conf.stats->records_out++;
+        return 0;
+}
+
+/* Runs one record through parse, validate, transform, serialize (or as
+ * much of it as the level asks). */
 static int process_record(ib_pipeline_t *pl, const char *topic, const ib_record_t *rec) {
+        if (pl->conf.level == IB_PIPELINE_NONE)
+                return emit_raw(pl, rec);
         char reason[256];
         json_error_t jerr;
         json_t *obj = rec->value ? json_loadb(rec->value, rec->value_len, 0, &jerr) : NULL;
@@ -121,6 +136,10 @@ static int process_record(ib_pipeline_t *pl, const char *topic, const ib_record_
         }
         if (ib_schema_check(pl->conf.schema, obj, reason, sizeof(reason)) != IB_OK)
                 return dead_letter(pl, topic, rec, STAGE_SCHEMA, reason);
+        if (pl->conf.level == IB_PIPELINE_PARSE) {
+                json_t *t = json_object_get(obj, pl->conf.event_time_field);
+                return emit_raw(pl, rec) || (json_is_integer(t) && push_event(pl, json_integer_value(t)));
+        }
         int64_t ev;
         if (ib_transform_apply(obj, pl->conf.event_time_field, &ev, reason, sizeof(reason)) != IB_OK)
                 return dead_letter(pl, topic, rec, STAGE_TRANSFORM, reason);

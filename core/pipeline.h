@@ -13,6 +13,11 @@
  * record. Dead-letter lines hold topic, partition, offset, stage, reason and
  * the raw bytes in base64.
  *
+ * Levels (--pipeline): `full` runs every stage; `parse` parses and validates
+ * and writes the record's bytes untouched; `none` writes the bytes untouched
+ * without looking at them, so that a mode's cost of tracking offsets shows
+ * alone. Only `full` output carries "_partition" and "_offset".
+ *
  * Thread: a pipeline is used by one thread at a time.
  */
 #ifndef IB_PIPELINE_H
@@ -28,12 +33,23 @@
 
 typedef struct ib_pipeline_s ib_pipeline_t;
 
+/** How much of the pipeline runs (the order of ib_pipeline_level_names). */
+typedef enum ib_pipeline_level_e {
+        IB_PIPELINE_NONE,  /**< bytes to the sink untouched: offset tracking alone */
+        IB_PIPELINE_PARSE, /**< parse and validate; bytes to the sink untouched */
+        IB_PIPELINE_FULL,  /**< parse, validate, transform, serialize */
+} ib_pipeline_level_t;
+
+/** "none", "parse", "full", NULL. */
+extern const char *const ib_pipeline_level_names[];
+
 typedef struct ib_pipeline_conf_s {
         const ib_schema_t *schema;    /**< validation rules (borrowed) */
         const char *event_time_field; /**< integer field holding event time, ms */
         ib_sink_t *sink;              /**< output (borrowed) */
         ib_sink_t *dead;              /**< dead letters (borrowed) */
         ib_stats_t *stats;            /**< updated per batch (borrowed) */
+        int level;                    /**< ib_pipeline_level_t; 0 (none) unless set */
 } ib_pipeline_conf_t;
 
 ib_err_t ib_pipeline_new(const ib_pipeline_conf_t *conf, ib_pipeline_t **out, char *errstr,

@@ -487,6 +487,8 @@ static void direct_stats(void *st, json_t *out) {
         json_object_set_new(out, "partitions_owned", json_integer(owned));
         json_object_set_new(out, "positions", lag);
         json_object_set_new(out, "commits", json_integer((json_int_t)d->commits_ok));
+        json_object_set_new(out, "offset_store", json_pack("{s:s,s:I}", "op", "ZooKeeper multi (offsets and next ranges)",
+                                                           "count", (json_int_t)d->commits_ok));
         json_object_set_new(out, "commits_skipped_unchanged", json_integer((json_int_t)d->commits_skipped));
         json_object_set_new(out, "commit_errors", json_copy(d->commit_errors));
         json_object_set_new(out, "claims", json_integer((json_int_t)d->claims));

@@ -339,6 +339,8 @@ static void kc_stats(void *st, json_t *out) {
         json_object_set_new(out, "generation", json_integer(ib_group_generation(k->rk)));
         json_object_set_new(out, "commits_requested", json_integer((json_int_t)k->commits_requested));
         json_object_set_new(out, "commits_ok", json_integer((json_int_t)k->commits_ok));
+        json_object_set_new(out, "offset_store", json_pack("{s:s,s:I}", "op", "Kafka offset commit",
+                                                           "count", (json_int_t)k->commits_requested));
         json_object_set_new(out, "commit_errors", json_copy(k->commit_errors));
         json_object_set_new(out, "sync_commit_ms", ib_hist_to_json_ms(&k->commit_us));
         json_object_set_new(out, "dropped_revoked_records", json_integer((json_int_t)k->dropped_revoked));

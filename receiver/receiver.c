@@ -713,6 +713,10 @@ static void receiver_stats(void *st, json_t *out) {
         json_object_set_new(out, "fsync_ms", ib_hist_to_json_ms(&ws.fsync_us));
         json_object_set_new(out, "backlog_high_water_bytes", json_integer((json_int_t)r->backlog_hwm));
         json_object_set_new(out, "commits", json_integer((json_int_t)r->commits_ok));
+        json_object_set_new(out, "offset_store",
+                            json_pack("{s:s,s:I,s:I}", "op", r->conf->offsets == OFFSETS_ZK ? "log fsync + ZooKeeper commit" : "log fsync + Kafka commit",
+                                      "count", (json_int_t)(ws.fsyncs + r->commits_ok), "bytes_written",
+                                      (json_int_t)ws.bytes));
         json_object_set_new(out, "commit_errors", json_copy(r->commit_errors));
         json_object_set_new(out, "commit_ms", ib_hist_to_json_ms(&r->commit_us));
         json_object_set_new(out, "offsets_to", json_string(offsets_names[r->conf->offsets]));

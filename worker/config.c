@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include "pipeline.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +30,9 @@ const ib_option_t ib_config_options[] = {
                "how long one operation retries a transient error before the worker gives up"),
     IB_OPT_INT(C, progress_ms, "progress-ms", "MS", "2000", 0, 3600000, "progress line on stderr every MS; 0: off"),
     IB_OPT_FLAG(C, quiet, "quiet", 'q', "no progress lines"),
+    IB_OPT_CHOICE(C, pipeline, "pipeline", ib_pipeline_level_names, "full",
+                  "full: every stage; parse: parse and validate only; none: bytes to the sink untouched "
+                  "(offset tracking alone)"),
     IB_OPT_END,
 };
 #undef C

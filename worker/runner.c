@@ -114,7 +114,8 @@ static ib_err_t open_outputs(run_t *run, char *errstr, size_t errstr_size) {
             (err = ib_sink_open(cfg->sink, &run->sink, errstr, errstr_size)) ||
             (err = ib_sink_open_dir(cfg->dead_letter, &run->dead, errstr, errstr_size)))
                 return err;
-        ib_pipeline_conf_t pconf = {run->schema, cfg->event_time_field, run->sink, run->dead, &run->stats};
+        ib_pipeline_conf_t pconf = {run->schema, cfg->event_time_field, run->sink, run->dead, &run->stats,
+                                   cfg->pipeline};
         return ib_pipeline_new(&pconf, &run->pl, errstr, errstr_size);
 }
 
@@ -135,9 +136,12 @@ static ib_err_t sweep(run_t *run, char *errstr, size_t errstr_size) {
 
 /* Runs a batch with records or ranges through the pipeline, logs it, and
  * applies the batch.slow fault point. */
-static ib_err_t process_batch(run_t *run, const ib_batch_t *batch, char *errstr, size_t errstr_size) {
+static ib_err_t process_batch(run_t *run, const ib_batch_t *batch, int64_t fetch_ms, char *errstr,
+                              size_t errstr_size) {
         int64_t t0 = ib_mono_us();
+        uint64_t bytes = run->stats.bytes_in;
         ib_err_t err = ib_pipeline_run(run->pl, batch, errstr, errstr_size);
+        bytes = run->stats.bytes_in - bytes;
         if (err)
                 return err;
         json_t *ranges = json_array();
@@ -147,9 +151,9 @@ static ib_err_t process_batch(run_t *run, const ib_batch_t *batch, char *errstr,
                                                         "until", (json_int_t)batch->ranges[i].until,
                                                         "records", (json_int_t)batch->ranges[i].count));
         ib_eventlog_emit(run->events, "batch",
-                         json_pack("{s:I,s:I,s:o,s:f}", "seq", (json_int_t)batch->seq, "records",
-                                   (json_int_t)batch->nrecords, "ranges", ranges, "pipeline_ms",
-                                   (double)(ib_mono_us() - t0) / 1000.0));
+                         json_pack("{s:I,s:I,s:I,s:o,s:I,s:f}", "seq", (json_int_t)batch->seq, "records",
+                                   (json_int_t)batch->nrecords, "bytes", (json_int_t)bytes, "ranges", ranges, "fetch_ms",
+                                   (json_int_t)fetch_ms, "pipeline_ms", (double)(ib_mono_us() - t0) / 1000.0));
         unsigned long slow_ms;
         if (batch->nrecords > 0 && ib_fault_arg("batch.slow", &slow_ms) && slow_ms > 0) {
                 ib_eventlog_emit(run->events, "slow_batch",
@@ -206,12 +210,13 @@ static ib_err_t loop(run_t *run, const char **why, char *errstr, size_t errstr_s
         *why = "stopped by signal";
         while (!ib_stop_flag) {
                 ib_batch_clear(&batch);
+                int64_t fetch_ms = ib_now_ms(); /* when this batch's reading began */
                 if ((err = run->mode->next_batch(run->st, &batch, (int)cfg->batch_ms, errstr, errstr_size)))
                         break;
                 if (__atomic_exchange_n(&run->ctx.assigned, 0, __ATOMIC_RELAXED) &&
                     (err = sweep(run, errstr, errstr_size)))
                         break;
-                if ((batch.nrecords > 0 || batch.nranges > 0) && (err = process_batch(run, &batch, errstr, errstr_size)))
+                if ((batch.nrecords > 0 || batch.nranges > 0) && (err = process_batch(run, &batch, fetch_ms, errstr, errstr_size)))
                         break;
                 if ((err = run->mode->commit(run->st, &batch, errstr, errstr_size)))
                         break;

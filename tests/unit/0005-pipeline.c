@@ -51,7 +51,7 @@ typedef struct {
         ib_pipeline_t *pl;
 } fixture_t;
 
-static void fixture_open(fixture_t *f, int null_sink) {
+static void fixture_open_level(fixture_t *f, int null_sink, int level) {
         char err[256];
         ib_tmpdir(f->dir, sizeof(f->dir));
         snprintf(f->out, sizeof(f->out), "%s/out", f->dir);
@@ -64,10 +64,12 @@ static void fixture_open(fixture_t *f, int null_sink) {
         ib_sink_open_dir(f->dead, &f->dl, err, sizeof(err));
         ib_schema_load(NULL, &f->schema, err, sizeof(err));
         ib_stats_init(&f->stats);
-        ib_pipeline_conf_t conf = {f->schema, "ts", f->sink, f->dl, &f->stats};
+        ib_pipeline_conf_t conf = {f->schema, "ts", f->sink, f->dl, &f->stats, level};
         ib_pipeline_new(&conf, &f->pl, err, sizeof(err));
         CHECK(f->sink && f->dl && f->schema && f->pl);
 }
+
+static void fixture_open(fixture_t *f, int null_sink) { fixture_open_level(f, null_sink, IB_PIPELINE_FULL); }
 
 static void fixture_close(fixture_t *f) {
         ib_pipeline_destroy(f->pl);
@@ -243,11 +245,48 @@ static void test_batch_group(void) {
         ib_group_scratch_free(&s);
 }
 
+/* --pipeline none writes every record's bytes untouched (even broken ones);
+ * parse dead-letters what does not parse or validate and writes the rest
+ * untouched, with their event times for latency. */
+static void test_levels(void) {
+        char err[256], path[512], *text;
+        size_t len;
+        for (int level = IB_PIPELINE_NONE; level <= IB_PIPELINE_PARSE; level++) {
+                fixture_t fx, *f = &fx;
+                fixture_open_level(f, 0, level);
+                ib_batch_t b = {0};
+                build(&b);
+                CHECK_INT(ib_pipeline_run(f->pl, &b, err, sizeof(err)), IB_OK);
+                CHECK_INT(f->stats.records_in, NREC);
+                CHECK_INT(f->stats.records_out, level == IB_PIPELINE_NONE ? NREC : 2);
+                CHECK_INT(f->stats.dead_parse + f->stats.dead_schema, level == IB_PIPELINE_NONE ? 0 : 4);
+                CHECK_INT(f->stats.latency_us.count, level == IB_PIPELINE_NONE ? 0 : 2);
+                snprintf(path, sizeof(path), "%.127s/in-p2-00000000000000000100-00000000000000000106.jsonl", f->out);
+                CHECK_INT(ib_fs_read_file(path, &text, &len, err, sizeof(err)), IB_OK);
+                if (level == IB_PIPELINE_NONE) {
+                        /* every value, byte for byte, one per line; a null value is an empty line */
+                        char want[2048] = "";
+                        for (size_t i = 0; i < NREC; i++)
+                                strcat(strcat(want, records[i] ? records[i] : ""), "\n");
+                        CHECK_STR(text, want);
+                } else {
+                        char want[1024];
+                        snprintf(want, sizeof(want), "%s\n%s\n", records[0], records[4]);
+                        CHECK_STR(text, want);
+                }
+                free(text);
+                ib_batch_free(&b);
+                fixture_close(f);
+        }
+        CHECK_STR(ib_pipeline_level_names[IB_PIPELINE_FULL], "full");
+}
+
 int main(void) {
         ib_arena_install();
         IB_RUN(test_stages_and_dead_letters);
         IB_RUN(test_arena_reused_across_batches);
         IB_RUN(test_output_buffer_boundaries);
         IB_RUN(test_batch_group);
+        IB_RUN(test_levels);
         return IB_DONE();
 }

@@ -41,11 +41,11 @@ static void test_round_trip_and_fallback(void) {
         CHECK_INT(ib_checkpoint_read(path, &got, err, sizeof(err)), IB_ERR_NOT_FOUND);
         fill(&a, 1000);
         fill(&b, 2000);
-        CHECK_INT(ib_checkpoint_store(dir, &a, err, sizeof(err)), IB_OK);
+        CHECK_INT(ib_checkpoint_store(dir, &a, NULL, err, sizeof(err)), IB_OK);
         CHECK_INT(ib_checkpoint_read(path, &got, err, sizeof(err)), IB_OK);
         CHECK_INT(got.version, IB_CKPT_VERSION);
         same(&got, &a);
-        CHECK_INT(ib_checkpoint_store(dir, &b, err, sizeof(err)), IB_OK);
+        CHECK_INT(ib_checkpoint_store(dir, &b, NULL, err, sizeof(err)), IB_OK);
         CHECK_INT(ib_checkpoint_read(path, &got, err, sizeof(err)), IB_OK);
         same(&got, &b);
         /* the previous one is kept as the fallback */
@@ -61,10 +61,10 @@ static void test_crash_between_write_and_rename(void) {
         snprintf(path, sizeof(path), "%s/checkpoint", dir);
         fill(&a, 1000);
         fill(&b, 2000);
-        CHECK_INT(ib_checkpoint_store(dir, &a, err, sizeof(err)), IB_OK);
+        CHECK_INT(ib_checkpoint_store(dir, &a, NULL, err, sizeof(err)), IB_OK);
         setenv("INGESTBENCH_FAULTS", "checkpoint.crash_before_rename:1", 1);
         ib_fault_reset();
-        CHECK_INT(ib_checkpoint_store(dir, &b, err, sizeof(err)), IB_ERR_IO);
+        CHECK_INT(ib_checkpoint_store(dir, &b, NULL, err, sizeof(err)), IB_ERR_IO);
         unsetenv("INGESTBENCH_FAULTS");
         ib_fault_reset();
         /* the new one is written and fsynced but not renamed: the old one holds */
@@ -88,10 +88,10 @@ static void test_injected_failures_keep_the_old(void) {
                 snprintf(path, sizeof(path), "%s/checkpoint", dir);
                 fill(&a, 1000);
                 fill(&b, 2000);
-                CHECK_INT(ib_checkpoint_store(dir, &a, err, sizeof(err)), IB_OK);
+                CHECK_INT(ib_checkpoint_store(dir, &a, NULL, err, sizeof(err)), IB_OK);
                 setenv("INGESTBENCH_FAULTS", specs[s], 1);
                 ib_fault_reset();
-                CHECK_INT(ib_checkpoint_store(dir, &b, err, sizeof(err)), IB_ERR_IO);
+                CHECK_INT(ib_checkpoint_store(dir, &b, NULL, err, sizeof(err)), IB_ERR_IO);
                 CHECK(strstr(err, s == 0 ? "write failed" : "fsync failed") != NULL);
                 unsetenv("INGESTBENCH_FAULTS");
                 ib_fault_reset();
