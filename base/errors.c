@@ -22,6 +22,7 @@ static const struct {
     {IB_ERR_SCHEMA, "ERR_SCHEMA", "Record does not match the schema"},
     {IB_ERR_NOT_FOUND, "ERR_NOT_FOUND", "Not found"},
     {IB_ERR_TIMED_OUT, "ERR_TIMED_OUT", "Timed out"},
+    {IB_ERR_FAILED, "ERR_FAILED", "A process it started failed"},
     {IB_ERR_KAFKA, "ERR_KAFKA", "Kafka error"},
     {IB_ERR_KAFKA_UNREACHABLE, "ERR_KAFKA_UNREACHABLE", "Kafka broker unreachable"},
     {IB_ERR_KAFKA_RETRIABLE, "ERR_KAFKA_RETRIABLE", "Kafka error that clears by itself (leader election)"},

@@ -25,6 +25,7 @@ typedef enum {
         IB_ERR_SCHEMA = -6,       /**< a record does not match the schema */
         IB_ERR_NOT_FOUND = -7,    /**< no such file, node, topic or partition */
         IB_ERR_TIMED_OUT = -8,    /**< a bounded wait ran out */
+        IB_ERR_FAILED = -9,       /**< a process it started (worker, producer, kcat) failed */
 
         /* Kafka-side errors: -100 .. -199 (detail in errstr) */
         IB_ERR_KAFKA = -100,             /**< librdkafka reported an error */

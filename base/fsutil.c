@@ -4,12 +4,14 @@
  * the directory; errors from fsync are reported, never ignored (unlike the
  * file offset store librdkafka once had, which rewrote its file in place).
  */
+#define _XOPEN_SOURCE 700
 #include "fsutil.h"
 
 #include "array.h"
 #include "fault.h"
 
 #include <errno.h>
+#include <ftw.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -198,5 +200,20 @@ ib_err_t ib_fs_read_file(const char *path, char **data, size_t *len,
         buf[n] = '\0';
         *data = buf;
         *len = n;
+        return IB_OK;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+        (void)st, (void)ftw;
+        return (flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+ib_err_t ib_fs_remove_tree(const char *path, char *errstr, size_t errstr_size) {
+        struct stat st;
+        if (lstat(path, &st) < 0)
+                return errno == ENOENT ? IB_OK
+                                       : ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: %s", path, strerror(errno));
+        if (nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+                return ib_seterr(errstr, errstr_size, IB_ERR_IO, "cannot remove %s: %s", path, strerror(errno));
         return IB_OK;
 }

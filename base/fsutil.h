@@ -72,6 +72,10 @@ ib_err_t ib_fs_write_atomic(const char *path, const void *data, size_t len,
 /** @brief mkdir -p. */
 ib_err_t ib_fs_mkdirs(const char *path, char *errstr, size_t errstr_size);
 
+/** @brief rm -rf: removes @p path and everything under it (no symlink is
+ *         followed). A path that does not exist is not an error. */
+ib_err_t ib_fs_remove_tree(const char *path, char *errstr, size_t errstr_size);
+
 /**
  * @brief Reads a whole file into a malloc'd, NUL-terminated buffer.
  * @returns IB_ERR_NOT_FOUND if it does not exist.

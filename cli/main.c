@@ -23,6 +23,8 @@ static const struct {
     {"wal", ib_cmd_wal, "dump or verify a receiver's write-ahead log"},
     {"checkpoint", ib_cmd_checkpoint, "show a checkpoint-mode checkpoint as JSON"},
     {"chaos", ib_cmd_chaos, "run a chaos scenario: faults on a schedule, every anomaly explained"},
+    {"bench", ib_cmd_bench, "benchmark the modes against references measured in the same run"},
+    {"compare", ib_cmd_compare, "the CI gate: results against a baseline (guarantees, throughput ratios)"},
 };
 
 static void usage(FILE *fp) {

@@ -5,6 +5,8 @@
 #include "results.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +82,83 @@ ib_err_t ib_results_write(const char *path, const json_t *doc, char *errstr, siz
         ib_err_t err = ib_fs_write_atomic(path, text, len + 1, NULL, errstr, errstr_size);
         ib_json_free_str(text);
         return err;
+}
+
+ib_err_t ib_results_read(const char *path, const char *kind, json_t **out, char *errstr, size_t errstr_size) {
+        json_error_t je;
+        *out = NULL;
+        json_t *doc = json_load_file(path, 0, &je);
+        if (!doc)
+                return ib_seterr(errstr, errstr_size, IB_ERR_PARSE, "%s: not JSON: %s at line %d, column %d", path,
+                                 je.text, je.line, je.column);
+        const char *schema = json_string_value(json_object_get(doc, "schema"));
+        json_t *version = json_object_get(doc, "schema_version");
+        const char *k = json_string_value(json_object_get(doc, "kind"));
+        ib_err_t err = IB_OK;
+        if (!json_is_object(doc) || !schema || strcmp(schema, IB_RESULTS_SCHEMA))
+                err = ib_seterr(errstr, errstr_size, IB_ERR_PARSE, "%s: $.schema: not an ingestbench results file "
+                                "(want \"%s\")", path, IB_RESULTS_SCHEMA);
+        else if (!json_is_integer(version) || json_integer_value(version) != IB_RESULTS_SCHEMA_VERSION)
+                err = ib_seterr(errstr, errstr_size, IB_ERR_PARSE, "%s: $.schema_version: %s%lld, this reader knows %d",
+                                path, json_is_integer(version) ? "" : "missing or not an integer, ",
+                                (long long)json_integer_value(version), IB_RESULTS_SCHEMA_VERSION);
+        else if (!k || (strcmp(k, "chaos") && strcmp(k, "bench")))
+                err = ib_seterr(errstr, errstr_size, IB_ERR_PARSE, "%s: $.kind: want \"chaos\" or \"bench\"", path);
+        else if (kind && strcmp(k, kind))
+                err = ib_seterr(errstr, errstr_size, IB_ERR_PARSE, "%s: $.kind: \"%s\", want \"%s\"", path, k, kind);
+        if (err) {
+                json_decref(doc);
+                return err;
+        }
+        *out = doc;
+        return IB_OK;
+}
+
+/* Runs git with @p args in @p dir; its first output line into @p out. @returns its exit status, -1 if it did not run. */
+static int git(const char *dir, const char *const *args, char *out, size_t size) {
+        int fds[2];
+        out[0] = 0;
+        if (pipe(fds) < 0)
+                return -1;
+        pid_t pid = fork();
+        if (pid == 0) {
+                dup2(fds[1], 1);
+                int null = open("/dev/null", O_WRONLY);
+                if (null >= 0)
+                        dup2(null, 2);
+                close(fds[0]);
+                const char *argv[16] = {"git", "-C", dir};
+                int n = 3;
+                for (int i = 0; args[i] && n < 15; i++)
+                        argv[n++] = args[i];
+                argv[n] = NULL;
+                execvp("git", (char *const *)argv);
+                _exit(127);
+        }
+        close(fds[1]);
+        size_t len = 0;
+        ssize_t r;
+        while (pid > 0 && len < size - 1 && (r = read(fds[0], out + len, size - 1 - len)) > 0)
+                len += (size_t)r;
+        close(fds[0]);
+        out[len] = 0;
+        out[strcspn(out, "\n")] = 0;
+        int status;
+        if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+                return -1;
+        return WEXITSTATUS(status);
+}
+
+void ib_results_git_revision(const char *dir, char *out, size_t size) {
+        static const char *const rev[] = {"rev-parse", "HEAD", NULL};
+        static const char *const diff[] = {"diff", "--quiet", "HEAD", NULL};
+        char scratch[8];
+        if (git(dir, rev, out, size) != 0 || !out[0]) {
+                snprintf(out, size, "unknown");
+                return;
+        }
+        if (git(dir, diff, scratch, sizeof(scratch)) == 1 && strlen(out) + 7 < size)
+                strcat(out, "-dirty"); /* tracked files changed since that commit */
 }
 
 static int xml_escape(ib_buf_t *b, const char *s) {

@@ -30,6 +30,17 @@ json_t *ib_results_new(const char *kind, const char *broker_version, const char 
 /** @brief Asks the ZooKeeper at @p hosts for its version ("srvr"), bounded; "unknown" if it will not say. */
 void ib_results_zk_version(const char *hosts, char *out, size_t out_size);
 
+/**
+ * @brief Reads a results file, refusing what is not one: not JSON (with
+ *        line and column), another schema, a schema_version this reader
+ *        does not know, or (when @p kind is not NULL) another kind. Each
+ *        refusal is one line naming the file and the field.
+ */
+ib_err_t ib_results_read(const char *path, const char *kind, json_t **out, char *errstr, size_t errstr_size);
+
+/** @brief The source tree's git commit ("...-dirty" with uncommitted changes; "unknown" without git). */
+void ib_results_git_revision(const char *dir, char *out, size_t size);
+
 /** @brief Writes @p doc to @p path atomically (indented JSON). */
 ib_err_t ib_results_write(const char *path, const json_t *doc, char *errstr, size_t errstr_size);
 

@@ -1,0 +1,315 @@
+/*
+ * compare.c: result sets, per-mode safety from chaos runs, and the checks
+ * of `ingestbench compare` (compare.h).
+ */
+#define _XOPEN_SOURCE 700
+#include "compare.h"
+
+#include <dirent.h>
+#include <fnmatch.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "results.h"
+
+static ib_err_t add_file(const char *path, ib_result_set_t *set, char *errstr, size_t errstr_size) {
+        json_t *doc;
+        ib_err_t err = ib_results_read(path, NULL, &doc, errstr, errstr_size);
+        if (err)
+                return err;
+        if (!json_object_get(doc, "source"))
+                json_object_set_new(doc, "source", json_string(path));
+        json_array_append_new(strcmp(json_string_value(json_object_get(doc, "kind")), "bench") ? set->chaos : set->bench,
+                              doc);
+        return IB_OK;
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b) { return strcmp((*a)->d_name, (*b)->d_name); }
+
+static ib_err_t add_dir(const char *dir, int depth, ib_result_set_t *set, char *errstr, size_t errstr_size) {
+        struct dirent **names;
+        int n = scandir(dir, &names, NULL, by_name);
+        if (n < 0)
+                return ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: cannot read the folder", dir);
+        ib_err_t err = IB_OK;
+        for (int i = 0; i < n; i++) {
+                const char *name = names[i]->d_name;
+                char path[4096];
+                struct stat st;
+                if (!err && name[0] != '.' && snprintf(path, sizeof(path), "%s/%s", dir, name) < (int)sizeof(path) &&
+                    stat(path, &st) == 0) {
+                        if (S_ISDIR(st.st_mode) && depth < 8)
+                                err = add_dir(path, depth + 1, set, errstr, errstr_size);
+                        else if (S_ISREG(st.st_mode) &&
+                                 (!strcmp(name, "results.json") || !fnmatch("bench*.json", name, 0)))
+                                err = add_file(path, set, errstr, errstr_size);
+                }
+                free(names[i]);
+        }
+        free(names);
+        return err;
+}
+
+ib_err_t ib_result_set_load(const char *const *paths, size_t n, ib_result_set_t *set, char *errstr,
+                            size_t errstr_size) {
+        set->bench = json_array();
+        set->chaos = json_array();
+        for (size_t i = 0; i < n; i++) {
+                struct stat st;
+                if (stat(paths[i], &st) < 0)
+                        return ib_seterr(errstr, errstr_size, IB_ERR_NOT_FOUND, "%s: no such file or folder", paths[i]);
+                ib_err_t err = S_ISDIR(st.st_mode) ? add_dir(paths[i], 0, set, errstr, errstr_size)
+                                                   : add_file(paths[i], set, errstr, errstr_size);
+                if (err)
+                        return err;
+        }
+        if (!json_array_size(set->bench) && !json_array_size(set->chaos))
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOT_FOUND, "%s%s: no results file", paths[0],
+                                 n > 1 ? " ..." : "");
+        return IB_OK;
+}
+
+void ib_result_set_free(ib_result_set_t *set) {
+        json_decref(set->bench);
+        json_decref(set->chaos);
+        set->bench = set->chaos = NULL;
+}
+
+const char *ib_guarantee_name(ib_guarantee_t g) {
+        static const char *const names[] = {"effectively exactly-once", "at-least-once", "at-most-once",
+                                            "none (duplicates and loss)", "not measured"};
+        return names[g];
+}
+
+static double num(json_t *o, const char *k) { return json_number_value(json_object_get(o, k)); }
+
+static const char *chaos_mode(json_t *doc) {
+        const char *m = json_string_value(json_object_get(json_object_get(doc, "scenario"), "mode"));
+        return m ? m : "?";
+}
+
+size_t ib_mode_safety(const ib_result_set_t *set, ib_mode_safety_t *out, size_t max) {
+        size_t n = 0, i;
+        json_t *doc;
+        json_array_foreach(set->chaos, i, doc) {
+                const char *mode = chaos_mode(doc);
+                size_t k;
+                for (k = 0; k < n && strcmp(out[k].mode, mode); k++)
+                        ;
+                if (k == n) {
+                        if (n == max)
+                                continue;
+                        memset(&out[n], 0, sizeof(out[n]));
+                        snprintf(out[n].mode, sizeof(out[n].mode), "%s", mode);
+                        out[n].worst_recovery_ms = -1;
+                        n++;
+                }
+                ib_mode_safety_t *m = &out[k];
+                json_t *counts = json_object_get(doc, "counts");
+                const char *run = json_string_value(json_object_get(doc, "run_dir"));
+                if (!run)
+                        run = json_string_value(json_object_get(doc, "source"));
+                double produced = num(counts, "produced"), dups = num(counts, "duplicates"), lost = num(counts, "lost");
+                double dr = produced > 0 ? dups / produced : 0, lr = produced > 0 ? lost / produced : 0;
+                m->runs++;
+                m->duplicates += (long long)dups, m->lost += (long long)lost;
+                if (dr > m->worst_dup_rate || !m->worst_dup_run)
+                        m->worst_dup_rate = dr > m->worst_dup_rate ? dr : m->worst_dup_rate, m->worst_dup_run = run;
+                if (lr > m->worst_loss_rate || !m->worst_loss_run)
+                        m->worst_loss_rate = lr > m->worst_loss_rate ? lr : m->worst_loss_rate, m->worst_loss_run = run;
+                json_t *rmax = json_object_get(json_object_get(doc, "recovery_ms"), "max");
+                double r = json_is_number(rmax) ? json_number_value(rmax) : json_is_string(rmax) ? INFINITY : -1;
+                if (r > m->worst_recovery_ms)
+                        m->worst_recovery_ms = r, m->worst_recovery_run = run;
+        }
+        for (size_t k = 0; k < n; k++)
+                out[k].guarantee = out[k].duplicates ? (out[k].lost ? IB_G_NONE : IB_G_AT_LEAST_ONCE)
+                                                     : (out[k].lost ? IB_G_AT_MOST_ONCE : IB_G_EXACTLY_ONCE);
+        return n;
+}
+
+/* ---- checks ---- */
+
+typedef struct {
+        ib_check_t *v;
+        size_t n, cap;
+} checks_t;
+
+static ib_check_t *add(checks_t *c) {
+        if (c->n == c->cap) {
+                size_t cap = c->cap ? c->cap * 2 : 32;
+                ib_check_t *v = realloc(c->v, cap * sizeof(*v));
+                if (!v)
+                        return NULL;
+                c->v = v, c->cap = cap;
+        }
+        ib_check_t *k = &c->v[c->n++];
+        memset(k, 0, sizeof(*k));
+        return k;
+}
+
+/* Lost records per scenario name, summed over its runs; -1 when absent. */
+static double scenario_lost(const ib_result_set_t *s, const char *name) {
+        double lost = -1;
+        size_t i;
+        json_t *doc;
+        json_array_foreach(s->chaos, i, doc) {
+                const char *n = json_string_value(json_object_get(doc, "scenario_name"));
+                if (n && !strcmp(n, name))
+                        lost = (lost < 0 ? 0 : lost) + num(json_object_get(doc, "counts"), "lost");
+        }
+        return lost;
+}
+
+static void guarantee_checks(const ib_result_set_t *base, const ib_result_set_t *cur, checks_t *c) {
+        /* loss per scenario */
+        size_t i;
+        json_t *doc;
+        json_t *seen = json_object();
+        json_array_foreach(cur->chaos, i, doc) {
+                const char *name = json_string_value(json_object_get(doc, "scenario_name"));
+                if (!name || json_object_get(seen, name))
+                        continue;
+                json_object_set_new(seen, name, json_true());
+                double bl = scenario_lost(base, name), cl = scenario_lost(cur, name);
+                ib_check_t *k = add(c);
+                if (!k)
+                        break;
+                snprintf(k->name, sizeof(k->name), "scenario %s: records lost", name);
+                snprintf(k->baseline, sizeof(k->baseline), bl < 0 ? "not run" : "%.0f", bl);
+                snprintf(k->current, sizeof(k->current), "%.0f", cl);
+                k->gate = bl >= 0;
+                snprintf(k->limit, sizeof(k->limit), "%s", k->gate ? (bl == 0 ? "fails on any loss" : "loss is known") : "");
+                k->pass = !k->gate || bl > 0 || cl == 0;
+        }
+        json_decref(seen);
+        ib_mode_safety_t bm[16], cm[16];
+        size_t nb = ib_mode_safety(base, bm, 16), nc = ib_mode_safety(cur, cm, 16);
+        for (size_t m = 0; m < nc; m++) {
+                size_t j;
+                for (j = 0; j < nb && strcmp(bm[j].mode, cm[m].mode); j++)
+                        ;
+                const ib_mode_safety_t *b = j < nb ? &bm[j] : NULL;
+                ib_check_t *k = add(c);
+                if (!k)
+                        return;
+                snprintf(k->name, sizeof(k->name), "%.32s: visible duplicates under faults", cm[m].mode);
+                snprintf(k->baseline, sizeof(k->baseline), b ? "%lld" : "not run", b ? b->duplicates : 0);
+                snprintf(k->current, sizeof(k->current), "%lld", cm[m].duplicates);
+                k->gate = b != NULL;
+                snprintf(k->limit, sizeof(k->limit), "%s", !b ? "" : b->duplicates ? "duplicates are known" : "fails on any");
+                k->pass = !b || b->duplicates > 0 || cm[m].duplicates == 0;
+                if (!(k = add(c)))
+                        return;
+                snprintf(k->name, sizeof(k->name), "%.32s: guarantee under faults", cm[m].mode);
+                snprintf(k->baseline, sizeof(k->baseline), "%s", b ? ib_guarantee_name(b->guarantee) : "not run");
+                snprintf(k->current, sizeof(k->current), "%s", ib_guarantee_name(cm[m].guarantee));
+                k->gate = b != NULL;
+                snprintf(k->limit, sizeof(k->limit), "%s", b ? "fails when weaker" : "");
+                /* exactly-once is strongest; at-least-once and at-most-once are not comparable:
+                 * a change between them is a change of guarantee, hence a regression */
+                k->pass = !b || cm[m].guarantee == b->guarantee || cm[m].guarantee == IB_G_EXACTLY_ONCE;
+        }
+}
+
+static json_t *find_row(json_t *bench, const char *subject, const char *pipeline) {
+        size_t i;
+        json_t *row;
+        json_array_foreach(json_object_get(json_object_get(bench, "drain"), "summary"), i, row) {
+                const char *s = json_string_value(json_object_get(row, "subject"));
+                const char *p = json_string_value(json_object_get(row, "pipeline"));
+                if (s && !strcmp(s, subject) && ((!p && !pipeline) || (p && pipeline && !strcmp(p, pipeline))))
+                        return row;
+        }
+        return NULL;
+}
+
+/* Half the relative min-max range of a summary: the repetitions' spread. */
+static double spread(json_t *s) {
+        double med = num(s, "median");
+        return med > 0 ? (num(s, "max") - num(s, "min")) / 2 / med : 0;
+}
+
+static void bench_checks(json_t *base, json_t *cur, double tol, checks_t *c) {
+        size_t i;
+        json_t *row;
+        json_array_foreach(json_object_get(json_object_get(cur, "drain"), "summary"), i, row) {
+                const char *subject = json_string_value(json_object_get(row, "subject"));
+                const char *pipeline = json_string_value(json_object_get(row, "pipeline"));
+                json_t *b = find_row(base, subject, pipeline);
+                char label[96];
+                snprintf(label, sizeof(label), "%s%s%s", subject, pipeline ? " at pipeline " : "", pipeline ? pipeline : "");
+                json_t *cr = json_object_get(row, "ratio_to_reference"), *br = json_object_get(b, "ratio_to_reference");
+                ib_check_t *k;
+                if (cr && (k = add(c))) {
+                        snprintf(k->name, sizeof(k->name), "%s: throughput ratio to the reference", label);
+                        snprintf(k->current, sizeof(k->current), "%.3f (%.3f-%.3f)", num(cr, "median"), num(cr, "min"),
+                                 num(cr, "max"));
+                        if (!br) {
+                                snprintf(k->baseline, sizeof(k->baseline), "not measured");
+                                k->pass = 1;
+                        } else {
+                                double bm = num(br, "median"), allowed = tol / 100 + fmax(spread(br), spread(cr));
+                                double floor = bm * (1 - allowed);
+                                snprintf(k->baseline, sizeof(k->baseline), "%.3f (%.3f-%.3f)", bm, num(br, "min"),
+                                         num(br, "max"));
+                                snprintf(k->limit, sizeof(k->limit), "below %.3f (-%.1f%%: tolerance %.0f%% + spread)",
+                                         floor, allowed * 100, tol);
+                                k->gate = 1;
+                                k->pass = num(cr, "median") >= floor;
+                        }
+                }
+                static const char *const shown[] = {"records_per_s", "cpu_s_per_million", "write_amplification", NULL};
+                for (int f = 0; shown[f]; f++) {
+                        json_t *cv = json_object_get(row, shown[f]), *bv = json_object_get(b, shown[f]);
+                        if (!cv || !(k = add(c)))
+                                continue;
+                        snprintf(k->name, sizeof(k->name), "%s: %s", label, shown[f]);
+                        snprintf(k->current, sizeof(k->current), "%.4g", num(cv, "median"));
+                        snprintf(k->baseline, sizeof(k->baseline), bv ? "%.4g" : "not measured", num(bv, "median"));
+                        k->pass = 1;
+                }
+        }
+        json_t *lat;
+        json_array_foreach(json_object_get(json_object_get(cur, "latency"), "subjects"), i, lat) {
+                const char *subject = json_string_value(json_object_get(lat, "subject"));
+                double bp = -1;
+                size_t j;
+                json_t *bl;
+                json_array_foreach(json_object_get(json_object_get(base, "latency"), "subjects"), j, bl) {
+                        const char *s = json_string_value(json_object_get(bl, "subject"));
+                        if (s && subject && !strcmp(s, subject))
+                                bp = num(json_object_get(bl, "latency_ms"), "p99");
+                }
+                ib_check_t *k = add(c);
+                if (!k)
+                        return;
+                snprintf(k->name, sizeof(k->name), "%s: latency p99 (ms)", subject ? subject : "?");
+                snprintf(k->current, sizeof(k->current), "%.1f", num(json_object_get(lat, "latency_ms"), "p99"));
+                snprintf(k->baseline, sizeof(k->baseline), bp < 0 ? "not measured" : "%.1f", bp);
+                k->pass = 1;
+        }
+}
+
+size_t ib_compare(const ib_result_set_t *baseline, const ib_result_set_t *current, double tolerance_pct,
+                  ib_check_t **checks) {
+        checks_t c = {0};
+        guarantee_checks(baseline, current, &c);
+        json_t *b = json_array_get(baseline->bench, 0), *cur = json_array_get(current->bench, 0);
+        if (cur && b)
+                bench_checks(b, cur, tolerance_pct, &c);
+        else if (cur) {
+                ib_check_t *k = add(&c);
+                if (k) {
+                        snprintf(k->name, sizeof(k->name), "benchmarks");
+                        snprintf(k->baseline, sizeof(k->baseline), "not measured");
+                        snprintf(k->current, sizeof(k->current), "measured");
+                        k->pass = 1;
+                }
+        }
+        *checks = c.v;
+        return c.n;
+}
