@@ -23,6 +23,7 @@ int ib_cmd_checkpoint(int argc, char **argv);
 int ib_cmd_chaos(int argc, char **argv);
 int ib_cmd_bench(int argc, char **argv);
 int ib_cmd_compare(int argc, char **argv);
+int ib_cmd_report(int argc, char **argv);
 
 
 /** @brief Prints "ingestbench CMD: message (try 'ingestbench CMD --help')". @returns 2. */

@@ -25,6 +25,7 @@ static const struct {
     {"chaos", ib_cmd_chaos, "run a chaos scenario: faults on a schedule, every anomaly explained"},
     {"bench", ib_cmd_bench, "benchmark the modes against references measured in the same run"},
     {"compare", ib_cmd_compare, "the CI gate: results against a baseline (guarantees, throughput ratios)"},
+    {"report", ib_cmd_report, "report.md and report.html from results files, with the verdict table"},
 };
 
 static void usage(FILE *fp) {

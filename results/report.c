@@ -1,0 +1,592 @@
+/*
+ * report.c: report.md and report.html from results files alone (report.h).
+ * Charts are gnuplot scripts over data files, rendered to SVG, linked from
+ * the Markdown and inlined in the HTML so that it stands alone.
+ */
+#define _GNU_SOURCE
+#include "report.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "fsutil.h"
+
+typedef struct report_s {
+        const ib_result_set_t *set;
+        const char *dir;
+        const char *gnuplot;
+        FILE *md;
+        ib_buf_t html;
+        int charts_ok;
+        char err[512];
+} report_t;
+
+static double num(json_t *o, const char *k) { return json_number_value(json_object_get(o, k)); }
+static const char *str(json_t *o, const char *k) {
+        const char *s = json_string_value(json_object_get(o, k));
+        return s ? s : "";
+}
+
+/* HTML-escaped append. */
+static void hput(report_t *r, const char *s) {
+        for (; s && *s; s++) {
+                const char *e = *s == '<' ? "&lt;" : *s == '>' ? "&gt;" : *s == '&' ? "&amp;" : *s == '"' ? "&quot;" : NULL;
+                ib_buf_append(&r->html, e ? e : s, e ? strlen(e) : 1);
+        }
+}
+
+static void hraw(report_t *r, const char *fmt, ...) {
+        char *s = NULL;
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        if (n > 0)
+                ib_buf_append(&r->html, s, (size_t)n);
+        free(s);
+}
+
+/* A link to the run that produced a figure: its results file. */
+static void cell_link(report_t *r, const char *text, const char *target) {
+        if (target && *target) {
+                fprintf(r->md, " [%s](%s) |", text, target);
+                hraw(r, "<td><a href=\"");
+                hput(r, target);
+                hraw(r, "\">");
+                hput(r, text);
+                hraw(r, "</a></td>");
+        } else {
+                fprintf(r->md, " %s |", text);
+                hraw(r, "<td>");
+                hput(r, text);
+                hraw(r, "</td>");
+        }
+}
+
+static void heading(report_t *r, const char *title) {
+        fprintf(r->md, "\n## %s\n\n", title);
+        hraw(r, "<h2>");
+        hput(r, title);
+        hraw(r, "</h2>\n");
+}
+
+static void para(report_t *r, const char *text) {
+        fprintf(r->md, "%s\n\n", text);
+        hraw(r, "<p>");
+        hput(r, text);
+        hraw(r, "</p>\n");
+}
+
+/* Runs gnuplot on SCRIPT; the SVG it wrote goes into the report. */
+static void chart(report_t *r, const char *name, const char *title, const char *script) {
+        if (!r->gnuplot || !r->charts_ok)
+                return;
+        char gp[4200], svg[4200], rel[300];
+        snprintf(gp, sizeof(gp), "%s/charts/%s.gp", r->dir, name);
+        snprintf(svg, sizeof(svg), "%s/charts/%s.svg", r->dir, name);
+        snprintf(rel, sizeof(rel), "charts/%s.svg", name);
+        FILE *fp = fopen(gp, "w");
+        if (!fp)
+                return;
+        fprintf(fp, "set terminal svg size 760,380 dynamic font 'sans,11' background rgb 'white'\nset output '%s'\n"
+                    "set title '%s'\nset grid ytics\nset key outside right\n%s\n",
+                svg, title, script);
+        fclose(fp);
+        pid_t pid = fork();
+        if (pid == 0) {
+                int null = open("/dev/null", O_WRONLY);
+                char log[4300];
+                snprintf(log, sizeof(log), "%s/charts/gnuplot.log", r->dir);
+                int lf = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+                dup2(null, 1);
+                dup2(lf >= 0 ? lf : null, 2);
+                execlp(r->gnuplot, r->gnuplot, gp, (char *)NULL);
+                _exit(127);
+        }
+        int status = 0;
+        if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status)) {
+                fprintf(stderr, "ingestbench report: gnuplot failed on %s (see %s/charts/gnuplot.log)%s\n", gp, r->dir,
+                        WIFEXITED(status) && WEXITSTATUS(status) == 127 ? ": is it installed?" : "");
+                if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+                        r->charts_ok = 0;
+                return;
+        }
+        fprintf(r->md, "![%s](%s)\n\n", title, rel);
+        char *data = NULL;
+        size_t len = 0;
+        if (ib_fs_read_file(svg, &data, &len, NULL, 0) == IB_OK) {
+                const char *start = strstr(data, "<svg");
+                hraw(r, "<figure>");
+                if (start)
+                        ib_buf_append(&r->html, start, len - (size_t)(start - data));
+                hraw(r, "<figcaption>");
+                hput(r, title);
+                hraw(r, "</figcaption></figure>\n");
+        }
+        free(data);
+}
+
+static FILE *data_file(report_t *r, const char *name, char *path, size_t size) {
+        snprintf(path, size, "%s/charts/%s.dat", r->dir, name);
+        return fopen(path, "w");
+}
+
+/* ---- the verdict table ---- */
+
+static json_t *bench0(const report_t *r) { return json_array_get(r->set->bench, 0); }
+
+/* The median ratio and write amplification of @p mode at the fullest level measured. */
+static json_t *mode_row(json_t *bench, const char *mode) {
+        json_t *best = NULL, *row;
+        size_t i;
+        json_array_foreach(json_object_get(json_object_get(bench, "drain"), "summary"), i, row)
+                if (!strcmp(str(row, "subject"), mode))
+                        best = row; /* levels are in order: the last is the fullest */
+        return best;
+}
+
+static void verdict(report_t *r) {
+        ib_mode_safety_t ms[16];
+        size_t n = ib_mode_safety(r->set, ms, 16);
+        json_t *b = bench0(r);
+        const char *bsrc = b ? str(b, "source") : NULL;
+        /* modes from the bench too, when chaos did not run them */
+        json_t *row;
+        size_t i;
+        json_array_foreach(json_object_get(json_object_get(b, "config"), "modes"), i, row) {
+                size_t k;
+                for (k = 0; k < n && strcmp(ms[k].mode, json_string_value(row)); k++)
+                        ;
+                if (k == n && n < 16) {
+                        memset(&ms[n], 0, sizeof(ms[n]));
+                        snprintf(ms[n].mode, sizeof(ms[n].mode), "%s", json_string_value(row));
+                        ms[n].guarantee = IB_G_UNKNOWN, ms[n].worst_recovery_ms = -1;
+                        n++;
+                }
+        }
+        heading(r, "Verdict");
+        para(r, "Per mode: the guarantee observed under faults over every chaos run given (effectively exactly-once: no "
+                "visible duplicate and nothing lost in any run), the worst duplicate and loss rates (of records "
+                "produced), the throughput ratio to the bare librdkafka consumer measured in the same run (median, "
+                "fullest pipeline level), p99 end-to-end latency at a fixed rate, the worst recovery time after a "
+                "fault, and the bytes written per input byte. Each cell links to the results file it comes from.");
+        fprintf(r->md, "| mode | guarantee under faults | worst duplicates | worst loss | throughput ratio | p99 latency | "
+                       "worst recovery | write amplification |\n|---|---|---|---|---|---|---|---|\n");
+        hraw(r, "<table><tr><th>mode</th><th>guarantee under faults</th><th>worst duplicates</th><th>worst loss</th>"
+                "<th>throughput ratio</th><th>p99 latency</th><th>worst recovery</th><th>write amplification</th></tr>\n");
+        for (size_t k = 0; k < n; k++) {
+                const ib_mode_safety_t *m = &ms[k];
+                char t[96];
+                fprintf(r->md, "| %s |", m->mode);
+                hraw(r, "<tr><td>%s</td>", m->mode);
+                snprintf(t, sizeof(t), "%s (%d runs)", ib_guarantee_name(m->guarantee), m->runs);
+                cell_link(r, m->runs ? t : "not measured", NULL);
+                snprintf(t, sizeof(t), "%.4f%%", m->worst_dup_rate * 100);
+                cell_link(r, m->runs ? t : "-", m->worst_dup_run);
+                snprintf(t, sizeof(t), "%.4f%%", m->worst_loss_rate * 100);
+                cell_link(r, m->runs ? t : "-", m->worst_loss_run);
+                json_t *mr = mode_row(b, m->mode), *ratio = json_object_get(mr, "ratio_to_reference");
+                snprintf(t, sizeof(t), "%.3f (%s)", num(ratio, "median"), str(mr, "pipeline"));
+                cell_link(r, ratio ? t : "-", bsrc);
+                json_t *lat, *found = NULL;
+                json_array_foreach(json_object_get(json_object_get(b, "latency"), "subjects"), i, lat)
+                        if (!strcmp(str(lat, "subject"), m->mode))
+                                found = lat;
+                snprintf(t, sizeof(t), "%.1f ms", num(json_object_get(found, "latency_ms"), "p99"));
+                cell_link(r, found ? t : "-", bsrc);
+                if (isinf(m->worst_recovery_ms))
+                        snprintf(t, sizeof(t), "never");
+                else
+                        snprintf(t, sizeof(t), "%.1f s", m->worst_recovery_ms / 1000);
+                cell_link(r, m->worst_recovery_ms >= 0 ? t : "-", m->worst_recovery_run);
+                snprintf(t, sizeof(t), "%.2f", num(json_object_get(mr, "write_amplification"), "median"));
+                cell_link(r, mr ? t : "-", bsrc);
+                fprintf(r->md, "\n");
+                hraw(r, "</tr>\n");
+        }
+        hraw(r, "</table>\n");
+}
+
+/* ---- benchmarks ---- */
+
+static void drain_tables(report_t *r, json_t *b) {
+        json_t *cfg = json_object_get(b, "config"), *bl = json_object_get(json_object_get(b, "drain"), "backlog");
+        char line[600];
+        heading(r, "Drain throughput");
+        snprintf(line, sizeof(line),
+                 "A backlog of %.0f records (payload %.0f B; %.0f partitions) drained by each subject, %.0f repetitions "
+                 "interleaved; brokers: %s (%s). Time runs from the first fetch to the last durable commit. The ratio "
+                 "is to the bare librdkafka consumer of the same repetition (median, min-max).",
+                 num(bl, "records"), num(bl, "payload_bytes"), num(bl, "partitions"), num(cfg, "repeat"),
+                 str(json_object_get(b, "versions"), "broker"), str(cfg, "brokers"));
+        para(r, line);
+        fprintf(r->md, "| subject | pipeline | records/s | MB/s | ratio to reference | CPU s per 1M records | "
+                       "offset-store ops/s | write amplification |\n|---|---|---|---|---|---|---|---|\n");
+        hraw(r, "<table><tr><th>subject</th><th>pipeline</th><th>records/s</th><th>MB/s</th><th>ratio to reference</th>"
+                "<th>CPU s per 1M records</th><th>offset-store ops/s</th><th>write amplification</th></tr>\n");
+        json_t *row;
+        size_t i;
+        json_array_foreach(json_object_get(json_object_get(b, "drain"), "summary"), i, row) {
+                json_t *rps = json_object_get(row, "records_per_s"), *ratio = json_object_get(row, "ratio_to_reference");
+                char cells[8][96];
+                snprintf(cells[0], 96, "%s", str(row, "subject"));
+                snprintf(cells[1], 96, "%s", json_is_string(json_object_get(row, "pipeline")) ? str(row, "pipeline") : "-");
+                snprintf(cells[2], 96, "%.0fk (%.0fk-%.0fk)", num(rps, "median") / 1000, num(rps, "min") / 1000,
+                         num(rps, "max") / 1000);
+                snprintf(cells[3], 96, "%.1f", num(json_object_get(row, "mb_per_s"), "median"));
+                if (ratio)
+                        snprintf(cells[4], 96, "%.3f (%.3f-%.3f)", num(ratio, "median"), num(ratio, "min"),
+                                 num(ratio, "max"));
+                else
+                        snprintf(cells[4], 96, "1 (reference)");
+                snprintf(cells[5], 96, "%.2f", num(json_object_get(row, "cpu_s_per_million"), "median"));
+                snprintf(cells[6], 96, "%.1f", num(json_object_get(row, "store_ops_per_s"), "median"));
+                snprintf(cells[7], 96, "%.2f", num(json_object_get(row, "write_amplification"), "median"));
+                fprintf(r->md, "|");
+                hraw(r, "<tr>");
+                for (int c = 0; c < 8; c++)
+                        cell_link(r, cells[c], NULL);
+                fprintf(r->md, "\n");
+                hraw(r, "</tr>\n");
+        }
+        hraw(r, "</table>\n");
+}
+
+static void drain_charts(report_t *r, json_t *b) {
+        json_t *cfg = json_object_get(b, "config"), *levels = json_object_get(cfg, "pipelines"),
+               *modes = json_object_get(cfg, "modes");
+        char path[4200];
+        FILE *fp = data_file(r, "ratio", path, sizeof(path));
+        FILE *cp = NULL;
+        char cpath[4200];
+        if (!fp)
+                return;
+        cp = data_file(r, "cpu", cpath, sizeof(cpath));
+        size_t i, l;
+        json_t *mode, *lv;
+        fprintf(fp, "mode");
+        if (cp)
+                fprintf(cp, "mode");
+        json_array_foreach(levels, l, lv) {
+                fprintf(fp, " %s", json_string_value(lv));
+                if (cp)
+                        fprintf(cp, " %s", json_string_value(lv));
+        }
+        fprintf(fp, "\n");
+        if (cp)
+                fprintf(cp, "\n");
+        json_array_foreach(modes, i, mode) {
+                fprintf(fp, "%s", json_string_value(mode));
+                if (cp)
+                        fprintf(cp, "%s", json_string_value(mode));
+                json_array_foreach(levels, l, lv) {
+                        json_t *row, *hit = NULL;
+                        size_t k;
+                        json_array_foreach(json_object_get(json_object_get(b, "drain"), "summary"), k, row)
+                                if (!strcmp(str(row, "subject"), json_string_value(mode)) &&
+                                    !strcmp(str(row, "pipeline"), json_string_value(lv)))
+                                        hit = row;
+                        fprintf(fp, " %g", num(json_object_get(hit, "ratio_to_reference"), "median"));
+                        if (cp)
+                                fprintf(cp, " %g", num(json_object_get(hit, "cpu_s_per_million"), "median"));
+                }
+                fprintf(fp, "\n");
+                if (cp)
+                        fprintf(cp, "\n");
+        }
+        fclose(fp);
+        if (cp)
+                fclose(cp);
+        char script[9000];
+        int nl = (int)json_array_size(levels);
+        snprintf(script, sizeof(script),
+                 "set style data histograms\nset style histogram clustered gap 1\nset style fill solid 0.8 border -1\n"
+                 "set ylabel 'throughput / reference (same run)'\nset yrange [0:*]\n"
+                 "plot for [i=2:%d] '%s' using i:xtic(1) title columnheader(i)",
+                 nl + 1, path);
+        chart(r, "ratio", "Throughput by mode as a ratio to the bare reference, per pipeline level", script);
+        if (cp) {
+                snprintf(script, sizeof(script),
+                         "set style data histograms\nset style histogram clustered gap 1\nset style fill solid 0.8 border -1\n"
+                         "set ylabel 'CPU seconds per million records'\nset yrange [0:*]\n"
+                         "plot for [i=2:%d] '%s' using i:xtic(1) title columnheader(i)",
+                         nl + 1, cpath);
+                chart(r, "cpu", "CPU per record by mode (user + system of the worker)", script);
+        }
+}
+
+static void latency_section(report_t *r, json_t *b) {
+        json_t *lat = json_object_get(b, "latency");
+        if (!lat)
+                return;
+        char line[400];
+        heading(r, "End-to-end latency");
+        snprintf(line, sizeof(line),
+                 "Each mode consumes while the producer writes %.0f records/s (%s) for %.0f s. Latency: a record's "
+                 "intended send time to its output being durable. Send delay: actual minus intended send time; a "
+                 "producer that falls behind shows here, not as a lower rate.",
+                 num(lat, "rate_rps"), str(lat, "rate_from"), num(lat, "seconds"));
+        para(r, line);
+        fprintf(r->md, "| mode | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | send delay p99 ms | send delay max ms |\n"
+                       "|---|---|---|---|---|---|---|---|\n");
+        hraw(r, "<table><tr><th>mode</th><th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>p99.9 ms</th><th>max ms</th>"
+                "<th>send delay p99 ms</th><th>send delay max ms</th></tr>\n");
+        char path[4200];
+        FILE *fp = data_file(r, "latency", path, sizeof(path));
+        if (fp)
+                fprintf(fp, "mode p50 p90 p99 p99.9 max\n");
+        json_t *s;
+        size_t i;
+        json_array_foreach(json_object_get(lat, "subjects"), i, s) {
+                json_t *l = json_object_get(s, "latency_ms"), *d = json_object_get(s, "send_delay_ms");
+                char cells[8][64];
+                snprintf(cells[0], 64, "%s", str(s, "subject"));
+                snprintf(cells[1], 64, "%.1f", num(l, "p50"));
+                snprintf(cells[2], 64, "%.1f", num(l, "p90"));
+                snprintf(cells[3], 64, "%.1f", num(l, "p99"));
+                snprintf(cells[4], 64, "%.1f", num(l, "p99_9"));
+                snprintf(cells[5], 64, "%.1f", num(l, "max"));
+                snprintf(cells[6], 64, "%.2f", num(d, "p99"));
+                snprintf(cells[7], 64, "%.2f", num(d, "max"));
+                fprintf(r->md, "|");
+                hraw(r, "<tr>");
+                for (int c = 0; c < 8; c++)
+                        cell_link(r, cells[c], NULL);
+                fprintf(r->md, "\n");
+                hraw(r, "</tr>\n");
+                if (fp)
+                        fprintf(fp, "%s %g %g %g %g %g\n", str(s, "subject"), num(l, "p50"), num(l, "p90"), num(l, "p99"),
+                                num(l, "p99_9"), num(l, "max"));
+        }
+        hraw(r, "</table>\n");
+        if (fp) {
+                fclose(fp);
+                char script[4600];
+                snprintf(script, sizeof(script),
+                         "set style data histograms\nset style histogram clustered gap 1\nset style fill solid 0.8 border -1\n"
+                         "set logscale y\nset ylabel 'ms (log scale)'\n"
+                         "plot for [i=2:6] '%s' using i:xtic(1) title columnheader(i)",
+                         path);
+                chart(r, "latency", "End-to-end latency percentiles by mode", script);
+        }
+}
+
+static void sweeps_section(report_t *r, json_t *b) {
+        json_t *sw;
+        size_t i;
+        json_array_foreach(json_object_get(b, "sweeps"), i, sw) {
+                char title[200], path[4200], name[64];
+                snprintf(name, sizeof(name), "sweep-%s", str(sw, "name"));
+                snprintf(title, sizeof(title), "Throughput against %s (pipeline %s; median of the repetitions)",
+                         str(sw, "name"), str(sw, "pipeline"));
+                heading(r, title);
+                FILE *fp = data_file(r, name, path, sizeof(path));
+                if (!fp)
+                        continue;
+                json_t *series = json_object_get(sw, "series"), *s, *v;
+                size_t k, j;
+                fprintf(fp, "%s", str(sw, "name"));
+                json_array_foreach(series, k, s) fprintf(fp, " %s", str(s, "subject"));
+                fprintf(fp, "\n");
+                json_array_foreach(json_object_get(sw, "values"), j, v) {
+                        fprintf(fp, "%lld", (long long)json_integer_value(v));
+                        json_array_foreach(series, k, s)
+                                fprintf(fp, " %g", json_number_value(json_array_get(json_object_get(s, "records_per_s"), j)));
+                        fprintf(fp, "\n");
+                }
+                fclose(fp);
+                fprintf(r->md, "```\n");
+                hraw(r, "<pre>");
+                char *text = NULL;
+                size_t len = 0;
+                if (ib_fs_read_file(path, &text, &len, NULL, 0) == IB_OK) {
+                        fprintf(r->md, "%s", text);
+                        hput(r, text);
+                }
+                free(text);
+                fprintf(r->md, "```\n\n");
+                hraw(r, "</pre>\n");
+                char script[4800];
+                snprintf(script, sizeof(script),
+                         "set logscale x 2\nset xlabel '%s'\nset ylabel 'records/s'\nset yrange [0:*]\nset key autotitle columnhead\n"
+                         "plot for [i=2:%d] '%s' using 1:i with linespoints lw 2",
+                         str(sw, "name"), (int)json_array_size(series) + 1, path);
+                chart(r, name, title, script);
+        }
+}
+
+/* ---- chaos ---- */
+
+static void chaos_section(report_t *r) {
+        if (!json_array_size(r->set->chaos))
+                return;
+        heading(r, "Duplicates and loss under faults");
+        para(r, "Every chaos run given: its scenario, mode, records produced, visible duplicates, lost, unexplained, "
+                "worst recovery, verdict.");
+        fprintf(r->md, "| scenario | mode | produced | duplicates | lost | unexplained | recovery max | verdict |\n"
+                       "|---|---|---|---|---|---|---|---|\n");
+        hraw(r, "<table><tr><th>scenario</th><th>mode</th><th>produced</th><th>duplicates</th><th>lost</th>"
+                "<th>unexplained</th><th>recovery max</th><th>verdict</th></tr>\n");
+        char path[4200];
+        FILE *fp = data_file(r, "chaos", path, sizeof(path));
+        if (fp)
+                fprintf(fp, "run duplicates lost\n");
+        json_t *doc;
+        size_t i;
+        json_array_foreach(r->set->chaos, i, doc) {
+                json_t *c = json_object_get(doc, "counts"), *rec = json_object_get(json_object_get(doc, "recovery_ms"), "max");
+                const char *src = str(doc, "source");
+                char cells[8][128];
+                snprintf(cells[0], 128, "%s", str(doc, "scenario_name"));
+                snprintf(cells[1], 128, "%s", str(json_object_get(doc, "scenario"), "mode"));
+                snprintf(cells[2], 128, "%.0f", num(c, "produced"));
+                snprintf(cells[3], 128, "%.0f", num(c, "duplicates"));
+                snprintf(cells[4], 128, "%.0f", num(c, "lost"));
+                snprintf(cells[5], 128, "%.0f", num(c, "unexplained_duplicates") + num(c, "unexplained_lost"));
+                if (json_is_number(rec))
+                        snprintf(cells[6], 128, "%.1f s", json_number_value(rec) / 1000);
+                else
+                        snprintf(cells[6], 128, "%s", json_is_string(rec) ? json_string_value(rec) : "-");
+                snprintf(cells[7], 128, "%s",
+                         json_is_true(json_object_get(json_object_get(doc, "verdict"), "pass")) ? "PASS" : "FAIL");
+                fprintf(r->md, "|");
+                hraw(r, "<tr>");
+                for (int k = 0; k < 8; k++)
+                        cell_link(r, cells[k], k == 0 ? src : NULL);
+                fprintf(r->md, "\n");
+                hraw(r, "</tr>\n");
+                if (fp)
+                        fprintf(fp, "%s/%s %g %g\n", cells[0], cells[1], num(c, "duplicates"), num(c, "lost"));
+        }
+        hraw(r, "</table>\n");
+        if (fp) {
+                fclose(fp);
+                char script[4800];
+                snprintf(script, sizeof(script),
+                         "set style data histograms\nset style histogram clustered gap 1\nset style fill solid 0.8 border -1\n"
+                         "set xtics rotate by -35\nset ylabel 'records'\nset yrange [0:*]\nset bmargin 9\n"
+                         "plot '%s' using 2:xtic(1) title 'duplicates', '' using 3 title 'lost'",
+                         path);
+                chart(r, "chaos", "Duplicates and loss by scenario and mode", script);
+        }
+        /* a per-second timeline with fault markers, for the first runs */
+        json_array_foreach(r->set->chaos, i, doc) {
+                if (i >= 8)
+                        break;
+                json_t *ps = json_object_get(json_object_get(doc, "throughput"), "per_second"), *v, *f;
+                if (!json_array_size(ps))
+                        continue;
+                char name[64], title[300];
+                snprintf(name, sizeof(name), "timeline-%zu", i);
+                FILE *tp = data_file(r, name, path, sizeof(path));
+                if (!tp)
+                        continue;
+                size_t k;
+                json_array_foreach(ps, k, v) fprintf(tp, "%zu %lld\n", k, (long long)json_integer_value(v));
+                fclose(tp);
+                char script[8000];
+                int n = snprintf(script, sizeof(script), "set xlabel 's from the first batch'\nset ylabel 'records/s'\n"
+                                                         "set yrange [0:*]\nunset key\n");
+                json_array_foreach(json_object_get(doc, "schedule"), k, f) {
+                        json_t *at = json_object_get(f, "applied_ms");
+                        if (json_is_number(at) && n > 0 && (size_t)n < sizeof(script) - 200)
+                                n += snprintf(script + n, sizeof(script) - (size_t)n,
+                                              "set arrow from %g, graph 0 to %g, graph 1 nohead lc rgb 'red' dt 2\n"
+                                              "set label '%s' at %g, graph 0.95 tc rgb 'red' font ',9'\n",
+                                              json_number_value(at) / 1000, json_number_value(at) / 1000, str(f, "fault"),
+                                              json_number_value(at) / 1000 + 0.1);
+                }
+                if (n > 0 && (size_t)n < sizeof(script) - 100)
+                        snprintf(script + n, sizeof(script) - (size_t)n, "plot '%s' using 1:2 with steps lw 2", path);
+                snprintf(title, sizeof(title), "%s (%s, seed %lld): records per second; faults in red (from the start "
+                                               "of the run)",
+                         str(doc, "scenario_name"), str(json_object_get(doc, "scenario"), "mode"),
+                         (long long)json_integer_value(json_object_get(doc, "seed")));
+                chart(r, name, title, script);
+        }
+}
+
+static void provenance(report_t *r) {
+        heading(r, "Provenance");
+        json_t *docs[2] = {r->set->bench, r->set->chaos}, *doc;
+        for (int k = 0; k < 2; k++) {
+                size_t i;
+                json_array_foreach(docs[k], i, doc) {
+                        json_t *v = json_object_get(doc, "versions"), *m = json_object_get(doc, "machine");
+                        char line[1200];
+                        snprintf(line, sizeof(line), "%s: %s, created %s; ingestbench %s (git %s), librdkafka %s, broker %s%s%s; "
+                                                     "%.0f cores, kernel %s",
+                                 str(doc, "source"), str(doc, "kind"), str(doc, "created"), str(v, "ingestbench"),
+                                 json_object_get(doc, "git_revision") ? str(doc, "git_revision") : "-", str(v, "librdkafka"),
+                                 str(v, "broker"), json_object_get(v, "zookeeper") ? ", ZooKeeper " : "",
+                                 str(v, "zookeeper"), num(m, "cores"), str(m, "kernel"));
+                        fprintf(r->md, "- %s\n", line);
+                        hraw(r, "<li>");
+                        hput(r, line);
+                        hraw(r, "</li>\n");
+                }
+        }
+        fprintf(r->md, "\n");
+}
+
+ib_err_t ib_report_write(const ib_result_set_t *set, const char *out_dir, const char *gnuplot, char *errstr,
+                         size_t errstr_size) {
+        char charts[4200], md[4200], html[4200];
+        snprintf(charts, sizeof(charts), "%s/charts", out_dir);
+        ib_err_t err = ib_fs_mkdirs(charts, errstr, errstr_size);
+        if (err)
+                return err;
+        snprintf(md, sizeof(md), "%s/report.md.tmp", out_dir);
+        report_t r = {set, out_dir, gnuplot, fopen(md, "w"), {0}, 1, ""};
+        if (!r.md)
+                return ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: %s", md, strerror(errno));
+        fprintf(r.md, "# ingestbench report\n\nGenerated by `ingestbench report` from %zu bench and %zu chaos results "
+                      "files alone.\n",
+                json_array_size(set->bench), json_array_size(set->chaos));
+        hraw(&r, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>ingestbench report</title><style>"
+                 "body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
+                 "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:.3em .6em;"
+                 "text-align:right}td:first-child,th:first-child{text-align:left}figure{margin:1em 0}"
+                 "figcaption{font-size:.9em;color:#444}</style></head><body>\n<h1>ingestbench report</h1>\n");
+        hraw(&r, "<p>Generated by <code>ingestbench report</code> from %zu bench and %zu chaos results files alone.</p>\n",
+             json_array_size(set->bench), json_array_size(set->chaos));
+        verdict(&r);
+        json_t *b = bench0(&r);
+        if (b) {
+                drain_tables(&r, b);
+                drain_charts(&r, b);
+                latency_section(&r, b);
+                sweeps_section(&r, b);
+        }
+        chaos_section(&r);
+        provenance(&r);
+        hraw(&r, "</body></html>\n");
+        int bad = ferror(r.md);
+        if (fclose(r.md) != 0 || bad) {
+                ib_buf_free(&r.html);
+                return ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: write failed", md);
+        }
+        char *text = NULL;
+        size_t len = 0;
+        snprintf(html, sizeof(html), "%s/report.md", out_dir);
+        if ((err = ib_fs_read_file(md, &text, &len, errstr, errstr_size)) ||
+            (err = ib_fs_write_atomic(html, text, len, NULL, errstr, errstr_size))) {
+                free(text);
+                ib_buf_free(&r.html);
+                return err;
+        }
+        free(text);
+        unlink(md);
+        snprintf(html, sizeof(html), "%s/report.html", out_dir);
+        err = ib_fs_write_atomic(html, r.html.data, r.html.len, NULL, errstr, errstr_size);
+        ib_buf_free(&r.html);
+        return err;
+}
