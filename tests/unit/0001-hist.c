@@ -1,5 +1,7 @@
 /* 0001-hist: the log-linear histogram's buckets and quantiles. */
 #include "harness.h"
+#include <stdlib.h>
+
 #include "hist.h"
 
 static void test_buckets_cover_values_in_order(void) {
@@ -36,6 +38,38 @@ static void test_quantiles_within_relative_error(void) {
         CHECK_INT(ib_hist_quantile(&h, 1.0), 100000);
 }
 
+static int cmp_u64(const void *a, const void *b) {
+        uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+        return (x > y) - (x < y);
+}
+
+/* Skewed values (a latency-like long tail) against the exact percentiles of
+ * the same values sorted: each reported percentile is the upper bound of its
+ * bucket, so never below the true one and within 1/16 above it. */
+static void test_quantiles_against_sorted_array(void) {
+        enum { N = 50000 };
+        static uint64_t v[N];
+        ib_hist_t h;
+        ib_hist_init(&h);
+        uint64_t s = 0x9e3779b97f4a7c15ULL;
+        for (int i = 0; i < N; i++) {
+                s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+                uint64_t r = s % 1000000;
+                v[i] = 1 + r * r / 1000 / (1 + s % 97); /* mostly small, a few up to 1e9 */
+                ib_hist_record(&h, v[i]);
+        }
+        qsort(v, N, sizeof(v[0]), cmp_u64);
+        double qs[] = {0.5, 0.9, 0.99, 0.999, 1.0};
+        for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
+                size_t rank = (size_t)(qs[i] * N + 0.999999); /* the smallest value with q of them at or below it */
+                uint64_t want = v[rank ? rank - 1 : 0], got = ib_hist_quantile(&h, qs[i]);
+                CHECK(got >= want);
+                CHECK((double)got <= (double)want * (1 + 1.0 / 16) + 1);
+        }
+        CHECK_INT(h.max, v[N - 1]);
+        CHECK_INT(h.min, v[0]);
+}
+
 static void test_empty_and_single(void) {
         ib_hist_t h;
         ib_hist_init(&h);
@@ -64,6 +98,7 @@ static void test_merge(void) {
 int main(void) {
         IB_RUN(test_buckets_cover_values_in_order);
         IB_RUN(test_quantiles_within_relative_error);
+        IB_RUN(test_quantiles_against_sorted_array);
         IB_RUN(test_empty_and_single);
         IB_RUN(test_merge);
         return IB_DONE();
