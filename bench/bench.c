@@ -372,7 +372,7 @@ static ib_err_t latency_phase(bench_t *b, json_t *doc, char *errstr, size_t errs
 static ib_err_t sweep_phase(bench_t *b, const ib_bench_sweep_t *sw, json_t *doc, char *errstr, size_t errstr_size) {
         const ib_bench_conf_t *c = b->c;
         int level = c->levels[c->nlevels - 1];
-        json_t *o = json_pack("{s:s,s:[],s:s,s:[]}", "name", sw->name, "values", "pipeline",
+        json_t *o = json_pack("{s:s,s:[],s:[],s:s,s:[]}", "name", sw->name, "values", "records", "pipeline",
                               ib_pipeline_level_names[level], "series");
         json_array_append_new(json_object_get(doc, "sweeps"), o);
         subject_t subj[1 + IB_BENCH_MAX_SUBJECTS];
@@ -397,8 +397,15 @@ static ib_err_t sweep_phase(bench_t *b, const ib_bench_sweep_t *sw, json_t *doc,
                 ib_backlog_t bl;
                 char what[64];
                 snprintf(what, sizeof(what), "sweep-%s", sw->name);
-                if ((err = make_backlog(b, what, parts, c->records, size, &bl, errstr, errstr_size)))
+                /* the size sweep keeps the backlog's bytes, not its count: 1M records of 10 KB would be 10 GB */
+                int64_t records = c->records;
+                if (!strcmp(sw->name, "size")) {
+                        records = (int64_t)((double)c->records * (double)(c->size + 150) / (double)(size + 150));
+                        records = records < 1000 ? 1000 : records;
+                }
+                if ((err = make_backlog(b, what, parts, records, size, &bl, errstr, errstr_size)))
                         break;
+                json_array_append_new(json_object_get(o, "records"), json_integer(records));
                 for (int i = 0; i < n; i++) {
                         json_decref(subj[i].runs);
                         subj[i].runs = json_array();
