@@ -284,20 +284,8 @@ static ib_err_t latency_one(bench_t *b, const ib_mode_t *mode, int64_t rate, jso
         err = ib_bench_backlog(c, topic, (int)c->partitions, records, c->size, rate, pstats, &bl, errstr, errstr_size);
         int64_t ends[1024] = {0};
         /* the end offsets again, per partition, for the caught-up check */
-        if (!err) {
-                rd_kafka_t *rk = NULL;
-                const char *settings[] = {"group.id", "ingestbench-bench-meta", NULL};
-                rd_kafka_conf_t *kc;
-                int32_t ids[1024];
-                for (int p = 0; p < bl.partitions && p < 1024; p++)
-                        ids[p] = p;
-                if (!(err = ib_kafka_conf_new(c->brokers, settings, NULL, &kc, errstr, errstr_size)) &&
-                    !(err = ib_kafka_new(RD_KAFKA_CONSUMER, kc, &rk, errstr, errstr_size)))
-                        err = ib_kafka_list_offsets(rk, topic, ids, bl.partitions, RD_KAFKA_OFFSET_END, ends, 10000,
-                                                    errstr, errstr_size);
-                if (rk)
-                        rd_kafka_destroy(rk);
-        }
+        if (!err)
+                err = ib_bench_end_offsets(c->brokers, topic, bl.partitions, ends, errstr, errstr_size);
         end = ib_mono_us() + 120000000;
         while (!err && !caught_up(events, ends, bl.partitions)) {
                 ib_sup_reap(c->sup);

@@ -100,6 +100,10 @@ ib_err_t ib_bench_backlog(const ib_bench_conf_t *conf, const char *topic, int pa
                           int64_t size, int64_t rate, const char *stats_path, ib_backlog_t *out, char *errstr,
                           size_t errstr_size);
 
+/** @brief The end offset of each of @p n partitions of @p topic (a new topic's leaders waited for, bounded). */
+ib_err_t ib_bench_end_offsets(const char *brokers, const char *topic, int n, int64_t *ends, char *errstr,
+                              size_t errstr_size);
+
 /** @brief The bare reference: a librdkafka consumer in this process, no pipeline, no tracking. */
 ib_err_t ib_bench_reference(const char *brokers, const ib_backlog_t *b, int64_t timeout_ms, volatile int *stop,
                             ib_drain_t *out, char *errstr, size_t errstr_size);
