@@ -71,6 +71,38 @@ static void cell_link(report_t *r, const char *text, const char *target) {
         }
 }
 
+/* A table: its header (NULL-terminated column names), rows of cells, its end. */
+static void table_head(report_t *r, const char *const *cols) {
+        int n = 0;
+        hraw(r, "<table><tr>");
+        fprintf(r->md, "|");
+        for (; cols[n]; n++) {
+                fprintf(r->md, " %s |", cols[n]);
+                hraw(r, "<th>");
+                hput(r, cols[n]);
+                hraw(r, "</th>");
+        }
+        fprintf(r->md, "\n|");
+        for (int i = 0; i < n; i++)
+                fprintf(r->md, "---|");
+        fprintf(r->md, "\n");
+        hraw(r, "</tr>\n");
+}
+
+typedef char cell_t[128];
+
+/* One row; cell @p link_col (or none: -1) links to @p link. */
+static void table_row(report_t *r, cell_t *cells, int n, int link_col, const char *link) {
+        fprintf(r->md, "|");
+        hraw(r, "<tr>");
+        for (int c = 0; c < n; c++)
+                cell_link(r, cells[c], c == link_col ? link : NULL);
+        fprintf(r->md, "\n");
+        hraw(r, "</tr>\n");
+}
+
+static void table_end(report_t *r) { hraw(r, "</table>\n"); }
+
 static void heading(report_t *r, const char *title) {
         fprintf(r->md, "\n## %s\n\n", title);
         hraw(r, "<h2>");
@@ -178,10 +210,10 @@ static void verdict(report_t *r) {
                 "produced), the throughput ratio to the bare librdkafka consumer measured in the same run (median, "
                 "fullest pipeline level), p99 end-to-end latency at a fixed rate, the worst recovery time after a "
                 "fault, and the bytes written per input byte. Each cell links to the results file it comes from.");
-        fprintf(r->md, "| mode | guarantee under faults | worst duplicates | worst loss | throughput ratio | p99 latency | "
-                       "worst recovery | write amplification |\n|---|---|---|---|---|---|---|---|\n");
-        hraw(r, "<table><tr><th>mode</th><th>guarantee under faults</th><th>worst duplicates</th><th>worst loss</th>"
-                "<th>throughput ratio</th><th>p99 latency</th><th>worst recovery</th><th>write amplification</th></tr>\n");
+        static const char *const cols[] = {"mode", "guarantee under faults", "worst duplicates", "worst loss",
+                                           "throughput ratio", "p99 latency", "worst recovery", "write amplification",
+                                           NULL};
+        table_head(r, cols);
         for (size_t k = 0; k < n; k++) {
                 const ib_mode_safety_t *m = &ms[k];
                 char t[96];
@@ -212,7 +244,7 @@ static void verdict(report_t *r) {
                 fprintf(r->md, "\n");
                 hraw(r, "</tr>\n");
         }
-        hraw(r, "</table>\n");
+        table_end(r);
 }
 
 /* ---- benchmarks ---- */
@@ -228,36 +260,30 @@ static void drain_tables(report_t *r, json_t *b) {
                  num(bl, "records"), num(bl, "payload_bytes"), num(bl, "partitions"), num(cfg, "repeat"),
                  str(json_object_get(b, "versions"), "broker"), str(cfg, "brokers"));
         para(r, line);
-        fprintf(r->md, "| subject | pipeline | records/s | MB/s | ratio to reference | CPU s per 1M records | "
-                       "offset-store ops/s | write amplification |\n|---|---|---|---|---|---|---|---|\n");
-        hraw(r, "<table><tr><th>subject</th><th>pipeline</th><th>records/s</th><th>MB/s</th><th>ratio to reference</th>"
-                "<th>CPU s per 1M records</th><th>offset-store ops/s</th><th>write amplification</th></tr>\n");
+        static const char *const cols[] = {"subject", "pipeline", "records/s", "MB/s", "ratio to reference",
+                                           "CPU s per 1M records", "offset-store ops/s", "write amplification", NULL};
+        table_head(r, cols);
         json_t *row;
         size_t i;
         json_array_foreach(json_object_get(json_object_get(b, "drain"), "summary"), i, row) {
                 json_t *rps = json_object_get(row, "records_per_s"), *ratio = json_object_get(row, "ratio_to_reference");
-                char cells[8][96];
-                snprintf(cells[0], 96, "%s", str(row, "subject"));
-                snprintf(cells[1], 96, "%s", json_is_string(json_object_get(row, "pipeline")) ? str(row, "pipeline") : "-");
-                snprintf(cells[2], 96, "%.0fk (%.0fk-%.0fk)", num(rps, "median") / 1000, num(rps, "min") / 1000,
+                cell_t cells[8];
+                snprintf(cells[0], sizeof(cells[0]), "%s", str(row, "subject"));
+                snprintf(cells[1], sizeof(cells[0]), "%s", json_is_string(json_object_get(row, "pipeline")) ? str(row, "pipeline") : "-");
+                snprintf(cells[2], sizeof(cells[0]), "%.0fk (%.0fk-%.0fk)", num(rps, "median") / 1000, num(rps, "min") / 1000,
                          num(rps, "max") / 1000);
-                snprintf(cells[3], 96, "%.1f", num(json_object_get(row, "mb_per_s"), "median"));
+                snprintf(cells[3], sizeof(cells[0]), "%.1f", num(json_object_get(row, "mb_per_s"), "median"));
                 if (ratio)
-                        snprintf(cells[4], 96, "%.3f (%.3f-%.3f)", num(ratio, "median"), num(ratio, "min"),
+                        snprintf(cells[4], sizeof(cells[0]), "%.3f (%.3f-%.3f)", num(ratio, "median"), num(ratio, "min"),
                                  num(ratio, "max"));
                 else
-                        snprintf(cells[4], 96, "1 (reference)");
-                snprintf(cells[5], 96, "%.2f", num(json_object_get(row, "cpu_s_per_million"), "median"));
-                snprintf(cells[6], 96, "%.1f", num(json_object_get(row, "store_ops_per_s"), "median"));
-                snprintf(cells[7], 96, "%.2f", num(json_object_get(row, "write_amplification"), "median"));
-                fprintf(r->md, "|");
-                hraw(r, "<tr>");
-                for (int c = 0; c < 8; c++)
-                        cell_link(r, cells[c], NULL);
-                fprintf(r->md, "\n");
-                hraw(r, "</tr>\n");
+                        snprintf(cells[4], sizeof(cells[0]), "1 (reference)");
+                snprintf(cells[5], sizeof(cells[0]), "%.2f", num(json_object_get(row, "cpu_s_per_million"), "median"));
+                snprintf(cells[6], sizeof(cells[0]), "%.1f", num(json_object_get(row, "store_ops_per_s"), "median"));
+                snprintf(cells[7], sizeof(cells[0]), "%.2f", num(json_object_get(row, "write_amplification"), "median"));
+                table_row(r, cells, 8, -1, NULL);
         }
-        hraw(r, "</table>\n");
+        table_end(r);
 }
 
 static void drain_charts(report_t *r, json_t *b) {
@@ -335,10 +361,9 @@ static void latency_section(report_t *r, json_t *b) {
                  "producer that falls behind shows here, not as a lower rate.",
                  num(lat, "rate_rps"), str(lat, "rate_from"), num(lat, "seconds"));
         para(r, line);
-        fprintf(r->md, "| mode | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | send delay p99 ms | send delay max ms |\n"
-                       "|---|---|---|---|---|---|---|---|\n");
-        hraw(r, "<table><tr><th>mode</th><th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>p99.9 ms</th><th>max ms</th>"
-                "<th>send delay p99 ms</th><th>send delay max ms</th></tr>\n");
+        static const char *const cols[] = {"mode", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms",
+                                           "send delay p99 ms", "send delay max ms", NULL};
+        table_head(r, cols);
         char path[4200];
         FILE *fp = data_file(r, "latency", path, sizeof(path));
         if (fp)
@@ -347,26 +372,21 @@ static void latency_section(report_t *r, json_t *b) {
         size_t i;
         json_array_foreach(json_object_get(lat, "subjects"), i, s) {
                 json_t *l = json_object_get(s, "latency_ms"), *d = json_object_get(s, "send_delay_ms");
-                char cells[8][64];
-                snprintf(cells[0], 64, "%s", str(s, "subject"));
-                snprintf(cells[1], 64, "%.1f", num(l, "p50"));
-                snprintf(cells[2], 64, "%.1f", num(l, "p90"));
-                snprintf(cells[3], 64, "%.1f", num(l, "p99"));
-                snprintf(cells[4], 64, "%.1f", num(l, "p99_9"));
-                snprintf(cells[5], 64, "%.1f", num(l, "max"));
-                snprintf(cells[6], 64, "%.2f", num(d, "p99"));
-                snprintf(cells[7], 64, "%.2f", num(d, "max"));
-                fprintf(r->md, "|");
-                hraw(r, "<tr>");
-                for (int c = 0; c < 8; c++)
-                        cell_link(r, cells[c], NULL);
-                fprintf(r->md, "\n");
-                hraw(r, "</tr>\n");
+                cell_t cells[8];
+                snprintf(cells[0], sizeof(cells[0]), "%s", str(s, "subject"));
+                snprintf(cells[1], sizeof(cells[0]), "%.1f", num(l, "p50"));
+                snprintf(cells[2], sizeof(cells[0]), "%.1f", num(l, "p90"));
+                snprintf(cells[3], sizeof(cells[0]), "%.1f", num(l, "p99"));
+                snprintf(cells[4], sizeof(cells[0]), "%.1f", num(l, "p99_9"));
+                snprintf(cells[5], sizeof(cells[0]), "%.1f", num(l, "max"));
+                snprintf(cells[6], sizeof(cells[0]), "%.2f", num(d, "p99"));
+                snprintf(cells[7], sizeof(cells[0]), "%.2f", num(d, "max"));
+                table_row(r, cells, 8, -1, NULL);
                 if (fp)
                         fprintf(fp, "%s %g %g %g %g %g\n", str(s, "subject"), num(l, "p50"), num(l, "p90"), num(l, "p99"),
                                 num(l, "p99_9"), num(l, "max"));
         }
-        hraw(r, "</table>\n");
+        table_end(r);
         if (fp) {
                 fclose(fp);
                 char script[4600];
@@ -431,10 +451,9 @@ static void chaos_section(report_t *r) {
         heading(r, "Duplicates and loss under faults");
         para(r, "Every chaos run given: its scenario, mode, records produced, visible duplicates, lost, unexplained, "
                 "worst recovery, verdict.");
-        fprintf(r->md, "| scenario | mode | produced | duplicates | lost | unexplained | recovery max | verdict |\n"
-                       "|---|---|---|---|---|---|---|---|\n");
-        hraw(r, "<table><tr><th>scenario</th><th>mode</th><th>produced</th><th>duplicates</th><th>lost</th>"
-                "<th>unexplained</th><th>recovery max</th><th>verdict</th></tr>\n");
+        static const char *const cols[] = {"scenario", "mode", "produced", "duplicates", "lost", "unexplained",
+                                           "recovery max", "verdict", NULL};
+        table_head(r, cols);
         char path[4200];
         FILE *fp = data_file(r, "chaos", path, sizeof(path));
         if (fp)
@@ -444,29 +463,24 @@ static void chaos_section(report_t *r) {
         json_array_foreach(r->set->chaos, i, doc) {
                 json_t *c = json_object_get(doc, "counts"), *rec = json_object_get(json_object_get(doc, "recovery_ms"), "max");
                 const char *src = str(doc, "source");
-                char cells[8][128];
-                snprintf(cells[0], 128, "%s", str(doc, "scenario_name"));
-                snprintf(cells[1], 128, "%s", str(json_object_get(doc, "scenario"), "mode"));
-                snprintf(cells[2], 128, "%.0f", num(c, "produced"));
-                snprintf(cells[3], 128, "%.0f", num(c, "duplicates"));
-                snprintf(cells[4], 128, "%.0f", num(c, "lost"));
-                snprintf(cells[5], 128, "%.0f", num(c, "unexplained_duplicates") + num(c, "unexplained_lost"));
+                cell_t cells[8];
+                snprintf(cells[0], sizeof(cells[0]), "%s", str(doc, "scenario_name"));
+                snprintf(cells[1], sizeof(cells[0]), "%s", str(json_object_get(doc, "scenario"), "mode"));
+                snprintf(cells[2], sizeof(cells[0]), "%.0f", num(c, "produced"));
+                snprintf(cells[3], sizeof(cells[0]), "%.0f", num(c, "duplicates"));
+                snprintf(cells[4], sizeof(cells[0]), "%.0f", num(c, "lost"));
+                snprintf(cells[5], sizeof(cells[0]), "%.0f", num(c, "unexplained_duplicates") + num(c, "unexplained_lost"));
                 if (json_is_number(rec))
-                        snprintf(cells[6], 128, "%.1f s", json_number_value(rec) / 1000);
+                        snprintf(cells[6], sizeof(cells[0]), "%.1f s", json_number_value(rec) / 1000);
                 else
-                        snprintf(cells[6], 128, "%s", json_is_string(rec) ? json_string_value(rec) : "-");
-                snprintf(cells[7], 128, "%s",
+                        snprintf(cells[6], sizeof(cells[0]), "%s", json_is_string(rec) ? json_string_value(rec) : "-");
+                snprintf(cells[7], sizeof(cells[0]), "%s",
                          json_is_true(json_object_get(json_object_get(doc, "verdict"), "pass")) ? "PASS" : "FAIL");
-                fprintf(r->md, "|");
-                hraw(r, "<tr>");
-                for (int k = 0; k < 8; k++)
-                        cell_link(r, cells[k], k == 0 ? src : NULL);
-                fprintf(r->md, "\n");
-                hraw(r, "</tr>\n");
+                table_row(r, cells, 8, 0, src);
                 if (fp)
                         fprintf(fp, "%s/%s %g %g\n", cells[0], cells[1], num(c, "duplicates"), num(c, "lost"));
         }
-        hraw(r, "</table>\n");
+        table_end(r);
         if (fp) {
                 fclose(fp);
                 char script[4800];
