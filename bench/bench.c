@@ -69,7 +69,10 @@ static ib_err_t run_subject(bench_t *b, subject_t *s, const ib_backlog_t *bl, in
         ib_drain_t d;
         ib_err_t err;
         char dir[PATH_MAX];
-        if (!strcmp(s->kind, "reference"))
+        if (!strcmp(s->kind, "peer")) {
+                err = ib_bench_peer(c, bl, scratch(b, "peer", dir, sizeof(dir)), &d, errstr, errstr_size);
+                d.bytes = (uint64_t)(ref_bytes_per_rec * (double)d.records);
+        } else if (!strcmp(s->kind, "reference"))
                 err = ib_bench_reference(c->brokers, bl, 120000 + bl->records / 10, c->stop, &d, errstr, errstr_size);
         else if (!strcmp(s->kind, "client")) {
                 err = ib_bench_kcat(c, bl, &d, errstr, errstr_size);
@@ -89,7 +92,7 @@ static ib_err_t run_subject(bench_t *b, subject_t *s, const ib_backlog_t *bl, in
         snprintf(b->last, sizeof(b->last), "%s %.0fk records/s", s->name, num(r, "records_per_s") / 1000);
         ib_drain_free(&d);
         *run_out = r;
-        if (s->mode) /* the mode's scratch: sinks and state, gone before the next run */
+        if (s->mode || !strcmp(s->kind, "peer")) /* the scratch: sinks and state, gone before the next run */
                 ib_fs_remove_tree(dir, NULL, 0);
         return IB_OK;
 }
@@ -110,9 +113,10 @@ static json_t *summarize(const subject_t *s, const subject_t *ref) {
         json_t *row = json_pack("{s:s,s:s,s:s?}", "subject", s->name, "kind", s->kind, "pipeline",
                                 s->mode ? ib_pipeline_level_names[s->level] : NULL);
         static const char *const keys[] = {"records_per_s", "mb_per_s", "cpu_s_per_million", "store_ops_per_s",
-                                           "write_amplification", NULL};
+                                           "write_amplification", "total_records_per_s", NULL};
         for (int k = 0; keys[k]; k++)
-                json_object_set_new(row, keys[k], figure_summary(s->runs, keys[k]));
+                if (json_is_number(json_object_get(json_array_get(s->runs, 0), keys[k])))
+                        json_object_set_new(row, keys[k], figure_summary(s->runs, keys[k]));
         size_t n = json_array_size(s->runs);
         if (ref && n && json_array_size(ref->runs) == n) {
                 double *v = calloc(n, sizeof(*v));
@@ -142,7 +146,7 @@ static ib_err_t make_backlog(bench_t *b, const char *what, int partitions, int64
 
 static ib_err_t drain_phase(bench_t *b, json_t *doc, char *errstr, size_t errstr_size) {
         const ib_bench_conf_t *c = b->c;
-        subject_t subj[2 + 3 * IB_BENCH_MAX_SUBJECTS];
+        subject_t subj[3 + 3 * IB_BENCH_MAX_SUBJECTS];
         int n = 0;
         memset(subj, 0, sizeof(subj));
         snprintf(subj[n].name, sizeof(subj[n].name), "reference"), subj[n++].kind = "reference";
@@ -154,6 +158,8 @@ static ib_err_t drain_phase(bench_t *b, json_t *doc, char *errstr, size_t errstr
                         snprintf(s->name, sizeof(s->name), "%s", c->modes[m]->name);
                         s->kind = "mode", s->mode = c->modes[m], s->level = c->levels[l];
                 }
+        if (c->peer) /* same work as the full pipeline */
+                snprintf(subj[n].name, sizeof(subj[n].name), "%s", c->peer), subj[n++].kind = "peer";
         for (int i = 0; i < n; i++)
                 subj[i].runs = json_array();
         ib_backlog_t bl;
@@ -442,17 +448,17 @@ static json_t *config_json(const ib_bench_conf_t *c) {
                         json_array_append_new(v, json_integer(c->sweeps[s].values[i]));
                 json_array_append_new(sweeps, json_pack("{s:s,s:o}", "name", c->sweeps[s].name, "values", v));
         }
-        return json_pack("{s:o,s:o,s:s,s:s?,s:I,s:I,s:I,s:I,s:b,s:s,s:b,s:I,s:I,s:o}", "modes", modes, "pipelines",
+        return json_pack("{s:o,s:o,s:s,s:s?,s:I,s:I,s:I,s:I,s:b,s:s,s:b,s:I,s:I,s:o,s:s?}", "modes", modes, "pipelines",
                          levels, "brokers", c->brokers, "zookeeper", c->zookeeper, "records", (json_int_t)c->records,
                          "payload_bytes", (json_int_t)c->size, "partitions", (json_int_t)c->partitions, "repeat",
                          (json_int_t)c->repeat, "kcat", c->kcat, "sink", c->sink, "latency", c->latency,
                          "latency_rate_rps", (json_int_t)c->latency_rate, "latency_seconds",
-                         (json_int_t)c->latency_seconds, "sweeps", sweeps);
+                         (json_int_t)c->latency_seconds, "sweeps", sweeps, "peer", c->peer);
 }
 
 ib_err_t ib_bench_run(const ib_bench_conf_t *c, json_t **out, char *errstr, size_t errstr_size) {
         bench_t b = {c, ib_mono_us(), 0, 0, ""};
-        int subjects = 1 + c->kcat + c->nmodes * c->nlevels;
+        int subjects = 1 + c->kcat + c->nmodes * c->nlevels + (c->peer != NULL);
         b.steps = (int)(subjects * c->repeat) + (c->latency ? c->nmodes : 0);
         for (int s = 0; s < c->nsweeps; s++)
                 b.steps += c->sweeps[s].n * (1 + c->nmodes) * (int)c->repeat;

@@ -59,7 +59,8 @@ typedef struct ib_bench_conf_s {
         const char *self;               /**< this program, for produce and run */
         const char *work_dir;           /**< scratch: backlogs' workers, sinks (removed per run) */
         const char *peer;               /**< "spark" or NULL */
-        const char *peer_dir;           /**< scripts/peers/spark */
+        const char *peer_dir;           /**< scripts/peers/spark (its job.py) */
+        const char *peer_cache;         /**< what its setup.sh installed (venv/, jars/) */
         int progress;                   /**< a progress line on stderr (a terminal) */
         volatile int *stop;
         json_t *command;                /**< argv, for the results */
@@ -83,6 +84,7 @@ typedef struct ib_drain_s {
         uint64_t store_ops;             /**< offset-store operations (0 for references) */
         uint64_t bytes_written;         /**< sink + dead letters + local offset store */
         int64_t max_rss_kb;
+        double total_seconds;           /**< the peer's whole life (JVM start-up included); 0 otherwise */
         json_t *stats;                  /**< a worker's stats.json (NULL for references) */
         json_t *latency_ms;             /**< a worker's latency percentiles, or NULL */
 } ib_drain_t;
@@ -119,6 +121,14 @@ ib_err_t ib_bench_kcat(const ib_bench_conf_t *conf, const ib_backlog_t *b, ib_dr
  */
 ib_err_t ib_bench_mode(const ib_bench_conf_t *conf, const ib_mode_t *mode, int level, int workers,
                        const ib_backlog_t *b, const char *dir, ib_drain_t *out, char *errstr, size_t errstr_size);
+
+/**
+ * @brief The Spark peer (scripts/peers/spark): Structured Streaming doing the
+ *        same work on backlog @p b into @p dir. seconds: its query's time;
+ *        total_seconds: its whole life, JVM start-up included.
+ */
+ib_err_t ib_bench_peer(const ib_bench_conf_t *conf, const ib_backlog_t *b, const char *dir, ib_drain_t *out,
+                       char *errstr, size_t errstr_size);
 
 /** @brief The drain as JSON: records, seconds, records_per_s, mb_per_s, cpu_s_per_million, ... */
 json_t *ib_drain_json(const ib_drain_t *d);

@@ -35,11 +35,14 @@ void ib_drain_free(ib_drain_t *d) {
 
 json_t *ib_drain_json(const ib_drain_t *d) {
         double s = d->seconds > 0 ? d->seconds : 0;
-        json_t *o = json_pack("{s:I,s:I,s:f,s:f,s:f,s:f}", "records", (json_int_t)d->records, "bytes",
+        json_t *o = json_pack("{s:I,s:I,s:f,s:f,s:f}", "records", (json_int_t)d->records, "bytes",
                               (json_int_t)d->bytes, "seconds", s, "records_per_s", s > 0 ? (double)d->records / s : 0.0,
-                              "mb_per_s", s > 0 ? (double)d->bytes / MB / s : 0.0, "cpu_s", d->cpu_s);
-        json_object_set_new(o, "cpu_s_per_million",
-                            json_real(d->records ? d->cpu_s * 1e6 / (double)d->records : 0.0));
+                              "mb_per_s", s > 0 ? (double)d->bytes / MB / s : 0.0);
+        /* negative: not measured (the peer's JVM) */
+        json_object_set_new(o, "cpu_s", d->cpu_s < 0 ? json_null() : json_real(d->cpu_s));
+        json_object_set_new(o, "cpu_s_per_million", d->cpu_s < 0   ? json_null()
+                                                    : d->records ? json_real(d->cpu_s * 1e6 / (double)d->records)
+                                                                 : json_real(0));
         json_object_set_new(o, "store_ops", json_integer((json_int_t)d->store_ops));
         json_object_set_new(o, "store_ops_per_s", json_real(s > 0 ? (double)d->store_ops / s : 0.0));
         json_object_set_new(o, "bytes_written", json_integer((json_int_t)d->bytes_written));
@@ -48,6 +51,10 @@ json_t *ib_drain_json(const ib_drain_t *d) {
         json_object_set_new(o, "max_rss_kb", json_integer(d->max_rss_kb));
         if (d->latency_ms)
                 json_object_set(o, "latency_ms", d->latency_ms);
+        if (d->total_seconds > 0) { /* the peer: its life, JVM start-up included, apart */
+                json_object_set_new(o, "total_seconds", json_real(d->total_seconds));
+                json_object_set_new(o, "total_records_per_s", json_real((double)d->records / d->total_seconds));
+        }
         return o;
 }
 
@@ -247,6 +254,43 @@ ib_err_t ib_bench_kcat(const ib_bench_conf_t *conf, const ib_backlog_t *b, ib_dr
         out->bytes = 0; /* unknown to us: filled from the reference's mean by the caller */
         out->cpu_s = (double)(p->cpu_user_us + p->cpu_sys_us) / 1e6;
         out->max_rss_kb = p->max_rss_kb;
+        return IB_OK;
+}
+
+static int64_t jint(json_t *o, const char *path);
+
+ib_err_t ib_bench_peer(const ib_bench_conf_t *conf, const ib_backlog_t *b, const char *dir, ib_drain_t *out,
+                       char *errstr, size_t errstr_size) {
+        memset(out, 0, sizeof(*out));
+        char py[PATH_MAX], job[PATH_MAX], jars[PATH_MAX], sink[PATH_MAX], ckpt[PATH_MAX], log[PATH_MAX], res[PATH_MAX];
+        snprintf(py, sizeof(py), "%s/venv/bin/python", conf->peer_cache);
+        snprintf(job, sizeof(job), "%s/job.py", conf->peer_dir);
+        snprintf(jars, sizeof(jars), "%s/jars", conf->peer_cache);
+        snprintf(sink, sizeof(sink), "%.4000s/out", dir);
+        snprintf(ckpt, sizeof(ckpt), "%.4000s/checkpoint", dir);
+        snprintf(log, sizeof(log), "%.4000s/spark.err", dir);
+        snprintf(res, sizeof(res), "%.4000s/spark.out", dir);
+        ib_err_t err;
+        if ((err = ib_fs_remove_tree(dir, errstr, errstr_size)) || (err = ib_fs_mkdirs(dir, errstr, errstr_size)))
+                return err;
+        const char *argv[] = {py, job, "--brokers", conf->brokers, "--topic", b->topic, "--out", sink,
+                              "--checkpoint", ckpt, "--jars", jars, NULL};
+        ib_spawn_io_t io = {res, log, 0, NULL};
+        size_t i;
+        int64_t t0 = ib_mono_us();
+        if ((err = ib_sup_spawn(conf->sup, "spark", (char *const *)argv, &io, &i, errstr, errstr_size)))
+                return err;
+        if (!wait_proc(conf->sup, i, 600000 + b->records / 5, conf->stop) || !exited_ok(&conf->sup->procs[i]))
+                return ib_seterr(errstr, errstr_size, IB_ERR_FAILED, "the Spark peer failed (see %s)", log);
+        out->total_seconds = (double)(ib_mono_us() - t0) / 1e6;
+        json_t *r = json_load_file(res, 0, NULL);
+        out->records = (uint64_t)jint(r, "records");
+        out->seconds = json_number_value(json_object_get(r, "query_seconds"));
+        out->cpu_s = -1; /* the JVM is py4j's child, not reaped through this process: unknown */
+        json_decref(r);
+        if (out->records < (uint64_t)b->end_total || out->seconds <= 0)
+                return ib_seterr(errstr, errstr_size, IB_ERR_FAILED, "the Spark peer read %" PRIu64 " of %" PRId64
+                                 " records (see %s)", out->records, b->end_total, res);
         return IB_OK;
 }
 

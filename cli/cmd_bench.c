@@ -55,6 +55,8 @@ static void usage(FILE *fp) {
 "  --no-latency          leave the latency phase out\n"
 "  --latency-rate R      records/s (default: half the slowest mode's drain at the last level)\n"
 "  --latency-seconds S   how long the producer writes (default: 10)\n"
+"  --peer spark          also run Spark Structured Streaming doing the full pipeline's work\n"
+"                        (scripts/peers/spark/setup.sh installs it first)\n"
 "  --sweep NAME[=V,...]  partitions (default 1,4,16,32), size (100,1000,10000) or\n"
 "                        workers (1,2,4); repeatable\n"
 "  --out FILE            results file (default: bench-results/bench-TIME.json)\n"
@@ -70,14 +72,14 @@ static void usage(FILE *fp) {
 }
 
 enum { O_MODES = 256, O_BROKERS, O_ZK, O_RECORDS, O_SIZE, O_PARTS, O_REPEAT, O_PIPE, O_SINK, O_NOKCAT, O_NOLAT,
-       O_LRATE, O_LSECS, O_SWEEP, O_OUT, O_WORK, O_SCRIPT, O_KPORT, O_ZPORT, O_NOPROG };
+       O_LRATE, O_LSECS, O_SWEEP, O_PEER, O_OUT, O_WORK, O_SCRIPT, O_KPORT, O_ZPORT, O_NOPROG };
 
 typedef struct {
         ib_bench_conf_t b;
         const char *brokers_flag, *zookeeper, *out, *work, *script;
         int64_t kafka_port, zk_port;
         int no_progress;
-        char out_buf[PATH_MAX], work_buf[PATH_MAX], script_buf[PATH_MAX], self[PATH_MAX];
+        char out_buf[PATH_MAX], work_buf[PATH_MAX], script_buf[PATH_MAX], self[PATH_MAX], peer_cache[PATH_MAX];
 } bench_flags_t;
 
 /* Splits @p list at commas into @p items (at most @p max). @returns the count, -1 when too many. */
@@ -133,6 +135,7 @@ static int parse_flags(int argc, char **argv, bench_flags_t *f) {
             {"sink", required_argument, 0, O_SINK},           {"no-kcat", no_argument, 0, O_NOKCAT},
             {"no-latency", no_argument, 0, O_NOLAT},          {"latency-rate", required_argument, 0, O_LRATE},
             {"latency-seconds", required_argument, 0, O_LSECS}, {"sweep", required_argument, 0, O_SWEEP},
+            {"peer", required_argument, 0, O_PEER},
             {"out", required_argument, 0, O_OUT},             {"work-dir", required_argument, 0, O_WORK},
             {"cluster-script", required_argument, 0, O_SCRIPT}, {"kafka-port", required_argument, 0, O_KPORT},
             {"zk-port", required_argument, 0, O_ZPORT},       {"no-progress", no_argument, 0, O_NOPROG},
@@ -196,6 +199,11 @@ static int parse_flags(int argc, char **argv, bench_flags_t *f) {
                         else if (parse_sweep(optarg, &b->sweeps[b->nsweeps++], errstr, sizeof(errstr)))
                                 bad = 1;
                         break;
+                case O_PEER:
+                        if (strcmp(optarg, "spark"))
+                                bad = snprintf(errstr, sizeof(errstr), "--peer: only spark, not '%s'", optarg);
+                        b->peer = "spark";
+                        break;
                 case O_OUT: f->out = optarg; break;
                 case O_WORK: f->work = optarg; break;
                 case O_SCRIPT: f->script = optarg; break;
@@ -239,6 +247,19 @@ int ib_cmd_bench(int argc, char **argv) {
                 b->kcat = 0;
         }
         b->kcat_path = "/usr/bin/kcat";
+        if (b->peer) {
+                const char *env = getenv("INGESTBENCH_PEER_CACHE");
+                char ready[PATH_MAX + 16];
+                snprintf(f.peer_cache, sizeof(f.peer_cache), "%s", env ? env : IB_SOURCE_DIR "/.cache/peers/spark");
+                snprintf(ready, sizeof(ready), "%s/ready", f.peer_cache);
+                b->peer_cache = f.peer_cache;
+                b->peer_dir = IB_SOURCE_DIR "/scripts/peers/spark";
+                if (access(ready, R_OK) != 0) {
+                        fprintf(stderr, "ingestbench bench: the Spark peer is not installed in %s: run "
+                                        "scripts/peers/spark/setup.sh first\n", f.peer_cache);
+                        return IB_EXIT_USAGE;
+                }
+        }
         ssize_t len = readlink("/proc/self/exe", f.self, sizeof(f.self) - 1);
         f.self[len > 0 ? len : 0] = 0;
         b->self = f.self;
