@@ -2,8 +2,9 @@
 # test.sh: the whole test suite on a fresh machine: install the Debian
 # packages, build (warnings are errors), fetch the Kafka jars, run CTest.
 #
-# Usage: scripts/test.sh [--label unit|integration] [--asan|--tsan] [--build-dir DIR]
+# Usage: scripts/test.sh [--label unit|integration|chaos|peer] [--asan|--tsan] [--build-dir DIR]
 #   Integration tests start and stop their own Kafka and ZooKeeper (ports 29092, 22181).
+#   peer tests are opt-in: only --label peer registers them (they download Spark).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 label=""
@@ -16,13 +17,15 @@ while [ $# -gt 0 ]; do
     --tsan) san="-DIB_TSAN=ON"; build="$repo/build-tsan"; shift
             export TSAN_OPTIONS="suppressions=$repo/tests/tsan.supp ${TSAN_OPTIONS:-}" ;;
     --build-dir) [ $# -ge 2 ] || { echo "test.sh: --build-dir needs a value" >&2; exit 2; }; build=$2; shift 2 ;;
-    -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "test.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
 
 "$repo/scripts/deps.sh"
-cmake -S "$repo" -B "$build" -DBUILD_TESTING=ON -DIB_WERROR=ON $san >/dev/null
+peer=-DIB_PEER_TESTS=OFF
+[ "$label" = peer ] && peer=-DIB_PEER_TESTS=ON
+cmake -S "$repo" -B "$build" -DBUILD_TESTING=ON -DIB_WERROR=ON $san $peer >/dev/null
 cmake --build "$build" -j"$(nproc)"
 if [ "$label" != unit ]; then
   "$repo/scripts/cluster.sh" fetch
