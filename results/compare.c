@@ -109,9 +109,9 @@ size_t ib_mode_safety(const ib_result_set_t *set, ib_mode_safety_t *out, size_t 
                 }
                 ib_mode_safety_t *m = &out[k];
                 json_t *counts = json_object_get(doc, "counts");
-                const char *run = json_string_value(json_object_get(doc, "run_dir"));
+                const char *run = json_string_value(json_object_get(doc, "source")); /* its results file */
                 if (!run)
-                        run = json_string_value(json_object_get(doc, "source"));
+                        run = json_string_value(json_object_get(doc, "run_dir"));
                 double produced = num(counts, "produced"), dups = num(counts, "duplicates"), lost = num(counts, "lost");
                 double dr = produced > 0 ? dups / produced : 0, lr = produced > 0 ? lost / produced : 0;
                 m->runs++;

@@ -47,7 +47,7 @@ typedef struct ib_mode_safety_s {
         double worst_loss_rate;  /**< lost / produced */
         long long duplicates, lost;
         double worst_recovery_ms;   /**< -1: none measured; INFINITY: a fault never recovered from */
-        const char *worst_dup_run;  /**< the run folder of the worst duplicate rate (borrowed) */
+        const char *worst_dup_run;  /**< the results file of the worst duplicate rate (borrowed) */
         const char *worst_loss_run;
         const char *worst_recovery_run;
         ib_guarantee_t guarantee;

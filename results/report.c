@@ -7,12 +7,14 @@
 #include "report.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -54,8 +56,33 @@ static void hraw(report_t *r, const char *fmt, ...) {
         free(s);
 }
 
+/* @p target relative to the report's folder, so that links hold wherever the
+ * report and its results are copied together; @p target itself when either
+ * cannot be resolved. */
+static const char *relative(const report_t *r, const char *target, char *out, size_t size) {
+        char from[PATH_MAX], to[PATH_MAX];
+        if (!realpath(r->dir, from) || !realpath(target, to)) {
+                snprintf(out, size, "%s", target);
+                return out;
+        }
+        size_t common = 0;
+        for (size_t i = 0; from[i] && from[i] == to[i]; i++)
+                if (from[i + 1] == '\0' ? (to[i + 1] == '/' || to[i + 1] == '\0') : from[i + 1] == '/' && to[i + 1] == '/')
+                        common = i + 1;
+        out[0] = '\0';
+        size_t n = 0;
+        for (const char *p = from + common; *p; p++)
+                if (*p == '/' && n + 4 < size)
+                        n += (size_t)snprintf(out + n, size - n, "../");
+        snprintf(out + n, size - n, "%s", to[common] == '/' ? to + common + 1 : to + common);
+        return out;
+}
+
 /* A link to the run that produced a figure: its results file. */
 static void cell_link(report_t *r, const char *text, const char *target) {
+        char rel[PATH_MAX];
+        if (target && *target)
+                target = relative(r, target, rel, sizeof(rel));
         if (target && *target) {
                 fprintf(r->md, " [%s](%s) |", text, target);
                 hraw(r, "<td><a href=\"");
@@ -130,22 +157,25 @@ static void chart(report_t *r, const char *name, const char *title, const char *
                 return;
         fprintf(fp, "set terminal svg size 760,380 dynamic font 'sans,11' background rgb 'white'\nset output '%s'\n"
                     "set title '%s'\nset grid ytics\nset key outside right\n%s\n",
-                svg, title, script);
+                rel + 7, title, script);
         fclose(fp);
         pid_t pid = fork();
         if (pid == 0) {
                 int null = open("/dev/null", O_WRONLY);
                 char log[4300];
-                snprintf(log, sizeof(log), "%s/charts/gnuplot.log", r->dir);
+                snprintf(log, sizeof(log), "%s/gnuplot.log", r->dir);
                 int lf = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
                 dup2(null, 1);
                 dup2(lf >= 0 ? lf : null, 2);
-                execlp(r->gnuplot, r->gnuplot, gp, (char *)NULL);
+                snprintf(log, sizeof(log), "%s/charts", r->dir);
+                if (chdir(log) != 0)
+                        _exit(126);
+                execlp(r->gnuplot, r->gnuplot, gp + strlen(log) + 1, (char *)NULL);
                 _exit(127);
         }
         int status = 0;
         if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status)) {
-                fprintf(stderr, "ingestbench report: gnuplot failed on %s (see %s/charts/gnuplot.log)%s\n", gp, r->dir,
+                fprintf(stderr, "ingestbench report: gnuplot failed on %s (see %s/gnuplot.log)%s\n", gp, r->dir,
                         WIFEXITED(status) && WEXITSTATUS(status) == 127 ? ": is it installed?" : "");
                 if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
                         r->charts_ok = 0;
@@ -166,9 +196,13 @@ static void chart(report_t *r, const char *name, const char *title, const char *
         free(data);
 }
 
+/* Opens charts/NAME.dat; @p path gets the name the scripts use (gnuplot runs
+ * in charts/, so that the scripts and data hold no absolute path). */
 static FILE *data_file(report_t *r, const char *name, char *path, size_t size) {
-        snprintf(path, size, "%s/charts/%s.dat", r->dir, name);
-        return fopen(path, "w");
+        char full[4200];
+        snprintf(full, sizeof(full), "%s/charts/%s.dat", r->dir, name);
+        snprintf(path, size, "%s.dat", name);
+        return fopen(full, "w");
 }
 
 /* ---- the verdict table ---- */
@@ -204,6 +238,15 @@ static void verdict(report_t *r) {
                         n++;
                 }
         }
+        /* in the bench's order of modes (direct, receiver, async-commit, checkpoint), then the others */
+        json_t *order = json_object_get(json_object_get(b, "config"), "modes");
+        for (size_t k = 0, at = 0; k < json_array_size(order); k++)
+                for (size_t j = at; j < n; j++)
+                        if (!strcmp(ms[j].mode, json_string_value(json_array_get(order, k)))) {
+                                ib_mode_safety_t t = ms[at];
+                                ms[at++] = ms[j], ms[j] = t;
+                                break;
+                        }
         heading(r, "Verdict");
         para(r, "Per mode: the guarantee observed under faults over every chaos run given (effectively exactly-once: no "
                 "visible duplicate and nothing lost in any run), the worst duplicate and loss rates (of records "
@@ -219,7 +262,7 @@ static void verdict(report_t *r) {
                 char t[96];
                 fprintf(r->md, "| %s |", m->mode);
                 hraw(r, "<tr><td>%s</td>", m->mode);
-                snprintf(t, sizeof(t), "%s (%d runs)", ib_guarantee_name(m->guarantee), m->runs);
+                snprintf(t, sizeof(t), "%s (%d run%s)", ib_guarantee_name(m->guarantee), m->runs, m->runs == 1 ? "" : "s");
                 cell_link(r, m->runs ? t : "not measured", NULL);
                 snprintf(t, sizeof(t), "%.4f%%", m->worst_dup_rate * 100);
                 cell_link(r, m->runs ? t : "-", m->worst_dup_run);
@@ -435,7 +478,9 @@ static void sweeps_section(report_t *r, json_t *b) {
                 hraw(r, "<pre>");
                 char *text = NULL;
                 size_t len = 0;
-                if (ib_fs_read_file(path, &text, &len, NULL, 0) == IB_OK) {
+                char full[4400];
+                snprintf(full, sizeof(full), "%s/charts/%s", r->dir, path);
+                if (ib_fs_read_file(full, &text, &len, NULL, 0) == IB_OK) {
                         fprintf(r->md, "%s", text);
                         hput(r, text);
                 }
@@ -499,6 +544,8 @@ static void chaos_section(report_t *r) {
                          path);
                 chart(r, "chaos", "Duplicates and loss by scenario and mode", script);
         }
+        para(r, "Timelines of the first runs: records delivered per second from the first batch; each fault in "
+                "red, at its time from the start of the run (the first batch comes a little later).");
         /* a per-second timeline with fault markers, for the first runs */
         json_array_foreach(r->set->chaos, i, doc) {
                 if (i >= 8)
@@ -522,14 +569,13 @@ static void chaos_section(report_t *r) {
                         if (json_is_number(at) && n > 0 && (size_t)n < sizeof(script) - 200)
                                 n += snprintf(script + n, sizeof(script) - (size_t)n,
                                               "set arrow from %g, graph 0 to %g, graph 1 nohead lc rgb 'red' dt 2\n"
-                                              "set label '%s' at %g, graph 0.95 tc rgb 'red' font ',9'\n",
+                                              "set label '%s' at %g, graph %g tc rgb 'red' font ',9'\n",
                                               json_number_value(at) / 1000, json_number_value(at) / 1000, str(f, "fault"),
-                                              json_number_value(at) / 1000 + 0.1);
+                                              json_number_value(at) / 1000 + 0.1, 0.95 - 0.07 * (double)(k % 4));
                 }
                 if (n > 0 && (size_t)n < sizeof(script) - 100)
                         snprintf(script + n, sizeof(script) - (size_t)n, "plot '%s' using 1:2 with steps lw 2", path);
-                snprintf(title, sizeof(title), "%s (%s, seed %lld): records per second; faults in red (from the start "
-                                               "of the run)",
+                snprintf(title, sizeof(title), "%s (%s, seed %lld): records/s",
                          str(doc, "scenario_name"), str(json_object_get(doc, "scenario"), "mode"),
                          (long long)json_integer_value(json_object_get(doc, "seed")));
                 chart(r, name, title, script);
@@ -607,6 +653,10 @@ ib_err_t ib_report_write(const ib_result_set_t *set, const char *out_dir, const 
         }
         free(text);
         unlink(md);
+        snprintf(html, sizeof(html), "%s/gnuplot.log", out_dir);
+        struct stat st;
+        if (stat(html, &st) == 0 && st.st_size == 0) /* kept only when gnuplot had something to say */
+                unlink(html);
         snprintf(html, sizeof(html), "%s/report.html", out_dir);
         err = ib_fs_write_atomic(html, r.html.data, r.html.len, NULL, errstr, errstr_size);
         ib_buf_free(&r.html);
