@@ -60,7 +60,8 @@ static void usage(FILE *fp) {
 "  --sweep NAME[=V,...]  partitions (default 1,4,16,32), size (100,1000,10000) or\n"
 "                        workers (1,2,4); repeatable\n"
 "  --out FILE            results file (default: bench-results/bench-TIME.json)\n"
-"  --work-dir DIR        scratch for sinks and state (default: beside --out)\n"
+"  --work-dir DIR        scratch for sinks, state and a local cluster (default: OUT.work,\n"
+"                        removed after a good run; a given one is kept)\n"
 "  --cluster-script PATH scripts/cluster.sh (default: the source tree's)\n"
 "  --kafka-port N        local: first broker's port (default: 39092)\n"
 "  --zk-port N           local: ZooKeeper's port (default: 32181)\n"
@@ -78,7 +79,7 @@ typedef struct {
         ib_bench_conf_t b;
         const char *brokers_flag, *zookeeper, *out, *work, *script;
         int64_t kafka_port, zk_port;
-        int no_progress;
+        int no_progress, work_given;
         char out_buf[PATH_MAX], work_buf[PATH_MAX], script_buf[PATH_MAX], self[PATH_MAX], peer_cache[PATH_MAX];
 } bench_flags_t;
 
@@ -205,7 +206,7 @@ static int parse_flags(int argc, char **argv, bench_flags_t *f) {
                         b->peer = "spark";
                         break;
                 case O_OUT: f->out = optarg; break;
-                case O_WORK: f->work = optarg; break;
+                case O_WORK: f->work = optarg, f->work_given = 1; break;
                 case O_SCRIPT: f->script = optarg; break;
                 case O_KPORT: err = ib_parse_i64(optarg, 1024, 65000, 0, "--kafka-port", &f->kafka_port, errstr, sizeof(errstr)); break;
                 case O_ZPORT: err = ib_parse_i64(optarg, 1024, 65535, 0, "--zk-port", &f->zk_port, errstr, sizeof(errstr)); break;
@@ -344,6 +345,11 @@ int ib_cmd_bench(int argc, char **argv) {
         ib_cluster_down(&cluster, &sup, log);
         ib_sup_stop_all(&sup, 10000);
         ib_sup_free(&sup);
+        /* the scratch (a local cluster's data, logs) goes after a good run, stays after a bad one */
+        if (rc == IB_EXIT_OK && !f.work_given)
+                ib_fs_remove_tree(f.work, NULL, 0);
+        else if (rc != IB_EXIT_OK && rc != IB_EXIT_USAGE)
+                fprintf(stderr, "ingestbench bench: logs and scratch kept in %s\n", f.work);
         json_decref(doc);
         json_decref(command);
         return rc;
