@@ -450,12 +450,18 @@ static void latency_section(report_t *r, json_t *b) {
         }
 }
 
-static void sweeps_section(report_t *r, json_t *b) {
-        json_t *sw;
-        size_t i;
-        json_array_foreach(json_object_get(b, "sweeps"), i, sw) {
+/* The sweeps of every bench file given (a sweep is often a run of its own). */
+static void sweeps_section(report_t *r) {
+        json_t *sw, *b, *seen = json_object(); /* sweep name -> how many so far: sweep-size, sweep-size-2 */
+        size_t i, d;
+        json_array_foreach(r->set->bench, d, b) json_array_foreach(json_object_get(b, "sweeps"), i, sw) {
                 char title[200], path[4200], name[64];
-                snprintf(name, sizeof(name), "sweep-%s", str(sw, "name"));
+                json_int_t nth = json_integer_value(json_object_get(seen, str(sw, "name"))) + 1;
+                json_object_set_new(seen, str(sw, "name"), json_integer(nth));
+                if (nth > 1)
+                        snprintf(name, sizeof(name), "sweep-%s-%lld", str(sw, "name"), (long long)nth);
+                else
+                        snprintf(name, sizeof(name), "sweep-%s", str(sw, "name"));
                 snprintf(title, sizeof(title), "Throughput against %s (pipeline %s; median of the repetitions)",
                          str(sw, "name"), str(sw, "pipeline"));
                 heading(r, title);
@@ -494,6 +500,7 @@ static void sweeps_section(report_t *r, json_t *b) {
                          str(sw, "name"), (int)json_array_size(series) + 1, path);
                 chart(r, name, title, script);
         }
+        json_decref(seen);
 }
 
 /* ---- chaos ---- */
@@ -632,8 +639,8 @@ ib_err_t ib_report_write(const ib_result_set_t *set, const char *out_dir, const 
                 drain_tables(&r, b);
                 drain_charts(&r, b);
                 latency_section(&r, b);
-                sweeps_section(&r, b);
         }
+        sweeps_section(&r);
         chaos_section(&r);
         provenance(&r);
         hraw(&r, "</body></html>\n");
