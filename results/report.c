@@ -292,10 +292,15 @@ static void verdict(report_t *r) {
 
 /* ---- benchmarks ---- */
 
-static void drain_tables(report_t *r, json_t *b) {
+static void drain_tables(report_t *r, json_t *b, const char *source) {
         json_t *cfg = json_object_get(b, "config"), *bl = json_object_get(json_object_get(b, "drain"), "backlog");
         char line[600];
-        heading(r, "Drain throughput");
+        if (source) {
+                char rel[PATH_MAX];
+                snprintf(line, sizeof(line), "Drain throughput: %s", relative(r, source, rel, sizeof(rel)));
+                heading(r, line);
+        } else
+                heading(r, "Drain throughput");
         snprintf(line, sizeof(line),
                  "A backlog of %.0f records (payload %.0f B; %.0f partitions) drained by each subject, %.0f repetitions "
                  "interleaved; brokers: %s (%s). Time runs from the first fetch to the last durable commit. The ratio "
@@ -636,10 +641,15 @@ ib_err_t ib_report_write(const ib_result_set_t *set, const char *out_dir, const 
         verdict(&r);
         json_t *b = bench0(&r);
         if (b) {
-                drain_tables(&r, b);
+                drain_tables(&r, b, NULL);
                 drain_charts(&r, b);
                 latency_section(&r, b);
         }
+        /* the drains of the other bench files (another configuration, a peer), as tables */
+        size_t i;
+        json_t *other;
+        json_array_foreach(set->bench, i, other) if (i > 0 && json_object_get(other, "drain"))
+                drain_tables(&r, other, str(other, "source"));
         sweeps_section(&r);
         chaos_section(&r);
         provenance(&r);
