@@ -70,11 +70,12 @@ typedef struct ib_check_s {
  *
  * Guarantees (chaos): loss in a scenario whose baseline had none; visible
  * duplicates in a mode whose baseline had none; a mode's guarantee weaker
- * than the baseline's. Throughput (bench): a mode's (and kcat's) ratio to
+ * than the baseline's. Throughput (bench): a mode's ratio to
  * the reference, per pipeline level, fails when its median dropped by more
  * than @p tolerance_pct plus the spread of the repetitions (half the
  * relative min-max range of the baseline and of the current, the larger).
- * CPU per record and latency are shown, not gated.
+ * CPU per record, latency, and kcat's and a peer's ratios are shown, not
+ * gated; so is a row naming configuration fields that differ.
  * @returns how many checks, in @p *checks (free()).
  */
 size_t ib_compare(const ib_result_set_t *baseline, const ib_result_set_t *current, double tolerance_pct,
