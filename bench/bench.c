@@ -168,9 +168,9 @@ static ib_err_t drain_phase(bench_t *b, json_t *doc, char *errstr, size_t errstr
         json_object_set_new(doc, "drain", drain);
         for (int64_t rep = 0; !err && rep < c->repeat; rep++)
                 for (int i = 0; !err && i < n; i++) {
-                        progress(b, "drain, repetition %" PRId64 "/%" PRId64 ": %s%s%s", rep + 1, c->repeat,
-                                 subj[i].name, subj[i].mode ? " at pipeline " : "",
-                                 subj[i].mode ? ib_pipeline_level_names[subj[i].level] : "");
+                        progress(b, "drain, repetition %" PRId64 "/%" PRId64 ": %s%s%s, %" PRId64 " records", rep + 1,
+                                 c->repeat, subj[i].name, subj[i].mode ? " at pipeline " : "",
+                                 subj[i].mode ? ib_pipeline_level_names[subj[i].level] : "", bl.end_total);
                         json_t *ref0 = json_array_get(subj[0].runs, (size_t)rep), *r = NULL;
                         double bpr = ref0 && num(ref0, "records") > 0 ? num(ref0, "bytes") / num(ref0, "records") : 0;
                         if (!(err = run_subject(b, &subj[i], &bl, 1, bpr, &r, errstr, errstr_size))) {

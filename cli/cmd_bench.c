@@ -65,7 +65,7 @@ static void usage(FILE *fp) {
 "  --cluster-script PATH scripts/cluster.sh (default: the source tree's)\n"
 "  --kafka-port N        local: first broker's port (default: 39092)\n"
 "  --zk-port N           local: ZooKeeper's port (default: 32181)\n"
-"  --no-progress         no progress line (none anyway when stderr is not a terminal)\n"
+"  --no-progress         no progress line (none anyway when stdout or stderr is not a terminal)\n"
 "  -h, --help            this help\n"
 "\n"
 "Exit codes: 0 measured, 1 a run failed (what was measured is still written, with\n"
@@ -279,7 +279,7 @@ int ib_cmd_bench(int argc, char **argv) {
         }
         b->work_dir = f.work;
         b->stop = &bench_stop;
-        b->progress = isatty(2) && !f.no_progress;
+        b->progress = isatty(1) && isatty(2) && !f.no_progress; /* none in a pipe or a log */
         char errstr[1024], zkv[64], outdir[PATH_MAX];
         snprintf(outdir, sizeof(outdir), "%s", f.out);
         char *slash = strrchr(outdir, '/');

@@ -56,7 +56,7 @@ static void usage(FILE *fp) {
 "  --repeat N            run N times, each with a seed derived from the first\n"
 "  --until-fail          stop at the first failing iteration (at most --repeat, default 100);\n"
 "                        keep its artifacts and print the command that replays it\n"
-"  --no-progress         no progress line (none anyway when stderr is not a terminal)\n"
+"  --no-progress         no progress line (none anyway when stdout or stderr is not a terminal)\n"
 "  --dry-run             check the scenario, print the schedule of the seed, start nothing\n"
 "  -h, --help            this help\n"
 "\n"
@@ -206,7 +206,7 @@ static int iterate(session_t *ss) {
                         snprintf(dir, sizeof(dir), "%s", cc->out);
                 replay_cmd(cc, seed, dir, replay, sizeof(replay));
                 ib_chaos_opts_t o = {ss->s, seed, (unsigned)i, ss->cluster, ss->sup, ss->self, dir, replay, ss->command,
-                                     ss->zk_version, isatty(2) && !cc->no_progress, &chaos_stop};
+                                     ss->zk_version, isatty(1) && isatty(2) && !cc->no_progress, &chaos_stop};
                 ib_chaos_outcome_t out;
                 ib_err_t err = ib_chaos_run(&o, &out, errstr, sizeof(errstr));
                 if (err) {
