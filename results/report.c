@@ -21,6 +21,9 @@
 #include "buf.h"
 #include "fsutil.h"
 
+/* gnuplot's clustered bars, the style of every bar chart here */
+#define BARS "set style data histograms\nset style histogram clustered gap 1\nset style fill solid 0.8 border -1\n"
+
 typedef struct report_s {
         const ib_result_set_t *set;
         const char *dir;
@@ -390,14 +393,14 @@ static void drain_charts(report_t *r, json_t *b) {
         char script[9000];
         int nl = (int)json_array_size(levels);
         snprintf(script, sizeof(script),
-                 "set style data histograms\nset style histogram clustered gap 1\nset style fill solid 0.8 border -1\n"
+                 BARS
                  "set ylabel 'throughput / reference (same run)'\nset yrange [0:*]\n"
                  "plot for [i=2:%d] '%s' using i:xtic(1) title columnheader(i)",
                  nl + 1, path);
         chart(r, "ratio", "Throughput by mode as a ratio to the bare reference, per pipeline level", script);
         if (cp) {
                 snprintf(script, sizeof(script),
-                         "set style data histograms\nset style histogram clustered gap 1\nset style fill solid 0.8 border -1\n"
+                         BARS
                          "set ylabel 'CPU seconds per million records'\nset yrange [0:*]\n"
                          "plot for [i=2:%d] '%s' using i:xtic(1) title columnheader(i)",
                          nl + 1, cpath);
@@ -447,7 +450,7 @@ static void latency_section(report_t *r, json_t *b) {
                 fclose(fp);
                 char script[4600];
                 snprintf(script, sizeof(script),
-                         "set style data histograms\nset style histogram clustered gap 1\nset style fill solid 0.8 border -1\n"
+                         BARS
                          "set logscale y\nset ylabel 'ms (log scale)'\n"
                          "plot for [i=2:6] '%s' using i:xtic(1) title columnheader(i)",
                          path);
@@ -550,7 +553,7 @@ static void chaos_section(report_t *r) {
                 fclose(fp);
                 char script[4800];
                 snprintf(script, sizeof(script),
-                         "set style data histograms\nset style histogram clustered gap 1\nset style fill solid 0.8 border -1\n"
+                         BARS
                          "set xtics rotate by -35\nset ylabel 'records'\nset yrange [0:*]\nset bmargin 9\n"
                          "plot '%s' using 2:xtic(1) title 'duplicates', '' using 3 title 'lost'",
                          path);
