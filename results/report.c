@@ -503,7 +503,7 @@ static void sweeps_section(report_t *r) {
                 hraw(r, "</pre>\n");
                 char script[4800];
                 snprintf(script, sizeof(script),
-                         "set logscale x 2\nset xlabel '%s'\nset ylabel 'records/s'\nset yrange [0:*]\nset key autotitle columnhead\n"
+                         "set logscale x 2\nset logscale y\nset xlabel '%s'\nset ylabel 'records/s (log scale)'\nset key autotitle columnhead\n"
                          "plot for [i=2:%d] '%s' using 1:i with linespoints lw 2",
                          str(sw, "name"), (int)json_array_size(series) + 1, path);
                 chart(r, name, title, script);

@@ -1,0 +1,11 @@
+set terminal svg size 760,380 dynamic font 'sans,11' background rgb 'white'
+set output 'sweep-workers.svg'
+set title 'Throughput against workers (pipeline full; median of the repetitions)'
+set grid ytics
+set key outside right
+set logscale x 2
+set logscale y
+set xlabel 'workers'
+set ylabel 'records/s (log scale)'
+set key autotitle columnhead
+plot for [i=2:6] 'sweep-workers.dat' using 1:i with linespoints lw 2
