@@ -3,6 +3,7 @@
  */
 #include "signals.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 
@@ -13,4 +14,11 @@ void ib_on_stop_signals(void (*handler)(int)) {
         sigaction(SIGTERM, &sa, NULL);
         sigaction(SIGINT, &sa, NULL);
         signal(SIGPIPE, SIG_IGN);
+        /* a supervisor may have started us with them blocked: a stop sent
+         * before this point was held, and is handled now */
+        sigset_t stop;
+        sigemptyset(&stop);
+        sigaddset(&stop, SIGTERM);
+        sigaddset(&stop, SIGINT);
+        pthread_sigmask(SIG_UNBLOCK, &stop, NULL);
 }

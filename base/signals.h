@@ -8,7 +8,10 @@
 
 /**
  * @brief Points SIGTERM and SIGINT at @p handler (no SA_RESTART, so blocking
- *        calls return early) and ignores SIGPIPE.
+ *        calls return early), ignores SIGPIPE, then unblocks SIGTERM and
+ *        SIGINT: a supervisor that started the process with them blocked
+ *        (the chaos harness, the bench) has a stop sent during start-up
+ *        handled here rather than killing the process.
  */
 void ib_on_stop_signals(void (*handler)(int));
 

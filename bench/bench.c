@@ -271,7 +271,7 @@ static ib_err_t latency_one(bench_t *b, const ib_mode_t *mode, int64_t rate, jso
         if (!strcmp(mode->name, "direct") && c->zookeeper)
                 argv[k++] = "--zookeeper", argv[k++] = c->zookeeper;
         argv[k] = NULL;
-        ib_spawn_io_t io = {"/dev/null", log, 0, NULL};
+        ib_spawn_io_t io = {"/dev/null", log, 0, NULL, 1};
         size_t w;
         if ((err = ib_sup_spawn(c->sup, "w1", (char *const *)argv, &io, &w, errstr, errstr_size)))
                 return err;

@@ -143,7 +143,7 @@ ib_err_t ib_bench_backlog(const ib_bench_conf_t *conf, const char *topic, int pa
         if (stats_path)
                 argv[k++] = "--stats", argv[k++] = stats_path;
         argv[k] = NULL;
-        ib_spawn_io_t io = {"/dev/null", log, 0, NULL};
+        ib_spawn_io_t io = {"/dev/null", log, 0, NULL, 0};
         size_t i;
         err = ib_sup_spawn(conf->sup, "producer", (char *const *)argv, &io, &i, errstr, errstr_size);
         if (err)
@@ -240,7 +240,7 @@ ib_err_t ib_bench_kcat(const ib_bench_conf_t *conf, const ib_backlog_t *b, ib_dr
         snprintf(log, sizeof(log), "%s/kcat.log", conf->work_dir);
         const char *argv[] = {conf->kcat_path, "-C", "-b", conf->brokers, "-t", b->topic, "-o", "beginning", "-e",
                               "-q", NULL};
-        ib_spawn_io_t io = {"/dev/null", log, 0, NULL};
+        ib_spawn_io_t io = {"/dev/null", log, 0, NULL, 0};
         size_t i;
         int64_t t0 = ib_mono_us();
         ib_err_t err = ib_sup_spawn(conf->sup, "kcat", (char *const *)argv, &io, &i, errstr, errstr_size);
@@ -275,7 +275,7 @@ ib_err_t ib_bench_peer(const ib_bench_conf_t *conf, const ib_backlog_t *b, const
                 return err;
         const char *argv[] = {py, job, "--brokers", conf->brokers, "--topic", b->topic, "--out", sink,
                               "--checkpoint", ckpt, "--jars", jars, NULL};
-        ib_spawn_io_t io = {res, log, 0, NULL};
+        ib_spawn_io_t io = {res, log, 0, NULL, 0};
         size_t i;
         int64_t t0 = ib_mono_us();
         if ((err = ib_sup_spawn(conf->sup, "spark", (char *const *)argv, &io, &i, errstr, errstr_size)))
@@ -382,7 +382,7 @@ ib_err_t ib_bench_mode(const ib_bench_conf_t *conf, const ib_mode_t *mode, int l
                 if (!strcmp(mode->name, "checkpoint") && workers > 1)
                         argv[k++] = "--worker", argv[k++] = split;
                 argv[k] = NULL;
-                ib_spawn_io_t io = {"/dev/null", log, 0, NULL};
+                ib_spawn_io_t io = {"/dev/null", log, 0, NULL, 1};
                 if ((err = ib_sup_spawn(conf->sup, id, (char *const *)argv, &io, &procs[w], errstr, errstr_size)))
                         return err;
         }

@@ -27,7 +27,7 @@ static ib_err_t script_spawn(const ib_chaos_cluster_t *c, ib_sup_t *sup, const c
         for (int i = 0; args[i] && n < 22; i++)
                 argv[n++] = (char *)args[i];
         argv[n] = NULL;
-        ib_spawn_io_t io = {log, log, 0, NULL};
+        ib_spawn_io_t io = {log, log, 0, NULL, 0};
         return ib_sup_spawn(sup, name, argv, &io, proc, errstr, errstr_size);
 }
 
@@ -111,7 +111,7 @@ static ib_err_t mock_up(ib_chaos_cluster_t *c, ib_sup_t *sup, const ib_cluster_s
         snprintf(nb, sizeof(nb), "%d", spec->nbrokers);
         char *argv[] = {(char *)spec->self, "mock-cluster", "--control", "--broker-count", nb, "--addr-file", addr,
                         spec->topic ? "--topic" : NULL, topic, NULL};
-        ib_spawn_io_t io = {out, out, 1, NULL};
+        ib_spawn_io_t io = {out, out, 1, NULL, 0};
         ib_err_t err = ib_sup_spawn(sup, "mock-cluster", argv, &io, &c->mock_proc, errstr, errstr_size);
         if (err)
                 return err;

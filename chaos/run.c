@@ -44,6 +44,7 @@ typedef struct {
         char state_dir[1100], err_path[1120], faults_path[1120], events_path[1200];
         size_t proc;             /* its current process, SIZE_MAX: none */
         int expect_exit;         /* the harness stopped it: its exit is no failure */
+        int deaf;                /* it ignored that SIGTERM past STOP_GRACE_MS and was killed */
         int removed;             /* not to be started again */
         int64_t restart_at;      /* wall ms; 0: no restart pending */
         int64_t restart_on_failure; /* an inject's restart_after_ms: if it then fails on its own; -1 */
@@ -136,12 +137,12 @@ static ib_err_t start_worker(run_t *r, worker_t *w, char *errstr, size_t errstr_
         char env_faults[1200];
         snprintf(env_faults, sizeof(env_faults), "INGESTBENCH_FAULTS_FILE=%s", w->faults_path);
         const char *env[] = {env_faults, NULL};
-        ib_spawn_io_t io = {NULL, w->err_path, 0, env};
+        ib_spawn_io_t io = {NULL, w->err_path, 0, env, 1};
         ib_err_t err = ib_sup_spawn(r->o->sup, w->name, (char *const *)argv, &io, &w->proc, errstr, errstr_size);
         if (err)
                 return err;
         w->starts++;
-        w->expect_exit = 0;
+        w->expect_exit = 0, w->deaf = 0;
         w->restart_at = 0;
         return IB_OK;
 }
@@ -342,6 +343,13 @@ static void run_due(run_t *r, int64_t now, char *errstr, size_t errstr_size) {
                         if (!w->expect_exit) {
                                 w->expect_exit = SIGTERM;
                                 ib_sup_signal(r->o->sup, w->proc, SIGTERM);
+                        } else if (w->expect_exit == SIGTERM && !w->deaf && now > w->restart_at + STOP_GRACE_MS) {
+                                /* bounded: a worker deaf to SIGTERM is killed; its exit, not
+                                 * the clean one asked for, counts as a failure */
+                                fprintf(stderr, "ingestbench chaos: %s did not stop within %d s of SIGTERM: killed\n",
+                                        w->name, STOP_GRACE_MS / 1000);
+                                w->deaf = 1;
+                                ib_sup_signal(r->o->sup, w->proc, SIGKILL);
                         }
                         continue;
                 }
@@ -505,7 +513,7 @@ static ib_err_t start_producer(run_t *r, char *errstr, size_t errstr_size) {
                 argv[k] = "--bad-ratio";
                 argv[k + 1] = bad;
         }
-        ib_spawn_io_t io = {out, err, 0, NULL};
+        ib_spawn_io_t io = {out, err, 0, NULL, 0};
         return ib_sup_spawn(r->o->sup, "producer", (char *const *)argv, &io, &r->producer, errstr, errstr_size);
 }
 

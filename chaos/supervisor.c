@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,14 +24,19 @@
 #include "array.h"
 #include "clock.h"
 
-/* In the child: stdio, environment, death signal, exec. Never returns. */
+/* In the child: stdio, environment, death signal, exec. Never returns. It
+ * starts with every signal blocked (see ib_sup_spawn): a SIGTERM sent at once
+ * must not run the harness's handler, inherited until exec, and be lost. */
 static void child(char *const argv[], const ib_spawn_io_t *io, int in_fd, pid_t parent) {
+        signal(SIGTERM, SIG_DFL);
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != parent) /* the harness died before the line above */
                 _exit(127);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
+        sigset_t mask;
+        sigemptyset(&mask);
+        if (io->hold_stop)
+                sigaddset(&mask, SIGTERM);
+        sigprocmask(SIG_SETMASK, &mask, NULL);
         signal(SIGPIPE, SIG_DFL);
         signal(SIGINT, SIG_IGN); /* Ctrl-C goes to the harness, which stops us in order */
         int devnull = open("/dev/null", O_RDWR);
@@ -55,7 +61,13 @@ ib_err_t ib_sup_spawn(ib_sup_t *sup, const char *name, char *const argv[], const
                 return ib_seterr(errstr, errstr_size, IB_ERR_IO, "pipe for %s: %s", name, strerror(errno));
         pid_t parent = getpid();
         fflush(NULL);
+        /* every signal blocked across fork: the child decides what to let in */
+        sigset_t all, old;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
         pid_t pid = fork();
+        if (pid != 0)
+                pthread_sigmask(SIG_SETMASK, &old, NULL);
         if (pid < 0) {
                 if (fds[0] >= 0)
                         close(fds[0]), close(fds[1]);

@@ -262,9 +262,9 @@ ib_err_t ib_run(const ib_mode_t *mode, const ib_config_t *cfg, const void *conf,
         ib_err_t err = open_outputs(run, errstr, errstr_size);
         if (err)
                 goto done;
+        ib_stop_flag = 0; /* before the handler: a stop held since start-up is delivered at once */
         ib_on_stop_signals(on_signal);
         ib_fault_listen();
-        ib_stop_flag = 0;
         run->config = ib_run_config_json(mode, cfg, conf, run->brokers);
         ib_eventlog_emit(run->events, "start",
                          json_pack("{s:s,s:s,s:i,s:O}", "mode", mode->name, "version", IB_VERSION,

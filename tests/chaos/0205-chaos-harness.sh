@@ -5,7 +5,9 @@
 # SIGINT stops and reaps everything the harness started (exit 1, nothing
 # left). --repeat with --until-fail stops at the first failing iteration,
 # keeps it, and prints the command that replays it; --junit has a case per
-# expectation and iteration.
+# expectation and iteration. A worker stopped the moment it starts (SIGTERM
+# before it has its handler) exits 0: the stop is held, not lost in the fork
+# and not fatal.
 . "$(dirname "$0")/../lib.sh"
 S=$IB_REPO/chaos/scenarios
 
@@ -59,4 +61,12 @@ grep -q '^chaos: 0 of 1 iterations passed$' "$WORK/hunt.txt" || fail "it went on
 [ "$(grep -c '<testcase' "$WORK/hunt.xml")" = 3 ] && [ "$(grep -c '<failure' "$WORK/hunt.xml")" = 1 ] ||
   fail "junit: $(cat "$WORK/hunt.xml")"
 grep -q 'name="iteration 1: duplicates &gt; 0"' "$WORK/hunt.xml" || fail "junit case name"
+# stopped at start: held until the worker's handler exists, then a clean exit
+printf '%s' '{"name": "stop-at-start", "mode": "checkpoint", "options": {"batch-ms": 20}, "topic": {"partitions": 2}, "workers": 1, "producer": {"rate": 2000, "records": 4000}, "seed": 1, "timeline": [{"at_ms": 0, "fault": "stop", "target": "w1", "restart_after_ms": 300}], "expect": ["lost == 0", "worker_failures == 0"]}' >"$WORK/stop0.json"
+"$IB" chaos --scenario "$WORK/stop0.json" --brokers mock --out "$WORK/stop0" --repeat 2 --no-progress \
+  >"$WORK/stop0.txt" 2>&1 || { cat "$WORK/stop0.txt" >&2; fail "a worker stopped at start did not exit cleanly"; }
+for f in "$WORK"/stop0/*/results.json; do
+  [ "$(json_get "$f" "d['workers'][0]['exits'][0]['how']")" = "exit 0" ] || fail "$f: the stop at start was not a clean exit"
+  json_get "$f" "d['workers'][0]['exits'][0]['at_s'] < 2" | grep -q True || fail "$f: the stop at start was not handled at start"
+done
 no_leftovers "$WORK"
