@@ -55,7 +55,6 @@ static void progress(bench_t *b, const char *fmt, ...) {
         fflush(stderr);
 }
 
-static double num(json_t *o, const char *k) { return json_number_value(json_object_get(o, k)); }
 
 static char *scratch(const bench_t *b, const char *name, char *out, size_t size) {
         snprintf(out, size, "%s/%s", b->c->work_dir, name);
@@ -89,7 +88,7 @@ static ib_err_t run_subject(bench_t *b, subject_t *s, const ib_backlog_t *bl, in
                 json_object_set_new(r, "workers", json_integer(workers));
         if (s->config == NULL && d.stats)
                 s->config = json_incref(json_object_get(d.stats, "config"));
-        snprintf(b->last, sizeof(b->last), "%s %.0fk records/s", s->name, num(r, "records_per_s") / 1000);
+        snprintf(b->last, sizeof(b->last), "%s %.0fk records/s", s->name, ib_results_num(r, "records_per_s") / 1000);
         ib_drain_free(&d);
         *run_out = r;
         if (s->mode || !strcmp(s->kind, "peer")) /* the scratch: sinks and state, gone before the next run */
@@ -101,7 +100,7 @@ static json_t *figure_summary(json_t *runs, const char *key) {
         size_t n = json_array_size(runs), i;
         double *v = calloc(n + 1, sizeof(*v));
         json_t *r;
-        json_array_foreach(runs, i, r) v[i] = num(r, key);
+        json_array_foreach(runs, i, r) v[i] = ib_results_num(r, key);
         json_t *s = ib_bench_summary(v, n);
         free(v);
         return s;
@@ -121,8 +120,8 @@ static json_t *summarize(const subject_t *s, const subject_t *ref) {
         if (ref && n && json_array_size(ref->runs) == n) {
                 double *v = calloc(n, sizeof(*v));
                 for (size_t i = 0; i < n; i++) {
-                        double rr = num(json_array_get(ref->runs, i), "records_per_s");
-                        v[i] = rr > 0 ? num(json_array_get(s->runs, i), "records_per_s") / rr : 0;
+                        double rr = ib_results_num(json_array_get(ref->runs, i), "records_per_s");
+                        v[i] = rr > 0 ? ib_results_num(json_array_get(s->runs, i), "records_per_s") / rr : 0;
                 }
                 json_object_set_new(row, "ratio_to_reference", ib_bench_summary(v, n));
                 free(v);
@@ -172,7 +171,7 @@ static ib_err_t drain_phase(bench_t *b, json_t *doc, char *errstr, size_t errstr
                                  c->repeat, subj[i].name, subj[i].mode ? " at pipeline " : "",
                                  subj[i].mode ? ib_pipeline_level_names[subj[i].level] : "", bl.end_total);
                         json_t *ref0 = json_array_get(subj[0].runs, (size_t)rep), *r = NULL;
-                        double bpr = ref0 && num(ref0, "records") > 0 ? num(ref0, "bytes") / num(ref0, "records") : 0;
+                        double bpr = ref0 && ib_results_num(ref0, "records") > 0 ? ib_results_num(ref0, "bytes") / ib_results_num(ref0, "records") : 0;
                         if (!(err = run_subject(b, &subj[i], &bl, 1, bpr, &r, errstr, errstr_size))) {
                                 json_object_set_new(r, "repetition", json_integer(rep));
                                 json_array_append_new(subj[i].runs, r);
@@ -247,15 +246,13 @@ static int caught_up(const char *events, const int64_t *ends, int n) {
 static ib_err_t latency_one(bench_t *b, const ib_mode_t *mode, int64_t rate, json_t **out, char *errstr,
                             size_t errstr_size) {
         const ib_bench_conf_t *c = b->c;
-        char dir[PATH_MAX], topic[200], state[PATH_MAX + 8], events[PATH_MAX + 32], sink[PATH_MAX + 16],
-            dead[PATH_MAX + 16], log[PATH_MAX + 16], pstats[PATH_MAX + 32], group[256];
+        char dir[PATH_MAX], topic[200], state[PATH_MAX + 8], events[PATH_MAX + 32], log[PATH_MAX + 16],
+            pstats[PATH_MAX + 32], group[256];
         snprintf(dir, sizeof(dir), "%s/latency-%s", c->work_dir, mode->name);
         snprintf(topic, sizeof(topic), "bench-latency-%s-%d-%lld", mode->name, (int)getpid(), (long long)time(NULL));
         snprintf(group, sizeof(group), "%s-g", topic);
         snprintf(state, sizeof(state), "%.4000s/w1", dir);
         snprintf(events, sizeof(events), "%.4000s/events.jsonl", state);
-        snprintf(sink, sizeof(sink), "dir:%s/sink", dir);
-        snprintf(dead, sizeof(dead), "%s/deadletter", dir);
         snprintf(log, sizeof(log), "%s/w1.err", dir);
         snprintf(pstats, sizeof(pstats), "%s/producer.json", dir);
         ib_err_t err;
@@ -263,25 +260,18 @@ static ib_err_t latency_one(bench_t *b, const ib_mode_t *mode, int64_t rate, jso
         if ((err = ib_fs_remove_tree(dir, errstr, errstr_size)) || (err = ib_fs_mkdirs(dir, errstr, errstr_size)) ||
             (err = ib_bench_backlog(c, topic, (int)c->partitions, 0, c->size, 0, NULL, &bl, errstr, errstr_size)))
                 return err;
-        const char *argv[32] = {c->self, "run", "--mode", mode->name, "--brokers", c->brokers, "--topic", topic,
-                                "--group", group, "--state-dir", state, "--sink",
-                                strcmp(c->sink, "dir") ? "null" : sink, "--dead-letter", dead, "--worker-id", "w1",
-                                "--pipeline", "full", "--quiet"};
-        int k = 21;
-        if (!strcmp(mode->name, "direct") && c->zookeeper)
-                argv[k++] = "--zookeeper", argv[k++] = c->zookeeper;
-        argv[k] = NULL;
-        ib_spawn_io_t io = {"/dev/null", log, 0, NULL, 1};
         size_t w;
-        if ((err = ib_sup_spawn(c->sup, "w1", (char *const *)argv, &io, &w, errstr, errstr_size)))
+        if ((err = ib_bench_spawn_worker(c, mode, IB_PIPELINE_FULL, topic, group, dir, 0, 1, 0, &w, errstr,
+                                         errstr_size)))
                 return err;
         int64_t end = ib_mono_us() + 60000000;
         while (!worker_ready(events, mode) && ib_mono_us() < end && !*c->stop && !c->sup->procs[w].exited) {
                 ib_sup_reap(c->sup);
                 usleep(50000);
         }
-        if (!worker_ready(events, mode)) {
-                ib_sup_stop_all(c->sup, 5000);
+        if (!worker_ready(events, mode)) { /* this worker only: the cluster stays for the next mode */
+                ib_sup_signal(c->sup, w, SIGKILL);
+                ib_sup_wait(c->sup, w, 5000);
                 return ib_seterr(errstr, errstr_size, IB_ERR_FAILED, "%s did not own its partitions within 60 s (see %s)",
                                  mode->name, log);
         }
@@ -320,7 +310,7 @@ static ib_err_t latency_one(bench_t *b, const ib_mode_t *mode, int64_t rate, jso
         *out = json_pack("{s:s,s:I,s:I,s:O,s:O,s:f}", "subject", mode->name, "rate_rps", (json_int_t)rate, "records",
                          (json_int_t)json_integer_value(json_object_get(pl, "records_in")), "latency_ms",
                          json_object_get(pl, "latency_ms"), "send_delay_ms", json_object_get(ps, "send_delay_ms"),
-                         "producer_actual_rps", num(ps, "actual_rps"));
+                         "producer_actual_rps", ib_results_num(ps, "actual_rps"));
         json_decref(st), json_decref(ps);
         ib_fs_remove_tree(dir, NULL, 0);
         return IB_OK;
@@ -339,7 +329,7 @@ static ib_err_t latency_phase(bench_t *b, json_t *doc, char *errstr, size_t errs
                             strcmp(json_string_value(json_object_get(row, "pipeline")),
                                    ib_pipeline_level_names[c->levels[c->nlevels - 1]]))
                                 continue;
-                        double m = num(json_object_get(row, "records_per_s"), "median");
+                        double m = ib_results_num(json_object_get(row, "records_per_s"), "median");
                         if (m > 0 && (slowest == 0 || m < slowest))
                                 slowest = m;
                 }
@@ -355,7 +345,7 @@ static ib_err_t latency_phase(bench_t *b, json_t *doc, char *errstr, size_t errs
                 if (!(err = latency_one(b, c->modes[m], rate, &row, errstr, errstr_size)))
                         json_array_append_new(json_object_get(lat, "subjects"), row);
                 snprintf(b->last, sizeof(b->last), "%s p99 %.1f ms", c->modes[m]->name,
-                         row ? num(json_object_get(row, "latency_ms"), "p99") : 0.0);
+                         row ? ib_results_num(json_object_get(row, "latency_ms"), "p99") : 0.0);
                 b->steps_done++;
         }
         return err;
@@ -418,12 +408,12 @@ static ib_err_t sweep_phase(bench_t *b, const ib_bench_sweep_t *sw, json_t *doc,
                 for (int i = 0; !err && i < n; i++) {
                         json_t *row = summarize(&subj[i], i ? &subj[0] : NULL), *s = json_array_get(series, (size_t)i);
                         json_t *rps = json_object_get(row, "records_per_s");
-                        json_array_append_new(json_object_get(s, "records_per_s"), json_real(num(rps, "median")));
-                        json_array_append_new(json_object_get(s, "min"), json_real(num(rps, "min")));
-                        json_array_append_new(json_object_get(s, "max"), json_real(num(rps, "max")));
+                        json_array_append_new(json_object_get(s, "records_per_s"), json_real(ib_results_num(rps, "median")));
+                        json_array_append_new(json_object_get(s, "min"), json_real(ib_results_num(rps, "min")));
+                        json_array_append_new(json_object_get(s, "max"), json_real(ib_results_num(rps, "max")));
                         json_t *ratio = json_object_get(row, "ratio_to_reference");
                         json_array_append_new(json_object_get(s, "ratio_to_reference"),
-                                              ratio ? json_real(num(ratio, "median")) : json_null());
+                                              ratio ? json_real(ib_results_num(ratio, "median")) : json_null());
                         json_decref(row);
                 }
         }

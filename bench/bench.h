@@ -130,6 +130,16 @@ ib_err_t ib_bench_mode(const ib_bench_conf_t *conf, const ib_mode_t *mode, int l
 ib_err_t ib_bench_peer(const ib_bench_conf_t *conf, const ib_backlog_t *b, const char *dir, ib_drain_t *out,
                        char *errstr, size_t errstr_size);
 
+/**
+ * @brief Starts worker @p w (of @p workers) of @p mode at @p level on
+ *        @p topic: state in DIR/wN, stderr in DIR/wN.err, the sink in DIR/sink
+ *        (or null), dead letters in DIR/deadletter. @p exit_at_end: it stops
+ *        once caught up to the end offsets.
+ */
+ib_err_t ib_bench_spawn_worker(const ib_bench_conf_t *conf, const ib_mode_t *mode, int level, const char *topic,
+                               const char *group, const char *dir, int w, int workers, int exit_at_end, size_t *proc,
+                               char *errstr, size_t errstr_size);
+
 /** @brief The drain as JSON: records, seconds, records_per_s, mb_per_s, cpu_s_per_million, ... */
 json_t *ib_drain_json(const ib_drain_t *d);
 

@@ -347,6 +347,34 @@ static ib_err_t window(const char *events, int64_t *first_ms, int64_t *last_ms, 
         return IB_OK;
 }
 
+ib_err_t ib_bench_spawn_worker(const ib_bench_conf_t *conf, const ib_mode_t *mode, int level, const char *topic,
+                               const char *group, const char *dir, int w, int workers, int exit_at_end, size_t *proc,
+                               char *errstr, size_t errstr_size) {
+        char state[PATH_MAX], id[16], log[PATH_MAX], split[32], sink[PATH_MAX], dead[PATH_MAX];
+        snprintf(state, sizeof(state), "%.4000s/w%d", dir, w + 1);
+        snprintf(id, sizeof(id), "w%d", w + 1);
+        snprintf(log, sizeof(log), "%.4000s/w%d.err", dir, w + 1);
+        snprintf(split, sizeof(split), "%d/%d", w, workers);
+        snprintf(dead, sizeof(dead), "%.4000s/deadletter", dir);
+        if (!strcmp(conf->sink, "dir"))
+                snprintf(sink, sizeof(sink), "dir:%.4000s/sink", dir);
+        else
+                snprintf(sink, sizeof(sink), "null");
+        const char *argv[32] = {conf->self, "run", "--mode", mode->name, "--brokers", conf->brokers, "--topic", topic,
+                                "--group", group, "--state-dir", state, "--sink", sink, "--dead-letter", dead,
+                                "--worker-id", id, "--pipeline", ib_pipeline_level_names[level], "--quiet"};
+        int k = 21;
+        if (exit_at_end) /* caught up to the end offsets, after the first idle poll */
+                argv[k++] = "--exit-when-idle", argv[k++] = "1";
+        if (!strcmp(mode->name, "direct") && conf->zookeeper)
+                argv[k++] = "--zookeeper", argv[k++] = conf->zookeeper;
+        if (!strcmp(mode->name, "checkpoint") && workers > 1)
+                argv[k++] = "--worker", argv[k++] = split;
+        argv[k] = NULL;
+        ib_spawn_io_t io = {"/dev/null", log, 0, NULL, 1}; /* a stop during start-up is held */
+        return ib_sup_spawn(conf->sup, id, (char *const *)argv, &io, proc, errstr, errstr_size);
+}
+
 ib_err_t ib_bench_mode(const ib_bench_conf_t *conf, const ib_mode_t *mode, int level, int workers,
                        const ib_backlog_t *b, const char *dir, ib_drain_t *out, char *errstr, size_t errstr_size) {
         static unsigned serial;
@@ -354,38 +382,14 @@ ib_err_t ib_bench_mode(const ib_bench_conf_t *conf, const ib_mode_t *mode, int l
         ib_err_t err;
         if ((err = ib_fs_remove_tree(dir, errstr, errstr_size)) || (err = ib_fs_mkdirs(dir, errstr, errstr_size)))
                 return err;
-        char group[256], sink[PATH_MAX], nw[16];
+        char group[256];
         snprintf(group, sizeof(group), "bench-%s-%d-%u", mode->name, (int)getpid(), serial++);
-        if (!strcmp(conf->sink, "dir"))
-                snprintf(sink, sizeof(sink), "dir:%s/sink", dir);
-        else
-                snprintf(sink, sizeof(sink), "null");
-        snprintf(nw, sizeof(nw), "%d", workers);
         size_t procs[16];
         workers = workers > 16 ? 16 : workers;
-        for (int w = 0; w < workers; w++) {
-                char state[PATH_MAX], id[16], log[PATH_MAX], split[32];
-                snprintf(state, sizeof(state), "%s/w%d", dir, w + 1);
-                snprintf(id, sizeof(id), "w%d", w + 1);
-                snprintf(log, sizeof(log), "%s/w%d.err", dir, w + 1);
-                snprintf(split, sizeof(split), "%d/%d", w, workers);
-                const char *argv[40] = {conf->self, "run", "--mode", mode->name, "--brokers", conf->brokers,
-                                        "--topic", b->topic, "--group", group, "--state-dir", state, "--sink", sink,
-                                        "--dead-letter", NULL, "--worker-id", id, "--pipeline",
-                                        ib_pipeline_level_names[level], "--exit-when-idle", "1", "--quiet"};
-                char dead[PATH_MAX];
-                snprintf(dead, sizeof(dead), "%s/deadletter", dir);
-                argv[15] = dead;
-                int k = 23;
-                if (!strcmp(mode->name, "direct") && conf->zookeeper)
-                        argv[k++] = "--zookeeper", argv[k++] = conf->zookeeper;
-                if (!strcmp(mode->name, "checkpoint") && workers > 1)
-                        argv[k++] = "--worker", argv[k++] = split;
-                argv[k] = NULL;
-                ib_spawn_io_t io = {"/dev/null", log, 0, NULL, 1};
-                if ((err = ib_sup_spawn(conf->sup, id, (char *const *)argv, &io, &procs[w], errstr, errstr_size)))
+        for (int w = 0; w < workers; w++)
+                if ((err = ib_bench_spawn_worker(conf, mode, level, b->topic, group, dir, w, workers, 1, &procs[w],
+                                                 errstr, errstr_size)))
                         return err;
-        }
         int64_t bound = 120000 + b->records / 5; /* 120 s plus 5k records/s */
         int ok = 1;
         for (int w = 0; w < workers; w++)

@@ -85,7 +85,6 @@ const char *ib_guarantee_name(ib_guarantee_t g) {
         return names[g];
 }
 
-static double num(json_t *o, const char *k) { return json_number_value(json_object_get(o, k)); }
 
 static const char *chaos_mode(json_t *doc) {
         const char *m = json_string_value(json_object_get(json_object_get(doc, "scenario"), "mode"));
@@ -113,7 +112,7 @@ size_t ib_mode_safety(const ib_result_set_t *set, ib_mode_safety_t *out, size_t 
                 const char *run = json_string_value(json_object_get(doc, "source")); /* its results file */
                 if (!run)
                         run = json_string_value(json_object_get(doc, "run_dir"));
-                double produced = num(counts, "produced"), dups = num(counts, "duplicates"), lost = num(counts, "lost");
+                double produced = ib_results_num(counts, "produced"), dups = ib_results_num(counts, "duplicates"), lost = ib_results_num(counts, "lost");
                 double dr = produced > 0 ? dups / produced : 0, lr = produced > 0 ? lost / produced : 0;
                 m->runs++;
                 m->duplicates += (long long)dups, m->lost += (long long)lost;
@@ -160,7 +159,7 @@ static double scenario_lost(const ib_result_set_t *s, const char *name) {
         json_array_foreach(s->chaos, i, doc) {
                 const char *n = json_string_value(json_object_get(doc, "scenario_name"));
                 if (n && !strcmp(n, name))
-                        lost = (lost < 0 ? 0 : lost) + num(json_object_get(doc, "counts"), "lost");
+                        lost = (lost < 0 ? 0 : lost) + ib_results_num(json_object_get(doc, "counts"), "lost");
         }
         return lost;
 }
@@ -230,8 +229,8 @@ static json_t *find_row(json_t *bench, const char *subject, const char *pipeline
 
 /* Half the relative min-max range of a summary: the repetitions' spread. */
 static double spread(json_t *s) {
-        double med = num(s, "median");
-        return med > 0 ? (num(s, "max") - num(s, "min")) / 2 / med : 0;
+        double med = ib_results_num(s, "median");
+        return med > 0 ? (ib_results_num(s, "max") - ib_results_num(s, "min")) / 2 / med : 0;
 }
 
 /* One row naming the configuration fields that differ: ratios of different
@@ -279,22 +278,22 @@ static void bench_checks(json_t *base, json_t *cur, double tol, checks_t *c) {
                 ib_check_t *k;
                 if (cr && (k = add(c))) {
                         snprintf(k->name, sizeof(k->name), "%s: throughput ratio to the reference", label);
-                        snprintf(k->current, sizeof(k->current), "%.3f (%.3f-%.3f)", num(cr, "median"), num(cr, "min"),
-                                 num(cr, "max"));
+                        snprintf(k->current, sizeof(k->current), "%.3f (%.3f-%.3f)", ib_results_num(cr, "median"), ib_results_num(cr, "min"),
+                                 ib_results_num(cr, "max"));
                         if (!br) {
                                 snprintf(k->baseline, sizeof(k->baseline), "not measured");
                                 k->pass = 1;
                         } else {
-                                double bm = num(br, "median"), allowed = tol / 100 + fmax(spread(br), spread(cr));
+                                double bm = ib_results_num(br, "median"), allowed = tol / 100 + fmax(spread(br), spread(cr));
                                 double floor = bm * (1 - allowed);
-                                snprintf(k->baseline, sizeof(k->baseline), "%.3f (%.3f-%.3f)", bm, num(br, "min"),
-                                         num(br, "max"));
+                                snprintf(k->baseline, sizeof(k->baseline), "%.3f (%.3f-%.3f)", bm, ib_results_num(br, "min"),
+                                         ib_results_num(br, "max"));
                                 snprintf(k->limit, sizeof(k->limit), "below %.3f (-%.1f%%: tolerance %.0f%% + spread)",
                                          floor, allowed * 100, tol);
                                 /* the modes are gated; kcat and a peer (Spark) are shown: this project
                                  * does not own their speed */
                                 k->gate = !strcmp(json_string_value(json_object_get(row, "kind")) ?: "", "mode");
-                                k->pass = !k->gate || num(cr, "median") >= floor;
+                                k->pass = !k->gate || ib_results_num(cr, "median") >= floor;
                         }
                 }
                 static const char *const shown[] = {"records_per_s", "cpu_s_per_million", "write_amplification", NULL};
@@ -303,8 +302,8 @@ static void bench_checks(json_t *base, json_t *cur, double tol, checks_t *c) {
                         if (!cv || !(k = add(c)))
                                 continue;
                         snprintf(k->name, sizeof(k->name), "%s: %s", label, shown[f]);
-                        snprintf(k->current, sizeof(k->current), "%.4g", num(cv, "median"));
-                        snprintf(k->baseline, sizeof(k->baseline), bv ? "%.4g" : "not measured", num(bv, "median"));
+                        snprintf(k->current, sizeof(k->current), "%.4g", ib_results_num(cv, "median"));
+                        snprintf(k->baseline, sizeof(k->baseline), bv ? "%.4g" : "not measured", ib_results_num(bv, "median"));
                         k->pass = 1;
                 }
         }
@@ -317,13 +316,13 @@ static void bench_checks(json_t *base, json_t *cur, double tol, checks_t *c) {
                 json_array_foreach(json_object_get(json_object_get(base, "latency"), "subjects"), j, bl) {
                         const char *s = json_string_value(json_object_get(bl, "subject"));
                         if (s && subject && !strcmp(s, subject))
-                                bp = num(json_object_get(bl, "latency_ms"), "p99");
+                                bp = ib_results_num(json_object_get(bl, "latency_ms"), "p99");
                 }
                 ib_check_t *k = add(c);
                 if (!k)
                         return;
                 snprintf(k->name, sizeof(k->name), "%s: latency p99 (ms)", subject ? subject : "?");
-                snprintf(k->current, sizeof(k->current), "%.1f", num(json_object_get(lat, "latency_ms"), "p99"));
+                snprintf(k->current, sizeof(k->current), "%.1f", ib_results_num(json_object_get(lat, "latency_ms"), "p99"));
                 snprintf(k->baseline, sizeof(k->baseline), bp < 0 ? "not measured" : "%.1f", bp);
                 k->pass = 1;
         }

@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include "report.h"
+#include "results.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -34,7 +35,6 @@ typedef struct report_s {
         char err[512];
 } report_t;
 
-static double num(json_t *o, const char *k) { return json_number_value(json_object_get(o, k)); }
 static const char *str(json_t *o, const char *k) {
         const char *s = json_string_value(json_object_get(o, k));
         return s ? s : "";
@@ -201,6 +201,16 @@ static void chart(report_t *r, const char *name, const char *title, const char *
 
 /* Opens charts/NAME.dat; @p path gets the name the scripts use (gnuplot runs
  * in charts/, so that the scripts and data hold no absolute path). */
+/* A clustered bar chart of data file @p data: one bar per column after the
+ * first (its header names them), one cluster per row. */
+static void bar_chart(report_t *r, const char *name, const char *title, const char *settings, const char *data,
+                      int columns) {
+        char script[9000];
+        snprintf(script, sizeof(script),
+                 BARS "%s\nplot for [i=2:%d] '%s' using i:xtic(1) title columnheader(i)", settings, columns + 1, data);
+        chart(r, name, title, script);
+}
+
 static FILE *data_file(report_t *r, const char *name, char *path, size_t size) {
         char full[4200];
         snprintf(full, sizeof(full), "%s/charts/%s.dat", r->dir, name);
@@ -272,20 +282,20 @@ static void verdict(report_t *r) {
                 snprintf(t, sizeof(t), "%.4f%%", m->worst_loss_rate * 100);
                 cell_link(r, m->runs ? t : "-", m->worst_loss_run);
                 json_t *mr = mode_row(b, m->mode), *ratio = json_object_get(mr, "ratio_to_reference");
-                snprintf(t, sizeof(t), "%.3f (%s)", num(ratio, "median"), str(mr, "pipeline"));
+                snprintf(t, sizeof(t), "%.3f (%s)", ib_results_num(ratio, "median"), str(mr, "pipeline"));
                 cell_link(r, ratio ? t : "-", bsrc);
                 json_t *lat, *found = NULL;
                 json_array_foreach(json_object_get(json_object_get(b, "latency"), "subjects"), i, lat)
                         if (!strcmp(str(lat, "subject"), m->mode))
                                 found = lat;
-                snprintf(t, sizeof(t), "%.1f ms", num(json_object_get(found, "latency_ms"), "p99"));
+                snprintf(t, sizeof(t), "%.1f ms", ib_results_num(json_object_get(found, "latency_ms"), "p99"));
                 cell_link(r, found ? t : "-", bsrc);
                 if (isinf(m->worst_recovery_ms))
                         snprintf(t, sizeof(t), "never");
                 else
                         snprintf(t, sizeof(t), "%.1f s", m->worst_recovery_ms / 1000);
                 cell_link(r, m->worst_recovery_ms >= 0 ? t : "-", m->worst_recovery_run);
-                snprintf(t, sizeof(t), "%.2f", num(json_object_get(mr, "write_amplification"), "median"));
+                snprintf(t, sizeof(t), "%.2f", ib_results_num(json_object_get(mr, "write_amplification"), "median"));
                 cell_link(r, mr ? t : "-", bsrc);
                 fprintf(r->md, "\n");
                 hraw(r, "</tr>\n");
@@ -308,7 +318,7 @@ static void drain_tables(report_t *r, json_t *b, const char *source) {
                  "A backlog of %.0f records (payload %.0f B; %.0f partitions) drained by each subject, %.0f repetitions "
                  "interleaved; brokers: %s (%s). Time runs from the first fetch to the last durable commit. The ratio "
                  "is to the bare librdkafka consumer of the same repetition (median, min-max).",
-                 num(bl, "records"), num(bl, "payload_bytes"), num(bl, "partitions"), num(cfg, "repeat"),
+                 ib_results_num(bl, "records"), ib_results_num(bl, "payload_bytes"), ib_results_num(bl, "partitions"), ib_results_num(cfg, "repeat"),
                  str(json_object_get(b, "versions"), "broker"), str(cfg, "brokers"));
         para(r, line);
         static const char *const cols[] = {"subject", "pipeline", "records/s", "MB/s", "ratio to reference",
@@ -322,24 +332,24 @@ static void drain_tables(report_t *r, json_t *b, const char *source) {
                 snprintf(cells[0], sizeof(cells[0]), "%s", str(row, "subject"));
                 snprintf(cells[1], sizeof(cells[0]), "%s", json_is_string(json_object_get(row, "pipeline")) ? str(row, "pipeline") : "-");
                 json_t *total = json_object_get(row, "total_records_per_s"); /* a peer: JVM start-up apart */
-                snprintf(cells[2], sizeof(cells[0]), "%.0fk (%.0fk-%.0fk)%s", num(rps, "median") / 1000,
-                         num(rps, "min") / 1000, num(rps, "max") / 1000, total ? " query" : "");
+                snprintf(cells[2], sizeof(cells[0]), "%.0fk (%.0fk-%.0fk)%s", ib_results_num(rps, "median") / 1000,
+                         ib_results_num(rps, "min") / 1000, ib_results_num(rps, "max") / 1000, total ? " query" : "");
                 if (total)
                         snprintf(cells[2] + strlen(cells[2]), sizeof(cells[0]) - strlen(cells[2]),
-                                 "; %.0fk with start-up", num(total, "median") / 1000);
-                snprintf(cells[3], sizeof(cells[0]), "%.1f", num(json_object_get(row, "mb_per_s"), "median"));
+                                 "; %.0fk with start-up", ib_results_num(total, "median") / 1000);
+                snprintf(cells[3], sizeof(cells[0]), "%.1f", ib_results_num(json_object_get(row, "mb_per_s"), "median"));
                 if (ratio)
-                        snprintf(cells[4], sizeof(cells[0]), "%.3f (%.3f-%.3f)", num(ratio, "median"), num(ratio, "min"),
-                                 num(ratio, "max"));
+                        snprintf(cells[4], sizeof(cells[0]), "%.3f (%.3f-%.3f)", ib_results_num(ratio, "median"), ib_results_num(ratio, "min"),
+                                 ib_results_num(ratio, "max"));
                 else
                         snprintf(cells[4], sizeof(cells[0]), "1 (reference)");
                 json_t *cpu = json_object_get(row, "cpu_s_per_million");
                 if (cpu)
-                        snprintf(cells[5], sizeof(cells[0]), "%.2f", num(cpu, "median"));
+                        snprintf(cells[5], sizeof(cells[0]), "%.2f", ib_results_num(cpu, "median"));
                 else
                         snprintf(cells[5], sizeof(cells[0]), "not measured");
-                snprintf(cells[6], sizeof(cells[0]), "%.1f", num(json_object_get(row, "store_ops_per_s"), "median"));
-                snprintf(cells[7], sizeof(cells[0]), "%.2f", num(json_object_get(row, "write_amplification"), "median"));
+                snprintf(cells[6], sizeof(cells[0]), "%.1f", ib_results_num(json_object_get(row, "store_ops_per_s"), "median"));
+                snprintf(cells[7], sizeof(cells[0]), "%.2f", ib_results_num(json_object_get(row, "write_amplification"), "median"));
                 table_row(r, cells, 8, -1, NULL);
         }
         table_end(r);
@@ -379,9 +389,9 @@ static void drain_charts(report_t *r, json_t *b) {
                                 if (!strcmp(str(row, "subject"), json_string_value(mode)) &&
                                     !strcmp(str(row, "pipeline"), json_string_value(lv)))
                                         hit = row;
-                        fprintf(fp, " %g", num(json_object_get(hit, "ratio_to_reference"), "median"));
+                        fprintf(fp, " %g", ib_results_num(json_object_get(hit, "ratio_to_reference"), "median"));
                         if (cp)
-                                fprintf(cp, " %g", num(json_object_get(hit, "cpu_s_per_million"), "median"));
+                                fprintf(cp, " %g", ib_results_num(json_object_get(hit, "cpu_s_per_million"), "median"));
                 }
                 fprintf(fp, "\n");
                 if (cp)
@@ -390,22 +400,12 @@ static void drain_charts(report_t *r, json_t *b) {
         fclose(fp);
         if (cp)
                 fclose(cp);
-        char script[9000];
         int nl = (int)json_array_size(levels);
-        snprintf(script, sizeof(script),
-                 BARS
-                 "set ylabel 'throughput / reference (same run)'\nset yrange [0:*]\n"
-                 "plot for [i=2:%d] '%s' using i:xtic(1) title columnheader(i)",
-                 nl + 1, path);
-        chart(r, "ratio", "Throughput by mode as a ratio to the bare reference, per pipeline level", script);
-        if (cp) {
-                snprintf(script, sizeof(script),
-                         BARS
-                         "set ylabel 'CPU seconds per million records'\nset yrange [0:*]\n"
-                         "plot for [i=2:%d] '%s' using i:xtic(1) title columnheader(i)",
-                         nl + 1, cpath);
-                chart(r, "cpu", "CPU per record by mode (user + system of the worker)", script);
-        }
+        bar_chart(r, "ratio", "Throughput by mode as a ratio to the bare reference, per pipeline level",
+                  "set ylabel 'throughput / reference (same run)'\nset yrange [0:*]", path, nl);
+        if (cp)
+                bar_chart(r, "cpu", "CPU per record by mode (user + system of the worker)",
+                          "set ylabel 'CPU seconds per million records'\nset yrange [0:*]", cpath, nl);
 }
 
 static void latency_section(report_t *r, json_t *b) {
@@ -418,7 +418,7 @@ static void latency_section(report_t *r, json_t *b) {
                  "Each mode consumes while the producer writes %.0f records/s (%s) for %.0f s. Latency: a record's "
                  "intended send time to its output being durable. Send delay: actual minus intended send time; a "
                  "producer that falls behind shows here, not as a lower rate.",
-                 num(lat, "rate_rps"), str(lat, "rate_from"), num(lat, "seconds"));
+                 ib_results_num(lat, "rate_rps"), str(lat, "rate_from"), ib_results_num(lat, "seconds"));
         para(r, line);
         static const char *const cols[] = {"mode", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms",
                                            "send delay p99 ms", "send delay max ms", NULL};
@@ -433,28 +433,23 @@ static void latency_section(report_t *r, json_t *b) {
                 json_t *l = json_object_get(s, "latency_ms"), *d = json_object_get(s, "send_delay_ms");
                 cell_t cells[8];
                 snprintf(cells[0], sizeof(cells[0]), "%s", str(s, "subject"));
-                snprintf(cells[1], sizeof(cells[0]), "%.1f", num(l, "p50"));
-                snprintf(cells[2], sizeof(cells[0]), "%.1f", num(l, "p90"));
-                snprintf(cells[3], sizeof(cells[0]), "%.1f", num(l, "p99"));
-                snprintf(cells[4], sizeof(cells[0]), "%.1f", num(l, "p99_9"));
-                snprintf(cells[5], sizeof(cells[0]), "%.1f", num(l, "max"));
-                snprintf(cells[6], sizeof(cells[0]), "%.2f", num(d, "p99"));
-                snprintf(cells[7], sizeof(cells[0]), "%.2f", num(d, "max"));
+                snprintf(cells[1], sizeof(cells[0]), "%.1f", ib_results_num(l, "p50"));
+                snprintf(cells[2], sizeof(cells[0]), "%.1f", ib_results_num(l, "p90"));
+                snprintf(cells[3], sizeof(cells[0]), "%.1f", ib_results_num(l, "p99"));
+                snprintf(cells[4], sizeof(cells[0]), "%.1f", ib_results_num(l, "p99_9"));
+                snprintf(cells[5], sizeof(cells[0]), "%.1f", ib_results_num(l, "max"));
+                snprintf(cells[6], sizeof(cells[0]), "%.2f", ib_results_num(d, "p99"));
+                snprintf(cells[7], sizeof(cells[0]), "%.2f", ib_results_num(d, "max"));
                 table_row(r, cells, 8, -1, NULL);
                 if (fp)
-                        fprintf(fp, "%s %g %g %g %g %g\n", str(s, "subject"), num(l, "p50"), num(l, "p90"), num(l, "p99"),
-                                num(l, "p99_9"), num(l, "max"));
+                        fprintf(fp, "%s %g %g %g %g %g\n", str(s, "subject"), ib_results_num(l, "p50"), ib_results_num(l, "p90"), ib_results_num(l, "p99"),
+                                ib_results_num(l, "p99_9"), ib_results_num(l, "max"));
         }
         table_end(r);
         if (fp) {
                 fclose(fp);
-                char script[4600];
-                snprintf(script, sizeof(script),
-                         BARS
-                         "set logscale y\nset ylabel 'ms (log scale)'\n"
-                         "plot for [i=2:6] '%s' using i:xtic(1) title columnheader(i)",
-                         path);
-                chart(r, "latency", "End-to-end latency percentiles by mode", script);
+                bar_chart(r, "latency", "End-to-end latency percentiles by mode",
+                          "set logscale y\nset ylabel 'ms (log scale)'", path, 5);
         }
 }
 
@@ -534,10 +529,10 @@ static void chaos_section(report_t *r) {
                 cell_t cells[8];
                 snprintf(cells[0], sizeof(cells[0]), "%s", str(doc, "scenario_name"));
                 snprintf(cells[1], sizeof(cells[0]), "%s", str(json_object_get(doc, "scenario"), "mode"));
-                snprintf(cells[2], sizeof(cells[0]), "%.0f", num(c, "produced"));
-                snprintf(cells[3], sizeof(cells[0]), "%.0f", num(c, "duplicates"));
-                snprintf(cells[4], sizeof(cells[0]), "%.0f", num(c, "lost"));
-                snprintf(cells[5], sizeof(cells[0]), "%.0f", num(c, "unexplained_duplicates") + num(c, "unexplained_lost"));
+                snprintf(cells[2], sizeof(cells[0]), "%.0f", ib_results_num(c, "produced"));
+                snprintf(cells[3], sizeof(cells[0]), "%.0f", ib_results_num(c, "duplicates"));
+                snprintf(cells[4], sizeof(cells[0]), "%.0f", ib_results_num(c, "lost"));
+                snprintf(cells[5], sizeof(cells[0]), "%.0f", ib_results_num(c, "unexplained_duplicates") + ib_results_num(c, "unexplained_lost"));
                 if (json_is_number(rec))
                         snprintf(cells[6], sizeof(cells[0]), "%.1f s", json_number_value(rec) / 1000);
                 else
@@ -546,18 +541,13 @@ static void chaos_section(report_t *r) {
                          json_is_true(json_object_get(json_object_get(doc, "verdict"), "pass")) ? "PASS" : "FAIL");
                 table_row(r, cells, 8, 0, src);
                 if (fp)
-                        fprintf(fp, "%s/%s %g %g\n", cells[0], cells[1], num(c, "duplicates"), num(c, "lost"));
+                        fprintf(fp, "%s/%s %g %g\n", cells[0], cells[1], ib_results_num(c, "duplicates"), ib_results_num(c, "lost"));
         }
         table_end(r);
         if (fp) {
                 fclose(fp);
-                char script[4800];
-                snprintf(script, sizeof(script),
-                         BARS
-                         "set xtics rotate by -35\nset ylabel 'records'\nset yrange [0:*]\nset bmargin 9\n"
-                         "plot '%s' using 2:xtic(1) title 'duplicates', '' using 3 title 'lost'",
-                         path);
-                chart(r, "chaos", "Duplicates and loss by scenario and mode", script);
+                bar_chart(r, "chaos", "Duplicates and loss by scenario and mode",
+                          "set xtics rotate by -35\nset ylabel 'records'\nset yrange [0:*]\nset bmargin 9", path, 2);
         }
         para(r, "Timelines of the first runs: records delivered per second from the first batch; each fault in "
                 "red, at its time from the start of the run (the first batch comes a little later).");
@@ -610,7 +600,7 @@ static void provenance(report_t *r) {
                                  str(doc, "source"), str(doc, "kind"), str(doc, "created"), str(v, "ingestbench"),
                                  json_object_get(doc, "git_revision") ? str(doc, "git_revision") : "-", str(v, "librdkafka"),
                                  str(v, "broker"), json_object_get(v, "zookeeper") ? ", ZooKeeper " : "",
-                                 str(v, "zookeeper"), num(m, "cores"), str(m, "kernel"));
+                                 str(v, "zookeeper"), ib_results_num(m, "cores"), str(m, "kernel"));
                         fprintf(r->md, "- %s\n", line);
                         hraw(r, "<li>");
                         hput(r, line);

@@ -41,6 +41,11 @@ ib_err_t ib_results_read(const char *path, const char *kind, json_t **out, char 
 /** @brief The source tree's git commit ("...-dirty" with uncommitted changes; "unknown" without git). */
 void ib_results_git_revision(const char *dir, char *out, size_t size);
 
+/** @brief The number at @p key of object @p o; 0 when absent or not a number (a reader's shorthand). */
+static inline double ib_results_num(const json_t *o, const char *key) {
+        return json_number_value(json_object_get(o, key));
+}
+
 /** @brief Writes @p doc to @p path atomically (indented JSON). */
 ib_err_t ib_results_write(const char *path, const json_t *doc, char *errstr, size_t errstr_size);
 

@@ -10,4 +10,4 @@ set xtics rotate by -35
 set ylabel 'records'
 set yrange [0:*]
 set bmargin 9
-plot 'chaos.dat' using 2:xtic(1) title 'duplicates', '' using 3 title 'lost'
+plot for [i=2:3] 'chaos.dat' using i:xtic(1) title columnheader(i)
