@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "array.h"
 #include "clock.h"
+#include "emit.h"
 #include "transform.h"
 
 struct ib_pipeline_s {
@@ -83,24 +84,6 @@ static int dead_letter(ib_pipeline_t *pl, const char *topic, const ib_record_t *
         return 0;
 }
 
-static int emit(ib_pipeline_t *pl, json_t *obj) {
-        for (;;) {
-                size_t room = pl->out.cap - pl->out.len;
-                size_t n = room ? json_dumpb(obj, pl->out.data + pl->out.len, room, JSON_COMPACT) : 0;
-                if (room && n == 0)
-                        return -1; /* jansson could not encode the value */
-                if (n && n + 1 < room) { /* room for the newline and the terminator */
-                        pl->out.len += n;
-                        pl->out.data[pl->out.len++] = '\n';
-                        pl->out.data[pl->out.len] = '\0';
-                        return 0;
-                }
-                size_t need = n ? n + 2 : 4096;
-                if (ib_buf_reserve(&pl->out, need > room ? need : room * 2) != 0)
-                        return -1;
-        }
-}
-
 static int push_event(ib_pipeline_t *pl, int64_t ms) {
         if (ib_array_grow(&pl->event_ms, &pl->events_cap, pl->nevents + 1, sizeof(*pl->event_ms), 4096))
                 return -1;
@@ -140,12 +123,17 @@ static int process_record(ib_pipeline_t *pl, const char *topic, const ib_record_
                 json_t *t = json_object_get(obj, pl->conf.event_time_field);
                 return emit_raw(pl, rec) || (json_is_integer(t) && push_event(pl, json_integer_value(t)));
         }
-        int64_t ev;
-        if (ib_transform_apply(obj, pl->conf.event_time_field, &ev, reason, sizeof(reason)) != IB_OK)
+        /* transform and serialize in one pass, straight from the parsed tree (emit.h) */
+        json_t *t = json_object_get(obj, pl->conf.event_time_field);
+        int64_t ev = json_is_integer(t) ? (int64_t)json_integer_value(t) : -1;
+        char date[11];
+        if (ev >= 0)
+                ib_transform_date(ev, date);
+        ib_err_t err = ib_emit_flat(&pl->out, obj, ev >= 0 ? date : NULL, rec->partition, rec->offset, reason,
+                                    sizeof(reason));
+        if (err == IB_ERR_INVALID_ARG)
                 return dead_letter(pl, topic, rec, STAGE_TRANSFORM, reason);
-        if (json_object_set_new(obj, "_partition", json_integer(rec->partition)) != 0 ||
-            json_object_set_new(obj, "_offset", json_integer(rec->offset)) != 0 ||
-            emit(pl, obj) != 0)
+        if (err || ib_buf_append(&pl->out, "\n", 1) != 0)
                 return -1;
         pl->conf.stats->records_out++;
         if (ev >= 0 && push_event(pl, ev) != 0)
