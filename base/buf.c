@@ -11,17 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-int ib_buf_reserve(ib_buf_t *buf, size_t extra) {
+int ib_buf_grow(ib_buf_t *buf, size_t extra) {
         return ib_array_grow(&buf->data, &buf->cap, buf->len + extra + 1, 1, 4096) == IB_OK ? 0 : -1;
-}
-
-int ib_buf_append(ib_buf_t *buf, const void *data, size_t len) {
-        if (ib_buf_reserve(buf, len) != 0)
-                return -1;
-        memcpy(buf->data + buf->len, data, len);
-        buf->len += len;
-        buf->data[buf->len] = '\0';
-        return 0;
 }
 
 int ib_buf_printf(ib_buf_t *buf, const char *fmt, ...) {

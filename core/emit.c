@@ -16,6 +16,18 @@
 
 static int put(ib_buf_t *b, const char *s, size_t n) { return ib_buf_append(b, s, n); }
 
+/* An integer in decimal, without printf. */
+static int put_int(ib_buf_t *b, long long v) {
+        char s[24], *p = s + sizeof(s);
+        unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+        do
+                *--p = (char)('0' + u % 10);
+        while (u /= 10);
+        if (v < 0)
+                *--p = '-';
+        return put(b, p, (size_t)(s + sizeof(s) - p));
+}
+
 /* A JSON string as jansson dumps it: ", \ and control characters escaped,
  * the rest (UTF-8 included) as is. */
 static int put_string(ib_buf_t *b, const char *s, size_t n) {
@@ -80,7 +92,6 @@ static int put_real(ib_buf_t *b, double v) {
 }
 
 int ib_emit_value(ib_buf_t *b, const json_t *v) {
-        char num[32];
         switch (json_typeof(v)) {
         case JSON_OBJECT: {
                 const char *k;
@@ -105,8 +116,7 @@ int ib_emit_value(ib_buf_t *b, const json_t *v) {
                 return put(b, "]", 1);
         }
         case JSON_STRING: return put_string(b, json_string_value(v), json_string_length(v));
-        case JSON_INTEGER:
-                return put(b, num, (size_t)snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v)));
+        case JSON_INTEGER: return put_int(b, (long long)json_integer_value(v));
         case JSON_REAL: return put_real(b, json_real_value(v));
         case JSON_TRUE: return put(b, "true", 4);
         case JSON_FALSE: return put(b, "false", 5);
@@ -192,10 +202,9 @@ static ib_err_t flatten(line_t *l, char *key, size_t plen, const json_t *src, ch
 
 /* The value of set field @p i: the event date, the partition, the offset. */
 static int put_set(ib_buf_t *b, int i, const char *date, int32_t partition, int64_t offset) {
-        char num[32];
         if (i == 0)
                 return put_string(b, date, strlen(date));
-        return put(b, num, (size_t)snprintf(num, sizeof(num), "%lld", i == 1 ? (long long)partition : (long long)offset));
+        return put_int(b, i == 1 ? (long long)partition : (long long)offset);
 }
 
 static int set_member(line_t *l, const char *name, int i, const char *date, int32_t partition, int64_t offset) {
