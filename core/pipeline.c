@@ -6,6 +6,7 @@
  */
 #include "pipeline.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,20 +18,49 @@
 #include "emit.h"
 #include "transform.h"
 
+/* One thread's share of a batch: its own arena, buffers and counters. The
+ * ranges it processed sit one after the other in its buffers (spans say
+ * where); the caller's thread writes them to the sinks, in the batch's order. */
+typedef struct lane_s {
+        struct ib_pipeline_s *pl;
+        ib_arena_t *arena;
+        ib_buf_t out;        /* its ranges' output lines */
+        ib_buf_t dead;       /* its ranges' dead letters */
+        int64_t *event_ms;   /* event times of its delivered records */
+        size_t nevents, events_cap;
+        uint64_t records_in, bytes_in, records_out, dead_parse, dead_schema, dead_transform;
+        size_t index;        /* ranges r with r % nlanes == index are this lane's */
+        const ib_batch_t *batch;
+        const ib_record_t *failed; /* the record it ran out of memory on, or NULL */
+        int64_t busy_us;     /* this batch */
+        uint64_t total_records;
+        int64_t total_busy_us;
+} lane_t;
+
+typedef struct span_s {
+        size_t out_off, out_len, dead_off, dead_len;
+} span_t;
+
 struct ib_pipeline_s {
         ib_pipeline_conf_t conf;
-        ib_arena_t *arena;
-        ib_buf_t out;        /* the current range's output lines */
-        ib_buf_t dead;       /* the current range's dead letters */
-        int64_t *event_ms;   /* event times of the batch's delivered records */
-        size_t nevents, events_cap;
+        lane_t *lanes;
+        size_t nlanes;
+        span_t *spans;       /* per range of the batch */
+        size_t spans_cap;
 };
 
 ib_err_t ib_pipeline_new(const ib_pipeline_conf_t *conf, ib_pipeline_t **out, char *errstr,
                          size_t errstr_size) {
         ib_pipeline_t *pl = calloc(1, sizeof(*pl));
-        if (!pl || !(pl->arena = ib_arena_new(4u << 20))) {
-                free(pl);
+        size_t n = conf->threads > 0 ? (size_t)conf->threads : 1;
+        if (pl)
+                pl->lanes = calloc(n, sizeof(*pl->lanes));
+        for (size_t i = 0; pl && pl->lanes && i < n; i++) {
+                pl->lanes[i] = (lane_t){.pl = pl, .index = i, .arena = ib_arena_new(4u << 20)};
+                pl->nlanes += pl->lanes[i].arena != NULL;
+        }
+        if (!pl || pl->nlanes != n) {
+                ib_pipeline_destroy(pl);
                 return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
         }
         pl->conf = *conf;
@@ -42,10 +72,14 @@ ib_err_t ib_pipeline_new(const ib_pipeline_conf_t *conf, ib_pipeline_t **out, ch
 void ib_pipeline_destroy(ib_pipeline_t *pl) {
         if (!pl)
                 return;
-        ib_arena_destroy(pl->arena);
-        ib_buf_free(&pl->out);
-        ib_buf_free(&pl->dead);
-        free(pl->event_ms);
+        for (size_t i = 0; pl->lanes && i < pl->nlanes; i++) {
+                ib_arena_destroy(pl->lanes[i].arena);
+                ib_buf_free(&pl->lanes[i].out);
+                ib_buf_free(&pl->lanes[i].dead);
+                free(pl->lanes[i].event_ms);
+        }
+        free(pl->lanes);
+        free(pl->spans);
         free(pl);
 }
 
@@ -54,7 +88,7 @@ const char *const ib_pipeline_level_names[] = {"none", "parse", "full", NULL};
 enum stage { STAGE_PARSE, STAGE_SCHEMA, STAGE_TRANSFORM };
 static const char *stage_names[] = {"parse", "schema", "transform"};
 
-static int dead_letter(ib_pipeline_t *pl, const char *topic, const ib_record_t *rec,
+static int dead_letter(lane_t *pl, const char *topic, const ib_record_t *rec,
                        enum stage stage, const char *reason) {
         json_t *dl = json_pack("{s:s,s:i,s:I,s:s,s:s}", "topic", topic,
                                "partition", (int)rec->partition,
@@ -74,17 +108,16 @@ static int dead_letter(ib_pipeline_t *pl, const char *topic, const ib_record_t *
             ib_base64_append(&pl->dead, rec->value ? rec->value : "", rec->value_len) != 0 ||
             ib_buf_append(&pl->dead, "\"}\n", 3) != 0)
                 return -1;
-        ib_stats_t *st = pl->conf.stats;
         if (stage == STAGE_PARSE)
-                st->dead_parse++;
+                pl->dead_parse++;
         else if (stage == STAGE_SCHEMA)
-                st->dead_schema++;
+                pl->dead_schema++;
         else
-                st->dead_transform++;
+                pl->dead_transform++;
         return 0;
 }
 
-static int push_event(ib_pipeline_t *pl, int64_t ms) {
+static int push_event(lane_t *pl, int64_t ms) {
         if (ib_array_grow(&pl->event_ms, &pl->events_cap, pl->nevents + 1, sizeof(*pl->event_ms), 4096))
                 return -1;
         pl->event_ms[pl->nevents++] = ms;
@@ -92,19 +125,20 @@ static int push_event(ib_pipeline_t *pl, int64_t ms) {
 }
 
 /* Appends the record's bytes untouched, one line. */
-static int emit_raw(ib_pipeline_t *pl, const ib_record_t *rec) {
+static int emit_raw(lane_t *pl, const ib_record_t *rec) {
         if (ib_buf_reserve(&pl->out, rec->value_len + 2) != 0 ||
             (rec->value_len && ib_buf_append(&pl->out, rec->value, rec->value_len) != 0) ||
             ib_buf_append(&pl->out, "\n", 1) != 0)
                 return -1;
-        pl->conf.stats->records_out++;
+        pl->records_out++;
         return 0;
 }
 
 /* Runs one record through parse, validate, transform, serialize (or as
  * much of it as the level asks). */
-static int process_record(ib_pipeline_t *pl, const char *topic, const ib_record_t *rec) {
-        if (pl->conf.level == IB_PIPELINE_NONE)
+static int process_record(lane_t *pl, const char *topic, const ib_record_t *rec) {
+        const ib_pipeline_conf_t *conf = &pl->pl->conf;
+        if (conf->level == IB_PIPELINE_NONE)
                 return emit_raw(pl, rec);
         char reason[256];
         json_error_t jerr;
@@ -117,14 +151,14 @@ static int process_record(ib_pipeline_t *pl, const char *topic, const ib_record_
                                  jerr.position, jerr.text);
                 return dead_letter(pl, topic, rec, STAGE_PARSE, reason);
         }
-        if (ib_schema_check(pl->conf.schema, obj, reason, sizeof(reason)) != IB_OK)
+        if (ib_schema_check(conf->schema, obj, reason, sizeof(reason)) != IB_OK)
                 return dead_letter(pl, topic, rec, STAGE_SCHEMA, reason);
-        if (pl->conf.level == IB_PIPELINE_PARSE) {
-                json_t *t = json_object_get(obj, pl->conf.event_time_field);
+        if (conf->level == IB_PIPELINE_PARSE) {
+                json_t *t = json_object_get(obj, conf->event_time_field);
                 return emit_raw(pl, rec) || (json_is_integer(t) && push_event(pl, json_integer_value(t)));
         }
         /* transform and serialize in one pass, straight from the parsed tree (emit.h) */
-        json_t *t = json_object_get(obj, pl->conf.event_time_field);
+        json_t *t = json_object_get(obj, conf->event_time_field);
         int64_t ev = json_is_integer(t) ? (int64_t)json_integer_value(t) : -1;
         char date[11];
         if (ev >= 0)
@@ -135,10 +169,40 @@ static int process_record(ib_pipeline_t *pl, const char *topic, const ib_record_
                 return dead_letter(pl, topic, rec, STAGE_TRANSFORM, reason);
         if (err || ib_buf_append(&pl->out, "\n", 1) != 0)
                 return -1;
-        pl->conf.stats->records_out++;
+        pl->records_out++;
         if (ev >= 0 && push_event(pl, ev) != 0)
                 return -1;
         return 0;
+}
+
+/* A lane's ranges of the batch, one after the other into its buffers. */
+static void *run_lane(void *arg) {
+        lane_t *ln = arg;
+        const ib_batch_t *batch = ln->batch;
+        ib_pipeline_t *pl = ln->pl;
+        int64_t t0 = ib_mono_us();
+        ib_arena_activate(ln->arena);
+        for (size_t r = ln->index; r < batch->nranges && !ln->failed; r += pl->nlanes) {
+                const ib_range_t *range = &batch->ranges[r];
+                span_t *sp = &pl->spans[r];
+                sp->out_off = ln->out.len, sp->dead_off = ln->dead.len;
+                for (size_t i = 0; i < range->count; i++) {
+                        const ib_record_t *rec = &batch->records[range->first + i];
+                        ln->records_in++;
+                        ln->bytes_in += rec->value_len;
+                        if (process_record(ln, batch->topic, rec) != 0) {
+                                ln->failed = rec;
+                                break;
+                        }
+                }
+                ib_arena_reset(ln->arena);
+                sp->out_len = ln->out.len - sp->out_off, sp->dead_len = ln->dead.len - sp->dead_off;
+        }
+        ib_arena_activate(NULL);
+        ln->busy_us = ib_mono_us() - t0;
+        ln->total_busy_us += ln->busy_us;
+        ln->total_records += ln->records_in;
+        return NULL;
 }
 
 ib_err_t ib_pipeline_run(ib_pipeline_t *pl, const ib_batch_t *batch,
@@ -146,37 +210,57 @@ ib_err_t ib_pipeline_run(ib_pipeline_t *pl, const ib_batch_t *batch,
         ib_stats_t *st = pl->conf.stats;
         int64_t t0 = ib_mono_us();
         ib_err_t err = IB_OK;
-        pl->nevents = 0;
-        ib_arena_activate(pl->arena);
+        if (ib_array_grow(&pl->spans, &pl->spans_cap, batch->nranges + 1, sizeof(*pl->spans), 64))
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory in pipeline");
+        /* no more threads than ranges: a partition's records stay on one thread, in order */
+        size_t used = batch->nranges < pl->nlanes ? batch->nranges : pl->nlanes;
+        size_t saved = pl->nlanes;
+        pl->nlanes = used ? used : 1;
+        pthread_t th[64];
+        size_t started = 0;
+        for (size_t i = 0; i < pl->nlanes; i++) {
+                lane_t *ln = &pl->lanes[i];
+                ib_buf_reset(&ln->out);
+                ib_buf_reset(&ln->dead);
+                ln->nevents = 0;
+                ln->records_in = ln->bytes_in = ln->records_out = 0;
+                ln->dead_parse = ln->dead_schema = ln->dead_transform = 0;
+                ln->failed = NULL, ln->batch = batch, ln->busy_us = 0;
+        }
+        for (size_t i = 1; i < pl->nlanes && i < 64; i++, started++)
+                if (pthread_create(&th[i], NULL, run_lane, &pl->lanes[i]) != 0)
+                        break;
+        for (size_t i = 1 + started; i < pl->nlanes; i++) /* threads refused: this one does their share */
+                run_lane(&pl->lanes[i]);
+        run_lane(&pl->lanes[0]);
+        for (size_t i = 1; i <= started; i++)
+                pthread_join(th[i], NULL);
+        size_t nl = pl->nlanes;
+        pl->nlanes = saved;
+        for (size_t i = 0; i < nl && err == IB_OK; i++) {
+                const lane_t *ln = &pl->lanes[i];
+                st->records_in += ln->records_in, st->bytes_in += ln->bytes_in, st->records_out += ln->records_out;
+                st->dead_parse += ln->dead_parse, st->dead_schema += ln->dead_schema;
+                st->dead_transform += ln->dead_transform;
+                if (ln->failed)
+                        err = ib_seterr(errstr, errstr_size, IB_ERR_NOMEM,
+                                        "out of memory in pipeline (partition %d offset %lld)",
+                                        (int)ln->failed->partition, (long long)ln->failed->offset);
+        }
+        /* the sinks, range by range in the batch's order, from the lanes' buffers */
         for (size_t r = 0; r < batch->nranges && err == IB_OK; r++) {
                 const ib_range_t *range = &batch->ranges[r];
-                ib_buf_reset(&pl->out);
-                ib_buf_reset(&pl->dead);
-                for (size_t i = 0; i < range->count; i++) {
-                        const ib_record_t *rec = &batch->records[range->first + i];
-                        st->records_in++;
-                        st->bytes_in += rec->value_len;
-                        if (process_record(pl, batch->topic, rec) != 0) {
-                                err = ib_seterr(errstr, errstr_size, IB_ERR_NOMEM,
-                                                "out of memory in pipeline (partition %d offset %lld)",
-                                                (int)rec->partition, (long long)rec->offset);
-                                break;
-                        }
-                }
-                ib_arena_reset(pl->arena);
-                if (err)
-                        break;
-                err = pl->conf.sink->write_range(pl->conf.sink, batch->topic, range->partition,
-                                                 range->from, range->until, pl->out.data,
-                                                 pl->out.len, errstr, errstr_size);
+                const lane_t *ln = &pl->lanes[r % nl];
+                const span_t *sp = &pl->spans[r];
+                err = pl->conf.sink->write_range(pl->conf.sink, batch->topic, range->partition, range->from,
+                                                 range->until, ln->out.data ? ln->out.data + sp->out_off : NULL,
+                                                 sp->out_len, errstr, errstr_size);
                 if (err == IB_OK)
-                        err = pl->conf.dead->write_range(pl->conf.dead, batch->topic,
-                                                         range->partition, range->from,
-                                                         range->until, pl->dead.data,
-                                                         pl->dead.len, errstr, errstr_size);
-                st->bytes_out += pl->out.len;
+                        err = pl->conf.dead->write_range(pl->conf.dead, batch->topic, range->partition, range->from,
+                                                         range->until, ln->dead.data ? ln->dead.data + sp->dead_off : NULL,
+                                                         sp->dead_len, errstr, errstr_size);
+                st->bytes_out += sp->out_len;
         }
-        ib_arena_activate(NULL);
         if (err == IB_OK && pl->conf.sink->flush)
                 err = pl->conf.sink->flush(pl->conf.sink, errstr, errstr_size);
         if (err == IB_OK && pl->conf.dead->flush)
@@ -185,12 +269,21 @@ ib_err_t ib_pipeline_run(ib_pipeline_t *pl, const ib_batch_t *batch,
                 return err;
         /* The output is durable: its end-to-end latency is now known. */
         int64_t now = ib_now_ms();
-        for (size_t i = 0; i < pl->nevents; i++) {
-                int64_t d = now - pl->event_ms[i];
-                ib_hist_record(&st->latency_us, d > 0 ? (uint64_t)d * 1000 : 0);
-        }
+        for (size_t l = 0; l < nl; l++)
+                for (size_t i = 0; i < pl->lanes[l].nevents; i++) {
+                        int64_t d = now - pl->lanes[l].event_ms[i];
+                        ib_hist_record(&st->latency_us, d > 0 ? (uint64_t)d * 1000 : 0);
+                }
         st->batches++;
         st->sink_files = pl->conf.sink->files;
         ib_hist_record(&st->batch_us, (uint64_t)(ib_mono_us() - t0));
         return IB_OK;
+}
+
+json_t *ib_pipeline_threads_json(const ib_pipeline_t *pl) {
+        json_t *a = json_array();
+        for (size_t i = 0; i < pl->nlanes; i++)
+                json_array_append_new(a, json_pack("{s:I,s:f}", "records", (json_int_t)pl->lanes[i].total_records,
+                                                   "busy_ms", (double)pl->lanes[i].total_busy_us / 1000.0));
+        return a;
 }

@@ -23,6 +23,7 @@
 #ifndef IB_PIPELINE_H
 #define IB_PIPELINE_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "errors.h"
@@ -50,6 +51,8 @@ typedef struct ib_pipeline_conf_s {
         ib_sink_t *dead;              /**< dead letters (borrowed) */
         ib_stats_t *stats;            /**< updated per batch (borrowed) */
         int level;                    /**< ib_pipeline_level_t; 0 (none) unless set */
+        int threads;                  /**< threads a batch's ranges are spread over (one range, one
+                                       *   thread: a partition's records stay in order); 0 or 1: the caller's */
 } ib_pipeline_conf_t;
 
 ib_err_t ib_pipeline_new(const ib_pipeline_conf_t *conf, ib_pipeline_t **out, char *errstr,
@@ -65,5 +68,8 @@ ib_err_t ib_pipeline_run(ib_pipeline_t *pl, const ib_batch_t *batch,
                          char *errstr, size_t errstr_size);
 
 void ib_pipeline_destroy(ib_pipeline_t *pl);
+
+/** @brief Per thread, since the pipeline was made: records and busy time (ms). */
+json_t *ib_pipeline_threads_json(const ib_pipeline_t *pl);
 
 #endif

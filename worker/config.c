@@ -33,6 +33,8 @@ const ib_option_t ib_config_options[] = {
     IB_OPT_CHOICE(C, pipeline, "pipeline", ib_pipeline_level_names, "full",
                   "full: every stage; parse: parse and validate only; none: bytes to the sink untouched "
                   "(offset tracking alone)"),
+    IB_OPT_INT(C, pipeline_threads, "pipeline-threads", "N", "0", 0, 64,
+               "threads a batch's partitions are spread over (a partition stays on one); 0: one per core"),
     IB_OPT_END,
 };
 #undef C

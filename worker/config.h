@@ -37,6 +37,7 @@ typedef struct ib_config_s {
         int64_t retry_budget_ms;   /**< how long one operation retries a transient error */
         int quiet;                 /**< no progress lines */
         int pipeline;              /**< ib_pipeline_level_t (--pipeline) */
+        int64_t pipeline_threads;  /**< threads of the pipeline; 0: one per core */
         ib_props_t props;          /**< -X key=value for librdkafka */
         char dead_letter_buf[1024]; /**< storage for a derived dead_letter */
         char worker_id_buf[256];   /**< storage for a derived worker_id */

@@ -73,6 +73,8 @@ static void write_stats(run_t *run, const char *status) {
         if (run->st)
                 run->mode->stats(run->st, modej);
         const ib_mode_ctx_t *ctx = &run->ctx;
+        if (run->pl)
+                json_object_set_new(pipe, "threads", ib_pipeline_threads_json(run->pl));
         json_object_set_new(pipe, "retries",
                             json_pack("{s:I,s:I,s:I,s:I}", "episodes", (json_int_t)ctx->retry_episodes, "attempts",
                                       (json_int_t)ctx->retry_attempts, "gave_up", (json_int_t)ctx->retry_gave_up,
@@ -115,7 +117,8 @@ static ib_err_t open_outputs(run_t *run, char *errstr, size_t errstr_size) {
             (err = ib_sink_open_dir(cfg->dead_letter, &run->dead, errstr, errstr_size)))
                 return err;
         ib_pipeline_conf_t pconf = {run->schema, cfg->event_time_field, run->sink, run->dead, &run->stats,
-                                   cfg->pipeline};
+                                   cfg->pipeline, (int)(cfg->pipeline_threads > 0 ? cfg->pipeline_threads
+                                                                                 : sysconf(_SC_NPROCESSORS_ONLN))};
         return ib_pipeline_new(&pconf, &run->pl, errstr, errstr_size);
 }
 

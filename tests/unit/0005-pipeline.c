@@ -1,6 +1,8 @@
 /* 0005-pipeline: a hand-built batch of good and bad records through every
  * stage into a dir sink: output lines, dead letters with reasons and the raw
  * bytes, counters, and byte-identical output when the batch is replayed. */
+#include <dirent.h>
+
 #include "json_arena.h"
 #include "base64.h"
 #include "fsutil.h"
@@ -51,7 +53,7 @@ typedef struct {
         ib_pipeline_t *pl;
 } fixture_t;
 
-static void fixture_open_level(fixture_t *f, int null_sink, int level) {
+static void fixture_open_threads(fixture_t *f, int null_sink, int level, int threads) {
         char err[256];
         ib_tmpdir(f->dir, sizeof(f->dir));
         snprintf(f->out, sizeof(f->out), "%s/out", f->dir);
@@ -64,11 +66,12 @@ static void fixture_open_level(fixture_t *f, int null_sink, int level) {
         ib_sink_open_dir(f->dead, &f->dl, err, sizeof(err));
         ib_schema_load(NULL, &f->schema, err, sizeof(err));
         ib_stats_init(&f->stats);
-        ib_pipeline_conf_t conf = {f->schema, "ts", f->sink, f->dl, &f->stats, level};
+        ib_pipeline_conf_t conf = {f->schema, "ts", f->sink, f->dl, &f->stats, level, threads};
         ib_pipeline_new(&conf, &f->pl, err, sizeof(err));
         CHECK(f->sink && f->dl && f->schema && f->pl);
 }
 
+static void fixture_open_level(fixture_t *f, int null_sink, int level) { fixture_open_threads(f, null_sink, level, 1); }
 static void fixture_open(fixture_t *f, int null_sink) { fixture_open_level(f, null_sink, IB_PIPELINE_FULL); }
 
 static void fixture_close(fixture_t *f) {
@@ -281,6 +284,93 @@ static void test_levels(void) {
         CHECK_STR(ib_pipeline_level_names[IB_PIPELINE_FULL], "full");
 }
 
+/* Every file of directory @p a equals the same file of @p b; @returns how many. */
+static int same_files(const char *a, const char *b) {
+        char cmd_a[256], pa[512], pb[512], err[256];
+        snprintf(cmd_a, sizeof(cmd_a), "%s", a);
+        DIR *d = opendir(cmd_a);
+        int n = 0;
+        struct dirent *e;
+        while (d && (e = readdir(d))) {
+                if (e->d_name[0] == '.')
+                        continue;
+                snprintf(pa, sizeof(pa), "%.200s/%.200s", a, e->d_name);
+                snprintf(pb, sizeof(pb), "%.200s/%.200s", b, e->d_name);
+                char *ta = NULL, *tb = NULL;
+                size_t la = 0, lb = 0;
+                if (ib_fs_read_file(pa, &ta, &la, err, sizeof(err)) != IB_OK)
+                        continue; /* a folder (deadletter) */
+                CHECK_INT(ib_fs_read_file(pb, &tb, &lb, err, sizeof(err)), IB_OK);
+                CHECK(la == lb && tb && !memcmp(ta, tb, la));
+                free(ta), free(tb);
+                n++;
+        }
+        if (d)
+                closedir(d);
+        return n;
+}
+
+/* Many partitions interleaved in one batch, through 1 and 4 threads: the
+ * same files byte for byte (good lines and dead letters), the same counters,
+ * each partition's lines in offset order. */
+static void test_threads_identical(void) {
+        enum { PARTS = 13, PER = 300 };
+        static char texts[PARTS * PER][160];
+        ib_batch_t b = {0};
+        ib_record_t recs[PARTS * PER];
+        for (int i = 0; i < PARTS * PER; i++) {
+                int p = i % PARTS, off = i / PARTS; /* interleaved, as a fetch returns them */
+                if (off % 37 == 5)
+                        snprintf(texts[i], sizeof(texts[i]), "{\"id\":\"r-%d\",\"seq\":", i); /* broken */
+                else
+                        snprintf(texts[i], sizeof(texts[i]),
+                                 "{\"id\":\"r-%d\",\"run\":\"r\",\"seq\":%d,\"key\":\"k%d\",\"ts\":%lld,"
+                                 "\"meta\":{\"size\":%d},\"payload\":\"p%d\"}",
+                                 i, off, p, 1795220244513LL + i, p, i);
+                recs[i] = (ib_record_t){p, 1000 + off, -1, NULL, 0, texts[i], strlen(texts[i])};
+        }
+        ib_group_scratch_t gs = {0};
+        CHECK_INT(ib_batch_group(&b, recs, PARTS * PER, &gs), IB_OK);
+        b.topic = "in";
+        b.seq = 1;
+        CHECK_INT(b.nranges, PARTS);
+        fixture_t one, four;
+        char err[256];
+        fixture_open_threads(&one, 0, IB_PIPELINE_FULL, 1);
+        fixture_open_threads(&four, 0, IB_PIPELINE_FULL, 4);
+        CHECK_INT(ib_pipeline_run(one.pl, &b, err, sizeof(err)), IB_OK);
+        CHECK_INT(ib_pipeline_run(four.pl, &b, err, sizeof(err)), IB_OK);
+        CHECK_INT(same_files(one.out, four.out), PARTS);
+        CHECK_INT(same_files(one.dead, four.dead), PARTS);
+        CHECK_INT(four.stats.records_in, PARTS * PER);
+        CHECK_INT(four.stats.records_out, one.stats.records_out);
+        CHECK_INT(four.stats.dead_parse, one.stats.dead_parse);
+        CHECK(four.stats.dead_parse > 0);
+        CHECK_INT(four.stats.latency_us.count, one.stats.latency_us.count);
+        CHECK_INT(four.stats.bytes_out, one.stats.bytes_out);
+        /* partition 7's lines, in offset order */
+        char path[512], *text = NULL;
+        size_t len;
+        snprintf(path, sizeof(path), "%.127s/in-p7-00000000000000001000-00000000000000001300.jsonl", four.out);
+        CHECK_INT(ib_fs_read_file(path, &text, &len, err, sizeof(err)), IB_OK);
+        long last = -1;
+        int lines = 0;
+        for (char *q = text ? strstr(text, "\"_offset\":") : NULL; q; q = strstr(q + 1, "\"_offset\":")) {
+                long o = strtol(q + 10, NULL, 10);
+                CHECK(o > last);
+                last = o, lines++;
+        }
+        CHECK(lines > PER - PER / 30);
+        free(text);
+        json_t *th = ib_pipeline_threads_json(four.pl);
+        CHECK_INT(json_array_size(th), 4);
+        json_decref(th);
+        ib_batch_free(&b);
+        ib_group_scratch_free(&gs);
+        fixture_close(&one);
+        fixture_close(&four);
+}
+
 int main(void) {
         ib_arena_install();
         IB_RUN(test_stages_and_dead_letters);
@@ -288,5 +378,6 @@ int main(void) {
         IB_RUN(test_output_buffer_boundaries);
         IB_RUN(test_batch_group);
         IB_RUN(test_levels);
+        IB_RUN(test_threads_identical);
         return IB_DONE();
 }
