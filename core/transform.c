@@ -65,11 +65,13 @@ ib_err_t ib_transform_flatten(json_t *obj, char *reason, size_t reason_size) {
         return IB_OK;
 }
 
-void ib_transform_date(int64_t ms, char out[11]) {
+int ib_transform_date(int64_t ms, char out[11]) {
         time_t secs = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
         struct tm tm;
-        gmtime_r(&secs, &tm);
-        strftime(out, 11, "%Y-%m-%d", &tm);
+        out[0] = '\0';
+        if (!gmtime_r(&secs, &tm) || tm.tm_year < -1900 || tm.tm_year > 9999 - 1900)
+                return -1;
+        return strftime(out, 11, "%Y-%m-%d", &tm) == 10 ? 0 : (out[0] = '\0', -1);
 }
 
 ib_err_t ib_transform_apply(json_t *obj, const char *time_field,
@@ -81,9 +83,8 @@ ib_err_t ib_transform_apply(json_t *obj, const char *time_field,
         ib_err_t err = ib_transform_flatten(obj, reason, reason_size);
         if (err)
                 return err;
-        if (*event_ms >= 0) {
-                char date[11];
-                ib_transform_date(*event_ms, date);
+        char date[11];
+        if (*event_ms >= 0 && ib_transform_date(*event_ms, date) == 0) {
                 if (json_object_set_new(obj, "event_date", json_string(date)) != 0)
                         return ib_seterr(reason, reason_size, IB_ERR_NOMEM, "out of memory");
         }

@@ -20,8 +20,12 @@
  */
 ib_err_t ib_transform_flatten(json_t *obj, char *reason, size_t reason_size);
 
-/** @brief Formats @p ms since the epoch as a UTC date into @p out (11 bytes). */
-void ib_transform_date(int64_t ms, char out[11]);
+/**
+ * @brief Formats @p ms since the epoch as a UTC date ("YYYY-MM-DD") into @p out.
+ * @returns 0; -1 (and @p out empty) when the date is not in years 0-9999:
+ *          such a record gets no event_date.
+ */
+int ib_transform_date(int64_t ms, char out[11]);
 
 /**
  * @brief The whole transform: flatten, then set "event_date" from the integer
