@@ -9,6 +9,7 @@
 #include "emit.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define IB_KEY_MAX 256      /* as transform.c: a flattened key is shorter */
@@ -91,33 +92,26 @@ static int put_real(ib_buf_t *b, double v) {
         return put(b, s, (size_t)n);
 }
 
-int ib_emit_value(ib_buf_t *b, const json_t *v) {
-        switch (json_typeof(v)) {
-        case JSON_OBJECT: {
-                const char *k;
-                json_t *m;
-                int first = 1;
+int ib_emit_value(ib_buf_t *b, const ib_doc_t *v) {
+        switch (v->type) {
+        case JSON_OBJECT:
                 if (put(b, "{", 1))
                         return -1;
-                json_object_foreach((json_t *)v, k, m) {
-                        if ((!first && put(b, ",", 1)) || put_string(b, k, strlen(k)) || put(b, ":", 1) ||
-                            ib_emit_value(b, m))
+                for (const ib_doc_t *m = v->u.kids.first; m; m = m->next)
+                        if ((m != v->u.kids.first && put(b, ",", 1)) || put_string(b, m->key, m->klen) ||
+                            put(b, ":", 1) || ib_emit_value(b, m))
                                 return -1;
-                        first = 0;
-                }
                 return put(b, "}", 1);
-        }
-        case JSON_ARRAY: {
-                size_t i;
-                json_t *m;
+        case JSON_ARRAY:
                 if (put(b, "[", 1))
                         return -1;
-                json_array_foreach(v, i, m) if ((i && put(b, ",", 1)) || ib_emit_value(b, m)) return -1;
+                for (const ib_doc_t *m = v->u.kids.first; m; m = m->next)
+                        if ((m != v->u.kids.first && put(b, ",", 1)) || ib_emit_value(b, m))
+                                return -1;
                 return put(b, "]", 1);
-        }
-        case JSON_STRING: return put_string(b, json_string_value(v), json_string_length(v));
-        case JSON_INTEGER: return put_int(b, (long long)json_integer_value(v));
-        case JSON_REAL: return put_real(b, json_real_value(v));
+        case JSON_STRING: return put_string(b, v->u.str.s, v->u.str.len);
+        case JSON_INTEGER: return put_int(b, v->u.i);
+        case JSON_REAL: return put_real(b, v->u.d);
         case JSON_TRUE: return put(b, "true", 4);
         case JSON_FALSE: return put(b, "false", 5);
         case JSON_NULL: return put(b, "null", 4);
@@ -125,19 +119,50 @@ int ib_emit_value(ib_buf_t *b, const json_t *v) {
         return -1;
 }
 
+/* The flattened keys written so far, each as a length byte and its bytes:
+ * on the stack, on the heap only for a record with kilobytes of them. */
+typedef struct keyset_s {
+        char local[4096];
+        char *data;
+        size_t len, cap;
+} keyset_t;
+
+static int keyset_has(const keyset_t *ks, const char *key, size_t klen) {
+        for (size_t i = 0; i < ks->len; i += 1 + (unsigned char)ks->data[i])
+                if ((unsigned char)ks->data[i] == klen && !memcmp(ks->data + i + 1, key, klen))
+                        return 1;
+        return 0;
+}
+
+static int keyset_add(keyset_t *ks, const char *key, size_t klen) {
+        if (ks->len + 1 + klen > ks->cap) {
+                size_t cap = ks->cap * 2;
+                char *d = ks->data == ks->local ? malloc(cap) : realloc(ks->data, cap);
+                if (!d)
+                        return -1;
+                if (ks->data == ks->local)
+                        memcpy(d, ks->local, ks->len);
+                ks->data = d, ks->cap = cap;
+        }
+        ks->data[ks->len] = (char)klen; /* klen < IB_KEY_MAX = 256 */
+        memcpy(ks->data + ks->len + 1, key, klen);
+        ks->len += 1 + klen;
+        return 0;
+}
+
 /* The state of one line: the keys present so far, for the collision check
  * the transform makes (the record's top-level keys, then every flattened
  * key; a nested object's own key leaves once it is flattened). */
 typedef struct line_s {
         ib_buf_t *out;
-        const json_t *obj;
-        const char *gone[IB_NESTED_MAX]; /* nested keys already flattened (deleted) */
+        const ib_doc_t *obj;
+        const ib_doc_t *gone[IB_NESTED_MAX]; /* nested objects already flattened (deleted) */
         size_t ngone;
-        size_t flat_start;               /* where the flattened keys begin in out: they are searched there */
+        keyset_t flat;                       /* the flattened keys written */
         int first;
 } line_t;
 
-static int member(line_t *l, const char *key, size_t klen, const json_t *v) {
+static int member(line_t *l, const char *key, size_t klen, const ib_doc_t *v) {
         if ((!l->first && put(l->out, ",", 1)) || put_string(l->out, key, klen) || put(l->out, ":", 1) ||
             ib_emit_value(l->out, v))
                 return -1;
@@ -146,45 +171,28 @@ static int member(line_t *l, const char *key, size_t klen, const json_t *v) {
 }
 
 /* Whether @p key is present: a top-level key not yet deleted, or a key
- * flattened before (each written as ,"key": after flat_start). */
+ * flattened before. */
 static int present(const line_t *l, const char *key, size_t klen) {
-        if (json_object_get(l->obj, key)) {
+        const ib_doc_t *top = ib_doc_get(l->obj, key, klen);
+        if (top) {
                 for (size_t i = 0; i < l->ngone; i++)
-                        if (!strcmp(l->gone[i], key))
+                        if (l->gone[i] == top)
                                 return 0;
                 return 1;
         }
-        /* flattened keys contain a dot and were written escaped; compare escaped */
-        ib_buf_t probe = {0};
-        int found = 0;
-        if (put_string(&probe, key, klen) == 0 && put(&probe, ":", 1) == 0) {
-                const char *hay = l->out->data + l->flat_start, *end = l->out->data + l->out->len;
-                for (const char *p = hay; p && p < end; p++) {
-                        p = memchr(p, '"', (size_t)(end - p));
-                        if (!p)
-                                break;
-                        if ((p == l->out->data || p[-1] == ',' || p[-1] == '{') && (size_t)(end - p) >= probe.len &&
-                            !memcmp(p, probe.data, probe.len)) {
-                                found = 1;
-                                break;
-                        }
-                }
-        }
-        ib_buf_free(&probe);
-        return found;
+        return keyset_has(&l->flat, key, klen);
 }
 
-static ib_err_t flatten(line_t *l, char *key, size_t plen, const json_t *src, char *reason, size_t reason_size) {
-        const char *k;
-        json_t *v;
-        json_object_foreach((json_t *)src, k, v) {
-                size_t klen = strlen(k);
+static ib_err_t flatten(line_t *l, char *key, size_t plen, const ib_doc_t *src, char *reason, size_t reason_size) {
+        for (const ib_doc_t *v = src->u.kids.first; v; v = v->next) {
+                size_t klen = v->klen;
                 if (plen + 1 + klen >= IB_KEY_MAX)
                         return ib_seterr(reason, reason_size, IB_ERR_INVALID_ARG, "flattened key longer than %d bytes",
                                          IB_KEY_MAX - 1);
                 key[plen] = '.';
-                memcpy(key + plen + 1, k, klen + 1);
-                if (json_is_object(v)) {
+                memcpy(key + plen + 1, v->key, klen);
+                key[plen + 1 + klen] = '\0';
+                if (v->type == JSON_OBJECT) {
                         ib_err_t err = flatten(l, key, plen + 1 + klen, v, reason, reason_size);
                         if (err)
                                 return err;
@@ -193,7 +201,7 @@ static ib_err_t flatten(line_t *l, char *key, size_t plen, const json_t *src, ch
                 if (present(l, key, plen + 1 + klen))
                         return ib_seterr(reason, reason_size, IB_ERR_INVALID_ARG,
                                          "flattened key '%s' collides with an existing field", key);
-                if (member(l, key, plen + 1 + klen, v))
+                if (member(l, key, plen + 1 + klen, v) || keyset_add(&l->flat, key, plen + 1 + klen))
                         return ib_seterr(reason, reason_size, IB_ERR_NOMEM, "out of memory");
         }
         key[plen] = '\0';
@@ -207,65 +215,65 @@ static int put_set(ib_buf_t *b, int i, const char *date, int32_t partition, int6
         return put_int(b, i == 1 ? (long long)partition : (long long)offset);
 }
 
-static int set_member(line_t *l, const char *name, int i, const char *date, int32_t partition, int64_t offset) {
-        if ((!l->first && put(l->out, ",", 1)) || put_string(l->out, name, strlen(name)) || put(l->out, ":", 1) ||
+static int set_member(line_t *l, const char *name, size_t nlen, int i, const char *date, int32_t partition,
+                      int64_t offset) {
+        if ((!l->first && put(l->out, ",", 1)) || put_string(l->out, name, nlen) || put(l->out, ":", 1) ||
             put_set(l->out, i, date, partition, offset))
                 return -1;
         l->first = 0;
         return 0;
 }
 
-ib_err_t ib_emit_flat(ib_buf_t *out, const json_t *obj, const char *date, int32_t partition, int64_t offset,
+ib_err_t ib_emit_flat(ib_buf_t *out, const ib_doc_t *obj, const char *date, int32_t partition, int64_t offset,
                       char *reason, size_t reason_size) {
         size_t start = out->len;
-        line_t l = {out, obj, {0}, 0, 0, 1};
+        line_t l;
+        l.out = out, l.obj = obj, l.ngone = 0, l.first = 1;
+        l.flat.data = l.flat.local, l.flat.len = 0, l.flat.cap = sizeof(l.flat.local);
         static const char *const names[3] = {"event_date", "_partition", "_offset"};
+        static const size_t lens[3] = {10, 10, 7};
         int placed[3] = {date == NULL, 0, 0}; /* no event time: no event_date set */
         ib_err_t err = IB_OK;
-        const char *k;
-        json_t *v;
         size_t nested = 0;
         if (put(out, "{", 1))
                 err = IB_ERR_NOMEM;
         /* the top-level members that stay, in order; the three set fields in place */
-        json_object_foreach((json_t *)obj, k, v) {
-                if (err)
-                        break;
-                if (json_is_object(v)) {
+        for (const ib_doc_t *v = obj->u.kids.first; v && !err; v = v->next) {
+                if (v->type == JSON_OBJECT) {
                         if (++nested > IB_NESTED_MAX)
                                 err = ib_seterr(reason, reason_size, IB_ERR_INVALID_ARG,
                                                 "more than 64 nested objects at top level");
                         continue;
                 }
                 int i;
-                for (i = 0; i < 3 && (placed[i] || strcmp(k, names[i])); i++)
+                for (i = 0; i < 3 && (placed[i] || v->klen != lens[i] || memcmp(v->key, names[i], lens[i])); i++)
                         ;
-                if (i < 3 ? set_member(&l, k, i, date, partition, offset) : member(&l, k, strlen(k), v))
+                if (i < 3 ? set_member(&l, v->key, v->klen, i, date, partition, offset)
+                          : member(&l, v->key, v->klen, v))
                         err = IB_ERR_NOMEM;
                 if (i < 3)
                         placed[i] = 1;
         }
         /* the nested objects, flattened, in order */
-        l.flat_start = out->len;
-        json_object_foreach((json_t *)obj, k, v) {
-                if (err || !json_is_object(v))
+        for (const ib_doc_t *v = obj->u.kids.first; v && !err; v = v->next) {
+                if (v->type != JSON_OBJECT)
                         continue;
                 char key[IB_KEY_MAX];
-                size_t klen = strlen(k);
-                if (klen >= IB_KEY_MAX) { /* the transform refuses it at the first member, as here */
-                        if (json_object_size(v))
+                if (v->klen >= IB_KEY_MAX) { /* the transform refuses it at the first member, as here */
+                        if (v->u.kids.n)
                                 err = ib_seterr(reason, reason_size, IB_ERR_INVALID_ARG,
                                                 "flattened key longer than %d bytes", IB_KEY_MAX - 1);
                 } else {
-                        memcpy(key, k, klen + 1);
-                        err = flatten(&l, key, klen, v, reason, reason_size);
+                        memcpy(key, v->key, v->klen);
+                        key[v->klen] = '\0';
+                        err = flatten(&l, key, v->klen, v, reason, reason_size);
                 }
                 if (!err)
-                        l.gone[l.ngone++] = k;
+                        l.gone[l.ngone++] = v;
         }
         /* the set fields that were not there (or were objects, now flattened away) */
         for (int i = 0; i < 3 && !err; i++)
-                if (!placed[i] && set_member(&l, names[i], i, date, partition, offset))
+                if (!placed[i] && set_member(&l, names[i], lens[i], i, date, partition, offset))
                         err = IB_ERR_NOMEM;
         if (!err && put(out, "}", 1))
                 err = IB_ERR_NOMEM;
@@ -273,5 +281,7 @@ ib_err_t ib_emit_flat(ib_buf_t *out, const json_t *obj, const char *date, int32_
                 ib_seterr(reason, reason_size, IB_ERR_NOMEM, "out of memory");
         if (err)
                 out->len = start;
+        if (l.flat.data != l.flat.local)
+                free(l.flat.data);
         return err;
 }

@@ -11,10 +11,10 @@
 #ifndef IB_EMIT_H
 #define IB_EMIT_H
 
-#include <jansson.h>
 #include <stdint.h>
 
 #include "buf.h"
+#include "doc.h"
 #include "errors.h"
 
 /**
@@ -26,10 +26,10 @@
  *          refused (a key too long, a collision, too many nested objects),
  *          in the transform stage's words; IB_ERR_NOMEM.
  */
-ib_err_t ib_emit_flat(ib_buf_t *out, const json_t *obj, const char *date, int32_t partition, int64_t offset,
+ib_err_t ib_emit_flat(ib_buf_t *out, const ib_doc_t *obj, const char *date, int32_t partition, int64_t offset,
                       char *reason, size_t reason_size);
 
 /** @brief Appends @p v in jansson's compact form (json_dumpb, JSON_COMPACT). */
-int ib_emit_value(ib_buf_t *out, const json_t *v);
+int ib_emit_value(ib_buf_t *out, const ib_doc_t *v);
 
 #endif

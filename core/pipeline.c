@@ -1,8 +1,9 @@
 /*
- * pipeline.c: the stages, run range by range. The hot loop per record is:
- * json_loadb into the arena, a schema table check, an in-place flatten, one
- * json_dumpb into the range buffer. The only system calls are the sink's, per
- * range and per batch, never per record.
+ * pipeline.c: the stages, run range by range on a pool of lanes (threads).
+ * The hot loop per record is: yajl's parse into the lane's arena (doc.h), a
+ * schema table check, the output line written straight from the tree
+ * (emit.h) into the range's buffer. No allocation per record; the only
+ * system calls are the sink's, per range and per batch, never per record.
  */
 #include "pipeline.h"
 
@@ -10,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json_arena.h"
+#include "doc.h"
 #include "base64.h"
 #include "buf.h"
 #include "array.h"
@@ -23,7 +24,8 @@
  * where); the caller's thread writes them to the sinks, in the batch's order. */
 typedef struct lane_s {
         struct ib_pipeline_s *pl;
-        ib_arena_t *arena;
+        ib_arena_t *arena;   /* one record's parse tree (reset per record) */
+        ib_doc_parser_t *parser;
         ib_buf_t out;        /* its ranges' output lines */
         ib_buf_t dead;       /* its ranges' dead letters */
         int64_t *event_ms;   /* event times of its delivered records */
@@ -46,6 +48,7 @@ struct ib_pipeline_s {
         lane_t *lanes;
         size_t nlanes;
         span_t *spans;       /* per range of the batch */
+        size_t event_time_len;
         size_t spans_cap;
 };
 
@@ -56,15 +59,21 @@ ib_err_t ib_pipeline_new(const ib_pipeline_conf_t *conf, ib_pipeline_t **out, ch
         if (pl)
                 pl->lanes = calloc(n, sizeof(*pl->lanes));
         for (size_t i = 0; pl && pl->lanes && i < n; i++) {
-                pl->lanes[i] = (lane_t){.pl = pl, .index = i, .arena = ib_arena_new(4u << 20)};
-                pl->nlanes += pl->lanes[i].arena != NULL;
+                pl->lanes[i] = (lane_t){.pl = pl, .index = i, .arena = ib_arena_new(256u << 10),
+                                        .parser = ib_doc_parser_new()};
+                if (!pl->lanes[i].arena || !pl->lanes[i].parser) {
+                        ib_arena_destroy(pl->lanes[i].arena);
+                        ib_doc_parser_destroy(pl->lanes[i].parser);
+                        break;
+                }
+                pl->nlanes++;
         }
         if (!pl || pl->nlanes != n) {
                 ib_pipeline_destroy(pl);
                 return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
         }
         pl->conf = *conf;
-        ib_arena_install();
+        pl->event_time_len = strlen(conf->event_time_field);
         *out = pl;
         return IB_OK;
 }
@@ -74,6 +83,7 @@ void ib_pipeline_destroy(ib_pipeline_t *pl) {
                 return;
         for (size_t i = 0; pl->lanes && i < pl->nlanes; i++) {
                 ib_arena_destroy(pl->lanes[i].arena);
+                ib_doc_parser_destroy(pl->lanes[i].parser);
                 ib_buf_free(&pl->lanes[i].out);
                 ib_buf_free(&pl->lanes[i].dead);
                 free(pl->lanes[i].event_ms);
@@ -141,29 +151,26 @@ static int process_record(lane_t *pl, const char *topic, const ib_record_t *rec)
         if (conf->level == IB_PIPELINE_NONE)
                 return emit_raw(pl, rec);
         char reason[256];
-        json_error_t jerr;
-        json_t *obj = rec->value ? json_loadb(rec->value, rec->value_len, 0, &jerr) : NULL;
+        ib_arena_reset(pl->arena);
+        const ib_doc_t *obj =
+            rec->value ? ib_doc_parse(pl->parser, pl->arena, rec->value, rec->value_len, reason, sizeof(reason)) : NULL;
         if (!obj) {
                 if (!rec->value)
                         snprintf(reason, sizeof(reason), "empty record (null value)");
-                else
-                        snprintf(reason, sizeof(reason), "invalid JSON at byte %d: %s",
-                                 jerr.position, jerr.text);
+                else if (!strcmp(reason, "out of memory"))
+                        return -1;
                 return dead_letter(pl, topic, rec, STAGE_PARSE, reason);
         }
-        if (ib_schema_check(conf->schema, obj, reason, sizeof(reason)) != IB_OK)
+        if (ib_schema_check_doc(conf->schema, obj, reason, sizeof(reason)) != IB_OK)
                 return dead_letter(pl, topic, rec, STAGE_SCHEMA, reason);
-        if (conf->level == IB_PIPELINE_PARSE) {
-                json_t *t = json_object_get(obj, conf->event_time_field);
-                return emit_raw(pl, rec) || (json_is_integer(t) && push_event(pl, json_integer_value(t)));
-        }
+        const ib_doc_t *t = ib_doc_get(obj, conf->event_time_field, pl->pl->event_time_len);
+        int64_t ev = t && t->type == JSON_INTEGER ? (int64_t)t->u.i : -1;
+        if (conf->level == IB_PIPELINE_PARSE)
+                return emit_raw(pl, rec) || (t && t->type == JSON_INTEGER && push_event(pl, ev));
         /* transform and serialize in one pass, straight from the parsed tree (emit.h) */
-        json_t *t = json_object_get(obj, conf->event_time_field);
-        int64_t ev = json_is_integer(t) ? (int64_t)json_integer_value(t) : -1;
         char date[11];
-        if (ev >= 0)
-                ib_transform_date(ev, date);
-        ib_err_t err = ib_emit_flat(&pl->out, obj, ev >= 0 ? date : NULL, rec->partition, rec->offset, reason,
+        int dated = ev >= 0 && ib_transform_date(ev, date) == 0;
+        ib_err_t err = ib_emit_flat(&pl->out, obj, dated ? date : NULL, rec->partition, rec->offset, reason,
                                     sizeof(reason));
         if (err == IB_ERR_INVALID_ARG)
                 return dead_letter(pl, topic, rec, STAGE_TRANSFORM, reason);
@@ -181,7 +188,6 @@ static void *run_lane(void *arg) {
         const ib_batch_t *batch = ln->batch;
         ib_pipeline_t *pl = ln->pl;
         int64_t t0 = ib_mono_us();
-        ib_arena_activate(ln->arena);
         for (size_t r = ln->index; r < batch->nranges && !ln->failed; r += pl->nlanes) {
                 const ib_range_t *range = &batch->ranges[r];
                 span_t *sp = &pl->spans[r];
@@ -195,10 +201,8 @@ static void *run_lane(void *arg) {
                                 break;
                         }
                 }
-                ib_arena_reset(ln->arena);
                 sp->out_len = ln->out.len - sp->out_off, sp->dead_len = ln->dead.len - sp->dead_off;
         }
-        ib_arena_activate(NULL);
         ln->busy_us = ib_mono_us() - t0;
         ln->total_busy_us += ln->busy_us;
         ln->total_records += ln->records_in;

@@ -32,6 +32,7 @@ static const struct {
 
 typedef struct field_s {
         char *name;
+        size_t len;     /* strlen(name) */
         unsigned types; /* 0: any type */
         int required;
 } field_t;
@@ -48,8 +49,8 @@ static unsigned type_bit(const char *s) {
         return 0;
 }
 
-static const char *json_type_name(const json_t *v) {
-        switch (json_typeof(v)) {
+static const char *type_name(json_type t) {
+        switch (t) {
         case JSON_OBJECT: return "object";
         case JSON_ARRAY: return "array";
         case JSON_STRING: return "string";
@@ -62,8 +63,8 @@ static const char *json_type_name(const json_t *v) {
         return "unknown";
 }
 
-static unsigned value_bits(const json_t *v) {
-        switch (json_typeof(v)) {
+static unsigned type_bits(json_type t) {
+        switch (t) {
         case JSON_OBJECT: return T_OBJECT;
         case JSON_ARRAY: return T_ARRAY;
         case JSON_STRING: return T_STRING;
@@ -86,6 +87,7 @@ static field_t *field_get(ib_schema_t *s, const char *name) {
         s->fields = f;
         f = &s->fields[s->nfields];
         f->name = strdup(name);
+        f->len = strlen(name);
         if (!f->name)
                 return NULL;
         f->types = 0;
@@ -226,31 +228,44 @@ void ib_schema_destroy(ib_schema_t *s) {
         free(s);
 }
 
+/* One field of a record: @p found, of type @p t. */
+static ib_err_t check_field(const field_t *f, int found, json_type t, char *reason, size_t reason_size) {
+        if (!found)
+                return f->required ? ib_seterr(reason, reason_size, IB_ERR_SCHEMA, "missing field '%s'", f->name)
+                                   : IB_OK;
+        if (!f->types || (type_bits(t) & f->types))
+                return IB_OK;
+        char want[96] = "";
+        size_t n = 0;
+        for (size_t i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++)
+                if (f->types & type_names[i].bit)
+                        n += (size_t)snprintf(want + n, n < sizeof(want) ? sizeof(want) - n : 0, "%s%s", n ? "|" : "",
+                                              type_names[i].name);
+        return ib_seterr(reason, reason_size, IB_ERR_SCHEMA, "field '%s' is %s, want %s", f->name, type_name(t), want);
+}
+
 ib_err_t ib_schema_check(const ib_schema_t *s, const json_t *rec, char *reason,
                          size_t reason_size) {
         if (!json_is_object(rec))
                 return ib_seterr(reason, reason_size, IB_ERR_SCHEMA,
-                                 "record is %s, want object", json_type_name(rec));
+                                 "record is %s, want object", type_name(json_typeof(rec)));
         for (size_t i = 0; i < s->nfields; i++) {
-                const field_t *f = &s->fields[i];
-                const json_t *v = json_object_get(rec, f->name);
-                if (!v) {
-                        if (f->required)
-                                return ib_seterr(reason, reason_size, IB_ERR_SCHEMA,
-                                                 "missing field '%s'", f->name);
-                        continue;
-                }
-                if (f->types && !(value_bits(v) & f->types)) {
-                        char want[96] = "";
-                        size_t n = 0;
-                        for (size_t t = 0; t < sizeof(type_names) / sizeof(type_names[0]); t++)
-                                if (f->types & type_names[t].bit)
-                                        n += (size_t)snprintf(want + n, n < sizeof(want) ? sizeof(want) - n : 0,
-                                                              "%s%s", n ? "|" : "", type_names[t].name);
-                        return ib_seterr(reason, reason_size, IB_ERR_SCHEMA,
-                                         "field '%s' is %s, want %s", f->name,
-                                         json_type_name(v), want);
-                }
+                const json_t *v = json_object_get(rec, s->fields[i].name);
+                ib_err_t err = check_field(&s->fields[i], v != NULL, v ? json_typeof(v) : JSON_NULL, reason, reason_size);
+                if (err)
+                        return err;
+        }
+        return IB_OK;
+}
+
+ib_err_t ib_schema_check_doc(const ib_schema_t *s, const ib_doc_t *rec, char *reason, size_t reason_size) {
+        if (rec->type != JSON_OBJECT)
+                return ib_seterr(reason, reason_size, IB_ERR_SCHEMA, "record is %s, want object", type_name(rec->type));
+        for (size_t i = 0; i < s->nfields; i++) {
+                const ib_doc_t *v = ib_doc_get(rec, s->fields[i].name, s->fields[i].len);
+                ib_err_t err = check_field(&s->fields[i], v != NULL, v ? v->type : JSON_NULL, reason, reason_size);
+                if (err)
+                        return err;
         }
         return IB_OK;
 }

@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "doc.h"
 #include "errors.h"
 
 typedef struct ib_schema_s ib_schema_t;
@@ -37,5 +38,8 @@ void ib_schema_destroy(ib_schema_t *schema);
  */
 ib_err_t ib_schema_check(const ib_schema_t *schema, const json_t *record,
                          char *reason, size_t reason_size);
+
+/** @brief The same check on the parse stage's tree (doc.h), with the same reasons. */
+ib_err_t ib_schema_check_doc(const ib_schema_t *schema, const ib_doc_t *record, char *reason, size_t reason_size);
 
 #endif
