@@ -158,7 +158,14 @@ static const char *check_raw(const unsigned char *s, size_t n) {
 static int take_string(ib_doc_parser_t *p, const unsigned char *s, size_t n, const char **out) {
         const unsigned char *t = (const unsigned char *)p->text;
         if (s >= t && s + n <= t + p->len) {
-                for (size_t i = 0; i < n; i++)
+                size_t i = 0;
+                for (; i + 8 <= n; i += 8) { /* ASCII, 8 bytes at a time */
+                        uint64_t w;
+                        memcpy(&w, s + i, 8);
+                        if (w & 0x8080808080808080ULL)
+                                break;
+                }
+                for (; i < n; i++)
                         if (s[i] >= 0x80) {
                                 if ((p->why = check_raw(s + i, n - i)))
                                         return 0;

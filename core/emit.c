@@ -8,6 +8,7 @@
  */
 #include "emit.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,9 +32,42 @@ static int put_int(ib_buf_t *b, long long v) {
 
 /* A JSON string as jansson dumps it: ", \ and control characters escaped,
  * the rest (UTF-8 included) as is. */
+/* Whether any of 8 bytes is a control character, '"' or '\\' (SWAR). */
+static inline int word_needs_escape(uint64_t w) {
+        const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+        uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\');
+        return (((w - ones * 0x20) | (q - ones) | (bs - ones)) & ~w & highs) != 0;
+}
+
+/* The index of the first byte of @p s that must be escaped, or @p n. */
+static size_t clean_prefix(const char *s, size_t n) {
+        size_t i = 0;
+        for (; i + 8 <= n; i += 8) {
+                uint64_t w;
+                memcpy(&w, s + i, 8);
+                if (word_needs_escape(w))
+                        break;
+        }
+        for (; i < n; i++) {
+                unsigned char c = (unsigned char)s[i];
+                if (c < 0x20 || c == '"' || c == '\\')
+                        break;
+        }
+        return i;
+}
+
 static int put_string(ib_buf_t *b, const char *s, size_t n) {
         if (ib_buf_reserve(b, n + 2) != 0)
                 return -1;
+        if (clean_prefix(s, n) == n) { /* the common case: copied as it is */
+                char *d = b->data + b->len;
+                d[0] = '"';
+                memcpy(d + 1, s, n);
+                d[n + 1] = '"';
+                d[n + 2] = '\0';
+                b->len += n + 2;
+                return 0;
+        }
         if (put(b, "\"", 1))
                 return -1;
         size_t run = 0;

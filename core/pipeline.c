@@ -26,6 +26,8 @@ typedef struct lane_s {
         struct ib_pipeline_s *pl;
         ib_arena_t *arena;   /* one record's parse tree (reset per record) */
         ib_doc_parser_t *parser;
+        int64_t date_day;    /* the day of the last event date formatted (-1: none) */
+        char date[11];
         ib_buf_t out;        /* its ranges' output lines */
         ib_buf_t dead;       /* its ranges' dead letters */
         int64_t *event_ms;   /* event times of its delivered records */
@@ -60,7 +62,7 @@ ib_err_t ib_pipeline_new(const ib_pipeline_conf_t *conf, ib_pipeline_t **out, ch
                 pl->lanes = calloc(n, sizeof(*pl->lanes));
         for (size_t i = 0; pl && pl->lanes && i < n; i++) {
                 pl->lanes[i] = (lane_t){.pl = pl, .index = i, .arena = ib_arena_new(256u << 10),
-                                        .parser = ib_doc_parser_new()};
+                                        .parser = ib_doc_parser_new(), .date_day = -1};
                 if (!pl->lanes[i].arena || !pl->lanes[i].parser) {
                         ib_arena_destroy(pl->lanes[i].arena);
                         ib_doc_parser_destroy(pl->lanes[i].parser);
@@ -168,9 +170,13 @@ static int process_record(lane_t *pl, const char *topic, const ib_record_t *rec)
         if (conf->level == IB_PIPELINE_PARSE)
                 return emit_raw(pl, rec) || (t && t->type == JSON_INTEGER && push_event(pl, ev));
         /* transform and serialize in one pass, straight from the parsed tree (emit.h) */
-        char date[11];
-        int dated = ev >= 0 && ib_transform_date(ev, date) == 0;
-        ib_err_t err = ib_emit_flat(&pl->out, obj, dated ? date : NULL, rec->partition, rec->offset, reason,
+        int dated = 0;
+        if (ev >= 0) { /* one gmtime per day seen, not per record */
+                if (ev / 86400000 != pl->date_day)
+                        pl->date_day = ib_transform_date(ev, pl->date) == 0 ? ev / 86400000 : -1;
+                dated = pl->date_day >= 0;
+        }
+        ib_err_t err = ib_emit_flat(&pl->out, obj, dated ? pl->date : NULL, rec->partition, rec->offset, reason,
                                     sizeof(reason));
         if (err == IB_ERR_INVALID_ARG)
                 return dead_letter(pl, topic, rec, STAGE_TRANSFORM, reason);
