@@ -5,9 +5,11 @@
 
 #include "array.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int32_t ib_group_generation(rd_kafka_t *rk) {
         rd_kafka_consumer_group_metadata_t *md = rd_kafka_consumer_group_metadata(rk);
@@ -171,4 +173,77 @@ void ib_group_losses_free(ib_group_losses_t *l) {
         free(l->generation);
         free(l->lost);
         memset(l, 0, sizeof(*l));
+}
+
+/* ---- a bounded close ------------------------------------------------------- */
+
+typedef struct closer_s {
+        rd_kafka_t *rk;
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        int done, refs; /* the last of the two threads frees it */
+} closer_t;
+
+static void closer_release(closer_t *c) {
+        pthread_mutex_lock(&c->lock);
+        int last = --c->refs == 0;
+        pthread_mutex_unlock(&c->lock);
+        if (last) {
+                pthread_mutex_destroy(&c->lock);
+                pthread_cond_destroy(&c->cond);
+                free(c);
+        }
+}
+
+static void *closer_run(void *arg) {
+        closer_t *c = arg;
+        rd_kafka_consumer_close(c->rk);
+        pthread_mutex_lock(&c->lock);
+        c->done = 1;
+        pthread_cond_signal(&c->cond);
+        pthread_mutex_unlock(&c->lock);
+        closer_release(c);
+        return NULL;
+}
+
+int ib_group_close(rd_kafka_t *rk, int budget_ms, ib_eventlog_t *ev) {
+        closer_t *c = calloc(1, sizeof(*c));
+        pthread_t t;
+        if (!c) { /* no memory for the guard: close unguarded */
+                rd_kafka_consumer_close(rk);
+                return 0;
+        }
+        c->rk = rk;
+        c->refs = 2;
+        pthread_mutex_init(&c->lock, NULL);
+        pthread_condattr_t ca;
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&c->cond, &ca);
+        pthread_condattr_destroy(&ca);
+        if (pthread_create(&t, NULL, closer_run, c) != 0) {
+                c->refs = 1;
+                closer_release(c);
+                rd_kafka_consumer_close(rk);
+                return 0;
+        }
+        pthread_detach(t);
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_sec += budget_ms / 1000;
+        until.tv_nsec += (long)(budget_ms % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L)
+                until.tv_sec++, until.tv_nsec -= 1000000000L;
+        pthread_mutex_lock(&c->lock);
+        while (!c->done && pthread_cond_timedwait(&c->cond, &c->lock, &until) == 0)
+                ;
+        int done = c->done;
+        pthread_mutex_unlock(&c->lock);
+        closer_release(c);
+        if (!done) {
+                fprintf(stderr, "ingestbench: leaving the group did not finish in %d ms (librdkafka waits on its "
+                                "terminated group thread); exiting without it\n", budget_ms);
+                ib_eventlog_emit(ev, "close_timeout", json_pack("{s:i}", "budget_ms", budget_ms));
+        }
+        return done ? 0 : -1;
 }

@@ -122,6 +122,21 @@ ib_err_t ib_group_consumer_new(const char *brokers, const char *const *settings,
 void ib_group_lag(rd_kafka_t *rk, const char *topic, int timeout_ms, const int64_t *start, int nstart, json_t *lag,
                   int *caught_up);
 
+/**
+ * @brief Leaves the group (rd_kafka_consumer_close), waiting at most
+ *        @p budget_ms. librdkafka 2.0.2 can wait forever inside close: when
+ *        a commit made during close is refused (UNKNOWN_MEMBER_ID), it
+ *        starts a "lost" rebalance whose assign(NULL) waits for a group
+ *        thread that has already terminated (seen in 0108, 1 run in ~10).
+ *        Past the budget the close is left running on its own thread, an
+ *        event "close_timeout" and one line on stderr say so, and the
+ *        caller must not destroy @p rk (it leaks until the process exits;
+ *        what was committed stays committed). Callbacks run on that thread
+ *        while the caller waits.
+ * @returns 0 when closed, -1 when given up.
+ */
+int ib_group_close(rd_kafka_t *rk, int budget_ms, ib_eventlog_t *ev);
+
 /** @brief Applies a rebalance callback's assignment or revocation, with the
  *         incremental calls under the cooperative protocol. */
 void ib_group_apply(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts,

@@ -50,6 +50,8 @@
 #include "stats.h"
 
 enum commit_kind { C_ASYNC, C_SYNC, C_AUTO, C_ASYNC_SYNC_ON_REVOKE };
+#define CLOSE_BUDGET_MS 30000 /* leaving the group; see ib_group_close */
+
 static const char *const commit_names[] = {"async", "sync", "auto", "async+sync-on-revoke", NULL};
 static const char *const assignor_names[] = {"range", "roundrobin", "cooperative-sticky", NULL};
 
@@ -149,7 +151,21 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 /* The remedy: commit what was processed, synchronously,
                  * while this member's generation is still current. */
                 rd_kafka_topic_partition_list_t *offs = processed_of(k, parts);
-                if (offs->cnt > 0) {
+                char *member = rd_kafka_memberid(rk);
+                int expelled = !member || !*member;
+                rd_kafka_mem_free(rk, member);
+                if (offs->cnt > 0 && expelled) {
+                        /* No member id: the coordinator has expelled this
+                         * member already, so the commit could only be
+                         * refused, and a refusal during close is what
+                         * hangs librdkafka 2.0.2 (ib_group_close). */
+                        k->commits_requested++;
+                        ib_stats_count_name(k->commit_errors, "NOT_A_MEMBER");
+                        ib_eventlog_emit(k->ctx->events, "commit_result",
+                                         json_pack("{s:s,s:b,s:s,s:i,s:o}", "how", "sync-on-revoke", "ok", 0, "error",
+                                                   "NOT_A_MEMBER", "generation", (int)gen, "offsets",
+                                                   ib_group_parts_json(offs, 1)));
+                } else if (offs->cnt > 0) {
                         int64_t t0 = ib_mono_us();
                         rd_kafka_resp_err_t ce = rd_kafka_commit(rk, offs, 0);
                         ib_hist_record(&k->commit_us, (uint64_t)(ib_mono_us() - t0));
@@ -314,8 +330,8 @@ static void kc_close(void *st) {
                 /* Leaves the group: the revoke callback runs (sync-on-revoke
                  * commits there); outstanding async commits are served. */
                 k->closing = 1;
-                rd_kafka_consumer_close(k->rk);
-                rd_kafka_destroy(k->rk);
+                if (ib_group_close(k->rk, CLOSE_BUDGET_MS, k->ctx->events) == 0)
+                        rd_kafka_destroy(k->rk);
         }
         free(k->msgs);
         free(k->recs);

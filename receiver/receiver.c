@@ -110,6 +110,7 @@ typedef struct receiver_s {
         rd_kafka_t *rk;
         int cooperative;              /* the group's protocol, from the assignor */
         int closing;                  /* receive thread: inside rd_kafka_consumer_close() */
+        int closed;                   /* the receive thread left the group (rk may be destroyed) */
         int32_t generation;           /* receive thread: the last generation seen */
         ib_group_losses_t losses;     /* receive thread: revoked partitions, fenced unless assigned again */
         ib_zk_t *zk;                  /* --offsets zk */
@@ -429,7 +430,7 @@ static void *receive_main(void *arg) {
                 rd_kafka_topic_partition_list_destroy(offs);
         }
         r->closing = 1; /* callbacks from here on ask the group thread nothing */
-        rd_kafka_consumer_close(r->rk); /* leave the group */
+        r->closed = ib_group_close(r->rk, 30000, r->ctx->events) == 0; /* leave the group */
         free(msgs);
         free(recs);
         return NULL;
@@ -661,8 +662,8 @@ static void receiver_close(void *st) {
                 pthread_mutex_unlock(&r->lock);
                 pthread_join(r->thread, NULL);
         }
-        if (r->rk)
-                rd_kafka_destroy(r->rk);
+        if (r->rk && (r->closed || !r->thread_started))
+                rd_kafka_destroy(r->rk); /* not after a close that never finished (ib_group_close) */
         ib_wal_writer_close(r->w);
         ib_wal_reader_close(r->rd);
         ib_zkoffsets_close(r->zk_offsets);
