@@ -109,10 +109,13 @@ static int dead_letter(lane_t *pl, const char *topic, const ib_record_t *rec,
         if (!dl)
                 return -1;
         /* raw bytes last, appended by hand to avoid copying them through jansson */
-        if (ib_buf_reserve(&pl->dead, 512 + strlen(reason) + ib_base64_len(rec->value_len)) != 0)
+        if (ib_buf_reserve(&pl->dead, 512 + strlen(reason) + ib_base64_len(rec->value_len)) != 0) {
+                json_decref(dl);
                 return -1;
+        }
         size_t room = pl->dead.cap - pl->dead.len;
         size_t n = json_dumpb(dl, pl->dead.data + pl->dead.len, room, JSON_COMPACT);
+        json_decref(dl); /* no arena under the lanes since #11: freed here */
         if (n == 0 || n >= room)
                 return -1;
         pl->dead.len += n - 1; /* drop the closing brace */
