@@ -214,6 +214,16 @@ static ib_doc_t *new_node(ib_doc_parser_t *p) {
         return d;
 }
 
+/* @p d as the last member or element of @p parent. */
+static void append_kid(ib_doc_t *parent, ib_doc_t *d) {
+        if (parent->u.kids.last)
+                parent->u.kids.last->next = d;
+        else
+                parent->u.kids.first = d;
+        parent->u.kids.last = d;
+        parent->u.kids.n++;
+}
+
 /* The node the next value goes in: a new element, the member its key made,
  * or the top level (which must be an object or an array). */
 static ib_doc_t *slot(ib_doc_parser_t *p, int container) {
@@ -237,12 +247,7 @@ static ib_doc_t *slot(ib_doc_parser_t *p, int container) {
         if (!d)
                 return NULL;
         *d = (ib_doc_t){.type = JSON_NULL};
-        if (parent->u.kids.last)
-                parent->u.kids.last->next = d;
-        else
-                parent->u.kids.first = d;
-        parent->u.kids.last = d;
-        parent->u.kids.n++;
+        append_kid(parent, d);
         return d;
 }
 
@@ -362,12 +367,7 @@ static int on_map_key(void *ctx, const unsigned char *s, size_t n) {
         if (!d)
                 return 0;
         *d = (ib_doc_t){.type = JSON_NULL, .key = key, .klen = n};
-        if (obj->u.kids.last)
-                obj->u.kids.last->next = d;
-        else
-                obj->u.kids.first = d;
-        obj->u.kids.last = d;
-        obj->u.kids.n++;
+        append_kid(obj, d);
         p->pending = d;
         return 1;
 }
