@@ -109,12 +109,10 @@ static rd_kafka_topic_partition_list_t *processed_of(kc_t *k, const rd_kafka_top
         return out;
 }
 
-static void commit_outcome(kc_t *k, const char *how, rd_kafka_resp_err_t err,
-                           const rd_kafka_topic_partition_list_t *offsets) {
-        const char *name = err ? rd_kafka_err2name(err) : NULL;
-        for (int i = 0; !name && offsets && i < offsets->cnt; i++)
-                if (offsets->elems[i].err)
-                        name = rd_kafka_err2name(offsets->elems[i].err);
+/* A commit's outcome, counted and logged: @p name is the error's name, or
+ * NULL when it succeeded. */
+static void commit_outcome_named(kc_t *k, const char *how, const char *name,
+                                 const rd_kafka_topic_partition_list_t *offsets) {
         if (name)
                 ib_stats_count_name(k->commit_errors, name);
         else
@@ -123,6 +121,15 @@ static void commit_outcome(kc_t *k, const char *how, rd_kafka_resp_err_t err,
                          json_pack("{s:s,s:b,s:s?,s:i,s:o}", "how", how, "ok", name == NULL, "error", name,
                                    "generation", (int)ib_group_generation_safe(k->rk, &k->generation, k->closing),
                                    "offsets", ib_group_parts_json(offsets, 1)));
+}
+
+static void commit_outcome(kc_t *k, const char *how, rd_kafka_resp_err_t err,
+                           const rd_kafka_topic_partition_list_t *offsets) {
+        const char *name = err ? rd_kafka_err2name(err) : NULL;
+        for (int i = 0; !name && offsets && i < offsets->cnt; i++)
+                if (offsets->elems[i].err)
+                        name = rd_kafka_err2name(offsets->elems[i].err);
+        commit_outcome_named(k, how, name, offsets);
 }
 
 /* Runs in the thread that polls (the runner's), from rd_kafka_consumer_poll. */
@@ -160,11 +167,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          * refused, and a refusal during close is what
                          * hangs librdkafka 2.0.2 (ib_group_close). */
                         k->commits_requested++;
-                        ib_stats_count_name(k->commit_errors, "NOT_A_MEMBER");
-                        ib_eventlog_emit(k->ctx->events, "commit_result",
-                                         json_pack("{s:s,s:b,s:s,s:i,s:o}", "how", "sync-on-revoke", "ok", 0, "error",
-                                                   "NOT_A_MEMBER", "generation", (int)gen, "offsets",
-                                                   ib_group_parts_json(offs, 1)));
+                        commit_outcome_named(k, "sync-on-revoke", "NOT_A_MEMBER", offs);
                 } else if (offs->cnt > 0) {
                         int64_t t0 = ib_mono_us();
                         rd_kafka_resp_err_t ce = rd_kafka_commit(rk, offs, 0);
