@@ -281,6 +281,10 @@ static ib_err_t ck_next_batch(void *st, ib_batch_t *batch, int wait_ms, char *er
                 return IB_OK;
         }
         batch->seq = ++k->batch_seq;
+        char ignored[256]; /* a partition that does not start now is started (and its error told) by its read */
+        for (int i = 0; i < k->n; i++)
+                if (k->pins[i].until > k->pins[i].from)
+                        (void)ib_rangereader_start(k->rr, k->ids[i], k->pins[i].from, ignored, sizeof(ignored));
         for (int i = 0; i < k->n; i++) {
                 if (k->pins[i].until <= k->pins[i].from)
                         continue;

@@ -249,6 +249,10 @@ static ib_err_t direct_next_batch(void *st, ib_batch_t *batch, int wait_ms, char
                 ib_sleep_ms(wait_ms);
                 return IB_OK;
         }
+        char ignored[256]; /* a partition that does not start now is started (and its error told) by its read */
+        for (int32_t p = 0; p < d->nparts; p++)
+                if (d->parts[p].owned && d->parts[p].pin.until > d->parts[p].pin.from)
+                        (void)ib_rangereader_start(d->rr, p, d->parts[p].pin.from, ignored, sizeof(ignored));
         for (int32_t p = 0; p < d->nparts; p++) {
                 part_t *pt = &d->parts[p];
                 if (pt->owned && pt->pin.until > pt->pin.from &&

@@ -23,7 +23,8 @@ typedef struct rr_part_s {
 } rr_part_t;
 
 struct ib_rangereader_s {
-        rd_kafka_t *rk;
+        rd_kafka_t *rk;   /* fetches */
+        rd_kafka_t *meta; /* ListOffsets, on a connection of its own */
         rd_kafka_topic_t *rkt;
         const char *topic;
         ib_eventlog_t *events;
@@ -65,6 +66,13 @@ ib_err_t ib_rangereader_open(const char *brokers, const char *topic, const ib_pr
             (err = ib_kafka_partition_count_wait(rr->rk, topic, connect_timeout_ms, &rr->nparts, errstr,
                                             errstr_size)))
                 goto fail;
+        /* The broker answers a connection's requests in order, so a
+         * ListOffsets sent behind a fetch that waits for data (a caught-up
+         * partition: fetch.wait.max.ms) would wait as long: the questions
+         * about offsets go through a handle of their own. */
+        if ((err = ib_kafka_conf_new(brokers, settings, props, &conf, errstr, errstr_size)) ||
+            (err = ib_kafka_new(RD_KAFKA_CONSUMER, conf, &rr->meta, errstr, errstr_size)))
+                goto fail;
         rr->rkt = rd_kafka_topic_new(rr->rk, topic, NULL);
         if (!(rr->parts = calloc((size_t)rr->nparts, sizeof(*rr->parts)))) {
                 err = ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
@@ -77,7 +85,7 @@ fail:
         return err;
 }
 
-rd_kafka_t *ib_rangereader_kafka(ib_rangereader_t *rr) { return rr->rk; }
+rd_kafka_t *ib_rangereader_kafka(ib_rangereader_t *rr) { return rr->meta; }
 
 int ib_rangereader_partitions(const ib_rangereader_t *rr) { return rr->nparts; }
 
@@ -104,14 +112,11 @@ static ib_err_t add_record(ib_rangereader_t *rr, ib_batch_t *batch, rd_kafka_mes
         return IB_OK;
 }
 
-static ib_err_t read_range(ib_rangereader_t *rr, int32_t p, int64_t from, int64_t until, ib_batch_t *batch,
-                           char *errstr, size_t errstr_size) {
+ib_err_t ib_rangereader_start(ib_rangereader_t *rr, int32_t p, int64_t from, char *errstr, size_t errstr_size) {
         if (p < 0 || p >= rr->nparts)
                 return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG, "%s has no partition %d",
                                  rr->topic, (int)p);
         rr_part_t *pt = &rr->parts[p];
-        if (!ib_batch_add_range(batch, p, from, until))
-                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
         if (pt->started && pt->fetch_next != from)
                 ib_rangereader_stop(rr, p);
         if (!pt->started) {
@@ -122,6 +127,20 @@ static ib_err_t read_range(ib_rangereader_t *rr, int32_t p, int64_t from, int64_
                 pt->started = 1;
                 pt->fetch_next = from;
         }
+        return IB_OK;
+}
+
+static ib_err_t read_range(ib_rangereader_t *rr, int32_t p, int64_t from, int64_t until, ib_batch_t *batch,
+                           char *errstr, size_t errstr_size) {
+        if (p < 0 || p >= rr->nparts)
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG, "%s has no partition %d",
+                                 rr->topic, (int)p);
+        rr_part_t *pt = &rr->parts[p];
+        if (!ib_batch_add_range(batch, p, from, until))
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+        ib_err_t err = ib_rangereader_start(rr, p, from, errstr, errstr_size);
+        if (err)
+                return err;
         int64_t next = from;
         if (pt->carry) {
                 if (pt->carry->offset >= until)
@@ -215,6 +234,8 @@ void ib_rangereader_close(ib_rangereader_t *rr) {
                 rd_kafka_topic_destroy(rr->rkt);
         if (rr->rk)
                 rd_kafka_destroy(rr->rk);
+        if (rr->meta)
+                rd_kafka_destroy(rr->meta);
         free(rr->parts);
         free(rr->msgs);
         free(rr);

@@ -63,11 +63,19 @@ ib_err_t ib_rangereader_open(const char *brokers, const char *topic, const ib_pr
                              int connect_timeout_ms, ib_eventlog_t *events, ib_rangereader_t **out,
                              char *errstr, size_t errstr_size);
 
-/** @brief The consumer handle (for ListOffsets). */
+/** @brief The handle for ListOffsets: not the one that fetches, so that an
+ *         offsets question never waits behind a fetch held by the broker. */
 rd_kafka_t *ib_rangereader_kafka(ib_rangereader_t *rr);
 
 /** @brief The topic's partition count. */
 int ib_rangereader_partitions(const ib_rangereader_t *rr);
+
+/** @brief Makes partition @p p's fetch begin at @p from (nothing to do when
+ *         it is there already). A partition's fetch starts when its range is
+ *         read, and a fetch request already in flight makes it wait up to
+ *         fetch.wait.max.ms: call this for every range of a batch before
+ *         reading any, so that all its partitions are fetched together. */
+ib_err_t ib_rangereader_start(ib_rangereader_t *rr, int32_t p, int64_t from, char *errstr, size_t errstr_size);
 
 /** @brief Adds range [from, until) of partition @p p and its records to
  *         @p batch, all or nothing: on failure the batch is as before and the
