@@ -227,6 +227,11 @@ static json_t *find_row(json_t *bench, const char *subject, const char *pipeline
         return NULL;
 }
 
+/* The most the spread may widen the band by. Past it, the repetitions
+ * disagree too much to vouch for anything, and a drop the band would swallow
+ * whole (a ratio ten times smaller under a spread of 90%) must still fail. */
+#define SPREAD_CAP 0.5
+
 /* Half the relative min-max range of a summary: the repetitions' spread. */
 static double spread(json_t *s) {
         double med = ib_results_num(s, "median");
@@ -284,12 +289,14 @@ static void bench_checks(json_t *base, json_t *cur, double tol, checks_t *c) {
                                 snprintf(k->baseline, sizeof(k->baseline), "not measured");
                                 k->pass = 1;
                         } else {
-                                double bm = ib_results_num(br, "median"), allowed = tol / 100 + fmax(spread(br), spread(cr));
+                                double sp = fmax(spread(br), spread(cr));
+                                double bm = ib_results_num(br, "median"), allowed = tol / 100 + fmin(sp, SPREAD_CAP);
                                 double floor = bm * (1 - allowed);
                                 snprintf(k->baseline, sizeof(k->baseline), "%.3f (%.3f-%.3f)", bm, ib_results_num(br, "min"),
                                          ib_results_num(br, "max"));
-                                snprintf(k->limit, sizeof(k->limit), "below %.3f (-%.1f%%: tolerance %.0f%% + spread)",
-                                         floor, allowed * 100, tol);
+                                snprintf(k->limit, sizeof(k->limit), "below %.3f (-%.1f%%: tolerance %.0f%% + spread%s)",
+                                         floor, allowed * 100, tol,
+                                         sp > SPREAD_CAP ? ", capped at 50%: the repetitions disagree" : "");
                                 /* the modes are gated; kcat and a peer (Spark) are shown: this project
                                  * does not own their speed */
                                 k->gate = !strcmp(json_string_value(json_object_get(row, "kind")) ?: "", "mode");

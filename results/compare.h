@@ -73,7 +73,9 @@ typedef struct ib_check_s {
  * than the baseline's. Throughput (bench): a mode's ratio to
  * the reference, per pipeline level, fails when its median dropped by more
  * than @p tolerance_pct plus the spread of the repetitions (half the
- * relative min-max range of the baseline and of the current, the larger).
+ * relative min-max range of the baseline and of the current, the larger,
+ * counted up to 50%: repetitions that disagree more than that cannot hide a
+ * drop of more than the tolerance plus 50%).
  * CPU per record, latency, and kcat's and a peer's ratios are shown, not
  * gated; so is a row naming configuration fields that differ.
  * @returns how many checks, in @p *checks (free()).

@@ -52,7 +52,7 @@ python3 -c "import html.parser,sys; html.parser.HTMLParser().feed(open(sys.argv[
 expect_rc 0 "$IB" compare --baseline "$B" --current "$B" --junit "$WORK/junit.xml"
 grep -q 'failures="0"' "$WORK/junit.xml" || fail "compare of a run against itself failed"
 # a baseline where direct was ten times as fast against the reference, with no spread:
-# a regression however noisy this tiny run was (a band would need a spread above 80%)
+# a regression however noisy this tiny run was (the spread widens the band by 50% at most)
 python3 - "$B" "$WORK/bench-fast.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))

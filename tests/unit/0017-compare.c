@@ -118,6 +118,13 @@ static void test_throughput_gate(void) {
         /* the same median with a spread of +-25%: noise, not a regression */
         bench_file("bench-noisy.json", 0.40, 0.30, 0.50);
         CHECK_INT(run("bench-base.json", "bench-noisy.json", 10, &gated, &f), 0);
+        /* a spread of +-90% counts as 50%: a ratio four times smaller still fails */
+        bench_file("bench-wild.json", 0.125, 0.0125, 0.2375);
+        CHECK_INT(run("bench-base.json", "bench-wild.json", 10, &gated, &f), 1);
+        CHECK(f && strstr(f, "direct at pipeline none: throughput ratio") != NULL);
+        /* ... and a drop within the tolerance plus 50% passes */
+        bench_file("bench-wild2.json", 0.25, 0.025, 0.475);
+        CHECK_INT(run("bench-base.json", "bench-wild2.json", 10, &gated, &f), 0);
         /* faster is never a failure */
         bench_file("bench-fast.json", 0.70, 0.69, 0.71);
         CHECK_INT(run("bench-base.json", "bench-fast.json", 0, &gated, &f), 0);
