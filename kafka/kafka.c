@@ -244,6 +244,26 @@ ib_err_t ib_kafka_create_topic(rd_kafka_t *rk, const char *topic, int partitions
         return err;
 }
 
+/* Whether @p e says the client's idea of a partition's leader is stale. */
+static int leader_error(rd_kafka_resp_err_t e) {
+        return e == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION || e == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE ||
+               e == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || e == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION ||
+               e == RD_KAFKA_RESP_ERR_FENCED_LEADER_EPOCH || e == RD_KAFKA_RESP_ERR_UNKNOWN_LEADER_EPOCH;
+}
+
+/* Asks for @p topic's metadata, which updates the client's leaders. A
+ * handle that only lists offsets has nothing else that would: librdkafka
+ * 2.0.2 answers NOT_LEADER after a leader moved until something refreshes
+ * the metadata (a fetching handle's fetcher does). */
+static void refresh_leaders(rd_kafka_t *rk, const char *topic, int timeout_ms) {
+        rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+        const struct rd_kafka_metadata *md = NULL;
+        if (rkt && rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms) == RD_KAFKA_RESP_ERR_NO_ERROR)
+                rd_kafka_metadata_destroy(md);
+        if (rkt)
+                rd_kafka_topic_destroy(rkt);
+}
+
 ib_err_t ib_kafka_list_offsets(rd_kafka_t *rk, const char *topic, const int32_t *partitions,
                                int n, int64_t which, int64_t *offsets, int timeout_ms,
                                char *errstr, size_t errstr_size) {
@@ -274,7 +294,12 @@ ib_err_t ib_kafka_list_offsets(rd_kafka_t *rk, const char *topic, const int32_t 
                         offsets[i] = p->offset;
                 }
         }
+        int stale = err && leader_error(e);
+        for (int i = 0; err && !stale && i < l->cnt; i++)
+                stale = leader_error(l->elems[i].err);
         rd_kafka_topic_partition_list_destroy(l);
+        if (stale) /* the caller asks again: with the leaders as they are now */
+                refresh_leaders(rk, topic, timeout_ms);
         return err;
 }
 
