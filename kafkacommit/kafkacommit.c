@@ -71,7 +71,7 @@ static const ib_option_t kc_options[] = {
     IB_OPT_END,
 };
 
-#define MAX_POLL_BATCH 10000
+#define MAX_POLL_BATCH 50000
 
 typedef struct kc_s {
         ib_mode_ctx_t *ctx;

@@ -47,7 +47,7 @@
 #include "zk.h"
 #include "zkoffsets.h"
 
-#define MAX_POLL_BATCH 10000
+#define MAX_POLL_BATCH 50000
 
 IB_FAULT_POINTS("receiver.crash_before_commit")
 
