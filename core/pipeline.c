@@ -45,14 +45,39 @@ typedef struct span_s {
         size_t out_off, out_len, dead_off, dead_len;
 } span_t;
 
+/* The threads of lanes 1..nthreads, started once with the pipeline: each
+ * batch wakes them (a new generation), the caller's thread runs lane 0, and
+ * waits until every lane of the batch is done. */
+typedef struct pool_s {
+        pthread_mutex_t mu;
+        pthread_cond_t go, done;
+        uint64_t gen;        /* one per batch */
+        size_t active;       /* lanes this batch uses */
+        size_t pending;      /* pool threads of this batch still running */
+        int quit;
+        pthread_t th[64];
+        size_t nthreads;     /* started: lane i (1 <= i <= nthreads) has one */
+        int ready;           /* mutex and conditions made */
+} pool_t;
+
+typedef struct pool_arg_s {
+        struct ib_pipeline_s *pl;
+        size_t lane;
+} pool_arg_t;
+
 struct ib_pipeline_s {
         ib_pipeline_conf_t conf;
         lane_t *lanes;
         size_t nlanes;
+        pool_t pool;
+        pool_arg_t args[64];
         span_t *spans;       /* per range of the batch */
         size_t event_time_len;
         size_t spans_cap;
 };
+
+static void *run_lane(void *arg);
+static void *pool_main(void *arg);
 
 ib_err_t ib_pipeline_new(const ib_pipeline_conf_t *conf, ib_pipeline_t **out, char *errstr,
                          size_t errstr_size) {
@@ -76,6 +101,17 @@ ib_err_t ib_pipeline_new(const ib_pipeline_conf_t *conf, ib_pipeline_t **out, ch
         }
         pl->conf = *conf;
         pl->event_time_len = strlen(conf->event_time_field);
+        pthread_mutex_init(&pl->pool.mu, NULL);
+        pthread_cond_init(&pl->pool.go, NULL);
+        pthread_cond_init(&pl->pool.done, NULL);
+        pl->pool.ready = 1;
+        /* threads refused: the caller's thread runs their lanes */
+        for (size_t i = 1; i < pl->nlanes && i < 64; i++) {
+                pl->args[i] = (pool_arg_t){pl, i};
+                if (pthread_create(&pl->pool.th[i], NULL, pool_main, &pl->args[i]) != 0)
+                        break;
+                pl->pool.nthreads = i;
+        }
         *out = pl;
         return IB_OK;
 }
@@ -83,6 +119,17 @@ ib_err_t ib_pipeline_new(const ib_pipeline_conf_t *conf, ib_pipeline_t **out, ch
 void ib_pipeline_destroy(ib_pipeline_t *pl) {
         if (!pl)
                 return;
+        if (pl->pool.ready) {
+                pthread_mutex_lock(&pl->pool.mu);
+                pl->pool.quit = 1;
+                pthread_cond_broadcast(&pl->pool.go);
+                pthread_mutex_unlock(&pl->pool.mu);
+                for (size_t i = 1; i <= pl->pool.nthreads; i++)
+                        pthread_join(pl->pool.th[i], NULL);
+                pthread_mutex_destroy(&pl->pool.mu);
+                pthread_cond_destroy(&pl->pool.go);
+                pthread_cond_destroy(&pl->pool.done);
+        }
         for (size_t i = 0; pl->lanes && i < pl->nlanes; i++) {
                 ib_arena_destroy(pl->lanes[i].arena);
                 ib_doc_parser_destroy(pl->lanes[i].parser);
@@ -218,6 +265,30 @@ static void *run_lane(void *arg) {
         return NULL;
 }
 
+/* A pool thread: lane args->lane of every batch that uses it. */
+static void *pool_main(void *arg) {
+        const pool_arg_t *a = arg;
+        pool_t *pool = &a->pl->pool;
+        uint64_t seen = 0;
+        pthread_mutex_lock(&pool->mu);
+        for (;;) {
+                while (!pool->quit && pool->gen == seen)
+                        pthread_cond_wait(&pool->go, &pool->mu);
+                if (pool->quit)
+                        break;
+                seen = pool->gen;
+                if (a->lane >= pool->active)
+                        continue;
+                pthread_mutex_unlock(&pool->mu);
+                run_lane(&a->pl->lanes[a->lane]);
+                pthread_mutex_lock(&pool->mu);
+                if (--pool->pending == 0)
+                        pthread_cond_signal(&pool->done);
+        }
+        pthread_mutex_unlock(&pool->mu);
+        return NULL;
+}
+
 ib_err_t ib_pipeline_run(ib_pipeline_t *pl, const ib_batch_t *batch,
                          char *errstr, size_t errstr_size) {
         ib_stats_t *st = pl->conf.stats;
@@ -227,10 +298,10 @@ ib_err_t ib_pipeline_run(ib_pipeline_t *pl, const ib_batch_t *batch,
                 return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory in pipeline");
         /* no more threads than ranges: a partition's records stay on one thread, in order */
         size_t used = batch->nranges < pl->nlanes ? batch->nranges : pl->nlanes;
+        for (size_t i = used; i < pl->nlanes; i++)
+                pl->lanes[i].busy_us = 0; /* idle this batch */
         size_t saved = pl->nlanes;
         pl->nlanes = used ? used : 1;
-        pthread_t th[64];
-        size_t started = 0;
         for (size_t i = 0; i < pl->nlanes; i++) {
                 lane_t *ln = &pl->lanes[i];
                 ib_buf_reset(&ln->out);
@@ -240,14 +311,24 @@ ib_err_t ib_pipeline_run(ib_pipeline_t *pl, const ib_batch_t *batch,
                 ln->dead_parse = ln->dead_schema = ln->dead_transform = 0;
                 ln->failed = NULL, ln->batch = batch, ln->busy_us = 0;
         }
-        for (size_t i = 1; i < pl->nlanes && i < 64; i++, started++)
-                if (pthread_create(&th[i], NULL, run_lane, &pl->lanes[i]) != 0)
-                        break;
-        for (size_t i = 1 + started; i < pl->nlanes; i++) /* threads refused: this one does their share */
+        size_t pooled = pl->nlanes - 1 < pl->pool.nthreads ? pl->nlanes - 1 : pl->pool.nthreads;
+        if (pooled) {
+                pthread_mutex_lock(&pl->pool.mu);
+                pl->pool.active = pl->nlanes;
+                pl->pool.pending = pooled;
+                pl->pool.gen++;
+                pthread_cond_broadcast(&pl->pool.go);
+                pthread_mutex_unlock(&pl->pool.mu);
+        }
+        for (size_t i = 1 + pooled; i < pl->nlanes; i++) /* lanes without a thread: this one does their share */
                 run_lane(&pl->lanes[i]);
         run_lane(&pl->lanes[0]);
-        for (size_t i = 1; i <= started; i++)
-                pthread_join(th[i], NULL);
+        if (pooled) {
+                pthread_mutex_lock(&pl->pool.mu);
+                while (pl->pool.pending)
+                        pthread_cond_wait(&pl->pool.done, &pl->pool.mu);
+                pthread_mutex_unlock(&pl->pool.mu);
+        }
         size_t nl = pl->nlanes;
         pl->nlanes = saved;
         for (size_t i = 0; i < nl && err == IB_OK; i++) {
@@ -298,5 +379,12 @@ json_t *ib_pipeline_threads_json(const ib_pipeline_t *pl) {
         for (size_t i = 0; i < pl->nlanes; i++)
                 json_array_append_new(a, json_pack("{s:I,s:f}", "records", (json_int_t)pl->lanes[i].total_records,
                                                    "busy_ms", (double)pl->lanes[i].total_busy_us / 1000.0));
+        return a;
+}
+
+json_t *ib_pipeline_batch_busy_json(const ib_pipeline_t *pl) {
+        json_t *a = json_array();
+        for (size_t i = 0; i < pl->nlanes; i++)
+                json_array_append_new(a, json_real((double)pl->lanes[i].busy_us / 1000.0));
         return a;
 }

@@ -72,4 +72,8 @@ void ib_pipeline_destroy(ib_pipeline_t *pl);
 /** @brief Per thread, since the pipeline was made: records and busy time (ms). */
 json_t *ib_pipeline_threads_json(const ib_pipeline_t *pl);
 
+/** @brief Per thread, the last batch: busy time (ms; 0 for a thread the
+ *         batch had no range for). */
+json_t *ib_pipeline_batch_busy_json(const ib_pipeline_t *pl);
+
 #endif

@@ -154,9 +154,10 @@ static ib_err_t process_batch(run_t *run, const ib_batch_t *batch, int64_t fetch
                                                         "until", (json_int_t)batch->ranges[i].until,
                                                         "records", (json_int_t)batch->ranges[i].count));
         ib_eventlog_emit(run->events, "batch",
-                         json_pack("{s:I,s:I,s:I,s:o,s:I,s:f}", "seq", (json_int_t)batch->seq, "records",
+                         json_pack("{s:I,s:I,s:I,s:o,s:I,s:f,s:o}", "seq", (json_int_t)batch->seq, "records",
                                    (json_int_t)batch->nrecords, "bytes", (json_int_t)bytes, "ranges", ranges, "fetch_ms",
-                                   (json_int_t)fetch_ms, "pipeline_ms", (double)(ib_mono_us() - t0) / 1000.0));
+                                   (json_int_t)fetch_ms, "pipeline_ms", (double)(ib_mono_us() - t0) / 1000.0,
+                                   "threads_busy_ms", ib_pipeline_batch_busy_json(run->pl)));
         unsigned long slow_ms;
         if (batch->nrecords > 0 && ib_fault_arg("batch.slow", &slow_ms) && slow_ms > 0) {
                 ib_eventlog_emit(run->events, "slow_batch",

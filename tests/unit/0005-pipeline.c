@@ -371,6 +371,55 @@ static void test_threads_identical(void) {
         fixture_close(&four);
 }
 
+/* The pool's threads live across batches: batches using 1 to 4 of them,
+ * one after the other, each counted once, and a thread a batch had no range
+ * for reports no busy time for it. */
+static void test_pool_across_batches(void) {
+        enum { MAXP = 6, PER = 20 };
+        static char texts[MAXP * PER][160];
+        fixture_t f;
+        char err[256];
+        fixture_open_threads(&f, 1, IB_PIPELINE_FULL, 4);
+        ib_group_scratch_t gs = {0};
+        ib_batch_t b = {0};
+        uint64_t want = 0;
+        for (int round = 0; round < 60; round++) {
+                int parts = 1 + round % MAXP, n = parts * PER;
+                ib_record_t recs[MAXP * PER];
+                for (int i = 0; i < n; i++) {
+                        snprintf(texts[i], sizeof(texts[i]),
+                                 "{\"id\":\"r-%d\",\"run\":\"r\",\"seq\":%d,\"key\":\"k\",\"ts\":%lld,"
+                                 "\"meta\":{\"size\":1},\"payload\":\"p\"}",
+                                 i, round, 1795220244513LL + i);
+                        recs[i] = (ib_record_t){i % parts, (int64_t)round * PER + i / parts, -1, NULL, 0, texts[i],
+                                                strlen(texts[i])};
+                }
+                ib_batch_clear(&b);
+                CHECK_INT(ib_batch_group(&b, recs, (size_t)n, &gs), IB_OK);
+                b.topic = "in";
+                b.seq = (uint64_t)round + 1;
+                CHECK_INT(ib_pipeline_run(f.pl, &b, err, sizeof(err)), IB_OK);
+                want += (uint64_t)n;
+                CHECK_INT(f.stats.records_in, want);
+                CHECK_INT(f.stats.records_out, want);
+                json_t *busy = ib_pipeline_batch_busy_json(f.pl);
+                CHECK_INT(json_array_size(busy), 4);
+                for (int l = parts; l < 4; l++)
+                        CHECK(json_real_value(json_array_get(busy, (size_t)l)) == 0.0);
+                json_decref(busy);
+        }
+        json_t *th = ib_pipeline_threads_json(f.pl);
+        json_int_t sum = 0;
+        for (size_t i = 0; i < json_array_size(th); i++)
+                sum += json_integer_value(json_object_get(json_array_get(th, i), "records"));
+        CHECK_INT(sum, (json_int_t)want);
+        CHECK(json_integer_value(json_object_get(json_array_get(th, 3), "records")) > 0);
+        json_decref(th);
+        ib_batch_free(&b);
+        ib_group_scratch_free(&gs);
+        fixture_close(&f);
+}
+
 int main(void) {
         ib_arena_install();
         IB_RUN(test_stages_and_dead_letters);
@@ -378,6 +427,7 @@ int main(void) {
         IB_RUN(test_output_buffer_boundaries);
         IB_RUN(test_batch_group);
         IB_RUN(test_levels);
+        IB_RUN(test_pool_across_batches);
         IB_RUN(test_threads_identical);
         return IB_DONE();
 }
