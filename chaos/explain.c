@@ -82,6 +82,19 @@ static const ib_hevent_t *revoke_before(const ib_history_t *h, const ib_hevent_t
         return found;
 }
 
+/* The assignment of @p eb's partition to @p eb's worker run that its read
+ * came from: the latest at or before it; NULL when none was logged. */
+static const ib_hevent_t *assignment_of(const ib_history_t *h, const ib_hevent_t *eb) {
+        const ib_hevent_t *found = NULL;
+        for (size_t i = 0; i < h->n && h->ev[i].t_ms <= eb->t_ms; i++) {
+                const ib_hevent_t *x = &h->ev[i];
+                if (x->kind == IB_H_ASSIGN && x->worker == eb->worker && x->incarnation == eb->incarnation &&
+                    x->partition == eb->partition)
+                        found = x;
+        }
+        return found;
+}
+
 /* Why the first delivery @p ea was not committed before @p eb read it again. */
 static int cause(const ib_check_input_t *in, const ib_anomaly_t *a, const ib_hevent_t *ea, const ib_hevent_t *eb,
                  char *out, size_t size) {
@@ -114,6 +127,18 @@ static int cause(const ib_check_input_t *in, const ib_anomaly_t *a, const ib_hev
                                 snprintf(out, size, "%s's %s commit of %lld landed at +%.3f s, %lld ms after %s had read the range again",
                                          w, x->how, (long long)x->until, rel(in, x->t_ms), (long long)(x->t_ms - eb->t_ms),
                                          h->workers[eb->worker]);
+                                return 1;
+                        }
+                        /* The group's new owner takes its start offset when it is
+                         * assigned: a commit that lands after that (an async commit
+                         * held while the coordinator moved, sent with the new
+                         * generation) is too late for it, though it succeeds. */
+                        const ib_hevent_t *as = eb ? assignment_of(h, eb) : NULL;
+                        if (as && x->t_ms >= as->t_ms) {
+                                snprintf(out, size, "%s's %s commit of %lld landed at +%.3f s, %lld ms after %s's "
+                                         "assignment (+%.3f s) had taken its start offset",
+                                         w, x->how, (long long)x->until, rel(in, x->t_ms), (long long)(x->t_ms - as->t_ms),
+                                         h->workers[eb->worker], rel(in, as->t_ms));
                                 return 1;
                         }
                         snprintf(out, size, "%s committed %lld at +%.3f s (%s), before %s read the range again", w,

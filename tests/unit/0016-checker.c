@@ -205,6 +205,34 @@ static void duplicate_without_cause_is_unexplained(void) {
         done(t);
 }
 
+/* An async commit held while the coordinator moved lands (ok, with the new
+ * generation) after the member was assigned the partition again and had
+ * taken its start offset: the range is read twice, and that explains it. */
+static void duplicate_explained_by_commit_after_assignment(void) {
+        run_t *t = calloc(1, sizeof(*t));
+        produce(t, 0, 8);
+        file(t, 0, 0, 5, 100);
+        file(t, 0, 0, 8, 400);
+        log_of(t, "w1",
+               "{\"t_ms\":10,\"event\":\"start\"}\n"
+               "{\"t_ms\":20,\"event\":\"rebalance\",\"kind\":\"assign\",\"generation\":1,\"partitions\":[0]}\n"
+               "{\"t_ms\":100,\"event\":\"batch\",\"seq\":1,\"ranges\":[{\"partition\":0,\"from\":0,\"until\":5,\"records\":5}]}\n"
+               "{\"t_ms\":101,\"event\":\"commit\",\"batch\":1,\"how\":\"async\",\"generation\":1,\"offsets\":[{\"partition\":0,\"offset\":5}]}\n"
+               "{\"t_ms\":250,\"event\":\"rebalance\",\"kind\":\"lost\",\"generation\":1,\"partitions\":[0]}\n"
+               "{\"t_ms\":300,\"event\":\"rebalance\",\"kind\":\"assign\",\"generation\":2,\"partitions\":[0]}\n"
+               "{\"t_ms\":350,\"event\":\"commit_result\",\"how\":\"async\",\"ok\":true,\"generation\":2,\"offsets\":[{\"partition\":0,\"offset\":5,\"error\":\"NO_ERROR\"}]}\n"
+               "{\"t_ms\":400,\"event\":\"batch\",\"seq\":2,\"ranges\":[{\"partition\":0,\"from\":0,\"until\":8,\"records\":8}]}\n");
+        check(t);
+        const ib_anomaly_t *a = only(t, IB_AN_DUPLICATE);
+        if (a) {
+                CHECK_INT(a->explained, 1);
+                CHECK(strstr(a->explanation, "w1's async commit of 5 landed at +0.350 s, 50 ms after w1's assignment "
+                                             "(+0.300 s) had taken its start offset") != NULL);
+        }
+        CHECK_INT(t->r.unexplained_duplicates, 0);
+        done(t);
+}
+
 /* Auto commit stored offset 8 before anything was written; the worker was
  * killed; the next one resumed at 8: 0-7 lost, explained by the commit. */
 static void lost_explained_by_commit_ahead_of_sink(void) {
@@ -426,6 +454,7 @@ int main(void) {
         IB_RUN(duplicate_explained_by_kill);
         IB_RUN(duplicate_explained_by_zombie);
         IB_RUN(duplicate_without_cause_is_unexplained);
+        IB_RUN(duplicate_explained_by_commit_after_assignment);
         IB_RUN(lost_explained_by_commit_ahead_of_sink);
         IB_RUN(lost_without_cause_is_unexplained);
         IB_RUN(out_of_order_first_deliveries);
