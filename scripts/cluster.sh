@@ -192,6 +192,9 @@ kafka_up() {
   else
     mkdir -p "$dir/kafka"
     cid=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+    # a leading '-' (1 id in 64) reads as an option to kafka-storage format
+    # ("--cluster-id: expected one argument"); Kafka's own Uuid avoids it too
+    [ "${cid:0:1}" != "-" ] || cid="A${cid:1}"
     echo "$cid" >"$dir/kafka/cluster.id"
   fi
   local rf=$nbrokers minisr=$(( nbrokers > 1 ? 2 : 1 ))
