@@ -251,19 +251,6 @@ static int leader_error(rd_kafka_resp_err_t e) {
                e == RD_KAFKA_RESP_ERR_FENCED_LEADER_EPOCH || e == RD_KAFKA_RESP_ERR_UNKNOWN_LEADER_EPOCH;
 }
 
-/* Asks for @p topic's metadata, which updates the client's leaders. A
- * handle that only lists offsets has nothing else that would: librdkafka
- * 2.0.2 answers NOT_LEADER after a leader moved until something refreshes
- * the metadata (a fetching handle's fetcher does). */
-static void refresh_leaders(rd_kafka_t *rk, const char *topic, int timeout_ms) {
-        rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
-        const struct rd_kafka_metadata *md = NULL;
-        if (rkt && rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms) == RD_KAFKA_RESP_ERR_NO_ERROR)
-                rd_kafka_metadata_destroy(md);
-        if (rkt)
-                rd_kafka_topic_destroy(rkt);
-}
-
 ib_err_t ib_kafka_list_offsets(rd_kafka_t *rk, const char *topic, const int32_t *partitions,
                                int n, int64_t which, int64_t *offsets, int timeout_ms,
                                char *errstr, size_t errstr_size) {
@@ -298,8 +285,13 @@ ib_err_t ib_kafka_list_offsets(rd_kafka_t *rk, const char *topic, const int32_t 
         for (int i = 0; err && !stale && i < l->cnt; i++)
                 stale = leader_error(l->elems[i].err);
         rd_kafka_topic_partition_list_destroy(l);
-        if (stale) /* the caller asks again: with the leaders as they are now */
-                refresh_leaders(rk, topic, timeout_ms);
+        /* The caller asks again: with the leaders as they are now. A metadata
+         * request updates them; a handle that only lists offsets has nothing
+         * else that would (librdkafka 2.0.2 answers NOT_LEADER after a leader
+         * moved until something refreshes its metadata; a fetcher does). */
+        int ignored;
+        if (stale)
+                (void)ib_kafka_partition_count(rk, topic, timeout_ms, &ignored, NULL, 0);
         return err;
 }
 
