@@ -77,7 +77,13 @@ ib_err_t ib_fs_replace_at(int dirfd, const char *dirpath, const char *name,
         if (ib_fs_temp_name(tmp, sizeof(tmp), name) < 0)
                 return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
                                  "file name too long: %s", name);
-        int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        /* O_EXCL and O_NOFOLLOW: never write through a file or link someone else
+         * planted under this name; a leftover of an earlier process that had
+         * this pid is ours to remove (in a sticky shared folder, another user's
+         * file is not, and the write is refused) */
+        int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0 && errno == EEXIST && unlinkat(dirfd, tmp, 0) == 0)
+                fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd < 0)
                 return ib_seterr(errstr, errstr_size, IB_ERR_IO,
                                  "%s/%s: open: %s", dirpath, tmp, strerror(errno));
@@ -146,6 +152,37 @@ ib_err_t ib_fs_write_atomic(const char *path, const void *data, size_t len,
         return err;
 }
 
+FILE *ib_fs_fopen_private(const char *path) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return NULL;
+        FILE *fp = fdopen(fd, "w");
+        if (!fp) {
+                int e = errno;
+                close(fd);
+                errno = e;
+        }
+        return fp;
+}
+
+ib_err_t ib_fs_private_dir(const char *path, int create, char *errstr, size_t errstr_size) {
+        if (create && mkdir(path, 0700) != 0 && errno != EEXIST)
+                return ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: mkdir: %s", path, strerror(errno));
+        struct stat st;
+        if (lstat(path, &st) != 0)
+                return ib_seterr(errstr, errstr_size, errno == ENOENT ? IB_ERR_NOT_FOUND : IB_ERR_IO, "%s: %s", path,
+                                 strerror(errno));
+        const char *why = S_ISLNK(st.st_mode)      ? "is a symbolic link"
+                          : !S_ISDIR(st.st_mode)   ? "is not a folder"
+                          : st.st_uid != geteuid() ? "belongs to another user"
+                          : st.st_mode & 022       ? "is writable by group or others"
+                                                   : NULL;
+        if (why)
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
+                                 "%s %s: refusing to use it (remove it, or choose another path)", path, why);
+        return IB_OK;
+}
+
 ib_err_t ib_fs_mkdirs(const char *path, char *errstr, size_t errstr_size) {
         char p[PATH_MAX];
         if (snprintf(p, sizeof(p), "%s", path) >= (int)sizeof(p))
@@ -155,12 +192,12 @@ ib_err_t ib_fs_mkdirs(const char *path, char *errstr, size_t errstr_size) {
                 if (*s != '/')
                         continue;
                 *s = '\0';
-                if (mkdir(p, 0755) != 0 && errno != EEXIST)
+                if (mkdir(p, 0700) != 0 && errno != EEXIST)
                         return ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: mkdir: %s",
                                          p, strerror(errno));
                 *s = '/';
         }
-        if (mkdir(p, 0755) != 0 && errno != EEXIST)
+        if (mkdir(p, 0700) != 0 && errno != EEXIST)
                 return ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: mkdir: %s", p,
                                  strerror(errno));
         struct stat st;
@@ -169,38 +206,77 @@ ib_err_t ib_fs_mkdirs(const char *path, char *errstr, size_t errstr_size) {
         return IB_OK;
 }
 
-ib_err_t ib_fs_read_file(const char *path, char **data, size_t *len,
-                         char *errstr, size_t errstr_size) {
+ib_err_t ib_fs_read_input(const char *path, size_t max_bytes, char **data, size_t *len, char *errstr,
+                          size_t errstr_size) {
         *data = NULL;
         *len = 0;
-        FILE *fp = fopen(path, "rb");
-        if (!fp)
-                return ib_seterr(errstr, errstr_size,
-                                 errno == ENOENT ? IB_ERR_NOT_FOUND : IB_ERR_IO,
-                                 "%s: %s", path, strerror(errno));
+        /* O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below */
+        int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return ib_seterr(errstr, errstr_size, errno == ENOENT ? IB_ERR_NOT_FOUND : IB_ERR_IO, "%s: %s", path,
+                                 strerror(errno));
+        struct stat st;
+        const char *why = NULL;
+        if (fstat(fd, &st) != 0)
+                why = strerror(errno);
+        else if (S_ISDIR(st.st_mode))
+                why = "is a folder, not a file";
+        else if (!S_ISREG(st.st_mode))
+                why = S_ISFIFO(st.st_mode)   ? "is a FIFO, not a regular file"
+                      : S_ISCHR(st.st_mode)  ? "is a character device, not a regular file"
+                      : S_ISBLK(st.st_mode)  ? "is a block device, not a regular file"
+                      : S_ISSOCK(st.st_mode) ? "is a socket, not a regular file"
+                                             : "is not a regular file";
+        if (why) {
+                close(fd);
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG, "%s: %s", path, why);
+        }
+        if ((unsigned long long)st.st_size > max_bytes) {
+                close(fd);
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
+                                 "%s: %lld bytes, more than the %zu this file may have", path, (long long)st.st_size,
+                                 max_bytes);
+        }
         size_t cap = 0, n = 0;
         char *buf = NULL;
+        ib_err_t err = IB_OK;
         for (;;) {
-                if (ib_array_grow(&buf, &cap, n + 65536, 1, 65536) != IB_OK) {
-                        free(buf);
-                        fclose(fp);
-                        return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "%s: out of memory", path);
+                /* the file may grow while it is read: never past the cap */
+                if (ib_array_grow(&buf, &cap, n + 65536 < max_bytes + 2 ? n + 65536 : max_bytes + 2, 1, 65536) !=
+                    IB_OK) {
+                        err = ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "%s: out of memory reading it", path);
+                        break;
                 }
-                size_t r = fread(buf + n, 1, cap - n - 1, fp);
-                n += r;
+                ssize_t r = read(fd, buf + n, cap - n - 1);
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r < 0) {
+                        err = ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: read: %s", path, strerror(errno));
+                        break;
+                }
                 if (r == 0)
                         break;
+                n += (size_t)r;
+                if (n > max_bytes) {
+                        err = ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
+                                        "%s: grew past the %zu bytes this file may have while it was read", path,
+                                        max_bytes);
+                        break;
+                }
         }
-        int rerr = ferror(fp);
-        fclose(fp);
-        if (rerr) {
+        close(fd);
+        if (err) {
                 free(buf);
-                return ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: read error", path);
+                return err;
         }
         buf[n] = '\0';
         *data = buf;
         *len = n;
         return IB_OK;
+}
+
+ib_err_t ib_fs_read_file(const char *path, char **data, size_t *len, char *errstr, size_t errstr_size) {
+        return ib_fs_read_input(path, (size_t)SSIZE_MAX - 65536, data, len, errstr, errstr_size);
 }
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {

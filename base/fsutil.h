@@ -12,6 +12,7 @@
 #define IB_FSUTIL_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "errors.h"
 
@@ -69,7 +70,23 @@ ib_err_t ib_fs_fsync_dirfd(int dirfd, const char *dirpath, char *errstr,
 ib_err_t ib_fs_write_atomic(const char *path, const void *data, size_t len,
                             const ib_fs_replace_opts_t *opts, char *errstr, size_t errstr_size);
 
-/** @brief mkdir -p. */
+/**
+ * @brief fopen(@p path, "w") for a file private to the user: created 0600,
+ *        never through a symbolic link planted at @p path (O_NOFOLLOW).
+ * @returns the stream, or NULL with errno set.
+ */
+FILE *ib_fs_fopen_private(const char *path);
+
+/**
+ * @brief A folder of the user's own in a shared place (/tmp): created 0700
+ *        when @p create and it does not exist; refused, with one line naming
+ *        it and the reason, when it is a symbolic link, not a folder, owned
+ *        by another user, or writable by group or others (another user could
+ *        plant files in it).
+ */
+ib_err_t ib_fs_private_dir(const char *path, int create, char *errstr, size_t errstr_size);
+
+/** @brief mkdir -p; the folders it creates are 0700 (private to the user). */
 ib_err_t ib_fs_mkdirs(const char *path, char *errstr, size_t errstr_size);
 
 /** @brief rm -rf: removes @p path and everything under it (no symlink is
@@ -77,10 +94,23 @@ ib_err_t ib_fs_mkdirs(const char *path, char *errstr, size_t errstr_size);
 ib_err_t ib_fs_remove_tree(const char *path, char *errstr, size_t errstr_size);
 
 /**
- * @brief Reads a whole file into a malloc'd, NUL-terminated buffer.
- * @returns IB_ERR_NOT_FOUND if it does not exist.
+ * @brief Reads a whole file a user named (a scenario, schema, checkpoint,
+ *        results file) into a malloc'd, NUL-terminated buffer, refusing
+ *        what is not a regular file (a folder, a FIFO that would block, a
+ *        device such as /dev/zero that never ends) and a file of more than
+ *        @p max_bytes, each with one line naming the file and the reason.
+ * @returns IB_ERR_NOT_FOUND if it does not exist, IB_ERR_INVALID_ARG for a
+ *          refusal, IB_ERR_IO or IB_ERR_NOMEM.
  */
+ib_err_t ib_fs_read_input(const char *path, size_t max_bytes, char **data, size_t *len, char *errstr,
+                          size_t errstr_size);
+
+/** @brief ib_fs_read_input() without a size cap (files this program wrote). */
 ib_err_t ib_fs_read_file(const char *path, char **data, size_t *len,
                          char *errstr, size_t errstr_size);
+
+/** Caps of the files a user names, in bytes: each is far above any valid file. */
+#define IB_FS_MAX_SPEC_BYTES (16u << 20)       /**< a scenario, a schema */
+#define IB_FS_MAX_STATE_BYTES (256u << 20)     /**< a checkpoint, a processed-position file */
 
 #endif

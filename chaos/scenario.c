@@ -680,7 +680,7 @@ ib_err_t ib_scenario_load(const char *path, const ib_mode_t *const *modes, ib_sc
         *out = NULL;
         char *text = NULL;
         size_t len = 0;
-        ib_err_t err = ib_fs_read_file(path, &text, &len, errstr, errstr_size);
+        ib_err_t err = ib_fs_read_input(path, IB_FS_MAX_SPEC_BYTES, &text, &len, errstr, errstr_size);
         if (err)
                 return err;
         err = ib_scenario_parse(text, path, modes, out, errstr, errstr_size);

@@ -41,8 +41,8 @@ static void child(char *const argv[], const ib_spawn_io_t *io, int in_fd, pid_t 
         signal(SIGINT, SIG_IGN); /* Ctrl-C goes to the harness, which stops us in order */
         int devnull = open("/dev/null", O_RDWR);
         int in = in_fd >= 0 ? in_fd : devnull;
-        int out = io->stdout_path ? open(io->stdout_path, O_WRONLY | O_CREAT | O_APPEND, 0644) : devnull;
-        int err = io->stderr_path ? open(io->stderr_path, O_WRONLY | O_CREAT | O_APPEND, 0644) : devnull;
+        int out = io->stdout_path ? open(io->stdout_path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600) : devnull;
+        int err = io->stderr_path ? open(io->stderr_path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600) : devnull;
         if (in < 0 || out < 0 || err < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
                 _exit(126);
         for (int i = 0; io->env && io->env[i]; i++)

@@ -151,7 +151,7 @@ ib_err_t ib_checkpoint_decode(const char *data, size_t len, const char *file, ib
 ib_err_t ib_checkpoint_read(const char *path, ib_checkpoint_t *c, char *errstr, size_t errstr_size) {
         char *data;
         size_t len;
-        ib_err_t err = ib_fs_read_file(path, &data, &len, errstr, errstr_size);
+        ib_err_t err = ib_fs_read_input(path, IB_FS_MAX_STATE_BYTES, &data, &len, errstr, errstr_size);
         if (err)
                 return err;
         err = ib_checkpoint_decode(data, len, path, c, errstr, errstr_size);

@@ -64,14 +64,19 @@ static int parse_topic(const char *spec, char *name, int *parts) {
         return 0;
 }
 
-/* Publishes the bootstrap address atomically in @p path (its directory made). */
+/* Publishes the bootstrap address atomically in @p path. Its folder is made
+ * private (0700) and refused when another user owns it: the default one sits
+ * in /tmp, where anyone could have made it first. */
 static ib_err_t publish(const char *path, const char *bootstrap, char *errstr, size_t errstr_size) {
         char dir[512];
         snprintf(dir, sizeof(dir), "%s", path);
         char *slash = strrchr(dir, '/');
         if (slash && slash != dir) {
                 *slash = '\0';
-                ib_fs_mkdirs(dir, NULL, 0);
+                ib_err_t err = ib_kafka_mock_addr_shared(path) ? ib_fs_private_dir(dir, 1, errstr, errstr_size)
+                                                               : ib_fs_mkdirs(dir, errstr, errstr_size);
+                if (err)
+                        return err;
         }
         char line[1024];
         int n = snprintf(line, sizeof(line), "%s\n", bootstrap);

@@ -22,7 +22,7 @@ struct ib_eventlog_s {
 
 ib_err_t ib_eventlog_open(const char *path, const char *worker, ib_eventlog_t **out, char *errstr,
                           size_t errstr_size) {
-        int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd < 0)
                 return ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: %s", path, strerror(errno));
         ib_eventlog_t *log = calloc(1, sizeof(*log));

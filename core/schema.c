@@ -211,7 +211,7 @@ ib_err_t ib_schema_load(const char *path, ib_schema_t **out, char *errstr, size_
                                        "built-in schema", out, errstr, errstr_size);
         char *text;
         size_t len;
-        ib_err_t err = ib_fs_read_file(path, &text, &len, errstr, errstr_size);
+        ib_err_t err = ib_fs_read_input(path, IB_FS_MAX_SPEC_BYTES, &text, &len, errstr, errstr_size);
         if (err)
                 return err;
         err = ib_schema_parse(text, len, path, out, errstr, errstr_size);

@@ -50,6 +50,12 @@ const char *ib_kafka_mock_addr_path(char *out, size_t out_size) {
         return out;
 }
 
+int ib_kafka_mock_addr_shared(const char *path) {
+        char def[64];
+        snprintf(def, sizeof(def), "/tmp/ingestbench-%u/mock-cluster.addr", (unsigned)getuid());
+        return !strcmp(path, def);
+}
+
 ib_err_t ib_kafka_brokers(const char *flag, char *out, size_t out_size,
                           char *errstr, size_t errstr_size) {
         if (flag && *flag) {
@@ -63,9 +69,17 @@ ib_err_t ib_kafka_brokers(const char *flag, char *out, size_t out_size,
         }
         char path[512];
         ib_kafka_mock_addr_path(path, sizeof(path));
-        char *data;
+        char *data, dir[512];
         size_t len;
-        if (ib_fs_read_file(path, &data, &len, NULL, 0) != IB_OK)
+        snprintf(dir, sizeof(dir), "%s", path);
+        char *slash = strrchr(dir, '/');
+        if (ib_kafka_mock_addr_shared(path) && slash) { /* another user's folder could name any address */
+                *slash = '\0';
+                ib_err_t err = ib_fs_private_dir(dir, 0, errstr, errstr_size);
+                if (err && err != IB_ERR_NOT_FOUND)
+                        return err;
+        }
+        if (ib_fs_read_input(path, 4096, &data, &len, NULL, 0) != IB_OK)
                 return ib_seterr(errstr, errstr_size, IB_ERR_KAFKA_UNREACHABLE,
                                  "no --brokers given and no embedded mock cluster running "
                                  "(start one with 'ingestbench mock-cluster', or pass --brokers)");

@@ -34,6 +34,10 @@ void ib_props_destroy(ib_props_t *props);
 
 /** @brief Where `mock-cluster` writes its bootstrap address (overridable by
  *         INGESTBENCH_MOCK_FILE). */
+/** @brief 1 when @p path is the default address file, in a folder of /tmp
+ *         that must be the user's own (ib_fs_private_dir()). */
+int ib_kafka_mock_addr_shared(const char *path);
+
 const char *ib_kafka_mock_addr_path(char *out, size_t out_size);
 
 /**

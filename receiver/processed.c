@@ -28,7 +28,7 @@ ib_err_t ib_processed_load(const char *dir, ib_processed_t *p, char *errstr,
         snprintf(path, sizeof(path), "%s/processed", dir);
         char *text;
         size_t len;
-        ib_err_t err = ib_fs_read_file(path, &text, &len, errstr, errstr_size);
+        ib_err_t err = ib_fs_read_input(path, IB_FS_MAX_STATE_BYTES, &text, &len, errstr, errstr_size);
         if (err == IB_ERR_NOT_FOUND)
                 return IB_OK;
         if (err)

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "array.h"
 #include "json_arena.h"
 #include "results.h"
 
@@ -21,16 +22,41 @@ static ib_err_t add_file(const char *path, ib_result_set_t *set, char *errstr, s
         ib_err_t err = ib_results_read(path, NULL, &doc, errstr, errstr_size);
         if (err)
                 return err;
-        if (!json_object_get(doc, "source"))
-                json_object_set_new(doc, "source", json_string(path));
+        /* always the file it was read from: a "source" inside a file is not
+         * trusted (it becomes a link in the report) */
+        json_object_set_new(doc, "source", json_string(path));
         json_array_append_new(strcmp(json_string_value(json_object_get(doc, "kind")), "bench") ? set->chaos : set->bench,
                               doc);
         return IB_OK;
 }
 
+/* The files and folders a search has met, by device and inode: a folder
+ * reached twice (a symbolic link loop) is searched once, and a results file
+ * reached by two paths counts as one run. */
+typedef struct {
+        struct {
+                dev_t dev;
+                ino_t ino;
+        } *v;
+        size_t n, cap;
+} seen_t;
+
+/* @returns 1 when @p st was met before; 0 after noting it; -1 out of memory. */
+static int seen_before(seen_t *seen, const struct stat *st) {
+        for (size_t i = 0; i < seen->n; i++)
+                if (seen->v[i].dev == st->st_dev && seen->v[i].ino == st->st_ino)
+                        return 1;
+        if (ib_array_grow(&seen->v, &seen->cap, seen->n + 1, sizeof(*seen->v), 64))
+                return -1;
+        seen->v[seen->n].dev = st->st_dev, seen->v[seen->n].ino = st->st_ino;
+        seen->n++;
+        return 0;
+}
+
 static int by_name(const struct dirent **a, const struct dirent **b) { return strcmp((*a)->d_name, (*b)->d_name); }
 
-static ib_err_t add_dir(const char *dir, int depth, ib_result_set_t *set, char *errstr, size_t errstr_size) {
+static ib_err_t add_dir(const char *dir, int depth, seen_t *seen, ib_result_set_t *set, char *errstr,
+                        size_t errstr_size) {
         struct dirent **names;
         int n = scandir(dir, &names, NULL, by_name);
         if (n < 0)
@@ -40,12 +66,16 @@ static ib_err_t add_dir(const char *dir, int depth, ib_result_set_t *set, char *
                 const char *name = names[i]->d_name;
                 char path[4096];
                 struct stat st;
+                int met;
                 if (!err && name[0] != '.' && snprintf(path, sizeof(path), "%s/%s", dir, name) < (int)sizeof(path) &&
-                    stat(path, &st) == 0) {
-                        if (S_ISDIR(st.st_mode) && depth < 8)
-                                err = add_dir(path, depth + 1, set, errstr, errstr_size);
-                        else if (S_ISREG(st.st_mode) &&
-                                 (!strcmp(name, "results.json") || !fnmatch("bench*.json", name, 0)))
+                    stat(path, &st) == 0 &&
+                    (S_ISDIR(st.st_mode) ||
+                     (S_ISREG(st.st_mode) && (!strcmp(name, "results.json") || !fnmatch("bench*.json", name, 0))))) {
+                        if ((met = seen_before(seen, &st)) < 0)
+                                err = ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+                        else if (!met && S_ISDIR(st.st_mode) && depth < 8)
+                                err = add_dir(path, depth + 1, seen, set, errstr, errstr_size);
+                        else if (!met && S_ISREG(st.st_mode))
                                 err = add_file(path, set, errstr, errstr_size);
                 }
                 free(names[i]);
@@ -58,15 +88,22 @@ ib_err_t ib_result_set_load(const char *const *paths, size_t n, ib_result_set_t 
                             size_t errstr_size) {
         set->bench = json_array();
         set->chaos = json_array();
-        for (size_t i = 0; i < n; i++) {
+        seen_t seen = {0};
+        ib_err_t err = IB_OK;
+        for (size_t i = 0; i < n && !err; i++) {
                 struct stat st;
+                int met;
                 if (stat(paths[i], &st) < 0)
-                        return ib_seterr(errstr, errstr_size, IB_ERR_NOT_FOUND, "%s: no such file or folder", paths[i]);
-                ib_err_t err = S_ISDIR(st.st_mode) ? add_dir(paths[i], 0, set, errstr, errstr_size)
-                                                   : add_file(paths[i], set, errstr, errstr_size);
-                if (err)
-                        return err;
+                        err = ib_seterr(errstr, errstr_size, IB_ERR_NOT_FOUND, "%s: no such file or folder", paths[i]);
+                else if ((met = seen_before(&seen, &st)) < 0)
+                        err = ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+                else if (!met)
+                        err = S_ISDIR(st.st_mode) ? add_dir(paths[i], 0, &seen, set, errstr, errstr_size)
+                                                  : add_file(paths[i], set, errstr, errstr_size);
         }
+        free(seen.v);
+        if (err)
+                return err;
         if (!json_array_size(set->bench) && !json_array_size(set->chaos))
                 return ib_seterr(errstr, errstr_size, IB_ERR_NOT_FOUND, "%s%s: no results file", paths[0],
                                  n > 1 ? " ..." : "");

@@ -7,6 +7,7 @@
 #include "report.h"
 #include "results.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
@@ -40,11 +41,77 @@ static const char *str(json_t *o, const char *k) {
         return s ? s : "";
 }
 
+/* ---- strings from results files ----
+ * A results file may come from anywhere (a CI artifact of an untrusted
+ * branch), so none of its strings is ever written as code: HTML and
+ * Markdown get them escaped, and gnuplot gets them reduced to a set of
+ * characters that cannot end a quoted string, start a command substitution,
+ * expand a macro or format text. Charts carry labels only; the tables carry
+ * every string whole, escaped. */
+
+/* @p s for gnuplot's single-quoted text: letters, digits, space and
+ * .,:;/+=()%- kept; anything else (quotes, backquotes, @, backslash, control
+ * bytes, non-ASCII) becomes '_'. */
+static const char *gp_text(const char *s, char *out, size_t size) {
+        size_t n = 0;
+        for (; s && *s && n + 1 < size; s++) {
+                unsigned char c = (unsigned char)*s;
+                out[n++] = (c < 128 && (isalnum(c) || strchr(" .,:;/+=()%-", c))) ? (char)c : '_';
+        }
+        out[n] = 0;
+        return out;
+}
+
+/* @p s as one column of a gnuplot data file: gp_text() with space, ';' and
+ * ',' also replaced, so that it stays one whitespace-separated field. */
+static const char *gp_token(const char *s, char *out, size_t size) {
+        gp_text(s, out, size);
+        for (char *p = out; *p; p++)
+                if (*p == ' ' || *p == ';' || *p == ',')
+                        *p = '_';
+        if (!out[0] && size > 1)
+                out[0] = '-', out[1] = 0;
+        return out;
+}
+
+/* @p s as part of a file name: letters, digits, '-' and '_' only. */
+static const char *file_token(const char *s, char *out, size_t size) {
+        size_t n = 0;
+        for (; s && *s && n + 1 < size; s++)
+                out[n++] = isalnum((unsigned char)*s) && !((unsigned char)*s & 0x80) ? *s : (*s == '-' ? '-' : '_');
+        out[n] = 0;
+        return out;
+}
+
 /* HTML-escaped append. */
 static void hput(report_t *r, const char *s) {
         for (; s && *s; s++) {
-                const char *e = *s == '<' ? "&lt;" : *s == '>' ? "&gt;" : *s == '&' ? "&amp;" : *s == '"' ? "&quot;" : NULL;
+                const char *e = *s == '<'    ? "&lt;"
+                                : *s == '>'  ? "&gt;"
+                                : *s == '&'  ? "&amp;"
+                                : *s == '"'  ? "&quot;"
+                                : *s == '\'' ? "&#39;"
+                                              : NULL;
                 ib_buf_append(&r->html, e ? e : s, e ? strlen(e) : 1);
+        }
+}
+
+/* Markdown-escaped text: a table cell stays one cell on one line, and no
+ * HTML tag passes (Markdown renderers pass raw HTML through). */
+static void mput(report_t *r, const char *s) {
+        for (; s && *s; s++) {
+                const char *e = *s == '|'                   ? "\\|"
+                                : *s == '<'                 ? "&lt;"
+                                : *s == '>'                 ? "&gt;"
+                                : *s == '&'                 ? "&amp;"
+                                : *s == '\n' || *s == '\r' ? " "
+                                : *s == '['                 ? "\\["
+                                : *s == ']'                 ? "\\]"
+                                                            : NULL;
+                if (e)
+                        fputs(e, r->md);
+                else
+                        fputc(*s, r->md);
         }
 }
 
@@ -87,14 +154,20 @@ static void cell_link(report_t *r, const char *text, const char *target) {
         if (target && *target)
                 target = relative(r, target, rel, sizeof(rel));
         if (target && *target) {
-                fprintf(r->md, " [%s](%s) |", text, target);
+                fprintf(r->md, " [");
+                mput(r, text);
+                fprintf(r->md, "](<");
+                mput(r, target);
+                fprintf(r->md, ">) |");
                 hraw(r, "<td><a href=\"");
                 hput(r, target);
                 hraw(r, "\">");
                 hput(r, text);
                 hraw(r, "</a></td>");
         } else {
-                fprintf(r->md, " %s |", text);
+                fprintf(r->md, " ");
+                mput(r, text);
+                fprintf(r->md, " |");
                 hraw(r, "<td>");
                 hput(r, text);
                 hraw(r, "</td>");
@@ -134,14 +207,17 @@ static void table_row(report_t *r, cell_t *cells, int n, int link_col, const cha
 static void table_end(report_t *r) { hraw(r, "</table>\n"); }
 
 static void heading(report_t *r, const char *title) {
-        fprintf(r->md, "\n## %s\n\n", title);
+        fprintf(r->md, "\n## ");
+        mput(r, title);
+        fprintf(r->md, "\n\n");
         hraw(r, "<h2>");
         hput(r, title);
         hraw(r, "</h2>\n");
 }
 
 static void para(report_t *r, const char *text) {
-        fprintf(r->md, "%s\n\n", text);
+        mput(r, text);
+        fprintf(r->md, "\n\n");
         hraw(r, "<p>");
         hput(r, text);
         hraw(r, "</p>\n");
@@ -151,14 +227,16 @@ static void para(report_t *r, const char *text) {
 static void chart(report_t *r, const char *name, const char *title, const char *script) {
         if (!r->gnuplot || !r->charts_ok)
                 return;
-        char gp[4200], svg[4200], rel[300];
+        char gp[4200], svg[4200], rel[300], label[300];
+        title = gp_text(title, label, sizeof(label)); /* the only results text in a script */
         snprintf(gp, sizeof(gp), "%s/charts/%s.gp", r->dir, name);
         snprintf(svg, sizeof(svg), "%s/charts/%s.svg", r->dir, name);
         snprintf(rel, sizeof(rel), "charts/%s.svg", name);
-        FILE *fp = fopen(gp, "w");
+        FILE *fp = ib_fs_fopen_private(gp);
         if (!fp)
                 return;
-        fprintf(fp, "set terminal svg size 760,380 dynamic font 'sans,11' background rgb 'white'\nset output '%s'\n"
+        fprintf(fp, "set terminal svg size 760,380 dynamic noenhanced font 'sans,11' background rgb 'white'\n"
+                    "set output '%s'\n"
                     "set title '%s'\nset grid ytics\nset key outside right\n%s\n",
                 rel + 7, title, script);
         fclose(fp);
@@ -167,7 +245,7 @@ static void chart(report_t *r, const char *name, const char *title, const char *
                 int null = open("/dev/null", O_WRONLY);
                 char log[4300];
                 snprintf(log, sizeof(log), "%s/gnuplot.log", r->dir);
-                int lf = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+                int lf = open(log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
                 dup2(null, 1);
                 dup2(lf >= 0 ? lf : null, 2);
                 snprintf(log, sizeof(log), "%s/charts", r->dir);
@@ -184,7 +262,7 @@ static void chart(report_t *r, const char *name, const char *title, const char *
                         r->charts_ok = 0;
                 return;
         }
-        fprintf(r->md, "![%s](%s)\n\n", title, rel);
+        fprintf(r->md, "![%s](%s)\n\n", title, rel); /* title: gp_text() above */
         char *data = NULL;
         size_t len = 0;
         if (ib_fs_read_file(svg, &data, &len, NULL, 0) == IB_OK) {
@@ -215,7 +293,7 @@ static FILE *data_file(report_t *r, const char *name, char *path, size_t size) {
         char full[4200];
         snprintf(full, sizeof(full), "%s/charts/%s.dat", r->dir, name);
         snprintf(path, size, "%s.dat", name);
-        return fopen(full, "w");
+        return ib_fs_fopen_private(full);
 }
 
 /* ---- the verdict table ---- */
@@ -273,8 +351,9 @@ static void verdict(report_t *r) {
         for (size_t k = 0; k < n; k++) {
                 const ib_mode_safety_t *m = &ms[k];
                 char t[96];
-                fprintf(r->md, "| %s |", m->mode);
-                hraw(r, "<tr><td>%s</td>", m->mode);
+                fprintf(r->md, "|");
+                hraw(r, "<tr>");
+                cell_link(r, m->mode, NULL);
                 snprintf(t, sizeof(t), "%s (%d run%s)", ib_guarantee_name(m->guarantee), m->runs, m->runs == 1 ? "" : "s");
                 cell_link(r, m->runs ? t : "not measured", NULL);
                 snprintf(t, sizeof(t), "%.4f%%", m->worst_dup_rate * 100);
@@ -370,18 +449,21 @@ static void drain_charts(report_t *r, json_t *b) {
         fprintf(fp, "mode");
         if (cp)
                 fprintf(cp, "mode");
+        char tok[64];
         json_array_foreach(levels, l, lv) {
-                fprintf(fp, " %s", json_string_value(lv));
+                gp_token(json_string_value(lv), tok, sizeof(tok));
+                fprintf(fp, " %s", tok);
                 if (cp)
-                        fprintf(cp, " %s", json_string_value(lv));
+                        fprintf(cp, " %s", tok);
         }
         fprintf(fp, "\n");
         if (cp)
                 fprintf(cp, "\n");
         json_array_foreach(modes, i, mode) {
-                fprintf(fp, "%s", json_string_value(mode));
+                gp_token(json_string_value(mode), tok, sizeof(tok));
+                fprintf(fp, "%s", tok);
                 if (cp)
-                        fprintf(cp, "%s", json_string_value(mode));
+                        fprintf(cp, "%s", tok);
                 json_array_foreach(levels, l, lv) {
                         json_t *row, *hit = NULL;
                         size_t k;
@@ -441,8 +523,9 @@ static void latency_section(report_t *r, json_t *b) {
                 snprintf(cells[6], sizeof(cells[0]), "%.2f", ib_results_num(d, "p99"));
                 snprintf(cells[7], sizeof(cells[0]), "%.2f", ib_results_num(d, "max"));
                 table_row(r, cells, 8, -1, NULL);
+                char tok[64];
                 if (fp)
-                        fprintf(fp, "%s %g %g %g %g %g\n", str(s, "subject"), ib_results_num(l, "p50"), ib_results_num(l, "p90"), ib_results_num(l, "p99"),
+                        fprintf(fp, "%s %g %g %g %g %g\n", gp_token(str(s, "subject"), tok, sizeof(tok)), ib_results_num(l, "p50"), ib_results_num(l, "p90"), ib_results_num(l, "p99"),
                                 ib_results_num(l, "p99_9"), ib_results_num(l, "max"));
         }
         table_end(r);
@@ -458,13 +541,14 @@ static void sweeps_section(report_t *r) {
         json_t *sw, *b, *seen = json_object(); /* sweep name -> how many so far: sweep-size, sweep-size-2 */
         size_t i, d;
         json_array_foreach(r->set->bench, d, b) json_array_foreach(json_object_get(b, "sweeps"), i, sw) {
-                char title[200], path[4200], name[64];
+                char title[200], path[4200], name[96], tok[64], label[64];
                 json_int_t nth = json_integer_value(json_object_get(seen, str(sw, "name"))) + 1;
                 json_object_set_new(seen, str(sw, "name"), json_integer(nth));
+                file_token(str(sw, "name"), tok, 32);
                 if (nth > 1)
-                        snprintf(name, sizeof(name), "sweep-%s-%lld", str(sw, "name"), (long long)nth);
+                        snprintf(name, sizeof(name), "sweep-%s-%lld", tok, (long long)nth);
                 else
-                        snprintf(name, sizeof(name), "sweep-%s", str(sw, "name"));
+                        snprintf(name, sizeof(name), "sweep-%s", tok);
                 snprintf(title, sizeof(title), "Throughput against %s (pipeline %s; median of the repetitions)",
                          str(sw, "name"), str(sw, "pipeline"));
                 heading(r, title);
@@ -473,8 +557,8 @@ static void sweeps_section(report_t *r) {
                         continue;
                 json_t *series = json_object_get(sw, "series"), *s, *v;
                 size_t k, j;
-                fprintf(fp, "%s", str(sw, "name"));
-                json_array_foreach(series, k, s) fprintf(fp, " %s", str(s, "subject"));
+                fprintf(fp, "%s", gp_token(str(sw, "name"), tok, sizeof(tok)));
+                json_array_foreach(series, k, s) fprintf(fp, " %s", gp_token(str(s, "subject"), tok, sizeof(tok)));
                 fprintf(fp, "\n");
                 json_array_foreach(json_object_get(sw, "values"), j, v) {
                         fprintf(fp, "%lld", (long long)json_integer_value(v));
@@ -500,7 +584,7 @@ static void sweeps_section(report_t *r) {
                 snprintf(script, sizeof(script),
                          "set logscale x 2\nset logscale y\nset xlabel '%s'\nset ylabel 'records/s (log scale)'\nset key autotitle columnhead\n"
                          "plot for [i=2:%d] '%s' using 1:i with linespoints lw 2",
-                         str(sw, "name"), (int)json_array_size(series) + 1, path);
+                         gp_text(str(sw, "name"), label, sizeof(label)), (int)json_array_size(series) + 1, path);
                 chart(r, name, title, script);
         }
         json_decref(seen);
@@ -540,8 +624,11 @@ static void chaos_section(report_t *r) {
                 snprintf(cells[7], sizeof(cells[0]), "%s",
                          json_is_true(json_object_get(json_object_get(doc, "verdict"), "pass")) ? "PASS" : "FAIL");
                 table_row(r, cells, 8, 0, src);
-                if (fp)
-                        fprintf(fp, "%s/%s %g %g\n", cells[0], cells[1], ib_results_num(c, "duplicates"), ib_results_num(c, "lost"));
+                if (fp) {
+                        char a[64], b[64];
+                        fprintf(fp, "%s/%s %g %g\n", gp_token(cells[0], a, sizeof(a)), gp_token(cells[1], b, sizeof(b)),
+                                ib_results_num(c, "duplicates"), ib_results_num(c, "lost"));
+                }
         }
         table_end(r);
         if (fp) {
@@ -571,11 +658,13 @@ static void chaos_section(report_t *r) {
                                                          "set yrange [0:*]\nunset key\n");
                 json_array_foreach(json_object_get(doc, "schedule"), k, f) {
                         json_t *at = json_object_get(f, "applied_ms");
+                        char label[64]; /* capped, so that a line fits the 200 bytes left */
                         if (json_is_number(at) && n > 0 && (size_t)n < sizeof(script) - 200)
                                 n += snprintf(script + n, sizeof(script) - (size_t)n,
                                               "set arrow from %g, graph 0 to %g, graph 1 nohead lc rgb 'red' dt 2\n"
                                               "set label '%s' at %g, graph %g tc rgb 'red' font ',9'\n",
-                                              json_number_value(at) / 1000, json_number_value(at) / 1000, str(f, "fault"),
+                                              json_number_value(at) / 1000, json_number_value(at) / 1000,
+                                              gp_text(str(f, "fault"), label, sizeof(label)),
                                               json_number_value(at) / 1000 + 0.1, 0.95 - 0.07 * (double)(k % 4));
                 }
                 if (n > 0 && (size_t)n < sizeof(script) - 100)
@@ -617,10 +706,14 @@ ib_err_t ib_report_write(const ib_result_set_t *set, const char *out_dir, const 
         ib_err_t err = ib_fs_mkdirs(charts, errstr, errstr_size);
         if (err)
                 return err;
-        snprintf(md, sizeof(md), "%s/report.md.tmp", out_dir);
-        report_t r = {set, out_dir, gnuplot, fopen(md, "w"), {0}, 1, ""};
+        /* report.md is built in memory, then replaced atomically like every file
+         * here: no fixed temporary name for another user to plant a link at */
+        char *text = NULL;
+        size_t len = 0;
+        snprintf(md, sizeof(md), "%s/report.md", out_dir);
+        report_t r = {set, out_dir, gnuplot, open_memstream(&text, &len), {0}, 1, ""};
         if (!r.md)
-                return ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: %s", md, strerror(errno));
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "%s: out of memory", md);
         fprintf(r.md, "# ingestbench report\n\nGenerated by `ingestbench report` from %zu bench and %zu chaos results "
                       "files alone.\n",
                 json_array_size(set->bench), json_array_size(set->chaos));
@@ -649,20 +742,16 @@ ib_err_t ib_report_write(const ib_result_set_t *set, const char *out_dir, const 
         hraw(&r, "</body></html>\n");
         int bad = ferror(r.md);
         if (fclose(r.md) != 0 || bad) {
-                ib_buf_free(&r.html);
-                return ib_seterr(errstr, errstr_size, IB_ERR_IO, "%s: write failed", md);
-        }
-        char *text = NULL;
-        size_t len = 0;
-        snprintf(html, sizeof(html), "%s/report.md", out_dir);
-        if ((err = ib_fs_read_file(md, &text, &len, errstr, errstr_size)) ||
-            (err = ib_fs_write_atomic(html, text, len, NULL, errstr, errstr_size))) {
                 free(text);
+                ib_buf_free(&r.html);
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "%s: out of memory", md);
+        }
+        err = ib_fs_write_atomic(md, text, len, NULL, errstr, errstr_size);
+        free(text);
+        if (err) {
                 ib_buf_free(&r.html);
                 return err;
         }
-        free(text);
-        unlink(md);
         snprintf(html, sizeof(html), "%s/gnuplot.log", out_dir);
         struct stat st;
         if (stat(html, &st) == 0 && st.st_size == 0) /* kept only when gnuplot had something to say */

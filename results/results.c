@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <math.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -84,10 +85,198 @@ ib_err_t ib_results_write(const char *path, const json_t *doc, char *errstr, siz
         return err;
 }
 
+/* ---- the shape a reader relies on ----
+ * Every field `report` and `compare` read, with the type they assume. A file
+ * that breaks one is refused by file and JSON path before any of it is used,
+ * so neither command meets a missing subject, a mode that is a number, or a
+ * count no integer can hold. A path step "[]" means every element. */
+typedef enum {
+        F_STR,        /* a string */
+        F_STR_NULL,   /* a string or null */
+        F_COUNT,      /* an integer-valued number from 0 to 2^53 */
+        F_NUM,        /* a number (JSON has no infinity or NaN: jansson refuses them) */
+        F_NUM_NULL,   /* a number or null */
+        F_NUM_STR,    /* a number or a string ("never", "n/a") */
+        F_BOOL,
+        F_OBJ,
+        F_ARR,
+} field_type_t;
+
+typedef struct {
+        const char *path; /* from the document's root, "." between keys */
+        field_type_t type;
+        int required;
+} field_t;
+
+static const field_t common_fields[] = {
+        {"created", F_STR, 0},          {"git_revision", F_STR, 0},      {"versions", F_OBJ, 0},
+        {"versions.ingestbench", F_STR, 0}, {"versions.librdkafka", F_STR, 0}, {"versions.broker", F_STR, 0},
+        {"versions.zookeeper", F_STR_NULL, 0}, {"machine", F_OBJ, 0},    {"machine.cores", F_COUNT, 0},
+        {"machine.kernel", F_STR, 0},   {NULL, 0, 0},
+};
+
+static const field_t chaos_fields[] = {
+        {"scenario_name", F_STR, 1},
+        {"scenario", F_OBJ, 1},
+        {"scenario.mode", F_STR, 1},
+        {"seed", F_NUM, 0},
+        {"run_dir", F_STR, 0},
+        {"counts", F_OBJ, 1},
+        {"counts.produced", F_COUNT, 1},
+        {"counts.duplicates", F_COUNT, 1},
+        {"counts.lost", F_COUNT, 1},
+        {"counts.unexplained_duplicates", F_COUNT, 0},
+        {"counts.unexplained_lost", F_COUNT, 0},
+        {"recovery_ms", F_OBJ, 0},
+        {"recovery_ms.max", F_NUM_STR, 0},
+        {"verdict", F_OBJ, 0},
+        {"verdict.pass", F_BOOL, 0},
+        {"throughput", F_OBJ, 0},
+        {"throughput.per_second", F_ARR, 0},
+        {"throughput.per_second.[]", F_COUNT, 0},
+        {"schedule", F_ARR, 0},
+        {"schedule.[]", F_OBJ, 0},
+        {"schedule.[].fault", F_STR, 1},
+        {"schedule.[].applied_ms", F_NUM_NULL, 0},
+        {NULL, 0, 0},
+};
+
+#define STAT(p) {p, F_OBJ, 0}, {p ".median", F_NUM, 1}, {p ".min", F_NUM, 0}, {p ".max", F_NUM, 0}
+static const field_t bench_fields[] = {
+        {"config", F_OBJ, 0},
+        {"config.modes", F_ARR, 0},
+        {"config.modes.[]", F_STR, 0},
+        {"config.pipelines", F_ARR, 0},
+        {"config.pipelines.[]", F_STR, 0},
+        {"config.repeat", F_NUM, 0},
+        {"config.brokers", F_STR, 0},
+        {"drain", F_OBJ, 0},
+        {"drain.backlog", F_OBJ, 0},
+        {"drain.backlog.records", F_NUM, 0},
+        {"drain.backlog.payload_bytes", F_NUM, 0},
+        {"drain.backlog.partitions", F_NUM, 0},
+        {"drain.summary", F_ARR, 0},
+        {"drain.summary.[]", F_OBJ, 0},
+        {"drain.summary.[].subject", F_STR, 1},
+        {"drain.summary.[].pipeline", F_STR_NULL, 0},
+        {"drain.summary.[].kind", F_STR, 0},
+        STAT("drain.summary.[].records_per_s"),
+        STAT("drain.summary.[].total_records_per_s"),
+        STAT("drain.summary.[].mb_per_s"),
+        STAT("drain.summary.[].ratio_to_reference"),
+        STAT("drain.summary.[].cpu_s_per_million"),
+        STAT("drain.summary.[].store_ops_per_s"),
+        STAT("drain.summary.[].write_amplification"),
+        {"latency", F_OBJ, 0},
+        {"latency.rate_rps", F_NUM, 0},
+        {"latency.rate_from", F_STR, 0},
+        {"latency.seconds", F_NUM, 0},
+        {"latency.subjects", F_ARR, 0},
+        {"latency.subjects.[]", F_OBJ, 0},
+        {"latency.subjects.[].subject", F_STR, 1},
+        {"latency.subjects.[].latency_ms", F_OBJ, 0},
+        {"latency.subjects.[].send_delay_ms", F_OBJ, 0},
+        {"sweeps", F_ARR, 0},
+        {"sweeps.[]", F_OBJ, 0},
+        {"sweeps.[].name", F_STR, 1},
+        {"sweeps.[].pipeline", F_STR, 0},
+        {"sweeps.[].values", F_ARR, 1},
+        {"sweeps.[].values.[]", F_COUNT, 0},
+        {"sweeps.[].series", F_ARR, 1},
+        {"sweeps.[].series.[]", F_OBJ, 0},
+        {"sweeps.[].series.[].subject", F_STR, 1},
+        {"sweeps.[].series.[].records_per_s", F_ARR, 1},
+        {"sweeps.[].series.[].records_per_s.[]", F_NUM, 0},
+        {NULL, 0, 0},
+};
+#undef STAT
+
+static const char *const type_names[] = {"a string", "a string or null", "an integer from 0 to 2^53", "a number",
+                                         "a number or null", "a number or a string", "true or false", "an object",
+                                         "an array"};
+
+static int type_ok(const json_t *v, field_type_t t) {
+        switch (t) {
+        case F_STR: return json_is_string(v);
+        case F_STR_NULL: return json_is_string(v) || json_is_null(v);
+        case F_COUNT: {
+                double d = json_number_value(v);
+                return json_is_number(v) && d >= 0 && d <= 9007199254740992.0 && d == floor(d);
+        }
+        case F_NUM: return json_is_number(v);
+        case F_NUM_NULL: return json_is_number(v) || json_is_null(v);
+        case F_NUM_STR: return json_is_number(v) || json_is_string(v);
+        case F_BOOL: return json_is_boolean(v);
+        case F_OBJ: return json_is_object(v);
+        case F_ARR: return json_is_array(v);
+        }
+        return 0;
+}
+
+/* Checks field @p f below @p v from path step @p rest on; @p at is the JSON
+ * path so far. @returns 0, or -1 with the refusal in errstr. */
+static int check_at(const char *file, const json_t *v, const char *rest, const field_t *f, char *at, size_t at_len,
+                    char *errstr, size_t errstr_size) {
+        if (!*rest) {
+                if (type_ok(v, f->type))
+                        return 0;
+                ib_seterr(errstr, errstr_size, IB_ERR_PARSE, "%s: %s: want %s", file, at, type_names[f->type]);
+                return -1;
+        }
+        size_t step = strcspn(rest, ".");
+        const char *next = rest[step] ? rest + step + 1 : rest + step;
+        size_t len = strlen(at);
+        if (step == 2 && !strncmp(rest, "[]", 2)) {
+                size_t i;
+                json_t *el;
+                if (!json_is_array(v))
+                        return 0; /* the array's own entry says what is wrong */
+                json_array_foreach(v, i, el) {
+                        snprintf(at + len, at_len - len, "[%zu]", i);
+                        if (check_at(file, el, next, f, at, at_len, errstr, errstr_size))
+                                return -1;
+                }
+                at[len] = 0;
+                return 0;
+        }
+        snprintf(at + len, at_len - len, ".%.*s", (int)step, rest);
+        char key[64];
+        snprintf(key, sizeof(key), "%.*s", (int)step, rest);
+        json_t *kid = json_object_get(v, key);
+        if (!kid) {
+                if (!json_is_object(v) || !f->required || *next)
+                        return at[len] = 0, 0; /* absent and optional, or its parent is not an object */
+                ib_seterr(errstr, errstr_size, IB_ERR_PARSE, "%s: %s: missing (want %s)", file, at, type_names[f->type]);
+                return -1;
+        }
+        int rc = check_at(file, kid, next, f, at, at_len, errstr, errstr_size);
+        at[len] = 0;
+        return rc;
+}
+
+static ib_err_t check_fields(const char *file, const json_t *doc, const field_t *fields, char *errstr,
+                             size_t errstr_size) {
+        for (const field_t *f = fields; f->path; f++) {
+                char at[256] = "$";
+                if (check_at(file, doc, f->path, f, at, sizeof(at), errstr, errstr_size))
+                        return IB_ERR_PARSE;
+        }
+        return IB_OK;
+}
+
+/* Results files are small (the committed baseline's largest is under 1 MB) */
+#define RESULTS_MAX_BYTES (64u << 20)
+
 ib_err_t ib_results_read(const char *path, const char *kind, json_t **out, char *errstr, size_t errstr_size) {
         json_error_t je;
         *out = NULL;
-        json_t *doc = json_load_file(path, 0, &je);
+        char *text = NULL;
+        size_t text_len = 0;
+        ib_err_t rerr = ib_fs_read_input(path, RESULTS_MAX_BYTES, &text, &text_len, errstr, errstr_size);
+        if (rerr)
+                return rerr;
+        json_t *doc = json_loadb(text, text_len, 0, &je);
+        free(text);
         if (!doc)
                 return ib_seterr(errstr, errstr_size, IB_ERR_PARSE, "%s: not JSON: %s at line %d, column %d", path,
                                  je.text, je.line, je.column);
@@ -106,6 +295,8 @@ ib_err_t ib_results_read(const char *path, const char *kind, json_t **out, char 
                 err = ib_seterr(errstr, errstr_size, IB_ERR_PARSE, "%s: $.kind: want \"chaos\" or \"bench\"", path);
         else if (kind && strcmp(k, kind))
                 err = ib_seterr(errstr, errstr_size, IB_ERR_PARSE, "%s: $.kind: \"%s\", want \"%s\"", path, k, kind);
+        else if (!(err = check_fields(path, doc, common_fields, errstr, errstr_size)))
+                err = check_fields(path, doc, strcmp(k, "chaos") ? bench_fields : chaos_fields, errstr, errstr_size);
         if (err) {
                 json_decref(doc);
                 return err;

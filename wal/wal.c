@@ -196,7 +196,7 @@ static ib_err_t fail(ib_wal_writer_t *w, char *errstr, size_t errstr_size, const
 static ib_err_t new_segment(ib_wal_writer_t *w, uint64_t seq, char *errstr, size_t errstr_size) {
         char path[600];
         ib_wal_segment_path(path, sizeof(path), w->dir, seq);
-        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
         if (fd < 0)
                 return fail(w, errstr, errstr_size, "creating a segment");
         unsigned char h[IB_WAL_SEGMENT_HEADER];

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# 0020-hostile-files: files crafted to break the judge are refused or made
+# harmless, with one line naming the file and the field (no server needed).
+# Each case reproduces a finding of #16 and failed on the code before it.
+. "$(dirname "$0")/../lib.sh"
+REPO=${IB_REPO:-$(cd "$(dirname "$0")/../.." && pwd)}
+BASE=$REPO/results/baseline
+CHAOS=$BASE/chaos/crash-direct/results.json
+BENCH=$BASE/bench-baseline.json
+
+# edit SRC DST PYTHON: DST is SRC's JSON after the Python statement on d
+edit() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); $3; json.dump(d, open(sys.argv[2], 'w'))" "$1" "$2"; }
+
+# ---- report: results strings never become gnuplot or HTML code ----
+mkdir -p "$WORK/evil"
+edit "$CHAOS" "$WORK/evil/results.json" "
+d['scenario_name'] = \"x'; system('touch $WORK/PWNED1'); print '\"
+d['scenario']['mode'] = '<img src=x onerror=alert(1)>'
+d['schedule'][0]['fault'] = \"k'; system('touch $WORK/PWNED2'); print '\"
+d['source'] = 'javascript:alert(2)'"
+expect_rc 0 "$IB" report "$WORK/evil" --out "$WORK/rep"
+[ ! -e "$WORK/PWNED1" ] && [ ! -e "$WORK/PWNED2" ] || fail "report ran a command from a results file"
+grep -q '<img' "$WORK/rep/report.html" && fail "report.html holds the mode's tag unescaped"
+grep -q '&lt;img src=x onerror=alert(1)&gt;' "$WORK/rep/report.html" || fail "report.html lost the mode's name"
+grep -q '<img' "$WORK/rep/report.md" && fail "report.md holds the mode's tag unescaped"
+grep -q 'javascript:' "$WORK/rep/report.html" && fail "a source inside the file became a link"
+if command -v gnuplot >/dev/null; then
+  ls "$WORK"/rep/charts/*.svg >/dev/null 2>&1 || fail "no chart was drawn"
+  # each title and label is one quoted string with no quote, backquote or @ inside
+  grep -h "^set title" "$WORK"/rep/charts/*.gp | grep -vq "^set title '[^'\`\"@]*'\$" &&
+    fail "a chart title holds a quote, backquote or @ from a results file"
+  grep -h "^set label" "$WORK"/rep/charts/*.gp | grep -vq "^set label '[^'\`\"@]*' at [0-9., graph]* tc rgb 'red' font ',9'\$" &&
+    fail "a fault label holds a quote, backquote or @ from a results file"
+fi
+[ -e "$WORK/rep/report.md.tmp" ] && fail "report left a fixed temporary name"
+# a sweep name is not a path
+edit "$BASE/bench-sweeps.json" "$WORK/sweep.json" "d['sweeps'][0]['name'] = '../../escaped'"
+expect_rc 0 "$IB" report "$WORK/sweep.json" --out "$WORK/rep2"
+[ -z "$(find "$WORK" -maxdepth 2 -name 'escaped*')" ] || fail "a sweep name wrote outside charts/"
+
+# ---- malformed results are refused by file and field, never a crash ----
+bad() { # bad NAME FIELD-IN-MESSAGE SRC PYTHON
+  edit "$3" "$WORK/$1.json" "$4"
+  for cmd in "compare --baseline $BENCH --current" "report --out $WORK/r-$1"; do
+    # shellcheck disable=SC2086
+    expect_rc 2 "$IB" $cmd "$WORK/$1.json"
+    grep -qF "$WORK/$1.json: $2" "$WORK/err.txt" || fail "$1 ($cmd): field not named: $(cat "$WORK/err.txt")"
+    [ "$(wc -l <"$WORK/err.txt")" = 1 ] || fail "$1: error is not one line"
+  done
+}
+bad nosubject '$.drain.summary[1].subject: missing' "$BENCH" "d['drain']['summary'][1].pop('subject')"
+bad modes-int '$.config.modes[0]: want a string' "$BENCH" "d['config']['modes'] = [1]"
+bad pipeline-null '$.config.pipelines[0]: want a string' "$BENCH" "d['config']['pipelines'] = [None]"
+bad huge-dups '$.counts.duplicates: want an integer' "$CHAOS" "d['counts']['duplicates'] = 1e300"
+bad neg-lost '$.counts.lost: want an integer' "$CHAOS" "d['counts']['lost'] = -1"
+bad no-lost '$.counts.lost: missing' "$CHAOS" "del d['counts']['lost']"
+bad pass-str '$.verdict.pass: want true or false' "$CHAOS" "d['verdict']['pass'] = 'yes'"
+bad fault-int '$.schedule[0].fault: want a string' "$CHAOS" "d['schedule'][0]['fault'] = 7"
+bad series '$.sweeps[0].series[0].records_per_s[0]: want a number' "$BASE/bench-sweeps.json" \
+  "d['sweeps'][0]['series'][0]['records_per_s'][0] = 'x'"
+printf '{"schema": "ingestbench.results", "schema_version": 1, "kind": "chaos"' >"$WORK/cut.json"
+expect_rc 2 "$IB" report "$WORK/cut.json" --out "$WORK/r-cut"
+grep -q "cut.json: not JSON" "$WORK/err.txt" || fail "a truncated results file is not named"
+
+# ---- a results folder with symbolic link loops: each file once, no hang ----
+mkdir -p "$WORK/loop/a"
+cp "$CHAOS" "$WORK/loop/a/results.json"
+ln -s .. "$WORK/loop/a/up"; ln -s . "$WORK/loop/a/self"; ln -s a "$WORK/loop/b"; ln -s ../a "$WORK/loop/a/again"
+timeout 30 "$IB" report "$WORK/loop" --out "$WORK/r-loop" >/dev/null 2>"$WORK/err.txt" ||
+  fail "report on a folder with link loops: rc $? $(cat "$WORK/err.txt")"
+grep -q "(1 run)" "$WORK/r-loop/report.md" || fail "a file reached by several links counted more than once"
+
+note "all hostile-file checks passed"
