@@ -200,3 +200,15 @@ size_t ib_options_count(const ib_option_t *t) {
         ib_options_each(t, &none, count_one, &n);
         return n;
 }
+
+ib_err_t ib_opt_check_topic(const char *flag, const char *value, char *errstr, size_t errstr_size) {
+        size_t n = strlen(value), ok = strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-");
+        if (n == 0 || n > 249)
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
+                                 "--%s: a topic name has 1 to 249 characters, not %zu", flag, n);
+        if (ok != n || !strcmp(value, ".") || !strcmp(value, ".."))
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
+                                 "--%s: a topic name holds only letters, digits, '.', '_' and '-' (byte %zu is 0x%02x)",
+                                 flag, ok + 1, (unsigned char)value[ok]);
+        return IB_OK;
+}

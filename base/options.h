@@ -61,6 +61,13 @@ typedef struct ib_option_s {
         {name, IB_OPT_STRING, offsetof(S, f), arg, def, help, 0, 0, NULL, NULL, NULL, 0, 0}
 #define IB_OPT_STR_REQUIRED(S, f, name, arg, help) \
         {name, IB_OPT_STRING, offsetof(S, f), arg, NULL, help, 0, 0, NULL, NULL, NULL, 1, 0}
+/**
+ * @brief A check for a Kafka topic name: 1 to 249 characters from
+ *        [a-zA-Z0-9._-], as the broker requires; refused with one line
+ *        naming @p flag.
+ */
+ib_err_t ib_opt_check_topic(const char *flag, const char *value, char *errstr, size_t errstr_size);
+
 #define IB_OPT_STR_CHECKED(S, f, name, arg, def, check, help) \
         {name, IB_OPT_STRING, offsetof(S, f), arg, def, help, 0, 0, NULL, check, NULL, 0, 0}
 #define IB_OPT_INT(S, f, name, arg, def, min, max, help) \

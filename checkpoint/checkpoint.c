@@ -79,6 +79,8 @@ static ib_err_t decode_v1(const unsigned char *p, size_t len, const char *file, 
                 c->parts[i].partition = (int32_t)get32(q);
                 c->parts[i].offset = (int64_t)get64(q + 4);
                 c->parts[i].next_until = c->parts[i].offset;
+                if (c->parts[i].partition < 0 || c->parts[i].offset < 0)
+                        goto bad;
         }
         c->count = (int)n;
         return IB_OK;
@@ -100,22 +102,45 @@ static ib_err_t decode_v2(const char *p, size_t len, const char *file, ib_checkp
                                 doc ? "" : ": ", doc ? "" : je.text);
                 goto done;
         }
+        if (strlen(topic) >= sizeof(c->topic) || strlen(group) >= sizeof(c->group)) {
+                err = ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT, "%s: $.%s: longer than %zu bytes", file,
+                                strlen(topic) >= sizeof(c->topic) ? "topic" : "group",
+                                (strlen(topic) >= sizeof(c->topic) ? sizeof(c->topic) : sizeof(c->group)) - 1);
+                goto done;
+        }
         snprintf(c->topic, sizeof(c->topic), "%s", topic);
         snprintf(c->group, sizeof(c->group), "%s", group);
-        c->batch = (uint64_t)json_integer_value(json_object_get(doc, "batch"));
+        json_t *jb = json_object_get(doc, "batch");
+        if (jb && (!json_is_integer(jb) || json_integer_value(jb) < 0)) {
+                err = ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT, "%s: $.batch: want an integer of 0 or more", file);
+                goto done;
+        }
+        c->batch = (uint64_t)json_integer_value(jb);
         c->written_ms = (int64_t)json_integer_value(json_object_get(doc, "written_ms"));
         size_t i;
         json_t *e;
         json_array_foreach(parts, i, e) {
                 json_t *jp = json_object_get(e, "partition"), *jo = json_object_get(e, "offset"),
                        *ju = json_object_get(e, "next_until");
-                if (!json_is_integer(jp) || !json_is_integer(jo) || !json_is_integer(ju)) {
-                        err = ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT,
-                                        "%s: partition entry %zu is malformed", file, i);
+                const char *why = NULL, *field = "";
+                json_int_t part = json_integer_value(jp), off = json_integer_value(jo), until = json_integer_value(ju);
+                /* each value within what it stands for: a partition number past
+                 * int32 was cut to another partition, a negative offset kept */
+                if (!json_is_integer(jp) || part < 0 || part > INT32_MAX)
+                        field = "partition", why = "want an integer from 0 to 2^31-1";
+                else if (!json_is_integer(jo) || off < 0)
+                        field = "offset", why = "want an integer of 0 or more";
+                else if (!json_is_integer(ju) || until < off)
+                        field = "next_until", why = "want an integer of at least offset";
+                for (size_t k = 0; !why && k < i; k++)
+                        if (c->parts[k].partition == part)
+                                field = "partition", why = "appears twice";
+                if (why) {
+                        err = ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT, "%s: $.partitions[%zu].%s: %s", file, i,
+                                        field, why);
                         goto done;
                 }
-                c->parts[i] = (ib_ckpt_part_t){(int32_t)json_integer_value(jp), (int64_t)json_integer_value(jo),
-                                               (int64_t)json_integer_value(ju)};
+                c->parts[i] = (ib_ckpt_part_t){(int32_t)part, (int64_t)off, (int64_t)until};
         }
         c->count = (int)json_array_size(parts);
 done:

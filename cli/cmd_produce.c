@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "options.h"
 #include "config.h"
 #include "parse.h"
 #include "clock.h"
@@ -146,6 +147,8 @@ static int parse_flags(int argc, char **argv, produce_conf_t *pc) {
                 return ib_cli_usage_error("produce", "unexpected argument '%s'", argv[optind]);
         if (!pc->topic || pc->records < 0)
                 return ib_cli_usage_error("produce", "--topic and --records are required");
+        if (ib_opt_check_topic("topic", pc->topic, errstr, sizeof(errstr)))
+                return ib_cli_usage_error("produce", "%s", errstr);
         if (pc->run_id && (strlen(pc->run_id) > 40 || strpbrk(pc->run_id, "\"\\")))
                 return ib_cli_usage_error("produce", "--run-id: at most 40 characters, no quotes or backslashes");
         if (!pc->run_id) {

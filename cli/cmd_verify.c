@@ -15,6 +15,7 @@
 #include "json_arena.h"
 #include "buf.h"
 #include "cli.h"
+#include "options.h"
 #include "config.h"
 #include "parse.h"
 #include "clock.h"
@@ -118,6 +119,8 @@ static int parse_flags(int argc, char **argv, verify_conf_t *vc) {
                 return ib_cli_usage_error("verify", "unexpected argument '%s'", argv[optind]);
         if (!vc->topic || !vc->sink)
                 return ib_cli_usage_error("verify", "--topic and --sink are required");
+        if (ib_opt_check_topic("topic", vc->topic, errstr, sizeof(errstr)))
+                return ib_cli_usage_error("verify", "%s", errstr);
         if (strncmp(vc->sink, "dir:", 4) || !vc->sink[4])
                 return ib_cli_usage_error("verify", "--sink must be dir:PATH (a null sink keeps nothing to verify)");
         if (ib_verify_expect_parse(vc->expect_spec, &vc->expect, errstr, sizeof(errstr)))

@@ -79,10 +79,15 @@ static int dump_or_verify(const char *dir, ib_wal_recovery_t policy, int dump) {
                        b.seq, b.count, b.start.segment, b.start.offset, b.end.offset);
                 for (size_t i = 0; i < b.count; i++) {
                         const ib_record_t *rec = &b.records[i];
-                        json_t *o = json_pack("{s:s,s:I,s:s,s:i,s:I,s:I}", "type", "data", "batch",
-                                              (json_int_t)b.seq, "topic", b.topic, "partition",
-                                              (int)rec->partition, "kafka_offset", (json_int_t)rec->offset,
-                                              "timestamp_ms", (json_int_t)rec->timestamp_ms);
+                        json_t *o = json_pack("{s:s,s:I,s:i,s:I,s:I}", "type", "data", "batch", (json_int_t)b.seq,
+                                              "partition", (int)rec->partition, "kafka_offset",
+                                              (json_int_t)rec->offset, "timestamp_ms", (json_int_t)rec->timestamp_ms);
+                        if (!o) {
+                                rc = ib_seterr(errstr, sizeof(errstr), IB_ERR_NOMEM, "out of memory");
+                                break;
+                        }
+                        json_t *tj = bytes_json(b.topic, strlen(b.topic), &tmp); /* not UTF-8: base64 */
+                        json_object_set_new(o, tj ? "topic" : "topic_b64", tj ? tj : json_string(tmp.data));
                         json_t *k = bytes_json(rec->key, rec->key_len, &tmp);
                         json_object_set_new(o, k ? "key" : "key_b64", k ? k : json_string(tmp.data));
                         json_t *v = bytes_json(rec->value, rec->value_len, &tmp);
@@ -98,6 +103,8 @@ static int dump_or_verify(const char *dir, ib_wal_recovery_t policy, int dump) {
                         }
                         json_decref(o);
                 }
+                if (rc)
+                        break;
         }
         ib_buf_free(&tmp);
         ib_wal_reader_close(r);

@@ -5,6 +5,7 @@
  */
 #include "processed.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -46,22 +47,40 @@ ib_err_t ib_processed_load(const char *dir, ib_processed_t *p, char *errstr,
                 goto done;
         }
         j = json_loadb(text, (size_t)(nl - text), 0, NULL);
-        json_t *seg = json_object_get(j, "segment"), *off = json_object_get(j, "offset"),
-               *batch = json_object_get(j, "batch"), *high = json_object_get(j, "high");
-        if (!json_is_integer(seg) || !json_is_integer(off) || !json_is_integer(batch) ||
-            !json_is_object(high)) {
-                ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT, "%s: damaged: missing fields", path);
+        json_t *high = json_object_get(j, "high");
+        static const char *const fields[] = {"segment", "offset", "batch"};
+        int64_t vals[3];
+        for (int i = 0; i < 3; i++) {
+                json_t *v = json_object_get(j, fields[i]);
+                vals[i] = json_integer_value(v);
+                /* a checksum only says the file is as written: a negative field
+                 * was stored as 2^64 - x and refused on the next load */
+                if (!json_is_integer(v) || vals[i] < 0 || (i == 0 && (uint64_t)vals[i] > IB_WAL_SEQ_MAX)) {
+                        ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT, "%s: $.%s: %s", path, fields[i],
+                                  json_is_integer(v) ? "out of range" : "missing or not an integer");
+                        goto done;
+                }
+        }
+        if (!json_is_object(high)) {
+                ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT, "%s: $.high: missing or not an object", path);
                 goto done;
         }
-        p->pos.segment = (uint64_t)json_integer_value(seg);
-        p->pos.offset = (uint64_t)json_integer_value(off);
-        p->batch = (uint64_t)json_integer_value(batch);
+        p->pos.segment = (uint64_t)vals[0];
+        p->pos.offset = (uint64_t)vals[1];
+        p->batch = (uint64_t)vals[2];
         const char *k;
         json_t *v;
         json_object_foreach(high, k, v) {
-                long part = strtol(k, NULL, 10);
-                if (part < 0 || part >= IB_PROCESSED_MAX_PARTITIONS || !json_is_integer(v))
-                        continue;
+                char *end;
+                errno = 0;
+                long part = strtol(k, &end, 10);
+                if (!*k || *end || k[0] == '-' || k[0] == '+' || errno || part >= IB_PROCESSED_MAX_PARTITIONS ||
+                    !json_is_integer(v) || json_integer_value(v) < 0) {
+                        ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT,
+                                  "%s: $.high.%s: want a partition from 0 to %d and an offset of 0 or more", path, k,
+                                  IB_PROCESSED_MAX_PARTITIONS - 1);
+                        goto done;
+                }
                 p->high[part] = (int64_t)json_integer_value(v);
                 if (part + 1 > p->npartitions)
                         p->npartitions = (int)part + 1;

@@ -129,9 +129,18 @@ ib_err_t ib_wal_segments(const char *dir, uint64_t **seqs, size_t *n, char *errs
                 const char *s = e->d_name;
                 if (strncmp(s, "wal-", 4) || strlen(s) != 4 + 20 + 4 || strcmp(s + 24, ".log"))
                         continue;
-                char *end;
-                uint64_t seq = strtoull(s + 4, &end, 10);
-                if (end != s + 24 || seq == 0)
+                /* exactly 20 decimal digits, 1 to IB_WAL_SEQ_MAX: strtoull would take a
+                 * sign (wal--0000000000000000001.log wraps to 2^64-1) and saturate
+                 * (wal-99999999999999999999.log), and a reader stepping towards
+                 * such a number never ends */
+                uint64_t seq = 0;
+                int ok = 1;
+                for (int i = 4; i < 24 && ok; i++)
+                        if (s[i] < '0' || s[i] > '9' || seq > (IB_WAL_SEQ_MAX - (uint64_t)(s[i] - '0')) / 10)
+                                ok = 0;
+                        else
+                                seq = seq * 10 + (uint64_t)(s[i] - '0');
+                if (!ok || seq == 0)
                         continue;
                 if (ib_array_grow(seqs, &cap, *n + 1, sizeof(**seqs), 16)) {
                         closedir(d);
@@ -360,8 +369,9 @@ ib_err_t ib_wal_append(ib_wal_writer_t *w, const char *topic, const ib_record_t 
                        size_t n, uint64_t batch_seq, ib_wal_pos_t *end, char *errstr,
                        size_t errstr_size) {
         size_t tlen = strlen(topic);
-        if (tlen > 65535)
-                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG, "topic name too long");
+        if (tlen == 0 || tlen > IB_WAL_MAX_TOPIC)
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
+                                 "topic name of %zu bytes: Kafka's are 1 to %d", tlen, IB_WAL_MAX_TOPIC);
         /* The batch's size is known before encoding, so a roll (which may
          * wait for an fsync in progress, releasing the lock) happens first;
          * then the writer's buffer is encoded and written with no wait in
@@ -505,6 +515,8 @@ struct ib_wal_reader_s {
         ib_wal_report_cb *report;
         void *opaque;
         uint64_t horizon;         /* last segment that existed at open */
+        uint64_t *seqs;           /* the segments listed, ascending (refreshed at the end) */
+        size_t nseqs;
         ib_wal_pos_t pos;         /* next batch starts here */
         int fd;                   /* segment pos.segment, or -1 */
         char path[600];
@@ -629,7 +641,7 @@ ib_err_t ib_wal_reader_open(const char *dir, ib_wal_pos_t from, ib_wal_recovery_
         r->horizon = n ? seqs[n - 1] : 0;
         if (from.segment == 0) /* from the beginning of what is there */
                 from = (ib_wal_pos_t){n ? seqs[0] : 1, IB_WAL_SEGMENT_HEADER};
-        free(seqs);
+        r->seqs = seqs, r->nseqs = n;
         r->pos = from;
         *out = r;
         return IB_OK;
@@ -648,16 +660,53 @@ void ib_wal_reader_close(ib_wal_reader_t *r) {
         close_segment(r);
         free(r->buf);
         free(r->recs);
+        free(r->seqs);
         free(r);
+}
+
+/* The first segment listed after `after`: the list is read again once when
+ * it has none (the writer may have created more since). Gaps are jumped,
+ * never stepped through. @returns 1 and *next, or 0 when there is none. */
+static int next_listed(ib_wal_reader_t *r, uint64_t after, uint64_t *next) {
+        for (int pass = 0; pass < 2; pass++) {
+                size_t lo = 0, hi = r->nseqs;
+                while (lo < hi) {
+                        size_t mid = lo + (hi - lo) / 2;
+                        if (r->seqs[mid] <= after)
+                                lo = mid + 1;
+                        else
+                                hi = mid;
+                }
+                if (lo < r->nseqs) {
+                        *next = r->seqs[lo];
+                        return 1;
+                }
+                uint64_t *seqs;
+                size_t n;
+                if (pass || ib_wal_segments(r->dir, &seqs, &n, NULL, 0) != IB_OK)
+                        break;
+                free(r->seqs);
+                r->seqs = seqs, r->nseqs = n;
+        }
+        return 0;
+}
+
+/* The segment after `seq`: the next one listed, or seq + 1 when none is
+ * (missing: the reader stops there, or finds it once the writer made it). */
+static uint64_t next_seq(ib_wal_reader_t *r, uint64_t seq) {
+        uint64_t next;
+        return next_listed(r, seq, &next) ? next : seq + 1;
 }
 
 /* Bytes in segments after `seq` up to the horizon: what point-in-time drops. */
 static uint64_t bytes_after(ib_wal_reader_t *r, uint64_t seq) {
         uint64_t total = 0;
-        for (uint64_t s = seq + 1; s <= r->horizon; s++) {
+        for (size_t i = 0; i < r->nseqs; i++) {
                 char p[600];
                 struct stat st;
-                ib_wal_segment_path(p, sizeof(p), r->dir, s);
+                if (r->seqs[i] <= seq || r->seqs[i] > r->horizon)
+                        continue;
+                ib_wal_segment_path(p, sizeof(p), r->dir, r->seqs[i]);
                 if (stat(p, &st) == 0)
                         total += (uint64_t)st.st_size;
         }
@@ -672,6 +721,8 @@ static int decode_data(ib_wal_reader_t *r, const unsigned char *p, uint32_t len,
                 return -1;
         uint16_t tl = get16(p);
         p += 2;
+        if (tl == 0 || tl > IB_WAL_MAX_TOPIC) /* no writer wrote it: damage (and the reader's copy would cut it) */
+                return -1;
         if ((size_t)(end - p) < (size_t)tl + 4 + 8 + 8 + 4)
                 return -1;
         if (set_topic) {
@@ -829,9 +880,10 @@ static ib_err_t open_current(ib_wal_reader_t *r, ib_wal_pos_t limit, int *again,
         *again = *stop = 0;
         if (o == 1)
                 return IB_OK;
-        if (o == 0) { /* missing: go on if a later one exists within reach */
-                if (r->pos.segment < r->horizon || (limit.segment && r->pos.segment < limit.segment))
-                        next_segment(r, r->pos.segment + 1), *again = 1;
+        if (o == 0) { /* missing: go on to the next one that exists, if any */
+                uint64_t next;
+                if (next_listed(r, r->pos.segment, &next) && (!limit.segment || next <= limit.segment))
+                        next_segment(r, next), *again = 1;
                 else
                         *stop = 1;
                 return IB_OK;
@@ -842,7 +894,7 @@ static ib_err_t open_current(ib_wal_reader_t *r, ib_wal_pos_t limit, int *again,
                         return ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT, "%s: segment header cut off", r->path);
                 }
                 report(r, 0, r->file_size, "segment header cut off (clean end)", 0, 0);
-                next_segment(r, r->pos.segment + 1), *again = 1;
+                next_segment(r, next_seq(r, r->pos.segment)), *again = 1;
                 return IB_OK;
         }
         if (r->policy != IB_WAL_SKIP_CORRUPT && r->pos.segment <= r->horizon) {
@@ -852,7 +904,7 @@ static ib_err_t open_current(ib_wal_reader_t *r, ib_wal_pos_t limit, int *again,
                 next_segment(r, r->horizon + 1), *again = 1;
                 return IB_OK;
         }
-        next_segment(r, r->pos.segment + 1), *again = 1;
+        next_segment(r, next_seq(r, r->pos.segment)), *again = 1;
         return IB_OK;
 }
 
@@ -868,7 +920,7 @@ static ib_err_t decide_tail(ib_wal_reader_t *r, uint64_t start, int torn, char *
         }
         if (dropped > 0)
                 report(r, start, dropped, torn ? "torn tail (clean end)" : "zero-filled tail (clean end)", 0, 0);
-        next_segment(r, r->pos.segment + 1);
+        next_segment(r, next_seq(r, r->pos.segment));
         return IB_OK;
 }
 
@@ -897,7 +949,7 @@ static ib_err_t decide_corrupt(ib_wal_reader_t *r, uint64_t start, const scan_t 
                         r->pos.offset = resume;
                 } else {
                         report(r, s->damage_at, r->file_size - start, s->reason, 0, 1);
-                        next_segment(r, seg + 1);
+                        next_segment(r, next_seq(r, seg));
                 }
                 return IB_OK;
         }
@@ -943,7 +995,7 @@ ib_err_t ib_wal_reader_next(ib_wal_reader_t *r, ib_wal_pos_t limit, ib_wal_batch
                         if (live || (limit.segment && r->pos.segment >= limit.segment))
                                 return IB_OK; /* the writer has not written more yet */
                         if (s.kind == SCAN_END) { /* clean end of a finished segment: next one */
-                                next_segment(r, r->pos.segment + 1);
+                                next_segment(r, next_seq(r, r->pos.segment));
                                 continue;
                         }
                 }

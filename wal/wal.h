@@ -61,6 +61,11 @@ static inline int ib_wal_pos_cmp(ib_wal_pos_t a, ib_wal_pos_t b) {
 #define IB_WAL_SEGMENT_HEADER 24
 #define IB_WAL_RECORD_HEADER 12
 #define IB_WAL_MAX_PAYLOAD (64u << 20)
+/** The largest segment number: a name above it is not a segment (FORMAT.md),
+ *  so that a next number never wraps. */
+#define IB_WAL_SEQ_MAX (UINT64_MAX / 2)
+/** The longest topic name a record holds: Kafka's limit. */
+#define IB_WAL_MAX_TOPIC 249
 
 /** One piece of damage found by a reader. */
 typedef struct ib_wal_damage_s {

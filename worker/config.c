@@ -15,7 +15,7 @@
 const ib_option_t ib_config_options[] = {
     IB_OPT_STR(C, mode, "mode", "MODE", NULL, "ingestion mode (above)"),
     IB_OPT_STR(C, brokers, "brokers", "LIST", NULL, "bootstrap brokers (default: the running mock cluster)"),
-    IB_OPT_STR(C, topic, "topic", "T", NULL, "input topic"),
+    IB_OPT_STR_CHECKED(C, topic, "topic", "T", NULL, ib_opt_check_topic, "input topic"),
     IB_OPT_STR(C, group, "group", "G", NULL, "group / ZooKeeper namespace shared by workers"),
     IB_OPT_STR(C, sink, "sink", "SPEC", "null", "dir:PATH (one file per offset range) or null"),
     IB_OPT_STR(C, dead_letter, "dead-letter", "DIR", NULL, "dead letters (default: PATH/deadletter, or DIR/deadletter)"),

@@ -444,6 +444,56 @@ static void test_policy_and_fsync_names(void) {
         CHECK_INT(ib_wal_fsync_parse("always", &f, &ms), -1);
 }
 
+/* Stray names are not segments, and gaps are jumped (#16): a name with a sign
+ * or more than 2^63 was taken as a segment, and readers stepped one number at
+ * a time towards it, forever. */
+static void test_stray_names_and_gaps(void) {
+        char dir[64], path[700], err[512];
+        ib_tmpdir(dir, sizeof(dir));
+        write_batches(dir, 10, 4096, NULL);
+        uint64_t *seqs;
+        size_t n, before;
+        CHECK_INT(ib_wal_segments(dir, &seqs, &before, err, sizeof(err)), IB_OK);
+        free(seqs);
+        static const char *const strays[] = {"wal-99999999999999999999.log", "wal--0000000000000000001.log",
+                                             "wal-+0000000000000000001.log", "wal- 0000000000000000001.log",
+                                             "wal-18446744073709551615.log", "wal-00000000000000000000.log"};
+        for (size_t i = 0; i < sizeof(strays) / sizeof(*strays); i++) {
+                snprintf(path, sizeof(path), "%s/%s", dir, strays[i]);
+                close(open(path, O_WRONLY | O_CREAT, 0600));
+        }
+        CHECK_INT(ib_wal_segments(dir, &seqs, &n, err, sizeof(err)), IB_OK);
+        CHECK_INT(n, before);
+        CHECK_INT(seqs[n - 1], before);
+        free(seqs);
+        /* a segment-like name far ahead (an empty file: a header cut off), then a
+         * writer that goes on after it: a gap of a billion numbers */
+        ib_wal_segment_path(path, sizeof(path), dir, 1000000000ull);
+        close(open(path, O_WRONLY | O_CREAT, 0600));
+        ib_wal_writer_t *w = writer(dir, 4096, IB_WAL_FSYNC_BATCH);
+        CHECK(w != NULL);
+        CHECK_INT(ib_wal_writer_start(w).segment, 1000000001ull);
+        for (int b = 10; b < 15 && w; b++) {
+                ib_record_t recs[10];
+                make_batch(b, recs);
+                ib_wal_pos_t end;
+                CHECK_INT(ib_wal_append(w, "topic-a", recs, 10, (uint64_t)b + 1, &end, err, sizeof(err)), IB_OK);
+                CHECK_INT(ib_wal_sync(w, end, err, sizeof(err)), IB_OK);
+        }
+        ib_wal_writer_close(w);
+        damage_t d;
+        CHECK_INT(read_all(dir, IB_WAL_SKIP_CORRUPT, &d, NULL), 15);
+        CHECK_INT(read_all(dir, IB_WAL_TOLERATE_TORN_TAIL, &d, NULL), 15);
+        CHECK_INT(read_all(dir, IB_WAL_POINT_IN_TIME, &d, NULL), 15);
+        CHECK_INT(read_all(dir, IB_WAL_ABSOLUTE_CONSISTENCY, &d, NULL), -1); /* the cut-off header */
+        /* damage before the gap: point-in-time drops what follows, at once */
+        ib_wal_segment_path(path, sizeof(path), dir, 1);
+        ib_test_flip_bit(path, IB_WAL_SEGMENT_HEADER + IB_WAL_RECORD_HEADER + 5);
+        CHECK_INT(read_all(dir, IB_WAL_POINT_IN_TIME, &d, NULL), 0);
+        CHECK(read_all(dir, IB_WAL_SKIP_CORRUPT, &d, NULL) >= 13);
+        ib_tmpdir_rm(dir);
+}
+
 int main(void) {
         IB_RUN(test_round_trip);
         IB_RUN(test_torn_tail_every_byte);
@@ -455,5 +505,6 @@ int main(void) {
         IB_RUN(test_concurrent_syncs_share_fsyncs);
         IB_RUN(test_injected_failures);
         IB_RUN(test_policy_and_fsync_names);
+        IB_RUN(test_stray_names_and_gaps);
         return IB_DONE();
 }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "checkpoint.h"
+#include "crc32c.h"
 #include "fault.h"
 #include "fsutil.h"
 #include "harness.h"
@@ -145,7 +146,46 @@ static void test_version1_fixture_loads(void) {
         CHECK(ib_checkpoint_find(&got, 2) == NULL);
 }
 
+/* Contents @p json under a true header: only the values can be wrong. */
+static ib_err_t decode_json(const char *json, char *err, size_t size) {
+        static const char magic[8] = {'I', 'B', 'C', 'K', 'P', 'T', '\r', '\n'};
+        unsigned char buf[2048];
+        size_t len = strlen(json);
+        uint32_t v[3] = {2, (uint32_t)len, ib_crc32c_mask(ib_crc32c(json, len))};
+        memcpy(buf, magic, 8);
+        for (int i = 0; i < 3; i++)
+                for (int b = 0; b < 4; b++)
+                        buf[8 + 4 * i + b] = (unsigned char)(v[i] >> (8 * b));
+        memcpy(buf + IB_CKPT_HEADER, json, len);
+        ib_checkpoint_t c;
+        err[0] = 0;
+        return ib_checkpoint_decode((const char *)buf, IB_CKPT_HEADER + len, "ckpt", &c, err, size);
+}
+
+/* #16: partition 4294967296 loaded as partition 0; a negative offset loaded. */
+static void test_values_checked(void) {
+        char err[256];
+#define P(parts) "{\"topic\":\"t\",\"group\":\"g\",\"batch\":1,\"written_ms\":0,\"partitions\":[" parts "]}"
+        CHECK_INT(decode_json(P("{\"partition\":0,\"offset\":5,\"next_until\":9}"), err, sizeof(err)), IB_OK);
+        CHECK_INT(decode_json(P("{\"partition\":4294967296,\"offset\":5,\"next_until\":9}"), err, sizeof(err)),
+                  IB_ERR_CORRUPT);
+        CHECK(strstr(err, "ckpt: $.partitions[0].partition") != NULL);
+        CHECK_INT(decode_json(P("{\"partition\":-1,\"offset\":5,\"next_until\":9}"), err, sizeof(err)), IB_ERR_CORRUPT);
+        CHECK_INT(decode_json(P("{\"partition\":1,\"offset\":-5,\"next_until\":9}"), err, sizeof(err)), IB_ERR_CORRUPT);
+        CHECK(strstr(err, "$.partitions[0].offset") != NULL);
+        CHECK_INT(decode_json(P("{\"partition\":1,\"offset\":5,\"next_until\":4}"), err, sizeof(err)), IB_ERR_CORRUPT);
+        CHECK(strstr(err, "$.partitions[0].next_until") != NULL);
+        CHECK_INT(decode_json(P("{\"partition\":1,\"offset\":5,\"next_until\":5},{\"partition\":1,\"offset\":6,"
+                                "\"next_until\":6}"), err, sizeof(err)), IB_ERR_CORRUPT);
+        CHECK(strstr(err, "$.partitions[1].partition: appears twice") != NULL);
+        CHECK_INT(decode_json("{\"topic\":\"t\",\"group\":\"g\",\"batch\":-1,\"partitions\":[]}", err, sizeof(err)),
+                  IB_ERR_CORRUPT);
+        CHECK(strstr(err, "$.batch") != NULL);
+#undef P
+}
+
 int main(void) {
+        IB_RUN(test_values_checked);
         IB_RUN(test_round_trip_and_fallback);
         IB_RUN(test_crash_between_write_and_rename);
         IB_RUN(test_injected_failures_keep_the_old);
