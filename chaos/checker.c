@@ -8,6 +8,7 @@
 #include "checker.h"
 
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -306,26 +307,68 @@ static ib_err_t too_far(chk_t *c, const ib_hevent_t *e, int64_t frontier) {
         return IB_OK;
 }
 
+/* The partitions a check meets, sorted and unique: state is kept per entry,
+ * so memory follows how many partitions there are, never the largest number
+ * an event log names (one line with partition 99999999 asked for 3.2 GB). */
+typedef struct {
+        int32_t *v;
+        size_t n;
+} parts_t;
+
+static int i32_cmp(const void *a, const void *b) {
+        int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+        return (x > y) - (x < y);
+}
+
+/* @returns the index of partition @p p, or -1 when it is not listed. */
+static ptrdiff_t part_index(const parts_t *parts, int32_t p) {
+        const int32_t *hit = bsearch(&p, parts->v, parts->n, sizeof(*parts->v), i32_cmp);
+        return hit ? hit - parts->v : -1;
+}
+
+/* Every partition (>= 0) of the history and of the produced records. */
+static ib_err_t parts_collect(const ib_check_input_t *in, parts_t *parts) {
+        const ib_history_t *h = in->history;
+        parts->n = 0;
+        parts->v = malloc((h->n + in->nproduced + 1) * sizeof(*parts->v));
+        if (!parts->v)
+                return IB_ERR_NOMEM;
+        for (size_t i = 0; i < h->n; i++)
+                if (h->ev[i].partition >= 0)
+                        parts->v[parts->n++] = h->ev[i].partition;
+        for (size_t i = 0; i < in->nproduced; i++)
+                if (in->produced[i].partition >= 0)
+                        parts->v[parts->n++] = in->produced[i].partition;
+        qsort(parts->v, parts->n, sizeof(*parts->v), i32_cmp);
+        size_t u = 0;
+        for (size_t i = 0; i < parts->n; i++)
+                if (!u || parts->v[u - 1] != parts->v[i])
+                        parts->v[u++] = parts->v[i];
+        parts->n = u;
+        return IB_OK;
+}
+
 /* Successful commits in landing order: one below its partition's previous is an anomaly. */
-static ib_err_t backwards(chk_t *c, okc_t *ok, size_t nok, int32_t maxp) {
+static ib_err_t backwards(chk_t *c, okc_t *ok, size_t nok, const parts_t *parts) {
         const ib_check_input_t *in = c->in;
         const ib_history_t *h = in->history;
-        int64_t *last = malloc(((size_t)maxp + 1) * sizeof(*last));
-        int *who = malloc(((size_t)maxp + 1) * sizeof(*who));
+        int64_t *last = malloc((parts->n + 1) * sizeof(*last));
+        int *who = malloc((parts->n + 1) * sizeof(*who));
         if (!last || !who) {
                 free(last);
                 free(who);
                 return IB_ERR_NOMEM;
         }
-        for (int32_t p = 0; p <= maxp; p++)
-                last[p] = -1, who[p] = -1;
+        for (size_t i = 0; i < parts->n; i++)
+                last[i] = -1, who[i] = -1;
         qsort(ok, nok, sizeof(*ok), okc_cmp);
         ib_err_t err = IB_OK;
         for (size_t k = 0; k < nok && !err; k++) {
                 const ib_hevent_t *e = &h->ev[ok[k].ev];
-                int32_t p = e->partition;
+                int32_t partition = e->partition;
+                ptrdiff_t p = part_index(parts, partition); /* listed: scan_commits kept only those */
                 if (last[p] >= 0 && e->until < last[p]) {
-                        ib_anomaly_t *a = add_anomaly(c->out, IB_AN_OFFSET_BACKWARDS, p, e->until);
+                        ib_anomaly_t *a = add_anomaly(c->out, IB_AN_OFFSET_BACKWARDS, partition, e->until);
                         if (!a) {
                                 err = IB_ERR_NOMEM;
                                 break;
@@ -337,7 +380,7 @@ static ib_err_t backwards(chk_t *c, okc_t *ok, size_t nok, int32_t maxp) {
                         snprintf(a->explanation, sizeof(a->explanation),
                                  "%s/%d: %s's %s commit of %lld at +%.3f s moved the committed offset back from %lld "
                                  "(committed by %s)",
-                                 in->topic, (int)p, h->workers[e->worker], e->how, (long long)e->until,
+                                 in->topic, (int)partition, h->workers[e->worker], e->how, (long long)e->until,
                                  (double)(ok[k].t_ms - in->t0_ms) / 1000.0, (long long)last[p],
                                  who[p] >= 0 ? h->workers[who[p]] : "?");
                         c->out->offsets_backwards++;
@@ -355,33 +398,28 @@ static ib_err_t scan_commits(chk_t *c) {
         const ib_history_t *h = in->history;
         if (!h || h->n == 0)
                 return IB_OK;
-        int32_t maxp = -1;
-        for (size_t i = 0; i < h->n; i++)
-                if (h->ev[i].partition > maxp)
-                        maxp = h->ev[i].partition;
-        for (size_t i = 0; i < in->nproduced; i++)
-                if (in->produced[i].partition > maxp)
-                        maxp = in->produced[i].partition;
-        pstate_t *ps = calloc((size_t)maxp + 1, sizeof(*ps));
+        parts_t parts = {0};
+        ib_err_t err = parts_collect(in, &parts);
+        pstate_t *ps = calloc(parts.n + 1, sizeof(*ps));
         int64_t *req_frontier = malloc(h->n * sizeof(*req_frontier));
         okc_t *ok = malloc(h->n * sizeof(*ok));
         size_t nok = 0;
-        ib_err_t err = IB_OK;
-        if (!ps || !req_frontier || !ok) {
+        if (err || !ps || !req_frontier || !ok) {
                 err = IB_ERR_NOMEM;
                 goto done;
         }
-        for (int32_t p = 0; p <= maxp; p++) {
-                size_t k = lower_bound(c, p, INT64_MIN);
-                ps[p].frontier = k < in->nproduced && in->produced[c->order[k]].partition == p
+        for (size_t i = 0; i < parts.n; i++) {
+                size_t k = lower_bound(c, parts.v[i], INT64_MIN);
+                ps[i].frontier = k < in->nproduced && in->produced[c->order[k]].partition == parts.v[i]
                                      ? in->produced[c->order[k]].offset
                                      : 0;
         }
         for (size_t i = 0; i < h->n && !err; i++) {
                 const ib_hevent_t *e = &h->ev[i];
-                if (e->partition < 0 || e->partition > maxp)
+                ptrdiff_t pi = e->partition < 0 ? -1 : part_index(&parts, e->partition);
+                if (pi < 0)
                         continue;
-                pstate_t *p = &ps[e->partition];
+                pstate_t *p = &ps[pi];
                 if (e->kind == IB_H_BATCH)
                         absorb(p, e->from, e->until);
                 else if (e->kind == IB_H_COMMIT_REQ)
@@ -396,11 +434,12 @@ static ib_err_t scan_commits(chk_t *c) {
                         err = too_far(c, e, frontier);
         }
         if (!err)
-                err = backwards(c, ok, nok, maxp);
+                err = backwards(c, ok, nok, &parts);
 done:
-        for (int32_t p = 0; ps && p <= maxp; p++)
-                free(ps[p].pending);
+        for (size_t i = 0; ps && i < parts.n; i++)
+                free(ps[i].pending);
         free(ps);
+        free(parts.v);
         free(req_frontier);
         free(ok);
         return err;

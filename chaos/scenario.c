@@ -15,6 +15,7 @@
 #include <librdkafka/rdkafka.h>
 #include <math.h>
 #include <stdarg.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,7 +216,12 @@ static ib_err_t parse_props(ctx_t *c, ib_scenario_t *s, json_t *x, ib_config_t *
                         snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v)), val = num;
                 if (!val)
                         return refuse(c, at, "must be a string or a whole number");
-                snprintf(kv, sizeof(kv), "%s=%s", key, val);
+                if (strlen(key) + strlen(val) + 2 > sizeof(kv)) /* never cut after it was checked */
+                        return refuse(c, at, "key and value are %zu bytes: at most %zu", strlen(key) + strlen(val),
+                                      sizeof(kv) - 2);
+                memcpy(kv, key, strlen(key));
+                kv[strlen(key)] = '=';
+                memcpy(kv + strlen(key) + 1, val, strlen(val) + 1);
                 char why[512];
                 if (ib_props_add(&cfg->props, kv, why, sizeof(why)))
                         return refuse(c, at, "%s", why);
@@ -316,13 +322,13 @@ static ib_err_t parse_options(ctx_t *c, ib_scenario_t *s, json_t *opts) {
 
 /* "w3" or "b2": the letter and number; 0 when malformed. */
 static int parse_target(const char *t, char *letter) {
-        char end;
-        int n;
-        if (!t || (t[0] != 'w' && t[0] != 'b') || sscanf(t + 1, "%d%c", &n, &end) != 1 || n < 1 || t[1] == '+' ||
-            t[1] == '0')
+        /* 1 to 4 digits, no sign, no leading zero: sscanf's %d wrapped
+         * w99999999999 round to w1215752191 */
+        if (!t || (t[0] != 'w' && t[0] != 'b') || t[1] < '1' || t[1] > '9' || strspn(t + 1, "0123456789") != strlen(t + 1) ||
+            strlen(t + 1) > 4)
                 return 0;
         *letter = t[0];
-        return n;
+        return atoi(t + 1);
 }
 
 static int is_worker_fault(ib_fault_kind_t k) {
@@ -445,9 +451,12 @@ static ib_err_t check_worker_targets(ctx_t *c, ib_scenario_t *s) {
         ib_err_t err = IB_OK;
         for (size_t i = 0; i < s->ntimeline && !err; i++) {
                 const ib_fault_t *f = order[i];
-                if (f->kind == IB_FAULT_ADD_WORKER)
-                        workers++;
-                else if (is_worker_fault(f->kind) && f->target > workers) {
+                if (f->kind == IB_FAULT_ADD_WORKER && ++workers > IB_SCENARIO_MAX_WORKERS) {
+                        char at[96];
+                        snprintf(at, sizeof(at), "$.timeline[%zu]", (size_t)(f - s->timeline));
+                        err = refuse(c, at, "a run has at most %d workers in all (start and added): this would be %d",
+                                     IB_SCENARIO_MAX_WORKERS, workers);
+                } else if (is_worker_fault(f->kind) && f->target > workers) {
                         char at[96];
                         snprintf(at, sizeof(at), "$.timeline[%zu].target", (size_t)(f - s->timeline));
                         err = refuse(c, at, "no worker w%d (%d workers at %lld ms)", f->target, workers,
@@ -463,6 +472,8 @@ static ib_err_t parse_timeline(ctx_t *c, ib_scenario_t *s, json_t *t) {
                 return IB_OK;
         if (!json_is_array(t))
                 return refuse(c, "$.timeline", "must be an array of faults");
+        if (json_array_size(t) > IB_SCENARIO_MAX_FAULTS)
+                return refuse(c, "$.timeline", "%zu faults: at most %d", json_array_size(t), IB_SCENARIO_MAX_FAULTS);
         s->ntimeline = json_array_size(t);
         if (s->ntimeline && !(s->timeline = calloc(s->ntimeline, sizeof(*s->timeline))))
                 return IB_ERR_NOMEM;
@@ -525,10 +536,18 @@ static ib_err_t parse_expect_one(ctx_t *c, const char *at, const char *text, ib_
                 ib_cmp_t cmp;
         } ops[] = {{"==", IB_CMP_EQ}, {"!=", IB_CMP_NE}, {"<=", IB_CMP_LE},
                    {">=", IB_CMP_GE}, {"<", IB_CMP_LT},  {">", IB_CMP_GT}};
-        char fig[64], op[4], rest[64];
-        double value;
-        if (strlen(text) >= sizeof(e->text) || sscanf(text, " %63[a-z_0-9.] %3[=!<>] %lf %63s", fig, op, &value, rest) != 3 ||
-            !isfinite(value))
+        char fig[64], op[4], num[64], rest[64], *end;
+        double value = 0;
+        /* a decimal number as JSON writes one: strtod alone also took 0x10,
+         * inf and nan */
+        int ok = strlen(text) < sizeof(e->text) &&
+                 sscanf(text, " %63[a-z_0-9.] %3[=!<>] %63s %63s", fig, op, num, rest) == 3 &&
+                 strspn(num, "0123456789.eE+-") == strlen(num) && (isdigit((unsigned char)num[0]) || num[0] == '-');
+        if (ok) {
+                value = strtod(num, &end);
+                ok = *end == '\0' && isfinite(value);
+        }
+        if (!ok)
                 return refuse(c, at, "\"%s\" is not FIGURE OP NUMBER (e.g. \"lost == 0\")", text);
         if (!listed(ib_figure_names, fig))
                 return refuse(c, at, "unknown figure \"%s\" (results/SCHEMA.md lists them)", fig);

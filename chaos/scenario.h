@@ -59,6 +59,10 @@ typedef struct ib_fault_s {
         int random;               /**< 1: drawn from the seed (the "random" block) */
 } ib_fault_t;
 
+/** Bounds a scenario is held to, so that a file cannot ask for unbounded work. */
+#define IB_SCENARIO_MAX_WORKERS 64  /**< workers at start plus those added */
+#define IB_SCENARIO_MAX_FAULTS 1000 /**< entries of "timeline" */
+
 /** Comparisons an expectation can make. */
 typedef enum { IB_CMP_EQ, IB_CMP_NE, IB_CMP_LT, IB_CMP_LE, IB_CMP_GT, IB_CMP_GE } ib_cmp_t;
 

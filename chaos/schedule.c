@@ -71,7 +71,8 @@ ib_err_t ib_schedule_build(const ib_scenario_t *s, uint64_t seed, ib_schedule_t 
                 return IB_OK;
         if (!(out->faults = calloc(n, sizeof(*out->faults))))
                 return IB_ERR_NOMEM;
-        memcpy(out->faults, s->timeline, s->ntimeline * sizeof(*s->timeline));
+        if (s->ntimeline) /* memcpy from NULL is undefined even for 0 bytes (a random block alone) */
+                memcpy(out->faults, s->timeline, s->ntimeline * sizeof(*s->timeline));
         uint64_t st = seed;
         int64_t at = s->random.start_ms;
         for (int i = 0; i < s->random.count; i++) {

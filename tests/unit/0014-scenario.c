@@ -194,7 +194,41 @@ static void loads_files_and_reports_unreadable_ones(void) {
         unlink(path);
 }
 
+/* #16: what a hostile or careless file could ask for */
+static void refuses_unbounded_or_ambiguous_values(void) {
+        char *big = malloc(1000000);
+        int n = sprintf(big, "{" BASE ",\"timeline\":[");
+        for (int i = 0; i < 100; i++)
+                n += sprintf(big + n, "%s{\"at_ms\":%d,\"fault\":\"add-worker\"}", i ? "," : "", 1000 + i);
+        sprintf(big + n, "]}");
+        REFUSED(big, "$.timeline[62]", "at most 64 workers");
+        n = sprintf(big, "{" BASE ",\"timeline\":[");
+        for (int i = 0; i < 1001; i++)
+                n += sprintf(big + n, "%s{\"at_ms\":%d,\"fault\":\"kill\",\"target\":\"w1\"}", i ? "," : "", 1000 + i);
+        sprintf(big + n, "]}");
+        REFUSED(big, "$.timeline", "1001 faults: at most 1000");
+        n = sprintf(big, "{" BASE ",\"options\":{\"X\":{\"client.id\":\"");
+        memset(big + n, 'a', 1500);
+        sprintf(big + n + 1500, "\"}}}");
+        REFUSED(big, "$.options.X[\"client.id\"]", "at most 1022");
+        free(big);
+        REFUSED("{" BASE ",\"timeline\":[{\"at_ms\":1,\"fault\":\"kill\",\"target\":\"w99999999999\"}]}",
+                "$.timeline[0].target", "\"w99999999999\" is not a worker");
+        REFUSED("{" BASE ",\"timeline\":[{\"at_ms\":1,\"fault\":\"kill\",\"target\":\"w9999\"}]}",
+                "$.timeline[0].target", "no worker w9999");
+        REFUSED("{\"mode\":\"async-commit\",\"producer\":{\"records\":5},\"expect\":[\"lost == 0x10\"]}", "$.expect[0]",
+                "is not FIGURE OP NUMBER");
+        REFUSED("{\"mode\":\"async-commit\",\"producer\":{\"records\":5},\"expect\":[\"lost < inf\"]}", "$.expect[0]",
+                "is not FIGURE OP NUMBER");
+        ib_scenario_t *s = parse("{\"mode\":\"async-commit\",\"producer\":{\"records\":5},\"expect\":[\"lost <= 1.5e1\",\"duplicates > -1\"]}");
+        CHECK(s != NULL);
+        if (s)
+                CHECK(s->expect[0].value == 15 && s->expect[1].value == -1);
+        ib_scenario_free(s);
+}
+
 int main(void) {
+        IB_RUN(refuses_unbounded_or_ambiguous_values);
         IB_RUN(accepts_a_full_scenario);
         IB_RUN(knows_which_modes_need_zookeeper);
         IB_RUN(refuses_malformed_documents);

@@ -120,7 +120,25 @@ static void iteration_seeds_are_fixed_and_distinct(void) {
         }
 }
 
+/* The shipped random-direct.json: a random block and no timeline (#16: the
+ * builder copied 0 bytes from NULL, which UBSan refuses). */
+static void random_block_without_timeline(void) {
+        char path[1024], errstr[512];
+        snprintf(path, sizeof(path), "%s/chaos/scenarios/random-direct.json", IB_SOURCE_DIR);
+        ib_scenario_t *s = NULL;
+        CHECK_INT(ib_scenario_load(path, ib_modes, &s, errstr, sizeof(errstr)), IB_OK);
+        if (!s)
+                return;
+        CHECK_INT(s->ntimeline, 0);
+        ib_schedule_t sch;
+        CHECK_INT(ib_schedule_build(s, 15, &sch), IB_OK);
+        CHECK_INT(sch.n, (size_t)s->random.count);
+        ib_schedule_free(&sch);
+        ib_scenario_free(s);
+}
+
 int main(void) {
+        IB_RUN(random_block_without_timeline);
         IB_RUN(splitmix64_reference);
         IB_RUN(same_seed_same_schedule);
         IB_RUN(drawn_faults_stay_in_bounds);

@@ -70,4 +70,36 @@ timeout 30 "$IB" report "$WORK/loop" --out "$WORK/r-loop" >/dev/null 2>"$WORK/er
   fail "report on a folder with link loops: rc $? $(cat "$WORK/err.txt")"
 grep -q "(1 run)" "$WORK/r-loop/report.md" || fail "a file reached by several links counted more than once"
 
+# ---- input files that are not regular files, or endless: refused at once, by name ----
+mkfifo "$WORK/fifo"; mkdir -p "$WORK/afolder"
+for f in "$WORK/fifo" "$WORK/afolder" /dev/zero; do
+  why="is a FIFO"; [ "$f" = "$WORK/afolder" ] && why="is a folder"; [ "$f" = /dev/zero ] && why="is a character device"
+  expect_rc 2 timeout 20 "$IB" chaos --scenario "$f" --dry-run
+  grep -qF "$f: $why" "$WORK/err.txt" || fail "chaos --scenario $f: $(cat "$WORK/err.txt")"
+  expect_rc 2 timeout 20 "$IB" checkpoint show "$f"
+  grep -qF "$f: $why" "$WORK/err.txt" || fail "checkpoint show $f: $(cat "$WORK/err.txt")"
+  expect_rc 2 timeout 20 "$IB" run --mode checkpoint --topic t --group g --state-dir "$WORK/st" \
+    --brokers 127.0.0.1:1 --schema "$f"
+  grep -qF "$f: $why" "$WORK/err.txt" || fail "run --schema $f: $(cat "$WORK/err.txt")"
+done
+expect_rc 2 timeout 20 "$IB" report "$WORK/fifo" --out "$WORK/r-fifo"
+grep -qF "fifo: is a FIFO" "$WORK/err.txt" || fail "report on a FIFO: $(cat "$WORK/err.txt")"
+
+# ---- topic names as Kafka has them ----
+expect_rc 2 "$IB" produce --topic 'a b' --records 1
+grep -q -- "--topic: a topic name holds only" "$WORK/err.txt" || fail "a topic with a space not refused"
+expect_rc 2 "$IB" run --mode checkpoint --topic "$(printf 'x%.0s' $(seq 250))" --group g --state-dir "$WORK/st"
+grep -q -- "--topic: a topic name has 1 to 249 characters, not 250" "$WORK/err.txt" || fail "a 250-byte topic not refused"
+expect_rc 2 "$IB" verify --topic "$(printf 't\377')" --sink "dir:$WORK/s"
+grep -q -- "--topic" "$WORK/err.txt" || fail "a non-UTF-8 topic not refused"
+
+# ---- a scenario's random block alone (the shipped random-direct.json) ----
+expect_rc 0 "$IB" chaos --scenario "$REPO/chaos/scenarios/random-direct.json" --dry-run
+
+# ---- files this program creates are private to the user ----
+umask 022
+"$IB" report "$CHAOS" --out "$WORK/priv" >/dev/null 2>&1 || fail "report on the baseline failed"
+[ "$(stat -c %a "$WORK/priv")" = 700 ] || fail "report's folder is $(stat -c %a "$WORK/priv"), want 700"
+[ "$(stat -c %a "$WORK/priv/report.md")" = 600 ] || fail "report.md is $(stat -c %a "$WORK/priv/report.md"), want 600"
+
 note "all hostile-file checks passed"
