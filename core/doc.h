@@ -22,10 +22,12 @@
 
 #include <jansson.h> /* json_type: a node's type is jansson's, so code can serve both */
 #include <stddef.h>
+#include <stdint.h>
 
 #include "arena.h"
 
 typedef struct ib_doc_s ib_doc_t;
+struct ib_doc_index_s;
 struct ib_doc_s {
         json_type type;
         const char *key;  /* a member's key, or NULL in an array or at the top */
@@ -41,6 +43,7 @@ struct ib_doc_s {
                 struct {
                         ib_doc_t *first, *last;
                         size_t n;
+                        struct ib_doc_index_s *index; /* an object of many members: its keys hashed (doc.c) */
                 } kids; /* an object's members, an array's elements, in order */
         } u;
 };
@@ -63,5 +66,8 @@ ib_doc_t *ib_doc_parse(ib_doc_parser_t *p, ib_arena_t *arena, const char *text, 
 
 /** @brief An object's member named @p key (the last of duplicates: there is one), or NULL. */
 const ib_doc_t *ib_doc_get(const ib_doc_t *obj, const char *key, size_t klen);
+
+/** @brief The hash of a key that an object's index uses (FNV-1a, mixed). */
+uint64_t ib_doc_key_hash(const char *key, size_t n);
 
 #endif

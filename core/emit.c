@@ -154,23 +154,55 @@ int ib_emit_value(ib_buf_t *b, const ib_doc_t *v) {
 }
 
 /* The flattened keys written so far, each as a length byte and its bytes:
- * on the stack, on the heap only for a record with kilobytes of them. */
+ * on the stack, on the heap only for a record with kilobytes of them. Past
+ * KEYSET_HASH_AT keys they are also hashed (slots hold offset + 1 into data),
+ * so that a record of many nested keys is not checked in quadratic time. */
+#define KEYSET_HASH_AT 32
 typedef struct keyset_s {
         char local[4096];
         char *data;
         size_t len, cap;
+        size_t count;
+        uint32_t *slots; /* NULL below KEYSET_HASH_AT keys; else nslots, a power of two */
+        size_t nslots;
 } keyset_t;
 
+static size_t keyset_probe(const keyset_t *ks, const char *key, size_t klen) {
+        size_t mask = ks->nslots - 1, i = (size_t)ib_doc_key_hash(key, klen) & mask;
+        for (; ks->slots[i]; i = (i + 1) & mask) {
+                const char *k = ks->data + ks->slots[i] - 1;
+                if ((unsigned char)k[0] == klen && !memcmp(k + 1, key, klen))
+                        break;
+        }
+        return i;
+}
+
 static int keyset_has(const keyset_t *ks, const char *key, size_t klen) {
+        if (ks->slots)
+                return ks->slots[keyset_probe(ks, key, klen)] != 0;
         for (size_t i = 0; i < ks->len; i += 1 + (unsigned char)ks->data[i])
                 if ((unsigned char)ks->data[i] == klen && !memcmp(ks->data + i + 1, key, klen))
                         return 1;
         return 0;
 }
 
+/* (Re)hashes every key into a table of @p nslots. */
+static int keyset_rehash(keyset_t *ks, size_t nslots) {
+        uint32_t *slots = calloc(nslots, sizeof(*slots));
+        if (!slots)
+                return -1;
+        free(ks->slots);
+        ks->slots = slots, ks->nslots = nslots;
+        for (size_t i = 0; i < ks->len; i += 1 + (unsigned char)ks->data[i])
+                ks->slots[keyset_probe(ks, ks->data + i + 1, (unsigned char)ks->data[i])] = (uint32_t)i + 1;
+        return 0;
+}
+
 static int keyset_add(keyset_t *ks, const char *key, size_t klen) {
         if (ks->len + 1 + klen > ks->cap) {
                 size_t cap = ks->cap * 2;
+                if (cap > UINT32_MAX)
+                        return -1;
                 char *d = ks->data == ks->local ? malloc(cap) : realloc(ks->data, cap);
                 if (!d)
                         return -1;
@@ -178,9 +210,15 @@ static int keyset_add(keyset_t *ks, const char *key, size_t klen) {
                         memcpy(d, ks->local, ks->len);
                 ks->data = d, ks->cap = cap;
         }
-        ks->data[ks->len] = (char)klen; /* klen < IB_KEY_MAX = 256 */
-        memcpy(ks->data + ks->len + 1, key, klen);
+        size_t at = ks->len;
+        ks->data[at] = (char)klen; /* klen < IB_KEY_MAX = 256 */
+        memcpy(ks->data + at + 1, key, klen);
         ks->len += 1 + klen;
+        ks->count++;
+        if (ks->count == KEYSET_HASH_AT || (ks->slots && ks->count * 2 > ks->nslots))
+                return keyset_rehash(ks, ks->slots ? ks->nslots * 2 : 4 * KEYSET_HASH_AT);
+        if (ks->slots)
+                ks->slots[keyset_probe(ks, key, klen)] = (uint32_t)at + 1;
         return 0;
 }
 
@@ -264,6 +302,7 @@ ib_err_t ib_emit_flat(ib_buf_t *out, const ib_doc_t *obj, const char *date, int3
         line_t l;
         l.out = out, l.obj = obj, l.ngone = 0, l.first = 1;
         l.flat.data = l.flat.local, l.flat.len = 0, l.flat.cap = sizeof(l.flat.local);
+        l.flat.count = 0, l.flat.slots = NULL, l.flat.nslots = 0;
         static const char *const names[3] = {"event_date", "_partition", "_offset"};
         static const size_t lens[3] = {10, 10, 7};
         int placed[3] = {date == NULL, 0, 0}; /* no event time: no event_date set */
@@ -317,5 +356,6 @@ ib_err_t ib_emit_flat(ib_buf_t *out, const ib_doc_t *obj, const char *date, int3
                 out->len = start;
         if (l.flat.data != l.flat.local)
                 free(l.flat.data);
+        free(l.flat.slots);
         return err;
 }

@@ -2,8 +2,13 @@
  * @file schema.h
  * @brief Record validation against a JSON schema (the subset a record check
  *        needs): a top-level "type": "object", "required": [names], and
- *        "properties": {name: {"type": T or [T, ...]}} with T one of string,
- *        integer, number, boolean, object, array, null.
+ *        "properties": {name: {...}} with "type" (T or [T, ...], T one of
+ *        string, integer, number, boolean, object, array, null), "enum"
+ *        (scalars), "minimum", "maximum", "minLength", "maxLength" (code
+ *        points), "pattern" (POSIX extended, searched) and "format":
+ *        "date-time" (RFC 3339). Every other keyword is refused with its JSON
+ *        path; title, description, $comment, examples and default are
+ *        annotations.
  *
  * The schema is compiled once into a flat field table; checking a record is a
  * lookup per field, with no allocation.

@@ -256,6 +256,31 @@ static void test_mutated(void) {
         CHECK(counts[V_OUT] > n / 4);
 }
 
+/* Objects past the size where an object gets a hashed index (#16: lookups
+ * were linear, so parsing and flattening were quadratic in the keys): the
+ * same bytes as jansson, duplicates included on both sides of the threshold,
+ * at the top level, nested (flattened) and in arrays. */
+static void test_many_keys(void) {
+        static const int sizes[] = {15, 16, 17, 31, 33, 64, 65, 1000, 5000};
+        ib_buf_t b = {0};
+        int accepted = counts[V_OUT];
+        for (size_t k = 0; k < sizeof(sizes) / sizeof(*sizes); k++) {
+                for (int shape = 0; shape < 3; shape++) {
+                        int n = sizes[k];
+                        ib_buf_reset(&b);
+                        ib_buf_printf(&b, "{\"id\":\"r-%d\",\"ts\":1700000000000,%s", n,
+                                      shape == 1 ? "\"nest\":{" : shape == 2 ? "\"arr\":[{" : "");
+                        for (int i = 0; i < n; i++) /* every 7th key again later, and key 3 last */
+                                ib_buf_printf(&b, "%s\"k%d\":%d", i ? "," : "", i % 7 == 6 ? i - 6 : i, i);
+                        ib_buf_printf(&b, ",\"k3\":\"last\"%s}", shape == 1 ? "}" : shape == 2 ? "}]" : "");
+                        CHECK(agree(schema_loose, b.data, b.len));
+                        CHECK(agree(schema_default, b.data, b.len));
+                }
+        }
+        CHECK(counts[V_OUT] - accepted >= 27); /* the loose schema takes each one to the output line */
+        ib_buf_free(&b);
+}
+
 int main(void) {
         char err[256];
         static const char loose_text[] = "{\"type\":\"object\",\"properties\":{\"ts\":{\"type\":\"integer\"},"
@@ -270,6 +295,7 @@ int main(void) {
                 return 1;
         }
         IB_RUN(test_edges);
+        IB_RUN(test_many_keys);
         IB_RUN(test_mutated);
         ib_schema_destroy(schema_default);
         ib_schema_destroy(schema_loose);
