@@ -108,6 +108,15 @@ ib_err_t ib_wal_fsync_parse(const char *spec, ib_wal_fsync_t *policy, int *inter
         return IB_ERR_INVALID_ARG;
 }
 
+/* Bytes [a-zA-Z0-9._-]: a topic name as Kafka allows it. */
+static int topic_ok(const unsigned char *t, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                if (!((t[i] >= 'a' && t[i] <= 'z') || (t[i] >= 'A' && t[i] <= 'Z') || (t[i] >= '0' && t[i] <= '9') ||
+                      t[i] == '.' || t[i] == '_' || t[i] == '-'))
+                        return 0;
+        return 1;
+}
+
 static int seq_cmp(const void *a, const void *b) {
         uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
         return (x > y) - (x < y);
@@ -369,9 +378,10 @@ ib_err_t ib_wal_append(ib_wal_writer_t *w, const char *topic, const ib_record_t 
                        size_t n, uint64_t batch_seq, ib_wal_pos_t *end, char *errstr,
                        size_t errstr_size) {
         size_t tlen = strlen(topic);
-        if (tlen == 0 || tlen > IB_WAL_MAX_TOPIC)
+        if (tlen == 0 || tlen > IB_WAL_MAX_TOPIC || !topic_ok((const unsigned char *)topic, tlen))
                 return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
-                                 "topic name of %zu bytes: Kafka's are 1 to %d", tlen, IB_WAL_MAX_TOPIC);
+                                 "not a Kafka topic name (%zu bytes; Kafka's are 1 to %d of [a-zA-Z0-9._-])", tlen,
+                                 IB_WAL_MAX_TOPIC);
         /* The batch's size is known before encoding, so a roll (which may
          * wait for an fsync in progress, releasing the lock) happens first;
          * then the writer's buffer is encoded and written with no wait in
@@ -818,6 +828,10 @@ static scan_t scan_batch(ib_wal_reader_t *r, uint64_t start, uint64_t cap_at) {
                         ib_record_t tmp;
                         if (decode_data(r, h + 12, len, &tmp, 0) != 0)
                                 return (scan_t){SCAN_CORRUPT, 0, 0, 0, p, "malformed data record"};
+                        /* the batch's topic (its first record's) as Kafka names topics: no
+                         * writer wrote anything else, and it goes into JSON downstream */
+                        if (nrecs == 0 && !topic_ok(h + 14, get16(h + 12)))
+                                return (scan_t){SCAN_CORRUPT, 0, 0, 0, p, "topic name with a byte Kafka does not allow"};
                         nrecs++;
                         p += IB_WAL_RECORD_HEADER + len;
                         continue;

@@ -494,7 +494,27 @@ static void test_stray_names_and_gaps(void) {
         ib_tmpdir_rm(dir);
 }
 
+/* A record's topic is a Kafka topic name: the writer refuses others (#16) */
+static void test_topic_names(void) {
+        char dir[64], err[512], longname[300];
+        ib_tmpdir(dir, sizeof(dir));
+        ib_wal_writer_t *w = writer(dir, 1 << 20, IB_WAL_FSYNC_BATCH);
+        ib_record_t recs[10];
+        make_batch(0, recs);
+        ib_wal_pos_t end;
+        memset(longname, 'x', 250);
+        longname[250] = 0;
+        CHECK_INT(ib_wal_append(w, "a b", recs, 10, 1, &end, err, sizeof(err)), IB_ERR_INVALID_ARG);
+        CHECK(strstr(err, "not a Kafka topic name") != NULL);
+        CHECK_INT(ib_wal_append(w, longname, recs, 10, 1, &end, err, sizeof(err)), IB_ERR_INVALID_ARG);
+        longname[249] = 0;
+        CHECK_INT(ib_wal_append(w, longname, recs, 10, 1, &end, err, sizeof(err)), IB_OK);
+        ib_wal_writer_close(w);
+        ib_tmpdir_rm(dir);
+}
+
 int main(void) {
+        IB_RUN(test_topic_names);
         IB_RUN(test_round_trip);
         IB_RUN(test_torn_tail_every_byte);
         IB_RUN(test_flipped_bit_each_policy);
