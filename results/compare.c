@@ -272,7 +272,9 @@ static json_t *find_row(json_t *bench, const char *subject, const char *pipeline
 /* Half the relative min-max range of a summary: the repetitions' spread. */
 static double spread(json_t *s) {
         double med = ib_results_num(s, "median");
-        return med > 0 ? (ib_results_num(s, "max") - ib_results_num(s, "min")) / 2 / med : 0;
+        if (!json_is_number(json_object_get(s, "min")) || !json_is_number(json_object_get(s, "max")))
+                return 0; /* one repetition, or not said: no spread to widen the band with */
+        return med > 0 ? fmax(0, ib_results_num(s, "max") - ib_results_num(s, "min")) / 2 / med : 0;
 }
 
 /* One row naming the configuration fields that differ: ratios of different

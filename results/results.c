@@ -2,6 +2,7 @@
  * results.c: the header every results file carries, writing it, and the
  * JUnit form of a verdict (results.h, results/SCHEMA.md).
  */
+#define _GNU_SOURCE /* asprintf */
 #include "results.h"
 
 #include <arpa/inet.h>
@@ -100,6 +101,7 @@ typedef enum {
         F_BOOL,
         F_OBJ,
         F_ARR,
+        F_STAT,       /* a summary of repetitions: {median, min, max} from 0, min <= median <= max */
 } field_type_t;
 
 typedef struct {
@@ -141,7 +143,7 @@ static const field_t chaos_fields[] = {
         {NULL, 0, 0},
 };
 
-#define STAT(p) {p, F_OBJ, 0}, {p ".median", F_NUM, 1}, {p ".min", F_NUM, 0}, {p ".max", F_NUM, 0}
+#define STAT(p) {p, F_STAT, 0}
 static const field_t bench_fields[] = {
         {"config", F_OBJ, 0},
         {"config.modes", F_ARR, 0},
@@ -193,7 +195,8 @@ static const field_t bench_fields[] = {
 
 static const char *const type_names[] = {"a string", "a string or null", "an integer from 0 to 2^53", "a number",
                                          "a number or null", "a number or a string", "true or false", "an object",
-                                         "an array"};
+                                         "an array",
+                                         "an object of numbers from 0: median, and min <= median <= max"};
 
 static int type_ok(const json_t *v, field_type_t t) {
         switch (t) {
@@ -209,6 +212,13 @@ static int type_ok(const json_t *v, field_type_t t) {
         case F_BOOL: return json_is_boolean(v);
         case F_OBJ: return json_is_object(v);
         case F_ARR: return json_is_array(v);
+        case F_STAT: {
+                json_t *med = json_object_get(v, "median"), *min = json_object_get(v, "min"), *max = json_object_get(v, "max");
+                double m = json_number_value(med);
+                return json_is_object(v) && json_is_number(med) && m >= 0 && (!min || json_is_number(min)) &&
+                       (!max || json_is_number(max)) && (!min || (json_number_value(min) >= 0 && json_number_value(min) <= m)) &&
+                       (!max || json_number_value(max) >= m);
+        }
         }
         return 0;
 }
@@ -264,6 +274,37 @@ static ib_err_t check_fields(const char *file, const json_t *doc, const field_t 
         return IB_OK;
 }
 
+/* Rows a reader matches by key must be unique: a second "direct at
+ * pipeline none" would be compared with the first. */
+static ib_err_t check_unique(const char *file, const json_t *doc, char *errstr, size_t errstr_size) {
+        static const struct {
+                const char *obj, *arr;
+                int with_pipeline;
+        } lists[] = {{"drain", "summary", 1}, {"latency", "subjects", 0}};
+        ib_err_t err = IB_OK;
+        for (size_t l = 0; l < 2 && !err; l++) {
+                json_t *rows = json_object_get(json_object_get(doc, lists[l].obj), lists[l].arr), *seen = json_object();
+                for (size_t i = 0; i < json_array_size(rows) && !err; i++) {
+                        json_t *row = json_array_get(rows, i);
+                        const char *p = json_string_value(json_object_get(row, "pipeline"));
+                        char *key = NULL; /* subject, a byte no string here holds, pipeline */
+                        if (asprintf(&key, "%s%c%s", json_string_value(json_object_get(row, "subject")), 1,
+                                     lists[l].with_pipeline && p ? p : "") < 0)
+                                err = ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+                        else if (json_object_get(seen, key))
+                                err = ib_seterr(errstr, errstr_size, IB_ERR_PARSE,
+                                                "%s: $.%s.%s[%zu]: the same subject%s as [%lld]", file, lists[l].obj,
+                                                lists[l].arr, i, lists[l].with_pipeline ? " and pipeline" : "",
+                                                (long long)json_integer_value(json_object_get(seen, key)));
+                        else
+                                json_object_set_new(seen, key, json_integer((json_int_t)i));
+                        free(key);
+                }
+                json_decref(seen);
+        }
+        return err;
+}
+
 /* Results files are small (the committed baseline's largest is under 1 MB) */
 #define RESULTS_MAX_BYTES (64u << 20)
 
@@ -297,6 +338,8 @@ ib_err_t ib_results_read(const char *path, const char *kind, json_t **out, char 
                 err = ib_seterr(errstr, errstr_size, IB_ERR_PARSE, "%s: $.kind: \"%s\", want \"%s\"", path, k, kind);
         else if (!(err = check_fields(path, doc, common_fields, errstr, errstr_size)))
                 err = check_fields(path, doc, strcmp(k, "chaos") ? bench_fields : chaos_fields, errstr, errstr_size);
+        if (!err && !strcmp(k, "bench"))
+                err = check_unique(path, doc, errstr, errstr_size);
         if (err) {
                 json_decref(doc);
                 return err;
