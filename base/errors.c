@@ -30,6 +30,8 @@ static const struct {
     {IB_ERR_ZK_UNREACHABLE, "ERR_ZK_UNREACHABLE", "ZooKeeper unreachable"},
     {IB_ERR_ZK_FENCED, "ERR_ZK_FENCED", "Fenced: partition owned by another worker"},
     {IB_ERR_ZK_SESSION, "ERR_ZK_SESSION", "ZooKeeper session expired"},
+    {IB_ERR_KAFKA_AUTH, "ERR_KAFKA_AUTH", "Kafka brokers refused the credentials"},
+    {IB_ERR_ZK_AUTH, "ERR_ZK_AUTH", "ZooKeeper ACL refused this client"},
 };
 
 #define IB_NERR (sizeof(ib_err_descs) / sizeof(ib_err_descs[0]))
@@ -56,6 +58,8 @@ int ib_err2exit(ib_err_t err) {
                 return IB_EXIT_USAGE;
         case IB_ERR_KAFKA_UNREACHABLE:
         case IB_ERR_ZK_UNREACHABLE:
+        case IB_ERR_KAFKA_AUTH:
+        case IB_ERR_ZK_AUTH:
                 return IB_EXIT_UNREACHABLE;
         default:
                 return IB_EXIT_FAIL;

@@ -33,6 +33,7 @@ typedef enum {
         IB_ERR_KAFKA_RETRIABLE = -102,   /**< an error that clears by itself: no leader
                                           *   for a partition (an election), not the
                                           *   coordinator, a request timed out */
+        IB_ERR_KAFKA_AUTH = -103,        /**< the brokers refused the credentials (SASL, TLS) */
 
         /* ZooKeeper-side errors: -200 .. -299 (detail in errstr) */
         IB_ERR_ZK = -200,             /**< the ZooKeeper client reported an error */
@@ -40,6 +41,7 @@ typedef enum {
         IB_ERR_ZK_FENCED = -202,      /**< the ownership check failed: another
                                        *   worker owns the partition now */
         IB_ERR_ZK_SESSION = -203,     /**< the ZooKeeper session expired */
+        IB_ERR_ZK_AUTH = -204,        /**< a node's ACL does not admit this client (--zk-auth) */
 } ib_err_t;
 
 /** @returns a human description of @p err (static string). */
@@ -53,7 +55,8 @@ enum {
         IB_EXIT_OK = 0,          /**< success; for verify: expectations hold */
         IB_EXIT_FAIL = 1,        /**< the work failed, or verify's expectations do not hold */
         IB_EXIT_USAGE = 2,       /**< bad flag, missing value, contradictory options */
-        IB_EXIT_UNREACHABLE = 3, /**< broker or ZooKeeper unreachable in the bounded time */
+        IB_EXIT_UNREACHABLE = 3, /**< broker or ZooKeeper unreachable in the bounded time, or
+                                  *   refusing the credentials */
 };
 
 /** @returns the exit code that fits @p err. */

@@ -54,13 +54,14 @@ typedef struct ib_option_s {
         const struct ib_option_s *include; /**< IB_OPT_INCLUDE: the table */
         int required;                /**< 1: a run without it is a usage error */
         char short_name;             /**< a one-letter alias ('q'), or 0 */
+        int secret;                  /**< 1: a credential, never recorded (stats.json says "(set)") */
 } ib_option_t;
 
 /* Table entries. S is the owner's struct type, f the field. */
 #define IB_OPT_STR(S, f, name, arg, def, help) \
-        {name, IB_OPT_STRING, offsetof(S, f), arg, def, help, 0, 0, NULL, NULL, NULL, 0, 0}
+        {name, IB_OPT_STRING, offsetof(S, f), arg, def, help, 0, 0, NULL, NULL, NULL, 0, 0, 0}
 #define IB_OPT_STR_REQUIRED(S, f, name, arg, help) \
-        {name, IB_OPT_STRING, offsetof(S, f), arg, NULL, help, 0, 0, NULL, NULL, NULL, 1, 0}
+        {name, IB_OPT_STRING, offsetof(S, f), arg, NULL, help, 0, 0, NULL, NULL, NULL, 1, 0, 0}
 /**
  * @brief A check for a Kafka topic name: 1 to 249 characters from
  *        [a-zA-Z0-9._-], as the broker requires; refused with one line
@@ -69,18 +70,20 @@ typedef struct ib_option_s {
 ib_err_t ib_opt_check_topic(const char *flag, const char *value, char *errstr, size_t errstr_size);
 
 #define IB_OPT_STR_CHECKED(S, f, name, arg, def, check, help) \
-        {name, IB_OPT_STRING, offsetof(S, f), arg, def, help, 0, 0, NULL, check, NULL, 0, 0}
+        {name, IB_OPT_STRING, offsetof(S, f), arg, def, help, 0, 0, NULL, check, NULL, 0, 0, 0}
+#define IB_OPT_STR_SECRET(S, f, name, arg, check, help) \
+        {name, IB_OPT_STRING, offsetof(S, f), arg, NULL, help, 0, 0, NULL, check, NULL, 0, 0, 1}
 #define IB_OPT_INT(S, f, name, arg, def, min, max, help) \
-        {name, IB_OPT_INT, offsetof(S, f), arg, def, help, min, max, NULL, NULL, NULL, 0, 0}
+        {name, IB_OPT_INT, offsetof(S, f), arg, def, help, min, max, NULL, NULL, NULL, 0, 0, 0}
 #define IB_OPT_BYTES(S, f, name, arg, def, min, max, help) \
-        {name, IB_OPT_BYTES, offsetof(S, f), arg, def, help, min, max, NULL, NULL, NULL, 0, 0}
+        {name, IB_OPT_BYTES, offsetof(S, f), arg, def, help, min, max, NULL, NULL, NULL, 0, 0, 0}
 #define IB_OPT_FLAG(S, f, name, short_name, help) \
-        {name, IB_OPT_FLAG, offsetof(S, f), NULL, NULL, help, 0, 0, NULL, NULL, NULL, 0, short_name}
+        {name, IB_OPT_FLAG, offsetof(S, f), NULL, NULL, help, 0, 0, NULL, NULL, NULL, 0, short_name, 0}
 #define IB_OPT_CHOICE(S, f, name, choices, def, help) \
-        {name, IB_OPT_CHOICE, offsetof(S, f), NULL, def, help, 0, 0, choices, NULL, NULL, 0, 0}
+        {name, IB_OPT_CHOICE, offsetof(S, f), NULL, def, help, 0, 0, choices, NULL, NULL, 0, 0, 0}
 #define IB_OPT_INCLUDE(S, f, table) \
-        {"", IB_OPT_INCLUDE, offsetof(S, f), NULL, NULL, NULL, 0, 0, NULL, NULL, table, 0, 0}
-#define IB_OPT_END {NULL, IB_OPT_STRING, 0, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL, 0, 0}
+        {"", IB_OPT_INCLUDE, offsetof(S, f), NULL, NULL, NULL, 0, 0, NULL, NULL, table, 0, 0, 0}
+#define IB_OPT_END {NULL, IB_OPT_STRING, 0, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL, 0, 0, 0}
 
 /** @brief Sets every option of @p table in @p conf to its default (aborts on
  *         a default the table's own parser refuses: a programming error). */

@@ -20,6 +20,7 @@ struct ib_zkstore_s {
         ib_zk_t *zk;
         ib_zkoffsets_t *offs;  /* offsets/<topic>/<p> */
         char *hosts;
+        char *auth; /* --zk-auth, or NULL */
         int session_ms, connect_ms;
         char base[300];      /* /ingestbench/<group> */
         char topic[256];
@@ -55,14 +56,14 @@ static ib_err_t setup(ib_zkstore_t *zs, char *errstr, size_t errstr_size) {
         zhandle_t *zh = ib_zk_handle(zs->zk);
         for (int32_t p = 0; p < zs->partitions; p++) {
                 node(zs, path, sizeof(path), "owners", p);
-                int rc = zoo_create(zh, path, "", 0, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+                int rc = zoo_create(zh, path, "", 0, ib_zk_acl(zs->zk), 0, NULL, 0);
                 if (rc != ZOK && rc != ZNODEEXISTS)
                         return ib_seterr(errstr, errstr_size, ib_zk_err(rc),
                                          "ZooKeeper create %s: %s", path, zerror(rc));
         }
         snprintf(path, sizeof(path), "%s/workers/w-", zs->base);
         char created[1024];
-        int rc = zoo_create(zh, path, zs->worker, (int)strlen(zs->worker), &ZOO_OPEN_ACL_UNSAFE,
+        int rc = zoo_create(zh, path, zs->worker, (int)strlen(zs->worker), ib_zk_acl(zs->zk),
                             ZOO_EPHEMERAL | ZOO_SEQUENCE, created, sizeof(created));
         if (rc != ZOK)
                 return ib_seterr(errstr, errstr_size, ib_zk_err(rc),
@@ -74,7 +75,9 @@ ib_err_t ib_zkstore_open(const ib_zk_conf_t *zc, int connect_ms, const char *gro
                          int partitions, const char *worker, ib_zkstore_t **out, char *errstr,
                          size_t errstr_size) {
         ib_zkstore_t *zs = calloc(1, sizeof(*zs));
-        if (!zs || !(zs->hosts = strdup(zc->hosts))) {
+        if (!zs || !(zs->hosts = strdup(zc->hosts)) || (zc->auth && !(zs->auth = strdup(zc->auth)))) {
+                if (zs)
+                        free(zs->hosts);
                 free(zs);
                 return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
         }
@@ -85,7 +88,7 @@ ib_err_t ib_zkstore_open(const ib_zk_conf_t *zc, int connect_ms, const char *gro
         snprintf(zs->topic, sizeof(zs->topic), "%s", topic);
         snprintf(zs->worker, sizeof(zs->worker), "%s", worker);
         ib_err_t err;
-        if ((err = ib_zk_connect(zs->hosts, zs->session_ms, connect_ms, &zs->zk, errstr, errstr_size)) ||
+        if ((err = ib_zk_connect(zs->hosts, zs->auth, zs->session_ms, connect_ms, &zs->zk, errstr, errstr_size)) ||
             (err = setup(zs, errstr, errstr_size))) {
                 ib_zkstore_close(zs);
                 return err;
@@ -100,6 +103,7 @@ void ib_zkstore_close(ib_zkstore_t *zs) {
         ib_zkoffsets_close(zs->offs);
         ib_zk_close(zs->zk);
         free(zs->hosts);
+        free(zs->auth);
         free(zs->writes);
         free(zs->data);
         free(zs->fences);
@@ -109,7 +113,7 @@ void ib_zkstore_close(ib_zkstore_t *zs) {
 ib_err_t ib_zkstore_reconnect(ib_zkstore_t *zs, char *errstr, size_t errstr_size) {
         ib_zk_close(zs->zk);
         zs->zk = NULL;
-        ib_err_t err = ib_zk_connect(zs->hosts, zs->session_ms, zs->connect_ms, &zs->zk, errstr, errstr_size);
+        ib_err_t err = ib_zk_connect(zs->hosts, zs->auth, zs->session_ms, zs->connect_ms, &zs->zk, errstr, errstr_size);
         if (err)
                 return err;
         return setup(zs, errstr, errstr_size);
@@ -200,7 +204,7 @@ ib_err_t ib_zkstore_claim(ib_zkstore_t *zs, int32_t p, const ib_zkpos_t *pos,
                                pos->owner_version + 1, zs->worker, 0);
         zoo_op_t pre[2];
         zoo_create_op_init(&pre[0], lock, zs->worker, (int)strlen(zs->worker),
-                           &ZOO_OPEN_ACL_UNSAFE, ZOO_EPHEMERAL, NULL, 0);
+                           ib_zk_acl(zs->zk), ZOO_EPHEMERAL, NULL, 0);
         zoo_set_op_init(&pre[1], owner, zs->worker, (int)strlen(zs->worker),
                         pos->owner_version, &owner_st);
         ib_zkoffset_write_t w = {p, odata, olen, pos->offset_version < 0 ? IB_ZK_CREATE : pos->offset_version,

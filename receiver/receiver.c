@@ -330,7 +330,7 @@ static rd_kafka_topic_partition_list_t *batch_offsets(receiver_t *r, rd_kafka_me
 /* A new ZooKeeper session after the old one expired (--offsets zk). */
 static ib_err_t zk_renew(receiver_t *r, char *errstr, size_t errstr_size) {
         ib_zk_t *zk;
-        ib_err_t err = ib_zk_connect(r->conf->zk.hosts, (int)r->conf->zk.session_timeout_ms,
+        ib_err_t err = ib_zk_connect(r->conf->zk.hosts, r->conf->zk.auth, (int)r->conf->zk.session_timeout_ms,
                                      (int)r->cfg->connect_timeout_ms, &zk, errstr, errstr_size);
         if (err)
                 return err;
@@ -643,7 +643,7 @@ static ib_err_t receiver_open(ib_mode_ctx_t *ctx, void **st, char *errstr, size_
         if (r->conf->offsets == OFFSETS_ZK) {
                 char dir[600];
                 snprintf(dir, sizeof(dir), "/consumers/%s/offsets/%s", cfg->group, cfg->topic);
-                if ((err = ib_zk_connect(r->conf->zk.hosts, (int)r->conf->zk.session_timeout_ms,
+                if ((err = ib_zk_connect(r->conf->zk.hosts, r->conf->zk.auth, (int)r->conf->zk.session_timeout_ms,
                                          (int)cfg->connect_timeout_ms, &r->zk, errstr, errstr_size)) ||
                     (err = ib_zkoffsets_open(r->zk, dir, &r->zk_offsets, errstr, errstr_size)))
                         return err;

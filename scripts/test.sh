@@ -1,23 +1,31 @@
 #!/usr/bin/env bash
 # test.sh: the whole test suite on a fresh machine: install the Debian
 # packages, build (warnings are errors), fetch the Kafka jars, run CTest.
+# With no option it then runs the safety net (#16) as well: the unit tests and
+# one integration flow (0101) on an ASan+UBSan build, the multi-threaded
+# receiver flow (0106) on a TSan build, and every fuzz target for
+# IB_FUZZ_SECONDS (default 20) each; about 8 minutes more on 2 cores.
 #
 # Usage: scripts/test.sh [--label unit|integration|chaos|peer] [--asan|--tsan] [--build-dir DIR]
+#                        [--no-sanitizers]
 #   Integration tests start and stop their own Kafka and ZooKeeper (ports 29092, 22181).
 #   peer tests are opt-in: only --label peer registers them (they download Spark).
+#   --label, --asan, --tsan or --no-sanitizers run that suite alone.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 label=""
 san=""
+extra=1
 build="$repo/build"
+tsan_env() { export TSAN_OPTIONS="suppressions=$repo/tests/tsan.supp ${TSAN_OPTIONS:-}"; }
 while [ $# -gt 0 ]; do
   case "$1" in
-    --label) [ $# -ge 2 ] || { echo "test.sh: --label needs a value" >&2; exit 2; }; label=$2; shift 2 ;;
-    --asan) san="-DIB_ASAN=ON"; build="$repo/build-asan"; shift ;;
-    --tsan) san="-DIB_TSAN=ON"; build="$repo/build-tsan"; shift
-            export TSAN_OPTIONS="suppressions=$repo/tests/tsan.supp ${TSAN_OPTIONS:-}" ;;
+    --label) [ $# -ge 2 ] || { echo "test.sh: --label needs a value" >&2; exit 2; }; label=$2; extra=0; shift 2 ;;
+    --asan) san="-DIB_ASAN=ON"; build="$repo/build-asan"; extra=0; shift ;;
+    --tsan) san="-DIB_TSAN=ON"; build="$repo/build-tsan"; extra=0; tsan_env; shift ;;
+    --no-sanitizers) extra=0; shift ;;
     --build-dir) [ $# -ge 2 ] || { echo "test.sh: --build-dir needs a value" >&2; exit 2; }; build=$2; shift 2 ;;
-    -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "test.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -30,5 +38,20 @@ cmake --build "$build" -j"$(nproc)"
 if [ "$label" != unit ]; then
   "$repo/scripts/cluster.sh" fetch
 fi
-cd "$build"
-exec ctest --output-on-failure ${label:+-L "$label"}
+rc=0
+(cd "$build" && ctest --output-on-failure ${label:+-L "$label"}) || rc=$?
+[ "$extra" = 1 ] || exit $rc
+
+# ---- the safety net: sanitizers and fuzzing ----
+step() { echo "test.sh: $*" >&2; }
+step "ASan+UBSan: unit tests and 0101-direct-flow"
+cmake -S "$repo" -B "$repo/build-asan" -DBUILD_TESTING=ON -DIB_WERROR=ON -DIB_ASAN=ON >/dev/null
+cmake --build "$repo/build-asan" -j"$(nproc)" >/dev/null
+(cd "$repo/build-asan" && ctest --output-on-failure -L unit && ctest --output-on-failure -R '^0101-direct-flow$') || rc=1
+step "TSan: 0106-receiver-kill9 (receive, processor, WAL flusher and pipeline threads)"
+cmake -S "$repo" -B "$repo/build-tsan" -DBUILD_TESTING=ON -DIB_WERROR=ON -DIB_TSAN=ON >/dev/null
+cmake --build "$repo/build-tsan" -j"$(nproc)" >/dev/null
+(tsan_env; cd "$repo/build-tsan" && ctest --output-on-failure -R '^0106-receiver-kill9$') || rc=1
+step "fuzzing: every target for ${IB_FUZZ_SECONDS:-20} s"
+"$repo/scripts/fuzz.sh" "${IB_FUZZ_SECONDS:-20}" || rc=1
+exit $rc

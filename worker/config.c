@@ -87,7 +87,7 @@ static void option_json(void *ctx, const ib_option_t *o, const void *owner) {
                 j = json_boolean(*(const int *)((const char *)owner + o->offset));
         else {
                 const char *s = ib_options_value_str(o, owner, buf, sizeof(buf));
-                j = s ? json_string(s) : json_null();
+                j = s && o->secret ? json_string("(set, not recorded)") : s ? json_string(s) : json_null();
         }
         json_object_set_new(ctx, o->name, j);
 }

@@ -7,6 +7,7 @@
 
 #include "clock.h"
 #include "fault.h"
+#include "fsutil.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -23,7 +24,10 @@ struct ib_zk_s {
         pthread_cond_t cond;
         int connected;
         int expired;
+        int auth_rc;    /* zoo_add_auth's completion: 1 + its rc, 0 while pending */
         char *hosts;    /* the connect string, for ib_zk_force_expiry */
+        struct ACL acl[2];
+        struct ACL_vector acls; /* of the nodes it creates */
 };
 
 static void watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx) {
@@ -42,14 +46,81 @@ static void watcher(zhandle_t *zh, int type, int state, const char *path, void *
         pthread_mutex_unlock(&zk->lock);
 }
 
+/* --zk-auth: "digest:USER:PASS" (a user without ':') or "@FILE" */
+static ib_err_t check_auth(const char *flag, const char *value, char *errstr, size_t errstr_size) {
+        const char *user = value + 7, *colon = strncmp(value, "digest:", 7) ? NULL : strchr(user, ':');
+        if (value[0] == '@' ? value[1] != '\0' : colon && colon > user && colon[1])
+                return IB_OK;
+        return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
+                         "%s: want digest:USER:PASS, or @FILE holding it", flag);
+}
+
 const ib_option_t ib_zk_options[] = {
     IB_OPT_STR(ib_zk_conf_t, hosts, "zookeeper", "HOST:PORT", NULL, "ZooKeeper connect string"),
     IB_OPT_INT(ib_zk_conf_t, session_timeout_ms, "zk-session-timeout-ms", "MS", "6000", 1000, 600000,
                "ZooKeeper session timeout"),
+    IB_OPT_STR_SECRET(ib_zk_conf_t, auth, "zk-auth", "digest:USER:PASS|@FILE", check_auth,
+                      "authenticate, and create every node with all rights to this identity, read to others"),
     IB_OPT_END,
 };
 
-ib_err_t ib_zk_connect(const char *hosts, int session_timeout_ms, int connect_timeout_ms,
+static void auth_done(int rc, const void *data) {
+        ib_zk_t *zk = (ib_zk_t *)data;
+        pthread_mutex_lock(&zk->lock);
+        zk->auth_rc = 1 + rc;
+        pthread_cond_broadcast(&zk->cond);
+        pthread_mutex_unlock(&zk->lock);
+}
+
+/* The credential of --zk-auth, read from its file for "@FILE". */
+static ib_err_t auth_credential(const char *auth, char *out, size_t size, char *errstr, size_t errstr_size) {
+        char *text = NULL;
+        size_t len = 0;
+        if (auth[0] == '@') {
+                ib_err_t err = ib_fs_read_input(auth + 1, 4096, &text, &len, errstr, errstr_size);
+                if (err)
+                        return err;
+                text[strcspn(text, "\r\n")] = 0;
+                auth = text;
+        }
+        ib_err_t err = check_auth("--zk-auth", auth, errstr, errstr_size);
+        if (!err && snprintf(out, size, "%s", auth + 7) >= (int)size)
+                err = ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG, "--zk-auth: longer than %zu bytes", size - 1);
+        free(text);
+        return err;
+}
+
+/* Authenticates the session (digest), bounded by @p dl. */
+static ib_err_t authenticate(ib_zk_t *zk, const char *auth, const struct timespec *dl, char *errstr,
+                             size_t errstr_size) {
+        char cred[600];
+        ib_err_t err = auth_credential(auth, cred, sizeof(cred), errstr, errstr_size);
+        if (err)
+                return err;
+        int rc = zoo_add_auth(zk->zh, "digest", cred, (int)strlen(cred), auth_done, zk);
+        memset(cred, 0, sizeof(cred));
+        if (rc != ZOK)
+                return ib_seterr(errstr, errstr_size, ib_zk_err(rc), "ZooKeeper authentication: %s", zerror(rc));
+        pthread_mutex_lock(&zk->lock);
+        int w = 0;
+        while (!zk->auth_rc && w != ETIMEDOUT)
+                w = pthread_cond_timedwait(&zk->cond, &zk->lock, dl);
+        rc = zk->auth_rc ? zk->auth_rc - 1 : ZOPERATIONTIMEOUT;
+        pthread_mutex_unlock(&zk->lock);
+        if (rc != ZOK)
+                return ib_seterr(errstr, errstr_size, rc == ZAUTHFAILED ? IB_ERR_ZK_AUTH : ib_zk_err(rc),
+                                 "ZooKeeper refused --zk-auth: %s", zerror(rc));
+        /* all rights to the identities this session authenticated as, read to anyone */
+        static char auth_scheme[] = "auth", world[] = "world", anyone[] = "anyone", empty[] = "";
+        zk->acl[0] = (struct ACL){ZOO_PERM_ALL, {auth_scheme, empty}};
+        zk->acl[1] = (struct ACL){ZOO_PERM_READ, {world, anyone}};
+        zk->acls = (struct ACL_vector){2, zk->acl};
+        return IB_OK;
+}
+
+struct ACL_vector *ib_zk_acl(ib_zk_t *zk) { return zk->acls.count ? &zk->acls : &ZOO_OPEN_ACL_UNSAFE; }
+
+ib_err_t ib_zk_connect(const char *hosts, const char *auth, int session_timeout_ms, int connect_timeout_ms,
                        ib_zk_t **out, char *errstr, size_t errstr_size) {
         static int log_set;
         if (!log_set) {
@@ -83,6 +154,11 @@ ib_err_t ib_zk_connect(const char *hosts, int session_timeout_ms, int connect_ti
                 return ib_seterr(errstr, errstr_size, IB_ERR_ZK_UNREACHABLE,
                                  "no ZooKeeper server at %s answered within %d ms", hosts,
                                  connect_timeout_ms);
+        }
+        ib_err_t err = auth ? authenticate(zk, auth, &dl, errstr, errstr_size) : IB_OK;
+        if (err) {
+                ib_zk_close(zk);
+                return err;
         }
         *out = zk;
         return IB_OK;
@@ -195,8 +271,30 @@ ib_err_t ib_zk_err(int rc) {
         case ZINVALIDSTATE: return IB_ERR_ZK_SESSION; /* a handle whose session expired */
         case ZCONNECTIONLOSS:
         case ZOPERATIONTIMEOUT: return IB_ERR_ZK_UNREACHABLE;
+        case ZNOAUTH:
+        case ZAUTHFAILED: return IB_ERR_ZK_AUTH;
         default: return IB_ERR_ZK;
         }
+}
+
+/* A node made before (by a run without --zk-auth, or by someone else) that
+ * lets anyone but its owners write, delete or change its ACL. */
+static ib_err_t check_protected(ib_zk_t *zk, const char *path, char *errstr, size_t errstr_size) {
+        struct ACL_vector acl = {0};
+        struct Stat st;
+        int rc = zoo_get_acl(zk->zh, path, &acl, &st);
+        if (rc != ZOK)
+                return ib_seterr(errstr, errstr_size, ib_zk_err(rc), "ZooKeeper ACL of %s: %s", path, zerror(rc));
+        int open = 0;
+        for (int i = 0; i < acl.count; i++)
+                if (!strcmp(acl.data[i].id.scheme, "world") && (acl.data[i].perms & ~ZOO_PERM_READ))
+                        open = 1;
+        deallocate_ACL_vector(&acl);
+        if (open)
+                return ib_seterr(errstr, errstr_size, IB_ERR_ZK_AUTH,
+                                 "ZooKeeper node %s exists and anyone may change or delete what is under it: "
+                                 "with --zk-auth, use a new --group or remove the node", path);
+        return IB_OK;
 }
 
 ib_err_t ib_zk_mkdirs(ib_zk_t *zk, const char *path, char *errstr, size_t errstr_size) {
@@ -208,10 +306,18 @@ ib_err_t ib_zk_mkdirs(ib_zk_t *zk, const char *path, char *errstr, size_t errstr
                         continue;
                 char c = *s;
                 *s = '\0';
-                int rc = zoo_create(zk->zh, p, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+                /* the first level (/ingestbench) is every group's: open, so that a run
+                 * without --zk-auth can still make its group under it */
+                int top = !strchr(p + 1, '/');
+                int rc = zoo_create(zk->zh, p, NULL, -1, top ? &ZOO_OPEN_ACL_UNSAFE : ib_zk_acl(zk), 0, NULL, 0);
                 if (rc != ZOK && rc != ZNODEEXISTS)
                         return ib_seterr(errstr, errstr_size, ib_zk_err(rc), "ZooKeeper create %s: %s",
                                          p, zerror(rc));
+                ib_err_t err = rc == ZNODEEXISTS && zk->acls.count && !top
+                                   ? check_protected(zk, p, errstr, errstr_size)
+                                   : IB_OK;
+                if (err)
+                        return err;
                 *s = c;
                 if (!c)
                         break;

@@ -156,7 +156,7 @@ ib_err_t ib_zkoffsets_write(ib_zkoffsets_t *o, const zoo_op_t *pre, int npre, ib
                 if (w[i].fence_path)
                         zoo_check_op_init(&o->ops[k++], w[i].fence_path, w[i].fence_version);
                 if (version == IB_ZK_CREATE)
-                        zoo_create_op_init(&o->ops[k++], o->paths[i], w[i].data, w[i].len, &ZOO_OPEN_ACL_UNSAFE, 0,
+                        zoo_create_op_init(&o->ops[k++], o->paths[i], w[i].data, w[i].len, ib_zk_acl(o->zk), 0,
                                            NULL, 0);
                 else
                         zoo_set_op_init(&o->ops[k++], o->paths[i], w[i].data, w[i].len, version, &o->stats[i]);
