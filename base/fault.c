@@ -78,10 +78,12 @@ static int parse_entry(const char *e, size_t len, char name[32], unsigned long *
         if (!c1)
                 return -1;
         const char *c2 = memchr(c1 + 1, ':', (size_t)(end - c1 - 1));
-        if (!whole(c1 + 1, (size_t)((c2 ? c2 : end) - c1 - 1)) || (c2 && !whole(c2 + 1, (size_t)(end - c2 - 1))))
+        int enospc = c2 && end - c2 - 1 == 6 && !memcmp(c2 + 1, "ENOSPC", 6);
+        if (!whole(c1 + 1, (size_t)((c2 ? c2 : end) - c1 - 1)) ||
+            (c2 && !enospc && !whole(c2 + 1, (size_t)(end - c2 - 1))))
                 return -1;
         *n = strtoul(c1 + 1, NULL, 10);
-        *arg = c2 ? strtoul(c2 + 1, NULL, 10) : 0;
+        *arg = enospc ? IB_FAULT_ENOSPC : c2 ? strtoul(c2 + 1, NULL, 10) : 0;
         return *n > 0 ? 0 : -1;
 }
 
@@ -183,7 +185,7 @@ int ib_fault_arg(const char *point, unsigned long *arg) {
                 unsigned long n = __atomic_add_fetch(&points[i].calls, 1, __ATOMIC_RELAXED);
                 if (n == points[i].fail_at) {
                         *arg = points[i].arg;
-                        errno = EIO;
+                        errno = points[i].arg == IB_FAULT_ENOSPC ? ENOSPC : EIO;
                         return 1;
                 }
         }
@@ -208,7 +210,7 @@ ib_err_t ib_fault_check(char *errstr, size_t errstr_size) {
                 }
                 if (bad) {
                         snprintf(errstr, errstr_size, "INGESTBENCH_FAULTS: '%.*s' is not POINT:N or POINT:N:ARG "
-                                 "(N counts calls from 1)", (int)len, spec);
+                                 "(N counts calls from 1; ARG a whole number, or ENOSPC)", (int)len, spec);
                         return IB_ERR_INVALID_ARG;
                 }
                 if (++count > MAX_POINTS) {

@@ -8,7 +8,9 @@
  *
  *        makes the 3rd write of the write-ahead log and its 10th fsync fail
  *        with EIO. A point may carry an argument after a second colon
- *        (batch.slow:N:MS: the Nth batch with records takes MS ms longer).
+ *        (batch.slow:N:MS: the Nth batch with records takes MS ms longer);
+ *        ENOSPC as the argument of an I/O point makes that call fail as a
+ *        full disk does (sink.write:3:ENOSPC).
  *
  *        Points are registered by the file that injects them, with
  *        IB_FAULT_POINTS("wal.write", "wal.fsync") at file scope: the list
@@ -37,9 +39,13 @@ void ib_fault_register(const char *const *names);
                 ib_fault_register(names);                                             \
         }
 
+/** The argument ENOSPC: the call fails with errno ENOSPC instead of EIO. */
+#define IB_FAULT_ENOSPC ((unsigned long)-1)
+
 /**
  * @brief Counts one call of @p point. @returns 1 when this call must fail
- *        (errno is set to EIO), 0 otherwise.
+ *        (errno is set to EIO, or ENOSPC when the point's argument says so),
+ *        0 otherwise.
  */
 int ib_fault(const char *point);
 

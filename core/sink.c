@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "fsutil.h"
 
 int ib_sink_range_name(char *out, size_t out_size, const char *topic,
@@ -79,6 +80,8 @@ static const ib_sink_t ib_sink_null_template = {
     {{-1, 0, ""}},    /* io */
 };
 
+IB_FAULT_POINTS("sink.write", "sink.fsync", "sink.crash_before_rename")
+
 /* ---- dir ----------------------------------------------------------------- */
 
 static ib_err_t dir_write_range(ib_sink_t *s, const char *topic, int32_t partition,
@@ -90,8 +93,9 @@ static ib_err_t dir_write_range(ib_sink_t *s, const char *topic, int32_t partiti
         if (ib_sink_range_name(name, sizeof(name), topic, partition, from, until) < 0)
                 return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
                                  "topic name too long for a file name: %s", topic);
+        static const ib_fs_replace_opts_t faults = {NULL, "sink"}; /* sink.write, sink.fsync */
         ib_err_t err = ib_fs_replace_at(s->io.dir.dirfd, s->io.dir.path, name, data,
-                                        len, NULL, errstr, errstr_size);
+                                        len, &faults, errstr, errstr_size);
         if (err == IB_OK) {
                 s->io.dir.dirty = 1;
                 s->files++;
