@@ -7,6 +7,8 @@
 #include "clock.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,9 +104,66 @@ ib_err_t ib_kafka_conf_set(rd_kafka_conf_t *conf, const char *key, const char *v
         return IB_OK;
 }
 
+/* ---- credentials the brokers refused ----
+ * librdkafka says a wrong SASL password or a failed TLS handshake only in
+ * its log, then reports the broker as down: a user would read "no broker
+ * answered". Its log and error callbacks keep that reason (process-wide: one
+ * process is one client identity), and the first operation that fails for
+ * want of a broker reports it instead, as IB_ERR_KAFKA_AUTH (exit 3). Every
+ * other line is printed as librdkafka prints it. */
+static pthread_mutex_t auth_lock = PTHREAD_MUTEX_INITIALIZER;
+static char auth_error[400];
+
+static int auth_failure(const char *text) {
+        return strstr(text, "SASL authentication error") || strstr(text, "SSL handshake failed") ||
+               strstr(text, "SASL SCRAM") || strstr(text, "certificate verify failed");
+}
+
+static void print_line(const rd_kafka_t *rk, int level, const char *fac, const char *text) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        fprintf(stderr, "%%%d|%lld.%03ld|%s|%s| %s\n", level, (long long)ts.tv_sec, ts.tv_nsec / 1000000, fac,
+                rd_kafka_name(rk), text);
+}
+
+static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *text) {
+        if (auth_failure(text)) {
+                pthread_mutex_lock(&auth_lock);
+                const char *at = strstr(text, "]: ");
+                snprintf(auth_error, sizeof(auth_error), "%s", at ? at + 3 : text);
+                pthread_mutex_unlock(&auth_lock);
+                return;
+        }
+        print_line(rk, level, fac, text);
+}
+
+static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque) {
+        (void)opaque;
+        if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION || err == RD_KAFKA_RESP_ERR__SSL) {
+                log_cb(rk, 3, "ERROR", reason);
+                return;
+        }
+        pthread_mutex_lock(&auth_lock);
+        int refused = auth_error[0] != 0;
+        pthread_mutex_unlock(&auth_lock);
+        if (!(refused && err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)) /* down because they refused us: said once */
+                print_line(rk, 3, "ERROR", reason);
+}
+
+int ib_kafka_auth_error(char *out, size_t size) {
+        pthread_mutex_lock(&auth_lock);
+        int refused = auth_error[0] != 0;
+        if (refused && out)
+                snprintf(out, size, "%s", auth_error);
+        pthread_mutex_unlock(&auth_lock);
+        return refused;
+}
+
 ib_err_t ib_kafka_conf_new(const char *brokers, const char *const *settings, const ib_props_t *props,
                            rd_kafka_conf_t **out, char *errstr, size_t errstr_size) {
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        rd_kafka_conf_set_log_cb(conf, log_cb);
+        rd_kafka_conf_set_error_cb(conf, error_cb);
         ib_err_t err;
         if ((err = ib_kafka_conf_set(conf, "bootstrap.servers", brokers, errstr, errstr_size)) ||
             (err = ib_kafka_conf_set(conf, "client.id", "ingestbench", errstr, errstr_size)) ||
@@ -144,7 +203,7 @@ ib_err_t ib_kafka_err(rd_kafka_resp_err_t e) {
         if (!e)
                 return IB_OK;
         if (unreachable(e))
-                return IB_ERR_KAFKA_UNREACHABLE;
+                return ib_kafka_auth_error(NULL, 0) ? IB_ERR_KAFKA_AUTH : IB_ERR_KAFKA_UNREACHABLE;
         switch (e) {
         case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
         case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
@@ -178,6 +237,10 @@ ib_err_t ib_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout
         rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms);
         rd_kafka_topic_destroy(rkt);
         if (e) {
+                char why[400];
+                if (unreachable(e) && ib_kafka_auth_error(why, sizeof(why)))
+                        return ib_seterr(errstr, errstr_size, IB_ERR_KAFKA_AUTH,
+                                         "the Kafka brokers refused the credentials: %s", why);
                 if (unreachable(e))
                         return ib_seterr(errstr, errstr_size, IB_ERR_KAFKA_UNREACHABLE,
                                          "no Kafka broker answered within %d ms (%s)", timeout_ms,

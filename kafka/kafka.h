@@ -98,6 +98,11 @@ ib_err_t ib_kafka_list_offsets(rd_kafka_t *rk, const char *topic, const int32_t 
  *         leader election, a coordinator move), else IB_ERR_KAFKA. */
 ib_err_t ib_kafka_err(rd_kafka_resp_err_t err);
 
+/** @brief 1 when a broker refused this process's credentials (a SASL
+ *         authentication error, a failed TLS handshake), with the reason in
+ *         @p out (may be NULL). Clients made by ib_kafka_conf_new() record it. */
+int ib_kafka_auth_error(char *out, size_t size);
+
 /** @brief librdkafka's version string and the build's, for result files. */
 const char *ib_kafka_version(void);
 

@@ -24,6 +24,8 @@
 #
 # 'up' prints the broker list and ZooKeeper address as shell assignments on stdout:
 #   KAFKA_BROKERS=127.0.0.1:19092
+#   KAFKA_SASL_BROKERS=127.0.0.1:19292   (SASL_PLAINTEXT with SCRAM-SHA-256: broker i on P+200+i-1;
+#                                         users are created with kafka-configs, e.g. by a test)
 #   ZOOKEEPER=127.0.0.1:12181
 # Logs stay in DIR/logs for diagnosis. Exit codes: 0 ok, 1 failed to start, 2 usage.
 set -euo pipefail
@@ -137,9 +139,9 @@ kafka_ready() { # every broker answers a metadata request and lists all brokers
   done
 }
 
-broker_list() {
+broker_list() { # broker_list [OFFSET]: the PLAINTEXT listeners, or those OFFSET ports above them
   local i out=""
-  for i in $(seq 1 "$nbrokers"); do out="$out${out:+,}127.0.0.1:$((kport + i - 1))"; done
+  for i in $(seq 1 "$nbrokers"); do out="$out${out:+,}127.0.0.1:$((kport + ${1:-0} + i - 1))"; done
   echo "$out"
 }
 
@@ -182,7 +184,7 @@ zk_port() { sed -n 's/^clientPort=//p' "$dir/zookeeper/zoo.cfg"; }
 # ---- Kafka -----------------------------------------------------------------
 
 kafka_up() {
-  local i id port cport voters="" cid
+  local i id port cport sport voters="" cid
   fetch_jars
   mkdir -p "$dir/logs"
   for i in $(seq 1 "$nbrokers"); do
@@ -200,18 +202,20 @@ kafka_up() {
   local rf=$nbrokers minisr=$(( nbrokers > 1 ? 2 : 1 ))
   for i in $(seq 1 "$nbrokers"); do
     if pid_alive "$dir/kafka-$i.pid"; then echo "cluster.sh: broker $i already running" >&2; continue; fi
-    port=$((kport + i - 1)); cport=$((kport + 100 + i - 1))
+    port=$((kport + i - 1)); cport=$((kport + 100 + i - 1)); sport=$((kport + 200 + i - 1))
     local bdir="$dir/kafka/broker-$i"
     mkdir -p "$bdir/data"
     cat >"$bdir/server.properties" <<EOF
 process.roles=broker,controller
 node.id=$i
 controller.quorum.voters=$voters
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport,SASL_PLAINTEXT://127.0.0.1:$sport
+advertised.listeners=PLAINTEXT://127.0.0.1:$port,SASL_PLAINTEXT://127.0.0.1:$sport
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+sasl.enabled.mechanisms=SCRAM-SHA-256
+listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 log.dirs=$bdir/data
 num.partitions=1
 default.replication.factor=$rf
@@ -283,6 +287,7 @@ case "$cmd" in
       wait_until "$timeout_s" "Kafka" kafka_ready || { tail -20 "$dir/logs/kafka-1.log" >&2; die "Kafka did not answer a metadata request within ${timeout_s}s (logs: $dir/logs/kafka-*.log)"; }
       echo "cluster.sh: Kafka $KAFKA_VERSION ready ($nbrokers broker(s)) on $(broker_list)" >&2
       echo "KAFKA_BROKERS=$(broker_list)"
+      echo "KAFKA_SASL_BROKERS=$(broker_list 200)"
     fi
     [ $want_zk = 1 ] && echo "ZOOKEEPER=127.0.0.1:$zport"
     exit 0

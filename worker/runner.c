@@ -52,13 +52,21 @@ typedef struct run_s {
         char stats_path[1024];
 } run_t;
 
+/* A librdkafka property that holds a credential: its value is never written. */
+static int secret_property(const char *key) {
+        return strstr(key, "password") || strstr(key, "secret") || !strcmp(key, "ssl.key.pem") ||
+               !strcmp(key, "sasl.oauthbearer.config") || !strcmp(key, "ssl_key");
+}
+
 json_t *ib_run_config_json(const ib_mode_t *mode, const ib_config_t *cfg, const void *conf,
                            const char *brokers) {
         json_t *doc = ib_options_json(ib_config_options, cfg);
         json_object_set_new(doc, "brokers", json_string(brokers));
         json_t *x = json_object();
         for (int i = 0; i < cfg->props.count; i++)
-                json_object_set_new(x, cfg->props.key[i], json_string(cfg->props.value[i]));
+                json_object_set_new(x, cfg->props.key[i], secret_property(cfg->props.key[i])
+                                                              ? json_string("(set, not recorded)")
+                                                              : json_string(cfg->props.value[i]));
         json_object_set_new(doc, "X", x);
         json_object_set_new(doc, mode->name, ib_options_json(mode->options, conf));
         return doc;

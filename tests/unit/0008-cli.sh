@@ -105,8 +105,9 @@ assert d == {"zookeeper": "127.0.0.1:1", "zk-session-timeout-ms": 6000, "zk-auth
 PY
 # a credential is never recorded (#16), and a malformed one is a usage error
 expect_rc 3 "$IB" run --mode direct --brokers 127.0.0.1:1 --zookeeper 127.0.0.1:1 --topic t --group g \
-  --state-dir "$WORK/cfg2" --connect-timeout-ms 500 --zk-auth digest:u:s3cret -q
+  --state-dir "$WORK/cfg2" --connect-timeout-ms 500 --zk-auth digest:u:s3cret -X sasl.password=s3cret -q
 grep -q '"zk-auth":"(set, not recorded)"' "$WORK/cfg2/events.jsonl" || fail "the credential's presence is not recorded"
+grep -q '"sasl.password":"(set, not recorded)"' "$WORK/cfg2/events.jsonl" || fail "-X sasl.password is not redacted"
 grep -q s3cret "$WORK/cfg2/events.jsonl" "$WORK/cfg2/stats.json" && fail "the password is in the worker's files"
 expect_rc 2 "$IB" run --mode direct --zookeeper 127.0.0.1:1 --topic t --group g --state-dir "$WORK/cfg3" --zk-auth u:s
 grep -q -- "--zk-auth: want digest:USER:PASS, or @FILE holding it" "$WORK/err.txt" || fail "bad --zk-auth not refused"
