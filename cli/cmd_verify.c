@@ -48,6 +48,8 @@ static void usage(FILE *fp) {
 "  -X key=value         librdkafka property (repeatable)\n"
 "  -h, --help           this help\n"
 "\n"
+"A sink line that cannot be read is named on stderr by file and byte offset,\n"
+"counted as unreadable_lines, and fails the run whatever --expect says.\n"
 "Exit codes: 0 expectations hold, 1 they do not (or verify failed), 2 usage error,\n"
 "3 brokers unreachable.\n");
 }
@@ -132,7 +134,8 @@ static int parse_flags(int argc, char **argv, verify_conf_t *vc) {
         return -1;
 }
 
-static void print_table(const verify_conf_t *vc, const ib_verify_result_t *r, int pass, const char *why) {
+static void print_table(const verify_conf_t *vc, const ib_verify_result_t *r, uint64_t bad_lines, int pass,
+                        const char *why) {
         printf("verify: topic %s, sink %s\n", vc->topic, vc->sink);
         const struct {
                 const char *name;
@@ -145,7 +148,8 @@ static void print_table(const verify_conf_t *vc, const ib_verify_result_t *r, in
                     {"out_of_order", r->out_of_order.count},
                     {"dead_lettered", r->dead_lettered},
                     {"unexpected", r->unexpected.count},
-                    {"input_duplicates", r->input_duplicates.count}};
+                    {"input_duplicates", r->input_duplicates.count},
+                    {"unreadable_lines", bad_lines}};
         for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
                 printf("  %-18s %12" PRIu64 "\n", rows[i].name, rows[i].value);
         print_samples("lost", &r->lost);
@@ -207,7 +211,12 @@ int ib_cmd_verify(int argc, char **argv) {
         }
         char why[256] = "";
         int pass = ib_verify_expect_check(&vc.expect, &r, why, sizeof(why));
-        print_table(&vc, &r, pass, why);
+        if (pass && bad_lines) { /* a damaged sink is never a pass: what those lines held is unknown */
+                snprintf(why, sizeof(why), "%llu unreadable lines in the sink (each named above)",
+                         (unsigned long long)bad_lines);
+                pass = 0;
+        }
+        print_table(&vc, &r, bad_lines, pass, why);
         if (vc.json_path && (err = write_json(&vc, &r, bad_lines, pass, why, errstr, sizeof(errstr)))) {
                 rc = ib_cli_fail("verify", err, errstr);
                 goto out;

@@ -204,11 +204,14 @@ static int process_record(lane_t *pl, const char *topic, const ib_record_t *rec)
                 return emit_raw(pl, rec);
         char reason[256];
         ib_arena_reset(pl->arena);
-        const ib_doc_t *obj =
-            rec->value ? ib_doc_parse(pl->parser, pl->arena, rec->value, rec->value_len, reason, sizeof(reason)) : NULL;
+        const ib_doc_t *obj = rec->value && rec->value_len
+                                  ? ib_doc_parse(pl->parser, pl->arena, rec->value, rec->value_len, reason, sizeof(reason))
+                                  : NULL;
         if (!obj) {
                 if (!rec->value)
                         snprintf(reason, sizeof(reason), "empty record (null value)");
+                else if (!rec->value_len)
+                        snprintf(reason, sizeof(reason), "empty record (a value of 0 bytes)");
                 else if (!strcmp(reason, "out of memory"))
                         return -1;
                 return dead_letter(pl, topic, rec, STAGE_PARSE, reason);
