@@ -30,7 +30,7 @@ static const struct {
     {IB_ERR_ZK_UNREACHABLE, "ERR_ZK_UNREACHABLE", "ZooKeeper unreachable"},
     {IB_ERR_ZK_FENCED, "ERR_ZK_FENCED", "Fenced: partition owned by another worker"},
     {IB_ERR_ZK_SESSION, "ERR_ZK_SESSION", "ZooKeeper session expired"},
-    {IB_ERR_KAFKA_AUTH, "ERR_KAFKA_AUTH", "Kafka brokers refused the credentials"},
+    {IB_ERR_KAFKA_AUTH, "ERR_KAFKA_AUTH", "Authentication with the Kafka brokers failed (SASL or TLS)"},
     {IB_ERR_ZK_AUTH, "ERR_ZK_AUTH", "ZooKeeper ACL refused this client"},
 };
 

@@ -240,7 +240,7 @@ ib_err_t ib_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout
                 char why[400];
                 if (unreachable(e) && ib_kafka_auth_error(why, sizeof(why)))
                         return ib_seterr(errstr, errstr_size, IB_ERR_KAFKA_AUTH,
-                                         "the Kafka brokers refused the credentials: %s", why);
+                                         "authentication with the Kafka brokers failed: %s", why);
                 if (unreachable(e))
                         return ib_seterr(errstr, errstr_size, IB_ERR_KAFKA_UNREACHABLE,
                                          "no Kafka broker answered within %d ms (%s)", timeout_ms,

@@ -26,6 +26,8 @@
 #   KAFKA_BROKERS=127.0.0.1:19092
 #   KAFKA_SASL_BROKERS=127.0.0.1:19292   (SASL_PLAINTEXT with SCRAM-SHA-256: broker i on P+200+i-1;
 #                                         users are created with kafka-configs, e.g. by a test)
+#   KAFKA_TLS_BROKERS=127.0.0.1:19392    (SSL: broker i on P+300+i-1, a certificate for 127.0.0.1
+#   KAFKA_TLS_CA=DIR/tls/ca.pem           made with openssl at the first 'up', signed by this CA)
 #   ZOOKEEPER=127.0.0.1:12181
 # Logs stay in DIR/logs for diagnosis. Exit codes: 0 ok, 1 failed to start, 2 usage.
 set -euo pipefail
@@ -184,7 +186,8 @@ zk_port() { sed -n 's/^clientPort=//p' "$dir/zookeeper/zoo.cfg"; }
 # ---- Kafka -----------------------------------------------------------------
 
 kafka_up() {
-  local i id port cport sport voters="" cid
+  local i id port cport sport tport voters="" cid
+  make_tls
   fetch_jars
   mkdir -p "$dir/logs"
   for i in $(seq 1 "$nbrokers"); do
@@ -202,18 +205,20 @@ kafka_up() {
   local rf=$nbrokers minisr=$(( nbrokers > 1 ? 2 : 1 ))
   for i in $(seq 1 "$nbrokers"); do
     if pid_alive "$dir/kafka-$i.pid"; then echo "cluster.sh: broker $i already running" >&2; continue; fi
-    port=$((kport + i - 1)); cport=$((kport + 100 + i - 1)); sport=$((kport + 200 + i - 1))
+    port=$((kport + i - 1)); cport=$((kport + 100 + i - 1)); sport=$((kport + 200 + i - 1)); tport=$((kport + 300 + i - 1))
     local bdir="$dir/kafka/broker-$i"
     mkdir -p "$bdir/data"
     cat >"$bdir/server.properties" <<EOF
 process.roles=broker,controller
 node.id=$i
 controller.quorum.voters=$voters
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport,SASL_PLAINTEXT://127.0.0.1:$sport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port,SASL_PLAINTEXT://127.0.0.1:$sport
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport,SASL_PLAINTEXT://127.0.0.1:$sport,SSL://127.0.0.1:$tport
+advertised.listeners=PLAINTEXT://127.0.0.1:$port,SASL_PLAINTEXT://127.0.0.1:$sport,SSL://127.0.0.1:$tport
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL
+listener.name.ssl.ssl.keystore.type=PEM
+listener.name.ssl.ssl.keystore.location=$dir/tls/broker.pem
 sasl.enabled.mechanisms=SCRAM-SHA-256
 listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 log.dirs=$bdir/data
@@ -243,6 +248,22 @@ EOF
     fi
     launch_broker "$i"
   done
+}
+
+make_tls() { # a CA and a certificate for 127.0.0.1 it signed, once per run folder (openssl, Debian's)
+  local t="$dir/tls"
+  [ -f "$t/broker.pem" ] && return 0
+  command -v openssl >/dev/null || die "openssl not found (Debian package openssl)"
+  mkdir -p "$t" && chmod 700 "$t"
+  { openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=ingestbench test CA" \
+        -keyout "$t/ca.key" -out "$t/ca.pem" &&
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$t/broker.key" -out "$t/broker.csr" &&
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$t/ext.cnf" &&
+    openssl x509 -req -in "$t/broker.csr" -CA "$t/ca.pem" -CAkey "$t/ca.key" -CAcreateserial -days 3650 \
+        -extfile "$t/ext.cnf" -out "$t/broker.crt" &&
+    cat "$t/broker.key" "$t/broker.crt" >"$t/broker.pem"; } >"$t/openssl.log" 2>&1 ||
+    { cat "$t/openssl.log" >&2; die "making the TLS certificate failed"; }
+  chmod 600 "$t"/*.key "$t/broker.pem"
 }
 
 launch_broker() { # launch_broker I: start broker I from its configuration (log appended)
@@ -288,6 +309,8 @@ case "$cmd" in
       echo "cluster.sh: Kafka $KAFKA_VERSION ready ($nbrokers broker(s)) on $(broker_list)" >&2
       echo "KAFKA_BROKERS=$(broker_list)"
       echo "KAFKA_SASL_BROKERS=$(broker_list 200)"
+      echo "KAFKA_TLS_BROKERS=$(broker_list 300)"
+      echo "KAFKA_TLS_CA=$dir/tls/ca.pem"
     fi
     [ $want_zk = 1 ] && echo "ZOOKEEPER=127.0.0.1:$zport"
     exit 0

@@ -14,7 +14,7 @@ PKGS=(
   zookeeper default-jre-headless maven
   kcat gnuplot-nox
   netcat-openbsd procps
-  clang-14 libclang-rt-14-dev
+  clang-14 libclang-rt-14-dev openssl
 )
 
 usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; }

@@ -3,7 +3,7 @@
 # the same data and port, under direct (ownership and offsets in ZooKeeper)
 # and receiver --offsets zk, while producers write. Neither worker exits on
 # its own; both ride out the connection loss (retry events) and catch up:
-# lost 0, duplicates 0.
+# lost 0, duplicates 0, and no committed offset ever moves backwards (#16).
 . "$(dirname "$0")/../lib.sh"
 
 CLUSTER=${IB_TEST_CLUSTER_DIR:?the 3-broker fixture}
@@ -37,5 +37,21 @@ for m in direct receiver; do
   "$IB" verify --brokers "$BROKERS" --topic "${topic[$m]}" --sink "dir:$WORK/$m/out" \
     --expect "lost=0,duplicates=0,unexpected=0" >"$WORK/$m/verify.txt" 2>&1 ||
     { cat "$WORK/$m/verify.txt" >&2; fail "$m: verify"; }
+  python3 - "$WORK/$m/state/events.jsonl" <<'PY' || fail "$m: a committed offset moved backwards"
+import json, sys
+last = {}
+for line in open(sys.argv[1]):
+    try:
+        e = json.loads(line)
+    except ValueError:
+        continue
+    if e.get("event") != "commit" or not e.get("ok"):
+        continue
+    for p in e.get("partitions") or e.get("offsets") or []:
+        part, off = p["partition"], p["offset"]
+        assert off >= last.get(part, -1), f"partition {part}: {last[part]} -> {off} at {e['t_ms']}"
+        last[part] = off
+assert last, "no successful commit"
+PY
   note "RESULT $m: ZooKeeper down ${DOWN_S}s: lost 0, duplicates 0, retry episodes $(count '"event":"retry"' "$WORK/$m/state/events.jsonl"), failed commits $(count '"ok":false' "$WORK/$m/state/events.jsonl")"
 done

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# 0117-kafka-sasl: Kafka security through -X (#16). The fixture's brokers
-# also listen with SASL_PLAINTEXT and SCRAM-SHA-256 (scripts/cluster.sh, 200
-# ports above PLAINTEXT); this test creates a SCRAM user with Kafka's own
-# ConfigCommand, then produces, consumes (checkpoint mode) and verifies over
-# that listener: 0 lost, 0 duplicates, the password never written to the
-# worker's files. A wrong password: one line, exit 3, at once for each command.
+# 0117-kafka-security: Kafka security through -X (#16). The fixture's brokers
+# also listen with SASL_PLAINTEXT and SCRAM-SHA-256 (200 ports above
+# PLAINTEXT) and with TLS (300 above, a certificate for 127.0.0.1 signed by a
+# CA that scripts/cluster.sh made with openssl). This test creates a SCRAM user
+# with Kafka's own ConfigCommand, then produces, consumes (checkpoint mode) and
+# verifies over each: 0 lost, 0 duplicates, the password never written to the
+# worker's files. A wrong password, and a CA that did not sign the broker's
+# certificate: one line, exit 3, within 20 s, for each command.
 . "$(dirname "$0")/../lib.sh"
 REPO=${IB_REPO:?}
 SASL=$(echo "$BROKERS" | awk -F, '{for (i = 1; i <= NF; i++) {split($i, a, ":"); printf "%s%s:%d", (i > 1 ? "," : ""), a[1], a[2] + 200}}')
@@ -41,8 +43,29 @@ for cmd in "produce --topic $T --records 10" \
   # shellcheck disable=SC2086
   expect_rc 3 timeout 60 "$IB" $cmd --brokers "$SASL" "${bad[@]}"
   [ "$(wc -l <"$WORK/err.txt")" = 1 ] || fail "${cmd%% *}: a wrong password is not one line: $(cat "$WORK/err.txt")"
-  grep -q "refused the credentials: .*SASL authentication error" "$WORK/err.txt" ||
+  grep -q "authentication with the Kafka brokers failed: .*SASL authentication error" "$WORK/err.txt" ||
     fail "${cmd%% *}: unclear: $(cat "$WORK/err.txt")"
   [ $(( $(date +%s) - start )) -le 20 ] || fail "${cmd%% *}: a wrong password took more than 20 s to report"
 done
-note "20000 records over SASL/SCRAM: 0 lost, 0 duplicates; a wrong password is one line and exit 3"
+# ---- TLS ----
+CA="${IB_TEST_CLUSTER_DIR:?}/tls/ca.pem"
+[ -f "$CA" ] || fail "no CA at $CA (scripts/cluster.sh makes it)"
+TLS=$(echo "$BROKERS" | awk -F, '{for (i = 1; i <= NF; i++) {split($i, a, ":"); printf "%s%s:%d", (i > 1 ? "," : ""), a[1], a[2] + 300}}')
+tls=(-X security.protocol=SSL -X "ssl.ca.location=$CA")
+T2=tls-$$-$RANDOM
+"$IB" produce --brokers "$TLS" "${tls[@]}" --topic "$T2" --records 20k --partitions 3 --seed 11 >"$WORK/produce.txt" ||
+  fail "produce over TLS failed"
+timeout 180 "$IB" run --mode checkpoint --brokers "$TLS" "${tls[@]}" --topic "$T2" --group "g-$T2" \
+  --sink "dir:$WORK/tout" --state-dir "$WORK/tstate" --exit-when-idle 3000 -q || fail "run over TLS exited $?"
+expect_rc 0 "$IB" verify --brokers "$TLS" "${tls[@]}" --topic "$T2" --sink "dir:$WORK/tout" \
+  --expect "produced=20000,lost=0,duplicates=0"
+# a CA of someone else's: the broker's certificate is not trusted
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=another CA" -keyout "$WORK/other.key" \
+  -out "$WORK/other.pem" >/dev/null 2>&1 || fail "openssl"
+start=$(date +%s)
+expect_rc 3 timeout 60 "$IB" produce --brokers "$TLS" -X security.protocol=SSL -X "ssl.ca.location=$WORK/other.pem" \
+  --topic "$T2" --records 10
+[ "$(wc -l <"$WORK/err.txt")" = 1 ] && grep -q "authentication with the Kafka brokers failed: .*\(certificate verify failed\|SSL handshake failed\)" "$WORK/err.txt" ||
+  fail "an untrusted broker certificate: unclear: $(cat "$WORK/err.txt")"
+[ $(( $(date +%s) - start )) -le 20 ] || fail "an untrusted certificate took more than 20 s to report"
+note "20000 records over SASL/SCRAM and 20000 over TLS: 0 lost, 0 duplicates; a wrong password or CA is one line and exit 3"
