@@ -65,4 +65,15 @@ expect_rc 3 timeout 60 "$IB" run --mode direct --brokers "$BROKERS" --zookeeper 
   --topic "$T" --group "g-open-$T" --sink "dir:$WORK/out3" --state-dir "$WORK/state3" --exit-when-idle 3000 -q
 grep -q "anyone may change or delete" "$WORK/err.txt" || fail "an open group node was trusted: $(cat "$WORK/err.txt")"
 zkcli deleteall "/ingestbench/g-open-$T"
-note "30000 records through an ACL-protected group; unauthenticated set and delete refused"
+# the receiver's offsets in ZooKeeper (--offsets zk) get the same ACL
+"$IB" produce --brokers "$BROKERS" --topic "r$T" --records 3000 --partitions 2 --seed 6 >/dev/null || fail "produce r$T"
+timeout 120 "$IB" run --mode receiver --offsets zk --brokers "$BROKERS" --zookeeper "$ZK" --zk-auth "@$WORK/cred" \
+  --topic "r$T" --group "gr-$T" --sink "dir:$WORK/rout" --state-dir "$WORK/rstate" --exit-when-idle 3000 -q ||
+  fail "the receiver with --zk-auth exited $?"
+expect_rc 0 "$IB" verify --brokers "$BROKERS" --topic "r$T" --sink "dir:$WORK/rout" --expect "produced=3000,lost=0"
+ROFF=/consumers/gr-$T/offsets/r$T/0
+zkcli getAcl "$ROFF"
+grep -q "'digest,'ingest:" "$WORK/zk.txt" || fail "the receiver's offset node has no digest ACL: $(tail -5 "$WORK/zk.txt")"
+zkcli set "$ROFF" 0
+grep -qi "insufficient permission\|NoAuth" "$WORK/zk.txt" || fail "a client without the credential set $ROFF"
+note "30000 records through an ACL-protected group (direct), 3000 (receiver --offsets zk); unauthenticated set and delete refused"
