@@ -93,6 +93,14 @@ grep -q -- "--topic: a topic name has 1 to 249 characters, not 250" "$WORK/err.t
 expect_rc 2 "$IB" verify --topic "$(printf 't\377')" --sink "dir:$WORK/s"
 grep -q -- "--topic" "$WORK/err.txt" || fail "a non-UTF-8 topic not refused"
 
+# ---- stray names in a write-ahead log folder: not segments, and nothing waits on them ----
+mkdir -p "$WORK/wal"
+cp "$REPO/fuzz/corpus/wal/six-batches.log" "$WORK/wal/wal-00000000000000000001.log" # a real segment, 6 batches
+: >"$WORK/wal/wal-99999999999999999999.log"; : >"$WORK/wal/wal--0000000000000000001.log"
+expect_rc 0 timeout 20 "$IB" wal verify "$WORK/wal"
+grep -q "6 batches, 24 records, 0 corruptions" "$WORK/out.txt" || fail "wal verify on stray names: $(cat "$WORK/out.txt")"
+expect_rc 0 timeout 20 "$IB" wal dump "$WORK/wal"
+
 # ---- a scenario's random block alone (the shipped random-direct.json) ----
 expect_rc 0 "$IB" chaos --scenario "$REPO/chaos/scenarios/random-direct.json" --dry-run
 
