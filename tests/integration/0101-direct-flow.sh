@@ -28,3 +28,12 @@ grep -q '"event":"stop","reason":"idle"' "$WORK/state/events.jsonl" || fail "no 
 n=$(count '"event":"assign"' "$WORK/state/events.jsonl")
 [ "$n" = 6 ] || fail "expected 6 partitions assigned, saw $n"
 note "100000 records, $bad dead-lettered, 0 lost, 0 duplicates"
+# A topic that does not exist (#16): one line naming it, for a mode with
+# ZooKeeper and one without, never a wait without end
+for m in direct checkpoint; do
+  zk=(); [ "$m" = direct ] && zk=(--zookeeper "$ZK")
+  expect_rc 1 timeout 60 "$IB" run --mode "$m" --brokers "$BROKERS" "${zk[@]}" --topic "nosuch-$T" \
+    --group "g-nosuch-$T" --sink "dir:$WORK/nosuch" --state-dir "$WORK/nosuch-$m" -q
+  [ "$(wc -l <"$WORK/err.txt")" = 1 ] && grep -q "topic nosuch-$T does not exist" "$WORK/err.txt" ||
+    fail "$m on a missing topic: $(cat "$WORK/err.txt")"
+done
