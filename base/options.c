@@ -121,7 +121,7 @@ void ib_options_each(const ib_option_t *t, const void *conf,
 
 static void check_one(void *ctx, const ib_option_t *o, const void *owner) {
         const ib_option_t **missing = ctx;
-        if (!*missing && o->required && o->type == IB_OPT_STRING && !*CFIELD(owner, o, const char *))
+        if (!*missing && o->required && o->type == IB_OPT_STRING && !*CFIELD(owner, o, char *const))
                 *missing = o;
 }
 
@@ -137,7 +137,7 @@ ib_err_t ib_options_check_required(const ib_option_t *t, const void *conf, char 
 const char *ib_options_value_str(const ib_option_t *o, const void *owner, char *out, size_t out_size) {
         switch (o->type) {
         case IB_OPT_STRING:
-                return *CFIELD(owner, o, const char *);
+                return *CFIELD(owner, o, char *const);
         case IB_OPT_INT:
         case IB_OPT_BYTES:
                 snprintf(out, out_size, "%" PRId64, *CFIELD(owner, o, int64_t));

@@ -28,7 +28,8 @@ one_run() { # one_run NAME [--wal-dedup]
     if [ "$round" = 3 ]; then
       INGESTBENCH_FAULTS=receiver.crash_before_commit:2 bg "$IB" run "${flags[@]}"
       w=$BG_PID
-      wait_exit 60 "$w" && fail "$name: the crash point did not fire" || true
+      rc=0; wait_exit 60 "$w" || rc=$?
+      [ "$rc" = 137 ] || fail "$name: the crash point did not fire: exit $rc, want 137 (SIGKILL)"
       continue
     fi
     local need=$(( $(grep -c '"event":"commit"' "$WORK/$name/state/events.jsonl" 2>/dev/null || true) + $(echo "1 1 0 2 3" | cut -d' ' -f"$round") ))

@@ -3,12 +3,19 @@
 # --help is 0, bad flags are usage errors (2), unreachable servers are 3 within a bound.
 . "$(dirname "$0")/../lib.sh"
 
-for cmd in produce run verify mock-cluster wal checkpoint; do
+for cmd in produce run verify mock-cluster wal checkpoint chaos bench compare report; do
   expect_rc 0 "$IB" "$cmd" --help
   grep -q '^Usage: ingestbench' "$WORK/out.txt" || fail "$cmd --help prints no usage"
   expect_rc 2 "$IB" "$cmd" --no-such-flag
   grep -q "unknown option '--no-such-flag'" "$WORK/err.txt" || fail "$cmd: unclear unknown-flag error"
   [ "$(wc -l <"$WORK/err.txt")" = 1 ] || fail "$cmd: error is not one line"
+done
+# a missing value is a usage error, one line naming the option, for every command that takes one
+for a in "chaos --scenario" "bench --records" "compare --baseline" "report --out" "mock-cluster --topic" \
+         "verify --sink" "produce --records" "run --group" "checkpoint show --no-such" "wal dump $WORK --policy"; do
+  # shellcheck disable=SC2086
+  expect_rc 2 "$IB" $a
+  [ "$(wc -l <"$WORK/err.txt")" = 1 ] || fail "'$a': not one line: $(cat "$WORK/err.txt")"
 done
 expect_rc 0 "$IB" --help
 expect_rc 0 "$IB" --version
