@@ -202,8 +202,8 @@ size_t ib_options_count(const ib_option_t *t) {
 }
 
 ib_err_t ib_opt_check_topic(const char *flag, const char *value, char *errstr, size_t errstr_size) {
-        size_t n = strlen(value), ok = strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-");
-        if (n == 0 || n > 249)
+        size_t n = strlen(value), ok = ib_topic_chars(value, n);
+        if (n == 0 || n > IB_TOPIC_MAX)
                 return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
                                  "--%s: a topic name has 1 to 249 characters, not %zu", flag, n);
         if (ok != n || !strcmp(value, ".") || !strcmp(value, ".."))

@@ -69,3 +69,14 @@ ib_err_t ib_parse_double(const char *s, double min, double max, const char *what
         *out = v;
         return IB_OK;
 }
+
+size_t ib_topic_chars(const char *t, size_t n) {
+        size_t i = 0;
+        for (; i < n; i++) {
+                char c = t[i];
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                      c == '_' || c == '-'))
+                        break;
+        }
+        return i;
+}

@@ -22,4 +22,12 @@ ib_err_t ib_parse_i64(const char *s, int64_t min, int64_t max, int allow_suffix,
 ib_err_t ib_parse_double(const char *s, double min, double max, const char *what,
                          double *out, char *errstr, size_t errstr_size);
 
+/**
+ * @brief The bytes of a Kafka topic name: [a-zA-Z0-9._-] only (the length,
+ *        1 to IB_TOPIC_MAX, is the caller's to check).
+ * @returns the number of leading bytes that are allowed: @p n when all are.
+ */
+size_t ib_topic_chars(const char *t, size_t n);
+#define IB_TOPIC_MAX 249 /**< Kafka's longest topic name */
+
 #endif

@@ -1,18 +1,17 @@
 /* fuzz_dir.c: the scratch folder of targets that read files (fuzz.h). */
 #include "fuzz.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fsutil.h"
+
 static char dir[256];
 
 static void remove_dir(void) {
-        if (!dir[0])
-                return;
-        ib_fuzz_clear();
-        rmdir(dir);
+        if (dir[0])
+                ib_fs_remove_tree(dir, NULL, 0);
 }
 
 const char *ib_fuzz_dir(void) {
@@ -38,23 +37,10 @@ void ib_fuzz_write(const char *name, const void *data, size_t size) {
         }
 }
 
-/* Removes everything under @p path (the targets make at most two levels). */
-static void clear_under(const char *path, int depth) {
-        DIR *d = opendir(path);
-        if (!d)
-                return;
-        struct dirent *e;
-        while ((e = readdir(d))) {
-                if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-                        continue;
-                char p[1024];
-                snprintf(p, sizeof(p), "%s/%s", path, e->d_name);
-                if (unlink(p) != 0 && depth < 4) {
-                        clear_under(p, depth + 1);
-                        rmdir(p);
-                }
+void ib_fuzz_clear(void) {
+        /* the project's own rm -rf (no link followed), then the folder again */
+        if (ib_fs_remove_tree(ib_fuzz_dir(), NULL, 0) != IB_OK || mkdir(dir, 0700) != 0) {
+                perror(dir);
+                abort();
         }
-        closedir(d);
 }
-
-void ib_fuzz_clear(void) { clear_under(ib_fuzz_dir(), 0); }

@@ -43,19 +43,24 @@ void ib_props_destroy(ib_props_t *props) {
 }
 
 
+/* The default address file: in a folder of /tmp that must be the user's own. */
+static const char *default_addr_path(char *out, size_t out_size) {
+        snprintf(out, out_size, "/tmp/ingestbench-%u/mock-cluster.addr", (unsigned)getuid());
+        return out;
+}
+
 const char *ib_kafka_mock_addr_path(char *out, size_t out_size) {
         const char *env = getenv("INGESTBENCH_MOCK_FILE");
         if (env && *env)
                 snprintf(out, out_size, "%s", env);
         else
-                snprintf(out, out_size, "/tmp/ingestbench-%u/mock-cluster.addr", (unsigned)getuid());
+                default_addr_path(out, out_size);
         return out;
 }
 
 int ib_kafka_mock_addr_shared(const char *path) {
         char def[64];
-        snprintf(def, sizeof(def), "/tmp/ingestbench-%u/mock-cluster.addr", (unsigned)getuid());
-        return !strcmp(path, def);
+        return !strcmp(path, default_addr_path(def, sizeof(def)));
 }
 
 ib_err_t ib_kafka_brokers(const char *flag, char *out, size_t out_size,

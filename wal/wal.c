@@ -33,6 +33,7 @@
 #include "clock.h"
 #include "crc32c.h"
 #include "fault.h"
+#include "parse.h"
 #include "fsutil.h"
 
 IB_FAULT_POINTS("wal.write", "wal.fsync")
@@ -108,14 +109,8 @@ ib_err_t ib_wal_fsync_parse(const char *spec, ib_wal_fsync_t *policy, int *inter
         return IB_ERR_INVALID_ARG;
 }
 
-/* Bytes [a-zA-Z0-9._-]: a topic name as Kafka allows it. */
-static int topic_ok(const unsigned char *t, size_t n) {
-        for (size_t i = 0; i < n; i++)
-                if (!((t[i] >= 'a' && t[i] <= 'z') || (t[i] >= 'A' && t[i] <= 'Z') || (t[i] >= '0' && t[i] <= '9') ||
-                      t[i] == '.' || t[i] == '_' || t[i] == '-'))
-                        return 0;
-        return 1;
-}
+/* A topic name as Kafka allows it (base/parse.h). */
+static int topic_ok(const unsigned char *t, size_t n) { return ib_topic_chars((const char *)t, n) == n; }
 
 static int seq_cmp(const void *a, const void *b) {
         uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;

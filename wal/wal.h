@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "errors.h"
+#include "parse.h"
 #include "hist.h"
 #include "record.h"
 
@@ -65,7 +66,7 @@ static inline int ib_wal_pos_cmp(ib_wal_pos_t a, ib_wal_pos_t b) {
  *  so that a next number never wraps. */
 #define IB_WAL_SEQ_MAX (UINT64_MAX / 2)
 /** The longest topic name a record holds: Kafka's limit. */
-#define IB_WAL_MAX_TOPIC 249
+#define IB_WAL_MAX_TOPIC IB_TOPIC_MAX
 
 /** One piece of damage found by a reader. */
 typedef struct ib_wal_damage_s {
