@@ -217,10 +217,11 @@ static int worker_ready(const char *events, const ib_mode_t *mode) {
         size_t len = 0;
         if (ib_fs_read_file(events, &data, &len, NULL, 0) != IB_OK)
                 return 0;
-        /* direct logs "assign", the group modes "rebalance" of kind "assign" */
+        /* a claim logs "assign", a group member "rebalance" of kind "assign";
+         * a worker of a static split owns its partitions from its "start" */
         int ready = strstr(data, "\"event\":\"assign\"") != NULL ||
                     strstr(data, "\"event\":\"rebalance\",\"kind\":\"assign\"") != NULL ||
-                    (!strcmp(mode->name, "checkpoint") && strstr(data, "\"event\":\"start\"") != NULL);
+                    (mode->static_split && strstr(data, "\"event\":\"start\"") != NULL);
         free(data);
         return ready;
 }

@@ -21,6 +21,7 @@
 
 #include "clock.h"
 #include "cluster.h"
+#include "commands.h"
 #include "fsutil.h"
 #include "kafka.h"
 #include "pipeline.h"
@@ -118,11 +119,7 @@ ib_err_t ib_bench_end_offsets(const char *brokers, const char *topic, int n, int
 ib_err_t ib_bench_backlog(const ib_bench_conf_t *conf, const char *topic, int partitions, int64_t records,
                           int64_t size, int64_t rate, const char *stats_path, ib_backlog_t *out, char *errstr,
                           size_t errstr_size) {
-        char n[32], p[32], sz[32], r[32], log[PATH_MAX];
-        snprintf(n, sizeof(n), "%" PRId64, records);
-        snprintf(p, sizeof(p), "%d", partitions);
-        snprintf(sz, sizeof(sz), "%" PRId64, size);
-        snprintf(r, sizeof(r), "%" PRId64, rate);
+        char log[PATH_MAX];
         snprintf(log, sizeof(log), "%s/produce.log", conf->work_dir);
         ib_err_t err;
         if (conf->cluster && conf->cluster->kind == IB_CLUSTER_MOCK) {
@@ -137,17 +134,18 @@ ib_err_t ib_bench_backlog(const ib_bench_conf_t *conf, const char *topic, int pa
                 if (err)
                         return err;
         }
-        const char *argv[20] = {conf->self, "produce", "--brokers", conf->brokers, "--topic", topic, "--records", n,
-                                "--partitions", p, "--size", sz, "--run-id", "bench"};
-        int k = 14;
-        if (rate > 0)
-                argv[k++] = "--rate", argv[k++] = r;
-        if (stats_path)
-                argv[k++] = "--stats", argv[k++] = stats_path;
-        argv[k] = NULL;
+        ib_producer_cmd_t cmd = {.self = conf->self, .brokers = conf->brokers, .topic = topic, .run_id = "bench",
+                                 .records = records, .partitions = partitions, .size = size, .rate = rate,
+                                 .stats_path = stats_path};
+        ib_argv_t argv = IB_ARGV_INIT;
+        if (ib_launch_producer_argv(&cmd, &argv)) {
+                ib_argv_free(&argv);
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory starting the producer");
+        }
         ib_spawn_io_t io = {"/dev/null", log, 0, NULL, 0};
         size_t i;
-        err = ib_sup_spawn(conf->sup, "producer", (char *const *)argv, &io, &i, errstr, errstr_size);
+        err = ib_sup_spawn(conf->sup, "producer", argv.v, &io, &i, errstr, errstr_size);
+        ib_argv_free(&argv);
         if (err)
                 return err;
         int64_t bound = 120000 + (rate > 0 ? records * 1000 / rate : records / 10);
@@ -356,29 +354,31 @@ static ib_err_t window(const char *events, int64_t *first_ms, int64_t *last_ms, 
 ib_err_t ib_bench_spawn_worker(const ib_bench_conf_t *conf, const ib_mode_t *mode, int level, const char *topic,
                                const char *group, const char *dir, int w, int workers, int exit_at_end, size_t *proc,
                                char *errstr, size_t errstr_size) {
-        char state[PATH_MAX], id[16], log[PATH_MAX], split[32], sink[PATH_MAX], dead[PATH_MAX];
+        char state[PATH_MAX], id[16], log[PATH_MAX], sink[PATH_MAX], dead[PATH_MAX];
         snprintf(state, sizeof(state), "%.4000s/w%d", dir, w + 1);
         snprintf(id, sizeof(id), "w%d", w + 1);
         snprintf(log, sizeof(log), "%.4000s/w%d.err", dir, w + 1);
-        snprintf(split, sizeof(split), "%d/%d", w, workers);
         snprintf(dead, sizeof(dead), "%.4000s/deadletter", dir);
         if (!strcmp(conf->sink, "dir"))
                 snprintf(sink, sizeof(sink), "dir:%.4000s/sink", dir);
         else
                 snprintf(sink, sizeof(sink), "null");
-        const char *argv[32] = {conf->self, "run", "--mode", mode->name, "--brokers", conf->brokers, "--topic", topic,
-                                "--group", group, "--state-dir", state, "--sink", sink, "--dead-letter", dead,
-                                "--worker-id", id, "--pipeline", ib_pipeline_level_names[level], "--quiet"};
-        int k = 21;
-        if (exit_at_end) /* caught up to the end offsets, after the first idle poll */
-                argv[k++] = "--exit-when-idle", argv[k++] = "1";
-        if (!strcmp(mode->name, "direct") && conf->zookeeper)
-                argv[k++] = "--zookeeper", argv[k++] = conf->zookeeper;
-        if (!strcmp(mode->name, "checkpoint") && workers > 1)
-                argv[k++] = "--worker", argv[k++] = split;
-        argv[k] = NULL;
+        ib_worker_cmd_t cmd = {.self = conf->self, .mode = mode->name, .brokers = conf->brokers, .topic = topic,
+                               .group = group, .state_dir = state, .sink = sink, .dead_letter = dead, .worker_id = id,
+                               .pipeline = ib_pipeline_level_names[level],
+                               /* caught up to the end offsets, after the first idle poll */
+                               .exit_when_idle_s = exit_at_end ? 1 : 0,
+                               .zookeeper = mode->needs_zookeeper ? conf->zookeeper : NULL, .index = w,
+                               .count = workers, .mode_args = mode->worker_args};
+        ib_argv_t argv = IB_ARGV_INIT;
+        if (ib_launch_worker_argv(&cmd, &argv)) {
+                ib_argv_free(&argv);
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory starting %s", id);
+        }
         ib_spawn_io_t io = {"/dev/null", log, 0, NULL, 1}; /* a stop during start-up is held */
-        return ib_sup_spawn(conf->sup, id, (char *const *)argv, &io, proc, errstr, errstr_size);
+        ib_err_t err = ib_sup_spawn(conf->sup, id, argv.v, &io, proc, errstr, errstr_size);
+        ib_argv_free(&argv);
+        return err;
 }
 
 ib_err_t ib_bench_mode(const ib_bench_conf_t *conf, const ib_mode_t *mode, int level, int workers,

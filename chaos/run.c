@@ -27,6 +27,7 @@
 #include "array.h"
 #include "checker.h"
 #include "clock.h"
+#include "commands.h"
 #include "fsutil.h"
 #include "hist.h"
 #include "kafka.h"
@@ -50,7 +51,6 @@ typedef struct {
         int64_t restart_on_failure; /* an inject's restart_after_ms: if it then fails on its own; -1 */
         int starts;
         int failures;            /* exits the harness did not ask for */
-        char args[8][256];       /* option values with "{worker}" replaced by the name */
         json_t *exits;           /* each exit: how and when */
         /* its event log, read as it grows (progress and drain) */
         long tail_off;
@@ -93,52 +93,23 @@ typedef struct {
 
 static ib_err_t start_worker(run_t *r, worker_t *w, char *errstr, size_t errstr_size) {
         const ib_scenario_t *s = r->s;
-        char share[32];
-        const char *argv[128];
-        int n = 0;
-        argv[n++] = r->o->self;
-        argv[n++] = "run";
-        argv[n++] = "--mode";
-        argv[n++] = s->mode->name;
-        argv[n++] = "--brokers";
-        argv[n++] = r->o->cluster->brokers;
-        argv[n++] = "--topic";
-        argv[n++] = r->topic;
-        argv[n++] = "--group";
-        argv[n++] = r->group;
-        argv[n++] = "--state-dir";
-        argv[n++] = w->state_dir;
-        argv[n++] = "--sink";
-        argv[n++] = r->sink;
-        argv[n++] = "--worker-id";
-        argv[n++] = w->name;
-        argv[n++] = "-q";
-        if (s->zookeeper) {
-                argv[n++] = "--zookeeper";
-                argv[n++] = r->o->cluster->zookeeper;
+        ib_worker_cmd_t cmd = {.self = r->o->self, .mode = s->mode->name, .brokers = r->o->cluster->brokers,
+                               .topic = r->topic, .group = r->group, .state_dir = w->state_dir, .sink = r->sink,
+                               .worker_id = w->name, .zookeeper = s->zookeeper ? r->o->cluster->zookeeper : NULL,
+                               .index = atoi(w->name + 1) - 1, .count = s->workers,
+                               .mode_args = s->mode->worker_args, .extra = (const char *const *)s->worker_args,
+                               .nextra = (size_t)s->nworker_args};
+        ib_argv_t argv = IB_ARGV_INIT;
+        if (ib_launch_worker_argv(&cmd, &argv)) {
+                ib_argv_free(&argv);
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory starting %s", w->name);
         }
-        if (!strcmp(s->mode->name, "checkpoint")) {
-                snprintf(share, sizeof(share), "%d/%d", atoi(w->name + 1) - 1, s->workers);
-                argv[n++] = "--worker";
-                argv[n++] = share;
-        }
-        int nsub = 0;
-        for (int i = 0; i < s->nworker_args && n < 126; i++) {
-                const char *a = s->worker_args[i], *at = strstr(a, "{worker}");
-                if (at && nsub < 8) { /* per-worker values: --group-instance-id "member-{worker}" */
-                        char name[16];
-                        memcpy(name, w->name, sizeof(name));
-                        snprintf(w->args[nsub], sizeof(w->args[0]), "%.*s%s%s", (int)(at - a), a, name, at + 8);
-                        a = w->args[nsub++];
-                }
-                argv[n++] = a;
-        }
-        argv[n] = NULL;
         char env_faults[1200];
         snprintf(env_faults, sizeof(env_faults), "INGESTBENCH_FAULTS_FILE=%s", w->faults_path);
         const char *env[] = {env_faults, NULL};
         ib_spawn_io_t io = {NULL, w->err_path, 0, env, 1};
-        ib_err_t err = ib_sup_spawn(r->o->sup, w->name, (char *const *)argv, &io, &w->proc, errstr, errstr_size);
+        ib_err_t err = ib_sup_spawn(r->o->sup, w->name, argv.v, &io, &w->proc, errstr, errstr_size);
+        ib_argv_free(&argv);
         if (err)
                 return err;
         w->starts++;
@@ -494,27 +465,24 @@ static ib_err_t end_offsets(run_t *r, char *errstr, size_t errstr_size) {
 
 static ib_err_t start_producer(run_t *r, char *errstr, size_t errstr_size) {
         const ib_scenario_t *s = r->s;
-        char records[32], rate[32], parts[16], rf[16], bad[32], seed[32], out[1100], err[1100], run_id[64];
-        snprintf(records, sizeof(records), "%lld", (long long)s->records);
-        snprintf(rate, sizeof(rate), "%lld", (long long)s->rate);
-        snprintf(parts, sizeof(parts), "%d", s->partitions);
-        snprintf(rf, sizeof(rf), "%d", s->replication_factor);
-        snprintf(bad, sizeof(bad), "%g", s->bad_ratio);
+        char seed[32], out[1100], err[1100], run_id[64];
         snprintf(seed, sizeof(seed), "%llu", (unsigned long long)(r->o->seed % 1000000007ull));
         snprintf(run_id, sizeof(run_id), "run%u", r->o->iteration);
         snprintf(out, sizeof(out), "%s/producer.out", r->o->out_dir);
         snprintf(err, sizeof(err), "%s/producer.err", r->o->out_dir);
-        const char *argv[] = {r->o->self, "produce", "--brokers", r->o->cluster->brokers, "--topic", r->topic,
-                              "--records", records, "--partitions", parts, "--replication-factor", rf,
-                              "--run-id", run_id, "--seed", seed, s->rate ? "--rate" : NULL, rate,
-                              NULL, NULL, NULL};
-        if (s->bad_ratio > 0) {
-                int k = s->rate ? 18 : 16;
-                argv[k] = "--bad-ratio";
-                argv[k + 1] = bad;
+        ib_producer_cmd_t cmd = {.self = r->o->self, .brokers = r->o->cluster->brokers, .topic = r->topic,
+                                 .run_id = run_id, .records = s->records, .partitions = s->partitions,
+                                 .replication_factor = s->replication_factor, .rate = s->rate,
+                                 .bad_ratio = s->bad_ratio, .seed = seed};
+        ib_argv_t argv = IB_ARGV_INIT;
+        if (ib_launch_producer_argv(&cmd, &argv)) {
+                ib_argv_free(&argv);
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory starting the producer");
         }
         ib_spawn_io_t io = {out, err, 0, NULL, 0};
-        return ib_sup_spawn(r->o->sup, "producer", (char *const *)argv, &io, &r->producer, errstr, errstr_size);
+        ib_err_t e = ib_sup_spawn(r->o->sup, "producer", argv.v, &io, &r->producer, errstr, errstr_size);
+        ib_argv_free(&argv);
+        return e;
 }
 
 /* ---- progress ---------------------------------------------------------------------- */
@@ -1000,7 +968,7 @@ static ib_err_t collect(run_t *r, int drained, int64_t drain_ms, ib_chaos_outcom
                                .ndelivered = del.n, .files = del.files, .nfiles = del.nfiles, .dead = dead.v,
                                .ndead = dead.n, .history = &h, .t0_ms = r->t0, .acked = acked,
                                .run_id = run_id[0] ? run_id : NULL,
-                               .commits_cover_sink = strcmp(r->s->mode->name, "receiver") != 0, .drained = drained};
+                               .commits_cover_sink = r->s->mode->commits_cover_sink, .drained = drained};
         if ((err = ib_check_run(&in, &res))) {
                 ib_seterr(errstr, errstr_size, err, "out of memory checking the run");
                 goto done;

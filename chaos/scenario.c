@@ -41,16 +41,6 @@ const char *const ib_figure_names[] = {
     "throughput_rps", "latency_ms.p50", "latency_ms.p99", "latency_ms.max", NULL,
 };
 
-/* The fault points an "inject" can arm, and the mode that has each. */
-static const struct {
-        const char *point, *mode;
-} inject_points[] = {
-    {"wal.write", "receiver"},
-    {"wal.fsync", "receiver"},
-    {"checkpoint.write", "checkpoint"},
-    {"checkpoint.fsync", "checkpoint"},
-};
-
 /* Options the harness sets for every worker: a scenario cannot. */
 static const char *const reserved_options[] = {
     "mode", "brokers", "topic", "group", "sink", "dead-letter", "state-dir", "worker-id",
@@ -83,6 +73,7 @@ typedef struct {
         const char *file;
         char *errstr;
         size_t errstr_size;
+        const ib_mode_t *const *modes; /* every mode: whose fault point a name is */
 } ctx_t;
 
 static ib_err_t refuse(ctx_t *c, const char *path, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -344,14 +335,31 @@ static int takes_restart(ib_fault_kind_t k) {
         return k == IB_FAULT_KILL || k == IB_FAULT_STOP || k == IB_FAULT_BROKER_KILL || k == IB_FAULT_INJECT;
 }
 
+/* The mode whose inject_points has @p point (NULL: none), and every point
+ * of every mode, comma-separated, into @p known. */
+static const ib_mode_t *inject_owner(const ib_mode_t *const *modes, const char *point, char *known, size_t size) {
+        const ib_mode_t *owner = NULL;
+        size_t n = 0;
+        known[0] = '\0';
+        for (int m = 0; modes[m]; m++)
+                for (int i = 0; modes[m]->inject_points && modes[m]->inject_points[i]; i++) {
+                        const char *p = modes[m]->inject_points[i];
+                        if (point && !strcmp(point, p))
+                                owner = modes[m];
+                        if (n < size)
+                                n += (size_t)snprintf(known + n, size - n, "%s%s", n ? ", " : "", p);
+                }
+        return owner;
+}
+
 /* Checks what a fault of @p kind needs of the scenario itself. */
 static ib_err_t fault_fits(ctx_t *c, const ib_scenario_t *s, const char *at, ib_fault_kind_t kind) {
         if ((kind == IB_FAULT_ZK_STOP || kind == IB_FAULT_ZK_EXPIRE) && !s->zookeeper)
                 return refuse(c, at, "%s: mode %s with these options does not use ZooKeeper", fault_names[kind],
                               s->mode->name);
-        if ((kind == IB_FAULT_ADD_WORKER || kind == IB_FAULT_REMOVE_WORKER) && !strcmp(s->mode->name, "checkpoint"))
-                return refuse(c, at, "%s: checkpoint workers split the partitions statically (--worker I/N)",
-                              fault_names[kind]);
+        if ((kind == IB_FAULT_ADD_WORKER || kind == IB_FAULT_REMOVE_WORKER) && s->mode->static_split)
+                return refuse(c, at, "%s: %s workers split the partitions statically", fault_names[kind],
+                              s->mode->name);
         return IB_OK;
 }
 
@@ -412,19 +420,15 @@ static ib_err_t parse_fault(ctx_t *c, ib_scenario_t *s, json_t *f, size_t i, ib_
                 return refuse(c, at, "no broker b%d (the scenario has %d)", n, s->brokers);
         out->target = n;
         if (out->kind == IB_FAULT_INJECT) {
-                size_t k;
-                for (k = 0; k < sizeof(inject_points) / sizeof(inject_points[0]); k++)
-                        if (point && !strcmp(point, inject_points[k].point))
-                                break;
+                char known[256];
+                const ib_mode_t *owner = inject_owner(c->modes, point, known, sizeof(known));
                 snprintf(at, sizeof(at), "%s.point", path);
                 if (!point)
-                        return refuse(c, path, "inject needs a \"point\" (wal.write, wal.fsync, checkpoint.write, "
-                                               "checkpoint.fsync)");
-                if (k == sizeof(inject_points) / sizeof(inject_points[0]))
-                        return refuse(c, at, "unknown fault point \"%s\" (wal.write, wal.fsync, checkpoint.write, "
-                                             "checkpoint.fsync)", point);
-                if (strcmp(inject_points[k].mode, s->mode->name))
-                        return refuse(c, at, "%s is a fault point of mode %s, not %s", point, inject_points[k].mode,
+                        return refuse(c, path, "inject needs a \"point\" (%s)", known);
+                if (!owner)
+                        return refuse(c, at, "unknown fault point \"%s\" (%s)", point, known);
+                if (owner != s->mode)
+                        return refuse(c, at, "%s is a fault point of mode %s, not %s", point, owner->name,
                                       s->mode->name);
                 snprintf(out->point, sizeof(out->point), "%s", point);
         }
@@ -662,15 +666,15 @@ static ib_err_t parse_doc(ctx_t *c, ib_scenario_t *s, json_t *doc, const ib_mode
             (err = parse_timeline(c, s, json_object_get(doc, "timeline"))) ||
             (err = parse_random(c, s, json_object_get(doc, "random"))))
                 return err;
-        if (!strcmp(s->mode->name, "checkpoint") && s->workers > s->partitions)
-                return refuse(c, "$.workers", "%d checkpoint workers for %d partitions: some would read nothing",
-                              s->workers, s->partitions);
+        if (s->mode->static_split && s->workers > s->partitions)
+                return refuse(c, "$.workers", "%d %s workers for %d partitions: some would read nothing",
+                              s->workers, s->mode->name, s->partitions);
         return parse_expect(c, s, json_object_get(doc, "expect"));
 }
 
 ib_err_t ib_scenario_parse(const char *text, const char *name, const ib_mode_t *const *modes,
                            ib_scenario_t **out, char *errstr, size_t errstr_size) {
-        ctx_t c = {name, errstr, errstr_size};
+        ctx_t c = {name, errstr, errstr_size, modes};
         *out = NULL;
         json_error_t jerr;
         json_t *doc = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);

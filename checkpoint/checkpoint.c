@@ -1,203 +1,397 @@
 /*
- * checkpoint.c: the checkpoint file (checkpoint/FORMAT.md). Every way a
- * file can be damaged is refused with the file name and the reason; the
- * replacement keeps the previous checkpoint as a fallback and reports fsync
- * errors instead of ignoring them.
+ * checkpoint.c: the checkpoint mode. Partitions are assigned
+ * explicitly (--partitions, --worker I/N); progress lives in a local
+ * checkpoint file (checkpoint_file.h) that pins each partition's next range, the
+ * way a stream job's checkpoint records the offset ranges of the batch it
+ * generated:
+ *
+ *   open        load the checkpoint (or its fallback, per policy), pin a
+ *               first range for every partition, store the checkpoint
+ *   next_batch  read exactly the pinned ranges (kafka/rangereader.c)
+ *   commit      after the sink is durable: one ListOffsets round, pin the
+ *               next ranges, store the checkpoint atomically
+ *
+ * A crash anywhere leaves a checkpoint whose pinned ranges are the ones that
+ * may have been written: the restart reads them again, the dir sink rewrites
+ * the same files, and no duplicate is visible.
  */
-#include "checkpoint.h"
+#include "mode.h"
 
 #include <inttypes.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-#include "crc32c.h"
-#include "fault.h"
-#include "fsutil.h"
+#include "checkpoint_file.h"
+#include "clock.h"
+#include "hist.h"
+#include "kafka.h"
+#include "rangereader.h"
+#include "stats.h"
 
-static const char ckpt_magic[8] = {'I', 'B', 'C', 'K', 'P', 'T', '\r', '\n'};
+/* The checkpoint mode's options. */
+typedef struct checkpoint_conf_s {
+        const char *partitions;   /* "0,1,2": partitions to read; NULL: see worker */
+        const char *worker;       /* "I/N": every Nth partition from I; NULL: all */
+        int recovery;             /* index in recovery_names; -1: refuse a damaged checkpoint */
+        ib_range_conf_t range;    /* --max-records-per-partition */
+} checkpoint_conf_t;
 
-static void put32(unsigned char *p, uint32_t v) {
-        for (int i = 0; i < 4; i++)
-                p[i] = (unsigned char)(v >> (8 * i));
+enum { REC_PREVIOUS, REC_EARLIEST, REC_LATEST };
+static const char *const recovery_names[] = {"previous", "earliest", "latest", NULL};
+
+static ib_err_t check_worker(const char *flag, const char *value, char *errstr, size_t errstr_size) {
+        int w, of;
+        char end;
+        if (sscanf(value, "%d/%d%c", &w, &of, &end) != 2 || of < 1 || w < 0 || w >= of)
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
+                                 "%s takes I/N with 0 <= I < N, not '%s'", flag, value);
+        return IB_OK;
 }
-static uint32_t get32(const unsigned char *p) {
-        return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-static uint64_t get64(const unsigned char *p) { return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32; }
 
-const ib_ckpt_part_t *ib_checkpoint_find(const ib_checkpoint_t *c, int32_t partition) {
-        for (int i = 0; i < c->count; i++)
-                if (c->parts[i].partition == partition)
-                        return &c->parts[i];
-        return NULL;
+static const ib_option_t checkpoint_options[] = {
+    IB_OPT_STR(checkpoint_conf_t, partitions, "partitions", "LIST", NULL, "partitions to read, e.g. 0,1,2 (default: all)"),
+    IB_OPT_STR_CHECKED(checkpoint_conf_t, worker, "worker", "I/N", NULL, check_worker,
+                       "every Nth partition starting at I (an even split)"),
+    IB_OPT_CHOICE(checkpoint_conf_t, recovery, "checkpoint-recovery", recovery_names, NULL,
+                  "what to do when the checkpoint is damaged (default: refuse)"),
+    IB_OPT_INCLUDE(checkpoint_conf_t, range, ib_range_options),
+    IB_OPT_END,
+};
+
+typedef struct checkpoint_s {
+        ib_mode_ctx_t *ctx;
+        const ib_config_t *cfg;
+        const checkpoint_conf_t *conf;
+        ib_rangereader_t *rr;
+        rd_kafka_t *rk;
+        int nparts;
+        int n;                  /* partitions this worker reads */
+        int32_t *ids;           /* their numbers */
+        ib_pin_t *pins;         /* their pinned ranges */
+        int64_t *latest;        /* scratch */
+        ib_checkpoint_t *ck;    /* what is stored */
+        char dir[1024];
+        uint64_t batch_seq;
+        /* figures */
+        uint32_t loaded_version;
+        const char *loaded_from; /* "checkpoint", "checkpoint.prev", "earliest", "latest", "none" */
+        uint64_t stores, skipped, store_bytes;
+        ib_hist_t store_us;
+} checkpoint_t;
+
+/* Parses "0,1,2" into ids (all < nparts). returns the count, or -1. */
+static int parse_list(const char *s, int nparts, int32_t *ids) {
+        int n = 0;
+        while (*s) {
+                char *end;
+                long v = strtol(s, &end, 10);
+                if (end == s || v < 0 || v >= nparts || n == nparts)
+                        return -1;
+                for (int i = 0; i < n; i++)
+                        if (ids[i] == v)
+                                return -1;
+                ids[n++] = (int32_t)v;
+                if (*end == ',')
+                        end++;
+                else if (*end)
+                        return -1;
+                s = end;
+        }
+        return n;
 }
 
-ib_err_t ib_checkpoint_encode(const ib_checkpoint_t *c, ib_buf_t *out, char *errstr,
-                              size_t errstr_size) {
+static ib_err_t choose_partitions(checkpoint_t *k, char *errstr, size_t errstr_size) {
+        const checkpoint_conf_t *conf = k->conf;
+        if (conf->partitions) {
+                k->n = parse_list(conf->partitions, k->nparts, k->ids);
+                if (k->n <= 0)
+                        return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
+                                         "--partitions takes distinct numbers from 0 to %d, comma-separated, not '%s'",
+                                         k->nparts - 1, conf->partitions);
+                return IB_OK;
+        }
+        int w = 0, of = 1;
+        if (conf->worker)
+                sscanf(conf->worker, "%d/%d", &w, &of); /* checked by check_worker */
+        k->n = 0;
+        for (int32_t p = w; p < k->nparts; p += of)
+                k->ids[k->n++] = p;
+        if (k->n == 0)
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
+                                 "--worker %s gets no partition of %s (%d partitions)", conf->worker, k->cfg->topic,
+                                 k->nparts);
+        return IB_OK;
+}
+
+static ib_err_t store(checkpoint_t *k, char *errstr, size_t errstr_size) {
+        /* keep entries of partitions this worker does not read (another run's) */
+        for (int i = 0; i < k->n; i++) {
+                ib_ckpt_part_t *e = (ib_ckpt_part_t *)ib_checkpoint_find(k->ck, k->ids[i]);
+                if (!e && k->ck->count < IB_CKPT_MAX_PARTITIONS)
+                        e = &k->ck->parts[k->ck->count++];
+                if (e)
+                        *e = (ib_ckpt_part_t){k->ids[i], k->pins[i].from, k->pins[i].until};
+        }
+        snprintf(k->ck->topic, sizeof(k->ck->topic), "%s", k->cfg->topic);
+        snprintf(k->ck->group, sizeof(k->ck->group), "%s", k->cfg->group);
+        k->ck->batch = k->batch_seq;
+        k->ck->written_ms = ib_now_ms();
+        int64_t t0 = ib_mono_us();
+        size_t written = 0;
+        ib_err_t err = ib_checkpoint_store(k->dir, k->ck, &written, errstr, errstr_size);
+        ib_hist_record(&k->store_us, (uint64_t)(ib_mono_us() - t0));
+        if (!err)
+                k->stores++, k->store_bytes += written;
+        return err;
+}
+
+/* Loads the checkpoint, or its fallback, as --checkpoint-recovery says. */
+static ib_err_t load(checkpoint_t *k, int *start_at, char *errstr, size_t errstr_size) {
+        char cur[1100], prev[1100], why[1024] = "";
+        snprintf(cur, sizeof(cur), "%s/checkpoint", k->dir);
+        snprintf(prev, sizeof(prev), "%s/checkpoint.prev", k->dir);
+        const char *rec = k->conf->recovery >= 0 ? recovery_names[k->conf->recovery] : NULL;
+        *start_at = RD_KAFKA_OFFSET_BEGINNING; /* for partitions the checkpoint lacks */
+        ib_err_t err = ib_checkpoint_read(cur, k->ck, why, sizeof(why));
+        if (err == IB_OK) {
+                k->loaded_from = "checkpoint";
+        } else if (err == IB_ERR_NOT_FOUND) {
+                /* never written, or a crash between the two renames: the fallback is the latest */
+                err = ib_checkpoint_read(prev, k->ck, why, sizeof(why));
+                if (err == IB_ERR_NOT_FOUND) {
+                        memset(k->ck, 0, sizeof(*k->ck));
+                        k->loaded_from = "none";
+                        return IB_OK;
+                }
+                if (err)
+                        return ib_seterr(errstr, errstr_size, err, "%s", why);
+                k->loaded_from = "checkpoint.prev";
+        } else if (!rec) {
+                return ib_seterr(errstr, errstr_size, err,
+                                 "%s (start anyway with --checkpoint-recovery previous|earliest|latest)", why);
+        } else {
+                ib_eventlog_emit(k->ctx->events, "checkpoint_damaged",
+                                 json_pack("{s:s,s:s}", "error", why, "recovery", rec));
+                fprintf(stderr, "ingestbench run: %s; recovering with %s\n", why, rec);
+                if (k->conf->recovery == REC_PREVIOUS) {
+                        char why2[1024];
+                        if ((err = ib_checkpoint_read(prev, k->ck, why2, sizeof(why2))))
+                                return ib_seterr(errstr, errstr_size, err, "%s, and the fallback: %s", why, why2);
+                        k->loaded_from = "checkpoint.prev";
+                } else {
+                        memset(k->ck, 0, sizeof(*k->ck));
+                        k->loaded_from = rec;
+                        if (k->conf->recovery == REC_LATEST)
+                                *start_at = RD_KAFKA_OFFSET_END;
+                        return IB_OK;
+                }
+        }
+        if (strcmp(k->ck->topic, k->cfg->topic))
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
+                                 "%s holds offsets of topic '%s', not '%s'", cur, k->ck->topic, k->cfg->topic);
+        k->loaded_version = k->ck->version;
+        k->batch_seq = k->ck->batch;
+        return IB_OK;
+}
+
+static ib_err_t checkpoint_configure(void *conf, const ib_config_t *cfg, char *errstr, size_t errstr_size) {
+        (void)cfg;
+        const checkpoint_conf_t *k = conf;
+        if (k->partitions && k->worker)
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
+                                 "--partitions and --worker contradict each other: give one");
+        return IB_OK;
+}
+
+/* Pins a first range for every partition this worker reads: the one the
+ * checkpoint pinned (its output may have been written), else from the
+ * checkpoint's offset, else from @p start_at; then stores the checkpoint, so
+ * the ranges are pinned before anything is read. */
+static ib_err_t pin_first_ranges(checkpoint_t *k, int start_at, char *errstr, size_t errstr_size) {
+        int64_t *start = calloc((size_t)k->nparts, sizeof(*start));
+        if (!start)
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+        ib_err_t err;
+        if ((err = ib_mode_list_offsets(k->ctx, k->rk, k->ids, k->n, RD_KAFKA_OFFSET_END, k->latest, errstr, errstr_size)) ||
+            (err = ib_mode_list_offsets(k->ctx, k->rk, k->ids, k->n, start_at, start, errstr, errstr_size))) {
+                free(start);
+                return err;
+        }
         json_t *parts = json_array();
-        for (int i = 0; i < c->count; i++)
-                json_array_append_new(parts, json_pack("{s:i,s:I,s:I}", "partition", (int)c->parts[i].partition,
-                                                       "offset", (json_int_t)c->parts[i].offset,
-                                                       "next_until", (json_int_t)c->parts[i].next_until));
-        json_t *doc = json_pack("{s:s,s:s,s:I,s:I,s:o}", "topic", c->topic, "group", c->group, "batch",
-                                (json_int_t)c->batch, "written_ms", (json_int_t)c->written_ms,
-                                "partitions", parts);
-        ib_buf_reset(out);
-        size_t len = doc ? json_dumpb(doc, NULL, 0, JSON_COMPACT) : 0;
-        if (!doc || ib_buf_reserve(out, IB_CKPT_HEADER + len) != 0) {
-                json_decref(doc);
+        for (int i = 0; i < k->n; i++) {
+                const ib_ckpt_part_t *e = ib_checkpoint_find(k->ck, k->ids[i]);
+                int inherited = e && e->next_until > e->offset;
+                int64_t from = e ? e->offset : start[i];
+                k->pins[i] = (ib_pin_t){from, inherited ? e->next_until
+                                                        : ib_range_next_until(from, k->latest[i],
+                                                                              k->conf->range.max_records_per_partition)};
+                json_array_append_new(parts, json_pack("{s:i,s:I,s:I,s:b}", "partition", (int)k->ids[i],
+                                                       "from", (json_int_t)k->pins[i].from, "until",
+                                                       (json_int_t)k->pins[i].until, "inherited_range", inherited));
+        }
+        free(start);
+        ib_eventlog_emit(k->ctx->events, "checkpoint_loaded",
+                         json_pack("{s:s,s:i,s:o}", "from", k->loaded_from, "version", (int)k->loaded_version,
+                                   "partitions", parts));
+        return store(k, errstr, errstr_size);
+}
+
+static ib_err_t checkpoint_open(ib_mode_ctx_t *ctx, void **st, char *errstr, size_t errstr_size) {
+        const ib_config_t *cfg = ctx->cfg;
+        checkpoint_t *k = calloc(1, sizeof(*k));
+        if (!k || !(k->ck = calloc(1, sizeof(*k->ck)))) {
+                free(k);
                 return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
         }
-        unsigned char *h = (unsigned char *)out->data;
-        json_dumpb(doc, out->data + IB_CKPT_HEADER, len, JSON_COMPACT);
-        json_decref(doc);
-        memcpy(h, ckpt_magic, 8);
-        put32(h + 8, IB_CKPT_VERSION);
-        put32(h + 12, (uint32_t)len);
-        put32(h + 16, ib_crc32c_mask(ib_crc32c(out->data + IB_CKPT_HEADER, len)));
-        out->len = IB_CKPT_HEADER + len;
-        out->data[out->len] = '\0';
+        *st = k;
+        k->ctx = ctx;
+        k->cfg = cfg;
+        k->conf = ctx->conf;
+        ib_hist_init(&k->store_us);
+        snprintf(k->dir, sizeof(k->dir), "%s", cfg->state_dir);
+        ib_err_t err;
+        if ((err = ib_rangereader_open(ctx->brokers, cfg->topic, &cfg->props, (int)cfg->connect_timeout_ms,
+                                       ctx->events, &k->rr, errstr, errstr_size)))
+                return err;
+        k->rk = ib_rangereader_kafka(k->rr);
+        k->nparts = ib_rangereader_partitions(k->rr);
+        size_t np = (size_t)k->nparts;
+        k->ids = calloc(np, sizeof(*k->ids));
+        k->pins = calloc(np, sizeof(*k->pins));
+        k->latest = calloc(np, sizeof(*k->latest));
+        if (!k->ids || !k->pins || !k->latest)
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+        int start_at;
+        if ((err = choose_partitions(k, errstr, errstr_size)) || (err = load(k, &start_at, errstr, errstr_size)))
+                return err;
+        return pin_first_ranges(k, start_at, errstr, errstr_size);
+}
+
+static ib_err_t checkpoint_next_batch(void *st, ib_batch_t *batch, int wait_ms, char *errstr, size_t errstr_size) {
+        checkpoint_t *k = st;
+        ib_rangereader_release(k->rr);
+        batch->topic = k->cfg->topic;
+        int pending = 0;
+        for (int i = 0; i < k->n; i++)
+                pending |= k->pins[i].until > k->pins[i].from;
+        if (!pending) {
+                ib_sleep_ms(wait_ms);
+                return IB_OK;
+        }
+        batch->seq = ++k->batch_seq;
+        char ignored[256]; /* a partition that does not start now is started (and its error told) by its read */
+        for (int i = 0; i < k->n; i++)
+                if (k->pins[i].until > k->pins[i].from)
+                        (void)ib_rangereader_start(k->rr, k->ids[i], k->pins[i].from, ignored, sizeof(ignored));
+        for (int i = 0; i < k->n; i++) {
+                if (k->pins[i].until <= k->pins[i].from)
+                        continue;
+                ib_err_t err = ib_mode_read_range(k->ctx, k->rr, k->ids[i], k->pins[i].from, k->pins[i].until, batch,
+                                                   errstr, errstr_size);
+                if (err)
+                        return err;
+        }
         return IB_OK;
 }
 
-static ib_err_t decode_v1(const unsigned char *p, size_t len, const char *file, ib_checkpoint_t *c,
-                          char *errstr, size_t errstr_size) {
-        if (len < 2)
-                goto bad;
-        size_t tl = (size_t)(p[0] | p[1] << 8);
-        if (tl >= sizeof(c->topic) || len < 2 + tl + 4)
-                goto bad;
-        memcpy(c->topic, p + 2, tl);
-        c->topic[tl] = '\0';
-        uint32_t n = get32(p + 2 + tl);
-        if (n > IB_CKPT_MAX_PARTITIONS || len != 2 + tl + 4 + (size_t)n * 12)
-                goto bad;
-        const unsigned char *q = p + 2 + tl + 4;
-        for (uint32_t i = 0; i < n; i++, q += 12) {
-                c->parts[i].partition = (int32_t)get32(q);
-                c->parts[i].offset = (int64_t)get64(q + 4);
-                c->parts[i].next_until = c->parts[i].offset;
-                if (c->parts[i].partition < 0 || c->parts[i].offset < 0)
-                        goto bad;
+static ib_err_t checkpoint_commit(void *st, const ib_batch_t *batch, char *errstr, size_t errstr_size) {
+        checkpoint_t *k = st;
+        ib_err_t err = ib_mode_list_offsets(k->ctx, k->rk, k->ids, k->n, RD_KAFKA_OFFSET_END, k->latest, errstr, errstr_size);
+        if (err)
+                return err;
+        int changed = 0;
+        for (int i = 0; i < k->n; i++) {
+                ib_pin_t next = ib_pin_next(k->pins[i], batch, k->ids[i], k->latest[i],
+                                            k->conf->range.max_records_per_partition);
+                changed |= next.from != k->pins[i].from || next.until != k->pins[i].until;
+                k->pins[i] = next;
         }
-        c->count = (int)n;
+        if (!changed) {
+                k->skipped++;
+                return IB_OK;
+        }
+        if ((err = store(k, errstr, errstr_size)))
+                return err;
+        if (batch->nranges)
+                ib_eventlog_emit(k->ctx->events, "checkpoint",
+                                 json_pack("{s:I,s:b}", "batch", (json_int_t)batch->seq, "ok", 1));
         return IB_OK;
-bad:
-        return ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT, "%s: malformed version-1 contents", file);
 }
 
-static ib_err_t decode_v2(const char *p, size_t len, const char *file, ib_checkpoint_t *c,
-                          char *errstr, size_t errstr_size) {
-        json_error_t je;
-        json_t *doc = json_loadb(p, len, 0, &je);
-        json_t *parts = json_object_get(doc, "partitions");
-        const char *topic = json_string_value(json_object_get(doc, "topic"));
-        const char *group = json_string_value(json_object_get(doc, "group"));
-        ib_err_t err = IB_OK;
-        if (!doc || !json_is_array(parts) || !topic || !group ||
-            json_array_size(parts) > IB_CKPT_MAX_PARTITIONS) {
-                err = ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT, "%s: malformed contents%s%s", file,
-                                doc ? "" : ": ", doc ? "" : je.text);
-                goto done;
+static void checkpoint_close(void *st) {
+        checkpoint_t *k = st;
+        if (!k)
+                return;
+        ib_rangereader_close(k->rr);
+        free(k->ids);
+        free(k->pins);
+        free(k->latest);
+        free(k->ck);
+        free(k);
+}
+
+static void checkpoint_lag(void *st, json_t *lag, int *caught_up) {
+        checkpoint_t *k = st;
+        *caught_up = 0;
+        if (ib_kafka_list_offsets(k->rk, k->cfg->topic, k->ids, k->n, RD_KAFKA_OFFSET_END, k->latest,
+                                  IB_LAG_TIMEOUT_MS, NULL, 0))
+                return;
+        int ok = 1;
+        for (int i = 0; i < k->n; i++) {
+                ib_lag_set(lag, k->ids[i], k->latest[i] - k->pins[i].from);
+                ok &= k->latest[i] <= k->pins[i].from && k->pins[i].until <= k->pins[i].from;
         }
-        if (strlen(topic) >= sizeof(c->topic) || strlen(group) >= sizeof(c->group)) {
-                err = ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT, "%s: $.%s: longer than %zu bytes", file,
-                                strlen(topic) >= sizeof(c->topic) ? "topic" : "group",
-                                (strlen(topic) >= sizeof(c->topic) ? sizeof(c->topic) : sizeof(c->group)) - 1);
-                goto done;
+        *caught_up = ok;
+}
+
+static void checkpoint_stats(void *st, json_t *out) {
+        checkpoint_t *k = st;
+        json_t *pos = json_object();
+        for (int i = 0; i < k->n; i++) {
+                char key[16];
+                snprintf(key, sizeof(key), "%d", (int)k->ids[i]);
+                json_object_set_new(pos, key, json_pack("{s:I,s:I}", "offset", (json_int_t)k->pins[i].from,
+                                                        "pinned_until", (json_int_t)k->pins[i].until));
         }
-        snprintf(c->topic, sizeof(c->topic), "%s", topic);
-        snprintf(c->group, sizeof(c->group), "%s", group);
-        json_t *jb = json_object_get(doc, "batch");
-        if (jb && (!json_is_integer(jb) || json_integer_value(jb) < 0)) {
-                err = ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT, "%s: $.batch: want an integer of 0 or more", file);
-                goto done;
+        json_object_set_new(out, "partitions", pos);
+        json_object_set_new(out, "loaded_from", json_string(k->loaded_from ? k->loaded_from : "none"));
+        json_object_set_new(out, "loaded_version", json_integer(k->loaded_version));
+        json_object_set_new(out, "checkpoints_written", json_integer((json_int_t)k->stores));
+        json_object_set_new(out, "checkpoints_skipped_unchanged", json_integer((json_int_t)k->skipped));
+        json_object_set_new(out, "checkpoint_write_ms", ib_hist_to_json_ms(&k->store_us));
+        json_object_set_new(out, "offset_store",
+                            json_pack("{s:s,s:I,s:I}", "op", "checkpoint write (temp file, fsync, rename)", "count",
+                                      (json_int_t)k->stores, "bytes_written", (json_int_t)k->store_bytes));
+}
+
+/* The checkpoint file's fault points a scenario may arm (checkpoint_file.c). */
+static const char *const checkpoint_inject_points[] = {"checkpoint.write", "checkpoint.fsync", NULL};
+
+/* Workers started together split the partitions evenly: --worker I/N. */
+static void checkpoint_worker_args(ib_argv_t *argv, int index, int count) {
+        if (count > 1) {
+                ib_argv_add(argv, "--worker");
+                ib_argv_addf(argv, "%d/%d", index, count);
         }
-        c->batch = (uint64_t)json_integer_value(jb);
-        c->written_ms = (int64_t)json_integer_value(json_object_get(doc, "written_ms"));
-        size_t i;
-        json_t *e;
-        json_array_foreach(parts, i, e) {
-                json_t *jp = json_object_get(e, "partition"), *jo = json_object_get(e, "offset"),
-                       *ju = json_object_get(e, "next_until");
-                const char *why = NULL, *field = "";
-                json_int_t part = json_integer_value(jp), off = json_integer_value(jo), until = json_integer_value(ju);
-                /* each value within what it stands for: a partition number past
-                 * int32 was cut to another partition, a negative offset kept */
-                if (!json_is_integer(jp) || part < 0 || part > INT32_MAX)
-                        field = "partition", why = "want an integer from 0 to 2^31-1";
-                else if (!json_is_integer(jo) || off < 0)
-                        field = "offset", why = "want an integer of 0 or more";
-                else if (!json_is_integer(ju) || until < off)
-                        field = "next_until", why = "want an integer of at least offset";
-                for (size_t k = 0; !why && k < i; k++)
-                        if (c->parts[k].partition == part)
-                                field = "partition", why = "appears twice";
-                if (why) {
-                        err = ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT, "%s: $.partitions[%zu].%s: %s", file, i,
-                                        field, why);
-                        goto done;
-                }
-                c->parts[i] = (ib_ckpt_part_t){(int32_t)part, (int64_t)off, (int64_t)until};
-        }
-        c->count = (int)json_array_size(parts);
-done:
-        json_decref(doc);
-        return err;
 }
 
-ib_err_t ib_checkpoint_decode(const char *data, size_t len, const char *file, ib_checkpoint_t *c,
-                              char *errstr, size_t errstr_size) {
-        memset(c, 0, sizeof(*c));
-        const unsigned char *h = (const unsigned char *)data;
-        if (len < IB_CKPT_HEADER)
-                return ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT,
-                                 "%s: truncated (%zu bytes, the header alone is %d)", file, len, IB_CKPT_HEADER);
-        if (memcmp(h, ckpt_magic, 8))
-                return ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT, "%s: not a checkpoint (bad magic)", file);
-        uint32_t version = get32(h + 8), clen = get32(h + 12);
-        if (version < 1 || version > IB_CKPT_VERSION)
-                return ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT,
-                                 "%s: unknown format version %" PRIu32 " (this build reads 1 to %d)", file,
-                                 version, IB_CKPT_VERSION);
-        if ((size_t)clen != len - IB_CKPT_HEADER)
-                return ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT,
-                                 "%s: truncated or extended: header says %" PRIu32 " bytes of contents, file has %zu",
-                                 file, clen, len - IB_CKPT_HEADER);
-        if (ib_crc32c_unmask(get32(h + 16)) != ib_crc32c(data + IB_CKPT_HEADER, clen))
-                return ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT, "%s: checksum mismatch", file);
-        c->version = version;
-        return version == 1 ? decode_v1(h + IB_CKPT_HEADER, clen, file, c, errstr, errstr_size)
-                            : decode_v2(data + IB_CKPT_HEADER, clen, file, c, errstr, errstr_size);
-}
-
-ib_err_t ib_checkpoint_read(const char *path, ib_checkpoint_t *c, char *errstr, size_t errstr_size) {
-        char *data;
-        size_t len;
-        ib_err_t err = ib_fs_read_input(path, IB_FS_MAX_STATE_BYTES, &data, &len, errstr, errstr_size);
-        if (err)
-                return err;
-        err = ib_checkpoint_decode(data, len, path, c, errstr, errstr_size);
-        free(data);
-        return err;
-}
-
-IB_FAULT_POINTS("checkpoint.write", "checkpoint.fsync", "checkpoint.crash_before_rename")
-
-ib_err_t ib_checkpoint_store(const char *dir, const ib_checkpoint_t *c, size_t *written, char *errstr,
-                             size_t errstr_size) {
-        ib_buf_t b = {0};
-        ib_err_t err = ib_checkpoint_encode(c, &b, errstr, errstr_size);
-        if (err)
-                return err;
-        char cur[1024];
-        snprintf(cur, sizeof(cur), "%s/checkpoint", dir);
-        static const ib_fs_replace_opts_t opts = {"checkpoint.prev", "checkpoint"};
-        err = ib_fs_write_atomic(cur, b.data, b.len, &opts, errstr, errstr_size);
-        if (written)
-                *written = err ? 0 : b.len;
-        ib_buf_free(&b);
-        return err;
-}
+const ib_mode_t ib_mode_checkpoint = {
+    checkpoint_configure,   /* configure: --partitions or --worker, not both */
+    checkpoint_open,        /* open: the pinned ranges in the checkpoint are the recovery */
+    checkpoint_next_batch,  /* next_batch */
+    checkpoint_commit,      /* commit */
+    checkpoint_lag,         /* lag: the pins against ListOffsets */
+    checkpoint_stats,       /* stats */
+    checkpoint_close,       /* close */
+    "checkpoint",   /* name */
+    "explicit partitions, offsets and pinned ranges in a local checkpoint file written atomically",
+    checkpoint_options,        /* options */
+    sizeof(checkpoint_conf_t), /* conf_size */
+    1,    /* commits_cover_sink: the checkpoint is written after the output */
+    1,    /* static_split: --worker I/N */
+    0,    /* needs_zookeeper */
+    checkpoint_inject_points, /* inject_points */
+    checkpoint_worker_args,   /* worker_args: --worker I/N */
+};

@@ -224,7 +224,7 @@ static int parse_flags(int argc, char **argv, bench_flags_t *f) {
 
 static int uses_zk(const ib_bench_conf_t *b) {
         for (int m = 0; m < b->nmodes; m++)
-                if (!strcmp(b->modes[m]->name, "direct"))
+                if (b->modes[m]->needs_zookeeper)
                         return 1;
         return 0;
 }
@@ -233,9 +233,8 @@ int ib_cmd_bench(int argc, char **argv) {
         bench_flags_t f;
         memset(&f, 0, sizeof(f));
         ib_bench_conf_t *b = &f.b;
-        static const char *const all[] = {"direct", "receiver", "async-commit", "checkpoint"};
-        for (int i = 0; i < 4; i++)
-                b->modes[b->nmodes++] = ib_mode_find(all[i]);
+        for (int i = 0; ib_modes[i] && b->nmodes < IB_BENCH_MAX_SUBJECTS; i++)
+                b->modes[b->nmodes++] = ib_modes[i];
         b->levels[0] = IB_PIPELINE_NONE, b->levels[1] = IB_PIPELINE_FULL, b->nlevels = 2;
         b->records = 200000, b->size = 100, b->partitions = 6, b->repeat = 3, b->kcat = 1, b->sink = "dir";
         b->latency = 1, b->latency_seconds = 10;

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "json_arena.h"
-#include "checkpoint.h"
+#include "checkpoint_file.h"
 #include "cli.h"
 
 static void usage(FILE *fp) {

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "kafka.h"
 #include "runner.h"
+#include "version.h"
 
 static const struct {
         const char *name;

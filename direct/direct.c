@@ -515,4 +515,9 @@ const ib_mode_t ib_mode_direct = {
     "offset ranges per batch, offsets in ZooKeeper with fencing (Spark's direct approach)",
     direct_options,        /* options */
     sizeof(direct_conf_t), /* conf_size */
+    1,    /* commits_cover_sink: a range is stored after its output is durable */
+    0,    /* static_split: workers claim partitions in ZooKeeper */
+    1,    /* needs_zookeeper: the offsets live there */
+    NULL, /* inject_points */
+    NULL, /* worker_args */
 };

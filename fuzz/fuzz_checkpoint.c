@@ -4,7 +4,7 @@
 #include "fuzz.h"
 
 #include "buf.h"
-#include "checkpoint.h"
+#include "checkpoint_file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         static ib_checkpoint_t c, back;

@@ -730,6 +730,9 @@ static void receiver_stats(void *st, json_t *out) {
         pthread_mutex_unlock(&r->lock);
 }
 
+/* The log's fault points a scenario may arm (wal/wal.c registers them). */
+static const char *const receiver_inject_points[] = {"wal.write", "wal.fsync", NULL};
+
 const ib_mode_t ib_mode_receiver = {
     receiver_configure,  /* configure: --offsets zk needs --zookeeper; the log's directory */
     receiver_open,       /* open: next_batch replays the log before the receiver starts */
@@ -742,4 +745,9 @@ const ib_mode_t ib_mode_receiver = {
     "a receive thread writes a write-ahead log before committing offsets; a processor replays it",
     receiver_options,          /* options */
     sizeof(receiver_conf_t),   /* conf_size */
+    0,    /* commits_cover_sink: commits cover the log, replayed into the sink */
+    0,    /* static_split: a consumer group */
+    0,    /* needs_zookeeper: only with --offsets zk */
+    receiver_inject_points, /* inject_points */
+    NULL, /* worker_args */
 };

@@ -22,7 +22,7 @@
 #include "fsutil.h"
 #include "json_arena.h"
 #include "kafka.h"
-#include "runner.h" /* IB_VERSION */
+#include "version.h"
 
 static json_t *machine(void) {
         struct utsname u;

@@ -32,6 +32,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "crc32c.h"
+#include "le.h"
 #include "fault.h"
 #include "parse.h"
 #include "fsutil.h"
@@ -52,20 +53,6 @@ typedef struct {
 } rec_header_t;
 static_assert(sizeof(rec_header_t) == IB_WAL_RECORD_HEADER, "record header is 12 bytes");
 
-static void put16(unsigned char *p, uint16_t v) { p[0] = (unsigned char)v, p[1] = (unsigned char)(v >> 8); }
-static void put32(unsigned char *p, uint32_t v) {
-        for (int i = 0; i < 4; i++)
-                p[i] = (unsigned char)(v >> (8 * i));
-}
-static void put64(unsigned char *p, uint64_t v) {
-        for (int i = 0; i < 8; i++)
-                p[i] = (unsigned char)(v >> (8 * i));
-}
-static uint16_t get16(const unsigned char *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t get32(const unsigned char *p) {
-        return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-static uint64_t get64(const unsigned char *p) { return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32; }
 
 void ib_wal_segment_path(char *out, size_t out_size, const char *dir, uint64_t seq) {
         snprintf(out, out_size, "%s/wal-%020" PRIu64 ".log", dir, seq);
@@ -214,9 +201,9 @@ static ib_err_t new_segment(ib_wal_writer_t *w, uint64_t seq, char *errstr, size
                 return fail(w, errstr, errstr_size, "creating a segment");
         unsigned char h[IB_WAL_SEGMENT_HEADER];
         memcpy(h, wal_magic, 8);
-        put32(h + 8, WAL_VERSION);
-        put64(h + 12, seq);
-        put32(h + 20, ib_crc32c_mask(ib_crc32c(h, 20)));
+        ib_le_put32(h + 8, WAL_VERSION);
+        ib_le_put64(h + 12, seq);
+        ib_le_put32(h + 20, ib_crc32c_mask(ib_crc32c(h, 20)));
         if (write_all(fd, h, sizeof(h)) != IB_OK) {
                 close(fd);
                 return fail(w, errstr, errstr_size, "writing a segment header");
@@ -327,12 +314,12 @@ static int enc_record(ib_buf_t *b, int type, const unsigned char *payload, size_
         if (ib_buf_reserve(b, IB_WAL_RECORD_HEADER + len) != 0)
                 return -1;
         unsigned char *h = (unsigned char *)b->data + b->len;
-        put32(h + 4, (uint32_t)len);
+        ib_le_put32(h + 4, (uint32_t)len);
         h[8] = (unsigned char)type;
         h[9] = h[10] = h[11] = 0;
         memcpy(h + 12, payload, len);
         uint32_t crc = ib_crc32c_extend(ib_crc32c(h + 8, 4), h + 12, len);
-        put32(h, ib_crc32c_mask(crc));
+        ib_le_put32(h, ib_crc32c_mask(crc));
         b->len += IB_WAL_RECORD_HEADER + len;
         return 0;
 }
@@ -349,22 +336,22 @@ static int enc_data(ib_buf_t *b, const char *topic, size_t tlen, const ib_record
         if (len > IB_WAL_MAX_PAYLOAD || ib_buf_reserve(b, IB_WAL_RECORD_HEADER + len) != 0)
                 return -1;
         unsigned char *h = (unsigned char *)b->data + b->len, *p = h + IB_WAL_RECORD_HEADER;
-        put16(p, (uint16_t)tlen), p += 2;
+        ib_le_put16(p, (uint16_t)tlen), p += 2;
         memcpy(p, topic, tlen), p += tlen;
-        put32(p, (uint32_t)r->partition), p += 4;
-        put64(p, (uint64_t)r->offset), p += 8;
-        put64(p, (uint64_t)r->timestamp_ms), p += 8;
-        put32(p, r->key ? (uint32_t)klen : 0xFFFFFFFFu), p += 4;
+        ib_le_put32(p, (uint32_t)r->partition), p += 4;
+        ib_le_put64(p, (uint64_t)r->offset), p += 8;
+        ib_le_put64(p, (uint64_t)r->timestamp_ms), p += 8;
+        ib_le_put32(p, r->key ? (uint32_t)klen : 0xFFFFFFFFu), p += 4;
         if (klen)
                 memcpy(p, r->key, klen), p += klen;
-        put32(p, r->value ? (uint32_t)vlen : 0xFFFFFFFFu), p += 4;
+        ib_le_put32(p, r->value ? (uint32_t)vlen : 0xFFFFFFFFu), p += 4;
         if (vlen)
                 memcpy(p, r->value, vlen);
-        put32(h + 4, (uint32_t)len);
+        ib_le_put32(h + 4, (uint32_t)len);
         h[8] = T_DATA;
         h[9] = h[10] = h[11] = 0;
         uint32_t crc = ib_crc32c_extend(ib_crc32c(h + 8, 4), h + 12, len);
-        put32(h, ib_crc32c_mask(crc));
+        ib_le_put32(h, ib_crc32c_mask(crc));
         b->len += IB_WAL_RECORD_HEADER + len;
         return 0;
 }
@@ -426,8 +413,8 @@ ib_err_t ib_wal_append(ib_wal_writer_t *w, const char *topic, const ib_record_t 
                         goto out;
                 }
         unsigned char bp[12];
-        put64(bp, batch_seq);
-        put32(bp + 8, (uint32_t)n);
+        ib_le_put64(bp, batch_seq);
+        ib_le_put32(bp + 8, (uint32_t)n);
         if (enc_record(&w->enc, T_BATCH, bp, sizeof(bp)) != 0) {
                 err = ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
                 goto out;
@@ -574,11 +561,11 @@ static int open_segment(ib_wal_reader_t *r, uint64_t seq) {
                 why = "segment header unreadable";
         else if (memcmp(h, wal_magic, 8))
                 why = "not a segment (bad magic)";
-        else if (get32(h + 8) != WAL_VERSION)
+        else if (ib_le_get32(h + 8) != WAL_VERSION)
                 why = "unsupported segment version";
-        else if (get64(h + 12) != seq)
+        else if (ib_le_get64(h + 12) != seq)
                 why = "segment number does not match its file name";
-        else if (ib_crc32c_unmask(get32(h + 20)) != ib_crc32c(h, 20))
+        else if (ib_crc32c_unmask(ib_le_get32(h + 20)) != ib_crc32c(h, 20))
                 why = "segment header checksum mismatch";
         if (why) {
                 report(r, 0, r->file_size, why, r->policy != IB_WAL_SKIP_CORRUPT &&
@@ -724,7 +711,7 @@ static int decode_data(ib_wal_reader_t *r, const unsigned char *p, uint32_t len,
         const unsigned char *end = p + len;
         if (len < 2)
                 return -1;
-        uint16_t tl = get16(p);
+        uint16_t tl = ib_le_get16(p);
         p += 2;
         if (tl == 0 || tl > IB_WAL_MAX_TOPIC) /* no writer wrote it: damage (and the reader's copy would cut it) */
                 return -1;
@@ -736,10 +723,10 @@ static int decode_data(ib_wal_reader_t *r, const unsigned char *p, uint32_t len,
                 r->topic[c] = '\0';
         }
         p += tl;
-        rec->partition = (int32_t)get32(p), p += 4;
-        rec->offset = (int64_t)get64(p), p += 8;
-        rec->timestamp_ms = (int64_t)get64(p), p += 8;
-        uint32_t kl = get32(p);
+        rec->partition = (int32_t)ib_le_get32(p), p += 4;
+        rec->offset = (int64_t)ib_le_get64(p), p += 8;
+        rec->timestamp_ms = (int64_t)ib_le_get64(p), p += 8;
+        uint32_t kl = ib_le_get32(p);
         p += 4;
         if (kl == 0xFFFFFFFFu) {
                 rec->key = NULL;
@@ -753,7 +740,7 @@ static int decode_data(ib_wal_reader_t *r, const unsigned char *p, uint32_t len,
         }
         if ((size_t)(end - p) < 4)
                 return -1;
-        uint32_t vl = get32(p);
+        uint32_t vl = ib_le_get32(p);
         p += 4;
         if (vl == 0xFFFFFFFFu) {
                 rec->value = NULL;
@@ -792,7 +779,7 @@ typedef struct {
 static int record_valid(const unsigned char *h, uint32_t len) {
         uint32_t crc = ib_crc32c_extend(ib_crc32c(h + 8, 4), h + 12, len);
         return !h[9] && !h[10] && !h[11] && (h[8] == T_DATA || h[8] == T_BATCH) &&
-               ib_crc32c_unmask(get32(h)) == crc;
+               ib_crc32c_unmask(ib_le_get32(h)) == crc;
 }
 
 /* Scans the records from `start` of the open segment up to `cap_at` until a
@@ -809,7 +796,7 @@ static scan_t scan_batch(ib_wal_reader_t *r, uint64_t start, uint64_t cap_at) {
                 const unsigned char *h = r->buf + (p - r->buf_off);
                 if (!memcmp(h, zeros, IB_WAL_RECORD_HEADER))
                         return (scan_t){SCAN_ZERO, 0, 0, 0, 0, NULL};
-                uint32_t len = get32(h + 4);
+                uint32_t len = ib_le_get32(h + 4);
                 if (len > IB_WAL_MAX_PAYLOAD)
                         return (scan_t){SCAN_CORRUPT, 0, 0, 0, p, "implausible record length"};
                 if (ensure(r, start, p, IB_WAL_RECORD_HEADER + len, cap_at) < IB_WAL_RECORD_HEADER + len)
@@ -825,15 +812,15 @@ static scan_t scan_batch(ib_wal_reader_t *r, uint64_t start, uint64_t cap_at) {
                                 return (scan_t){SCAN_CORRUPT, 0, 0, 0, p, "malformed data record"};
                         /* the batch's topic (its first record's) as Kafka names topics: no
                          * writer wrote anything else, and it goes into JSON downstream */
-                        if (nrecs == 0 && !topic_ok(h + 14, get16(h + 12)))
+                        if (nrecs == 0 && !topic_ok(h + 14, ib_le_get16(h + 12)))
                                 return (scan_t){SCAN_CORRUPT, 0, 0, 0, p, "topic name with a byte Kafka does not allow"};
                         nrecs++;
                         p += IB_WAL_RECORD_HEADER + len;
                         continue;
                 }
-                if (len != 12 || get32(h + 12 + 8) != nrecs)
+                if (len != 12 || ib_le_get32(h + 12 + 8) != nrecs)
                         return (scan_t){SCAN_CORRUPT, 0, 0, 0, p, "batch record does not match its records"};
-                return (scan_t){SCAN_BATCH, nrecs, get64(h + 12), p + IB_WAL_RECORD_HEADER + len, 0, NULL};
+                return (scan_t){SCAN_BATCH, nrecs, ib_le_get64(h + 12), p + IB_WAL_RECORD_HEADER + len, 0, NULL};
         }
 }
 
@@ -846,7 +833,7 @@ static uint64_t resync(ib_wal_reader_t *r, uint64_t from, uint64_t cap_at) {
                 if (ensure(r, q, q, IB_WAL_RECORD_HEADER + 12, cap_at) < IB_WAL_RECORD_HEADER + 12)
                         return 0;
                 const unsigned char *h = r->buf + (q - r->buf_off);
-                if (h[8] == T_BATCH && get32(h + 4) == 12 && record_valid(h, 12))
+                if (h[8] == T_BATCH && ib_le_get32(h + 4) == 12 && record_valid(h, 12))
                         return q + IB_WAL_RECORD_HEADER + 12;
         }
         return 0;
@@ -862,7 +849,7 @@ static ib_err_t emit_batch(ib_wal_reader_t *r, uint64_t start, const scan_t *s, 
         uint64_t q = start;
         for (size_t i = 0; i < s->nrecs; i++) {
                 const unsigned char *rh = r->buf + (q - r->buf_off);
-                uint32_t rl = get32(rh + 4);
+                uint32_t rl = ib_le_get32(rh + 4);
                 decode_data(r, rh + 12, rl, &r->recs[i], i == 0);
                 q += IB_WAL_RECORD_HEADER + rl;
         }

@@ -34,8 +34,8 @@
  * Adding a mode (CONTRIBUTING.md has the same steps):
  *   1. a folder NAME/ with the mode's code, its option table and a
  *      CMakeLists.txt calling ib_add_mode(ib_NAME SOURCES...);
- *   2. one line X(NAME) in the IB_MODES list of cli/registry.c, naming the
- *      table `const ib_mode_t ib_mode_NAME`;
+ *   2. one line X(NAME) in the IB_MODES list of modes/registry.c, naming
+ *      the table `const ib_mode_t ib_mode_NAME`;
  *   3. one line add_subdirectory(NAME) in the top CMakeLists.txt.
  *   Fault points the mode injects are registered in its own .c file
  *   (IB_FAULT_POINTS in base/fault.h).
@@ -48,6 +48,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "argv.h"
 #include "config.h"
 #include "errors.h"
 #include "eventlog.h"
@@ -111,6 +112,26 @@ typedef struct ib_mode_s {
         const char *summary;          /**< one line for --help */
         const ib_option_t *options;   /**< the mode's flags */
         size_t conf_size;             /**< bytes of the struct the options fill */
+
+        /* What the harness, the benchmarks and the scenario checker know of
+         * the mode: nothing outside the mode folders compares its name. */
+        /** 1: a committed offset means its records are in the sink, so a
+         *  commit past the sink is an anomaly; 0: commits cover a log of the
+         *  mode's own that is replayed into the sink (the receiver). */
+        int commits_cover_sink;
+        /** 1: workers split the partitions among themselves by their place
+         *  (worker_args), not through a group: they own their partitions
+         *  from the start, their number is fixed for a run and at most the
+         *  partitions. */
+        int static_split;
+        /** 1: the mode cannot run without a ZooKeeper (--zookeeper). */
+        int needs_zookeeper;
+        /** Fault points a scenario's "inject" may arm in this mode
+         *  (registered with IB_FAULT_POINTS), NULL-terminated; NULL: none. */
+        const char *const *inject_points;
+        /** Appends the flags a worker needs for its place @p index among
+         *  @p count workers started together (static_split); NULL: none. */
+        void (*worker_args)(ib_argv_t *argv, int index, int count);
 } ib_mode_t;
 
 /** @brief Restarts the idle clock: the mode saw records or an ownership change. */

@@ -4,6 +4,7 @@
  * pipeline, stats files and progress lines. A mode only reads and commits.
  */
 #include "runner.h"
+#include "version.h"
 
 #include <inttypes.h>
 #include <signal.h>

@@ -32,7 +32,4 @@ ib_err_t ib_run(const ib_mode_t *mode, const ib_config_t *cfg, const void *conf,
 json_t *ib_run_config_json(const ib_mode_t *mode, const ib_config_t *cfg, const void *conf,
                            const char *brokers);
 
-/** @brief ingestbench's version string. */
-#define IB_VERSION "0.1.0"
-
 #endif

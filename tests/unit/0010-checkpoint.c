@@ -4,7 +4,7 @@
  * old one intact, and the committed version-1 fixture still loads. */
 #include <unistd.h>
 
-#include "checkpoint.h"
+#include "checkpoint_file.h"
 #include "crc32c.h"
 #include "fault.h"
 #include "fsutil.h"

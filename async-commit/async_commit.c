@@ -1,5 +1,5 @@
 /*
- * kafkacommit.c: the async-commit mode and its known remedies.
+ * async_commit.c: the async-commit mode and its known remedies.
  *
  * A consumer-group member (subscribe) polls a batch, the runner runs the
  * pipeline and the sink, and commit() commits the batch's offsets to Kafka:
@@ -56,16 +56,16 @@ static const char *const commit_names[] = {"async", "sync", "auto", "async+sync-
 static const char *const assignor_names[] = {"range", "roundrobin", "cooperative-sticky", NULL};
 
 /* The async-commit mode's options. */
-typedef struct kc_conf_s {
+typedef struct async_commit_conf_s {
         int commit;                     /* enum commit_kind */
         int assignor;                   /* index in assignor_names */
         const char *group_instance_id;  /* static membership; NULL: dynamic */
-} kc_conf_t;
+} async_commit_conf_t;
 
-static const ib_option_t kc_options[] = {
-    IB_OPT_CHOICE(kc_conf_t, commit, "commit", commit_names, "async", "how each batch's offsets are committed"),
-    IB_OPT_CHOICE(kc_conf_t, assignor, "assignor", assignor_names, "range", "partition assignment strategy"),
-    IB_OPT_STR(kc_conf_t, group_instance_id, "group-instance-id", "ID", NULL,
+static const ib_option_t async_commit_options[] = {
+    IB_OPT_CHOICE(async_commit_conf_t, commit, "commit", commit_names, "async", "how each batch's offsets are committed"),
+    IB_OPT_CHOICE(async_commit_conf_t, assignor, "assignor", assignor_names, "range", "partition assignment strategy"),
+    IB_OPT_STR(async_commit_conf_t, group_instance_id, "group-instance-id", "ID", NULL,
                "static group membership (session and poll timeouts: -X session.timeout.ms=MS "
                "-X max.poll.interval.ms=MS)"),
     IB_OPT_END,
@@ -73,10 +73,10 @@ static const ib_option_t kc_options[] = {
 
 #define MAX_POLL_BATCH 50000
 
-typedef struct kc_s {
+typedef struct async_commit_s {
         ib_mode_ctx_t *ctx;
         const ib_config_t *cfg;
-        const kc_conf_t *conf;
+        const async_commit_conf_t *conf;
         enum commit_kind commit;
         rd_kafka_t *rk;
         int cooperative;             /* the group's protocol, from the assignor */
@@ -96,10 +96,10 @@ typedef struct kc_s {
         uint64_t rebalances, commits_requested, commits_ok, dropped_revoked;
         json_t *commit_errors;       /* error name -> count */
         ib_hist_t commit_us;         /* sync commits, and the sync commit on revoke */
-} kc_t;
+} async_commit_t;
 
 /* Offsets processed so far for the partitions of @p l (sync-on-revoke). */
-static rd_kafka_topic_partition_list_t *processed_of(kc_t *k, const rd_kafka_topic_partition_list_t *l) {
+static rd_kafka_topic_partition_list_t *processed_of(async_commit_t *k, const rd_kafka_topic_partition_list_t *l) {
         rd_kafka_topic_partition_list_t *out = rd_kafka_topic_partition_list_new(l->cnt);
         for (int i = 0; i < l->cnt; i++) {
                 int32_t p = l->elems[i].partition;
@@ -111,7 +111,7 @@ static rd_kafka_topic_partition_list_t *processed_of(kc_t *k, const rd_kafka_top
 
 /* A commit's outcome, counted and logged: @p name is the error's name, or
  * NULL when it succeeded. */
-static void commit_outcome_named(kc_t *k, const char *how, const char *name,
+static void commit_outcome_named(async_commit_t *k, const char *how, const char *name,
                                  const rd_kafka_topic_partition_list_t *offsets) {
         if (name)
                 ib_stats_count_name(k->commit_errors, name);
@@ -123,7 +123,7 @@ static void commit_outcome_named(kc_t *k, const char *how, const char *name,
                                    "offsets", ib_group_parts_json(offsets, 1)));
 }
 
-static void commit_outcome(kc_t *k, const char *how, rd_kafka_resp_err_t err,
+static void commit_outcome(async_commit_t *k, const char *how, rd_kafka_resp_err_t err,
                            const rd_kafka_topic_partition_list_t *offsets) {
         const char *name = err ? rd_kafka_err2name(err) : NULL;
         for (int i = 0; !name && offsets && i < offsets->cnt; i++)
@@ -136,7 +136,7 @@ static void commit_outcome(kc_t *k, const char *how, rd_kafka_resp_err_t err,
 static void offset_commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                              rd_kafka_topic_partition_list_t *offsets, void *opaque) {
         (void)rk;
-        kc_t *k = opaque;
+        async_commit_t *k = opaque;
         if (err == RD_KAFKA_RESP_ERR__NO_OFFSET)
                 return; /* nothing to commit (auto commit with nothing stored) */
         commit_outcome(k, k->commit == C_AUTO ? "auto" : "async", err, offsets);
@@ -144,7 +144,7 @@ static void offset_commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque) {
-        kc_t *k = opaque;
+        async_commit_t *k = opaque;
         int assign = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
         int32_t gen = ib_group_generation_safe(rk, &k->generation, k->closing);
         int lost = !strcmp(ib_group_rebalance_event(k->ctx->events, rk, err, parts, 0, k->cooperative, gen, k->closing), "lost");
@@ -187,15 +187,15 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 ib_mode_assigned(k->ctx);
 }
 
-static void free_msgs(kc_t *k) {
+static void free_msgs(async_commit_t *k) {
         for (size_t i = 0; i < k->nmsgs; i++)
                 rd_kafka_message_destroy(k->msgs[i]);
         k->nmsgs = 0;
 }
 
-static ib_err_t kc_next_batch(void *st, ib_batch_t *batch, int wait_ms, char *errstr,
+static ib_err_t async_commit_next_batch(void *st, ib_batch_t *batch, int wait_ms, char *errstr,
                               size_t errstr_size) {
-        kc_t *k = st;
+        async_commit_t *k = st;
         free_msgs(k);
         k->revoked_in_poll = 0;
         batch->topic = k->cfg->topic;
@@ -220,8 +220,8 @@ static ib_err_t kc_next_batch(void *st, ib_batch_t *batch, int wait_ms, char *er
         return IB_OK;
 }
 
-static ib_err_t kc_commit(void *st, const ib_batch_t *batch, char *errstr, size_t errstr_size) {
-        kc_t *k = st;
+static ib_err_t async_commit_commit(void *st, const ib_batch_t *batch, char *errstr, size_t errstr_size) {
+        async_commit_t *k = st;
         if (batch->nranges == 0)
                 return IB_OK;
         rd_kafka_topic_partition_list_t *offs = rd_kafka_topic_partition_list_new((int)batch->nranges);
@@ -272,7 +272,7 @@ static ib_err_t kc_commit(void *st, const ib_batch_t *batch, char *errstr, size_
 }
 
 /* The consumer: the mode's settings first, so -X (applied after) can override them. */
-static ib_err_t kc_consumer(kc_t *k, char *errstr, size_t errstr_size) {
+static ib_err_t async_commit_consumer(async_commit_t *k, char *errstr, size_t errstr_size) {
         const char *settings[] = {"group.id", k->cfg->group, "auto.offset.reset", "earliest",
                                   "partition.assignment.strategy", assignor_names[k->conf->assignor],
                                   "enable.auto.commit", k->commit == C_AUTO ? "true" : "false",
@@ -283,9 +283,9 @@ static ib_err_t kc_consumer(kc_t *k, char *errstr, size_t errstr_size) {
                                      &k->rk, &k->cooperative, errstr, errstr_size);
 }
 
-static ib_err_t kc_open(ib_mode_ctx_t *ctx, void **st, char *errstr, size_t errstr_size) {
+static ib_err_t async_commit_open(ib_mode_ctx_t *ctx, void **st, char *errstr, size_t errstr_size) {
         const ib_config_t *cfg = ctx->cfg;
-        kc_t *k = calloc(1, sizeof(*k));
+        async_commit_t *k = calloc(1, sizeof(*k));
         if (!k)
                 return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
         *st = k;
@@ -300,7 +300,7 @@ static ib_err_t kc_open(ib_mode_ctx_t *ctx, void **st, char *errstr, size_t errs
             !(k->recs = malloc(MAX_POLL_BATCH * sizeof(*k->recs))))
                 return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
         ib_err_t err;
-        if ((err = kc_consumer(k, errstr, errstr_size)) ||
+        if ((err = async_commit_consumer(k, errstr, errstr_size)) ||
             (err = ib_kafka_partition_count_wait(k->rk, cfg->topic, (int)cfg->connect_timeout_ms, &k->nparts, errstr,
                                             errstr_size)))
                 return err;
@@ -324,8 +324,8 @@ static ib_err_t kc_open(ib_mode_ctx_t *ctx, void **st, char *errstr, size_t errs
         return IB_OK;
 }
 
-static void kc_close(void *st) {
-        kc_t *k = st;
+static void async_commit_close(void *st) {
+        async_commit_t *k = st;
         if (!k)
                 return;
         free_msgs(k);
@@ -346,13 +346,13 @@ static void kc_close(void *st) {
         free(k);
 }
 
-static void kc_lag(void *st, json_t *lag, int *caught_up) {
-        kc_t *k = st;
+static void async_commit_lag(void *st, json_t *lag, int *caught_up) {
+        async_commit_t *k = st;
         ib_group_lag(k->rk, k->cfg->topic, IB_LAG_TIMEOUT_MS, NULL, 0, lag, caught_up);
 }
 
-static void kc_stats(void *st, json_t *out) {
-        kc_t *k = st;
+static void async_commit_stats(void *st, json_t *out) {
+        async_commit_t *k = st;
         json_object_set_new(out, "commit", json_string(commit_names[k->commit]));
         json_object_set_new(out, "rebalances", json_integer((json_int_t)k->rebalances));
         json_object_set_new(out, "generation", json_integer(ib_group_generation(k->rk)));
@@ -367,14 +367,19 @@ static void kc_stats(void *st, json_t *out) {
 
 const ib_mode_t ib_mode_async_commit = {
     NULL,           /* configure: the option table checks every value */
-    kc_open,        /* open: Kafka's committed offsets are the recovery */
-    kc_next_batch,  /* next_batch */
-    kc_commit,      /* commit */
-    kc_lag,         /* lag: the assignment's positions against the high watermarks */
-    kc_stats,       /* stats */
-    kc_close,       /* close */
+    async_commit_open,        /* open: Kafka's committed offsets are the recovery */
+    async_commit_next_batch,  /* next_batch */
+    async_commit_commit,      /* commit */
+    async_commit_lag,         /* lag: the assignment's positions against the high watermarks */
+    async_commit_stats,       /* stats */
+    async_commit_close,       /* close */
     "async-commit", /* name */
     "consumer group, offsets committed to Kafka after each batch (--commit async|sync|auto|async+sync-on-revoke)",
-    kc_options,        /* options */
-    sizeof(kc_conf_t), /* conf_size */
+    async_commit_options,        /* options */
+    sizeof(async_commit_conf_t), /* conf_size */
+    1,    /* commits_cover_sink: the batch's output is durable before its commit */
+    0,    /* static_split: a consumer group */
+    0,    /* needs_zookeeper */
+    NULL, /* inject_points */
+    NULL, /* worker_args */
 };

@@ -14,21 +14,23 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "argv.h"
 #include "clock.h"
 #include "fsutil.h"
 
-/* Starts the cluster script with @p args (NULL-terminated, at most 20) as process @p name. */
+/* Starts the cluster script with @p args (NULL-terminated) as process @p name. */
 static ib_err_t script_spawn(const ib_chaos_cluster_t *c, ib_sup_t *sup, const char *name, const char *const *args,
                              const char *log, size_t *proc, char *errstr, size_t errstr_size) {
-        char *argv[24];
-        int n = 0;
-        argv[n++] = (char *)"/bin/bash";
-        argv[n++] = (char *)c->script;
-        for (int i = 0; args[i] && n < 22; i++)
-                argv[n++] = (char *)args[i];
-        argv[n] = NULL;
+        ib_argv_t argv = IB_ARGV_INIT;
+        ib_argv_add(&argv, "/bin/bash");
+        ib_argv_add(&argv, c->script);
+        for (int i = 0; args[i]; i++)
+                ib_argv_add(&argv, args[i]);
         ib_spawn_io_t io = {log, log, 0, NULL, 0};
-        return ib_sup_spawn(sup, name, argv, &io, proc, errstr, errstr_size);
+        ib_err_t err = ib_argv_failed(&argv) ? ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory")
+                                             : ib_sup_spawn(sup, name, argv.v, &io, proc, errstr, errstr_size);
+        ib_argv_free(&argv);
+        return err;
 }
 
 /* Runs the cluster script with @p args to completion (bounded, interruptible). */
@@ -104,15 +106,25 @@ static ib_err_t local_up(ib_chaos_cluster_t *c, ib_sup_t *sup, const ib_cluster_
 
 static ib_err_t mock_up(ib_chaos_cluster_t *c, ib_sup_t *sup, const ib_cluster_spec_t *spec, char *errstr,
                         size_t errstr_size) {
-        char addr[1100], out[1100], topic[512], nb[16];
+        char addr[1100], out[1100];
         snprintf(addr, sizeof(addr), "%s/mock-cluster.addr", spec->run_dir);
         snprintf(out, sizeof(out), "%s/mock-cluster.log", spec->run_dir);
-        snprintf(topic, sizeof(topic), "%s:%d", spec->topic, spec->partitions);
-        snprintf(nb, sizeof(nb), "%d", spec->nbrokers);
-        char *argv[] = {(char *)spec->self, "mock-cluster", "--control", "--broker-count", nb, "--addr-file", addr,
-                        spec->topic ? "--topic" : NULL, topic, NULL};
+        ib_argv_t argv = IB_ARGV_INIT;
+        ib_argv_add(&argv, spec->self);
+        ib_argv_add(&argv, "mock-cluster");
+        ib_argv_add(&argv, "--control");
+        ib_argv_add(&argv, "--broker-count");
+        ib_argv_addf(&argv, "%d", spec->nbrokers);
+        ib_argv_add2(&argv, "--addr-file", addr);
+        if (spec->topic) {
+                ib_argv_add(&argv, "--topic");
+                ib_argv_addf(&argv, "%s:%d", spec->topic, spec->partitions);
+        }
         ib_spawn_io_t io = {out, out, 1, NULL, 0};
-        ib_err_t err = ib_sup_spawn(sup, "mock-cluster", argv, &io, &c->mock_proc, errstr, errstr_size);
+        ib_err_t err = ib_argv_failed(&argv) ? ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory")
+                                             : ib_sup_spawn(sup, "mock-cluster", argv.v, &io, &c->mock_proc, errstr,
+                                                            errstr_size);
+        ib_argv_free(&argv);
         if (err)
                 return err;
         c->has_mock = 1;

@@ -1,6 +1,7 @@
 /*
  * registry.c: the modes `--mode` can name. A new mode adds one X(NAME) line
  * to IB_MODES: it declares `extern const ib_mode_t ib_mode_NAME` and lists it.
+ * The order is the order of help text and of `bench`'s default modes.
  */
 #include <string.h>
 
@@ -25,3 +26,5 @@ const ib_mode_t *ib_mode_find(const char *name) {
                         return ib_modes[i];
         return NULL;
 }
+
+int ib_mode_count(void) { return (int)(sizeof(ib_modes) / sizeof(ib_modes[0])) - 1; }

@@ -1,10 +1,10 @@
 /**
- * @file checkpoint.h
+ * @file checkpoint_file.h
  * @brief The checkpoint file of checkpoint/FORMAT.md: encode (version 2),
  *        decode (versions 1 and 2), atomic store with a fallback, load.
  */
-#ifndef IB_CHECKPOINT_H
-#define IB_CHECKPOINT_H
+#ifndef IB_CHECKPOINT_FILE_H
+#define IB_CHECKPOINT_FILE_H
 
 #include <stddef.h>
 #include <stdint.h>
