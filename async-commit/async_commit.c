@@ -42,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "events.h"
 #include "clock.h"
 #include "group.h"
 #include "hist.h"
@@ -117,10 +118,8 @@ static void commit_outcome_named(async_commit_t *k, const char *how, const char 
                 ib_stats_count_name(k->commit_errors, name);
         else
                 k->commits_ok++;
-        ib_eventlog_emit(k->ctx->events, "commit_result",
-                         json_pack("{s:s,s:b,s:s?,s:i,s:o}", "how", how, "ok", name == NULL, "error", name,
-                                   "generation", (int)ib_group_generation_safe(k->rk, &k->generation, k->closing),
-                                   "offsets", ib_group_parts_json(offsets, 1)));
+        ib_event_commit_result(k->ctx, how, name, (int)ib_group_generation_safe(k->rk, &k->generation, k->closing),
+                               ib_group_parts_json(offsets, 1));
 }
 
 static void commit_outcome(async_commit_t *k, const char *how, rd_kafka_resp_err_t err,
@@ -231,10 +230,8 @@ static ib_err_t async_commit_commit(void *st, const ib_batch_t *batch, char *err
                 if (r->partition < k->nparts && r->until > k->processed[r->partition])
                         k->processed[r->partition] = r->until;
         }
-        ib_eventlog_emit(k->ctx->events, "commit",
-                         json_pack("{s:I,s:s,s:i,s:o}", "batch", (json_int_t)batch->seq,
-                                   "how", commit_names[k->commit], "generation", (int)ib_group_generation(k->rk),
-                                   "offsets", ib_group_parts_json(offs, 1)));
+        ib_event_commit_request(k->ctx, (int64_t)batch->seq, commit_names[k->commit], (int)ib_group_generation(k->rk),
+                                ib_group_parts_json(offs, 1));
         k->commits_requested++;
         switch (k->commit) {
         case C_ASYNC:

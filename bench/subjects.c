@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "events.h"
 #include "clock.h"
 #include "cluster.h"
 #include "commands.h"
@@ -332,16 +333,16 @@ static ib_err_t window(const char *events, int64_t *first_ms, int64_t *last_ms, 
                         continue;
                 }
                 const char *kind = json_string_value(json_object_get(ev, "kind"));
-                if (!strcmp(name, "assign") || !strcmp(name, "session") ||
-                    (!strcmp(name, "rebalance") && kind && !strcmp(kind, "assign")))
+                if (!strcmp(name, IB_EV_ASSIGN) || !strcmp(name, "session") ||
+                    (!strcmp(name, IB_EV_REBALANCE) && kind && !strcmp(kind, "assign")))
                         assign_ms = t;
-                else if (!strcmp(name, "batch") && jint(ev, "records") > 0) {
+                else if (!strcmp(name, IB_EV_BATCH) && jint(ev, "records") > 0) {
                         if (!*first_ms) {
                                 int64_t f = jint(ev, "fetch_ms");
                                 *first_ms = f > assign_ms ? f : assign_ms;
                         }
                         *last_ms = t > *last_ms ? t : *last_ms;
-                } else if ((!strcmp(name, "commit") || !strcmp(name, "commit_result") || !strcmp(name, "checkpoint")) &&
+                } else if ((!strcmp(name, IB_EV_COMMIT) || !strcmp(name, IB_EV_COMMIT_RESULT) || !strcmp(name, IB_EV_CHECKPOINT)) &&
                            json_is_true(json_object_get(ev, "ok")) && *first_ms)
                         *last_ms = t > *last_ms ? t : *last_ms;
                 json_decref(ev);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "events.h"
 #include "array.h"
 #include "fsutil.h"
 
@@ -185,7 +186,7 @@ static ib_err_t on_checkpoint(ib_history_t *h, reader_t *r, int64_t t, json_t *e
                         continue;
                 ib_hevent_t e = {.from = -1, .until = b->until, .batch = batch, .ok = json_is_true(json_object_get(ev, "ok")),
                                  .generation = -1, .sent_ms = -1};
-                snprintf(e.how, sizeof(e.how), "checkpoint");
+                snprintf(e.how, sizeof(e.how), "%s", IB_EV_CHECKPOINT);
                 ib_err_t err = add(h, r, IB_H_COMMIT, t, b->partition, &e);
                 if (err)
                         return err;
@@ -212,40 +213,40 @@ static ib_err_t on_event(ib_history_t *h, reader_t *r, json_t *ev) {
         int64_t t = int_of(ev, "t_ms", -1);
         if (!name || t < 0)
                 return IB_OK;
-        if (!strcmp(name, "start")) {
+        if (!strcmp(name, IB_EV_START)) {
                 r->incarnation++;
                 r->generation = -1;
                 for (int i = 0; i < MAX_TRACKED_PARTITIONS; i++)
                         r->epoch[i] = -1;
                 return add(h, r, IB_H_START, t, -1, NULL);
         }
-        if (!strcmp(name, "stop"))
+        if (!strcmp(name, IB_EV_STOP))
                 return add(h, r, IB_H_STOP, t, -1, NULL);
-        if (!strcmp(name, "error"))
+        if (!strcmp(name, IB_EV_ERROR))
                 return add(h, r, IB_H_ERROR, t, -1, NULL);
-        if (!strcmp(name, "retry"))
+        if (!strcmp(name, IB_EV_RETRY))
                 return add(h, r, IB_H_RETRY, t, -1, NULL);
-        if (!strcmp(name, "batch"))
+        if (!strcmp(name, IB_EV_BATCH))
                 return on_batch(h, r, t, ev);
-        if (!strcmp(name, "rebalance"))
+        if (!strcmp(name, IB_EV_REBALANCE))
                 return on_rebalance(h, r, t, ev);
-        if (!strcmp(name, "assign"))
+        if (!strcmp(name, IB_EV_ASSIGN))
                 return on_ownership(h, r, t, ev, IB_H_ASSIGN);
-        if (!strcmp(name, "revoke"))
+        if (!strcmp(name, IB_EV_REVOKE))
                 return on_ownership(h, r, t, ev, IB_H_REVOKE);
-        if (!strcmp(name, "fenced"))
+        if (!strcmp(name, IB_EV_FENCED))
                 return on_ownership(h, r, t, ev, IB_H_FENCED);
-        if (!strcmp(name, "commit"))
+        if (!strcmp(name, IB_EV_COMMIT))
                 return on_commit(h, r, t, ev);
-        if (!strcmp(name, "commit_result")) {
+        if (!strcmp(name, IB_EV_COMMIT_RESULT)) {
                 char how[24];
                 str_into(how, sizeof(how), ev, "how");
                 return on_commit_list(h, r, t, ev, json_object_get(ev, "offsets"), IB_H_COMMIT,
                                       json_is_true(json_object_get(ev, "ok")), how);
         }
-        if (!strcmp(name, "checkpoint"))
+        if (!strcmp(name, IB_EV_CHECKPOINT))
                 return on_checkpoint(h, r, t, ev);
-        if (!strcmp(name, "commit_landed"))
+        if (!strcmp(name, IB_EV_COMMIT_LANDED))
                 on_commit_landed(h, r, ev);
         return IB_OK;
 }

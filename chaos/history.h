@@ -6,7 +6,7 @@
  *        the faults the harness applied, with their real times.
  *
  * Jepsen keeps the checker apart from the nemesis and the workload: the
- * checker reads histories only. This is that history; history_read.c fills
+ * checker reads histories only. This is that history; history.c fills
  * it from event logs, and tests build it from hand-made logs.
  *
  * Normalization (one ib_hevent_t per partition):

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "events.h"
 #include "checkpoint_file.h"
 #include "clock.h"
 #include "hist.h"
@@ -315,8 +316,7 @@ static ib_err_t checkpoint_commit(void *st, const ib_batch_t *batch, char *errst
         if ((err = store(k, errstr, errstr_size)))
                 return err;
         if (batch->nranges)
-                ib_eventlog_emit(k->ctx->events, "checkpoint",
-                                 json_pack("{s:I,s:b}", "batch", (json_int_t)batch->seq, "ok", 1));
+                ib_event_checkpoint(k->ctx, (int64_t)batch->seq);
         return IB_OK;
 }
 

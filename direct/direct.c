@@ -28,6 +28,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "events.h"
 #include "clock.h"
 #include "hist.h"
 #include "kafka.h"
@@ -83,9 +84,7 @@ static void drop_partition(direct_t *d, int32_t p, const char *why) {
         ib_rangereader_stop(d->rr, p);
         pt->owned = 0;
         ib_mode_active(d->ctx);
-        ib_eventlog_emit(d->ctx->events, "revoke",
-                         json_pack("{s:i,s:i,s:s}", "partition", (int)p, "epoch", pt->epoch,
-                                   "reason", why));
+        ib_event_revoke(d->ctx, p, pt->epoch, why);
 }
 
 /* Records that this worker lost partition @p p it held in epoch @p epoch:
@@ -94,9 +93,7 @@ static void fenced_event(direct_t *d, int32_t p, int epoch, const char *why) {
         ib_zkpos_t pos;
         int by = ib_zkstore_peek(d->zs, p, &pos, NULL, 0) == IB_OK ? pos.owner_version : -1;
         d->fenced++;
-        ib_eventlog_emit(d->ctx->events, "fenced",
-                         json_pack("{s:i,s:i,s:i,s:s}", "partition", (int)p, "epoch", epoch, "by_epoch", by, "reason",
-                                   why));
+        ib_event_fenced(d->ctx, p, epoch, by, why);
 }
 
 /* Handles an expired session: every partition is lost; a new session
@@ -135,10 +132,7 @@ static ib_err_t adopt_partition(direct_t *d, int32_t p, const ib_zkpos_t *pos) {
         pt->pin = (ib_pin_t){pos->offset, pos->next_until};
         d->claims++;
         ib_mode_assigned(d->ctx);
-        ib_eventlog_emit(d->ctx->events, "assign",
-                         json_pack("{s:i,s:i,s:I,s:I,s:b,s:b}", "partition", (int)p, "epoch", pt->epoch, "from",
-                                   (json_int_t)pos->offset, "until", (json_int_t)pos->next_until, "inherited_range", 1,
-                                   "adopted", 1));
+        ib_event_assign(d->ctx, p, pt->epoch, pos->offset, pos->next_until, 1, 1);
         return IB_OK;
 }
 
@@ -173,10 +167,7 @@ static ib_err_t claim_partition(direct_t *d, int32_t p, char *errstr, size_t err
         pt->pin = (ib_pin_t){from, until};
         d->claims++;
         ib_mode_assigned(d->ctx);
-        ib_eventlog_emit(d->ctx->events, "assign",
-                         json_pack("{s:i,s:i,s:I,s:I,s:b}", "partition", (int)p, "epoch", epoch,
-                                   "from", (json_int_t)from, "until", (json_int_t)until,
-                                   "inherited_range", pos.next_until > from));
+        ib_event_assign(d->ctx, p, epoch, from, until, pos.next_until > from, 0);
         return IB_OK;
 }
 
@@ -274,10 +265,7 @@ static ib_err_t commit_attempt(direct_t *d, const ib_batch_t *batch, int nc, cha
                                                        (json_int_t)d->commits[i].offset, "next_until",
                                                        (json_int_t)d->commits[i].next_until, "result",
                                                        zerror(d->commits[i].rc)));
-        ib_eventlog_emit(d->ctx->events, "commit",
-                         json_pack("{s:I,s:b,s:s,s:o,s:f}", "batch", (json_int_t)batch->seq, "ok", err == IB_OK, "error",
-                                   ib_err2name(err), "partitions", parts, "multi_ms",
-                                   (double)(ib_mono_us() - t0) / 1000.0));
+        ib_event_commit_multi(d->ctx, (int64_t)batch->seq, err, parts, (double)(ib_mono_us() - t0) / 1000.0);
         if (err)
                 ib_stats_count_name(d->commit_errors, ib_err2name(err));
         return err;
@@ -328,8 +316,7 @@ static ib_err_t store_commits(direct_t *d, const ib_batch_t *batch, int nc, char
         ib_mode_retry_begin(d->ctx, &rt, "ZooKeeper offset commit");
         while (nc > 0) {
                 if (unsure && (err = commit_landed(d, nc, batch->seq, &landed, errstr, errstr_size)) == IB_OK && landed) {
-                        ib_eventlog_emit(d->ctx->events, "commit_landed",
-                                         json_pack("{s:I,s:i}", "batch", (json_int_t)batch->seq, "partitions", nc));
+                        ib_event_commit_landed(d->ctx, (int64_t)batch->seq, nc);
                         break;
                 }
                 if (err == IB_OK && (err = commit_attempt(d, batch, nc, errstr, errstr_size)) == IB_OK)

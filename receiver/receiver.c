@@ -35,6 +35,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "events.h"
 #include "clock.h"
 #include "fault.h"
 #include "group.h"
@@ -378,11 +379,8 @@ static void commit_offsets(receiver_t *r, rd_kafka_topic_partition_list_t *offs,
         for (int i = 0; i < offs->cnt; i++)
                 json_array_append_new(plist, json_pack("{s:i,s:I}", "partition", (int)offs->elems[i].partition,
                                                        "offset", (json_int_t)offs->elems[i].offset));
-        ib_eventlog_emit(r->ctx->events, "commit",
-                         json_pack("{s:I,s:I,s:s,s:b,s:s?,s:o,s:f,s:i}", "batch", (json_int_t)seq,
-                                   "records", (json_int_t)n, "to", offsets_names[r->conf->offsets],
-                                   "ok", err == IB_OK, "error", err ? ename : NULL, "offsets", plist,
-                                   "commit_ms", (double)us / 1000.0, "attempts", rt.attempts + 1));
+        ib_event_commit_offsets(r->ctx, (int64_t)seq, (int64_t)n, offsets_names[r->conf->offsets], err == IB_OK,
+                                err ? ename : NULL, plist, (double)us / 1000.0, rt.attempts + 1);
         pthread_mutex_lock(&r->lock);
         ib_hist_record(&r->commit_us, (uint64_t)us);
         if (err)

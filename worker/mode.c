@@ -4,6 +4,7 @@
  * rebalance callback), so every access is atomic.
  */
 #include "mode.h"
+#include "events.h"
 
 #include "clock.h"
 
@@ -48,7 +49,7 @@ ib_err_t ib_mode_retry_end(ib_mode_ctx_t *ctx, ib_retry_t *rt, ib_err_t err, cha
         __atomic_add_fetch(&ctx->retry_attempts, (uint64_t)rt->attempts, __ATOMIC_RELAXED);
         __atomic_add_fetch(&ctx->retry_waited_ms, rt->waited_ms, __ATOMIC_RELAXED);
         __atomic_add_fetch(&ctx->retry_gave_up, (uint64_t)rt->gave_up, __ATOMIC_RELAXED);
-        ib_eventlog_emit(ctx->events, "retry",
+        ib_eventlog_emit(ctx->events, IB_EV_RETRY,
                          json_pack("{s:s,s:s,s:s,s:i,s:I,s:s}", "operation", rt->op, "error", ib_err2name(rt->last),
                                    "message", err ? errstr : "", "attempts", rt->attempts,
                                    "waited_ms", (json_int_t)rt->waited_ms, "outcome", outcome));

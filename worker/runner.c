@@ -4,6 +4,7 @@
  * pipeline, stats files and progress lines. A mode only reads and commits.
  */
 #include "runner.h"
+#include "events.h"
 #include "version.h"
 
 #include <inttypes.h>
@@ -162,7 +163,7 @@ static ib_err_t process_batch(run_t *run, const ib_batch_t *batch, int64_t fetch
                                                         "from", (json_int_t)batch->ranges[i].from,
                                                         "until", (json_int_t)batch->ranges[i].until,
                                                         "records", (json_int_t)batch->ranges[i].count));
-        ib_eventlog_emit(run->events, "batch",
+        ib_eventlog_emit(run->events, IB_EV_BATCH,
                          json_pack("{s:I,s:I,s:I,s:o,s:I,s:f,s:o}", "seq", (json_int_t)batch->seq, "records",
                                    (json_int_t)batch->nrecords, "bytes", (json_int_t)bytes, "ranges", ranges, "fetch_ms",
                                    (json_int_t)fetch_ms, "pipeline_ms", (double)(ib_mono_us() - t0) / 1000.0,
@@ -279,7 +280,7 @@ ib_err_t ib_run(const ib_mode_t *mode, const ib_config_t *cfg, const void *conf,
         ib_on_stop_signals(on_signal);
         ib_fault_listen();
         run->config = ib_run_config_json(mode, cfg, conf, run->brokers);
-        ib_eventlog_emit(run->events, "start",
+        ib_eventlog_emit(run->events, IB_EV_START,
                          json_pack("{s:s,s:s,s:i,s:O}", "mode", mode->name, "version", IB_VERSION,
                                    "pid", (int)getpid(), "config", run->config));
         run->ctx = (ib_mode_ctx_t){.cfg = cfg, .conf = conf, .brokers = run->brokers, .worker_id = cfg->worker_id,
@@ -293,13 +294,13 @@ ib_err_t ib_run(const ib_mode_t *mode, const ib_config_t *cfg, const void *conf,
                 const char *why;
                 err = loop(run, &why, errstr, errstr_size);
                 if (err == IB_OK)
-                        ib_eventlog_emit(run->events, "stop",
+                        ib_eventlog_emit(run->events, IB_EV_STOP,
                                          json_pack("{s:s,s:I}", "reason", why, "records",
                                                    (json_int_t)run->stats.records_in));
         }
 done:
         if (err && run->events)
-                ib_eventlog_emit(run->events, "error",
+                ib_eventlog_emit(run->events, IB_EV_ERROR,
                                  json_pack("{s:s,s:s}", "error", ib_err2name(err), "message", errstr));
         if (opened)
                 write_stats(run, err ? "failed" : "finished");
