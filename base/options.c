@@ -55,6 +55,19 @@ ib_err_t ib_options_set(const ib_option_t *o, void *owner, const char *value, ch
         case IB_OPT_FLAG:
                 *FIELD(owner, o, int) = 1;
                 return IB_OK;
+        case IB_OPT_DOUBLE:
+                return ib_parse_double(value, (double)o->min, (double)o->max, flag, FIELD(owner, o, double), errstr,
+                                       errstr_size);
+        case IB_OPT_LIST: {
+                ib_optlist_t *l = FIELD(owner, o, ib_optlist_t);
+                if (!value)
+                        return IB_OK;
+                if (l->n == IB_OPT_LIST_MAX)
+                        return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG, "at most %d %s", IB_OPT_LIST_MAX,
+                                         flag);
+                l->v[l->n++] = value;
+                return IB_OK;
+        }
         case IB_OPT_CHOICE: {
                 int i = value ? choice_index(o->choices, value) : -1;
                 if (value && i < 0) {
@@ -80,6 +93,10 @@ void ib_options_defaults(const ib_option_t *t, void *conf) {
                 }
                 if (t->type == IB_OPT_FLAG) {
                         *FIELD(conf, t, int) = 0;
+                        continue;
+                }
+                if (t->type == IB_OPT_LIST) {
+                        FIELD(conf, t, ib_optlist_t)->n = 0;
                         continue;
                 }
                 char err[256];
@@ -121,7 +138,9 @@ void ib_options_each(const ib_option_t *t, const void *conf,
 
 static void check_one(void *ctx, const ib_option_t *o, const void *owner) {
         const ib_option_t **missing = ctx;
-        if (!*missing && o->required && o->type == IB_OPT_STRING && !*CFIELD(owner, o, char *const))
+        if (!*missing && o->required &&
+            ((o->type == IB_OPT_STRING && !*CFIELD(owner, o, char *const)) ||
+             (o->type == IB_OPT_LIST && CFIELD(owner, o, ib_optlist_t)->n == 0)))
                 *missing = o;
 }
 
@@ -144,6 +163,17 @@ const char *ib_options_value_str(const ib_option_t *o, const void *owner, char *
                 return out;
         case IB_OPT_FLAG:
                 return *CFIELD(owner, o, int) ? "true" : "false";
+        case IB_OPT_DOUBLE:
+                snprintf(out, out_size, "%g", *CFIELD(owner, o, double));
+                return out;
+        case IB_OPT_LIST: {
+                const ib_optlist_t *l = CFIELD(owner, o, ib_optlist_t);
+                size_t n = 0;
+                out[0] = '\0';
+                for (int i = 0; i < l->n && n < out_size; i++)
+                        n += (size_t)snprintf(out + n, out_size - n, "%s%s", i ? "," : "", l->v[i]);
+                return l->n ? out : NULL;
+        }
         case IB_OPT_CHOICE: {
                 int i = *CFIELD(owner, o, int);
                 return i >= 0 ? o->choices[i] : NULL;
@@ -181,6 +211,8 @@ static void help_one(void *ctx, const ib_option_t *o, const void *owner) {
                 fprintf(fp, " (default: %s)", def);
         if (o->required)
                 fprintf(fp, " (required)");
+        if (o->type == IB_OPT_LIST)
+                fprintf(fp, " (repeatable)");
         fputc('\n', fp);
 }
 

@@ -15,6 +15,9 @@
  *   IB_OPT_FLAG    int, 1 when given; the flag takes no value
  *   IB_OPT_CHOICE  int, the index of the value in a NULL-terminated list of
  *                  names; -1 when absent
+ *   IB_OPT_DOUBLE  double in [min, max]
+ *   IB_OPT_LIST    ib_optlist_t: a repeatable string, every value in order
+ *                  (at most IB_OPT_LIST_MAX)
  *   IB_OPT_INCLUDE the whole table of another owner (a library's options
  *                  that several modes share), stored in a struct member
  *
@@ -36,8 +39,18 @@ typedef enum ib_opt_type_e {
         IB_OPT_BYTES,
         IB_OPT_FLAG,
         IB_OPT_CHOICE,
+        IB_OPT_DOUBLE,
+        IB_OPT_LIST,
         IB_OPT_INCLUDE,
 } ib_opt_type_t;
+
+#define IB_OPT_LIST_MAX 16
+
+/** The values of a repeatable option (IB_OPT_LIST), in order. */
+typedef struct ib_optlist_s {
+        const char *v[IB_OPT_LIST_MAX];
+        int n;
+} ib_optlist_t;
 
 typedef struct ib_option_s {
         const char *name;            /**< long name without "--"; NULL ends the table */
@@ -81,6 +94,10 @@ ib_err_t ib_opt_check_topic(const char *flag, const char *value, char *errstr, s
         {name, IB_OPT_FLAG, offsetof(S, f), NULL, NULL, help, 0, 0, NULL, NULL, NULL, 0, short_name, 0}
 #define IB_OPT_CHOICE(S, f, name, choices, def, help) \
         {name, IB_OPT_CHOICE, offsetof(S, f), NULL, def, help, 0, 0, choices, NULL, NULL, 0, 0, 0}
+#define IB_OPT_DOUBLE(S, f, name, arg, def, min, max, help) \
+        {name, IB_OPT_DOUBLE, offsetof(S, f), arg, def, help, min, max, NULL, NULL, NULL, 0, 0, 0}
+#define IB_OPT_LIST(S, f, name, arg, help) \
+        {name, IB_OPT_LIST, offsetof(S, f), arg, NULL, help, 0, 0, NULL, NULL, NULL, 0, 0, 0}
 #define IB_OPT_INCLUDE(S, f, table) \
         {"", IB_OPT_INCLUDE, offsetof(S, f), NULL, NULL, NULL, 0, 0, NULL, NULL, table, 0, 0, 0}
 #define IB_OPT_END {NULL, IB_OPT_STRING, 0, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL, 0, 0, 0}

@@ -23,6 +23,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 
 #include "errors.h"
@@ -62,7 +63,7 @@ typedef struct ib_bench_conf_s {
         const char *peer_dir;           /**< scripts/peers/spark (its job.py) */
         const char *peer_cache;         /**< what its setup.sh installed (venv/, jars/) */
         int progress;                   /**< a progress line on stderr (a terminal) */
-        volatile int *stop;
+        volatile sig_atomic_t *stop;
         json_t *command;                /**< argv, for the results */
         ib_sup_t *sup;
         struct ib_chaos_cluster_s *cluster; /**< where topics are created on a mock cluster */
@@ -107,7 +108,7 @@ ib_err_t ib_bench_end_offsets(const char *brokers, const char *topic, int n, int
                               size_t errstr_size);
 
 /** @brief The bare reference: a librdkafka consumer in this process, no pipeline, no tracking. */
-ib_err_t ib_bench_reference(const char *brokers, const ib_backlog_t *b, int64_t timeout_ms, volatile int *stop,
+ib_err_t ib_bench_reference(const char *brokers, const ib_backlog_t *b, int64_t timeout_ms, volatile sig_atomic_t *stop,
                             ib_drain_t *out, char *errstr, size_t errstr_size);
 
 /** @brief kcat -C -e over the backlog, output to /dev/null: wall time and its CPU. */

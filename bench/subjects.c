@@ -61,7 +61,7 @@ json_t *ib_drain_json(const ib_drain_t *d) {
 }
 
 /* Waits for process @p i, bounded; kills it past the bound. @returns 1 if it exited in time. */
-static int wait_proc(ib_sup_t *sup, size_t i, int64_t timeout_ms, volatile int *stop) {
+static int wait_proc(ib_sup_t *sup, size_t i, int64_t timeout_ms, volatile sig_atomic_t *stop) {
         int64_t end = ib_mono_us() + timeout_ms * 1000;
         while (!sup->procs[i].exited) {
                 ib_sup_reap(sup);
@@ -174,7 +174,7 @@ static double cpu_self_s(void) {
                (double)ru.ru_stime.tv_usec / 1e6;
 }
 
-ib_err_t ib_bench_reference(const char *brokers, const ib_backlog_t *b, int64_t timeout_ms, volatile int *stop,
+ib_err_t ib_bench_reference(const char *brokers, const ib_backlog_t *b, int64_t timeout_ms, volatile sig_atomic_t *stop,
                             ib_drain_t *out, char *errstr, size_t errstr_size) {
         memset(out, 0, sizeof(*out));
         double cpu0 = cpu_self_s();

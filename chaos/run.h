@@ -16,6 +16,7 @@
 #define IB_CHAOS_RUN_H
 
 #include <jansson.h>
+#include <signal.h>
 #include <stdint.h>
 
 #include "cluster.h"
@@ -35,7 +36,7 @@ typedef struct ib_chaos_opts_s {
         json_t *command;           /**< the command line (borrowed) */
         const char *zk_version;    /**< NULL when no ZooKeeper is used */
         int progress;              /**< 1: a progress line on stderr */
-        volatile int *stop;        /**< SIGINT/SIGTERM: stop everything, report what there is */
+        volatile sig_atomic_t *stop;        /**< SIGINT/SIGTERM: stop everything, report what there is */
 } ib_chaos_opts_t;
 
 typedef struct ib_chaos_outcome_s {

@@ -9,9 +9,12 @@
 #define IB_CLI_H
 
 #include <getopt.h>
+#include <stdio.h>
 
 #include "errors.h"
 #include "mode.h"
+#include "config.h"
+#include "options.h"
 #include "registry.h"
 
 int ib_cmd_produce(int argc, char **argv);
@@ -40,6 +43,30 @@ const char *ib_cli_flag_name(const struct option *longopts, int index);
 
 /** @brief Prints "ingestbench CMD: errstr" and @returns the exit code for @p err. */
 int ib_cli_fail(const char *cmd, ib_err_t err, const char *errstr);
+
+/** A subcommand's command line: its option table, its arguments, its help. */
+typedef struct ib_cli_spec_s {
+        const char *name;          /**< "report" */
+        const char *synopsis;      /**< after "Usage: ingestbench NAME " */
+        const char *about;         /**< paragraphs between the synopsis and the options (ends with "\n") */
+        const char *after;         /**< text after the options (exit codes), or NULL */
+        const ib_option_t *options;
+        int min_args, max_args;    /**< positional arguments after the flags */
+        const char *args_missing;  /**< the usage error when fewer than min_args */
+        size_t props_offset;       /**< > 0: -X KEY=VALUE into the ib_props_t at this offset of the struct */
+} ib_cli_spec_t;
+
+/**
+ * @brief Reads @p argv into @p conf (defaults first) by @p spec's table:
+ *        --help prints the usage from the table, a bad flag, value, missing
+ *        required flag or wrong count of arguments is one usage line.
+ * @returns -1 to go on (*@p first_arg: the first positional argument), or
+ *          the exit code to return (0 after --help, 2 on a usage error).
+ */
+int ib_cli_parse(const ib_cli_spec_t *spec, void *conf, int argc, char **argv, int *first_arg);
+
+/** @brief Prints @p spec's help: synopsis, about, one line per option, after. */
+void ib_cli_usage(FILE *fp, const ib_cli_spec_t *spec);
 
 /** Leading characters of every getopt_long optstring: ':' reports a missing value. */
 #define IB_OPT_PREFIX ":"

@@ -22,11 +22,6 @@
 #include "results.h"
 #include "signals.h"
 
-static volatile int bench_stop;
-static void on_signal(int sig) {
-        (void)sig;
-        bench_stop = 1;
-}
 
 static void usage(FILE *fp) {
         fprintf(fp,
@@ -277,7 +272,7 @@ int ib_cmd_bench(int argc, char **argv) {
                 f.script = f.script_buf;
         }
         b->work_dir = f.work;
-        b->stop = &bench_stop;
+        b->stop = &ib_stop_requested;
         b->progress = isatty(1) && isatty(2) && !f.no_progress; /* none in a pipe or a log */
         char errstr[1024], zkv[64], outdir[PATH_MAX];
         snprintf(outdir, sizeof(outdir), "%s", f.out);
@@ -301,9 +296,9 @@ int ib_cmd_bench(int argc, char **argv) {
         ib_chaos_cluster_t cluster = {0};
         ib_sup_t sup = {0};
         b->sup = &sup, b->cluster = &cluster;
-        ib_on_stop_signals(on_signal);
+        ib_stop_signals();
         ib_cluster_spec_t spec = {f.brokers_flag, f.zookeeper, NULL, f.script, f.self, f.work, 1, uses_zk(b), 0, 0,
-                                  (int)f.kafka_port, (int)f.zk_port, NULL, 0, 300000, &bench_stop};
+                                  (int)f.kafka_port, (int)f.zk_port, NULL, 0, 300000, &ib_stop_requested};
         ib_err_t err = ib_cluster_up(&cluster, &sup, &spec, errstr, sizeof(errstr));
         json_t *doc = NULL;
         if (err) {
@@ -335,7 +330,7 @@ int ib_cmd_bench(int argc, char **argv) {
                 } else
                         printf("bench: results in %s\n", f.out);
         }
-        if (bench_stop) {
+        if (ib_stop_requested) {
                 fprintf(stderr, "ingestbench bench: interrupted: stopping everything it started\n");
                 rc = IB_EXIT_FAIL;
         }

@@ -24,11 +24,6 @@
 #include "scenario.h"
 #include "signals.h"
 
-static volatile int chaos_stop;
-static void on_signal(int sig) {
-        (void)sig;
-        chaos_stop = 1;
-}
 
 static void usage(FILE *fp) {
         fprintf(fp,
@@ -196,7 +191,7 @@ static int iterate(session_t *ss) {
         ib_junit_case_t *cases = NULL;
         size_t ncases = 0;
         time_t t0 = time(NULL);
-        for (int64_t i = 0; i < n && !chaos_stop; i++) {
+        for (int64_t i = 0; i < n && !ib_stop_requested; i++) {
                 uint64_t seed = ib_schedule_iteration_seed(first, (unsigned)i);
                 char dir[PATH_MAX + 64], replay[PATH_MAX * 2], errstr[1024];
                 if (n > 1)
@@ -206,7 +201,7 @@ static int iterate(session_t *ss) {
                         snprintf(dir, sizeof(dir), "%s", cc->out);
                 replay_cmd(cc, seed, dir, replay, sizeof(replay));
                 ib_chaos_opts_t o = {ss->s, seed, (unsigned)i, ss->cluster, ss->sup, ss->self, dir, replay, ss->command,
-                                     ss->zk_version, isatty(1) && isatty(2) && !cc->no_progress, &chaos_stop};
+                                     ss->zk_version, isatty(1) && isatty(2) && !cc->no_progress, &ib_stop_requested};
                 ib_chaos_outcome_t out;
                 ib_err_t err = ib_chaos_run(&o, &out, errstr, sizeof(errstr));
                 if (err) {
@@ -257,7 +252,7 @@ static int start_cluster(session_t *ss, char *zkv, size_t zkv_size) {
         }
         ib_cluster_spec_t spec = {cc->brokers, cc->zookeeper, cc->cluster_dir, cc->script, ss->self, cc->out,
                                   ss->s->brokers, ss->s->zookeeper, broker_faults, zk_faults, (int)cc->kafka_port,
-                                  (int)cc->zk_port, NULL, 0, 300000, &chaos_stop};
+                                  (int)cc->zk_port, NULL, 0, 300000, &ib_stop_requested};
         ib_err_t err = ib_cluster_up(ss->cluster, ss->sup, &spec, errstr, sizeof(errstr));
         if (err) {
                 fprintf(stderr, "ingestbench chaos: %s\n", errstr);
@@ -327,11 +322,11 @@ int ib_cmd_chaos(int argc, char **argv) {
         ib_chaos_cluster_t cluster = {0};
         ib_sup_t sup = {0};
         session_t ss = {&cc, s, &cluster, &sup, command, self, NULL};
-        ib_on_stop_signals(on_signal);
+        ib_stop_signals();
         rc = start_cluster(&ss, zkv, sizeof(zkv));
         if (rc < 0)
                 rc = iterate(&ss);
-        if (chaos_stop) {
+        if (ib_stop_requested) {
                 fprintf(stderr, "ingestbench chaos: interrupted: stopping everything it started\n");
                 rc = IB_EXIT_FAIL;
         }

@@ -14,75 +14,52 @@
 #include "parse.h"
 #include "results.h"
 
-static void usage(FILE *fp) {
-        fprintf(fp,
-"Usage: ingestbench compare --baseline PATH --current PATH [--tolerance PCT] [--junit FILE]\n"
-"\n"
-"Compare results (bench and chaos) against a baseline. A PATH is a results file or\n"
-"a folder searched for results.json and bench*.json files; repeat --baseline or\n"
-"--current to give several. Fails on a guarantee regression (loss in a scenario\n"
-"whose baseline had none, visible duplicates in a mode whose baseline had none, a\n"
-"weaker guarantee) and on a throughput ratio to the reference that dropped by more\n"
-"than the tolerance plus the repetitions' spread (counted up to 50%%). CPU, latency\n"
-"and throughput are shown beside them, not gated. See docs/CI.md.\n"
-"\n"
-"Options:\n"
-"  --baseline PATH    baseline results (repeatable)\n"
-"  --current PATH     results to check (repeatable)\n"
-"  --tolerance PCT    allowed drop of a throughput ratio, in percent (default: 10)\n"
-"  --junit FILE       JUnit XML: one test case per check\n"
-"  -h, --help         this help\n"
-"\n"
-"Exit codes: 0 no regression, 1 a regression, 2 usage error or an unreadable results file.\n");
-}
+typedef struct {
+        ib_optlist_t baseline, current;
+        double tolerance;
+        const char *junit;
+} compare_flags_t;
 
-enum { O_BASE = 256, O_CUR, O_TOL, O_JUNIT };
+static const ib_option_t compare_options[] = {
+    IB_OPT_LIST(compare_flags_t, baseline, "baseline", "PATH", "baseline results"),
+    IB_OPT_LIST(compare_flags_t, current, "current", "PATH", "results to check"),
+    IB_OPT_DOUBLE(compare_flags_t, tolerance, "tolerance", "PCT", "10", 0, 100,
+                  "allowed drop of a throughput ratio, in percent"),
+    IB_OPT_STR(compare_flags_t, junit, "junit", "FILE", NULL, "JUnit XML: one test case per check"),
+    IB_OPT_END,
+};
+
+static const ib_cli_spec_t compare_spec = {
+    "compare", "--baseline PATH --current PATH [--tolerance PCT] [--junit FILE]",
+    "Compare results (bench and chaos) against a baseline. A PATH is a results file or\n"
+    "a folder searched for results.json and bench*.json files; repeat --baseline or\n"
+    "--current to give several. Fails on a guarantee regression (loss in a scenario\n"
+    "whose baseline had none, visible duplicates in a mode whose baseline had none, a\n"
+    "weaker guarantee) and on a throughput ratio to the reference that dropped by more\n"
+    "than the tolerance plus the repetitions' spread (counted up to 50%). CPU, latency\n"
+    "and throughput are shown beside them, not gated. See docs/CI.md.\n",
+    "Exit codes: 0 no regression, 1 a regression, 2 usage error or an unreadable results file.\n",
+    compare_options, 0, 0, NULL, 0,
+};
 
 int ib_cmd_compare(int argc, char **argv) {
-        static const struct option longopts[] = {
-            {"baseline", required_argument, 0, O_BASE}, {"current", required_argument, 0, O_CUR},
-            {"tolerance", required_argument, 0, O_TOL}, {"junit", required_argument, 0, O_JUNIT},
-            {"help", no_argument, 0, 'h'},              {0, 0, 0, 0},
-        };
-        const char *base[16], *cur[16], *junit = NULL;
-        size_t nb = 0, nc = 0;
-        double tol = 10;
-        char errstr[1024];
-        ib_err_t err = IB_OK;
-        int c, idx = 0;
-        optind = 1;
-        opterr = 0;
-        while (!err && (c = getopt_long(argc, argv, IB_OPT_PREFIX "h", longopts, &idx)) != -1) {
-                switch (c) {
-                case O_BASE:
-                        if (nb == 16)
-                                return ib_cli_usage_error("compare", "at most 16 --baseline");
-                        base[nb++] = optarg;
-                        break;
-                case O_CUR:
-                        if (nc == 16)
-                                return ib_cli_usage_error("compare", "at most 16 --current");
-                        cur[nc++] = optarg;
-                        break;
-                case O_TOL: err = ib_parse_double(optarg, 0, 100, "--tolerance", &tol, errstr, sizeof(errstr)); break;
-                case O_JUNIT: junit = optarg; break;
-                case 'h': usage(stdout); return IB_EXIT_OK;
-                default: return ib_cli_getopt_error("compare", c, argv);
-                }
-        }
-        if (err)
-                return ib_cli_usage_error("compare", "%s", errstr);
-        if (optind < argc)
-                return ib_cli_usage_error("compare", "unexpected argument '%s'", argv[optind]);
-        if (!nb || !nc)
+        compare_flags_t f;
+        int rc = ib_cli_parse(&compare_spec, &f, argc, argv, NULL);
+        if (rc >= 0)
+                return rc;
+        if (!f.baseline.n || !f.current.n)
                 return ib_cli_usage_error("compare", "--baseline and --current are required");
+        const char *const *base = f.baseline.v, *const *cur = f.current.v, *junit = f.junit;
+        size_t nb = (size_t)f.baseline.n, nc = (size_t)f.current.n;
+        double tol = f.tolerance;
+        char errstr[1024];
+        ib_err_t err;
         ib_result_set_t b = {0}, k = {0};
         if ((err = ib_result_set_load(base, nb, &b, errstr, sizeof(errstr))) ||
             (err = ib_result_set_load(cur, nc, &k, errstr, sizeof(errstr)))) {
-                fprintf(stderr, "ingestbench compare: %s\n", errstr);
                 ib_result_set_free(&b);
                 ib_result_set_free(&k);
-                return IB_EXIT_USAGE;
+                return ib_cli_fail("compare", IB_ERR_INVALID_ARG, errstr); /* an unreadable results file: 2 */
         }
         time_t t0 = time(NULL);
         ib_check_t *checks = NULL;
@@ -97,7 +74,7 @@ int ib_cmd_compare(int argc, char **argv) {
         }
         printf("compare: %zu checks, %zu failed (%zu figures shown only); tolerance %.0f%%\n", gated, failed,
                n - gated, tol);
-        int rc = failed ? IB_EXIT_FAIL : IB_EXIT_OK;
+        rc = failed ? IB_EXIT_FAIL : IB_EXIT_OK;
         if (junit) {
                 ib_junit_case_t *cases = calloc(n + 1, sizeof(*cases));
                 char (*msgs)[320] = calloc(n + 1, sizeof(*msgs));
@@ -110,12 +87,11 @@ int ib_cmd_compare(int argc, char **argv) {
                         cases[m] = (ib_junit_case_t){checks[i].name, checks[i].pass, msgs[m]};
                         m++;
                 }
-                if (!cases || !msgs ||
-                    ib_results_junit(junit, "ingestbench compare", cases, m, difftime(time(NULL), t0), errstr,
-                                     sizeof(errstr))) {
-                        fprintf(stderr, "ingestbench compare: %s\n", cases && msgs ? errstr : "out of memory");
-                        rc = IB_EXIT_FAIL;
-                }
+                if (!cases || !msgs)
+                        rc = ib_cli_fail("compare", IB_ERR_NOMEM, "out of memory");
+                else if ((err = ib_results_junit(junit, "ingestbench compare", cases, m, difftime(time(NULL), t0),
+                                                 errstr, sizeof(errstr))))
+                        rc = ib_cli_fail("compare", err == IB_ERR_INVALID_ARG ? IB_ERR_IO : err, errstr);
                 free(cases);
                 free(msgs);
         }

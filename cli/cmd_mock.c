@@ -25,8 +25,6 @@
 #include "fsutil.h"
 #include "kafka.h"
 
-static volatile sig_atomic_t mock_stop;
-static void on_signal(int sig) { (void)sig; mock_stop = 1; }
 
 static void usage(FILE *fp) {
         char path[512];
@@ -238,10 +236,10 @@ int ib_cmd_mock_cluster(int argc, char **argv) {
         fprintf(stderr, "ingestbench mock-cluster: %d brokers at %s (address in %s); "
                         "SIGTERM or Ctrl-C stops\n", (int)brokers, bootstrap, addr_path);
 
-        ib_on_stop_signals(on_signal);
+        ib_stop_signals();
         int64_t end = duration ? ib_mono_us() + duration * 1000000 : 0;
         control_t ctl = {0};
-        while (!mock_stop && (!end || ib_mono_us() < end)) {
+        while (!ib_stop_requested && (!end || ib_mono_us() < end)) {
                 if (!m.control) {
                         usleep(100000);
                         continue;

@@ -26,8 +26,6 @@
 #include "json_arena.h"
 #include "stats.h"
 
-static volatile sig_atomic_t produce_stop;
-static void on_signal(int sig) { (void)sig; produce_stop = 1; }
 
 typedef struct {
         uint64_t acked, failed;
@@ -264,7 +262,7 @@ static uint64_t send_all(rd_kafka_t *rk, const produce_conf_t *pc, const char *p
         if (!rng)
                 rng = 1;
         int64_t last_progress = t0;
-        for (int64_t seq = 0; seq < pc->records && !produce_stop; seq++) {
+        for (int64_t seq = 0; seq < pc->records && !ib_stop_requested; seq++) {
                 int isbad = pc->bad_ratio > 0 && (double)(rng_next(&rng) >> 11) / 9007199254740992.0 < pc->bad_ratio;
                 char key[32];
                 int klen = snprintf(key, sizeof(key), "key-%" PRId64, seq % 1024);
@@ -328,7 +326,7 @@ static int finish(rd_kafka_t *rk, const produce_conf_t *pc, const counts_t *coun
         fprintf(stderr, "ingestbench produce: %" PRIu64 " records in %.2f s (%.0f records/s)%s%s\n", counts->acked,
                 secs, secs > 0 ? (double)counts->acked / secs : 0.0, counts->failed ? ", first error: " : "",
                 counts->failed ? rd_kafka_err2str(counts->first_err) : "");
-        return counts->failed || unacked || produce_stop ? IB_EXIT_FAIL : IB_EXIT_OK;
+        return counts->failed || unacked || ib_stop_requested ? IB_EXIT_FAIL : IB_EXIT_OK;
 }
 
 int ib_cmd_produce(int argc, char **argv) {
@@ -345,7 +343,7 @@ int ib_cmd_produce(int argc, char **argv) {
                 rc = ib_cli_fail("produce", err, errstr);
                 goto out;
         }
-        ib_on_stop_signals(on_signal);
+        ib_stop_signals();
         size_t cap = (size_t)pc.size + 512;
         if (!(payload = malloc((size_t)pc.size + 1)) || !(rec = malloc(cap))) {
                 rc = ib_cli_fail("produce", IB_ERR_NOMEM, "out of memory");

@@ -35,7 +35,7 @@ static ib_err_t script_spawn(const ib_chaos_cluster_t *c, ib_sup_t *sup, const c
 
 /* Runs the cluster script with @p args to completion (bounded, interruptible). */
 static ib_err_t script_run(const ib_chaos_cluster_t *c, ib_sup_t *sup, const char *const *args, const char *log,
-                           int64_t timeout_ms, volatile int *stop, char *errstr, size_t errstr_size) {
+                           int64_t timeout_ms, volatile sig_atomic_t *stop, char *errstr, size_t errstr_size) {
         size_t proc;
         ib_err_t err = script_spawn(c, sup, "cluster.sh", args, log, &proc, errstr, errstr_size);
         if (err)

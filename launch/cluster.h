@@ -11,6 +11,7 @@
 #define IB_CHAOS_CLUSTER_H
 
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 
 #include "errors.h"
@@ -34,7 +35,7 @@ typedef struct ib_cluster_spec_s {
         const char *topic;        /**< mock: created up front */
         int partitions;
         int64_t timeout_ms;       /**< bound on starting */
-        volatile int *stop;       /**< set by SIGINT/SIGTERM: give up starting */
+        volatile sig_atomic_t *stop;       /**< set by SIGINT/SIGTERM: give up starting */
 } ib_cluster_spec_t;
 
 typedef struct ib_chaos_cluster_s {

@@ -45,7 +45,7 @@ typedef struct ib_spawn_io_s {
         int stdin_pipe;            /**< 1: a pipe the harness writes (proc->stdin_fd) */
         const char *const *env;    /**< "NAME=value" set in the child, NULL-terminated; may be NULL */
         int hold_stop;             /**< 1: started with SIGTERM blocked, so that a stop sent before the
-                                    *   program has its handler waits for it (ib_on_stop_signals unblocks
+                                    *   program has its handler waits for it (ib_stop_signals unblocks
                                     *   it) instead of killing it; for ingestbench's own workers only */
 } ib_spawn_io_t;
 

@@ -10,27 +10,54 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+
+struct ib_mode_track_s {
+        int64_t last_activity_us;
+        int waiting_for_group;
+        int assigned;                   /* partitions were gained since the runner last looked */
+        uint64_t retry_episodes, retry_attempts, retry_gave_up;
+        int64_t retry_waited_ms;
+};
+
+struct ib_mode_track_s *ib_mode_track_new(void) { return calloc(1, sizeof(struct ib_mode_track_s)); }
+
+void ib_mode_track_free(struct ib_mode_track_s *t) { free(t); }
 
 void ib_mode_active(ib_mode_ctx_t *ctx) {
-        __atomic_store_n(&ctx->last_activity_us, ib_mono_us(), __ATOMIC_RELAXED);
+        __atomic_store_n(&ctx->track->last_activity_us, ib_mono_us(), __ATOMIC_RELAXED);
 }
 
 void ib_mode_assigned(ib_mode_ctx_t *ctx) {
-        __atomic_store_n(&ctx->assigned, 1, __ATOMIC_RELAXED);
+        __atomic_store_n(&ctx->track->assigned, 1, __ATOMIC_RELAXED);
         ib_mode_active(ctx);
 }
 
 void ib_mode_waiting(ib_mode_ctx_t *ctx, int waiting) {
-        __atomic_store_n(&ctx->waiting_for_group, waiting, __ATOMIC_RELAXED);
+        __atomic_store_n(&ctx->track->waiting_for_group, waiting, __ATOMIC_RELAXED);
         ib_mode_active(ctx);
 }
 
 int64_t ib_mode_idle_us(ib_mode_ctx_t *ctx, int64_t now_us) {
-        if (__atomic_load_n(&ctx->waiting_for_group, __ATOMIC_RELAXED)) {
-                __atomic_store_n(&ctx->last_activity_us, now_us, __ATOMIC_RELAXED);
+        struct ib_mode_track_s *t = ctx->track;
+        if (__atomic_load_n(&t->waiting_for_group, __ATOMIC_RELAXED)) {
+                __atomic_store_n(&t->last_activity_us, now_us, __ATOMIC_RELAXED);
                 return 0;
         }
-        return now_us - __atomic_load_n(&ctx->last_activity_us, __ATOMIC_RELAXED);
+        return now_us - __atomic_load_n(&t->last_activity_us, __ATOMIC_RELAXED);
+}
+
+int ib_mode_take_assigned(ib_mode_ctx_t *ctx) {
+        return __atomic_exchange_n(&ctx->track->assigned, 0, __ATOMIC_RELAXED);
+}
+
+json_t *ib_mode_retries_json(const ib_mode_ctx_t *ctx) {
+        const struct ib_mode_track_s *t = ctx->track;
+        return json_pack("{s:I,s:I,s:I,s:I}", "episodes",
+                         (json_int_t)__atomic_load_n(&t->retry_episodes, __ATOMIC_RELAXED), "attempts",
+                         (json_int_t)__atomic_load_n(&t->retry_attempts, __ATOMIC_RELAXED), "gave_up",
+                         (json_int_t)__atomic_load_n(&t->retry_gave_up, __ATOMIC_RELAXED), "waited_ms",
+                         (json_int_t)__atomic_load_n(&t->retry_waited_ms, __ATOMIC_RELAXED));
 }
 
 void ib_mode_retry_begin(ib_mode_ctx_t *ctx, ib_retry_t *rt, const char *op) {
@@ -45,10 +72,11 @@ ib_err_t ib_mode_retry_end(ib_mode_ctx_t *ctx, ib_retry_t *rt, ib_err_t err, cha
         if (rt->retries == 0 && !rt->gave_up)
                 return err; /* nothing was retried: no episode */
         const char *outcome = err == IB_OK ? "recovered" : rt->gave_up ? "gave_up" : "failed";
-        __atomic_add_fetch(&ctx->retry_episodes, 1, __ATOMIC_RELAXED);
-        __atomic_add_fetch(&ctx->retry_attempts, (uint64_t)rt->attempts, __ATOMIC_RELAXED);
-        __atomic_add_fetch(&ctx->retry_waited_ms, rt->waited_ms, __ATOMIC_RELAXED);
-        __atomic_add_fetch(&ctx->retry_gave_up, (uint64_t)rt->gave_up, __ATOMIC_RELAXED);
+        struct ib_mode_track_s *t = ctx->track;
+        __atomic_add_fetch(&t->retry_episodes, 1, __ATOMIC_RELAXED);
+        __atomic_add_fetch(&t->retry_attempts, (uint64_t)rt->attempts, __ATOMIC_RELAXED);
+        __atomic_add_fetch(&t->retry_waited_ms, rt->waited_ms, __ATOMIC_RELAXED);
+        __atomic_add_fetch(&t->retry_gave_up, (uint64_t)rt->gave_up, __ATOMIC_RELAXED);
         ib_eventlog_emit(ctx->events, IB_EV_RETRY,
                          json_pack("{s:s,s:s,s:s,s:i,s:I,s:s}", "operation", rt->op, "error", ib_err2name(rt->last),
                                    "message", err ? errstr : "", "attempts", rt->attempts,

@@ -66,13 +66,10 @@ typedef struct ib_mode_ctx_s {
         const char *worker_id;          /**< this worker's name */
         ib_eventlog_t *events;          /**< event log (JSON Lines) */
         volatile sig_atomic_t *stop;    /**< set on SIGTERM/SIGINT: finish the batch, stop */
-        /* Private to mode.c: use ib_mode_active() and ib_mode_waiting(). */
-        int64_t last_activity_us;
-        int waiting_for_group;
-        int assigned;                   /* partitions were gained since the runner last looked */
-        /* Retry episodes (ib_mode_retry_end), for stats.json; atomic. */
-        uint64_t retry_episodes, retry_attempts, retry_gave_up;
-        int64_t retry_waited_ms;
+        /** The runner's view of the mode (idle clock, group wait, partitions
+         *  gained, retry counts), opaque: set through ib_mode_active(),
+         *  ib_mode_assigned(), ib_mode_waiting() and the retry functions. */
+        struct ib_mode_track_s *track;
 } ib_mode_ctx_t;
 
 typedef struct ib_mode_s {
@@ -186,8 +183,20 @@ ib_err_t ib_mode_read_range(ib_mode_ctx_t *ctx, ib_rangereader_t *rr, int32_t p,
 /** @brief Sets @p lag[@p partition] to @p records (0 when negative). */
 void ib_lag_set(json_t *lag, int32_t partition, int64_t records);
 
+/* ---- the runner's side (runner.c) ---- */
+
+/** @brief The tracking state of a context; NULL when out of memory. */
+struct ib_mode_track_s *ib_mode_track_new(void);
+void ib_mode_track_free(struct ib_mode_track_s *t);
+
 /** @brief Microseconds the mode has been idle at @p now_us (0 while it waits
  *         for its group). Runner only. */
 int64_t ib_mode_idle_us(ib_mode_ctx_t *ctx, int64_t now_us);
+
+/** @returns 1 once after the mode gained partitions (ib_mode_assigned). Runner only. */
+int ib_mode_take_assigned(ib_mode_ctx_t *ctx);
+
+/** @returns the retry episodes so far as {episodes, attempts, gave_up, waited_ms}. Runner only. */
+json_t *ib_mode_retries_json(const ib_mode_ctx_t *ctx);
 
 #endif

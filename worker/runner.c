@@ -28,12 +28,7 @@
 
 IB_FAULT_POINTS("batch.slow")
 
-static volatile sig_atomic_t ib_stop_flag;
 
-static void on_signal(int sig) {
-        (void)sig;
-        ib_stop_flag = 1;
-}
 
 /* What a run holds, opened in order and closed in reverse. */
 typedef struct run_s {
@@ -82,13 +77,9 @@ static void write_stats(run_t *run, const char *status) {
         json_t *modej = json_object();
         if (run->st)
                 run->mode->stats(run->st, modej);
-        const ib_mode_ctx_t *ctx = &run->ctx;
         if (run->pl)
                 json_object_set_new(pipe, "threads", ib_pipeline_threads_json(run->pl));
-        json_object_set_new(pipe, "retries",
-                            json_pack("{s:I,s:I,s:I,s:I}", "episodes", (json_int_t)ctx->retry_episodes, "attempts",
-                                      (json_int_t)ctx->retry_attempts, "gave_up", (json_int_t)ctx->retry_gave_up,
-                                      "waited_ms", (json_int_t)ctx->retry_waited_ms));
+        json_object_set_new(pipe, "retries", ib_mode_retries_json(&run->ctx));
         json_t *doc = json_pack("{s:s,s:s,s:s,s:{s:s,s:s,s:i},s:s,s:s,s:O,s:o,s:o,s:I,s:s}",
                                 "tool", "ingestbench", "version", IB_VERSION,
                                 "librdkafka", ib_kafka_version(),
@@ -222,12 +213,12 @@ static ib_err_t loop(run_t *run, const char **why, char *errstr, size_t errstr_s
         int64_t last_stats = ib_mono_us(), last_progress = last_stats;
         uint64_t progress_records = 0;
         *why = "stopped by signal";
-        while (!ib_stop_flag) {
+        while (!ib_stop_requested) {
                 ib_batch_clear(&batch);
                 int64_t fetch_ms = ib_now_ms(); /* when this batch's reading began */
                 if ((err = run->mode->next_batch(run->st, &batch, (int)cfg->batch_ms, errstr, errstr_size)))
                         break;
-                if (__atomic_exchange_n(&run->ctx.assigned, 0, __ATOMIC_RELAXED) &&
+                if (ib_mode_take_assigned(&run->ctx) &&
                     (err = sweep(run, errstr, errstr_size)))
                         break;
                 if ((batch.nrecords > 0 || batch.nranges > 0) && (err = process_batch(run, &batch, fetch_ms, errstr, errstr_size)))
@@ -253,7 +244,7 @@ static ib_err_t loop(run_t *run, const char **why, char *errstr, size_t errstr_s
                         ib_mode_active(&run->ctx); /* behind, or asking failed: look again later */
                 }
         }
-        if (err && ib_stop_flag && ib_err_transient(err)) {
+        if (err && ib_stop_requested && ib_err_transient(err)) {
                 /* Asked to stop while retrying (a server away): the retry gave
                  * up for the stop, not for the budget. What was not stored is
                  * read again by the next owner, as after any stop; not a failure. */
@@ -276,15 +267,18 @@ ib_err_t ib_run(const ib_mode_t *mode, const ib_config_t *cfg, const void *conf,
         ib_err_t err = open_outputs(run, errstr, errstr_size);
         if (err)
                 goto done;
-        ib_stop_flag = 0; /* before the handler: a stop held since start-up is delivered at once */
-        ib_on_stop_signals(on_signal);
+        ib_stop_signals();
         ib_fault_listen();
         run->config = ib_run_config_json(mode, cfg, conf, run->brokers);
         ib_eventlog_emit(run->events, IB_EV_START,
                          json_pack("{s:s,s:s,s:i,s:O}", "mode", mode->name, "version", IB_VERSION,
                                    "pid", (int)getpid(), "config", run->config));
         run->ctx = (ib_mode_ctx_t){.cfg = cfg, .conf = conf, .brokers = run->brokers, .worker_id = cfg->worker_id,
-                                   .events = run->events, .stop = &ib_stop_flag};
+                                   .events = run->events, .stop = &ib_stop_requested, .track = ib_mode_track_new()};
+        if (!run->ctx.track) {
+                err = ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+                goto done;
+        }
         ib_mode_active(&run->ctx);
         if ((err = sweep(run, errstr, errstr_size)))
                 goto done;
@@ -313,6 +307,7 @@ done:
         ib_eventlog_close(run->events);
         json_decref(run->config);
         json_decref(run->lag);
+        ib_mode_track_free(run->ctx.track);
         free(run);
         return err;
 }
