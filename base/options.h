@@ -44,7 +44,7 @@ typedef enum ib_opt_type_e {
         IB_OPT_INCLUDE,
 } ib_opt_type_t;
 
-#define IB_OPT_LIST_MAX 16
+#define IB_OPT_LIST_MAX 64
 
 /** The values of a repeatable option (IB_OPT_LIST), in order. */
 typedef struct ib_optlist_s {

@@ -26,28 +26,6 @@
 #include "kafka.h"
 
 
-static void usage(FILE *fp) {
-        char path[512];
-        fprintf(fp,
-"Usage: ingestbench mock-cluster [--topic NAME:PARTITIONS]... [OPTIONS]\n"
-"\n"
-"Host librdkafka's embedded mock Kafka cluster until SIGTERM/SIGINT. Prints the\n"
-"bootstrap address on stdout and writes it to the address file, which commands\n"
-"run without --brokers use.\n"
-"\n"
-"Options:\n"
-"  --topic NAME:PARTITIONS   create a topic up front (repeatable)\n"
-"  --broker-count N          mock brokers (default: 3)\n"
-"  --addr-file PATH          address file (default: %s)\n"
-"  --duration-s S            stop after S seconds (default: run until signalled)\n"
-"  --control                 read commands on stdin, one per line: 'broker-down N',\n"
-"                            'broker-up N' (brokers 1..N), 'topic-create NAME P';\n"
-"                            stop at end of input\n"
-"                            (the chaos harness's control interface)\n"
-"  -h, --help                this help\n",
-                ib_kafka_mock_addr_path(path, sizeof(path)));
-}
-
 /* "NAME:PARTITIONS" into @p name (256 bytes) and @p parts. @returns 0 or -1. */
 static int parse_topic(const char *spec, char *name, int *parts) {
         const char *colon = strrchr(spec, ':');
@@ -134,101 +112,87 @@ static int control_step(rd_kafka_mock_cluster_t *mc, control_t *c, int brokers) 
 
 /* What `mock-cluster` was asked to do. */
 typedef struct {
-        char names[64][256];
-        int parts[64];
-        int ntopics;
+        ib_optlist_t topic;        /* NAME:PARTITIONS, as given */
         int64_t brokers, duration;
         int control;
+        const char *addr_file;
+        char names[IB_OPT_LIST_MAX][256];
+        int parts[IB_OPT_LIST_MAX];
         char addr_path[512];
 } mock_conf_t;
+
+static const ib_option_t mock_options[] = {
+    IB_OPT_LIST(mock_conf_t, topic, "topic", "NAME:PARTITIONS", "create a topic up front"),
+    IB_OPT_INT(mock_conf_t, brokers, "broker-count", "N", "3", 1, 16, "mock brokers"),
+    IB_OPT_STR(mock_conf_t, addr_file, "addr-file", "PATH", NULL,
+               "address file (default: the one commands without --brokers read; $INGESTBENCH_MOCK_FILE)"),
+    IB_OPT_INT(mock_conf_t, duration, "duration-s", "S", "0", 0, 86400 * 365,
+               "stop after S seconds (0: run until signalled)"),
+    IB_OPT_FLAG(mock_conf_t, control, "control", 0,
+                "read commands on stdin, one per line: 'broker-down N', 'broker-up N' (brokers 1..N), "
+                "'topic-create NAME P'; stop at end of input (the chaos harness's control interface)"),
+    IB_OPT_END,
+};
+
+static const ib_cli_spec_t mock_spec = {
+    "mock-cluster", "[--topic NAME:PARTITIONS]... [OPTIONS]",
+    "Host librdkafka's embedded mock Kafka cluster until SIGTERM/SIGINT. Prints the\n"
+    "bootstrap address on stdout and writes it to the address file, which commands\n"
+    "run without --brokers use.\n",
+    NULL, mock_options, 0, 0, NULL, 0,
+};
 
 /* Parses the flags into @p mc, every --topic validated before anything
  * starts. @returns -1 to go on, or the exit code. */
 static int parse_flags(int argc, char **argv, mock_conf_t *mc) {
-        static const struct option longopts[] = {
-            {"topic", required_argument, 0, 't'},
-            {"broker-count", required_argument, 0, 'b'},
-            {"addr-file", required_argument, 0, 'a'},
-            {"duration-s", required_argument, 0, 'd'},
-            {"control", no_argument, 0, 'c'},
-            {"help", no_argument, 0, 'h'},
-            {0, 0, 0, 0},
-        };
-        char errstr[512];
-        int c;
-        optind = 1;
-        opterr = 0;
-        while ((c = getopt_long(argc, argv, IB_OPT_PREFIX "h", longopts, NULL)) != -1) {
-                switch (c) {
-                case 't':
-                        if (mc->ntopics == 64)
-                                return ib_cli_usage_error("mock-cluster", "at most 64 --topic");
-                        if (parse_topic(optarg, mc->names[mc->ntopics], &mc->parts[mc->ntopics]))
-                                return ib_cli_usage_error("mock-cluster", "--topic takes NAME:PARTITIONS, not '%s'",
-                                                          optarg);
-                        mc->ntopics++;
-                        break;
-                case 'b':
-                        if (ib_parse_i64(optarg, 1, 16, 0, "--broker-count", &mc->brokers, errstr, sizeof(errstr)))
-                                return ib_cli_usage_error("mock-cluster", "%s", errstr);
-                        break;
-                case 'a': snprintf(mc->addr_path, sizeof(mc->addr_path), "%s", optarg); break;
-                case 'd':
-                        if (ib_parse_i64(optarg, 1, 86400 * 365, 0, "--duration-s", &mc->duration, errstr,
-                                         sizeof(errstr)))
-                                return ib_cli_usage_error("mock-cluster", "%s", errstr);
-                        break;
-                case 'c': mc->control = 1; break;
-                case 'h': usage(stdout); return IB_EXIT_OK;
-                default: return ib_cli_getopt_error("mock-cluster", c, argv);
-                }
-        }
-        if (optind < argc)
-                return ib_cli_usage_error("mock-cluster", "unexpected argument '%s'", argv[optind]);
+        int rc = ib_cli_parse(&mock_spec, mc, argc, argv, NULL);
+        if (rc >= 0)
+                return rc;
+        for (int i = 0; i < mc->topic.n; i++)
+                if (parse_topic(mc->topic.v[i], mc->names[i], &mc->parts[i]))
+                        return ib_cli_usage_error("mock-cluster", "--topic takes NAME:PARTITIONS, not '%s'",
+                                                  mc->topic.v[i]);
+        if (mc->addr_file)
+                snprintf(mc->addr_path, sizeof(mc->addr_path), "%s", mc->addr_file);
+        else
+                ib_kafka_mock_addr_path(mc->addr_path, sizeof(mc->addr_path));
         return -1;
 }
 
 int ib_cmd_mock_cluster(int argc, char **argv) {
         mock_conf_t m;
         memset(&m, 0, sizeof(m));
-        m.brokers = 3;
-        ib_kafka_mock_addr_path(m.addr_path, sizeof(m.addr_path));
         char errstr[512];
         int rc = parse_flags(argc, argv, &m);
         if (rc >= 0)
                 return rc;
         const char *addr_path = m.addr_path;
         int64_t brokers = m.brokers, duration = m.duration;
-        int ntopics = m.ntopics;
+        int ntopics = m.topic.n;
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
         char e[512];
         rd_kafka_conf_set(conf, "log_level", "3", NULL, 0);
         rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, e, sizeof(e));
-        if (!rk) {
-                fprintf(stderr, "ingestbench mock-cluster: %s\n", e);
-                return IB_EXIT_FAIL;
-        }
+        if (!rk)
+                return ib_cli_fail("mock-cluster", IB_ERR_KAFKA, e);
         rd_kafka_mock_cluster_t *mc = rd_kafka_mock_cluster_new(rk, (int)brokers);
         if (!mc) {
-                fprintf(stderr, "ingestbench mock-cluster: could not start the mock cluster\n");
                 rd_kafka_destroy(rk);
-                return IB_EXIT_FAIL;
+                return ib_cli_fail("mock-cluster", IB_ERR_KAFKA, "could not start the mock cluster");
         }
         rc = IB_EXIT_OK;
         for (int i = 0; i < ntopics; i++) {
                 rd_kafka_resp_err_t te = rd_kafka_mock_topic_create(
                     mc, m.names[i], m.parts[i], brokers < 3 ? (int)brokers : 3);
                 if (te) {
-                        fprintf(stderr, "ingestbench mock-cluster: topic %s: %s\n", m.names[i],
-                                rd_kafka_err2str(te));
-                        rc = IB_EXIT_FAIL;
+                        snprintf(errstr, sizeof(errstr), "topic %s: %s", m.names[i], rd_kafka_err2str(te));
+                        rc = ib_cli_fail("mock-cluster", IB_ERR_KAFKA, errstr);
                         goto out;
                 }
         }
         const char *bootstrap = rd_kafka_mock_cluster_bootstraps(mc);
         if (publish(addr_path, bootstrap, errstr, sizeof(errstr))) {
-                fprintf(stderr, "ingestbench mock-cluster: %s\n", errstr);
-                rc = IB_EXIT_FAIL;
+                rc = ib_cli_fail("mock-cluster", IB_ERR_IO, errstr);
                 goto out;
         }
         printf("%s\n", bootstrap);

@@ -13,23 +13,28 @@
 #include "cli.h"
 #include "wal.h"
 
-static void usage(FILE *fp) {
-        fprintf(fp,
-"Usage: ingestbench wal dump DIR [--policy POLICY]\n"
-"       ingestbench wal verify DIR\n"
-"\n"
-"dump    prints every whole batch of the write-ahead log in DIR as JSON Lines:\n"
-"        {\"type\":\"batch\",...} then one {\"type\":\"data\",...} per record; values\n"
-"        that are UTF-8 text appear as \"value\", others as \"value_b64\".\n"
-"        Damage goes to stderr. --policy: tolerate-torn-tail, point-in-time,\n"
-"        absolute-consistency or skip-corrupt (default: skip-corrupt, to show all\n"
-"        that can be read).\n"
-"verify  reads every segment and checks every checksum. Exit 0 when the log is\n"
-"        intact (a torn tail, what a crash leaves, is reported but intact), 1 on\n"
-"        corruption, each reported with its file and byte offset.\n"
-"\n"
-"The format is specified in wal/FORMAT.md.\n");
-}
+typedef struct {
+        int policy; /* an ib_wal_recovery_t, by its name's index */
+} wal_flags_t;
+
+static const ib_option_t wal_options[] = {
+    IB_OPT_CHOICE(wal_flags_t, policy, "policy", ib_wal_recovery_names, "skip-corrupt",
+                  "dump: the recovery policy (skip-corrupt shows all that can be read)"),
+    IB_OPT_END,
+};
+
+static const ib_cli_spec_t wal_spec = {
+    "wal", "dump DIR [--policy POLICY]\n       ingestbench wal verify DIR",
+    "dump    prints every whole batch of the write-ahead log in DIR as JSON Lines:\n"
+    "        {\"type\":\"batch\",...} then one {\"type\":\"data\",...} per record; values\n"
+    "        that are UTF-8 text appear as \"value\", others as \"value_b64\".\n"
+    "        Damage goes to stderr.\n"
+    "verify  reads every segment and checks every checksum. Exit 0 when the log is\n"
+    "        intact (a torn tail, what a crash leaves, is reported but intact), 1 on\n"
+    "        corruption, each reported with its file and byte offset.\n",
+    "The format is specified in wal/FORMAT.md.\n",
+    wal_options, 2, 2, "want 'dump DIR' or 'verify DIR'", 0,
+};
 
 typedef struct {
         uint64_t corruptions, torn, dropped;
@@ -108,10 +113,8 @@ static int dump_or_verify(const char *dir, ib_wal_recovery_t policy, int dump) {
         }
         ib_buf_free(&tmp);
         ib_wal_reader_close(r);
-        if (rc) {
-                fprintf(stderr, "ingestbench wal: %s\n", errstr);
-                return IB_EXIT_FAIL;
-        }
+        if (rc)
+                return ib_cli_fail("wal", IB_ERR_IO, errstr);
         if (!dump) {
                 printf("wal verify: %s: %" PRIu64 " batches, %" PRIu64 " records, %" PRIu64
                        " corruptions, %" PRIu64 " torn tails, %" PRIu64 " bytes unreadable: %s\n",
@@ -122,34 +125,17 @@ static int dump_or_verify(const char *dir, ib_wal_recovery_t policy, int dump) {
 }
 
 int ib_cmd_wal(int argc, char **argv) {
-        static const struct option longopts[] = {
-            {"policy", required_argument, 0, 'p'},
-            {"help", no_argument, 0, 'h'},
-            {0, 0, 0, 0},
-        };
-        ib_wal_recovery_t policy = IB_WAL_SKIP_CORRUPT;
-        int c;
-        optind = 1;
-        opterr = 0;
-        while ((c = getopt_long(argc, argv, IB_OPT_PREFIX "h", longopts, NULL)) != -1) {
-                switch (c) {
-                case 'p':
-                        if (ib_wal_recovery_parse(optarg, &policy) != 0)
-                                return ib_cli_usage_error("wal", "--policy takes tolerate-torn-tail, "
-                                                          "point-in-time, absolute-consistency or "
-                                                          "skip-corrupt, not '%s'", optarg);
-                        break;
-                case 'h': usage(stdout); return IB_EXIT_OK;
-                default: return ib_cli_getopt_error("wal", c, argv);
-                }
-        }
-        if (argc - optind != 2)
-                return ib_cli_usage_error("wal", "want 'dump DIR' or 'verify DIR'");
-        const char *sub = argv[optind], *dir = argv[optind + 1];
+        wal_flags_t f;
+        int first, rc = ib_cli_parse(&wal_spec, &f, argc, argv, &first);
+        if (rc >= 0)
+                return rc;
+        ib_wal_recovery_t policy = (ib_wal_recovery_t)f.policy;
+        const char *sub = argv[first], *dir = argv[first + 1];
         struct stat st;
         if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-                fprintf(stderr, "ingestbench wal: %s: not a directory\n", dir);
-                return IB_EXIT_FAIL;
+                char why[1100];
+                snprintf(why, sizeof(why), "%s: not a directory", dir);
+                return ib_cli_fail("wal", IB_ERR_IO, why);
         }
         if (!strcmp(sub, "dump"))
                 return dump_or_verify(dir, policy, 1);
