@@ -99,6 +99,14 @@ void ib_options_defaults(const ib_option_t *t, void *conf) {
                         FIELD(conf, t, ib_optlist_t)->n = 0;
                         continue;
                 }
+                if (!t->def && (t->type == IB_OPT_INT || t->type == IB_OPT_BYTES)) {
+                        *FIELD(conf, t, int64_t) = IB_OPT_INT_ABSENT;
+                        continue;
+                }
+                if (!t->def && t->type == IB_OPT_DOUBLE) {
+                        *FIELD(conf, t, double) = 0;
+                        continue;
+                }
                 char err[256];
                 if (ib_options_set(t, conf, t->def, err, sizeof(err)) != IB_OK) {
                         fprintf(stderr, "ingestbench: bug: default of --%s: %s\n", t->name, err);
@@ -140,7 +148,8 @@ static void check_one(void *ctx, const ib_option_t *o, const void *owner) {
         const ib_option_t **missing = ctx;
         if (!*missing && o->required &&
             ((o->type == IB_OPT_STRING && !*CFIELD(owner, o, char *const)) ||
-             (o->type == IB_OPT_LIST && CFIELD(owner, o, ib_optlist_t)->n == 0)))
+             (o->type == IB_OPT_LIST && CFIELD(owner, o, ib_optlist_t)->n == 0) ||
+             ((o->type == IB_OPT_INT || o->type == IB_OPT_BYTES) && *CFIELD(owner, o, int64_t) == IB_OPT_INT_ABSENT)))
                 *missing = o;
 }
 
@@ -159,6 +168,8 @@ const char *ib_options_value_str(const ib_option_t *o, const void *owner, char *
                 return *CFIELD(owner, o, char *const);
         case IB_OPT_INT:
         case IB_OPT_BYTES:
+                if (*CFIELD(owner, o, int64_t) == IB_OPT_INT_ABSENT)
+                        return NULL;
                 snprintf(out, out_size, "%" PRId64, *CFIELD(owner, o, int64_t));
                 return out;
         case IB_OPT_FLAG:
@@ -237,10 +248,10 @@ ib_err_t ib_opt_check_topic(const char *flag, const char *value, char *errstr, s
         size_t n = strlen(value), ok = ib_topic_chars(value, n);
         if (n == 0 || n > IB_TOPIC_MAX)
                 return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
-                                 "--%s: a topic name has 1 to 249 characters, not %zu", flag, n);
+                                 "%s: a topic name has 1 to 249 characters, not %zu", flag, n);
         if (ok != n || !strcmp(value, ".") || !strcmp(value, ".."))
                 return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
-                                 "--%s: a topic name holds only letters, digits, '.', '_' and '-' (byte %zu is 0x%02x)",
+                                 "%s: a topic name holds only letters, digits, '.', '_' and '-' (byte %zu is 0x%02x)",
                                  flag, ok + 1, (unsigned char)value[ok]);
         return IB_OK;
 }

@@ -10,7 +10,8 @@
  * Value types:
  *   IB_OPT_STRING  const char *, NULL when absent (an optional check callback
  *                  refuses a malformed value at parse time)
- *   IB_OPT_INT     int64_t in [min, max]
+ *   IB_OPT_INT     int64_t in [min, max]; IB_OPT_INT_ABSENT when absent
+ *                  without a default
  *   IB_OPT_BYTES   int64_t in [min, max]; suffixes k, m, g (x1000)
  *   IB_OPT_FLAG    int, 1 when given; the flag takes no value
  *   IB_OPT_CHOICE  int, the index of the value in a NULL-terminated list of
@@ -45,6 +46,9 @@ typedef enum ib_opt_type_e {
 } ib_opt_type_t;
 
 #define IB_OPT_LIST_MAX 64
+
+/** An IB_OPT_INT or IB_OPT_BYTES without a default that was not given. */
+#define IB_OPT_INT_ABSENT INT64_MIN
 
 /** The values of a repeatable option (IB_OPT_LIST), in order. */
 typedef struct ib_optlist_s {
@@ -88,6 +92,8 @@ ib_err_t ib_opt_check_topic(const char *flag, const char *value, char *errstr, s
         {name, IB_OPT_STRING, offsetof(S, f), arg, NULL, help, 0, 0, NULL, check, NULL, 0, 0, 1}
 #define IB_OPT_INT(S, f, name, arg, def, min, max, help) \
         {name, IB_OPT_INT, offsetof(S, f), arg, def, help, min, max, NULL, NULL, NULL, 0, 0, 0}
+#define IB_OPT_BYTES_REQUIRED(S, f, name, arg, min, max, help) \
+        {name, IB_OPT_BYTES, offsetof(S, f), arg, NULL, help, min, max, NULL, NULL, NULL, 1, 0, 0}
 #define IB_OPT_BYTES(S, f, name, arg, def, min, max, help) \
         {name, IB_OPT_BYTES, offsetof(S, f), arg, def, help, min, max, NULL, NULL, NULL, 0, 0, 0}
 #define IB_OPT_FLAG(S, f, name, short_name, help) \

@@ -23,60 +23,70 @@
 #include "signals.h"
 
 
-static void usage(FILE *fp) {
-        fprintf(fp,
-"Usage: ingestbench bench [OPTIONS]\n"
-"\n"
-"Measure the modes against references run in the same session: a backlog is\n"
-"produced once, then a bare librdkafka consumer (in this process), kcat, and every\n"
-"mode at every pipeline level drain it, repetitions interleaved; then each mode\n"
-"consumes at a fixed rate for end-to-end latency; then the sweeps. Figures are\n"
-"medians with min and max, and ratios to the reference of the same repetition.\n"
-"Results: one JSON file (results/SCHEMA.md, kind \"bench\"); `ingestbench report`\n"
-"draws it, `ingestbench compare` gates on it.\n"
-"\n"
-"Options:\n"
-"  --modes LIST          modes to measure (default: direct,receiver,async-commit,checkpoint)\n"
-"  --brokers WHERE       mock (default: librdkafka's mock cluster), local (the project's\n"
-"                        Kafka 3.9.1, scripts/cluster.sh), or a bootstrap list\n"
-"  --zookeeper HOST:PORT ZooKeeper for direct (default: started when direct is measured)\n"
-"  --records N           backlog records (k, m suffixes) (default: 200k)\n"
-"  --size BYTES          payload bytes per record; a record is about 150 B more (default: 100)\n"
-"  --partitions P        backlog partitions (default: 6)\n"
-"  --repeat K            repetitions, interleaved (default: 3)\n"
-"  --pipeline LIST       levels: none (offset tracking alone), parse, full (default: none,full)\n"
-"  --sink dir|null       where the modes write (default: dir, in the work folder)\n"
-"  --no-kcat             leave kcat out (default: run it when installed)\n"
-"  --no-latency          leave the latency phase out\n"
-"  --latency-rate R      records/s (default: half the slowest mode's drain at the last level)\n"
-"  --latency-seconds S   how long the producer writes (default: 10)\n"
-"  --peer spark          also run Spark Structured Streaming doing the full pipeline's work\n"
-"                        (scripts/peers/spark/setup.sh installs it first)\n"
-"  --sweep NAME[=V,...]  partitions (default 1,4,16,32), size (100,1000,10000) or\n"
-"                        workers (1,2,4); repeatable\n"
-"  --out FILE            results file (default: bench-results/bench-TIME.json)\n"
-"  --work-dir DIR        scratch for sinks, state and a local cluster (default: OUT.work,\n"
-"                        removed after a good run; a given one is kept)\n"
-"  --cluster-script PATH scripts/cluster.sh (default: the source tree's)\n"
-"  --kafka-port N        local: first broker's port (default: 39092)\n"
-"  --zk-port N           local: ZooKeeper's port (default: 32181)\n"
-"  --no-progress         no progress line (none anyway when stdout or stderr is not a terminal)\n"
-"  -h, --help            this help\n"
-"\n"
-"Exit codes: 0 measured, 1 a run failed (what was measured is still written, with\n"
-"\"error\"), 2 usage error, 3 the cluster could not be reached.\n");
-}
-
-enum { O_MODES = 256, O_BROKERS, O_ZK, O_RECORDS, O_SIZE, O_PARTS, O_REPEAT, O_PIPE, O_SINK, O_NOKCAT, O_NOLAT,
-       O_LRATE, O_LSECS, O_SWEEP, O_PEER, O_OUT, O_WORK, O_SCRIPT, O_KPORT, O_ZPORT, O_NOPROG };
-
 typedef struct {
         ib_bench_conf_t b;
-        const char *brokers_flag, *zookeeper, *out, *work, *script;
+        const char *brokers_flag, *zookeeper, *out, *work, *script, *modes, *pipeline;
         int64_t kafka_port, zk_port;
-        int no_progress, work_given;
+        int no_progress, work_given, no_kcat, no_latency, sink, peer;
+        ib_optlist_t sweep;
         char out_buf[PATH_MAX], work_buf[PATH_MAX], script_buf[PATH_MAX], self[PATH_MAX], peer_cache[PATH_MAX];
 } bench_flags_t;
+
+static const char *const sink_names[] = {"dir", "null", NULL};
+static const char *const peer_names[] = {"spark", NULL};
+
+static const ib_option_t bench_options[] = {
+    IB_OPT_STR(bench_flags_t, modes, "modes", "LIST", NULL, "modes to measure (default: every mode)"),
+    IB_OPT_STR(bench_flags_t, brokers_flag, "brokers", "WHERE", "mock",
+               "mock (librdkafka's mock cluster), local (the project's Kafka, scripts/cluster.sh), or a bootstrap "
+               "list"),
+    IB_OPT_STR(bench_flags_t, zookeeper, "zookeeper", "HOST:PORT", NULL,
+               "ZooKeeper for the modes that need it (default: started when one is measured)"),
+    IB_OPT_BYTES(bench_flags_t, b.records, "records", "N", "200k", 1, INT64_MAX / 4, "backlog records (k, m suffixes)"),
+    IB_OPT_BYTES(bench_flags_t, b.size, "size", "BYTES", "100", 0, 10 * 1024 * 1024,
+                 "payload bytes per record; a record is about 150 B more"),
+    IB_OPT_INT(bench_flags_t, b.partitions, "partitions", "P", "6", 1, 1024, "backlog partitions"),
+    IB_OPT_INT(bench_flags_t, b.repeat, "repeat", "K", "3", 1, 1000, "repetitions, interleaved"),
+    IB_OPT_STR(bench_flags_t, pipeline, "pipeline", "LIST", "none,full",
+               "levels: none (offset tracking alone), parse, full"),
+    IB_OPT_CHOICE(bench_flags_t, sink, "sink", sink_names, "dir", "where the modes write (dir: in the work folder)"),
+    IB_OPT_FLAG(bench_flags_t, no_kcat, "no-kcat", 0, "leave kcat out (default: run it when installed)"),
+    IB_OPT_FLAG(bench_flags_t, no_latency, "no-latency", 0, "leave the latency phase out"),
+    IB_OPT_BYTES(bench_flags_t, b.latency_rate, "latency-rate", "R", "0", 0, 100000000,
+                 "records/s (0: half the slowest mode's drain at the last level)"),
+    IB_OPT_INT(bench_flags_t, b.latency_seconds, "latency-seconds", "S", "10", 1, 3600,
+               "how long the producer writes"),
+    IB_OPT_CHOICE(bench_flags_t, peer, "peer", peer_names, NULL,
+                  "also run Spark Structured Streaming doing the full pipeline's work (scripts/peers/spark/setup.sh "
+                  "installs it first)"),
+    IB_OPT_LIST(bench_flags_t, sweep, "sweep", "NAME[=V,...]",
+                "partitions (default 1,4,16,32), size (100,1000,10000) or workers (1,2,4); at most 3"),
+    IB_OPT_STR(bench_flags_t, out, "out", "FILE", NULL, "results file (default: bench-results/bench-TIME.json)"),
+    IB_OPT_STR(bench_flags_t, work, "work-dir", "DIR", NULL,
+               "scratch for sinks, state and a local cluster (default: OUT.work, removed after a good run; a given "
+               "one is kept)"),
+    IB_OPT_STR(bench_flags_t, script, "cluster-script", "PATH", NULL,
+               "scripts/cluster.sh (default: $INGESTBENCH_CLUSTER_SCRIPT, else the source tree's)"),
+    IB_OPT_INT(bench_flags_t, kafka_port, "kafka-port", "N", "39092", 1024, 65000, "local: first broker's port"),
+    IB_OPT_INT(bench_flags_t, zk_port, "zk-port", "N", "32181", 1024, 65535, "local: ZooKeeper's port"),
+    IB_OPT_FLAG(bench_flags_t, no_progress, "no-progress", 0,
+                "no progress line (none anyway when stdout or stderr is not a terminal)"),
+    IB_OPT_END,
+};
+
+static const ib_cli_spec_t bench_spec = {
+    "bench", "[OPTIONS]",
+    "Measure the modes against references run in the same session: a backlog is\n"
+    "produced once, then a bare librdkafka consumer (in this process), kcat, and every\n"
+    "mode at every pipeline level drain it, repetitions interleaved; then each mode\n"
+    "consumes at a fixed rate for end-to-end latency; then the sweeps. Figures are\n"
+    "medians with min and max, and ratios to the reference of the same repetition.\n"
+    "Results: one JSON file (results/SCHEMA.md, kind \"bench\"); `ingestbench report`\n"
+    "draws it, `ingestbench compare` gates on it.\n",
+    "Exit codes: 0 measured, 1 a run failed (what was measured is still written, with\n"
+    "\"error\"), 2 usage error, 3 the cluster could not be reached.\n",
+    bench_options, 0, 0, NULL, 0,
+};
 
 /* Splits @p list at commas into @p items (at most @p max). @returns the count, -1 when too many. */
 static int split(char *list, char **items, int max) {
@@ -122,98 +132,68 @@ static int parse_sweep(char *arg, ib_bench_sweep_t *sw, char *errstr, size_t siz
         return 0;
 }
 
-static int parse_flags(int argc, char **argv, bench_flags_t *f) {
-        static const struct option longopts[] = {
-            {"modes", required_argument, 0, O_MODES},         {"brokers", required_argument, 0, O_BROKERS},
-            {"zookeeper", required_argument, 0, O_ZK},        {"records", required_argument, 0, O_RECORDS},
-            {"size", required_argument, 0, O_SIZE},           {"partitions", required_argument, 0, O_PARTS},
-            {"repeat", required_argument, 0, O_REPEAT},       {"pipeline", required_argument, 0, O_PIPE},
-            {"sink", required_argument, 0, O_SINK},           {"no-kcat", no_argument, 0, O_NOKCAT},
-            {"no-latency", no_argument, 0, O_NOLAT},          {"latency-rate", required_argument, 0, O_LRATE},
-            {"latency-seconds", required_argument, 0, O_LSECS}, {"sweep", required_argument, 0, O_SWEEP},
-            {"peer", required_argument, 0, O_PEER},
-            {"out", required_argument, 0, O_OUT},             {"work-dir", required_argument, 0, O_WORK},
-            {"cluster-script", required_argument, 0, O_SCRIPT}, {"kafka-port", required_argument, 0, O_KPORT},
-            {"zk-port", required_argument, 0, O_ZPORT},       {"no-progress", no_argument, 0, O_NOPROG},
-            {"help", no_argument, 0, 'h'},                    {0, 0, 0, 0},
-        };
-        ib_bench_conf_t *b = &f->b;
-        char errstr[512] = "", *items[16];
-        ib_err_t err = IB_OK;
-        int c, idx = 0, n, bad = 0;
-        optind = 1;
-        opterr = 0;
-        while (!err && !bad && (c = getopt_long(argc, argv, IB_OPT_PREFIX "h", longopts, &idx)) != -1) {
-                switch (c) {
-                case O_MODES:
-                        b->nmodes = 0;
-                        n = split(optarg, items, IB_BENCH_MAX_SUBJECTS);
-                        for (int i = 0; i < n && !bad; i++) {
-                                const ib_mode_t *m = ib_mode_find(items[i]);
-                                if (!m)
-                                        bad = snprintf(errstr, sizeof(errstr), "--modes: no mode '%s'", items[i]);
-                                else
-                                        b->modes[b->nmodes++] = m;
-                        }
-                        if (n <= 0 && !bad)
-                                bad = snprintf(errstr, sizeof(errstr), "--modes: a comma-separated list of modes");
-                        break;
-                case O_PIPE:
-                        b->nlevels = 0;
-                        n = split(optarg, items, 3);
-                        for (int i = 0; i < n && !bad; i++) {
-                                int l;
-                                for (l = 0; ib_pipeline_level_names[l] && strcmp(ib_pipeline_level_names[l], items[i]); l++)
-                                        ;
-                                if (!ib_pipeline_level_names[l])
-                                        bad = snprintf(errstr, sizeof(errstr), "--pipeline: '%s' is not none, parse or full",
-                                                       items[i]);
-                                else
-                                        b->levels[b->nlevels++] = l;
-                        }
-                        if (n <= 0 && !bad)
-                                bad = snprintf(errstr, sizeof(errstr), "--pipeline: none, parse and/or full, comma-separated");
-                        break;
-                case O_BROKERS: f->brokers_flag = optarg; break;
-                case O_ZK: f->zookeeper = optarg; break;
-                case O_RECORDS: err = ib_parse_i64(optarg, 1, INT64_MAX / 4, 1, "--records", &b->records, errstr, sizeof(errstr)); break;
-                case O_SIZE: err = ib_parse_i64(optarg, 0, 10 * 1024 * 1024, 1, "--size", &b->size, errstr, sizeof(errstr)); break;
-                case O_PARTS: err = ib_parse_i64(optarg, 1, 1024, 0, "--partitions", &b->partitions, errstr, sizeof(errstr)); break;
-                case O_REPEAT: err = ib_parse_i64(optarg, 1, 1000, 0, "--repeat", &b->repeat, errstr, sizeof(errstr)); break;
-                case O_SINK:
-                        if (strcmp(optarg, "dir") && strcmp(optarg, "null"))
-                                bad = snprintf(errstr, sizeof(errstr), "--sink takes dir or null, not '%s'", optarg);
-                        b->sink = optarg;
-                        break;
-                case O_NOKCAT: b->kcat = 0; break;
-                case O_NOLAT: b->latency = 0; break;
-                case O_LRATE: err = ib_parse_i64(optarg, 1, 100000000, 1, "--latency-rate", &b->latency_rate, errstr, sizeof(errstr)); break;
-                case O_LSECS: err = ib_parse_i64(optarg, 1, 3600, 0, "--latency-seconds", &b->latency_seconds, errstr, sizeof(errstr)); break;
-                case O_SWEEP:
-                        if (b->nsweeps == 3)
-                                bad = snprintf(errstr, sizeof(errstr), "--sweep: at most 3");
-                        else if (parse_sweep(optarg, &b->sweeps[b->nsweeps++], errstr, sizeof(errstr)))
-                                bad = 1;
-                        break;
-                case O_PEER:
-                        if (strcmp(optarg, "spark"))
-                                bad = snprintf(errstr, sizeof(errstr), "--peer: only spark, not '%s'", optarg);
-                        b->peer = "spark";
-                        break;
-                case O_OUT: f->out = optarg; break;
-                case O_WORK: f->work = optarg, f->work_given = 1; break;
-                case O_SCRIPT: f->script = optarg; break;
-                case O_KPORT: err = ib_parse_i64(optarg, 1024, 65000, 0, "--kafka-port", &f->kafka_port, errstr, sizeof(errstr)); break;
-                case O_ZPORT: err = ib_parse_i64(optarg, 1024, 65535, 0, "--zk-port", &f->zk_port, errstr, sizeof(errstr)); break;
-                case O_NOPROG: f->no_progress = 1; break;
-                case 'h': usage(stdout); return IB_EXIT_OK;
-                default: return ib_cli_getopt_error("bench", c, argv);
-                }
+/* --modes: names from the registry. @returns 0, or -1 with @p errstr. */
+static int parse_modes(const char *list, ib_bench_conf_t *b, char *errstr, size_t size) {
+        char buf[1024], *items[IB_BENCH_MAX_SUBJECTS];
+        snprintf(buf, sizeof(buf), "%s", list);
+        int n = split(buf, items, IB_BENCH_MAX_SUBJECTS);
+        b->nmodes = 0;
+        for (int i = 0; i < n; i++) {
+                const ib_mode_t *m = ib_mode_find(items[i]);
+                if (!m)
+                        return snprintf(errstr, size, "--modes: no mode '%s'", items[i]), -1;
+                b->modes[b->nmodes++] = m;
         }
-        if (err || bad)
+        if (n <= 0)
+                return snprintf(errstr, size, "--modes: a comma-separated list of modes"), -1;
+        return 0;
+}
+
+/* --pipeline: levels by name. @returns 0, or -1 with @p errstr. */
+static int parse_levels(const char *list, ib_bench_conf_t *b, char *errstr, size_t size) {
+        char buf[256], *items[3];
+        snprintf(buf, sizeof(buf), "%s", list);
+        int n = split(buf, items, 3);
+        b->nlevels = 0;
+        for (int i = 0; i < n; i++) {
+                int l;
+                for (l = 0; ib_pipeline_level_names[l] && strcmp(ib_pipeline_level_names[l], items[i]); l++)
+                        ;
+                if (!ib_pipeline_level_names[l])
+                        return snprintf(errstr, size, "--pipeline: '%s' is not none, parse or full", items[i]), -1;
+                b->levels[b->nlevels++] = l;
+        }
+        if (n <= 0)
+                return snprintf(errstr, size, "--pipeline: none, parse and/or full, comma-separated"), -1;
+        return 0;
+}
+
+static int parse_flags(int argc, char **argv, bench_flags_t *f) {
+        ib_bench_conf_t *b = &f->b;
+        char errstr[512] = "";
+        int rc = ib_cli_parse(&bench_spec, f, argc, argv, NULL);
+        if (rc >= 0)
+                return rc;
+        if (f->modes ? parse_modes(f->modes, b, errstr, sizeof(errstr)) : 0)
                 return ib_cli_usage_error("bench", "%s", errstr);
-        if (optind < argc)
-                return ib_cli_usage_error("bench", "unexpected argument '%s'", argv[optind]);
+        if (!f->modes)
+                for (int i = 0; ib_modes[i] && b->nmodes < IB_BENCH_MAX_SUBJECTS; i++)
+                        b->modes[b->nmodes++] = ib_modes[i];
+        if (parse_levels(f->pipeline, b, errstr, sizeof(errstr)))
+                return ib_cli_usage_error("bench", "%s", errstr);
+        if (f->sweep.n > 3)
+                return ib_cli_usage_error("bench", "--sweep: at most 3");
+        for (int i = 0; i < f->sweep.n; i++) {
+                char arg[256];
+                snprintf(arg, sizeof(arg), "%.255s", f->sweep.v[i]);
+                if (parse_sweep(arg, &b->sweeps[b->nsweeps++], errstr, sizeof(errstr)))
+                        return ib_cli_usage_error("bench", "%s", errstr);
+        }
+        b->sink = sink_names[f->sink];
+        b->peer = f->peer >= 0 ? peer_names[f->peer] : NULL;
+        b->kcat = !f->no_kcat;
+        b->latency = !f->no_latency;
+        f->work_given = f->work != NULL;
         return -1;
 }
 
@@ -228,12 +208,6 @@ int ib_cmd_bench(int argc, char **argv) {
         bench_flags_t f;
         memset(&f, 0, sizeof(f));
         ib_bench_conf_t *b = &f.b;
-        for (int i = 0; ib_modes[i] && b->nmodes < IB_BENCH_MAX_SUBJECTS; i++)
-                b->modes[b->nmodes++] = ib_modes[i];
-        b->levels[0] = IB_PIPELINE_NONE, b->levels[1] = IB_PIPELINE_FULL, b->nlevels = 2;
-        b->records = 200000, b->size = 100, b->partitions = 6, b->repeat = 3, b->kcat = 1, b->sink = "dir";
-        b->latency = 1, b->latency_seconds = 10;
-        f.brokers_flag = "mock", f.kafka_port = 39092, f.zk_port = 32181;
         int rc = parse_flags(argc, argv, &f);
         if (rc >= 0)
                 return rc;
@@ -279,15 +253,11 @@ int ib_cmd_bench(int argc, char **argv) {
         char *slash = strrchr(outdir, '/');
         if (slash && slash != outdir) {
                 *slash = '\0';
-                if (ib_fs_mkdirs(outdir, errstr, sizeof(errstr))) {
-                        fprintf(stderr, "ingestbench bench: %s\n", errstr);
-                        return IB_EXIT_FAIL;
-                }
+                if (ib_fs_mkdirs(outdir, errstr, sizeof(errstr)))
+                        return ib_cli_fail("bench", IB_ERR_IO, errstr);
         }
-        if (ib_fs_mkdirs(f.work, errstr, sizeof(errstr))) {
-                fprintf(stderr, "ingestbench bench: %s\n", errstr);
-                return IB_EXIT_FAIL;
-        }
+        if (ib_fs_mkdirs(f.work, errstr, sizeof(errstr)))
+                return ib_cli_fail("bench", IB_ERR_IO, errstr);
         json_t *command = json_array();
         json_array_append_new(command, json_string("ingestbench"));
         for (int i = 0; i < argc; i++)

@@ -25,43 +25,6 @@
 #include "signals.h"
 
 
-static void usage(FILE *fp) {
-        fprintf(fp,
-"Usage: ingestbench chaos --scenario FILE [OPTIONS]\n"
-"\n"
-"Run a chaos scenario end to end: the cluster, the topic, a producer at the\n"
-"scenario's rate, its workers, its faults on a schedule; heal every fault, drain\n"
-"until every partition is processed to its end offset, stop the workers, then\n"
-"account for every record and explain every duplicate and loss. Scenarios:\n"
-"chaos/SCENARIOS.md; results: results/SCHEMA.md.\n"
-"\n"
-"Options:\n"
-"  --scenario FILE       the scenario (JSON)\n"
-"  --seed N              seed of the schedule and the producer (default: the scenario's)\n"
-"  --brokers WHERE       local (default: start the project's cluster: scripts/cluster.sh),\n"
-"                        mock (librdkafka's mock cluster), or a bootstrap list\n"
-"  --zookeeper HOST:PORT ZooKeeper to use (default: started when the scenario needs it)\n"
-"  --cluster-dir DIR     the cluster script's folder of the cluster --brokers LIST names\n"
-"                        (for broker and ZooKeeper faults on it)\n"
-"  --cluster-script PATH scripts/cluster.sh (default: the source tree's)\n"
-"  --kafka-port N        local: first broker's port (default: 39092)\n"
-"  --zk-port N           local: ZooKeeper's port (default: 32181)\n"
-"  --out DIR             run folder (default: chaos-runs/NAME-SEED-TIME)\n"
-"  --junit FILE          JUnit XML: one test case per expectation (and iteration)\n"
-"  --repeat N            run N times, each with a seed derived from the first\n"
-"  --until-fail          stop at the first failing iteration (at most --repeat, default 100);\n"
-"                        keep its artifacts and print the command that replays it\n"
-"  --no-progress         no progress line (none anyway when stdout or stderr is not a terminal)\n"
-"  --dry-run             check the scenario, print the schedule of the seed, start nothing\n"
-"  -h, --help            this help\n"
-"\n"
-"Exit codes: 0 every expectation held, 1 one did not (or the run failed), 2 a bad\n"
-"scenario or flag, 3 the cluster could not be reached.\n");
-}
-
-enum { O_SCEN = 256, O_SEED, O_BROKERS, O_ZK, O_CDIR, O_SCRIPT, O_KPORT, O_ZPORT, O_OUT, O_JUNIT, O_REPEAT,
-       O_UNTIL, O_NOPROG, O_DRY };
-
 typedef struct {
         const char *scenario_path, *brokers, *zookeeper, *cluster_dir, *script, *out, *junit;
         int64_t seed, kafka_port, zk_port, repeat;
@@ -69,52 +32,54 @@ typedef struct {
         char script_buf[PATH_MAX], out_buf[PATH_MAX];
 } chaos_conf_t;
 
+static const ib_option_t chaos_options[] = {
+    IB_OPT_STR_REQUIRED(chaos_conf_t, scenario_path, "scenario", "FILE", "the scenario (JSON)"),
+    IB_OPT_INT(chaos_conf_t, seed, "seed", "N", NULL, 0, INT64_MAX,
+               "seed of the schedule and the producer (default: the scenario's)"),
+    IB_OPT_STR(chaos_conf_t, brokers, "brokers", "WHERE", "local",
+               "local (start the project's cluster: scripts/cluster.sh), mock (librdkafka's mock cluster), "
+               "or a bootstrap list"),
+    IB_OPT_STR(chaos_conf_t, zookeeper, "zookeeper", "HOST:PORT", NULL,
+               "ZooKeeper to use (default: started when the scenario needs it)"),
+    IB_OPT_STR(chaos_conf_t, cluster_dir, "cluster-dir", "DIR", NULL,
+               "the cluster script's folder of the cluster --brokers LIST names (for broker and ZooKeeper "
+               "faults on it)"),
+    IB_OPT_STR(chaos_conf_t, script, "cluster-script", "PATH", NULL,
+               "scripts/cluster.sh (default: $INGESTBENCH_CLUSTER_SCRIPT, else the source tree's)"),
+    IB_OPT_INT(chaos_conf_t, kafka_port, "kafka-port", "N", "39092", 1024, 65000, "local: first broker's port"),
+    IB_OPT_INT(chaos_conf_t, zk_port, "zk-port", "N", "32181", 1024, 65535, "local: ZooKeeper's port"),
+    IB_OPT_STR(chaos_conf_t, out, "out", "DIR", NULL, "run folder (default: chaos-runs/NAME-SEED-TIME)"),
+    IB_OPT_STR(chaos_conf_t, junit, "junit", "FILE", NULL, "JUnit XML: one test case per expectation (and iteration)"),
+    IB_OPT_INT(chaos_conf_t, repeat, "repeat", "N", NULL, 1, 100000,
+               "run N times, each with a seed derived from the first"),
+    IB_OPT_FLAG(chaos_conf_t, until_fail, "until-fail", 0,
+                "stop at the first failing iteration (at most --repeat, default 100); keep its artifacts and "
+                "print the command that replays it"),
+    IB_OPT_FLAG(chaos_conf_t, no_progress, "no-progress", 0,
+                "no progress line (none anyway when stdout or stderr is not a terminal)"),
+    IB_OPT_FLAG(chaos_conf_t, dry_run, "dry-run", 0, "check the scenario, print the schedule of the seed, start nothing"),
+    IB_OPT_END,
+};
+
+static const ib_cli_spec_t chaos_spec = {
+    "chaos", "--scenario FILE [OPTIONS]",
+    "Run a chaos scenario end to end: the cluster, the topic, a producer at the\n"
+    "scenario's rate, its workers, its faults on a schedule; heal every fault, drain\n"
+    "until every partition is processed to its end offset, stop the workers, then\n"
+    "account for every record and explain every duplicate and loss. Scenarios:\n"
+    "chaos/SCENARIOS.md; results: results/SCHEMA.md.\n",
+    "Exit codes: 0 every expectation held, 1 one did not (or the run failed), 2 a bad\n"
+    "scenario or flag, 3 the cluster could not be reached.\n",
+    chaos_options, 0, 0, NULL, 0,
+};
+
 static int parse_flags(int argc, char **argv, chaos_conf_t *cc) {
-        static const struct option longopts[] = {
-            {"scenario", required_argument, 0, O_SCEN},   {"seed", required_argument, 0, O_SEED},
-            {"brokers", required_argument, 0, O_BROKERS}, {"zookeeper", required_argument, 0, O_ZK},
-            {"cluster-dir", required_argument, 0, O_CDIR}, {"cluster-script", required_argument, 0, O_SCRIPT},
-            {"kafka-port", required_argument, 0, O_KPORT}, {"zk-port", required_argument, 0, O_ZPORT},
-            {"out", required_argument, 0, O_OUT},         {"junit", required_argument, 0, O_JUNIT},
-            {"repeat", required_argument, 0, O_REPEAT},   {"until-fail", no_argument, 0, O_UNTIL},
-            {"no-progress", no_argument, 0, O_NOPROG},    {"dry-run", no_argument, 0, O_DRY},
-            {"help", no_argument, 0, 'h'},
-            {0, 0, 0, 0},
-        };
-        char errstr[512];
-        ib_err_t err = IB_OK;
-        int c, idx = 0;
-        optind = 1;
-        opterr = 0;
-        while (!err && (c = getopt_long(argc, argv, IB_OPT_PREFIX "h", longopts, &idx)) != -1) {
-                switch (c) {
-                case O_SCEN: cc->scenario_path = optarg; break;
-                case O_SEED:
-                        err = ib_parse_i64(optarg, 0, INT64_MAX, 0, "--seed", &cc->seed, errstr, sizeof(errstr));
-                        cc->seed_given = 1;
-                        break;
-                case O_BROKERS: cc->brokers = optarg; break;
-                case O_ZK: cc->zookeeper = optarg; break;
-                case O_CDIR: cc->cluster_dir = optarg; break;
-                case O_SCRIPT: cc->script = optarg; break;
-                case O_KPORT: err = ib_parse_i64(optarg, 1024, 65000, 0, "--kafka-port", &cc->kafka_port, errstr, sizeof(errstr)); break;
-                case O_ZPORT: err = ib_parse_i64(optarg, 1024, 65535, 0, "--zk-port", &cc->zk_port, errstr, sizeof(errstr)); break;
-                case O_OUT: cc->out = optarg; break;
-                case O_JUNIT: cc->junit = optarg; break;
-                case O_REPEAT: err = ib_parse_i64(optarg, 1, 100000, 0, "--repeat", &cc->repeat, errstr, sizeof(errstr)); break;
-                case O_UNTIL: cc->until_fail = 1; break;
-                case O_NOPROG: cc->no_progress = 1; break;
-                case O_DRY: cc->dry_run = 1; break;
-                case 'h': usage(stdout); return IB_EXIT_OK;
-                default: return ib_cli_getopt_error("chaos", c, argv);
-                }
-        }
-        if (err)
-                return ib_cli_usage_error("chaos", "%s", errstr);
-        if (optind < argc)
-                return ib_cli_usage_error("chaos", "unexpected argument '%s'", argv[optind]);
-        if (!cc->scenario_path)
-                return ib_cli_usage_error("chaos", "--scenario is required");
+        int rc = ib_cli_parse(&chaos_spec, cc, argc, argv, NULL);
+        if (rc >= 0)
+                return rc;
+        cc->seed_given = cc->seed != IB_OPT_INT_ABSENT;
+        if (cc->repeat == IB_OPT_INT_ABSENT)
+                cc->repeat = 0;
         if (cc->cluster_dir && (!strcmp(cc->brokers, "local") || !strcmp(cc->brokers, "mock")))
                 return ib_cli_usage_error("chaos", "--cluster-dir goes with --brokers LIST (an external cluster)");
         if (!cc->script) {
@@ -292,7 +257,7 @@ static int dry_run(const chaos_conf_t *cc, const ib_scenario_t *s) {
 }
 
 int ib_cmd_chaos(int argc, char **argv) {
-        chaos_conf_t cc = {.brokers = "local", .kafka_port = 39092, .zk_port = 32181};
+        chaos_conf_t cc = {0};
         int rc = parse_flags(argc, argv, &cc);
         if (rc >= 0)
                 return rc;

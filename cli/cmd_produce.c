@@ -44,37 +44,6 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
         }
 }
 
-static void usage(FILE *fp) {
-        fprintf(fp,
-"Usage: ingestbench produce --topic T --records N [OPTIONS]\n"
-"\n"
-"Write N JSON records {id, run, seq, key, ts, meta, payload} with the idempotent\n"
-"producer (enable.idempotence=true, acks=all). Creates the topic if missing.\n"
-"Prints 'acked=A failed=F bad=B run=ID topic=T' on stdout.\n"
-"\n"
-"Options:\n"
-"  --brokers LIST         bootstrap brokers (default: the running mock cluster)\n"
-"  --topic T              topic to write\n"
-"  --records N            how many records (k, m suffixes: 100k)\n"
-"  --partitions P         partitions when creating the topic (default: 6)\n"
-"  --replication-factor R replication when creating the topic (default: 1)\n"
-"  --rate R               records per second (default: unlimited)\n"
-"  --size BYTES           payload bytes per record (default: 100)\n"
-"  --bad-ratio F          fraction of malformed records, 0..1 (default: 0)\n"
-"  --run-id ID            id prefix (default: random)\n"
-"  --seed S               seed for picking bad records (default: 1)\n"
-"  --timeout-ms MS        bound on reaching brokers and final flush (default: 60000)\n"
-"  --stats FILE           write a JSON summary: counts, rate, and the send delay (actual\n"
-"                         minus intended send time, ms percentiles) when --rate is given\n"
-"  -X key=value           librdkafka property (repeatable)\n"
-"  -h, --help             this help\n"
-"\n"
-"With --rate, a record's event time (ts) is its intended send time, so a producer\n"
-"that falls behind shows as latency, not as a lower rate (no coordinated omission).\n"
-"\n"
-"Exit codes: 0 all acked, 1 some failed, 2 usage error, 3 brokers unreachable.\n");
-}
-
 /* xorshift64*: a small, seeded generator for reproducible bad-record picks */
 static uint64_t rng_next(uint64_t *s) {
         *s ^= *s >> 12;
@@ -82,8 +51,6 @@ static uint64_t rng_next(uint64_t *s) {
         *s ^= *s >> 27;
         return *s * 2685821657736338717ULL;
 }
-
-enum { O_BROKERS = 256, O_TOPIC, O_RECORDS, O_PARTS, O_RF, O_RATE, O_SIZE, O_BAD, O_RUN, O_SEED, O_TIMEOUT, O_STATS };
 
 /* What `produce` was asked to do. */
 typedef struct {
@@ -94,59 +61,46 @@ typedef struct {
         char runbuf[32];
 } produce_conf_t;
 
+static const ib_option_t produce_options[] = {
+    IB_OPT_STR(produce_conf_t, brokers_flag, "brokers", "LIST", NULL,
+               "bootstrap brokers (default: the running mock cluster)"),
+    IB_OPT_STR_CHECKED(produce_conf_t, topic, "topic", "T", NULL, ib_opt_check_topic, "topic to write (required)"),
+    IB_OPT_BYTES_REQUIRED(produce_conf_t, records, "records", "N", 0, INT64_MAX / 2,
+                          "how many records (k, m suffixes: 100k)"),
+    IB_OPT_INT(produce_conf_t, partitions, "partitions", "P", "6", 1, 10000, "partitions when creating the topic"),
+    IB_OPT_INT(produce_conf_t, rf, "replication-factor", "R", "1", 1, 16, "replication when creating the topic"),
+    IB_OPT_BYTES(produce_conf_t, rate, "rate", "R", "0", 0, 100000000, "records per second (0: unlimited)"),
+    IB_OPT_BYTES(produce_conf_t, size, "size", "BYTES", "100", 0, 10 * 1024 * 1024, "payload bytes per record"),
+    IB_OPT_DOUBLE(produce_conf_t, bad_ratio, "bad-ratio", "F", "0", 0, 1, "fraction of malformed records, 0..1"),
+    IB_OPT_STR(produce_conf_t, run_id, "run-id", "ID", NULL, "id prefix (default: random)"),
+    IB_OPT_INT(produce_conf_t, seed, "seed", "S", "1", INT64_MIN + 1, INT64_MAX, "seed for picking bad records"),
+    IB_OPT_INT(produce_conf_t, timeout_ms, "timeout-ms", "MS", "60000", 100, 3600000,
+               "bound on reaching brokers and final flush"),
+    IB_OPT_STR(produce_conf_t, stats_path, "stats", "FILE", NULL,
+               "write a JSON summary: counts, rate, and the send delay (actual minus intended send time, ms "
+               "percentiles) when --rate is given"),
+    IB_OPT_END,
+};
+
+static const ib_cli_spec_t produce_spec = {
+    "produce", "--topic T --records N [OPTIONS]",
+    "Write N JSON records {id, run, seq, key, ts, meta, payload} with the idempotent\n"
+    "producer (enable.idempotence=true, acks=all). Creates the topic if missing.\n"
+    "Prints 'acked=A failed=F bad=B run=ID topic=T' on stdout.\n",
+    "With --rate, a record's event time (ts) is its intended send time, so a producer\n"
+    "that falls behind shows as latency, not as a lower rate (no coordinated omission).\n"
+    "\n"
+    "Exit codes: 0 all acked, 1 some failed, 2 usage error, 3 brokers unreachable.\n",
+    produce_options, 0, 0, NULL, offsetof(produce_conf_t, props),
+};
+
 /* Parses the flags into @p pc. @returns -1 to go on, or the exit code. */
 static int parse_flags(int argc, char **argv, produce_conf_t *pc) {
-        static const struct option longopts[] = {
-            {"brokers", required_argument, 0, O_BROKERS},
-            {"topic", required_argument, 0, O_TOPIC},
-            {"records", required_argument, 0, O_RECORDS},
-            {"partitions", required_argument, 0, O_PARTS},
-            {"replication-factor", required_argument, 0, O_RF},
-            {"rate", required_argument, 0, O_RATE},
-            {"size", required_argument, 0, O_SIZE},
-            {"bad-ratio", required_argument, 0, O_BAD},
-            {"run-id", required_argument, 0, O_RUN},
-            {"seed", required_argument, 0, O_SEED},
-            {"timeout-ms", required_argument, 0, O_TIMEOUT},
-            {"stats", required_argument, 0, O_STATS},
-            {"help", no_argument, 0, 'h'},
-            {0, 0, 0, 0},
-        };
-        char errstr[1024];
-        int c, li = -1; /* index of the long option getopt_long found */
-        ib_err_t err = IB_OK;
-        optind = 1;
-        opterr = 0;
-#define NUM(min, max, var, suffix) \
-        err = ib_parse_i64(optarg, min, max, suffix, ib_cli_flag_name(longopts, li), &var, errstr, sizeof(errstr))
-        while (err == IB_OK && (c = getopt_long(argc, argv, IB_OPT_PREFIX "hX:", longopts, &li)) != -1) {
-                switch (c) {
-                case O_BROKERS: pc->brokers_flag = optarg; break;
-                case O_TOPIC: pc->topic = optarg; break;
-                case O_RECORDS: NUM(0, INT64_MAX / 2, pc->records, 1); break;
-                case O_PARTS: NUM(1, 10000, pc->partitions, 0); break;
-                case O_RF: NUM(1, 16, pc->rf, 0); break;
-                case O_RATE: NUM(0, 100000000, pc->rate, 1); break;
-                case O_SIZE: NUM(0, 10 * 1024 * 1024, pc->size, 1); break;
-                case O_SEED: NUM(INT64_MIN, INT64_MAX, pc->seed, 0); break;
-                case O_TIMEOUT: NUM(100, 3600000, pc->timeout_ms, 0); break;
-                case O_RUN: pc->run_id = optarg; break;
-                case O_STATS: pc->stats_path = optarg; break;
-                case O_BAD: err = ib_parse_double(optarg, 0, 1, "--bad-ratio", &pc->bad_ratio, errstr, sizeof(errstr)); break;
-                case 'X': err = ib_props_add(&pc->props, optarg, errstr, sizeof(errstr)); break;
-                case 'h': usage(stdout); return IB_EXIT_OK;
-                default: return ib_cli_getopt_error("produce", c, argv);
-                }
-        }
-#undef NUM
-        if (err)
-                return ib_cli_usage_error("produce", "%s", errstr);
-        if (optind < argc)
-                return ib_cli_usage_error("produce", "unexpected argument '%s'", argv[optind]);
-        if (!pc->topic || pc->records < 0)
+        int rc = ib_cli_parse(&produce_spec, pc, argc, argv, NULL);
+        if (rc >= 0)
+                return rc;
+        if (!pc->topic)
                 return ib_cli_usage_error("produce", "--topic and --records are required");
-        if (ib_opt_check_topic("topic", pc->topic, errstr, sizeof(errstr)))
-                return ib_cli_usage_error("produce", "%s", errstr);
         if (pc->run_id && (strlen(pc->run_id) > 40 || strpbrk(pc->run_id, "\"\\")))
                 return ib_cli_usage_error("produce", "--run-id: at most 40 characters, no quotes or backslashes");
         if (!pc->run_id) {
@@ -330,7 +284,7 @@ static int finish(rd_kafka_t *rk, const produce_conf_t *pc, const counts_t *coun
 }
 
 int ib_cmd_produce(int argc, char **argv) {
-        produce_conf_t pc = {NULL, NULL, NULL, NULL, -1, 6, 1, 0, 100, 1, 60000, 0, {0}, ""};
+        produce_conf_t pc = {0};
         char errstr[1024];
         counts_t counts = {0, 0, 0};
         rd_kafka_t *rk = NULL;

@@ -26,34 +26,6 @@
 #include "verify.h"
 #include "verify_io.h"
 
-static void usage(FILE *fp) {
-        fprintf(fp,
-"Usage: ingestbench verify --topic T --sink dir:PATH [OPTIONS]\n"
-"\n"
-"Account for every record of topic T exactly once: delivered to the sink\n"
-"(unique), dead-lettered, or lost; count duplicates, out-of-order deliveries\n"
-"and deliveries that match no input record. The ground truth is read back\n"
-"from the topic itself, from its earliest offset to its end at start.\n"
-"\n"
-"Options:\n"
-"  --brokers LIST       bootstrap brokers (default: the running mock cluster)\n"
-"  --topic T            input topic\n"
-"  --sink dir:PATH      the sink the workers wrote\n"
-"  --dead-letter DIR    dead letters (default: PATH/deadletter)\n"
-"  --json FILE          also write the result as JSON\n"
-"  --expect LIST        name=N,... that must hold (default: lost=0); names: produced,\n"
-"                       delivered, unique, duplicates, lost, out_of_order,\n"
-"                       unexpected, dead_lettered, input_duplicates\n"
-"  --timeout-ms MS      bound on reading the topic (default: 120000)\n"
-"  -X key=value         librdkafka property (repeatable)\n"
-"  -h, --help           this help\n"
-"\n"
-"A sink line that cannot be read is named on stderr by file and byte offset,\n"
-"counted as unreadable_lines, and fails the run whatever --expect says.\n"
-"Exit codes: 0 expectations hold, 1 they do not (or verify failed), 2 usage error,\n"
-"3 brokers unreachable.\n");
-}
-
 static json_t *kind_json(const ib_verify_kind_t *k) {
         json_t *a = json_array();
         for (size_t i = 0; i < k->nsamples; i++)
@@ -70,8 +42,6 @@ static void print_samples(const char *what, const ib_verify_kind_t *k) {
                        k->samples[i].offset);
 }
 
-enum { O_BROKERS = 256, O_TOPIC, O_SINK, O_DEAD, O_JSON, O_EXPECT, O_TIMEOUT };
-
 /* What `verify` was asked to do. */
 typedef struct {
         const char *brokers_flag, *topic, *sink, *dead_dir, *json_path, *expect_spec;
@@ -81,48 +51,42 @@ typedef struct {
         char dead_buf[1024];
 } verify_conf_t;
 
+static const ib_option_t verify_options[] = {
+    IB_OPT_STR(verify_conf_t, brokers_flag, "brokers", "LIST", NULL,
+               "bootstrap brokers (default: the running mock cluster)"),
+    IB_OPT_STR_CHECKED(verify_conf_t, topic, "topic", "T", NULL, ib_opt_check_topic, "input topic (required)"),
+    IB_OPT_STR(verify_conf_t, sink, "sink", "dir:PATH", NULL, "the sink the workers wrote (required)"),
+    IB_OPT_STR(verify_conf_t, dead_dir, "dead-letter", "DIR", NULL, "dead letters (default: PATH/deadletter)"),
+    IB_OPT_STR(verify_conf_t, json_path, "json", "FILE", NULL, "also write the result as JSON"),
+    IB_OPT_STR(verify_conf_t, expect_spec, "expect", "LIST", "lost=0",
+               "name=N,... that must hold; names: produced, delivered, unique, duplicates, "
+               "lost, out_of_order, unexpected, dead_lettered, input_duplicates"),
+    IB_OPT_INT(verify_conf_t, timeout_ms, "timeout-ms", "MS", "120000", 100, 3600000,
+               "bound on reading the topic"),
+    IB_OPT_END,
+};
+
+static const ib_cli_spec_t verify_spec = {
+    "verify", "--topic T --sink dir:PATH [OPTIONS]",
+    "Account for every record of topic T exactly once: delivered to the sink\n"
+    "(unique), dead-lettered, or lost; count duplicates, out-of-order deliveries\n"
+    "and deliveries that match no input record. The ground truth is read back\n"
+    "from the topic itself, from its earliest offset to its end at start.\n",
+    "A sink line that cannot be read is named on stderr by file and byte offset,\n"
+    "counted as unreadable_lines, and fails the run whatever --expect says.\n"
+    "Exit codes: 0 expectations hold, 1 they do not (or verify failed), 2 usage error,\n"
+    "3 brokers unreachable.\n",
+    verify_options, 0, 0, NULL, offsetof(verify_conf_t, props),
+};
+
 /* Parses the flags into @p vc. @returns -1 to go on, or the exit code. */
 static int parse_flags(int argc, char **argv, verify_conf_t *vc) {
-        static const struct option longopts[] = {
-            {"brokers", required_argument, 0, O_BROKERS},
-            {"topic", required_argument, 0, O_TOPIC},
-            {"sink", required_argument, 0, O_SINK},
-            {"dead-letter", required_argument, 0, O_DEAD},
-            {"json", required_argument, 0, O_JSON},
-            {"expect", required_argument, 0, O_EXPECT},
-            {"timeout-ms", required_argument, 0, O_TIMEOUT},
-            {"help", no_argument, 0, 'h'},
-            {0, 0, 0, 0},
-        };
         char errstr[1024];
-        ib_err_t err = IB_OK;
-        int c;
-        optind = 1;
-        opterr = 0;
-        while (err == IB_OK && (c = getopt_long(argc, argv, IB_OPT_PREFIX "hX:", longopts, NULL)) != -1) {
-                switch (c) {
-                case O_BROKERS: vc->brokers_flag = optarg; break;
-                case O_TOPIC: vc->topic = optarg; break;
-                case O_SINK: vc->sink = optarg; break;
-                case O_DEAD: vc->dead_dir = optarg; break;
-                case O_JSON: vc->json_path = optarg; break;
-                case O_EXPECT: vc->expect_spec = optarg; break;
-                case O_TIMEOUT:
-                        err = ib_parse_i64(optarg, 100, 3600000, 0, "--timeout-ms", &vc->timeout_ms, errstr, sizeof(errstr));
-                        break;
-                case 'X': err = ib_props_add(&vc->props, optarg, errstr, sizeof(errstr)); break;
-                case 'h': usage(stdout); return IB_EXIT_OK;
-                default: return ib_cli_getopt_error("verify", c, argv);
-                }
-        }
-        if (err)
-                return ib_cli_usage_error("verify", "%s", errstr);
-        if (optind < argc)
-                return ib_cli_usage_error("verify", "unexpected argument '%s'", argv[optind]);
+        int rc = ib_cli_parse(&verify_spec, vc, argc, argv, NULL);
+        if (rc >= 0)
+                return rc;
         if (!vc->topic || !vc->sink)
                 return ib_cli_usage_error("verify", "--topic and --sink are required");
-        if (ib_opt_check_topic("topic", vc->topic, errstr, sizeof(errstr)))
-                return ib_cli_usage_error("verify", "%s", errstr);
         if (strncmp(vc->sink, "dir:", 4) || !vc->sink[4])
                 return ib_cli_usage_error("verify", "--sink must be dir:PATH (a null sink keeps nothing to verify)");
         if (ib_verify_expect_parse(vc->expect_spec, &vc->expect, errstr, sizeof(errstr)))
@@ -186,7 +150,7 @@ static ib_err_t write_json(const verify_conf_t *vc, const ib_verify_result_t *r,
 }
 
 int ib_cmd_verify(int argc, char **argv) {
-        verify_conf_t vc = {NULL, NULL, NULL, NULL, NULL, "lost=0", 120000, {0}, {0}, ""};
+        verify_conf_t vc = {0};
         char errstr[1024], brokers[1024];
         ib_vlist_t prod = {0}, del = {0}, dead = {0};
         uint64_t bad_lines = 0;
