@@ -95,6 +95,48 @@ static const ib_hevent_t *assignment_of(const ib_history_t *h, const ib_hevent_t
         return found;
 }
 
+/* Why commit @p x, the first of @p ea's worker run to cover the range, did
+ * not keep @p eb from reading it again; @p f: a fault on that worker. */
+static int commit_cause(const ib_check_input_t *in, const ib_hevent_t *ea, const ib_hevent_t *eb,
+                        const ib_hevent_t *x, const ib_hfault_t *f, char *out, size_t size) {
+        const ib_history_t *h = in->history;
+        const char *w = h->workers[ea->worker];
+        if (!x->ok) {
+                const ib_hevent_t *rv = revoke_before(h, ea, x->t_ms);
+                char when[96];
+                if (rv)
+                        snprintf(when, sizeof(when), "%lld ms after the %s", (long long)(x->t_ms - rv->t_ms),
+                                 rv->kind == IB_H_LOST ? "assignment was lost" : "revoke");
+                else
+                        snprintf(when, sizeof(when), "%lld ms after its batch", (long long)(x->t_ms - ea->t_ms));
+                snprintf(out, size, "%s's %s commit of %lld failed with %s %s%s", w, x->how,
+                         (long long)x->until, x->error[0] ? x->error : "an error", when,
+                         f ? (f->kind == IB_FAULT_PAUSE ? " (it had been paused)" : " (its batch was slowed)") : "");
+                return 1;
+        }
+        if (eb && x->t_ms >= eb->t_ms) {
+                snprintf(out, size, "%s's %s commit of %lld landed at +%.3f s, %lld ms after %s had read the range again",
+                         w, x->how, (long long)x->until, rel(in, x->t_ms), (long long)(x->t_ms - eb->t_ms),
+                         h->workers[eb->worker]);
+                return 1;
+        }
+        /* The group's new owner takes its start offset when it is
+         * assigned: a commit that lands after that (an async commit
+         * held while the coordinator moved, sent with the new
+         * generation) is too late for it, though it succeeds. */
+        const ib_hevent_t *as = eb ? assignment_of(h, eb) : NULL;
+        if (as && x->t_ms >= as->t_ms) {
+                snprintf(out, size, "%s's %s commit of %lld landed at +%.3f s, %lld ms after %s's "
+                         "assignment (+%.3f s) had taken its start offset",
+                         w, x->how, (long long)x->until, rel(in, x->t_ms), (long long)(x->t_ms - as->t_ms),
+                         h->workers[eb->worker], rel(in, as->t_ms));
+                return 1;
+        }
+        snprintf(out, size, "%s committed %lld at +%.3f s (%s), before %s read the range again", w,
+                 (long long)x->until, rel(in, x->t_ms), x->how, eb ? h->workers[eb->worker] : "a worker");
+        return 0;
+}
+
 /* Why the first delivery @p ea was not committed before @p eb read it again. */
 static int cause(const ib_check_input_t *in, const ib_anomaly_t *a, const ib_hevent_t *ea, const ib_hevent_t *eb,
                  char *out, size_t size) {
@@ -109,42 +151,8 @@ static int cause(const ib_check_input_t *in, const ib_anomaly_t *a, const ib_hev
                         continue;
                 if (f && f->t_ms <= x->t_ms && f->kind != IB_FAULT_SLOW_BATCH && f->kind != IB_FAULT_PAUSE)
                         break; /* the fault came first */
-                if (x->kind == IB_H_COMMIT && x->partition == a->partition && x->until >= a->until) {
-                        if (!x->ok) {
-                                const ib_hevent_t *rv = revoke_before(h, ea, x->t_ms);
-                                char when[96];
-                                if (rv)
-                                        snprintf(when, sizeof(when), "%lld ms after the %s", (long long)(x->t_ms - rv->t_ms),
-                                                 rv->kind == IB_H_LOST ? "assignment was lost" : "revoke");
-                                else
-                                        snprintf(when, sizeof(when), "%lld ms after its batch", (long long)(x->t_ms - ea->t_ms));
-                                snprintf(out, size, "%s's %s commit of %lld failed with %s %s%s", w, x->how,
-                                         (long long)x->until, x->error[0] ? x->error : "an error", when,
-                                         f ? (f->kind == IB_FAULT_PAUSE ? " (it had been paused)" : " (its batch was slowed)") : "");
-                                return 1;
-                        }
-                        if (eb && x->t_ms >= eb->t_ms) {
-                                snprintf(out, size, "%s's %s commit of %lld landed at +%.3f s, %lld ms after %s had read the range again",
-                                         w, x->how, (long long)x->until, rel(in, x->t_ms), (long long)(x->t_ms - eb->t_ms),
-                                         h->workers[eb->worker]);
-                                return 1;
-                        }
-                        /* The group's new owner takes its start offset when it is
-                         * assigned: a commit that lands after that (an async commit
-                         * held while the coordinator moved, sent with the new
-                         * generation) is too late for it, though it succeeds. */
-                        const ib_hevent_t *as = eb ? assignment_of(h, eb) : NULL;
-                        if (as && x->t_ms >= as->t_ms) {
-                                snprintf(out, size, "%s's %s commit of %lld landed at +%.3f s, %lld ms after %s's "
-                                         "assignment (+%.3f s) had taken its start offset",
-                                         w, x->how, (long long)x->until, rel(in, x->t_ms), (long long)(x->t_ms - as->t_ms),
-                                         h->workers[eb->worker], rel(in, as->t_ms));
-                                return 1;
-                        }
-                        snprintf(out, size, "%s committed %lld at +%.3f s (%s), before %s read the range again", w,
-                                 (long long)x->until, rel(in, x->t_ms), x->how, eb ? h->workers[eb->worker] : "a worker");
-                        return 0;
-                }
+                if (x->kind == IB_H_COMMIT && x->partition == a->partition && x->until >= a->until)
+                        return commit_cause(in, ea, eb, x, f, out, size);
                 /* an ownership change: the commit that follows it (refused,
                  * most often) says more; remember it in case none does */
                 if ((x->kind == IB_H_REVOKE || x->kind == IB_H_LOST || x->kind == IB_H_FENCED) &&

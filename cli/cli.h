@@ -44,6 +44,9 @@ const char *ib_cli_flag_name(const struct option *longopts, int index);
 /** @brief Prints "ingestbench CMD: errstr" and @returns the exit code for @p err. */
 int ib_cli_fail(const char *cmd, ib_err_t err, const char *errstr);
 
+/** @brief Prints that @p cmd was interrupted and stops what it started. @returns 1. */
+int ib_cli_interrupted(const char *cmd);
+
 /** A subcommand's command line: its option table, its arguments, its help. */
 typedef struct ib_cli_spec_s {
         const char *name;          /**< "report" */

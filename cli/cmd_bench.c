@@ -204,111 +204,116 @@ static int uses_zk(const ib_bench_conf_t *b) {
         return 0;
 }
 
-int ib_cmd_bench(int argc, char **argv) {
-        bench_flags_t f;
-        memset(&f, 0, sizeof(f));
-        ib_bench_conf_t *b = &f.b;
-        int rc = parse_flags(argc, argv, &f);
-        if (rc >= 0)
-                return rc;
+/* The Spark peer's installation; @returns -1, or the usage exit when it is missing. */
+static int find_peer(bench_flags_t *f) {
+        const char *env = getenv("INGESTBENCH_PEER_CACHE");
+        char ready[PATH_MAX + 16], why[PATH_MAX + 100];
+        snprintf(f->peer_cache, sizeof(f->peer_cache), "%s", env ? env : IB_SOURCE_DIR "/.cache/peers/spark");
+        snprintf(ready, sizeof(ready), "%s/ready", f->peer_cache);
+        f->b.peer_cache = f->peer_cache;
+        f->b.peer_dir = IB_SOURCE_DIR "/scripts/peers/spark";
+        if (access(ready, R_OK) == 0)
+                return -1;
+        snprintf(why, sizeof(why), "the Spark peer is not installed in %s: run scripts/peers/spark/setup.sh first",
+                 f->peer_cache);
+        return ib_cli_fail("bench", IB_ERR_INVALID_ARG, why);
+}
+
+/* What the flags leave to the machine: kcat, the peer, this program, the
+ * results file, the scratch, the cluster script; the folders made.
+ * @returns -1 to go on, or the exit code. */
+static int prepare(bench_flags_t *f) {
+        ib_bench_conf_t *b = &f->b;
+        char errstr[1024], outdir[PATH_MAX];
         if (b->kcat && access("/usr/bin/kcat", X_OK) != 0) {
                 fprintf(stderr, "ingestbench bench: kcat is not installed (scripts/deps.sh): measured without it\n");
                 b->kcat = 0;
         }
         b->kcat_path = "/usr/bin/kcat";
-        if (b->peer) {
-                const char *env = getenv("INGESTBENCH_PEER_CACHE");
-                char ready[PATH_MAX + 16];
-                snprintf(f.peer_cache, sizeof(f.peer_cache), "%s", env ? env : IB_SOURCE_DIR "/.cache/peers/spark");
-                snprintf(ready, sizeof(ready), "%s/ready", f.peer_cache);
-                b->peer_cache = f.peer_cache;
-                b->peer_dir = IB_SOURCE_DIR "/scripts/peers/spark";
-                if (access(ready, R_OK) != 0) {
-                        fprintf(stderr, "ingestbench bench: the Spark peer is not installed in %s: run "
-                                        "scripts/peers/spark/setup.sh first\n", f.peer_cache);
-                        return IB_EXIT_USAGE;
-                }
+        int rc = b->peer ? find_peer(f) : -1;
+        if (rc >= 0)
+                return rc;
+        ssize_t len = readlink("/proc/self/exe", f->self, sizeof(f->self) - 1);
+        f->self[len > 0 ? len : 0] = 0;
+        b->self = f->self;
+        if (!f->out) {
+                snprintf(f->out_buf, sizeof(f->out_buf), "bench-results/bench-%lld.json", (long long)time(NULL));
+                f->out = f->out_buf;
         }
-        ssize_t len = readlink("/proc/self/exe", f.self, sizeof(f.self) - 1);
-        f.self[len > 0 ? len : 0] = 0;
-        b->self = f.self;
-        if (!f.out) {
-                snprintf(f.out_buf, sizeof(f.out_buf), "bench-results/bench-%lld.json", (long long)time(NULL));
-                f.out = f.out_buf;
+        if (!f->work) {
+                snprintf(f->work_buf, sizeof(f->work_buf), "%s.work", f->out);
+                f->work = f->work_buf;
         }
-        if (!f.work) {
-                snprintf(f.work_buf, sizeof(f.work_buf), "%s.work", f.out);
-                f.work = f.work_buf;
-        }
-        if (!f.script) {
+        if (!f->script) {
                 const char *env = getenv("INGESTBENCH_CLUSTER_SCRIPT");
-                snprintf(f.script_buf, sizeof(f.script_buf), "%s", env ? env : IB_SOURCE_DIR "/scripts/cluster.sh");
-                f.script = f.script_buf;
+                snprintf(f->script_buf, sizeof(f->script_buf), "%s", env ? env : IB_SOURCE_DIR "/scripts/cluster.sh");
+                f->script = f->script_buf;
         }
-        b->work_dir = f.work;
+        b->work_dir = f->work;
         b->stop = &ib_stop_requested;
-        b->progress = isatty(1) && isatty(2) && !f.no_progress; /* none in a pipe or a log */
-        char errstr[1024], zkv[64], outdir[PATH_MAX];
-        snprintf(outdir, sizeof(outdir), "%s", f.out);
+        b->progress = isatty(1) && isatty(2) && !f->no_progress; /* none in a pipe or a log */
+        snprintf(outdir, sizeof(outdir), "%s", f->out);
         char *slash = strrchr(outdir, '/');
         if (slash && slash != outdir) {
                 *slash = '\0';
                 if (ib_fs_mkdirs(outdir, errstr, sizeof(errstr)))
                         return ib_cli_fail("bench", IB_ERR_IO, errstr);
         }
-        if (ib_fs_mkdirs(f.work, errstr, sizeof(errstr)))
+        if (ib_fs_mkdirs(f->work, errstr, sizeof(errstr)))
                 return ib_cli_fail("bench", IB_ERR_IO, errstr);
-        json_t *command = json_array();
+        return -1;
+}
+
+/* Brings the cluster up and measures into *@p doc. @returns the exit code. */
+static int measure(bench_flags_t *f, ib_chaos_cluster_t *cluster, ib_sup_t *sup, json_t **doc) {
+        ib_bench_conf_t *b = &f->b;
+        char errstr[1024];
+        static char zkv[64];
+        b->sup = sup, b->cluster = cluster;
+        ib_cluster_spec_t spec = {f->brokers_flag, f->zookeeper, NULL, f->script, f->self, f->work, 1, uses_zk(b), 0, 0,
+                                  (int)f->kafka_port, (int)f->zk_port, NULL, 0, 300000, &ib_stop_requested};
+        ib_err_t err = ib_cluster_up(cluster, sup, &spec, errstr, sizeof(errstr));
+        if (err) /* a cluster it cannot use is a usage error, one that does not come up is unreachable */
+                return ib_cli_fail("bench", err == IB_ERR_INVALID_ARG ? err : IB_ERR_KAFKA_UNREACHABLE, errstr);
+        b->brokers = cluster->brokers;
+        b->zookeeper = cluster->zookeeper[0] ? cluster->zookeeper : NULL;
+        b->broker_version = cluster->broker_version;
+        if (b->zookeeper) {
+                ib_results_zk_version(b->zookeeper, zkv, sizeof(zkv));
+                b->zk_version = zkv;
+        }
+        if (uses_zk(b) && !b->zookeeper)
+                return ib_cli_usage_error("bench", "a mode measured needs ZooKeeper: give --zookeeper HOST:PORT");
+        if ((err = ib_bench_run(b, doc, errstr, sizeof(errstr))))
+                return ib_cli_fail("bench", IB_ERR_FAILED, errstr); /* what was measured is still written */
+        return IB_EXIT_OK;
+}
+
+int ib_cmd_bench(int argc, char **argv) {
+        bench_flags_t f;
+        memset(&f, 0, sizeof(f));
+        int rc = parse_flags(argc, argv, &f);
+        if (rc < 0)
+                rc = prepare(&f);
+        if (rc >= 0)
+                return rc;
+        json_t *command = json_array(), *doc = NULL;
         json_array_append_new(command, json_string("ingestbench"));
         for (int i = 0; i < argc; i++)
                 json_array_append_new(command, json_string(argv[i]));
-        b->command = command;
+        f.b.command = command;
         ib_chaos_cluster_t cluster = {0};
         ib_sup_t sup = {0};
-        b->sup = &sup, b->cluster = &cluster;
         ib_stop_signals();
-        ib_cluster_spec_t spec = {f.brokers_flag, f.zookeeper, NULL, f.script, f.self, f.work, 1, uses_zk(b), 0, 0,
-                                  (int)f.kafka_port, (int)f.zk_port, NULL, 0, 300000, &ib_stop_requested};
-        ib_err_t err = ib_cluster_up(&cluster, &sup, &spec, errstr, sizeof(errstr));
-        json_t *doc = NULL;
-        if (err) {
-                fprintf(stderr, "ingestbench bench: %s\n", errstr);
-                rc = err == IB_ERR_INVALID_ARG ? IB_EXIT_USAGE : IB_EXIT_UNREACHABLE;
-        } else {
-                b->brokers = cluster.brokers;
-                b->zookeeper = cluster.zookeeper[0] ? cluster.zookeeper : NULL;
-                b->broker_version = cluster.broker_version;
-                if (b->zookeeper) {
-                        ib_results_zk_version(b->zookeeper, zkv, sizeof(zkv));
-                        b->zk_version = zkv;
-                }
-                if (uses_zk(b) && !b->zookeeper) {
-                        fprintf(stderr, "ingestbench bench: direct needs ZooKeeper: give --zookeeper HOST:PORT\n");
-                        rc = IB_EXIT_USAGE;
-                } else {
-                        err = ib_bench_run(b, &doc, errstr, sizeof(errstr));
-                        rc = err ? IB_EXIT_FAIL : IB_EXIT_OK;
-                        if (err)
-                                fprintf(stderr, "ingestbench bench: %s\n", errstr);
-                }
-        }
-        if (doc) {
-                char werr[512];
-                if (ib_results_write(f.out, doc, werr, sizeof(werr))) {
-                        fprintf(stderr, "ingestbench bench: %s\n", werr);
-                        rc = IB_EXIT_FAIL;
-                } else
-                        printf("bench: results in %s\n", f.out);
-        }
-        if (ib_stop_requested) {
-                fprintf(stderr, "ingestbench bench: interrupted: stopping everything it started\n");
-                rc = IB_EXIT_FAIL;
-        }
-        char log[PATH_MAX + 32];
-        snprintf(log, sizeof(log), "%s/cluster.log", f.work);
-        ib_cluster_down(&cluster, &sup, log);
-        ib_sup_stop_all(&sup, 10000);
-        ib_sup_free(&sup);
+        rc = measure(&f, &cluster, &sup, &doc);
+        char werr[512];
+        if (doc && ib_results_write(f.out, doc, werr, sizeof(werr)))
+                rc = ib_cli_fail("bench", IB_ERR_IO, werr);
+        else if (doc)
+                printf("bench: results in %s\n", f.out);
+        if (ib_stop_requested)
+                rc = ib_cli_interrupted("bench");
+        ib_cluster_teardown(&cluster, &sup, f.work);
         /* the scratch (a local cluster's data, logs) goes after a good run, stays after a bad one */
         if (rc == IB_EXIT_OK && !f.work_given)
                 ib_fs_remove_tree(f.work, NULL, 0);

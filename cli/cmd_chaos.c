@@ -170,9 +170,10 @@ static int iterate(session_t *ss) {
                 ib_chaos_outcome_t out;
                 ib_err_t err = ib_chaos_run(&o, &out, errstr, sizeof(errstr));
                 if (err) {
-                        fprintf(stderr, "ingestbench chaos: %s: %s\n", dir, errstr);
-                        rc = err == IB_ERR_KAFKA_UNREACHABLE || err == IB_ERR_ZK_UNREACHABLE ? IB_EXIT_UNREACHABLE
-                                                                                               : IB_EXIT_FAIL;
+                        char why[PATH_MAX + 1200];
+                        snprintf(why, sizeof(why), "%s: %s", dir, errstr);
+                        /* an unreachable cluster is 3, any other failure of the run 1 */
+                        rc = ib_cli_fail("chaos", ib_err2exit(err) == IB_EXIT_UNREACHABLE ? err : IB_ERR_FAILED, why);
                         json_decref(out.results);
                         break;
                 }
@@ -196,7 +197,7 @@ static int iterate(session_t *ss) {
                 char errstr[512];
                 if (ib_results_junit(cc->junit, ss->s->name, cases, ncases, difftime(time(NULL), t0), errstr,
                                      sizeof(errstr)))
-                        fprintf(stderr, "ingestbench chaos: %s\n", errstr);
+                        ib_cli_fail("chaos", IB_ERR_IO, errstr); /* the verdict stands: reported, not the exit */
                 for (size_t i = 0; i < ncases; i++) {
                         free((char *)cases[i].name);
                         free((char *)cases[i].message);
@@ -211,18 +212,14 @@ static int start_cluster(session_t *ss, char *zkv, size_t zkv_size) {
         char errstr[1024];
         int broker_faults, zk_faults;
         fault_needs(ss->s, &broker_faults, &zk_faults);
-        if (ib_fs_mkdirs(cc->out, errstr, sizeof(errstr))) {
-                fprintf(stderr, "ingestbench chaos: %s\n", errstr);
-                return IB_EXIT_FAIL;
-        }
+        if (ib_fs_mkdirs(cc->out, errstr, sizeof(errstr)))
+                return ib_cli_fail("chaos", IB_ERR_IO, errstr);
         ib_cluster_spec_t spec = {cc->brokers, cc->zookeeper, cc->cluster_dir, cc->script, ss->self, cc->out,
                                   ss->s->brokers, ss->s->zookeeper, broker_faults, zk_faults, (int)cc->kafka_port,
                                   (int)cc->zk_port, NULL, 0, 300000, &ib_stop_requested};
         ib_err_t err = ib_cluster_up(ss->cluster, ss->sup, &spec, errstr, sizeof(errstr));
-        if (err) {
-                fprintf(stderr, "ingestbench chaos: %s\n", errstr);
-                return err == IB_ERR_INVALID_ARG ? IB_EXIT_USAGE : IB_EXIT_UNREACHABLE;
-        }
+        if (err) /* a cluster it cannot use is a usage error, one that does not come up is unreachable */
+                return ib_cli_fail("chaos", err == IB_ERR_INVALID_ARG ? err : IB_ERR_KAFKA_UNREACHABLE, errstr);
         if (ss->cluster->zookeeper[0] && ss->s->zookeeper) {
                 ib_results_zk_version(ss->cluster->zookeeper, zkv, zkv_size);
                 ss->zk_version = zkv;
@@ -264,10 +261,8 @@ int ib_cmd_chaos(int argc, char **argv) {
         char errstr[1024], self[PATH_MAX], zkv[64];
         ib_scenario_t *s = NULL;
         ib_err_t err = ib_scenario_load(cc.scenario_path, ib_modes, &s, errstr, sizeof(errstr));
-        if (err) {
-                fprintf(stderr, "ingestbench chaos: %s\n", errstr);
-                return err == IB_ERR_NOMEM ? IB_EXIT_FAIL : IB_EXIT_USAGE;
-        }
+        if (err) /* a bad scenario is a usage error */
+                return ib_cli_fail("chaos", err == IB_ERR_NOMEM ? err : IB_ERR_INVALID_ARG, errstr);
         if (cc.dry_run) {
                 rc = dry_run(&cc, s);
                 ib_scenario_free(s);
@@ -291,15 +286,9 @@ int ib_cmd_chaos(int argc, char **argv) {
         rc = start_cluster(&ss, zkv, sizeof(zkv));
         if (rc < 0)
                 rc = iterate(&ss);
-        if (ib_stop_requested) {
-                fprintf(stderr, "ingestbench chaos: interrupted: stopping everything it started\n");
-                rc = IB_EXIT_FAIL;
-        }
-        char log[PATH_MAX + 32];
-        snprintf(log, sizeof(log), "%s/cluster.log", cc.out);
-        ib_cluster_down(&cluster, &sup, log);
-        ib_sup_stop_all(&sup, 10000);
-        ib_sup_free(&sup);
+        if (ib_stop_requested)
+                rc = ib_cli_interrupted("chaos");
+        ib_cluster_teardown(&cluster, &sup, cc.out);
         json_decref(command);
         ib_scenario_free(s);
         return rc;

@@ -36,3 +36,8 @@ const char *ib_cli_flag_name(const struct option *longopts, int index) {
         snprintf(name, sizeof(name), "--%s", index >= 0 ? longopts[index].name : "?");
         return name;
 }
+
+int ib_cli_interrupted(const char *cmd) {
+        fprintf(stderr, "ingestbench %s: interrupted: stopping everything it started\n", cmd);
+        return IB_EXIT_FAIL;
+}

@@ -292,13 +292,9 @@ static void *pool_main(void *arg) {
         return NULL;
 }
 
-ib_err_t ib_pipeline_run(ib_pipeline_t *pl, const ib_batch_t *batch,
-                         char *errstr, size_t errstr_size) {
-        ib_stats_t *st = pl->conf.stats;
-        int64_t t0 = ib_mono_us();
-        ib_err_t err = IB_OK;
-        if (ib_array_grow(&pl->spans, &pl->spans_cap, batch->nranges + 1, sizeof(*pl->spans), 64))
-                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory in pipeline");
+/* Runs the batch's ranges on the lanes: the pool's threads and this one.
+ * @returns how many lanes ran. */
+static size_t run_lanes(ib_pipeline_t *pl, const ib_batch_t *batch) {
         /* no more threads than ranges: a partition's records stay on one thread, in order */
         size_t used = batch->nranges < pl->nlanes ? batch->nranges : pl->nlanes;
         for (size_t i = used; i < pl->nlanes; i++)
@@ -334,6 +330,14 @@ ib_err_t ib_pipeline_run(ib_pipeline_t *pl, const ib_batch_t *batch,
         }
         size_t nl = pl->nlanes;
         pl->nlanes = saved;
+        return nl;
+}
+
+/* Adds the @p nl lanes' counts to the stats; a lane that ran out of memory
+ * fails the batch. */
+static ib_err_t gather(ib_pipeline_t *pl, size_t nl, char *errstr, size_t errstr_size) {
+        ib_stats_t *st = pl->conf.stats;
+        ib_err_t err = IB_OK;
         for (size_t i = 0; i < nl && err == IB_OK; i++) {
                 const lane_t *ln = &pl->lanes[i];
                 st->records_in += ln->records_in, st->bytes_in += ln->bytes_in, st->records_out += ln->records_out;
@@ -344,7 +348,13 @@ ib_err_t ib_pipeline_run(ib_pipeline_t *pl, const ib_batch_t *batch,
                                         "out of memory in pipeline (partition %d offset %lld)",
                                         (int)ln->failed->partition, (long long)ln->failed->offset);
         }
-        /* the sinks, range by range in the batch's order, from the lanes' buffers */
+        return err;
+}
+
+/* The sinks, range by range in the batch's order, from the lanes' buffers; then flushed. */
+static ib_err_t write_sinks(ib_pipeline_t *pl, const ib_batch_t *batch, size_t nl, char *errstr,
+                            size_t errstr_size) {
+        ib_err_t err = IB_OK;
         for (size_t r = 0; r < batch->nranges && err == IB_OK; r++) {
                 const ib_range_t *range = &batch->ranges[r];
                 const lane_t *ln = &pl->lanes[r % nl];
@@ -356,12 +366,25 @@ ib_err_t ib_pipeline_run(ib_pipeline_t *pl, const ib_batch_t *batch,
                         err = pl->conf.dead->write_range(pl->conf.dead, batch->topic, range->partition, range->from,
                                                          range->until, ln->dead.data ? ln->dead.data + sp->dead_off : NULL,
                                                          sp->dead_len, errstr, errstr_size);
-                st->bytes_out += sp->out_len;
+                pl->conf.stats->bytes_out += sp->out_len;
         }
         if (err == IB_OK && pl->conf.sink->flush)
                 err = pl->conf.sink->flush(pl->conf.sink, errstr, errstr_size);
         if (err == IB_OK && pl->conf.dead->flush)
                 err = pl->conf.dead->flush(pl->conf.dead, errstr, errstr_size);
+        return err;
+}
+
+ib_err_t ib_pipeline_run(ib_pipeline_t *pl, const ib_batch_t *batch,
+                         char *errstr, size_t errstr_size) {
+        ib_stats_t *st = pl->conf.stats;
+        int64_t t0 = ib_mono_us();
+        if (ib_array_grow(&pl->spans, &pl->spans_cap, batch->nranges + 1, sizeof(*pl->spans), 64))
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory in pipeline");
+        size_t nl = run_lanes(pl, batch);
+        ib_err_t err = gather(pl, nl, errstr, errstr_size);
+        if (err == IB_OK)
+                err = write_sinks(pl, batch, nl, errstr, errstr_size);
         if (err)
                 return err;
         /* The output is durable: its end-to-end latency is now known. */

@@ -235,3 +235,11 @@ void ib_cluster_down(ib_chaos_cluster_t *c, ib_sup_t *sup, const char *log_path)
                 c->started = 0;
         }
 }
+
+void ib_cluster_teardown(ib_chaos_cluster_t *c, ib_sup_t *sup, const char *dir) {
+        char log[4200];
+        snprintf(log, sizeof(log), "%.4000s/cluster.log", dir);
+        ib_cluster_down(c, sup, log);
+        ib_sup_stop_all(sup, 10000);
+        ib_sup_free(sup);
+}

@@ -76,4 +76,12 @@ ib_err_t ib_cluster_mock_topic(ib_chaos_cluster_t *c, ib_sup_t *sup, const char 
 /** @brief Stops what ib_cluster_up() started (the script's servers; the mock dies with its pipe). */
 void ib_cluster_down(ib_chaos_cluster_t *c, ib_sup_t *sup, const char *log_path);
 
+/**
+ * @brief The end of a command that started a cluster and processes: the
+ *        cluster down (its script's output in @p dir/cluster.log), every
+ *        process still running stopped (SIGTERM, SIGKILL after 10 s) and
+ *        reaped, the supervisor freed.
+ */
+void ib_cluster_teardown(ib_chaos_cluster_t *c, ib_sup_t *sup, const char *dir);
+
 #endif

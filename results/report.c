@@ -296,6 +296,20 @@ static FILE *data_file(report_t *r, const char *name, char *path, size_t size) {
         return ib_fs_fopen_private(full);
 }
 
+/* A section's heading, its paragraph and its table's header, then the data
+ * file of its chart with the gnuplot columns' @p header (NULL when charts
+ * are off or the file cannot be made). */
+static FILE *section_start(report_t *r, const char *title, const char *text, const char *const *cols,
+                           const char *data, const char *header, char *path, size_t size) {
+        heading(r, title);
+        para(r, text);
+        table_head(r, cols);
+        FILE *fp = data_file(r, data, path, size);
+        if (fp)
+                fprintf(fp, "%s\n", header);
+        return fp;
+}
+
 /* ---- the verdict table ---- */
 
 static json_t *bench0(const report_t *r) { return json_array_get(r->set->bench, 0); }
@@ -495,20 +509,16 @@ static void latency_section(report_t *r, json_t *b) {
         if (!lat)
                 return;
         char line[400];
-        heading(r, "End-to-end latency");
         snprintf(line, sizeof(line),
                  "Each mode consumes while the producer writes %.0f records/s (%s) for %.0f s. Latency: a record's "
                  "intended send time to its output being durable. Send delay: actual minus intended send time; a "
                  "producer that falls behind shows here, not as a lower rate.",
                  ib_results_num(lat, "rate_rps"), str(lat, "rate_from"), ib_results_num(lat, "seconds"));
-        para(r, line);
         static const char *const cols[] = {"mode", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms",
                                            "send delay p99 ms", "send delay max ms", NULL};
-        table_head(r, cols);
         char path[4200];
-        FILE *fp = data_file(r, "latency", path, sizeof(path));
-        if (fp)
-                fprintf(fp, "mode p50 p90 p99 p99.9 max\n");
+        FILE *fp = section_start(r, "End-to-end latency", line, cols, "latency", "mode p50 p90 p99 p99.9 max", path,
+                                 sizeof(path));
         json_t *s;
         size_t i;
         json_array_foreach(json_object_get(lat, "subjects"), i, s) {
@@ -592,19 +602,52 @@ static void sweeps_section(report_t *r) {
 
 /* ---- chaos ---- */
 
+/* A per-second timeline of chaos run @p i with its faults in red. */
+static void timeline_chart(report_t *r, size_t i, json_t *doc) {
+        char path[4200];
+        json_t *ps = json_object_get(json_object_get(doc, "throughput"), "per_second"), *v, *f;
+        if (!json_array_size(ps))
+                return;
+        char name[64], title[300];
+        snprintf(name, sizeof(name), "timeline-%zu", i);
+        FILE *tp = data_file(r, name, path, sizeof(path));
+        if (!tp)
+                return;
+        size_t k;
+        json_array_foreach(ps, k, v) fprintf(tp, "%zu %lld\n", k, (long long)json_integer_value(v));
+        fclose(tp);
+        char script[8000];
+        int n = snprintf(script, sizeof(script), "set xlabel 's from the first batch'\nset ylabel 'records/s'\n"
+                                                 "set yrange [0:*]\nunset key\n");
+        json_array_foreach(json_object_get(doc, "schedule"), k, f) {
+                json_t *at = json_object_get(f, "applied_ms");
+                char label[64]; /* capped, so that a line fits the 200 bytes left */
+                if (json_is_number(at) && n > 0 && (size_t)n < sizeof(script) - 200)
+                        n += snprintf(script + n, sizeof(script) - (size_t)n,
+                                      "set arrow from %g, graph 0 to %g, graph 1 nohead lc rgb 'red' dt 2\n"
+                                      "set label '%s' at %g, graph %g tc rgb 'red' font ',9'\n",
+                                      json_number_value(at) / 1000, json_number_value(at) / 1000,
+                                      gp_text(str(f, "fault"), label, sizeof(label)),
+                                      json_number_value(at) / 1000 + 0.1, 0.95 - 0.07 * (double)(k % 4));
+        }
+        if (n > 0 && (size_t)n < sizeof(script) - 100)
+                snprintf(script + n, sizeof(script) - (size_t)n, "plot '%s' using 1:2 with steps lw 2", path);
+        snprintf(title, sizeof(title), "%s (%s, seed %lld): records/s",
+                 str(doc, "scenario_name"), str(json_object_get(doc, "scenario"), "mode"),
+                 (long long)json_integer_value(json_object_get(doc, "seed")));
+        chart(r, name, title, script);
+}
+
 static void chaos_section(report_t *r) {
         if (!json_array_size(r->set->chaos))
                 return;
-        heading(r, "Duplicates and loss under faults");
-        para(r, "Every chaos run given: its scenario, mode, records produced, visible duplicates, lost, unexplained, "
-                "worst recovery, verdict.");
         static const char *const cols[] = {"scenario", "mode", "produced", "duplicates", "lost", "unexplained",
                                            "recovery max", "verdict", NULL};
-        table_head(r, cols);
         char path[4200];
-        FILE *fp = data_file(r, "chaos", path, sizeof(path));
-        if (fp)
-                fprintf(fp, "run duplicates lost\n");
+        FILE *fp = section_start(r, "Duplicates and loss under faults",
+                                 "Every chaos run given: its scenario, mode, records produced, visible duplicates, "
+                                 "lost, unexplained, worst recovery, verdict.",
+                                 cols, "chaos", "run duplicates lost", path, sizeof(path));
         json_t *doc;
         size_t i;
         json_array_foreach(r->set->chaos, i, doc) {
@@ -638,41 +681,10 @@ static void chaos_section(report_t *r) {
         }
         para(r, "Timelines of the first runs: records delivered per second from the first batch; each fault in "
                 "red, at its time from the start of the run (the first batch comes a little later).");
-        /* a per-second timeline with fault markers, for the first runs */
         json_array_foreach(r->set->chaos, i, doc) {
                 if (i >= 8)
                         break;
-                json_t *ps = json_object_get(json_object_get(doc, "throughput"), "per_second"), *v, *f;
-                if (!json_array_size(ps))
-                        continue;
-                char name[64], title[300];
-                snprintf(name, sizeof(name), "timeline-%zu", i);
-                FILE *tp = data_file(r, name, path, sizeof(path));
-                if (!tp)
-                        continue;
-                size_t k;
-                json_array_foreach(ps, k, v) fprintf(tp, "%zu %lld\n", k, (long long)json_integer_value(v));
-                fclose(tp);
-                char script[8000];
-                int n = snprintf(script, sizeof(script), "set xlabel 's from the first batch'\nset ylabel 'records/s'\n"
-                                                         "set yrange [0:*]\nunset key\n");
-                json_array_foreach(json_object_get(doc, "schedule"), k, f) {
-                        json_t *at = json_object_get(f, "applied_ms");
-                        char label[64]; /* capped, so that a line fits the 200 bytes left */
-                        if (json_is_number(at) && n > 0 && (size_t)n < sizeof(script) - 200)
-                                n += snprintf(script + n, sizeof(script) - (size_t)n,
-                                              "set arrow from %g, graph 0 to %g, graph 1 nohead lc rgb 'red' dt 2\n"
-                                              "set label '%s' at %g, graph %g tc rgb 'red' font ',9'\n",
-                                              json_number_value(at) / 1000, json_number_value(at) / 1000,
-                                              gp_text(str(f, "fault"), label, sizeof(label)),
-                                              json_number_value(at) / 1000 + 0.1, 0.95 - 0.07 * (double)(k % 4));
-                }
-                if (n > 0 && (size_t)n < sizeof(script) - 100)
-                        snprintf(script + n, sizeof(script) - (size_t)n, "plot '%s' using 1:2 with steps lw 2", path);
-                snprintf(title, sizeof(title), "%s (%s, seed %lld): records/s",
-                         str(doc, "scenario_name"), str(json_object_get(doc, "scenario"), "mode"),
-                         (long long)json_integer_value(json_object_get(doc, "seed")));
-                chart(r, name, title, script);
+                timeline_chart(r, i, doc);
         }
 }
 
