@@ -107,7 +107,71 @@ static void test_help_from_the_table(void) {
         free(text);
 }
 
+typedef struct {
+        double ratio;
+        ib_optlist_t paths;
+        int64_t seed;       /* no default: IB_OPT_INT_ABSENT until given */
+        int64_t records;    /* required, no default */
+} more_t;
+
+static const ib_option_t more_options[] = {
+    IB_OPT_DOUBLE(more_t, ratio, "ratio", "F", "0.5", 0, 1, "a fraction"),
+    IB_OPT_LIST(more_t, paths, "path", "P", "a path"),
+    IB_OPT_INT(more_t, seed, "seed", "N", NULL, 0, 100, "a seed"),
+    IB_OPT_BYTES_REQUIRED(more_t, records, "records", "N", 0, 1000000, "records"),
+    IB_OPT_END,
+};
+
+/* Doubles, repeatable lists, numbers without a default, required numbers. */
+static void test_doubles_lists_and_absent_numbers(void) {
+        more_t m;
+        memset(&m, 0xab, sizeof(m));
+        char err[256], buf[256];
+        ib_options_defaults(more_options, &m);
+        CHECK(m.ratio == 0.5);
+        CHECK_INT(m.paths.n, 0);
+        CHECK_INT(m.seed, IB_OPT_INT_ABSENT);
+        CHECK(ib_options_value_str(ib_options_find(more_options, "seed", NULL), &m, buf, sizeof(buf)) == NULL);
+        CHECK_INT(ib_options_check_required(more_options, &m, err, sizeof(err)), IB_ERR_INVALID_ARG);
+        CHECK_STR(err, "--records is required");
+        const ib_option_t *ratio = ib_options_find(more_options, "ratio", NULL);
+        CHECK_INT(ib_options_set(ratio, &m, "1.5", err, sizeof(err)), IB_ERR_INVALID_ARG);
+        CHECK(strstr(err, "--ratio") != NULL);
+        CHECK_INT(ib_options_set(ratio, &m, "0.25", err, sizeof(err)), IB_OK);
+        CHECK_STR(ib_options_value_str(ratio, &m, buf, sizeof(buf)), "0.25");
+        const ib_option_t *path = ib_options_find(more_options, "path", NULL);
+        CHECK(ib_options_value_str(path, &m, buf, sizeof(buf)) == NULL);
+        for (int i = 0; i < IB_OPT_LIST_MAX; i++)
+                CHECK_INT(ib_options_set(path, &m, i % 2 ? "b" : "a", err, sizeof(err)), IB_OK);
+        CHECK_INT(ib_options_set(path, &m, "one too many", err, sizeof(err)), IB_ERR_INVALID_ARG);
+        CHECK(strstr(err, "at most") != NULL && strstr(err, "--path") != NULL);
+        CHECK_INT(m.paths.n, IB_OPT_LIST_MAX);
+        CHECK_STR(m.paths.v[0], "a");
+        CHECK_STR(m.paths.v[1], "b");
+        CHECK_INT(ib_options_set(ib_options_find(more_options, "records", NULL), &m, "2k", err, sizeof(err)), IB_OK);
+        CHECK_INT(m.records, 2000);
+        CHECK_INT(ib_options_check_required(more_options, &m, err, sizeof(err)), IB_OK);
+        char *text = NULL;
+        size_t len = 0;
+        FILE *fp = open_memstream(&text, &len);
+        ib_options_help(fp, more_options);
+        fclose(fp);
+        CHECK(strstr(text, "a path (repeatable)") != NULL);
+        CHECK(strstr(text, "a fraction (default: 0.5)") != NULL);
+        free(text);
+}
+
+/* The topic check names the flag once ("--topic: ..."). */
+static void test_topic_check_names_the_flag(void) {
+        char err[256];
+        CHECK_INT(ib_opt_check_topic("--topic", "a b", err, sizeof(err)), IB_ERR_INVALID_ARG);
+        CHECK(!strncmp(err, "--topic: a topic name", 21));
+        CHECK_INT(ib_opt_check_topic("--topic", "ok.topic-1_x", err, sizeof(err)), IB_OK);
+}
+
 int main(void) {
+        IB_RUN(test_doubles_lists_and_absent_numbers);
+        IB_RUN(test_topic_check_names_the_flag);
         IB_RUN(test_defaults_and_set);
         IB_RUN(test_required_and_values);
         IB_RUN(test_help_from_the_table);

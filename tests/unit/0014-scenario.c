@@ -5,6 +5,7 @@
 #include <dirent.h>
 
 #include "harness.h"
+#include "fault.h"
 #include "registry.h"
 #include "scenario.h"
 
@@ -257,7 +258,44 @@ static void loads_every_shipped_scenario(void) {
         CHECK(n >= 19);
 }
 
+/* What the harness and the bench read of a mode is in its table, and holds
+ * together: its inject points are fault points the program registers, a
+ * static split says how to place a worker, a mode that needs ZooKeeper
+ * takes --zookeeper. */
+static void every_mode_s_traits_hold_together(void) {
+        char err[256];
+        CHECK_INT(ib_mode_count(), 4);
+        setenv("INGESTBENCH_FAULTS", "no.such.point:1", 1); /* the check below can fail */
+        ib_fault_reset();
+        CHECK_INT(ib_fault_check(err, sizeof(err)), IB_ERR_INVALID_ARG);
+        for (int m = 0; ib_modes[m]; m++) {
+                const ib_mode_t *mode = ib_modes[m];
+                CHECK(ib_mode_find(mode->name) == mode);
+                for (int i = 0; mode->inject_points && mode->inject_points[i]; i++) {
+                        char spec[96];
+                        snprintf(spec, sizeof(spec), "%s:1", mode->inject_points[i]);
+                        setenv("INGESTBENCH_FAULTS", spec, 1);
+                        ib_fault_reset();
+                        if (ib_fault_check(err, sizeof(err)) != IB_OK)
+                                fprintf(stderr, "%s: %s\n", mode->name, err);
+                        CHECK_INT(ib_fault_check(err, sizeof(err)), IB_OK);
+                }
+                if (mode->static_split) {
+                        CHECK(mode->worker_args != NULL);
+                        ib_argv_t a = IB_ARGV_INIT;
+                        mode->worker_args(&a, 1, 3);
+                        CHECK(a.n >= 1 && !ib_argv_failed(&a));
+                        ib_argv_free(&a);
+                }
+                if (mode->needs_zookeeper)
+                        CHECK(ib_options_find(mode->options, "zookeeper", NULL) != NULL);
+        }
+        unsetenv("INGESTBENCH_FAULTS");
+        ib_fault_reset();
+}
+
 int main(void) {
+        IB_RUN(every_mode_s_traits_hold_together);
         IB_RUN(loads_every_shipped_scenario);
         IB_RUN(refuses_unbounded_or_ambiguous_values);
         IB_RUN(accepts_a_full_scenario);

@@ -1,0 +1,100 @@
+/* 0023-launch: the command lines the harness and the bench start, built by
+ * appending (base/argv.h, launch/commands.h): every word copied, NULL values
+ * and zero numbers left out, a mode's own flags from its hook, "{worker}"
+ * replaced by the worker's name. */
+#include "harness.h"
+#include "argv.h"
+#include "commands.h"
+
+/* The words of @p a joined by spaces, into @p out. */
+static const char *joined(const ib_argv_t *a, char *out, size_t size) {
+        size_t n = 0;
+        out[0] = '\0';
+        for (size_t i = 0; i < a->n && n < size; i++)
+                n += (size_t)snprintf(out + n, size - n, "%s%s", i ? " " : "", a->v[i]);
+        return out;
+}
+
+static void appends_copies_and_skips_null(void) {
+        ib_argv_t a = IB_ARGV_INIT;
+        char word[16] = "first", buf[512];
+        ib_argv_add(&a, word);
+        snprintf(word, sizeof(word), "changed"); /* the builder kept its own copy */
+        ib_argv_add(&a, NULL);
+        ib_argv_add2(&a, "--flag", NULL);
+        ib_argv_add2(&a, "--topic", "t");
+        ib_argv_addf(&a, "%d/%d", 2, 5);
+        for (int i = 0; i < 40; i++) /* past the first growth */
+                ib_argv_add(&a, "x");
+        CHECK(!ib_argv_failed(&a));
+        CHECK_INT(a.n, 44);
+        CHECK(a.v[a.n] == NULL);
+        CHECK_STR(a.v[0], "first");
+        CHECK_STR(a.v[1], "--topic");
+        CHECK_STR(a.v[3], "2/5");
+        joined(&a, buf, sizeof(buf));
+        CHECK(!strncmp(buf, "first --topic t 2/5 x x", 23));
+        ib_argv_free(&a);
+        CHECK_INT(a.n, 0);
+        CHECK(a.v == NULL);
+}
+
+static int hook_calls, hook_index, hook_count;
+static void split_args(ib_argv_t *argv, int index, int count) {
+        hook_calls++, hook_index = index, hook_count = count;
+        ib_argv_add(argv, "--worker");
+        ib_argv_addf(argv, "%d/%d", index, count);
+}
+
+static void builds_a_worker_line(void) {
+        const char *extra[] = {"--commit", "async", "--group-instance-id", "member-{worker}-{worker}"};
+        ib_worker_cmd_t cmd = {.self = "/bin/ib", .mode = "m", .brokers = "b:1", .topic = "t", .group = "g",
+                               .state_dir = "/s", .sink = "dir:/o", .worker_id = "w2", .zookeeper = "z:2",
+                               .index = 1, .count = 3, .mode_args = split_args, .extra = extra, .nextra = 4};
+        ib_argv_t a = IB_ARGV_INIT;
+        char buf[1024];
+        CHECK_INT(ib_launch_worker_argv(&cmd, &a), IB_OK);
+        CHECK_STR(joined(&a, buf, sizeof(buf)),
+                  "/bin/ib run --mode m --brokers b:1 --topic t --group g --state-dir /s --sink dir:/o --worker-id w2 "
+                  "--quiet --zookeeper z:2 --worker 1/3 --commit async --group-instance-id member-w2-w2");
+        CHECK_INT(hook_calls, 1);
+        CHECK_INT(hook_index, 1);
+        CHECK_INT(hook_count, 3);
+        ib_argv_free(&a);
+        /* what the bench adds: dead letters, a pipeline level, exit when idle; no mode flags */
+        ib_worker_cmd_t b = {.self = "/bin/ib", .mode = "m", .brokers = "b:1", .topic = "t", .group = "g",
+                             .state_dir = "/s", .sink = "null", .dead_letter = "/d", .worker_id = "w1",
+                             .pipeline = "none", .exit_when_idle_s = 1};
+        CHECK_INT(ib_launch_worker_argv(&b, &a), IB_OK);
+        CHECK_STR(joined(&a, buf, sizeof(buf)),
+                  "/bin/ib run --mode m --brokers b:1 --topic t --group g --state-dir /s --sink null --dead-letter /d "
+                  "--worker-id w1 --pipeline none --quiet --exit-when-idle 1");
+        ib_argv_free(&a);
+}
+
+static void builds_a_producer_line(void) {
+        ib_producer_cmd_t c = {.self = "/bin/ib", .brokers = "b:1", .topic = "t", .run_id = "run0",
+                               .records = 40000, .partitions = 4, .replication_factor = 3, .rate = 10000,
+                               .bad_ratio = 0.005, .seed = "2"};
+        ib_argv_t a = IB_ARGV_INIT;
+        char buf[1024];
+        CHECK_INT(ib_launch_producer_argv(&c, &a), IB_OK);
+        CHECK_STR(joined(&a, buf, sizeof(buf)),
+                  "/bin/ib produce --brokers b:1 --topic t --records 40000 --partitions 4 --replication-factor 3 "
+                  "--run-id run0 --seed 2 --rate 10000 --bad-ratio 0.005");
+        ib_argv_free(&a);
+        ib_producer_cmd_t d = {.self = "/bin/ib", .brokers = "b:1", .topic = "t", .run_id = "bench",
+                               .records = 5, .partitions = 1, .size = 100, .stats_path = "/p.json"};
+        CHECK_INT(ib_launch_producer_argv(&d, &a), IB_OK);
+        CHECK_STR(joined(&a, buf, sizeof(buf)),
+                  "/bin/ib produce --brokers b:1 --topic t --records 5 --partitions 1 --size 100 --run-id bench "
+                  "--stats /p.json");
+        ib_argv_free(&a);
+}
+
+int main(void) {
+        IB_RUN(appends_copies_and_skips_null);
+        IB_RUN(builds_a_worker_line);
+        IB_RUN(builds_a_producer_line);
+        return IB_DONE();
+}
