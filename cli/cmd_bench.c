@@ -25,11 +25,11 @@
 
 typedef struct {
         ib_bench_conf_t b;
-        const char *brokers_flag, *zookeeper, *out, *work, *script, *modes, *pipeline;
-        int64_t kafka_port, zk_port;
+        const char *brokers_flag, *zookeeper, *out, *work, *modes, *pipeline;
+        ib_cluster_flags_t cluster;
         int no_progress, work_given, no_kcat, no_latency, sink, peer;
         ib_optlist_t sweep;
-        char out_buf[PATH_MAX], work_buf[PATH_MAX], script_buf[PATH_MAX], self[PATH_MAX], peer_cache[PATH_MAX];
+        char out_buf[PATH_MAX], work_buf[PATH_MAX], self[PATH_MAX], peer_cache[PATH_MAX];
 } bench_flags_t;
 
 static const char *const sink_names[] = {"dir", "null", NULL};
@@ -65,10 +65,7 @@ static const ib_option_t bench_options[] = {
     IB_OPT_STR(bench_flags_t, work, "work-dir", "DIR", NULL,
                "scratch for sinks, state and a local cluster (default: OUT.work, removed after a good run; a given "
                "one is kept)"),
-    IB_OPT_STR(bench_flags_t, script, "cluster-script", "PATH", NULL,
-               "scripts/cluster.sh (default: $INGESTBENCH_CLUSTER_SCRIPT, else the source tree's)"),
-    IB_OPT_INT(bench_flags_t, kafka_port, "kafka-port", "N", "39092", 1024, 65000, "local: first broker's port"),
-    IB_OPT_INT(bench_flags_t, zk_port, "zk-port", "N", "32181", 1024, 65535, "local: ZooKeeper's port"),
+    IB_OPT_INCLUDE(bench_flags_t, cluster, ib_cluster_options),
     IB_OPT_FLAG(bench_flags_t, no_progress, "no-progress", 0,
                 "no progress line (none anyway when stdout or stderr is not a terminal)"),
     IB_OPT_END,
@@ -244,11 +241,7 @@ static int prepare(bench_flags_t *f) {
                 snprintf(f->work_buf, sizeof(f->work_buf), "%s.work", f->out);
                 f->work = f->work_buf;
         }
-        if (!f->script) {
-                const char *env = getenv("INGESTBENCH_CLUSTER_SCRIPT");
-                snprintf(f->script_buf, sizeof(f->script_buf), "%s", env ? env : IB_SOURCE_DIR "/scripts/cluster.sh");
-                f->script = f->script_buf;
-        }
+        ib_cluster_script(&f->cluster, IB_SOURCE_DIR);
         b->work_dir = f->work;
         b->stop = &ib_stop_requested;
         b->progress = isatty(1) && isatty(2) && !f->no_progress; /* none in a pipe or a log */
@@ -270,8 +263,8 @@ static int measure(bench_flags_t *f, ib_chaos_cluster_t *cluster, ib_sup_t *sup,
         char errstr[1024];
         static char zkv[64];
         b->sup = sup, b->cluster = cluster;
-        ib_cluster_spec_t spec = {f->brokers_flag, f->zookeeper, NULL, f->script, f->self, f->work, 1, uses_zk(b), 0, 0,
-                                  (int)f->kafka_port, (int)f->zk_port, NULL, 0, 300000, &ib_stop_requested};
+        ib_cluster_spec_t spec = {f->brokers_flag, f->zookeeper, NULL, f->cluster.script, f->self, f->work, 1, uses_zk(b), 0, 0,
+                                  (int)f->cluster.kafka_port, (int)f->cluster.zk_port, NULL, 0, 300000, &ib_stop_requested};
         ib_err_t err = ib_cluster_up(cluster, sup, &spec, errstr, sizeof(errstr));
         if (err) /* a cluster it cannot use is a usage error, one that does not come up is unreachable */
                 return ib_cli_fail("bench", err == IB_ERR_INVALID_ARG ? err : IB_ERR_KAFKA_UNREACHABLE, errstr);

@@ -26,10 +26,11 @@
 
 
 typedef struct {
-        const char *scenario_path, *brokers, *zookeeper, *cluster_dir, *script, *out, *junit;
-        int64_t seed, kafka_port, zk_port, repeat;
+        const char *scenario_path, *brokers, *zookeeper, *cluster_dir, *out, *junit;
+        int64_t seed, repeat;
         int seed_given, until_fail, no_progress, dry_run;
-        char script_buf[PATH_MAX], out_buf[PATH_MAX];
+        ib_cluster_flags_t cluster;
+        char out_buf[PATH_MAX];
 } chaos_conf_t;
 
 static const ib_option_t chaos_options[] = {
@@ -44,10 +45,7 @@ static const ib_option_t chaos_options[] = {
     IB_OPT_STR(chaos_conf_t, cluster_dir, "cluster-dir", "DIR", NULL,
                "the cluster script's folder of the cluster --brokers LIST names (for broker and ZooKeeper "
                "faults on it)"),
-    IB_OPT_STR(chaos_conf_t, script, "cluster-script", "PATH", NULL,
-               "scripts/cluster.sh (default: $INGESTBENCH_CLUSTER_SCRIPT, else the source tree's)"),
-    IB_OPT_INT(chaos_conf_t, kafka_port, "kafka-port", "N", "39092", 1024, 65000, "local: first broker's port"),
-    IB_OPT_INT(chaos_conf_t, zk_port, "zk-port", "N", "32181", 1024, 65535, "local: ZooKeeper's port"),
+    IB_OPT_INCLUDE(chaos_conf_t, cluster, ib_cluster_options),
     IB_OPT_STR(chaos_conf_t, out, "out", "DIR", NULL, "run folder (default: chaos-runs/NAME-SEED-TIME)"),
     IB_OPT_STR(chaos_conf_t, junit, "junit", "FILE", NULL, "JUnit XML: one test case per expectation (and iteration)"),
     IB_OPT_INT(chaos_conf_t, repeat, "repeat", "N", NULL, 1, 100000,
@@ -82,11 +80,7 @@ static int parse_flags(int argc, char **argv, chaos_conf_t *cc) {
                 cc->repeat = 0;
         if (cc->cluster_dir && (!strcmp(cc->brokers, "local") || !strcmp(cc->brokers, "mock")))
                 return ib_cli_usage_error("chaos", "--cluster-dir goes with --brokers LIST (an external cluster)");
-        if (!cc->script) {
-                const char *env = getenv("INGESTBENCH_CLUSTER_SCRIPT");
-                snprintf(cc->script_buf, sizeof(cc->script_buf), "%s", env ? env : IB_SOURCE_DIR "/scripts/cluster.sh");
-                cc->script = cc->script_buf;
-        }
+        ib_cluster_script(&cc->cluster, IB_SOURCE_DIR);
         return -1;
 }
 
@@ -214,9 +208,9 @@ static int start_cluster(session_t *ss, char *zkv, size_t zkv_size) {
         fault_needs(ss->s, &broker_faults, &zk_faults);
         if (ib_fs_mkdirs(cc->out, errstr, sizeof(errstr)))
                 return ib_cli_fail("chaos", IB_ERR_IO, errstr);
-        ib_cluster_spec_t spec = {cc->brokers, cc->zookeeper, cc->cluster_dir, cc->script, ss->self, cc->out,
-                                  ss->s->brokers, ss->s->zookeeper, broker_faults, zk_faults, (int)cc->kafka_port,
-                                  (int)cc->zk_port, NULL, 0, 300000, &ib_stop_requested};
+        ib_cluster_spec_t spec = {cc->brokers, cc->zookeeper, cc->cluster_dir, cc->cluster.script, ss->self, cc->out,
+                                  ss->s->brokers, ss->s->zookeeper, broker_faults, zk_faults, (int)cc->cluster.kafka_port,
+                                  (int)cc->cluster.zk_port, NULL, 0, 300000, &ib_stop_requested};
         ib_err_t err = ib_cluster_up(ss->cluster, ss->sup, &spec, errstr, sizeof(errstr));
         if (err) /* a cluster it cannot use is a usage error, one that does not come up is unreachable */
                 return ib_cli_fail("chaos", err == IB_ERR_INVALID_ARG ? err : IB_ERR_KAFKA_UNREACHABLE, errstr);

@@ -243,3 +243,23 @@ void ib_cluster_teardown(ib_chaos_cluster_t *c, ib_sup_t *sup, const char *dir) 
         ib_sup_stop_all(sup, 10000);
         ib_sup_free(sup);
 }
+
+const ib_option_t ib_cluster_options[] = {
+    IB_OPT_STR(ib_cluster_flags_t, script, "cluster-script", "PATH", NULL,
+               "scripts/cluster.sh (default: $INGESTBENCH_CLUSTER_SCRIPT, else the source tree's)"),
+    IB_OPT_INT(ib_cluster_flags_t, kafka_port, "kafka-port", "N", "39092", 1024, 65000, "local: first broker's port"),
+    IB_OPT_INT(ib_cluster_flags_t, zk_port, "zk-port", "N", "32181", 1024, 65535, "local: ZooKeeper's port"),
+    IB_OPT_END,
+};
+
+const char *ib_cluster_script(ib_cluster_flags_t *f, const char *source_dir) {
+        if (!f->script) {
+                const char *env = getenv("INGESTBENCH_CLUSTER_SCRIPT");
+                if (env)
+                        snprintf(f->script_buf, sizeof(f->script_buf), "%s", env);
+                else
+                        snprintf(f->script_buf, sizeof(f->script_buf), "%.4000s/scripts/cluster.sh", source_dir);
+                f->script = f->script_buf;
+        }
+        return f->script;
+}

@@ -15,9 +15,25 @@
 #include <stdint.h>
 
 #include "errors.h"
+#include "options.h"
 #include "supervisor.h"
 
 typedef enum { IB_CLUSTER_MOCK, IB_CLUSTER_LOCAL, IB_CLUSTER_EXTERNAL } ib_cluster_kind_t;
+
+/** The flags of the local cluster, shared by the commands that start one
+ *  (chaos, bench) through IB_OPT_INCLUDE of ib_cluster_options. */
+typedef struct ib_cluster_flags_s {
+        const char *script;       /**< --cluster-script, or NULL: ib_cluster_script() */
+        int64_t kafka_port;       /**< --kafka-port: the first broker's */
+        int64_t zk_port;          /**< --zk-port */
+        char script_buf[4096];
+} ib_cluster_flags_t;
+
+extern const ib_option_t ib_cluster_options[];
+
+/** @brief The cluster script: --cluster-script, else $INGESTBENCH_CLUSTER_SCRIPT,
+ *         else @p source_dir/scripts/cluster.sh. */
+const char *ib_cluster_script(ib_cluster_flags_t *f, const char *source_dir);
 
 /** What the run asks for. */
 typedef struct ib_cluster_spec_s {
