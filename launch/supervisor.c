@@ -191,3 +191,48 @@ void ib_sup_free(ib_sup_t *sup) {
         free(sup->procs);
         memset(sup, 0, sizeof(*sup));
 }
+
+int ib_run_command(const char *const *argv, const ib_run_io_t *io) {
+        int fds[2] = {-1, -1};
+        if (io->out && pipe2(fds, O_CLOEXEC) < 0)
+                return -1;
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid == 0) {
+                int devnull = open("/dev/null", O_RDWR);
+                int err = io->stderr_path
+                              ? open(io->stderr_path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600)
+                              : devnull;
+                if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(io->out ? fds[1] : devnull, 1) < 0 ||
+                    dup2(err >= 0 ? err : devnull, 2) < 0)
+                        _exit(126);
+                if (io->cwd && chdir(io->cwd) != 0)
+                        _exit(126);
+                execvp(argv[0], (char *const *)argv);
+                _exit(127);
+        }
+        size_t len = 0;
+        if (io->out) {
+                close(fds[1]);
+                char scratch[512];
+                ssize_t r;
+                while (pid > 0) {
+                        int room = len + 1 < io->out_size;
+                        r = read(fds[0], room ? io->out + len : scratch, room ? io->out_size - 1 - len : sizeof(scratch));
+                        if (r < 0 && errno == EINTR)
+                                continue;
+                        if (r <= 0)
+                                break;
+                        len += room ? (size_t)r : 0;
+                }
+                close(fds[0]);
+                io->out[len] = '\0';
+        }
+        int status = 0;
+        pid_t w = -1;
+        while (pid > 0 && (w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+                ;
+        if (pid < 0 || w != pid || !WIFEXITED(status))
+                return -1;
+        return WEXITSTATUS(status);
+}

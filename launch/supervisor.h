@@ -77,4 +77,21 @@ const char *ib_sup_describe(const ib_proc_t *p, char *out, size_t size);
 
 void ib_sup_free(ib_sup_t *sup);
 
+/** How a command run to completion (ib_run_command) is wired; NULL: /dev/null. */
+typedef struct ib_run_io_s {
+        const char *cwd;            /**< the folder it runs in, or NULL: this one */
+        const char *stderr_path;    /**< appended to (0600, no link followed), or NULL */
+        char *out;                  /**< its stdout's first out_size-1 bytes, NUL-terminated; or NULL */
+        size_t out_size;
+} ib_run_io_t;
+
+/**
+ * @brief Runs @p argv (argv[0] looked up on PATH) to completion, for short
+ *        helpers (git, gnuplot): fork/exec, never a shell; its stdout is read
+ *        to the end so it cannot block on a full pipe.
+ * @returns its exit status (0-255; 126: the folder could not be entered,
+ *          127: it could not be run), or -1 when it did not start or was killed.
+ */
+int ib_run_command(const char *const *argv, const ib_run_io_t *io);
+
 #endif

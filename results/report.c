@@ -10,18 +10,17 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "fsutil.h"
+#include "supervisor.h"
 
 /* gnuplot's clustered bars, the style of every bar chart here */
 #define BARS "set style data histograms\nset style histogram clustered gap 1\nset style fill solid 0.8 border -1\n"
@@ -240,25 +239,16 @@ static void chart(report_t *r, const char *name, const char *title, const char *
                     "set title '%s'\nset grid ytics\nset key outside right\n%s\n",
                 rel + 7, title, script);
         fclose(fp);
-        pid_t pid = fork();
-        if (pid == 0) {
-                int null = open("/dev/null", O_WRONLY);
-                char log[4300];
-                snprintf(log, sizeof(log), "%s/gnuplot.log", r->dir);
-                int lf = open(log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
-                dup2(null, 1);
-                dup2(lf >= 0 ? lf : null, 2);
-                snprintf(log, sizeof(log), "%s/charts", r->dir);
-                if (chdir(log) != 0)
-                        _exit(126);
-                execlp(r->gnuplot, r->gnuplot, gp + strlen(log) + 1, (char *)NULL);
-                _exit(127);
-        }
-        int status = 0;
-        if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status)) {
+        char log[4300], dir[4300];
+        snprintf(log, sizeof(log), "%s/gnuplot.log", r->dir);
+        snprintf(dir, sizeof(dir), "%s/charts", r->dir);
+        const char *argv[] = {r->gnuplot, gp + strlen(dir) + 1, NULL};
+        ib_run_io_t io = {dir, log, NULL, 0};
+        int rc = ib_run_command(argv, &io);
+        if (rc != 0) {
                 fprintf(stderr, "ingestbench report: gnuplot failed on %s (see %s/gnuplot.log)%s\n", gp, r->dir,
-                        WIFEXITED(status) && WEXITSTATUS(status) == 127 ? ": is it installed?" : "");
-                if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+                        rc == 127 ? ": is it installed?" : "");
+                if (rc == 127)
                         r->charts_ok = 0;
                 return;
         }

@@ -8,7 +8,6 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <math.h>
-#include <sys/wait.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +21,7 @@
 #include "fsutil.h"
 #include "json_arena.h"
 #include "kafka.h"
+#include "supervisor.h"
 #include "version.h"
 
 static json_t *machine(void) {
@@ -350,37 +350,15 @@ ib_err_t ib_results_read(const char *path, const char *kind, json_t **out, char 
 
 /* Runs git with @p args in @p dir; its first output line into @p out. @returns its exit status, -1 if it did not run. */
 static int git(const char *dir, const char *const *args, char *out, size_t size) {
-        int fds[2];
-        out[0] = 0;
-        if (pipe(fds) < 0)
-                return -1;
-        pid_t pid = fork();
-        if (pid == 0) {
-                dup2(fds[1], 1);
-                int null = open("/dev/null", O_WRONLY);
-                if (null >= 0)
-                        dup2(null, 2);
-                close(fds[0]);
-                const char *argv[16] = {"git", "-C", dir};
-                int n = 3;
-                for (int i = 0; args[i] && n < 15; i++)
-                        argv[n++] = args[i];
-                argv[n] = NULL;
-                execvp("git", (char *const *)argv);
-                _exit(127);
-        }
-        close(fds[1]);
-        size_t len = 0;
-        ssize_t r;
-        while (pid > 0 && len < size - 1 && (r = read(fds[0], out + len, size - 1 - len)) > 0)
-                len += (size_t)r;
-        close(fds[0]);
-        out[len] = 0;
+        const char *argv[16] = {"git", "-C", dir};
+        int n = 3;
+        for (int i = 0; args[i] && n < 15; i++)
+                argv[n++] = args[i];
+        argv[n] = NULL;
+        ib_run_io_t io = {NULL, NULL, out, size};
+        int rc = ib_run_command(argv, &io);
         out[strcspn(out, "\n")] = 0;
-        int status;
-        if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-                return -1;
-        return WEXITSTATUS(status);
+        return rc;
 }
 
 void ib_results_git_revision(const char *dir, char *out, size_t size) {

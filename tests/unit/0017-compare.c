@@ -166,8 +166,27 @@ static void test_guarantee_gate(void) {
         ib_result_set_free(&s);
 }
 
+/* The source tree's revision, as every results file records it: git run
+ * through launch/ (a 40-digit commit, "-dirty" when tracked files changed),
+ * "unknown" outside a checkout. */
+static void test_git_revision(void) {
+        char rev[64], git[4200];
+        struct stat st;
+        ib_results_git_revision(IB_SOURCE_DIR, rev, sizeof(rev));
+        snprintf(git, sizeof(git), "%s/.git", IB_SOURCE_DIR);
+        if (stat(git, &st) != 0) {
+                CHECK_STR(rev, "unknown");
+                return;
+        }
+        CHECK(strspn(rev, "0123456789abcdef") == 40);
+        CHECK(rev[40] == '\0' || !strcmp(rev + 40, "-dirty"));
+        ib_results_git_revision(dir, rev, sizeof(rev)); /* not a checkout */
+        CHECK_STR(rev, "unknown");
+}
+
 int main(void) {
         ib_tmpdir(dir, sizeof(dir));
+        IB_RUN(test_git_revision);
         IB_RUN(test_round_trip_and_refusals);
         IB_RUN(test_throughput_gate);
         IB_RUN(test_guarantee_gate);

@@ -1,10 +1,11 @@
 /* 0023-launch: the command lines the harness and the bench start, built by
  * appending (base/argv.h, launch/commands.h): every word copied, NULL values
  * and zero numbers left out, a mode's own flags from its hook, "{worker}"
- * replaced by the worker's name. */
+ * replaced by the worker's name; and a helper (git, gnuplot) run to completion. */
 #include "harness.h"
 #include "argv.h"
 #include "commands.h"
+#include "supervisor.h"
 
 /* The words of @p a joined by spaces, into @p out. */
 static const char *joined(const ib_argv_t *a, char *out, size_t size) {
@@ -92,7 +93,33 @@ static void builds_a_producer_line(void) {
         ib_argv_free(&a);
 }
 
+/* A helper run to completion: its output captured, its exit status, a
+ * program that is not there, a folder that cannot be entered. */
+static void runs_a_helper_to_completion(void) {
+        char out[8], dir[256], log[300];
+        CHECK(ib_tmpdir(dir, sizeof(dir)) != NULL);
+        snprintf(log, sizeof(log), "%s/err.log", dir);
+        const char *echo[] = {"printf", "hello\nworld", NULL};
+        ib_run_io_t io = {NULL, NULL, out, sizeof(out)};
+        CHECK_INT(ib_run_command(echo, &io), 0);
+        CHECK_STR(out, "hello\nw"); /* cut at out_size - 1, the rest read and dropped */
+        const char *no[] = {"false", NULL};
+        CHECK_INT(ib_run_command(no, &io), 1);
+        CHECK_STR(out, "");
+        const char *missing[] = {"no-such-program-ingestbench", NULL};
+        CHECK_INT(ib_run_command(missing, &io), 127);
+        ib_run_io_t away = {"/no/such/folder", NULL, NULL, 0};
+        CHECK_INT(ib_run_command(no, &away), 126);
+        const char *ls[] = {"ls", "/no/such/file", NULL};
+        ib_run_io_t logged = {dir, log, NULL, 0};
+        CHECK(ib_run_command(ls, &logged) > 0);
+        struct stat st;
+        CHECK(stat(log, &st) == 0 && st.st_size > 0 && (st.st_mode & 0777) == 0600);
+        ib_tmpdir_rm(dir);
+}
+
 int main(void) {
+        IB_RUN(runs_a_helper_to_completion);
         IB_RUN(appends_copies_and_skips_null);
         IB_RUN(builds_a_worker_line);
         IB_RUN(builds_a_producer_line);
