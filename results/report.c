@@ -300,6 +300,17 @@ static FILE *section_start(report_t *r, const char *title, const char *text, con
         return fp;
 }
 
+/* A section's table closed, then its bar chart of @p columns series drawn
+ * from the data file @p fp that section_start() opened (NULL: no chart). */
+static void section_end(report_t *r, FILE *fp, const char *name, const char *title, const char *settings,
+                        const char *data, int columns) {
+        table_end(r);
+        if (!fp)
+                return;
+        fclose(fp);
+        bar_chart(r, name, title, settings, data, columns);
+}
+
 /* ---- the verdict table ---- */
 
 static json_t *bench0(const report_t *r) { return json_array_get(r->set->bench, 0); }
@@ -528,12 +539,8 @@ static void latency_section(report_t *r, json_t *b) {
                         fprintf(fp, "%s %g %g %g %g %g\n", gp_token(str(s, "subject"), tok, sizeof(tok)), ib_results_num(l, "p50"), ib_results_num(l, "p90"), ib_results_num(l, "p99"),
                                 ib_results_num(l, "p99_9"), ib_results_num(l, "max"));
         }
-        table_end(r);
-        if (fp) {
-                fclose(fp);
-                bar_chart(r, "latency", "End-to-end latency percentiles by mode",
-                          "set logscale y\nset ylabel 'ms (log scale)'", path, 5);
-        }
+        section_end(r, fp, "latency", "End-to-end latency percentiles by mode",
+                    "set logscale y\nset ylabel 'ms (log scale)'", path, 5);
 }
 
 /* The sweeps of every bench file given (a sweep is often a run of its own). */
@@ -663,12 +670,8 @@ static void chaos_section(report_t *r) {
                                 ib_results_num(c, "duplicates"), ib_results_num(c, "lost"));
                 }
         }
-        table_end(r);
-        if (fp) {
-                fclose(fp);
-                bar_chart(r, "chaos", "Duplicates and loss by scenario and mode",
-                          "set xtics rotate by -35\nset ylabel 'records'\nset yrange [0:*]\nset bmargin 9", path, 2);
-        }
+        section_end(r, fp, "chaos", "Duplicates and loss by scenario and mode",
+                    "set xtics rotate by -35\nset ylabel 'records'\nset yrange [0:*]\nset bmargin 9", path, 2);
         para(r, "Timelines of the first runs: records delivered per second from the first batch; each fault in "
                 "red, at its time from the start of the run (the first batch comes a little later).");
         json_array_foreach(r->set->chaos, i, doc) {
