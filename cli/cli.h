@@ -36,10 +36,6 @@ int ib_cli_usage_error(const char *cmd, const char *fmt, ...)
 /** @brief Reports a getopt_long() failure ('?' or ':') for @p cmd. @returns 2. */
 int ib_cli_getopt_error(const char *cmd, int c, char **argv);
 
-/** @brief "--NAME" of long option @p index (what getopt_long returned in
- *         its longindex), for error messages; argv[optind - 1] is the
- *         option's value, not its name, when the two are separate words. */
-const char *ib_cli_flag_name(const struct option *longopts, int index);
 
 /** @brief Prints "ingestbench CMD: errstr" and @returns the exit code for @p err. */
 int ib_cli_fail(const char *cmd, ib_err_t err, const char *errstr);

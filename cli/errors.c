@@ -31,12 +31,6 @@ int ib_cli_fail(const char *cmd, ib_err_t err, const char *errstr) {
         return ib_err2exit(err);
 }
 
-const char *ib_cli_flag_name(const struct option *longopts, int index) {
-        static char name[64];
-        snprintf(name, sizeof(name), "--%s", index >= 0 ? longopts[index].name : "?");
-        return name;
-}
-
 int ib_cli_interrupted(const char *cmd) {
         fprintf(stderr, "ingestbench %s: interrupted: stopping everything it started\n", cmd);
         return IB_EXIT_FAIL;

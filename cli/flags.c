@@ -82,7 +82,6 @@ static int read_flags(const ib_cli_spec_t *spec, getopt_table_t *g, void *conf, 
 }
 
 int ib_cli_parse(const ib_cli_spec_t *spec, void *conf, int argc, char **argv, int *first_arg) {
-        static const char none[1];
         size_t cap = ib_options_count(spec->options) + 2;
         getopt_table_t g = {calloc(cap, sizeof(struct option)), calloc(cap, sizeof(ib_option_t *)),
                             calloc(cap, sizeof(void *)), 0, IB_OPT_PREFIX};
@@ -90,7 +89,6 @@ int ib_cli_parse(const ib_cli_spec_t *spec, void *conf, int argc, char **argv, i
                 free(g.longopts), free(g.opts), free(g.owners);
                 return ib_cli_fail(spec->name, IB_ERR_NOMEM, "out of memory");
         }
-        (void)none;
         ib_options_defaults(spec->options, conf);
         ib_options_each(spec->options, conf, add_one, &g);
         g.longopts[g.n] = (struct option){"help", no_argument, NULL, 'h'};
