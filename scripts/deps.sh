@@ -15,6 +15,7 @@ PKGS=(
   kcat gnuplot-nox
   netcat-openbsd procps
   clang-14 libclang-rt-14-dev openssl
+  libssl-dev zlib1g-dev libzstd-dev
 )
 
 usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; }

@@ -6,8 +6,9 @@
  *        names and fields the checker depends on are written in one place.
  *
  * Every line of the event log also carries "t_ms", "worker" and "event"
- * (core/eventlog.h). The runner writes "start", "batch", "stop", "error",
- * "retry" (worker/mode.c) itself; a group member's "rebalance" (kind
+ * (core/eventlog.h). The runner writes "start" (mode, version, librdkafka:
+ * the client's version, pid, config), "batch", "stop", "error" and "retry"
+ * (worker/mode.c) itself; a group member's "rebalance" (kind
  * assign, revoke or lost; generation, member, protocol, partitions) comes
  * from kafka/group.c. What a mode adds:
  *

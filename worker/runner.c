@@ -271,8 +271,8 @@ ib_err_t ib_run(const ib_mode_t *mode, const ib_config_t *cfg, const void *conf,
         ib_fault_listen();
         run->config = ib_run_config_json(mode, cfg, conf, run->brokers);
         ib_eventlog_emit(run->events, IB_EV_START,
-                         json_pack("{s:s,s:s,s:i,s:O}", "mode", mode->name, "version", IB_VERSION,
-                                   "pid", (int)getpid(), "config", run->config));
+                         json_pack("{s:s,s:s,s:s,s:i,s:O}", "mode", mode->name, "version", IB_VERSION,
+                                   "librdkafka", ib_kafka_version(), "pid", (int)getpid(), "config", run->config));
         run->ctx = (ib_mode_ctx_t){.cfg = cfg, .conf = conf, .brokers = run->brokers, .worker_id = cfg->worker_id,
                                    .events = run->events, .stop = &ib_stop_requested, .track = ib_mode_track_new()};
         if (!run->ctx.track) {

@@ -24,6 +24,11 @@ grep -q '"records_in": 100000' "$WORK/state/stats.json" || fail "stats.json: rec
 grep -q '"status": "finished"' "$WORK/state/stats.json" || fail "stats.json: not finished"
 grep -q '"event":"commit".*"ok":true' "$WORK/state/events.jsonl" || fail "no successful commit in the event log"
 grep -q '"event":"stop","reason":"idle"' "$WORK/state/events.jsonl" || fail "no idle stop in the event log"
+# the client that ran, named where the run is told: --version, the start event, stats.json
+client=$("$IB" --version | sed -n 's/.*(librdkafka \(.*\))$/\1/p')
+[ -n "$client" ] || fail "--version names no librdkafka"
+grep -q "\"event\":\"start\".*\"librdkafka\":\"$client\"" "$WORK/state/events.jsonl" || fail "start event: no librdkafka $client"
+grep -q "\"librdkafka\": \"$client\"" "$WORK/state/stats.json" || fail "stats.json: no librdkafka $client"
 # Offsets are in ZooKeeper where the issue says: /ingestbench/<group>/offsets/<topic>/<p>
 n=$(count '"event":"assign"' "$WORK/state/events.jsonl")
 [ "$n" = 6 ] || fail "expected 6 partitions assigned, saw $n"
