@@ -21,6 +21,7 @@
 #   --no-kafka         start ZooKeeper only
 #   --no-zk            start Kafka only
 #   --timeout S        how long 'up' waits for readiness, seconds      (default: 90)
+#   --kafka-version V  Apache Kafka version, jars from Maven Central  (default: $INGESTBENCH_KAFKA_VERSION or 3.9.1)
 #
 # 'up' prints the broker list and ZooKeeper address as shell assignments on stdout:
 #   KAFKA_BROKERS=127.0.0.1:19092
@@ -32,10 +33,9 @@
 # Logs stay in DIR/logs for diagnosis. Exit codes: 0 ok, 1 failed to start, 2 usage.
 set -euo pipefail
 
-KAFKA_VERSION=3.9.1
+KAFKA_VERSION=${INGESTBENCH_KAFKA_VERSION:-3.9.1}
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
-cache="${INGESTBENCH_CACHE:-$repo/.cache}/kafka-$KAFKA_VERSION"
 
 dir="${INGESTBENCH_CLUSTER_DIR:-$repo/.cluster}"
 nbrokers=1
@@ -46,7 +46,7 @@ want_zk=1
 timeout_s=90
 
 die()   { echo "cluster.sh: $*" >&2; exit 1; }
-usage() { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,/^# Logs stay/p' "$0" | sed 's/^# \{0,1\}//'; }
 uerr()  { echo "cluster.sh: $* (try --help)" >&2; exit 2; }
 
 [ $# -ge 1 ] || { usage >&2; exit 2; }
@@ -70,6 +70,8 @@ while [ $# -gt 0 ]; do
     --kafka-port) need_val "$@"; is_uint "$2" || uerr "--kafka-port takes a number"; kport=$2; shift 2 ;;
     --zk-port) need_val "$@"; is_uint "$2" || uerr "--zk-port takes a number"; zport=$2; shift 2 ;;
     --timeout) need_val "$@"; is_uint "$2" || uerr "--timeout takes seconds"; timeout_s=$2; shift 2 ;;
+    --kafka-version) need_val "$@"; [[ "$2" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || uerr "--kafka-version takes X.Y.Z"
+                     KAFKA_VERSION=$2; shift 2 ;;
     --no-kafka) want_kafka=0; shift ;;
     --no-zk) want_zk=0; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -78,6 +80,7 @@ while [ $# -gt 0 ]; do
 done
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
+cache="${INGESTBENCH_CACHE:-$repo/.cache}/kafka-$KAFKA_VERSION"
 
 # ---- helpers -------------------------------------------------------------
 
