@@ -29,7 +29,7 @@ typedef struct {
         ib_cluster_flags_t cluster;
         int no_progress, work_given, no_kcat, no_latency, sink, peer;
         ib_optlist_t sweep;
-        char out_buf[PATH_MAX], work_buf[PATH_MAX], self[PATH_MAX], peer_cache[PATH_MAX];
+        char out_buf[PATH_MAX], work_buf[PATH_MAX], self[PATH_MAX], peer_cache[PATH_MAX], zk_version[64];
 } bench_flags_t;
 
 static const char *const sink_names[] = {"dir", "null", NULL};
@@ -261,7 +261,6 @@ static int prepare(bench_flags_t *f) {
 static int measure(bench_flags_t *f, ib_chaos_cluster_t *cluster, ib_sup_t *sup, json_t **doc) {
         ib_bench_conf_t *b = &f->b;
         char errstr[1024];
-        static char zkv[64];
         b->sup = sup, b->cluster = cluster;
         ib_cluster_spec_t spec = {f->brokers_flag, f->zookeeper, NULL, f->cluster.script, f->self, f->work, 1, uses_zk(b), 0, 0,
                                   (int)f->cluster.kafka_port, (int)f->cluster.zk_port, NULL, 0, 300000, &ib_stop_requested};
@@ -272,8 +271,8 @@ static int measure(bench_flags_t *f, ib_chaos_cluster_t *cluster, ib_sup_t *sup,
         b->zookeeper = cluster->zookeeper[0] ? cluster->zookeeper : NULL;
         b->broker_version = cluster->broker_version;
         if (b->zookeeper) {
-                ib_results_zk_version(b->zookeeper, zkv, sizeof(zkv));
-                b->zk_version = zkv;
+                ib_results_zk_version(b->zookeeper, f->zk_version, sizeof(f->zk_version));
+                b->zk_version = f->zk_version;
         }
         if (uses_zk(b) && !b->zookeeper)
                 return ib_cli_usage_error("bench", "a mode measured needs ZooKeeper: give --zookeeper HOST:PORT");

@@ -26,14 +26,14 @@ static const ib_cli_spec_t checkpoint_spec = {
 
 int ib_cmd_checkpoint(int argc, char **argv) {
         checkpoint_flags_t f;
-        int optind_ = 0, rc = ib_cli_parse(&checkpoint_spec, &f, argc, argv, &optind_);
+        int first = 0, rc = ib_cli_parse(&checkpoint_spec, &f, argc, argv, &first);
         if (rc >= 0)
                 return rc;
-        if (strcmp(argv[optind_], "show"))
+        if (strcmp(argv[first], "show"))
                 return ib_cli_usage_error("checkpoint", "want 'show FILE'");
         static ib_checkpoint_t ck;
         char errstr[1024];
-        ib_err_t err = ib_checkpoint_read(argv[optind_ + 1], &ck, errstr, sizeof(errstr));
+        ib_err_t err = ib_checkpoint_read(argv[first + 1], &ck, errstr, sizeof(errstr));
         if (err)
                 return ib_cli_fail("checkpoint", err, errstr);
         json_t *parts = json_array();
@@ -41,7 +41,7 @@ int ib_cmd_checkpoint(int argc, char **argv) {
                 json_array_append_new(parts, json_pack("{s:i,s:I,s:I}", "partition", (int)ck.parts[i].partition,
                                                        "offset", (json_int_t)ck.parts[i].offset, "next_until",
                                                        (json_int_t)ck.parts[i].next_until));
-        json_t *doc = json_pack("{s:s,s:i,s:s,s:s,s:I,s:I,s:o}", "file", argv[optind_ + 1], "version",
+        json_t *doc = json_pack("{s:s,s:i,s:s,s:s,s:I,s:I,s:o}", "file", argv[first + 1], "version",
                                 (int)ck.version, "topic", ck.topic, "group", ck.group, "batch",
                                 (json_int_t)ck.batch, "written_ms", (json_int_t)ck.written_ms, "partitions", parts);
         char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
