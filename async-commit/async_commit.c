@@ -54,21 +54,15 @@ enum commit_kind { C_ASYNC, C_SYNC, C_AUTO, C_ASYNC_SYNC_ON_REVOKE };
 #define CLOSE_BUDGET_MS 30000 /* leaving the group; see ib_group_close */
 
 static const char *const commit_names[] = {"async", "sync", "auto", "async+sync-on-revoke", NULL};
-static const char *const assignor_names[] = {"range", "roundrobin", "cooperative-sticky", NULL};
-
 /* The async-commit mode's options. */
 typedef struct async_commit_conf_s {
         int commit;                     /* enum commit_kind */
-        int assignor;                   /* index in assignor_names */
-        const char *group_instance_id;  /* static membership; NULL: dynamic */
+        ib_group_conf_t group;          /* protocol, assignor, static membership */
 } async_commit_conf_t;
 
 static const ib_option_t async_commit_options[] = {
     IB_OPT_CHOICE(async_commit_conf_t, commit, "commit", commit_names, "async", "how each batch's offsets are committed"),
-    IB_OPT_CHOICE(async_commit_conf_t, assignor, "assignor", assignor_names, "range", "partition assignment strategy"),
-    IB_OPT_STR(async_commit_conf_t, group_instance_id, "group-instance-id", "ID", NULL,
-               "static group membership (session and poll timeouts: -X session.timeout.ms=MS "
-               "-X max.poll.interval.ms=MS)"),
+    IB_OPT_INCLUDE(async_commit_conf_t, group, ib_group_options),
     IB_OPT_END,
 };
 
@@ -80,7 +74,7 @@ typedef struct async_commit_s {
         const async_commit_conf_t *conf;
         enum commit_kind commit;
         rd_kafka_t *rk;
-        int cooperative;             /* the group's protocol, from the assignor */
+        ib_rebalance_t protocol;     /* the group's protocol, from the configuration */
         int closing;                 /* inside rd_kafka_consumer_close(): callbacks ask the group thread nothing */
         int32_t generation;          /* the last generation seen (ib_group_generation_safe) */
         ib_group_losses_t losses;    /* revoked partitions, fenced unless assigned again */
@@ -146,7 +140,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         async_commit_t *k = opaque;
         int assign = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
         int32_t gen = ib_group_generation_safe(rk, &k->generation, k->closing);
-        int lost = !strcmp(ib_group_rebalance_event(k->ctx->events, rk, err, parts, 0, k->cooperative, gen, k->closing), "lost");
+        int lost = !strcmp(ib_group_rebalance_event(k->ctx->events, rk, err, parts, 0, k->protocol, gen, k->closing), "lost");
         if (assign)
                 ib_group_report_fenced(&k->losses, k->ctx->events, parts, gen);
         else
@@ -181,7 +175,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                         k->assigned[parts->elems[i].partition] = (char)assign;
         if (!assign)
                 k->revoked_in_poll = 1;
-        ib_group_apply(rk, err, parts, k->cooperative);
+        ib_group_apply(rk, err, parts, k->protocol);
         if (assign)
                 ib_mode_assigned(k->ctx);
 }
@@ -271,13 +265,10 @@ static ib_err_t async_commit_commit(void *st, const ib_batch_t *batch, char *err
 /* The consumer: the mode's settings first, so -X (applied after) can override them. */
 static ib_err_t async_commit_consumer(async_commit_t *k, char *errstr, size_t errstr_size) {
         const char *settings[] = {"group.id", k->cfg->group, "auto.offset.reset", "earliest",
-                                  "partition.assignment.strategy", assignor_names[k->conf->assignor],
                                   "enable.auto.commit", k->commit == C_AUTO ? "true" : "false",
-                                  "enable.auto.offset.store", "false",
-                                  k->conf->group_instance_id ? "group.instance.id" : NULL,
-                                  k->conf->group_instance_id, NULL};
-        return ib_group_consumer_new(k->ctx->brokers, settings, &k->cfg->props, rebalance_cb, offset_commit_cb, k,
-                                     &k->rk, &k->cooperative, errstr, errstr_size);
+                                  "enable.auto.offset.store", "false", NULL};
+        return ib_group_consumer_new(k->ctx->brokers, settings, &k->conf->group, &k->cfg->props, rebalance_cb,
+                                     offset_commit_cb, k, &k->rk, &k->protocol, errstr, errstr_size);
 }
 
 static ib_err_t async_commit_open(ib_mode_ctx_t *ctx, void **st, char *errstr, size_t errstr_size) {
@@ -315,9 +306,12 @@ static ib_err_t async_commit_open(ib_mode_ctx_t *ctx, void **st, char *errstr, s
                 return ib_seterr(errstr, errstr_size, IB_ERR_KAFKA, "subscribe to %s: %s", cfg->topic,
                                  rd_kafka_err2str(se));
         ib_eventlog_emit(ctx->events, "subscribe",
-                         json_pack("{s:s,s:s,s:s?,s:i}", "commit", commit_names[k->commit], "assignor",
-                                   assignor_names[k->conf->assignor], "group_instance_id",
-                                   k->conf->group_instance_id, "partitions", k->nparts));
+                         json_pack("{s:s,s:s,s:s,s:s?,s:s?,s:i}", "commit", commit_names[k->commit],
+                                   "group_protocol", ib_group_protocol_names[k->conf->group.protocol], "assignor",
+                                   k->protocol == IB_REBALANCE_CONSUMER ? "(broker)"
+                                                                        : ib_group_assignor_names[k->conf->group.assignor],
+                                   "remote_assignor", k->conf->group.remote_assignor, "group_instance_id",
+                                   k->conf->group.group_instance_id, "partitions", k->nparts));
         return IB_OK;
 }
 
@@ -352,6 +346,7 @@ static void async_commit_stats(void *st, json_t *out) {
         async_commit_t *k = st;
         json_object_set_new(out, "commit", json_string(commit_names[k->commit]));
         json_object_set_new(out, "rebalances", json_integer((json_int_t)k->rebalances));
+        json_object_set_new(out, "group_protocol", json_string(ib_rebalance_name(k->protocol)));
         json_object_set_new(out, "generation", json_integer(ib_group_generation(k->rk)));
         json_object_set_new(out, "commits_requested", json_integer((json_int_t)k->commits_requested));
         json_object_set_new(out, "commits_ok", json_integer((json_int_t)k->commits_ok));
@@ -362,8 +357,13 @@ static void async_commit_stats(void *st, json_t *out) {
         json_object_set_new(out, "dropped_revoked_records", json_integer((json_int_t)k->dropped_revoked));
 }
 
+static ib_err_t async_commit_configure(void *conf, const ib_config_t *cfg, char *errstr, size_t errstr_size) {
+        (void)cfg;
+        return ib_group_conf_check(&((async_commit_conf_t *)conf)->group, errstr, errstr_size);
+}
+
 const ib_mode_t ib_mode_async_commit = {
-    NULL,           /* configure: the option table checks every value */
+    async_commit_configure, /* configure: options of the other group protocol are refused */
     async_commit_open,        /* open: Kafka's committed offsets are the recovery */
     async_commit_next_batch,  /* next_batch */
     async_commit_commit,      /* commit */

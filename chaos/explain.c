@@ -18,14 +18,15 @@ static double rel(const ib_check_input_t *in, int64_t t) {
         return (double)(t - in->t0_ms) / 1000.0;
 }
 
-/* "w1 (generation 4)", "w2 (run 2, epoch 3)", "w1". */
+/* "w1 (generation 4)", "w2 (run 2, epoch 3)", "w1 (member epoch 7)", "w1". */
 static void label(const ib_check_input_t *in, const ib_hevent_t *e, char *out, size_t size) {
         const ib_history_t *h = in->history;
         char run[24] = "", gen[32] = "";
         if (e->incarnation > 1)
                 snprintf(run, sizeof(run), "run %d", e->incarnation);
         if (e->generation >= 0)
-                snprintf(gen, sizeof(gen), "%s %d", h->epochs ? "epoch" : "generation", (int)e->generation);
+                snprintf(gen, sizeof(gen), "%s %d",
+                         h->epochs ? "epoch" : h->member_epochs ? "member epoch" : "generation", (int)e->generation);
         snprintf(out, size, "%s%s%s%s%s%s", h->workers[e->worker], run[0] || gen[0] ? " (" : "", run,
                  run[0] && gen[0] ? ", " : "", gen, run[0] || gen[0] ? ")" : "");
 }

@@ -102,6 +102,9 @@ static ib_err_t on_rebalance(ib_history_t *h, reader_t *r, int64_t t, json_t *ev
                                                                       : IB_H_REVOKE;
         if (hk == IB_H_ASSIGN && gen >= 0)
                 r->generation = gen;
+        const char *protocol = json_string_value(json_object_get(ev, "protocol"));
+        if (protocol && !strcmp(protocol, "consumer"))
+                h->member_epochs = 1;
         json_t *parts = json_object_get(ev, "partitions"), *x;
         size_t i;
         json_array_foreach(parts, i, x) {

@@ -81,6 +81,7 @@ typedef struct ib_history_s {
         uint64_t next_seq;
         uint64_t unreadable;   /**< event lines that did not parse (a torn last line) */
         int epochs;            /**< 1: generations are ZooKeeper claim epochs (direct) */
+        int member_epochs;     /**< 1: generations are member epochs (the consumer group protocol) */
 } ib_history_t;
 
 /** @brief The index of worker @p name, added when new; -1 on ENOMEM. */

@@ -99,6 +99,10 @@ static ib_err_t start_worker(run_t *r, worker_t *w, char *errstr, size_t errstr_
                                .index = atoi(w->name + 1) - 1, .count = s->workers,
                                .mode_args = s->mode->worker_args, .extra = (const char *const *)s->worker_args,
                                .nextra = (size_t)s->nworker_args};
+        if (r->o->variant) {
+                cmd.extra = (const char *const *)r->o->variant->worker_args;
+                cmd.nextra = (size_t)r->o->variant->nworker_args;
+        }
         ib_argv_t argv = IB_ARGV_INIT;
         if (ib_launch_worker_argv(&cmd, &argv)) {
                 ib_argv_free(&argv);
@@ -106,7 +110,8 @@ static ib_err_t start_worker(run_t *r, worker_t *w, char *errstr, size_t errstr_
         }
         char env_faults[1200];
         snprintf(env_faults, sizeof(env_faults), "INGESTBENCH_FAULTS_FILE=%s", w->faults_path);
-        const char *env[] = {env_faults, NULL};
+        const char *faults[] = {env_faults, NULL}, *env[4];
+        ib_client_env(r->o->client, faults, env, 4);
         ib_spawn_io_t io = {NULL, w->err_path, 0, env, 1};
         ib_err_t err = ib_sup_spawn(r->o->sup, w->name, argv.v, &io, &w->proc, errstr, errstr_size);
         ib_argv_free(&argv);
@@ -898,6 +903,9 @@ static ib_err_t write_results(run_t *r, const ib_check_input_t *in, const ib_che
         json_t *figures = json_object();
         fprintf(report, "chaos: %s (%s, %d workers, %d partitions, seed %llu) in %s\n", r->s->name, r->s->mode->name,
                 r->s->workers, r->nparts, (unsigned long long)o->seed, o->out_dir);
+        if (o->variant || o->client)
+                fprintf(report, "variant: %s; workers' librdkafka: %s (client %s)\n", o->variant ? o->variant->name : "-",
+                        o->client ? o->client->version : ib_kafka_version(), o->client ? o->client->name : "linked");
         fprintf(report, "schedule:\n");
         json_t *schedule = schedule_json(r, h, figures, report);
         json_t *counts = counts_json(res, figures);
@@ -931,6 +939,11 @@ static ib_err_t write_results(run_t *r, const ib_check_input_t *in, const ib_che
             json_pack("{s:s,s:O,s:O}", "unit", "ms", "max", json_object_get(figures, "recovery_ms.max"), "p50",
                       json_object_get(figures, "recovery_ms.p50")),
             "report", text));
+        json_object_set_new(doc, "variant", o->variant ? json_string(o->variant->name) : json_null());
+        json_object_set_new(doc, "client",
+                            json_pack("{s:s,s:s,s:s?}", "name", o->client ? o->client->name : "linked", "librdkafka",
+                                      o->client ? o->client->version : ib_kafka_version(), "libdir",
+                                      o->client && o->client->libdir[0] ? o->client->libdir : NULL));
         json_decref(figures);
         char path[1200];
         snprintf(path, sizeof(path), "%s/report.txt", o->out_dir);

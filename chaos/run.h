@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <stdint.h>
 
+#include "clients.h"
 #include "cluster.h"
 #include "errors.h"
 #include "scenario.h"
@@ -37,6 +38,8 @@ typedef struct ib_chaos_opts_s {
         const char *zk_version;    /**< NULL when no ZooKeeper is used */
         int progress;              /**< 1: a progress line on stderr */
         volatile sig_atomic_t *stop;        /**< SIGINT/SIGTERM: stop everything, report what there is */
+        const ib_variant_t *variant;        /**< the options swept in this run, or NULL: the scenario's */
+        const ib_client_t *client;          /**< the workers' librdkafka, or NULL: the one linked */
 } ib_chaos_opts_t;
 
 typedef struct ib_chaos_outcome_s {

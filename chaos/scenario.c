@@ -74,6 +74,7 @@ typedef struct {
         char *errstr;
         size_t errstr_size;
         const ib_mode_t *const *modes; /* every mode: whose fault point a name is */
+        const char *opts;              /* the JSON path of the options being read */
 } ctx_t;
 
 static ib_err_t refuse(ctx_t *c, const char *path, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -195,13 +196,15 @@ static ib_err_t option_text(ctx_t *c, const char *at, const ib_option_t *opt, js
 
 /* The "X" object: librdkafka properties, "key": "value". */
 static ib_err_t parse_props(ctx_t *c, ib_scenario_t *s, json_t *x, ib_config_t *cfg) {
+        char xat[96];
+        snprintf(xat, sizeof(xat), "%s.X", c->opts);
         if (!json_is_object(x))
-                return refuse(c, "$.options.X", "must be an object of librdkafka properties");
+                return refuse(c, xat, "must be an object of librdkafka properties");
         const char *key;
         json_t *v;
         json_object_foreach(x, key, v) {
                 char at[300], kv[1024], num[32];
-                snprintf(at, sizeof(at), "$.options.X[\"%s\"]", key);
+                snprintf(at, sizeof(at), "%s[\"%s\"]", xat, key);
                 const char *val = json_string_value(v);
                 if (json_is_integer(v))
                         snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v)), val = num;
@@ -242,14 +245,14 @@ static ib_err_t parse_options(ctx_t *c, ib_scenario_t *s, json_t *opts) {
         }
         ib_options_defaults(s->mode->options, mconf);
         if (opts && !json_is_object(opts))
-                err = refuse(c, "$.options", "must be an object of the mode's options");
+                err = refuse(c, c->opts, "must be an object of the mode's options");
         const char *key;
         json_t *v;
         json_object_foreach(opts, key, v) {
                 if (err)
                         break;
                 char at[300], num[32], why[512];
-                snprintf(at, sizeof(at), "$.options[\"%s\"]", key);
+                snprintf(at, sizeof(at), "%s[\"%s\"]", c->opts, key);
                 if (!strcmp(key, "X")) {
                         err = parse_props(c, s, v, &cfg);
                         continue;
@@ -299,14 +302,117 @@ static ib_err_t parse_options(ctx_t *c, ib_scenario_t *s, json_t *opts) {
                 if (needs)
                         ib_options_set(zk, (char *)mconf + base, "127.0.0.1:2181", why, sizeof(why));
                 if (needs && s->mode->configure && s->mode->configure(mconf, &cfg, why, sizeof(why)) != IB_OK)
-                        err = refuse(c, "$.options", "%s", why);
+                        err = refuse(c, c->opts, "%s", why);
                 else if (!needs && why[0])
-                        err = refuse(c, "$.options", "%s", why);
-                s->zookeeper = needs;
+                        err = refuse(c, c->opts, "%s", why);
+                s->zookeeper |= needs;
         }
         free(mconf);
         ib_config_destroy(&cfg);
         return err;
+}
+
+/* ---- variants and clients ------------------------------------------------------ */
+
+/* The scenario's options with a variant's on top: a key replaces the
+ * scenario's, "X" is merged property by property, null removes a key. */
+static json_t *merged_options(json_t *base, json_t *over) {
+        json_t *m = json_is_object(base) ? json_deep_copy(base) : json_object();
+        const char *key;
+        json_t *v;
+        json_object_foreach(over, key, v) {
+                if (json_is_null(v)) {
+                        json_object_del(m, key);
+                } else if (!strcmp(key, "X") && json_is_object(v) && json_is_object(json_object_get(m, "X"))) {
+                        json_t *x = json_object_get(m, "X");
+                        const char *k;
+                        json_t *pv;
+                        json_object_foreach(v, k, pv) {
+                                if (json_is_null(pv))
+                                        json_object_del(x, k);
+                                else
+                                        json_object_set(x, k, pv);
+                        }
+                } else {
+                        json_object_set(m, key, v);
+                }
+        }
+        return m;
+}
+
+static ib_err_t parse_variants(ctx_t *c, ib_scenario_t *s, json_t *list, json_t *base) {
+        static const char *const known[] = {"name", "description", "options", "min_librdkafka", NULL};
+        if (!list)
+                return IB_OK;
+        if (!json_is_array(list) || json_array_size(list) == 0 || json_array_size(list) > IB_SCENARIO_MAX_VARIANTS)
+                return refuse(c, "$.variants", "a list of 1 to %d variants", IB_SCENARIO_MAX_VARIANTS);
+        if (!(s->variants = calloc(json_array_size(list), sizeof(*s->variants))))
+                return IB_ERR_NOMEM;
+        size_t i;
+        json_t *v;
+        json_array_foreach(list, i, v) {
+                char at[64], opts[96];
+                snprintf(at, sizeof(at), "$.variants[%zu]", i);
+                snprintf(opts, sizeof(opts), "%s.options", at);
+                const char *name = NULL, *desc = "", *min = NULL;
+                ib_err_t err;
+                if (!json_is_object(v))
+                        return refuse(c, at, "a variant is an object: {\"name\": ..., \"options\": {...}}");
+                if ((err = only_known(c, at, v, known)) || (err = get_str(c, v, at, "name", &name)) ||
+                    (err = get_str(c, v, at, "description", &desc)) ||
+                    (err = get_str(c, v, at, "min_librdkafka", &min)))
+                        return err;
+                if (!name || !name[0] || strlen(name) > 40 || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-_.") != strlen(name))
+                        return refuse(c, at, "\"name\" is required: 1 to 40 of a-z 0-9 - _ .");
+                for (int j = 0; j < s->nvariants; j++)
+                        if (!strcmp(s->variants[j].name, name))
+                                return refuse(c, at, "a second variant named \"%s\"", name);
+                if (min && (!isdigit((unsigned char)min[0]) || strspn(min, "0123456789.") != strlen(min) || strlen(min) > 15))
+                        return refuse(c, at, "\"min_librdkafka\" is a version: \"2.12.0\"");
+                json_t *o = json_object_get(v, "options");
+                if (o && !json_is_object(o))
+                        return refuse(c, opts, "must be an object of the mode's options");
+                ib_variant_t *var = &s->variants[s->nvariants++];
+                if (!(var->name = strdup(name)) || !(var->description = strdup(desc)))
+                        return IB_ERR_NOMEM;
+                snprintf(var->min_librdkafka, sizeof(var->min_librdkafka), "%s", min ? min : "");
+                /* parsed like the scenario's own options, into the variant */
+                json_t *m = merged_options(base, o);
+                char **keep = s->worker_args;
+                int nkeep = s->nworker_args;
+                s->worker_args = NULL, s->nworker_args = 0;
+                c->opts = opts;
+                err = m ? parse_options(c, s, m) : IB_ERR_NOMEM;
+                c->opts = "$.options";
+                var->worker_args = s->worker_args, var->nworker_args = s->nworker_args;
+                s->worker_args = keep, s->nworker_args = nkeep;
+                json_decref(m);
+                if (err)
+                        return err;
+        }
+        return IB_OK;
+}
+
+static ib_err_t parse_clients(ctx_t *c, ib_scenario_t *s, json_t *list) {
+        if (!list)
+                return IB_OK;
+        if (!json_is_array(list) || json_array_size(list) == 0 || json_array_size(list) > IB_SCENARIO_MAX_CLIENTS)
+                return refuse(c, "$.clients", "a list of 1 to %d client names (\"system\", \"current\", \"2.0.2\")",
+                              IB_SCENARIO_MAX_CLIENTS);
+        if (!(s->clients = calloc(json_array_size(list), sizeof(*s->clients))))
+                return IB_ERR_NOMEM;
+        size_t i;
+        json_t *v;
+        json_array_foreach(list, i, v) {
+                char at[64];
+                snprintf(at, sizeof(at), "$.clients[%zu]", i);
+                const char *name = json_string_value(v);
+                if (!name || !name[0] || strlen(name) > 63)
+                        return refuse(c, at, "a client name: \"system\", \"current\", a version or a folder");
+                if (!(s->clients[s->nclients++] = strdup(name)))
+                        return IB_ERR_NOMEM;
+        }
+        return IB_OK;
 }
 
 /* ---- timeline ---------------------------------------------------------------- */
@@ -632,7 +738,7 @@ static ib_err_t parse_topic(ctx_t *c, ib_scenario_t *s, json_t *t) {
 static ib_err_t parse_doc(ctx_t *c, ib_scenario_t *s, json_t *doc, const ib_mode_t *const *modes) {
         static const char *const known[] = {"name", "description", "mode", "options", "topic", "brokers",
                                             "workers", "producer", "seed", "drain_timeout_ms", "timeline",
-                                            "random", "expect", "comment", NULL};
+                                            "random", "expect", "comment", "variants", "clients", NULL};
         if (!json_is_object(doc))
                 return refuse(c, "$", "a scenario is a JSON object");
         ib_err_t err = only_known(c, "$", doc, known);
@@ -661,6 +767,8 @@ static ib_err_t parse_doc(ctx_t *c, ib_scenario_t *s, json_t *doc, const ib_mode
         if (!(s->name = strdup(name ? name : c->file)) || !(s->description = strdup(desc)))
                 return IB_ERR_NOMEM;
         if ((err = parse_options(c, s, json_object_get(doc, "options"))) ||
+            (err = parse_variants(c, s, json_object_get(doc, "variants"), json_object_get(doc, "options"))) ||
+            (err = parse_clients(c, s, json_object_get(doc, "clients"))) ||
             (err = parse_topic(c, s, json_object_get(doc, "topic"))) ||
             (err = parse_producer(c, s, json_object_get(doc, "producer"))) ||
             (err = parse_timeline(c, s, json_object_get(doc, "timeline"))) ||
@@ -674,7 +782,7 @@ static ib_err_t parse_doc(ctx_t *c, ib_scenario_t *s, json_t *doc, const ib_mode
 
 ib_err_t ib_scenario_parse(const char *text, const char *name, const ib_mode_t *const *modes,
                            ib_scenario_t **out, char *errstr, size_t errstr_size) {
-        ctx_t c = {name, errstr, errstr_size, modes};
+        ctx_t c = {name, errstr, errstr_size, modes, "$.options"};
         *out = NULL;
         json_error_t jerr;
         json_t *doc = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
@@ -717,6 +825,17 @@ void ib_scenario_free(ib_scenario_t *s) {
         for (int i = 0; i < s->nworker_args; i++)
                 free(s->worker_args[i]);
         free(s->worker_args);
+        for (int i = 0; i < s->nvariants; i++) {
+                for (int j = 0; j < s->variants[i].nworker_args; j++)
+                        free(s->variants[i].worker_args[j]);
+                free(s->variants[i].worker_args);
+                free(s->variants[i].name);
+                free(s->variants[i].description);
+        }
+        free(s->variants);
+        for (int i = 0; i < s->nclients; i++)
+                free(s->clients[i]);
+        free(s->clients);
         free(s->timeline);
         free(s->expect);
         free(s->path);

@@ -62,6 +62,18 @@ typedef struct ib_fault_s {
 /** Bounds a scenario is held to, so that a file cannot ask for unbounded work. */
 #define IB_SCENARIO_MAX_WORKERS 64  /**< workers at start plus those added */
 #define IB_SCENARIO_MAX_FAULTS 1000 /**< entries of "timeline" */
+#define IB_SCENARIO_MAX_VARIANTS 16 /**< entries of "variants" */
+#define IB_SCENARIO_MAX_CLIENTS 8   /**< entries of "clients" */
+
+/** A variant: the scenario run with some options changed (a group protocol,
+ *  an assignor), one cell of its sweep. */
+typedef struct ib_variant_s {
+        char *name;                /**< "name": in the results and the run folder */
+        char *description;         /**< "description", may be "" */
+        char **worker_args;        /**< the scenario's options with the variant's on top, as flags */
+        int nworker_args;
+        char min_librdkafka[16];   /**< "min_librdkafka": an older client skips it (recorded); "" any */
+} ib_variant_t;
 
 /** Comparisons an expectation can make. */
 typedef enum { IB_CMP_EQ, IB_CMP_NE, IB_CMP_LT, IB_CMP_LE, IB_CMP_GT, IB_CMP_GE } ib_cmp_t;
@@ -114,6 +126,10 @@ typedef struct ib_scenario_s {
         size_t nexpect;
         char **worker_args;        /**< the options as `run` flags ("--commit", "async", "-X", "k=v") */
         int nworker_args;
+        ib_variant_t *variants;    /**< "variants", swept; NULL: the options above, once */
+        int nvariants;
+        char **clients;            /**< "clients": the librdkafka builds swept (launch/clients.h); NULL: linked */
+        int nclients;
         json_t *doc;               /**< the whole document, for the results */
 } ib_scenario_t;
 

@@ -5,6 +5,7 @@
  * when interrupted. The runs themselves are chaos/run.c's.
  */
 #include <inttypes.h>
+#include <math.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,7 +27,7 @@
 
 
 typedef struct {
-        const char *scenario_path, *brokers, *zookeeper, *cluster_dir, *out, *junit;
+        const char *scenario_path, *brokers, *zookeeper, *cluster_dir, *out, *junit, *clients, *variants;
         int64_t seed, repeat;
         int seed_given, until_fail, no_progress, dry_run;
         ib_cluster_flags_t cluster;
@@ -55,6 +56,11 @@ static const ib_option_t chaos_options[] = {
                 "print the command that replays it"),
     IB_OPT_FLAG(chaos_conf_t, no_progress, "no-progress", 0,
                 "no progress line (none anyway when stdout or stderr is not a terminal)"),
+    IB_OPT_STR(chaos_conf_t, clients, "clients", "LIST", NULL,
+               "run the workers under each librdkafka in LIST (comma-separated: linked, system, current, a "
+               "version, a folder; default: the scenario's \"clients\", else linked)"),
+    IB_OPT_STR(chaos_conf_t, variants, "variants", "LIST", NULL,
+               "run only these of the scenario's variants (comma-separated names; default: all)"),
     IB_OPT_FLAG(chaos_conf_t, dry_run, "dry-run", 0, "check the scenario, print the schedule of the seed, start nothing"),
     IB_OPT_END,
 };
@@ -97,10 +103,15 @@ static void fault_needs(const ib_scenario_t *s, int *broker, int *zk) {
         }
 }
 
-/* The command that replays iteration @p seed into @p dir. */
-static void replay_cmd(const chaos_conf_t *cc, uint64_t seed, const char *dir, char *out, size_t size) {
+/* The command that replays iteration @p seed of a cell into @p dir. */
+static void replay_cmd(const chaos_conf_t *cc, uint64_t seed, const char *client, const char *variant,
+                       const char *dir, char *out, size_t size) {
         int n = snprintf(out, size, "ingestbench chaos --scenario %s --seed %llu --brokers %s", cc->scenario_path,
                          (unsigned long long)seed, cc->brokers);
+        if (client && n > 0 && (size_t)n < size)
+                n += snprintf(out + n, size - (size_t)n, " --clients %s", client);
+        if (variant && n > 0 && (size_t)n < size)
+                n += snprintf(out + n, size - (size_t)n, " --variants %s", variant);
         if (cc->zookeeper && n > 0 && (size_t)n < size)
                 n += snprintf(out + n, size - (size_t)n, " --zookeeper %s", cc->zookeeper);
         if (cc->cluster_dir && n > 0 && (size_t)n < size)
@@ -139,54 +150,153 @@ typedef struct {
         json_t *command;
         const char *self;
         const char *zk_version;
+        ib_client_t *clients;        /* the cells' clients; NULL: linked, one cell */
+        int nclients;
+        const ib_variant_t **variants; /* the cells' variants; NULL: the scenario's options */
+        int nvariants;
 } session_t;
 
-/* Runs the iterations. @returns the exit code. */
+/* One cell of the sweep (a client and a variant), over its iterations. */
+typedef struct {
+        int runs, passed, skipped;
+        double duplicates, unexplained, lost, dup_min, dup_max;
+        double recovery_max;         /* -1: none; INFINITY: never */
+        char why_skipped[160];
+} cell_t;
+
+static double figure(json_t *results, const char *name) {
+        json_t *v = json_object_get(json_object_get(results, "figures"), name);
+        if (json_is_string(v)) /* "never" */
+                return INFINITY;
+        return json_is_number(v) ? json_number_value(v) : -1;
+}
+
+static void cell_add(cell_t *c, json_t *results, int pass) {
+        double d = figure(results, "duplicates"), rec = figure(results, "recovery_ms.max");
+        c->dup_min = c->runs == 0 || d < c->dup_min ? d : c->dup_min;
+        c->dup_max = c->runs == 0 || d > c->dup_max ? d : c->dup_max;
+        c->runs++;
+        c->passed += pass;
+        c->duplicates += d;
+        c->unexplained += figure(results, "unexplained_duplicates");
+        c->lost += figure(results, "lost");
+        if (rec > c->recovery_max)
+                c->recovery_max = rec;
+}
+
+/* The sweep's table on stdout: one line per cell. */
+static void cells_table(const session_t *ss, const cell_t *cells) {
+        printf("\n%-28s %-10s %5s %7s %11s %13s %8s %16s\n", "variant", "librdkafka", "runs", "passed", "duplicates",
+               "unexplained", "lost", "recovery_ms.max");
+        for (int ci = 0; ci < (ss->nclients ? ss->nclients : 1); ci++)
+                for (int vi = 0; vi < (ss->nvariants ? ss->nvariants : 1); vi++) {
+                        const cell_t *c = &cells[ci * (ss->nvariants ? ss->nvariants : 1) + vi];
+                        const char *vname = ss->nvariants ? ss->variants[vi]->name : "-";
+                        const char *cname = ss->nclients ? ss->clients[ci].version : "linked";
+                        if (c->skipped) {
+                                printf("%-28s %-10s skipped: %s\n", vname, cname, c->why_skipped);
+                                continue;
+                        }
+                        char dup[48], rec[24];
+                        if (c->runs > 1)
+                                snprintf(dup, sizeof(dup), "%.0f (%.0f-%.0f)", c->duplicates, c->dup_min, c->dup_max);
+                        else
+                                snprintf(dup, sizeof(dup), "%.0f", c->duplicates);
+                        if (isinf(c->recovery_max))
+                                snprintf(rec, sizeof(rec), "never");
+                        else if (c->recovery_max < 0)
+                                snprintf(rec, sizeof(rec), "n/a");
+                        else
+                                snprintf(rec, sizeof(rec), "%.0f", c->recovery_max);
+                        printf("%-28s %-10s %5d %7d %11s %13.0f %8.0f %16s\n", vname, cname, c->runs, c->passed, dup,
+                               c->unexplained, c->lost, rec);
+                }
+        printf("(duplicates, unexplained and lost summed over the runs; the range is per run)\n");
+}
+
+/* Runs the iterations of every cell. @returns the exit code. */
 static int iterate(session_t *ss) {
         chaos_conf_t *cc = ss->cc;
         uint64_t first = cc->seed_given ? (uint64_t)cc->seed : ss->s->seed;
         int64_t n = cc->repeat ? cc->repeat : cc->until_fail ? 100 : 1;
-        int passed = 0, ran = 0, rc = IB_EXIT_OK;
+        int nc = ss->nclients ? ss->nclients : 1, nv = ss->nvariants ? ss->nvariants : 1, ncells = nc * nv;
+        int passed = 0, ran = 0, rc = IB_EXIT_OK, stop = 0;
         ib_junit_case_t *cases = NULL;
         size_t ncases = 0;
         time_t t0 = time(NULL);
-        for (int64_t i = 0; i < n && !ib_stop_requested; i++) {
-                uint64_t seed = ib_schedule_iteration_seed(first, (unsigned)i);
-                char dir[PATH_MAX + 64], replay[PATH_MAX * 2], errstr[1024];
-                if (n > 1)
-                        snprintf(dir, sizeof(dir), "%s/iteration-%lld-seed-%llu", cc->out, (long long)i + 1,
-                                 (unsigned long long)seed);
-                else
-                        snprintf(dir, sizeof(dir), "%s", cc->out);
-                replay_cmd(cc, seed, dir, replay, sizeof(replay));
-                ib_chaos_opts_t o = {ss->s, seed, (unsigned)i, ss->cluster, ss->sup, ss->self, dir, replay, ss->command,
-                                     ss->zk_version, isatty(1) && isatty(2) && !cc->no_progress, &ib_stop_requested};
-                ib_chaos_outcome_t out;
-                ib_err_t err = ib_chaos_run(&o, &out, errstr, sizeof(errstr));
-                if (err) {
-                        char why[PATH_MAX + 1200];
-                        snprintf(why, sizeof(why), "%s: %s", dir, errstr);
-                        /* an unreachable cluster is 3, any other failure of the run 1 */
-                        rc = ib_cli_fail("chaos", ib_err2exit(err) == IB_EXIT_UNREACHABLE ? err : IB_ERR_FAILED, why);
-                        json_decref(out.results);
-                        break;
-                }
-                ran++;
-                passed += out.pass;
-                if (cc->junit)
-                        junit_add(&cases, &ncases, out.results, (unsigned)i, n > 1);
-                json_decref(out.results);
-                if (!out.pass) {
-                        rc = IB_EXIT_FAIL;
-                        if (cc->until_fail) {
-                                printf("chaos: iteration %lld failed (seed %llu); artifacts kept in %s\nreplay: %s\n",
-                                       (long long)i + 1, (unsigned long long)seed, dir, replay);
-                                break;
+        cell_t *cells = calloc((size_t)ncells, sizeof(*cells));
+        if (!cells)
+                return ib_cli_fail("chaos", IB_ERR_NOMEM, "out of memory");
+        for (int ci = 0; ci < nc && !stop; ci++)
+                for (int vi = 0; vi < nv && !stop; vi++) {
+                        const ib_client_t *client = ss->nclients ? &ss->clients[ci] : NULL;
+                        const ib_variant_t *variant = ss->nvariants ? ss->variants[vi] : NULL;
+                        cell_t *cell = &cells[ci * nv + vi];
+                        cell->recovery_max = -1;
+                        char base[PATH_MAX];
+                        if (ncells > 1)
+                                snprintf(base, sizeof(base), "%s/%s%s%.64s", cc->out, variant ? variant->name : "",
+                                         variant && client ? "-" : "", client ? client->version : "");
+                        else
+                                snprintf(base, sizeof(base), "%s", cc->out);
+                        if (variant && client && variant->min_librdkafka[0] &&
+                            !ib_version_at_least(client->version, variant->min_librdkafka)) {
+                                cell->skipped = 1;
+                                snprintf(cell->why_skipped, sizeof(cell->why_skipped),
+                                         "variant %s needs librdkafka %s, client %s is %s", variant->name,
+                                         variant->min_librdkafka, client->name, client->version);
+                                printf("chaos: %s\n", cell->why_skipped);
+                                continue;
                         }
+                        for (int64_t i = 0; i < n && !ib_stop_requested; i++) {
+                                uint64_t seed = ib_schedule_iteration_seed(first, (unsigned)i);
+                                char dir[PATH_MAX + 64], replay[PATH_MAX * 2], errstr[1024];
+                                if (n > 1)
+                                        snprintf(dir, sizeof(dir), "%s/iteration-%lld-seed-%llu", base, (long long)i + 1,
+                                                 (unsigned long long)seed);
+                                else
+                                        snprintf(dir, sizeof(dir), "%s", base);
+                                replay_cmd(cc, seed, client ? client->name : NULL, variant ? variant->name : NULL, dir,
+                                           replay, sizeof(replay));
+                                ib_chaos_opts_t o = {ss->s, seed, (unsigned)i, ss->cluster, ss->sup, ss->self, dir,
+                                                     replay, ss->command, ss->zk_version,
+                                                     isatty(1) && isatty(2) && !cc->no_progress, &ib_stop_requested,
+                                                     variant, client};
+                                ib_chaos_outcome_t out;
+                                ib_err_t err = ib_chaos_run(&o, &out, errstr, sizeof(errstr));
+                                if (err) {
+                                        char why[PATH_MAX + 1200];
+                                        snprintf(why, sizeof(why), "%s: %s", dir, errstr);
+                                        /* an unreachable cluster is 3, any other failure of the run 1 */
+                                        rc = ib_cli_fail("chaos", ib_err2exit(err) == IB_EXIT_UNREACHABLE ? err : IB_ERR_FAILED,
+                                                         why);
+                                        json_decref(out.results);
+                                        stop = 1;
+                                        break;
+                                }
+                                ran++;
+                                passed += out.pass;
+                                cell_add(cell, out.results, out.pass);
+                                if (cc->junit)
+                                        junit_add(&cases, &ncases, out.results, (unsigned)i, n > 1);
+                                json_decref(out.results);
+                                if (!out.pass) {
+                                        rc = IB_EXIT_FAIL;
+                                        if (cc->until_fail) {
+                                                printf("chaos: iteration %lld failed (seed %llu); artifacts kept in %s\nreplay: %s\n",
+                                                       (long long)i + 1, (unsigned long long)seed, dir, replay);
+                                                stop = 1;
+                                                break;
+                                        }
+                                }
+                        }
+                        stop |= ib_stop_requested != 0;
                 }
-        }
-        if (n > 1)
-                printf("chaos: %d of %d iterations passed\n", passed, ran);
+        if (n > 1 || ncells > 1)
+                printf("chaos: %d of %d runs passed\n", passed, ran);
+        if (ncells > 1)
+                cells_table(ss, cells);
+        free(cells);
         if (cc->junit) {
                 char errstr[512];
                 if (ib_results_junit(cc->junit, ss->s->name, cases, ncases, difftime(time(NULL), t0), errstr,
@@ -199,6 +309,76 @@ static int iterate(session_t *ss) {
                 free(cases);
         }
         return rc;
+}
+
+/* The sweep's clients (--clients, else the scenario's) and variants
+ * (--variants, else all), resolved before anything starts: a client that
+ * is not there or loads another version is a usage error. */
+static int cells(session_t *ss) {
+        chaos_conf_t *cc = ss->cc;
+        ib_scenario_t *s = ss->s;
+        char errstr[PATH_MAX + 256];
+        const char *names[IB_SCENARIO_MAX_CLIENTS];
+        int nnames = 0;
+        static char list[1024];
+        if (cc->clients) {
+                if (strlen(cc->clients) >= sizeof(list))
+                        return ib_cli_usage_error("chaos", "--clients: the list is too long");
+                snprintf(list, sizeof(list), "%s", cc->clients);
+                for (char *save = NULL, *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                        if (nnames == IB_SCENARIO_MAX_CLIENTS)
+                                return ib_cli_usage_error("chaos", "--clients: at most 8 clients");
+                        names[nnames++] = t;
+                }
+                if (!nnames)
+                        return ib_cli_usage_error("chaos", "--clients: an empty list");
+        } else {
+                for (int i = 0; i < s->nclients; i++)
+                        names[nnames++] = s->clients[i];
+        }
+        if (nnames) {
+                if (!(ss->clients = calloc((size_t)nnames, sizeof(*ss->clients))))
+                        return ib_cli_fail("chaos", IB_ERR_NOMEM, "out of memory");
+                ib_client_places_t places = {ss->self, IB_SOURCE_DIR, IB_RDKAFKA_SYSTEM_LIBDIR};
+                for (int i = 0; i < nnames; i++) {
+                        ib_err_t err = ib_client_resolve(names[i], &places, &ss->clients[i], errstr, sizeof(errstr));
+                        if (err)
+                                return ib_cli_fail("chaos", err, errstr);
+                        for (int j = 0; j < i; j++)
+                                if (!strcmp(ss->clients[j].version, ss->clients[i].version))
+                                        return ib_cli_usage_error("chaos", "--clients: %s and %s are both librdkafka %s",
+                                                                  ss->clients[j].name, names[i], ss->clients[i].version);
+                        ss->nclients++;
+                }
+        }
+        if (cc->variants && !s->nvariants)
+                return ib_cli_usage_error("chaos", "--variants: scenario %s has no variants", s->name);
+        if (s->nvariants) {
+                if (!(ss->variants = calloc((size_t)s->nvariants, sizeof(*ss->variants))))
+                        return ib_cli_fail("chaos", IB_ERR_NOMEM, "out of memory");
+                for (int i = 0; i < s->nvariants; i++) {
+                        int chosen = !cc->variants;
+                        if (cc->variants) {
+                                size_t len = strlen(s->variants[i].name);
+                                for (const char *p = cc->variants; (p = strstr(p, s->variants[i].name)); p += len)
+                                        chosen |= (p == cc->variants || p[-1] == ',') && (p[len] == ',' || !p[len]);
+                        }
+                        if (chosen)
+                                ss->variants[ss->nvariants++] = &s->variants[i];
+                }
+                if (cc->variants) { /* every name given must be one */
+                        snprintf(list, sizeof(list), "%s", cc->variants);
+                        for (char *save = NULL, *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                                int known = 0;
+                                for (int i = 0; i < s->nvariants; i++)
+                                        known |= !strcmp(s->variants[i].name, t);
+                                if (!known)
+                                        return ib_cli_usage_error("chaos", "--variants: scenario %s has no variant \"%s\"",
+                                                                  s->name, t);
+                        }
+                }
+        }
+        return -1;
 }
 
 static int start_cluster(session_t *ss, char *zkv, size_t zkv_size) {
@@ -233,6 +413,17 @@ static int dry_run(const chaos_conf_t *cc, const ib_scenario_t *s) {
         printf("worker flags:");
         for (int i = 0; i < s->nworker_args; i++)
                 printf(" %s", s->worker_args[i]);
+        for (int v = 0; v < s->nvariants; v++) {
+                printf("\nvariant %s%s%s:", s->variants[v].name, s->variants[v].min_librdkafka[0] ? ", librdkafka >= " : "",
+                       s->variants[v].min_librdkafka);
+                for (int i = 0; i < s->variants[v].nworker_args; i++)
+                        printf(" %s", s->variants[v].worker_args[i]);
+        }
+        if (s->nclients) {
+                printf("\nclients:");
+                for (int i = 0; i < s->nclients; i++)
+                        printf(" %s", s->clients[i]);
+        }
         printf("\nschedule:\n");
         for (size_t i = 0; i < sch.n; i++) {
                 char line[256];
@@ -275,14 +466,18 @@ int ib_cmd_chaos(int argc, char **argv) {
                 json_array_append_new(command, json_string(argv[i]));
         ib_chaos_cluster_t cluster = {0};
         ib_sup_t sup = {0};
-        session_t ss = {&cc, s, &cluster, &sup, command, self, NULL};
+        session_t ss = {&cc, s, &cluster, &sup, command, self, NULL, NULL, 0, NULL, 0};
         ib_stop_signals();
-        rc = start_cluster(&ss, zkv, sizeof(zkv));
+        rc = cells(&ss);
+        if (rc < 0)
+                rc = start_cluster(&ss, zkv, sizeof(zkv));
         if (rc < 0)
                 rc = iterate(&ss);
         if (ib_stop_requested)
                 rc = ib_cli_interrupted("chaos");
         ib_cluster_teardown(&cluster, &sup, cc.out);
+        free(ss.clients);
+        free(ss.variants);
         json_decref(command);
         ib_scenario_free(s);
         return rc;

@@ -51,9 +51,51 @@ json_t *ib_group_parts_json(const rd_kafka_topic_partition_list_t *l, int with_o
         return a;
 }
 
+const char *const ib_group_protocol_names[] = {"classic", "consumer", NULL};
+const char *const ib_group_assignor_names[] = {"range", "roundrobin", "cooperative-sticky", NULL};
+
+const ib_option_t ib_group_options[] = {
+    IB_OPT_CHOICE(ib_group_conf_t, protocol, "group-protocol", ib_group_protocol_names, "classic",
+                  "the rebalance protocol: classic, or consumer (KIP-848: librdkafka >= 2.12, Kafka >= 4.0)"),
+    IB_OPT_CHOICE(ib_group_conf_t, assignor, "assignor", ib_group_assignor_names, "range",
+                  "classic protocol: the partition assignment strategy"),
+    IB_OPT_STR(ib_group_conf_t, remote_assignor, "remote-assignor", "NAME", NULL,
+               "consumer protocol: the broker's assignor (uniform, range; default: the broker's)"),
+    IB_OPT_STR(ib_group_conf_t, group_instance_id, "group-instance-id", "ID", NULL,
+               "static group membership (classic: -X session.timeout.ms=MS sets its session; consumer: the "
+               "broker's group.consumer.session.timeout.ms)"),
+    IB_OPT_END,
+};
+
+const char *ib_rebalance_name(ib_rebalance_t p) {
+        return p == IB_REBALANCE_CONSUMER ? "consumer" : p == IB_REBALANCE_COOPERATIVE ? "cooperative" : "eager";
+}
+
+ib_rebalance_t ib_group_rebalance_of(const ib_group_conf_t *g) {
+        if (g->protocol == 1)
+                return IB_REBALANCE_CONSUMER;
+        return strcmp(ib_group_assignor_names[g->assignor], "cooperative-sticky") ? IB_REBALANCE_EAGER
+                                                                                   : IB_REBALANCE_COOPERATIVE;
+}
+
+ib_err_t ib_group_conf_check(const ib_group_conf_t *g, char *errstr, size_t errstr_size) {
+        if (g->protocol == 1 && g->assignor != 0)
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
+                                 "--assignor %s is the classic protocol's: under --group-protocol consumer the "
+                                 "broker assigns (--remote-assignor uniform|range)",
+                                 ib_group_assignor_names[g->assignor]);
+        if (g->protocol == 0 && g->remote_assignor)
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
+                                 "--remote-assignor goes with --group-protocol consumer");
+        if (g->remote_assignor && strcmp(g->remote_assignor, "uniform") && strcmp(g->remote_assignor, "range"))
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
+                                 "--remote-assignor takes uniform or range, not '%s'", g->remote_assignor);
+        return IB_OK;
+}
+
 const char *ib_group_rebalance_event(ib_eventlog_t *ev, rd_kafka_t *rk, rd_kafka_resp_err_t err,
                                      const rd_kafka_topic_partition_list_t *parts, int with_offsets,
-                                     int cooperative, int32_t generation, int closing) {
+                                     ib_rebalance_t protocol, int32_t generation, int closing) {
         const char *kind = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS ? "assign"
                            : rd_kafka_assignment_lost(rk)             ? "lost"
                                                                        : "revoke";
@@ -61,8 +103,8 @@ const char *ib_group_rebalance_event(ib_eventlog_t *ev, rd_kafka_t *rk, rd_kafka
         char *member = closing ? NULL : rd_kafka_memberid(rk);
         ib_eventlog_emit(ev, "rebalance",
                          json_pack("{s:s,s:i,s:s,s:s,s:o}", "kind", kind, "generation", (int)generation,
-                                   "member", member ? member : "", "protocol",
-                                   cooperative ? "cooperative" : "eager", "partitions",
+                                   "member", member ? member : "", "protocol", ib_rebalance_name(protocol),
+                                   "partitions",
                                    ib_group_parts_json(parts, with_offsets)));
         if (member)
                 rd_kafka_mem_free(rk, member);
@@ -70,28 +112,56 @@ const char *ib_group_rebalance_event(ib_eventlog_t *ev, rd_kafka_t *rk, rd_kafka
 }
 
 void ib_group_apply(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts,
-                    int cooperative) {
+                    ib_rebalance_t protocol) {
         int assign = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
-        if (cooperative)
+        if (protocol != IB_REBALANCE_EAGER)
                 rd_kafka_error_destroy(assign ? rd_kafka_incremental_assign(rk, parts)
                                               : rd_kafka_incremental_unassign(rk, parts));
         else
                 rd_kafka_assign(rk, assign ? parts : NULL);
 }
 
-ib_err_t ib_group_consumer_new(const char *brokers, const char *const *settings, const ib_props_t *props,
-                               ib_group_rebalance_cb *rebalance, ib_group_commit_cb *commit, void *opaque,
-                               rd_kafka_t **out, int *cooperative, char *errstr, size_t errstr_size) {
+ib_err_t ib_group_consumer_new(const char *brokers, const char *const *settings, const ib_group_conf_t *group,
+                               const ib_props_t *props, ib_group_rebalance_cb *rebalance, ib_group_commit_cb *commit,
+                               void *opaque, rd_kafka_t **out, ib_rebalance_t *protocol, char *errstr,
+                               size_t errstr_size) {
+        /* the caller's settings, then the group's: the consumer protocol
+         * takes no client-side assignor (librdkafka refuses one) */
+        const char *all[64];
+        size_t n = 0;
+        for (size_t i = 0; settings[i] && n + 4 < 48; i += 2) {
+                all[n++] = settings[i];
+                all[n++] = settings[i + 1];
+        }
+        int consumer = group->protocol == 1;
+        if (consumer) {
+                all[n++] = "group.protocol", all[n++] = "consumer";
+                if (group->remote_assignor)
+                        all[n++] = "group.remote.assignor", all[n++] = group->remote_assignor;
+        } else {
+                all[n++] = "partition.assignment.strategy", all[n++] = ib_group_assignor_names[group->assignor];
+        }
+        if (group->group_instance_id)
+                all[n++] = "group.instance.id", all[n++] = group->group_instance_id;
+        all[n] = NULL;
+        if (consumer && rd_kafka_version() < 0x020c0000)
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
+                                 "--group-protocol consumer needs librdkafka 2.12 or later; this is %s",
+                                 rd_kafka_version_str());
         rd_kafka_conf_t *conf;
-        ib_err_t err = ib_kafka_conf_new(brokers, settings, props, &conf, errstr, errstr_size);
+        ib_err_t err = ib_kafka_conf_new(brokers, all, props, &conf, errstr, errstr_size);
         if (err)
                 return err;
-        /* cooperative-sticky is the one cooperative assignor, and it cannot be
-         * mixed with eager ones */
-        char strategy[256] = "";
-        size_t size = sizeof(strategy);
-        rd_kafka_conf_get(conf, "partition.assignment.strategy", strategy, &size);
-        *cooperative = strstr(strategy, "cooperative-sticky") != NULL;
+        if (consumer) {
+                *protocol = IB_REBALANCE_CONSUMER;
+        } else {
+                /* -X may have changed the assignor; cooperative-sticky is the
+                 * one cooperative assignor and cannot be mixed with eager ones */
+                char strategy[256] = "";
+                size_t size = sizeof(strategy);
+                rd_kafka_conf_get(conf, "partition.assignment.strategy", strategy, &size);
+                *protocol = strstr(strategy, "cooperative-sticky") ? IB_REBALANCE_COOPERATIVE : IB_REBALANCE_EAGER;
+        }
         rd_kafka_conf_set_rebalance_cb(conf, rebalance);
         if (commit)
                 rd_kafka_conf_set_offset_commit_cb(conf, commit);

@@ -8,7 +8,9 @@
  * alike:
  *
  *     {"event":"rebalance","kind":"assign|revoke|lost","generation":G,
- *      "member":"...","protocol":"eager|cooperative","partitions":[...]}
+ *      "member":"...","protocol":"eager|cooperative|consumer","partitions":[...]}
+ * (under the consumer protocol G is the member epoch, which librdkafka keeps
+ * where the classic protocol keeps the generation)
  *
  * `partitions` holds numbers, or objects {partition, offset, error} when the
  * offsets matter (the offsets a member starts from).
@@ -23,6 +25,37 @@
 #include "errors.h"
 #include "eventlog.h"
 #include "kafka.h"
+#include "options.h"
+
+/** Which rebalance protocol a member runs: the classic protocol with an
+ *  eager or a cooperative assignor, or the consumer protocol (KIP-848,
+ *  librdkafka >= 2.12, Kafka >= 4.0), whose assignments are incremental. */
+typedef enum { IB_REBALANCE_EAGER, IB_REBALANCE_COOPERATIVE, IB_REBALANCE_CONSUMER } ib_rebalance_t;
+
+/** @returns "eager", "cooperative" or "consumer": the rebalance event's "protocol". */
+const char *ib_rebalance_name(ib_rebalance_t p);
+
+/** A group member's options, shared by the group modes (IB_OPT_INCLUDE of
+ *  ib_group_options): --group-protocol, --assignor, --remote-assignor,
+ *  --group-instance-id. */
+typedef struct ib_group_conf_s {
+        int protocol;                   /**< 0 classic, 1 consumer (ib_group_protocol_names) */
+        int assignor;                   /**< classic: index in ib_group_assignor_names */
+        const char *remote_assignor;    /**< consumer: "uniform" or "range"; NULL: the broker's choice */
+        const char *group_instance_id;  /**< static membership; NULL: dynamic */
+} ib_group_conf_t;
+
+extern const char *const ib_group_protocol_names[];
+extern const char *const ib_group_assignor_names[];
+extern const ib_option_t ib_group_options[];
+
+/** @brief Refuses options that belong to the other protocol (--assignor other
+ *         than the default with consumer, --remote-assignor with classic).
+ *         IB_ERR_INVALID_ARG with one line. */
+ib_err_t ib_group_conf_check(const ib_group_conf_t *g, char *errstr, size_t errstr_size);
+
+/** @brief The protocol @p g runs. */
+ib_rebalance_t ib_group_rebalance_of(const ib_group_conf_t *g);
 
 /**
  * @brief The member's group generation, -1 before the first join or when
@@ -46,7 +79,7 @@ json_t *ib_group_parts_json(const rd_kafka_topic_partition_list_t *l, int with_o
 
 /**
  * @brief Emits the rebalance event for a rebalance callback's @p err and
- *        @p parts; @p cooperative as ib_group_consumer_new() told, @p
+ *        @p parts; @p protocol as ib_group_consumer_new() told, @p
  *        generation from ib_group_generation_safe(); while @p closing the
  *        member id is not asked (it is "").
  * @returns "assign", "revoke" or "lost" (a revoke of an assignment the group
@@ -54,7 +87,7 @@ json_t *ib_group_parts_json(const rd_kafka_topic_partition_list_t *l, int with_o
  */
 const char *ib_group_rebalance_event(ib_eventlog_t *ev, rd_kafka_t *rk, rd_kafka_resp_err_t err,
                                      const rd_kafka_topic_partition_list_t *parts, int with_offsets,
-                                     int cooperative, int32_t generation, int closing);
+                                     ib_rebalance_t protocol, int32_t generation, int closing);
 
 /**
  * What a member gave up: partitions revoked or lost in a generation. Under
@@ -94,17 +127,20 @@ typedef void ib_group_commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 /**
  * @brief Creates a consumer-group member: bootstrap, the caller's
  *        @p settings (key, value pairs, NULL-terminated; group.id among
- *        them), then -X @p props; the callbacks with @p opaque; its main
- *        queue routed to the consumer queue, so callbacks are served by
- *        rd_kafka_consumer_poll() in the polling thread. *@p cooperative
- *        says whether the group runs the cooperative protocol, known from the
- *        configured assignor: rd_kafka_rebalance_protocol() must not be
- *        asked from a rebalance callback, where it waits on the group thread
- *        (forever during close, librdkafka #4041) or returns NULL.
+ *        them), the protocol and membership of @p group, then -X @p props;
+ *        the callbacks with @p opaque; its main queue routed to the consumer
+ *        queue, so callbacks are served by rd_kafka_consumer_poll() in the
+ *        polling thread. *@p protocol is the protocol the member runs, known
+ *        from its configuration (group.protocol, then the assignor):
+ *        rd_kafka_rebalance_protocol() must not be asked from a rebalance
+ *        callback, where it waits on the group thread (forever during close,
+ *        librdkafka #4041) or returns NULL. A client that does not know
+ *        group.protocol (before 2.10) is refused with the version it is.
  */
-ib_err_t ib_group_consumer_new(const char *brokers, const char *const *settings, const ib_props_t *props,
-                               ib_group_rebalance_cb *rebalance, ib_group_commit_cb *commit, void *opaque,
-                               rd_kafka_t **out, int *cooperative, char *errstr, size_t errstr_size);
+ib_err_t ib_group_consumer_new(const char *brokers, const char *const *settings, const ib_group_conf_t *group,
+                               const ib_props_t *props, ib_group_rebalance_cb *rebalance, ib_group_commit_cb *commit,
+                               void *opaque, rd_kafka_t **out, ib_rebalance_t *protocol, char *errstr,
+                               size_t errstr_size);
 
 /**
  * @brief The lag of a group member's assignment: for each assigned
@@ -138,8 +174,8 @@ void ib_group_lag(rd_kafka_t *rk, const char *topic, int timeout_ms, const int64
 int ib_group_close(rd_kafka_t *rk, int budget_ms, ib_eventlog_t *ev);
 
 /** @brief Applies a rebalance callback's assignment or revocation, with the
- *         incremental calls under the cooperative protocol. */
+ *         incremental calls under the cooperative and consumer protocols. */
 void ib_group_apply(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts,
-                    int cooperative);
+                    ib_rebalance_t protocol);
 
 #endif

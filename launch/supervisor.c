@@ -208,6 +208,8 @@ int ib_run_command(const char *const *argv, const ib_run_io_t *io) {
                         _exit(126);
                 if (io->cwd && chdir(io->cwd) != 0)
                         _exit(126);
+                for (int i = 0; io->env && io->env[i]; i++)
+                        putenv((char *)io->env[i]);
                 execvp(argv[0], (char *const *)argv);
                 _exit(127);
         }

@@ -83,6 +83,7 @@ typedef struct ib_run_io_s {
         const char *stderr_path;    /**< appended to (0600, no link followed), or NULL */
         char *out;                  /**< its stdout's first out_size-1 bytes, NUL-terminated; or NULL */
         size_t out_size;
+        const char *const *env;     /**< "NAME=value" set in the child, NULL-terminated; or NULL */
 } ib_run_io_t;
 
 /**

@@ -62,6 +62,7 @@ typedef struct receiver_conf_s {
         int64_t segment_bytes;     /* roll segments past this size */
         int64_t backlog_bytes;     /* the receive thread waits while the processor is this far behind */
         int dedup;                 /* skip offsets the log already holds after a crash */
+        ib_group_conf_t group;     /* protocol, assignor, static membership */
         char wal_dir_buf[1024];    /* storage for the derived wal_dir */
 } receiver_conf_t;
 
@@ -92,6 +93,7 @@ static const ib_option_t receiver_options[] = {
     IB_OPT_BYTES(R, backlog_bytes, "wal-backlog-bytes", "N", "64m", 4096, INT64_MAX / 4,
                  "receiver waits while the processor is N bytes behind"),
     IB_OPT_FLAG(R, dedup, "wal-dedup", 0, "after a crash, skip offsets the log already holds"),
+    IB_OPT_INCLUDE(R, group, ib_group_options),
     IB_OPT_END,
 };
 #undef R
@@ -109,7 +111,7 @@ typedef struct receiver_s {
         int replaying;
         uint64_t retained_below;      /* segments below this were deleted */
         rd_kafka_t *rk;
-        int cooperative;              /* the group's protocol, from the assignor */
+        ib_rebalance_t protocol;      /* the group's protocol, from the configuration */
         int closing;                  /* receive thread: inside rd_kafka_consumer_close() */
         int closed;                   /* the receive thread left the group (rk may be destroyed) */
         int32_t generation;           /* receive thread: the last generation seen */
@@ -213,7 +215,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                         r->start[parts->elems[i].partition] = parts->elems[i].offset;
         pthread_mutex_unlock(&r->lock);
         int32_t gen = ib_group_generation_safe(rk, &r->generation, r->closing);
-        const char *kind = ib_group_rebalance_event(r->ctx->events, rk, err, parts, assigned, r->cooperative, gen, r->closing);
+        const char *kind = ib_group_rebalance_event(r->ctx->events, rk, err, parts, assigned, r->protocol, gen, r->closing);
         if (assigned)
                 ib_group_report_fenced(&r->losses, r->ctx->events, parts, gen);
         else
@@ -222,7 +224,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         pthread_mutex_lock(&r->lock);
         r->commit_pending = 0; /* what was not stored is the next owner's to read */
         pthread_mutex_unlock(&r->lock);
-        ib_group_apply(rk, err, parts, r->cooperative);
+        ib_group_apply(rk, err, parts, r->protocol);
         if (assigned)
                 ib_mode_assigned(r->ctx);
 }
@@ -568,6 +570,9 @@ static ib_err_t receiver_configure(void *conf, const ib_config_t *cfg, char *err
         receiver_conf_t *rc = conf;
         if (rc->offsets == OFFSETS_ZK && !rc->zk.hosts)
                 return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG, "--offsets zk needs --zookeeper");
+        ib_err_t err = ib_group_conf_check(&rc->group, errstr, errstr_size);
+        if (err)
+                return err;
         if (!rc->wal_dir) {
                 snprintf(rc->wal_dir_buf, sizeof(rc->wal_dir_buf), "%s/wal", cfg->state_dir);
                 rc->wal_dir = rc->wal_dir_buf;
@@ -579,8 +584,8 @@ static ib_err_t receiver_configure(void *conf, const ib_config_t *cfg, char *err
 static ib_err_t receiver_consumer(receiver_t *r, char *errstr, size_t errstr_size) {
         const char *settings[] = {"group.id", r->cfg->group, "enable.auto.commit", "false",
                                   "auto.offset.reset", "earliest", NULL};
-        ib_err_t err = ib_group_consumer_new(r->ctx->brokers, settings, &r->cfg->props, rebalance_cb, NULL, r,
-                                             &r->rk, &r->cooperative, errstr, errstr_size);
+        ib_err_t err = ib_group_consumer_new(r->ctx->brokers, settings, &r->conf->group, &r->cfg->props, rebalance_cb,
+                                             NULL, r, &r->rk, &r->protocol, errstr, errstr_size);
         if (err)
                 return err;
         int nparts;
@@ -696,6 +701,7 @@ static void receiver_stats(void *st, json_t *out) {
         ib_hist_init(&ws.fsync_us);
         if (r->w)
                 ib_wal_writer_stats(r->w, &ws);
+        json_object_set_new(out, "group_protocol", json_string(ib_rebalance_name(r->protocol)));
         uint64_t reports = 0, dropped = 0;
         if (r->rd)
                 ib_wal_reader_damage(r->rd, &reports, &dropped);

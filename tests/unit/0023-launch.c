@@ -100,7 +100,7 @@ static void runs_a_helper_to_completion(void) {
         CHECK(ib_tmpdir(dir, sizeof(dir)) != NULL);
         snprintf(log, sizeof(log), "%s/err.log", dir);
         const char *echo[] = {"printf", "hello\nworld", NULL};
-        ib_run_io_t io = {NULL, NULL, out, sizeof(out)};
+        ib_run_io_t io = {NULL, NULL, out, sizeof(out), NULL};
         CHECK_INT(ib_run_command(echo, &io), 0);
         CHECK_STR(out, "hello\nw"); /* cut at out_size - 1, the rest read and dropped */
         const char *no[] = {"false", NULL};
@@ -108,10 +108,10 @@ static void runs_a_helper_to_completion(void) {
         CHECK_STR(out, "");
         const char *missing[] = {"no-such-program-ingestbench", NULL};
         CHECK_INT(ib_run_command(missing, &io), 127);
-        ib_run_io_t away = {"/no/such/folder", NULL, NULL, 0};
+        ib_run_io_t away = {"/no/such/folder", NULL, NULL, 0, NULL};
         CHECK_INT(ib_run_command(no, &away), 126);
         const char *ls[] = {"ls", "/no/such/file", NULL};
-        ib_run_io_t logged = {dir, log, NULL, 0};
+        ib_run_io_t logged = {dir, log, NULL, 0, NULL};
         CHECK(ib_run_command(ls, &logged) > 0);
         struct stat st;
         CHECK(stat(log, &st) == 0 && st.st_size > 0 && (st.st_mode & 0777) == 0600);
