@@ -12,7 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "argv.h"
 #include "bench.h"
+#include "clients.h"
 #include "cli.h"
 #include "cluster.h"
 #include "fsutil.h"
@@ -25,7 +27,7 @@
 
 typedef struct {
         ib_bench_conf_t b;
-        const char *brokers_flag, *zookeeper, *out, *work, *modes, *pipeline;
+        const char *brokers_flag, *zookeeper, *out, *work, *modes, *pipeline, *clients;
         ib_cluster_flags_t cluster;
         int no_progress, work_given, no_kcat, no_latency, sink, peer;
         ib_optlist_t sweep;
@@ -62,6 +64,10 @@ static const ib_option_t bench_options[] = {
     IB_OPT_LIST(bench_flags_t, sweep, "sweep", "NAME[=V,...]",
                 "partitions (default 1,4,16,32), size (100,1000,10000) or workers (1,2,4); at most 3"),
     IB_OPT_STR(bench_flags_t, out, "out", "FILE", NULL, "results file (default: bench-results/bench-TIME.json)"),
+    IB_OPT_STR(bench_flags_t, clients, "clients", "LIST", NULL,
+               "one whole bench per librdkafka in LIST, one after the other (comma-separated: linked, system, "
+               "current, a version, a folder): each with its own same-run reference, results in "
+               "FILE-VERSION.json"),
     IB_OPT_STR(bench_flags_t, work, "work-dir", "DIR", NULL,
                "scratch for sinks, state and a local cluster (default: OUT.work, removed after a good run; a given "
                "one is kept)"),
@@ -281,10 +287,85 @@ static int measure(bench_flags_t *f, ib_chaos_cluster_t *cluster, ib_sup_t *sup,
         return IB_EXIT_OK;
 }
 
+/* --clients: the same bench once per client, each a child `ingestbench bench`
+ * with the same flags but --clients and --out, the client's library folder on
+ * its LD_LIBRARY_PATH (its reference, kcat aside, and its workers all run
+ * that client), its results in OUT-VERSION.json. @returns the exit code. */
+static int bench_per_client(bench_flags_t *f, int argc, char **argv) {
+        char self[PATH_MAX], errstr[PATH_MAX + 256], list[1024], *names[8];
+        ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        self[len > 0 ? len : 0] = 0;
+        if (strlen(f->clients) >= sizeof(list))
+                return ib_cli_usage_error("bench", "--clients: the list is too long");
+        snprintf(list, sizeof(list), "%s", f->clients);
+        int n = split(list, names, 8);
+        if (n <= 0)
+                return ib_cli_usage_error("bench", "--clients: 1 to 8 client names, comma-separated");
+        ib_client_t clients[8];
+        ib_client_places_t places = {self, IB_SOURCE_DIR, IB_RDKAFKA_SYSTEM_LIBDIR};
+        for (int i = 0; i < n; i++) {
+                ib_err_t err = ib_client_resolve(names[i], &places, &clients[i], errstr, sizeof(errstr));
+                if (err)
+                        return ib_cli_fail("bench", err, errstr);
+        }
+        char base[PATH_MAX];
+        if (f->out)
+                snprintf(base, sizeof(base), "%.*s", (int)(strlen(f->out) > 5 && !strcmp(f->out + strlen(f->out) - 5, ".json")
+                                                           ? strlen(f->out) - 5 : strlen(f->out)), f->out);
+        else
+                snprintf(base, sizeof(base), "bench-results/bench-%lld", (long long)time(NULL));
+        int rc = IB_EXIT_OK;
+        char outs[8][PATH_MAX + 40];
+        for (int i = 0; i < n && !ib_stop_requested; i++) {
+                ib_argv_t av = IB_ARGV_INIT;
+                ib_argv_add(&av, self);
+                ib_argv_add(&av, "bench");
+                for (int a = 1; a < argc; a++) { /* argv[0] is "bench" */
+                        const char *w = argv[a];
+                        if (!strcmp(w, "--clients") || !strcmp(w, "--out")) {
+                                a++;
+                                continue;
+                        }
+                        if (!strncmp(w, "--clients=", 10) || !strncmp(w, "--out=", 6))
+                                continue;
+                        ib_argv_add(&av, w);
+                }
+                snprintf(outs[i], sizeof(outs[i]), "%s-%s.json", base, clients[i].version);
+                ib_argv_add2(&av, "--out", outs[i]);
+                char name[96];
+                snprintf(name, sizeof(name), "INGESTBENCH_CLIENT=%s", clients[i].name);
+                const char *more[] = {name, NULL}, *env[4];
+                ib_client_env(&clients[i], more, env, 4);
+                fprintf(stderr, "ingestbench bench: client %s (librdkafka %s), %d of %d\n", clients[i].name,
+                        clients[i].version, i + 1, n);
+                ib_run_io_t io = {NULL, NULL, NULL, 0, env, 1};
+                int crc = ib_argv_failed(&av) ? -1 : ib_run_command((const char *const *)av.v, &io);
+                ib_argv_free(&av);
+                if (crc != 0)
+                        rc = crc > 0 && crc < 4 && rc != IB_EXIT_USAGE ? crc : IB_EXIT_FAIL;
+                if (crc == IB_EXIT_USAGE)
+                        break;
+        }
+        if (ib_stop_requested)
+                return ib_cli_interrupted("bench");
+        printf("bench: one results file per client:");
+        for (int i = 0; i < n; i++)
+                printf(" %s", outs[i]);
+        printf("\nbench: side by side: ingestbench report --out DIR");
+        for (int i = 0; i < n; i++)
+                printf(" %s", outs[i]);
+        printf("\n");
+        return rc;
+}
+
 int ib_cmd_bench(int argc, char **argv) {
         bench_flags_t f;
         memset(&f, 0, sizeof(f));
         int rc = parse_flags(argc, argv, &f);
+        if (rc < 0 && f.clients) {
+                ib_stop_signals();
+                return bench_per_client(&f, argc, argv);
+        }
         if (rc < 0)
                 rc = prepare(&f);
         if (rc >= 0)

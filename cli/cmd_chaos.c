@@ -186,7 +186,7 @@ static void cell_add(cell_t *c, json_t *results, int pass) {
 
 /* The sweep's table on stdout: one line per cell. */
 static void cells_table(const session_t *ss, const cell_t *cells) {
-        printf("\n%-28s %-10s %5s %7s %11s %13s %8s %16s\n", "variant", "librdkafka", "runs", "passed", "duplicates",
+        printf("\n%-28s %-10s %5s %7s %20s %12s %8s %16s\n", "variant", "librdkafka", "runs", "passed", "duplicates",
                "unexplained", "lost", "recovery_ms.max");
         for (int ci = 0; ci < (ss->nclients ? ss->nclients : 1); ci++)
                 for (int vi = 0; vi < (ss->nvariants ? ss->nvariants : 1); vi++) {
@@ -208,7 +208,7 @@ static void cells_table(const session_t *ss, const cell_t *cells) {
                                 snprintf(rec, sizeof(rec), "n/a");
                         else
                                 snprintf(rec, sizeof(rec), "%.0f", c->recovery_max);
-                        printf("%-28s %-10s %5d %7d %11s %13.0f %8.0f %16s\n", vname, cname, c->runs, c->passed, dup,
+                        printf("%-28s %-10s %5d %7d %20s %12.0f %8.0f %16s\n", vname, cname, c->runs, c->passed, dup,
                                c->unexplained, c->lost, rec);
                 }
         printf("(duplicates, unexplained and lost summed over the runs; the range is per run)\n");

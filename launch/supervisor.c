@@ -203,8 +203,8 @@ int ib_run_command(const char *const *argv, const ib_run_io_t *io) {
                 int err = io->stderr_path
                               ? open(io->stderr_path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600)
                               : devnull;
-                if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(io->out ? fds[1] : devnull, 1) < 0 ||
-                    dup2(err >= 0 ? err : devnull, 2) < 0)
+                if (devnull < 0 || dup2(devnull, 0) < 0 ||
+                    (!io->keep_stdio && (dup2(io->out ? fds[1] : devnull, 1) < 0 || dup2(err >= 0 ? err : devnull, 2) < 0)))
                         _exit(126);
                 if (io->cwd && chdir(io->cwd) != 0)
                         _exit(126);

@@ -84,6 +84,8 @@ typedef struct ib_run_io_s {
         char *out;                  /**< its stdout's first out_size-1 bytes, NUL-terminated; or NULL */
         size_t out_size;
         const char *const *env;     /**< "NAME=value" set in the child, NULL-terminated; or NULL */
+        int keep_stdio;             /**< 1: the child writes to this process's stdout and stderr
+                                     *   (out and stderr_path unused) */
 } ib_run_io_t;
 
 /**

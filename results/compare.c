@@ -128,19 +128,33 @@ static const char *chaos_mode(json_t *doc) {
         return m ? m : "?";
 }
 
+/* The workers' librdkafka of a chaos run ("" for a file from before clients were recorded). */
+static const char *chaos_client(json_t *doc) {
+        const char *v = json_string_value(json_object_get(json_object_get(doc, "client"), "librdkafka"));
+        return v ? v : "";
+}
+
 size_t ib_mode_safety(const ib_result_set_t *set, ib_mode_safety_t *out, size_t max) {
         size_t n = 0, i;
         json_t *doc;
+        int clients = 0; /* more than one client version in the set: the label names it */
+        json_array_foreach(set->chaos, i, doc)
+                clients |= strcmp(chaos_client(doc), chaos_client(json_array_get(set->chaos, 0))) != 0;
         json_array_foreach(set->chaos, i, doc) {
                 const char *mode = chaos_mode(doc);
+                const char *variant = json_string_value(json_object_get(doc, "variant"));
+                char label[96];
+                snprintf(label, sizeof(label), "%.31s%s%.40s%s%.16s", mode, variant ? " " : "", variant ? variant : "",
+                         clients ? ", librdkafka " : "", clients ? chaos_client(doc) : "");
                 size_t k;
-                for (k = 0; k < n && strcmp(out[k].mode, mode); k++)
+                for (k = 0; k < n && strcmp(out[k].label, label); k++)
                         ;
                 if (k == n) {
                         if (n == max)
                                 continue;
                         memset(&out[n], 0, sizeof(out[n]));
                         snprintf(out[n].mode, sizeof(out[n].mode), "%s", mode);
+                        snprintf(out[n].label, sizeof(out[n].label), "%s", label);
                         out[n].worst_recovery_ms = -1;
                         n++;
                 }
@@ -227,13 +241,13 @@ static void guarantee_checks(const ib_result_set_t *base, const ib_result_set_t 
         size_t nb = ib_mode_safety(base, bm, 16), nc = ib_mode_safety(cur, cm, 16);
         for (size_t m = 0; m < nc; m++) {
                 size_t j;
-                for (j = 0; j < nb && strcmp(bm[j].mode, cm[m].mode); j++)
+                for (j = 0; j < nb && strcmp(bm[j].label, cm[m].label); j++)
                         ;
                 const ib_mode_safety_t *b = j < nb ? &bm[j] : NULL;
                 ib_check_t *k = add(c);
                 if (!k)
                         return;
-                snprintf(k->name, sizeof(k->name), "%.32s: visible duplicates under faults", cm[m].mode);
+                snprintf(k->name, sizeof(k->name), "%.60s: visible duplicates under faults", cm[m].label);
                 snprintf(k->baseline, sizeof(k->baseline), b ? "%lld" : "not run", b ? b->duplicates : 0);
                 snprintf(k->current, sizeof(k->current), "%lld", cm[m].duplicates);
                 k->gate = b != NULL;
@@ -241,7 +255,7 @@ static void guarantee_checks(const ib_result_set_t *base, const ib_result_set_t 
                 k->pass = !b || b->duplicates > 0 || cm[m].duplicates == 0;
                 if (!(k = add(c)))
                         return;
-                snprintf(k->name, sizeof(k->name), "%.32s: guarantee under faults", cm[m].mode);
+                snprintf(k->name, sizeof(k->name), "%.60s: guarantee under faults", cm[m].label);
                 snprintf(k->baseline, sizeof(k->baseline), "%s", b ? ib_guarantee_name(b->guarantee) : "not run");
                 snprintf(k->current, sizeof(k->current), "%s", ib_guarantee_name(cm[m].guarantee));
                 k->gate = b != NULL;

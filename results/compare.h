@@ -42,6 +42,9 @@ const char *ib_guarantee_name(ib_guarantee_t g);
 /** What the chaos runs of one mode showed, worst case. */
 typedef struct ib_mode_safety_s {
         char mode[32];
+        char label[96];          /**< what the runs are grouped by: the mode, its variant ("async-commit
+                                  *   consumer"), and the workers' librdkafka when the set holds more
+                                  *   than one ("async-commit consumer, librdkafka 2.14.2") */
         int runs;
         double worst_dup_rate;   /**< duplicates / produced, the worst run */
         double worst_loss_rate;  /**< lost / produced */
@@ -53,7 +56,8 @@ typedef struct ib_mode_safety_s {
         ib_guarantee_t guarantee;
 } ib_mode_safety_t;
 
-/** @brief Per mode, over every chaos document of @p set. @returns how many modes (at most @p max). */
+/** @brief Per mode (and variant and client: see label), over every chaos
+ *         document of @p set. @returns how many (at most @p max). */
 size_t ib_mode_safety(const ib_result_set_t *set, ib_mode_safety_t *out, size_t max);
 
 /** One compared figure. */

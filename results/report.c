@@ -243,7 +243,7 @@ static void chart(report_t *r, const char *name, const char *title, const char *
         snprintf(log, sizeof(log), "%s/gnuplot.log", r->dir);
         snprintf(dir, sizeof(dir), "%s/charts", r->dir);
         const char *argv[] = {r->gnuplot, gp + strlen(dir) + 1, NULL};
-        ib_run_io_t io = {dir, log, NULL, 0, NULL};
+        ib_run_io_t io = {dir, log, NULL, 0, NULL, 0};
         int rc = ib_run_command(argv, &io);
         if (rc != 0) {
                 fprintf(stderr, "ingestbench report: gnuplot failed on %s (see %s/gnuplot.log)%s\n", gp, r->dir,
@@ -340,6 +340,7 @@ static void verdict(report_t *r) {
                 if (k == n && n < 16) {
                         memset(&ms[n], 0, sizeof(ms[n]));
                         snprintf(ms[n].mode, sizeof(ms[n].mode), "%s", json_string_value(row));
+                        snprintf(ms[n].label, sizeof(ms[n].label), "%s", json_string_value(row));
                         ms[n].guarantee = IB_G_UNKNOWN, ms[n].worst_recovery_ms = -1;
                         n++;
                 }
@@ -368,7 +369,7 @@ static void verdict(report_t *r) {
                 char t[96];
                 fprintf(r->md, "|");
                 hraw(r, "<tr>");
-                cell_link(r, m->mode, NULL);
+                cell_link(r, m->label, NULL);
                 snprintf(t, sizeof(t), "%s (%d run%s)", ib_guarantee_name(m->guarantee), m->runs, m->runs == 1 ? "" : "s");
                 cell_link(r, m->runs ? t : "not measured", NULL);
                 snprintf(t, sizeof(t), "%.4f%%", m->worst_dup_rate * 100);
@@ -651,7 +652,10 @@ static void chaos_section(report_t *r) {
                 json_t *c = json_object_get(doc, "counts"), *rec = json_object_get(json_object_get(doc, "recovery_ms"), "max");
                 const char *src = str(doc, "source");
                 cell_t cells[8];
-                snprintf(cells[0], sizeof(cells[0]), "%s", str(doc, "scenario_name"));
+                const char *variant = json_string_value(json_object_get(doc, "variant"));
+                const char *client = json_string_value(json_object_get(json_object_get(doc, "client"), "librdkafka"));
+                snprintf(cells[0], sizeof(cells[0]), "%.60s%s%.30s%s%.16s", str(doc, "scenario_name"),
+                         variant ? " / " : "", variant ? variant : "", client ? ", librdkafka " : "", client ? client : "");
                 snprintf(cells[1], sizeof(cells[0]), "%s", str(json_object_get(doc, "scenario"), "mode"));
                 snprintf(cells[2], sizeof(cells[0]), "%.0f", ib_results_num(c, "produced"));
                 snprintf(cells[3], sizeof(cells[0]), "%.0f", ib_results_num(c, "duplicates"));

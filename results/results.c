@@ -39,10 +39,15 @@ json_t *ib_results_new(const char *kind, const char *broker_version, const char 
         struct tm tm;
         gmtime_r(&now, &tm);
         strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
-        return json_pack("{s:s,s:i,s:s,s:s,s:{s:s,s:s,s:s,s:s?},s:o}", "schema", IB_RESULTS_SCHEMA, "schema_version",
-                         IB_RESULTS_SCHEMA_VERSION, "kind", kind, "created", created, "versions", "ingestbench",
-                         IB_VERSION, "librdkafka", ib_kafka_version(), "broker",
-                         broker_version ? broker_version : "unknown", "zookeeper", zk_version, "machine", machine());
+        /* the client this process runs, named as `--clients` asked for it (bench --clients
+         * starts one bench per client with INGESTBENCH_CLIENT set); chaos replaces it
+         * with its workers' */
+        const char *client = getenv("INGESTBENCH_CLIENT");
+        return json_pack("{s:s,s:i,s:s,s:s,s:{s:s,s:s,s:s,s:s?},s:o,s:{s:s,s:s}}", "schema", IB_RESULTS_SCHEMA,
+                         "schema_version", IB_RESULTS_SCHEMA_VERSION, "kind", kind, "created", created, "versions",
+                         "ingestbench", IB_VERSION, "librdkafka", ib_kafka_version(), "broker",
+                         broker_version ? broker_version : "unknown", "zookeeper", zk_version, "machine", machine(),
+                         "client", "name", client && *client ? client : "linked", "librdkafka", ib_kafka_version());
 }
 
 void ib_results_zk_version(const char *hosts, char *out, size_t size) {
@@ -355,7 +360,7 @@ static int git(const char *dir, const char *const *args, char *out, size_t size)
         for (int i = 0; args[i] && n < 15; i++)
                 argv[n++] = args[i];
         argv[n] = NULL;
-        ib_run_io_t io = {NULL, NULL, out, size, NULL};
+        ib_run_io_t io = {NULL, NULL, out, size, NULL, 0};
         int rc = ib_run_command(argv, &io);
         out[strcspn(out, "\n")] = 0;
         return rc;

@@ -21,19 +21,27 @@
 #   --no-kafka         start ZooKeeper only
 #   --no-zk            start Kafka only
 #   --timeout S        how long 'up' waits for readiness, seconds      (default: 90)
-#   --kafka-version V  Apache Kafka version, jars from Maven Central  (default: $INGESTBENCH_KAFKA_VERSION or 3.9.1)
+#   --kafka-version V  Apache Kafka version, jars from Maven Central  (default: $INGESTBENCH_KAFKA_VERSION or 4.4.0;
+#                      3.9.1 is the last 3.x, also tested)
+#   --scram-user U:P   a SCRAM-SHA-256 user, written when the brokers' storage is formatted
+#
+# The consumer group protocol (KIP-848) takes its session and heartbeat from the
+# brokers, not the client: this cluster gives it 6 s and 0.5 s (Kafka's defaults
+# are 45 s and 5 s), the values the shipped classic-protocol scenarios set in
+# their clients, so that both protocols face the same timeouts.
 #
 # 'up' prints the broker list and ZooKeeper address as shell assignments on stdout:
 #   KAFKA_BROKERS=127.0.0.1:19092
 #   KAFKA_SASL_BROKERS=127.0.0.1:19292   (SASL_PLAINTEXT with SCRAM-SHA-256: broker i on P+200+i-1;
-#                                         users are created with kafka-configs, e.g. by a test)
+#                                         users: --scram-user at the first 'up')
 #   KAFKA_TLS_BROKERS=127.0.0.1:19392    (SSL: broker i on P+300+i-1, a certificate for 127.0.0.1
 #   KAFKA_TLS_CA=DIR/tls/ca.pem           made with openssl at the first 'up', signed by this CA)
 #   ZOOKEEPER=127.0.0.1:12181
 # Logs stay in DIR/logs for diagnosis. Exit codes: 0 ok, 1 failed to start, 2 usage.
 set -euo pipefail
 
-KAFKA_VERSION=${INGESTBENCH_KAFKA_VERSION:-3.9.1}
+KAFKA_VERSION=${INGESTBENCH_KAFKA_VERSION:-4.4.0}
+scram_user=""
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 
@@ -72,6 +80,8 @@ while [ $# -gt 0 ]; do
     --timeout) need_val "$@"; is_uint "$2" || uerr "--timeout takes seconds"; timeout_s=$2; shift 2 ;;
     --kafka-version) need_val "$@"; [[ "$2" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || uerr "--kafka-version takes X.Y.Z"
                      KAFKA_VERSION=$2; shift 2 ;;
+    --scram-user) need_val "$@"; [[ "$2" =~ ^[A-Za-z0-9._-]+:[^],=[]+$ ]] || uerr "--scram-user takes NAME:PASSWORD"
+                  scram_user=$2; shift 2 ;;
     --no-kafka) want_kafka=0; shift ;;
     --no-zk) want_zk=0; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -233,6 +243,10 @@ offsets.topic.num.partitions=10
 transaction.state.log.replication.factor=$rf
 transaction.state.log.min.isr=$minisr
 group.initial.rebalance.delay.ms=0
+group.consumer.min.session.timeout.ms=1000
+group.consumer.session.timeout.ms=6000
+group.consumer.min.heartbeat.interval.ms=100
+group.consumer.heartbeat.interval.ms=500
 auto.create.topics.enable=false
 log.flush.interval.messages=9223372036854775807
 EOF
@@ -244,9 +258,25 @@ log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
 log4j.logger.kafka.server.KafkaServer=INFO
 log4j.logger.kafka.server.BrokerServer=INFO
 EOF
+    # Kafka 4.x logs through log4j2: the same levels
+    cat >"$bdir/log4j2.properties" <<EOF
+appender.stdout.type=Console
+appender.stdout.name=STDOUT
+appender.stdout.layout.type=PatternLayout
+appender.stdout.layout.pattern=[%d] %p %m (%c)%n
+rootLogger.level=WARN
+rootLogger.appenderRef.stdout.ref=STDOUT
+logger.kafkaserver.name=kafka.server.KafkaServer
+logger.kafkaserver.level=INFO
+logger.brokerserver.name=kafka.server.BrokerServer
+logger.brokerserver.level=INFO
+EOF
     if [ ! -f "$bdir/data/meta.properties" ]; then
-      java -Dlog4j.configuration="file:$bdir/log4j.properties" -cp "$cache/libs/*" kafka.tools.StorageTool \
-           format -t "$cid" -c "$bdir/server.properties" --ignore-formatted \
+      local scram=()
+      [ -z "$scram_user" ] || scram=(--add-scram "SCRAM-SHA-256=[name=${scram_user%%:*},password=${scram_user#*:}]")
+      java -Dlog4j.configuration="file:$bdir/log4j.properties" -Dlog4j2.configurationFile="$bdir/log4j2.properties" \
+           -cp "$cache/libs/*" kafka.tools.StorageTool \
+           format -t "$cid" -c "$bdir/server.properties" --ignore-formatted "${scram[@]}" \
            >"$dir/logs/kafka-$i-format.log" 2>&1 || { cat "$dir/logs/kafka-$i-format.log" >&2; die "formatting broker $i storage failed"; }
     fi
     launch_broker "$i"
@@ -272,7 +302,7 @@ make_tls() { # a CA and a certificate for 127.0.0.1 it signed, once per run fold
 launch_broker() { # launch_broker I: start broker I from its configuration (log appended)
   local bdir="$dir/kafka/broker-$1"
   nohup java -Xms256m -Xmx768m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
-        -Dlog4j.configuration="file:$bdir/log4j.properties" \
+        -Dlog4j.configuration="file:$bdir/log4j.properties" -Dlog4j2.configurationFile="$bdir/log4j2.properties" \
         -cp "$cache/libs/*" kafka.Kafka "$bdir/server.properties" \
         >>"$dir/logs/kafka-$1.log" 2>&1 </dev/null &
   echo $! >"$dir/kafka-$1.pid"

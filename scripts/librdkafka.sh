@@ -4,7 +4,8 @@
 # untouched (a private apt state, deb-src only, in .cache/librdkafka/apt).
 #
 #   scripts/librdkafka.sh                 build it unless the cache has it; print its prefix
-#   scripts/librdkafka.sh --check         print the cached build's prefix, exit 1 if none
+#   scripts/librdkafka.sh --check         print the cached build's prefix and version, exit 1 if
+#                                         none, or if it is older than --min
 #   scripts/librdkafka.sh --suite S       take the source from suite S (default: sid)
 #   scripts/librdkafka.sh --min V         refuse a version older than V (default: 2.12.0)
 #
@@ -13,7 +14,7 @@
 # nothing assumes which version it serves. The build goes to
 # .cache/librdkafka/VERSION (about 70 s on 2 cores); .cache/librdkafka/current
 # points at the newest complete one. Offline, a cached build is used as it is.
-# Configure with: cmake -DIB_RDKAFKA=current (or a prefix) ...
+# The build links it by default (cmake -DIB_RDKAFKA=current; =system for Debian's).
 # Exit codes: 0 ready, 1 the download or the build failed, 2 usage.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,7 +27,7 @@ while [ $# -gt 0 ]; do
     --suite) [ $# -ge 2 ] || { echo "librdkafka.sh: --suite needs a value" >&2; exit 2; }; suite=$2; shift 2 ;;
     --min) [ $# -ge 2 ] || { echo "librdkafka.sh: --min needs a value" >&2; exit 2; }; min=$2; shift 2 ;;
     --check) check=1; shift ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "librdkafka.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -44,7 +45,10 @@ cached() {
 }
 
 if [ $check = 1 ]; then
-  cached || { say "no build in $cache (run scripts/librdkafka.sh)"; exit 1; }
+  prefix=$(cached) || { say "no build in $cache (run scripts/librdkafka.sh)"; exit 1; }
+  have=$(sed -n 's/^Version: //p' "$prefix/lib/pkgconfig/rdkafka.pc")
+  version_ge "$have" "$min" || { say "the cached build is librdkafka $have, older than $min (run scripts/librdkafka.sh)"; exit 1; }
+  echo "$prefix $have"
   exit 0
 fi
 

@@ -10,7 +10,10 @@
  * the client's version, pid, config), "batch", "stop", "error" and "retry"
  * (worker/mode.c) itself; a group member's "rebalance" (kind
  * assign, revoke or lost; generation, member, protocol, partitions) comes
- * from kafka/group.c. What a mode adds:
+ * from kafka/group.c: protocol is eager or cooperative (the classic group
+ * protocol) or consumer (KIP-848), and under the consumer protocol the
+ * generation is the member epoch (so is a group mode's commit's
+ * "generation"). What a mode adds:
  *
  *   event          fields                                           who
  *   assign         partition, epoch, from, until, inherited_range   a claim taken (ZooKeeper)

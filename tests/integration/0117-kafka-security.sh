@@ -2,19 +2,14 @@
 # 0117-kafka-security: Kafka security through -X (#16). The fixture's brokers
 # also listen with SASL_PLAINTEXT and SCRAM-SHA-256 (200 ports above
 # PLAINTEXT) and with TLS (300 above, a certificate for 127.0.0.1 signed by a
-# CA that scripts/cluster.sh made with openssl). This test creates a SCRAM user
-# with Kafka's own ConfigCommand, then produces, consumes (checkpoint mode) and
+# CA that scripts/cluster.sh made with openssl). The fixture's cluster has the
+# SCRAM user this test logs in as (cluster.sh --scram-user, written into the
+# brokers' storage when it is formatted). The test produces, consumes (checkpoint mode) and
 # verifies over each: 0 lost, 0 duplicates, the password never written to the
 # worker's files. A wrong password, and a CA that did not sign the broker's
 # certificate: one line, exit 3, within 20 s, for each command.
 . "$(dirname "$0")/../lib.sh"
-REPO=${IB_REPO:?}
 SASL=$(echo "$BROKERS" | awk -F, '{for (i = 1; i <= NF; i++) {split($i, a, ":"); printf "%s%s:%d", (i > 1 ? "," : ""), a[1], a[2] + 200}}')
-libs="$REPO/.cache/kafka-3.9.1/libs"
-[ -d "$libs" ] || fail "no Kafka jars in $libs (scripts/cluster.sh fetch)"
-timeout 120 java -cp "$libs/*" kafka.admin.ConfigCommand --bootstrap-server "$BROKERS" --alter \
-  --add-config 'SCRAM-SHA-256=[iterations=4096,password=ingest-s3cret]' --entity-type users --entity-name ingest \
-  >"$WORK/scram.txt" 2>&1 || { cat "$WORK/scram.txt" >&2; fail "creating the SCRAM user failed"; }
 sec=(-X security.protocol=SASL_PLAINTEXT -X sasl.mechanisms=SCRAM-SHA-256 -X sasl.username=ingest)
 good=("${sec[@]}" -X sasl.password=ingest-s3cret)
 bad=("${sec[@]}" -X sasl.password=wrong)

@@ -294,6 +294,61 @@ static void every_mode_s_traits_hold_together(void) {
         ib_fault_reset();
 }
 
+/* The flags of variant @p v, joined by spaces. */
+static void joined(const ib_variant_t *v, char *out, size_t size) {
+        out[0] = 0;
+        for (int i = 0; i < v->nworker_args; i++)
+                snprintf(out + strlen(out), size - strlen(out), "%s%s", i ? " " : "", v->worker_args[i]);
+}
+
+static void sweeps_variants_and_clients(void) {
+        ib_scenario_t *s = parse("{" BASE ",\"options\":{\"commit\":\"async\",\"assignor\":\"range\","
+                                 "\"X\":{\"session.timeout.ms\":6000,\"max.poll.interval.ms\":7000}},"
+                                 "\"variants\":[{\"name\":\"eager\"},"
+                                 "{\"name\":\"consumer\",\"options\":{\"assignor\":null,\"group-protocol\":\"consumer\","
+                                 "\"X\":{\"session.timeout.ms\":null}},\"min_librdkafka\":\"2.12.0\"}],"
+                                 "\"clients\":[\"system\",\"current\"]}");
+        CHECK(s != NULL);
+        if (!s) {
+                fprintf(stderr, "%s\n", errstr);
+                return;
+        }
+        char flags[512];
+        CHECK_INT(s->nvariants, 2);
+        CHECK_STR(s->variants[0].name, "eager");
+        joined(&s->variants[0], flags, sizeof(flags));
+        CHECK_STR(flags, "--commit async --assignor range -X session.timeout.ms=6000 -X max.poll.interval.ms=7000");
+        CHECK_STR(s->variants[0].min_librdkafka, "");
+        /* the variant's keys on top: one removed, one added, X merged property by property */
+        joined(&s->variants[1], flags, sizeof(flags));
+        CHECK_STR(flags, "--commit async -X max.poll.interval.ms=7000 --group-protocol consumer");
+        CHECK_STR(s->variants[1].min_librdkafka, "2.12.0");
+        CHECK_INT(s->nclients, 2);
+        CHECK_STR(s->clients[1], "current");
+        /* the scenario's own flags are unchanged by its variants */
+        CHECK_INT(s->nworker_args, 8);
+        ib_scenario_free(s);
+
+        REFUSED("{" BASE ",\"variants\":[]}", "$.variants", "a list of 1 to 16");
+        REFUSED("{" BASE ",\"variants\":[{\"options\":{}}]}", "$.variants[0]", "\"name\" is required");
+        REFUSED("{" BASE ",\"variants\":[{\"name\":\"Bad Name\"}]}", "$.variants[0]", "\"name\" is required");
+        REFUSED("{" BASE ",\"variants\":[{\"name\":\"a\"},{\"name\":\"a\"}]}", "$.variants[1]", "a second variant named");
+        REFUSED("{" BASE ",\"variants\":[{\"name\":\"a\",\"colour\":1}]}", "$.variants[0]", "unknown field \"colour\"");
+        REFUSED("{" BASE ",\"variants\":[{\"name\":\"a\",\"min_librdkafka\":\"new\"}]}", "$.variants[0]",
+                "is a version");
+        /* a variant's options are checked like the scenario's, at their own path */
+        REFUSED("{" BASE ",\"variants\":[{\"name\":\"a\"},{\"name\":\"b\",\"options\":{\"fsync\":\"batch\"}}]}",
+                "$.variants[1].options[\"fsync\"]", "mode async-commit has no option --fsync");
+        REFUSED("{" BASE ",\"variants\":[{\"name\":\"a\",\"options\":{\"X\":{\"no.such\":1}}}]}",
+                "$.variants[0].options.X[\"no.such\"]", "No such configuration property");
+        /* and by the mode's own checks: a classic assignor under the consumer protocol */
+        REFUSED("{" BASE ",\"variants\":[{\"name\":\"a\",\"options\":{\"group-protocol\":\"consumer\","
+                "\"assignor\":\"cooperative-sticky\"}}]}",
+                "$.variants[0].options", "the classic protocol's");
+        REFUSED("{" BASE ",\"clients\":[]}", "$.clients", "a list of 1 to 8");
+        REFUSED("{" BASE ",\"clients\":[7]}", "$.clients[0]", "a client name");
+}
+
 int main(void) {
         IB_RUN(every_mode_s_traits_hold_together);
         IB_RUN(loads_every_shipped_scenario);
@@ -305,5 +360,6 @@ int main(void) {
         IB_RUN(refuses_faults_that_cannot_be_applied);
         IB_RUN(refuses_bad_expectations);
         IB_RUN(loads_files_and_reports_unreadable_ones);
+        IB_RUN(sweeps_variants_and_clients);
         return IB_DONE();
 }

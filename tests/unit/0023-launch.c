@@ -1,9 +1,12 @@
 /* 0023-launch: the command lines the harness and the bench start, built by
  * appending (base/argv.h, launch/commands.h): every word copied, NULL values
  * and zero numbers left out, a mode's own flags from its hook, "{worker}"
- * replaced by the worker's name; and a helper (git, gnuplot) run to completion. */
+ * replaced by the worker's name; a helper (git, gnuplot) run to completion;
+ * and a client name resolved to a library folder whose version is checked by
+ * running the program with it (here a stand-in that names the folder's). */
 #include "harness.h"
 #include "argv.h"
+#include "clients.h"
 #include "commands.h"
 #include "supervisor.h"
 
@@ -100,7 +103,7 @@ static void runs_a_helper_to_completion(void) {
         CHECK(ib_tmpdir(dir, sizeof(dir)) != NULL);
         snprintf(log, sizeof(log), "%s/err.log", dir);
         const char *echo[] = {"printf", "hello\nworld", NULL};
-        ib_run_io_t io = {NULL, NULL, out, sizeof(out), NULL};
+        ib_run_io_t io = {NULL, NULL, out, sizeof(out), NULL, 0};
         CHECK_INT(ib_run_command(echo, &io), 0);
         CHECK_STR(out, "hello\nw"); /* cut at out_size - 1, the rest read and dropped */
         const char *no[] = {"false", NULL};
@@ -108,18 +111,107 @@ static void runs_a_helper_to_completion(void) {
         CHECK_STR(out, "");
         const char *missing[] = {"no-such-program-ingestbench", NULL};
         CHECK_INT(ib_run_command(missing, &io), 127);
-        ib_run_io_t away = {"/no/such/folder", NULL, NULL, 0, NULL};
+        ib_run_io_t away = {"/no/such/folder", NULL, NULL, 0, NULL, 0};
         CHECK_INT(ib_run_command(no, &away), 126);
         const char *ls[] = {"ls", "/no/such/file", NULL};
-        ib_run_io_t logged = {dir, log, NULL, 0, NULL};
+        ib_run_io_t logged = {dir, log, NULL, 0, NULL, 0};
         CHECK(ib_run_command(ls, &logged) > 0);
         struct stat st;
         CHECK(stat(log, &st) == 0 && st.st_size > 0 && (st.st_mode & 0777) == 0600);
         ib_tmpdir_rm(dir);
 }
 
+static void compares_versions(void) {
+        CHECK(ib_version_at_least("2.14.2", "2.12.0"));
+        CHECK(ib_version_at_least("2.12.0", "2.12.0"));
+        CHECK(ib_version_at_least("2.12", "2.12.0"));
+        CHECK(ib_version_at_least("10.0.0", "9.99.99"));
+        CHECK(!ib_version_at_least("2.0.2", "2.12.0"));
+        CHECK(!ib_version_at_least("2.11.9", "2.12.0"));
+        CHECK(!ib_version_at_least("1", "2.12.0"));
+}
+
+static void touch(const char *path) {
+        FILE *f = fopen(path, "w");
+        CHECK(f != NULL);
+        if (f)
+                fclose(f);
+}
+
+static void resolves_clients(void) {
+        char dir[] = "/tmp/ib-0023-XXXXXX", path[1200], self[256], sys[256], cur[256];
+        CHECK(mkdtemp(dir) != NULL);
+        /* a project cache with one build, "current" pointing at it, and a system folder */
+        snprintf(path, sizeof(path), "mkdir -p %s/.cache/librdkafka/2.99.1/lib %s/sys %s/bare && "
+                 "ln -s 2.99.1 %s/.cache/librdkafka/current", dir, dir, dir, dir);
+        CHECK_INT(system(path), 0);
+        snprintf(cur, sizeof(cur), "%s/.cache/librdkafka/2.99.1/lib", dir);
+        snprintf(path, sizeof(path), "%s/librdkafka.so.1", cur);
+        touch(path);
+        snprintf(sys, sizeof(sys), "%s/sys", dir);
+        snprintf(path, sizeof(path), "%s/librdkafka.so.1", sys);
+        touch(path);
+        /* the program: says the version of the folder it was given */
+        snprintf(self, sizeof(self), "%s/self", dir);
+        FILE *f = fopen(self, "w");
+        CHECK(f != NULL);
+        if (!f)
+                return;
+        fprintf(f, "#!/bin/sh\ncase \"$LD_LIBRARY_PATH\" in\n *2.99.1*) v=2.99.1 ;;\n */sys) v=2.0.2 ;;\n"
+                   " '') v=3.1.4 ;;\n *) exit 3 ;;\nesac\necho \"ingestbench 0.1.0 (librdkafka $v)\"\n");
+        fclose(f);
+        chmod(self, 0700);
+        ib_client_places_t places = {self, dir, sys};
+        ib_client_t c;
+        char err[1024];
+        CHECK_INT(ib_client_resolve("current", &places, &c, err, sizeof(err)), IB_OK);
+        CHECK_STR(c.version, "2.99.1");
+        CHECK(strstr(c.env, "LD_LIBRARY_PATH=") == c.env && strstr(c.env, "/.cache/librdkafka/2.99.1/lib"));
+        CHECK_INT(ib_client_resolve("2.99.1", &places, &c, err, sizeof(err)), IB_OK);
+        CHECK_STR(c.version, "2.99.1");
+        CHECK_INT(ib_client_resolve("system", &places, &c, err, sizeof(err)), IB_OK);
+        CHECK_STR(c.version, "2.0.2");
+        /* a version not in the cache: the system's, when it is that version */
+        CHECK_INT(ib_client_resolve("2.0.2", &places, &c, err, sizeof(err)), IB_OK);
+        CHECK_STR(c.libdir, sys);
+        CHECK_INT(ib_client_resolve("2.5.0", &places, &c, err, sizeof(err)), IB_ERR_INVALID_ARG);
+        CHECK(strstr(err, "client 2.5.0:") && strstr(err, "holds librdkafka 2.0.2"));
+        /* a prefix (PREFIX/lib) or a library folder */
+        snprintf(path, sizeof(path), "%s/.cache/librdkafka/2.99.1", dir);
+        CHECK_INT(ib_client_resolve(path, &places, &c, err, sizeof(err)), IB_OK);
+        CHECK_STR(c.version, "2.99.1");
+        CHECK_INT(ib_client_resolve(sys, &places, &c, err, sizeof(err)), IB_OK);
+        CHECK_STR(c.version, "2.0.2");
+        /* linked: nothing changed in the environment */
+        CHECK_INT(ib_client_resolve("linked", &places, &c, err, sizeof(err)), IB_OK);
+        CHECK_STR(c.version, "3.1.4");
+        CHECK_STR(c.env, "");
+        const char *env[4], *more[] = {"A=1", NULL};
+        ib_client_env(&c, more, env, 4);
+        CHECK_STR(env[0], "A=1");
+        CHECK(env[1] == NULL);
+        /* refusals: nothing there, not a name, a program that does not run with it */
+        snprintf(path, sizeof(path), "%s/bare", dir);
+        CHECK_INT(ib_client_resolve(path, &places, &c, err, sizeof(err)), IB_ERR_INVALID_ARG);
+        CHECK(strstr(err, "no librdkafka.so.1 found") != NULL);
+        CHECK_INT(ib_client_resolve("newest", &places, &c, err, sizeof(err)), IB_ERR_INVALID_ARG);
+        ib_client_places_t nosys = {self, dir, ""};
+        CHECK_INT(ib_client_resolve("system", &nosys, &c, err, sizeof(err)), IB_ERR_INVALID_ARG);
+        CHECK(strstr(err, "Debian's librdkafka1 package") != NULL);
+        snprintf(path, sizeof(path), "%s/elsewhere", dir);
+        CHECK_INT(mkdir(path, 0700), 0);
+        snprintf(path + strlen(path), sizeof(path) - strlen(path), "/librdkafka.so.1");
+        touch(path);
+        *strrchr(path, '/') = '\0';
+        CHECK_INT(ib_client_resolve(path, &places, &c, err, sizeof(err)), IB_ERR_FAILED);
+        CHECK(strstr(err, "--version did not run") != NULL);
+        ib_tmpdir_rm(dir);
+}
+
 int main(void) {
         IB_RUN(runs_a_helper_to_completion);
+        IB_RUN(compares_versions);
+        IB_RUN(resolves_clients);
         IB_RUN(appends_copies_and_skips_null);
         IB_RUN(builds_a_worker_line);
         IB_RUN(builds_a_producer_line);
