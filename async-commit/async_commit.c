@@ -192,7 +192,12 @@ static ib_err_t async_commit_next_batch(void *st, ib_batch_t *batch, int wait_ms
         free_msgs(k);
         k->revoked_in_poll = 0;
         batch->topic = k->cfg->topic;
-        k->nmsgs = ib_kafka_poll_batch(k->rk, wait_ms, k->msgs, MAX_POLL_BATCH, k->ctx->events);
+        char fatal[640];
+        k->nmsgs = ib_kafka_poll_batch(k->rk, wait_ms, k->msgs, MAX_POLL_BATCH, k->ctx->events, fatal, sizeof(fatal));
+        if (fatal[0]) {
+                free_msgs(k);
+                return ib_seterr(errstr, errstr_size, IB_ERR_KAFKA, "the consumer stopped on a fatal error: %s", fatal);
+        }
         size_t n = 0;
         for (size_t i = 0; i < k->nmsgs; i++) {
                 rd_kafka_message_t *x = k->msgs[i];

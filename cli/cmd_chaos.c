@@ -159,7 +159,7 @@ typedef struct {
 /* One cell of the sweep (a client and a variant), over its iterations. */
 typedef struct {
         int runs, passed, skipped;
-        double duplicates, unexplained, lost, dup_min, dup_max;
+        double duplicates, unexplained, lost, failures, dup_min, dup_max;
         double recovery_max;         /* -1: none; INFINITY: never */
         char why_skipped[160];
 } cell_t;
@@ -180,14 +180,15 @@ static void cell_add(cell_t *c, json_t *results, int pass) {
         c->duplicates += d;
         c->unexplained += figure(results, "unexplained_duplicates");
         c->lost += figure(results, "lost");
+        c->failures += figure(results, "worker_failures");
         if (rec > c->recovery_max)
                 c->recovery_max = rec;
 }
 
 /* The sweep's table on stdout: one line per cell. */
 static void cells_table(const session_t *ss, const cell_t *cells) {
-        printf("\n%-28s %-10s %5s %7s %20s %12s %8s %16s\n", "variant", "librdkafka", "runs", "passed", "duplicates",
-               "unexplained", "lost", "recovery_ms.max");
+        printf("\n%-28s %-10s %5s %7s %20s %12s %8s %9s %16s\n", "variant", "librdkafka", "runs", "passed",
+               "duplicates", "unexplained", "lost", "failures", "recovery_ms.max");
         for (int ci = 0; ci < (ss->nclients ? ss->nclients : 1); ci++)
                 for (int vi = 0; vi < (ss->nvariants ? ss->nvariants : 1); vi++) {
                         const cell_t *c = &cells[ci * (ss->nvariants ? ss->nvariants : 1) + vi];
@@ -208,10 +209,10 @@ static void cells_table(const session_t *ss, const cell_t *cells) {
                                 snprintf(rec, sizeof(rec), "n/a");
                         else
                                 snprintf(rec, sizeof(rec), "%.0f", c->recovery_max);
-                        printf("%-28s %-10s %5d %7d %20s %12.0f %8.0f %16s\n", vname, cname, c->runs, c->passed, dup,
-                               c->unexplained, c->lost, rec);
+                        printf("%-28s %-10s %5d %7d %20s %12.0f %8.0f %9.0f %16s\n", vname, cname, c->runs, c->passed,
+                               dup, c->unexplained, c->lost, c->failures, rec);
                 }
-        printf("(duplicates, unexplained and lost summed over the runs; the range is per run)\n");
+        printf("(duplicates, unexplained, lost and worker failures summed over the runs; the range is per run)\n");
 }
 
 /* Runs the iterations of every cell. @returns the exit code. */

@@ -4,7 +4,8 @@
 #include "poll.h"
 
 size_t ib_kafka_poll_batch(rd_kafka_t *rk, int wait_ms, rd_kafka_message_t **msgs, size_t max,
-                           ib_eventlog_t *events) {
+                           ib_eventlog_t *events, char *fatal, size_t fatal_size) {
+        fatal[0] = '\0';
         if (max == 0)
                 return 0;
         /* The wait for the first message, then the rest in one call: a
@@ -31,6 +32,12 @@ size_t ib_kafka_poll_batch(rd_kafka_t *rk, int wait_ms, rd_kafka_message_t **msg
                                 ib_eventlog_emit(events, "consume_error",
                                                  json_pack("{s:s,s:s}", "error", rd_kafka_err2name(m->err),
                                                            "message", rd_kafka_message_errstr(m)));
+                        if (m->err == RD_KAFKA_RESP_ERR__FATAL && !fatal[0]) {
+                                char why[512] = "";
+                                rd_kafka_resp_err_t e = rd_kafka_fatal_error(rk, why, sizeof(why));
+                                snprintf(fatal, fatal_size, "%s: %s", rd_kafka_err2name(e ? e : m->err),
+                                         why[0] ? why : rd_kafka_message_errstr(m));
+                        }
                         rd_kafka_message_destroy(m);
                 } else {
                         msgs[n++] = m;

@@ -24,9 +24,14 @@ static inline ib_record_t ib_kafka_record(const rd_kafka_message_t *m) {
  *        most @p wait_ms for the first, then takes only what is already
  *        there. An error other than a partition EOF is logged as a
  *        consume_error event (error name and message); errors are dropped.
+ *        A fatal error (librdkafka: the instance cannot go on, e.g. the
+ *        consumer protocol's UNRELEASED_INSTANCE_ID for a static member that
+ *        comes back before the broker let its old session go) is also put
+ *        into @p fatal ("NAME: reason", the underlying error; "" when none):
+ *        the caller must stop, nothing more will be fetched.
  * @returns how many messages are in @p msgs (the caller destroys them).
  */
 size_t ib_kafka_poll_batch(rd_kafka_t *rk, int wait_ms, rd_kafka_message_t **msgs, size_t max,
-                           ib_eventlog_t *events);
+                           ib_eventlog_t *events, char *fatal, size_t fatal_size);
 
 #endif

@@ -256,8 +256,8 @@ static int wait_for_room(receiver_t *r) {
 
 /* Polls a batch and, under --wal-dedup, drops what the log holds already.
  * @returns how many messages are left in @p msgs. */
-static size_t poll_new(receiver_t *r, rd_kafka_message_t **msgs) {
-        size_t n = ib_kafka_poll_batch(r->rk, 100, msgs, MAX_POLL_BATCH, r->ctx->events);
+static size_t poll_new(receiver_t *r, rd_kafka_message_t **msgs, char *fatal, size_t fatal_size) {
+        size_t n = ib_kafka_poll_batch(r->rk, 100, msgs, MAX_POLL_BATCH, r->ctx->events, fatal, fatal_size);
         if (!r->conf->dedup)
                 return n;
         size_t kept = 0;
@@ -409,7 +409,15 @@ static void *receive_main(void *arg) {
                 thread_fail(r, IB_ERR_KAFKA, errstr);
         }
         while (!wait_for_room(r)) {
-                size_t n = poll_new(r, msgs);
+                char fatal[640];
+                size_t n = poll_new(r, msgs, fatal, sizeof(fatal));
+                if (fatal[0]) {
+                        for (size_t i = 0; i < n; i++)
+                                rd_kafka_message_destroy(msgs[i]);
+                        snprintf(errstr, sizeof(errstr), "the consumer stopped on a fatal error: %.400s", fatal);
+                        thread_fail(r, IB_ERR_KAFKA, errstr);
+                        break;
+                }
                 if (n == 0)
                         continue;
                 uint64_t seq = ++r->batch_seq;

@@ -184,12 +184,63 @@ static void test_git_revision(void) {
         CHECK_STR(rev, "unknown");
 }
 
+/* A chaos file of a sweep's cell: a variant and the workers' client. */
+static void cell_file(const char *name, const char *variant, const char *client, int dups) {
+        char text[1024];
+        snprintf(text, sizeof(text),
+                 "{\"schema\":\"ingestbench.results\",\"schema_version\":1,\"kind\":\"chaos\",\"scenario_name\":\"s\","
+                 "\"scenario\":{\"mode\":\"async-commit\"},\"variant\":\"%s\",\"client\":{\"name\":\"x\",\"librdkafka\":\"%s\"},"
+                 "\"counts\":{\"produced\":1000,\"duplicates\":%d,\"lost\":0},\"recovery_ms\":{\"max\":100}}",
+                 variant, client, dups);
+        put(name, text);
+}
+
+/* Runs of a sweep are grouped by mode, variant and (when the set holds more
+ * than one) the workers' librdkafka: never one verdict for two clients. */
+static void test_groups_by_variant_and_client(void) {
+        cell_file("c1.json", "eager", "2.0.2", 0);
+        cell_file("c2.json", "cooperative", "2.0.2", 900);
+        cell_file("c3.json", "cooperative", "2.14.2", 0);
+        cell_file("c4.json", "cooperative", "2.14.2", 0);
+        char p[4][256], err[512];
+        const char *paths[4];
+        for (int i = 0; i < 4; i++) {
+                char n[16];
+                snprintf(n, sizeof(n), "c%d.json", i + 1);
+                snprintf(p[i], sizeof(p[i]), "%s", path_of(n));
+                paths[i] = p[i];
+        }
+        ib_result_set_t set = {0};
+        CHECK_INT(ib_result_set_load(paths, 4, &set, err, sizeof(err)), IB_OK);
+        ib_mode_safety_t ms[8];
+        size_t n = ib_mode_safety(&set, ms, 8);
+        CHECK_INT(n, 3);
+        if (n == 3) {
+                CHECK_STR(ms[0].label, "async-commit eager, librdkafka 2.0.2");
+                CHECK_STR(ms[1].label, "async-commit cooperative, librdkafka 2.0.2");
+                CHECK_INT(ms[1].duplicates, 900);
+                CHECK_STR(ms[2].label, "async-commit cooperative, librdkafka 2.14.2");
+                CHECK_INT(ms[2].runs, 2);
+                CHECK_INT(ms[2].guarantee, IB_G_EXACTLY_ONCE);
+                CHECK_STR(ms[2].mode, "async-commit");
+        }
+        ib_result_set_free(&set);
+        /* one client in the set: the label does not name it */
+        const char *one[] = {p[2], p[3]};
+        CHECK_INT(ib_result_set_load(one, 2, &set, err, sizeof(err)), IB_OK);
+        n = ib_mode_safety(&set, ms, 8);
+        CHECK_INT(n, 1);
+        CHECK_STR(ms[0].label, "async-commit cooperative");
+        ib_result_set_free(&set);
+}
+
 int main(void) {
         ib_tmpdir(dir, sizeof(dir));
         IB_RUN(test_git_revision);
         IB_RUN(test_round_trip_and_refusals);
         IB_RUN(test_throughput_gate);
         IB_RUN(test_guarantee_gate);
+        IB_RUN(test_groups_by_variant_and_client);
         ib_tmpdir_rm(dir);
         return IB_DONE();
 }
