@@ -76,6 +76,7 @@ typedef struct async_commit_s {
         rd_kafka_t *rk;
         ib_rebalance_t protocol;     /* the group's protocol, from the configuration */
         int closing;                 /* inside rd_kafka_consumer_close(): callbacks ask the group thread nothing */
+        int committed_before_close;  /* sync-on-revoke: the last commit was made before leaving */
         int32_t generation;          /* the last generation seen (ib_group_generation_safe) */
         ib_group_losses_t losses;    /* revoked partitions, fenced unless assigned again */
         int nparts;
@@ -147,7 +148,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 ib_group_note_revoke(&k->losses, parts, gen, lost);
         k->rebalances++;
         ib_mode_waiting(k->ctx, !assign);
-        if (!assign && k->commit == C_ASYNC_SYNC_ON_REVOKE && !lost) {
+        if (!assign && k->commit == C_ASYNC_SYNC_ON_REVOKE && !lost && !k->committed_before_close) {
                 /* The remedy: commit what was processed, synchronously,
                  * while this member's generation is still current. */
                 rd_kafka_topic_partition_list_t *offs = processed_of(k, parts);
@@ -325,9 +326,32 @@ static void async_commit_close(void *st) {
         if (!k)
                 return;
         free_msgs(k);
+        if (k->rk && k->commit == C_ASYNC_SYNC_ON_REVOKE && k->processed) {
+                /* The remedy's last commit, made while still a member rather
+                 * than in the revoke callback of the close: there, a commit
+                 * the coordinator refuses (UNKNOWN_MEMBER_ID: the leave was
+                 * already served) leaves rd_kafka_consumer_close waiting for
+                 * ever. Measured: librdkafka 2.0.2 with the classic protocol
+                 * (kafka/group.h), and 2.14.2 with the consumer protocol
+                 * (rebalance-rolling, 1 run in 2). The offsets are the same. */
+                rd_kafka_topic_partition_list_t *a = NULL;
+                if (!rd_kafka_assignment(k->rk, &a) && a) {
+                        rd_kafka_topic_partition_list_t *offs = processed_of(k, a);
+                        if (offs->cnt > 0) {
+                                int64_t t0 = ib_mono_us();
+                                rd_kafka_resp_err_t ce = rd_kafka_commit(k->rk, offs, 0);
+                                ib_hist_record(&k->commit_us, (uint64_t)(ib_mono_us() - t0));
+                                k->commits_requested++;
+                                commit_outcome(k, "sync-before-close", ce, offs);
+                        }
+                        rd_kafka_topic_partition_list_destroy(offs);
+                        rd_kafka_topic_partition_list_destroy(a);
+                        k->committed_before_close = 1;
+                }
+        }
         if (k->rk) {
                 /* Leaves the group: the revoke callback runs (sync-on-revoke
-                 * commits there); outstanding async commits are served. */
+                 * committed just before); outstanding async commits are served. */
                 k->closing = 1;
                 if (ib_group_close(k->rk, CLOSE_BUDGET_MS, k->ctx->events) == 0)
                         rd_kafka_destroy(k->rk);

@@ -60,7 +60,7 @@ typedef struct ib_hevent_s {
         int32_t generation;    /**< group generation or claim epoch; -1 unknown */
         int ok;                /**< commit */
         char error[40];        /**< commit: the error name; "" when ok */
-        char how[24];          /**< commit: async, sync, auto, sync-on-revoke, zk, kafka, checkpoint */
+        char how[24];          /**< commit: async, sync, auto, sync-on-revoke, sync-before-close, zk, kafka, checkpoint */
 } ib_hevent_t;
 
 /** A fault the harness applied. */

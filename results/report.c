@@ -692,11 +692,16 @@ static void provenance(report_t *r) {
                 size_t i;
                 json_array_foreach(docs[k], i, doc) {
                         json_t *v = json_object_get(doc, "versions"), *m = json_object_get(doc, "machine");
-                        char line[1200];
-                        snprintf(line, sizeof(line), "%s: %s, created %s; ingestbench %s (git %s), librdkafka %s, broker %s%s%s; "
+                        char line[1400], workers[160] = "";
+                        json_t *cl = json_object_get(doc, "client");
+                        if (cl) /* the workers' client (chaos), or the client the whole bench ran */
+                                snprintf(workers, sizeof(workers), " (workers: librdkafka %.32s, client %.64s)",
+                                         str(cl, "librdkafka"), str(cl, "name"));
+                        snprintf(line, sizeof(line), "%s: %s, created %s; ingestbench %s (git %s), librdkafka %s%s, broker %s%s%s; "
                                                      "%.0f cores, kernel %s",
                                  str(doc, "source"), str(doc, "kind"), str(doc, "created"), str(v, "ingestbench"),
                                  json_object_get(doc, "git_revision") ? str(doc, "git_revision") : "-", str(v, "librdkafka"),
+                                 workers,
                                  str(v, "broker"), json_object_get(v, "zookeeper") ? ", ZooKeeper " : "",
                                  str(v, "zookeeper"), ib_results_num(m, "cores"), str(m, "kernel"));
                         fprintf(r->md, "- %s\n", line);

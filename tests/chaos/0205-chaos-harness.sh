@@ -56,7 +56,7 @@ rc=0
 grep -q '^chaos: iteration 1 failed (seed 77); artifacts kept in .*/hunt/iteration-1-seed-77$' "$WORK/hunt.txt" ||
   fail "no failing iteration named: $(tail -5 "$WORK/hunt.txt")"
 grep -q '^replay: ingestbench chaos --scenario .*fails.json --seed 77 --brokers mock' "$WORK/hunt.txt" || fail "no replay command"
-grep -q '^chaos: 0 of 1 iterations passed$' "$WORK/hunt.txt" || fail "it went on after the failure"
+grep -q '^chaos: 0 of 1 runs passed$' "$WORK/hunt.txt" || fail "it went on after the failure"
 [ -f "$WORK/hunt/iteration-1-seed-77/results.json" ] || fail "the failing iteration's results are gone"
 [ "$(grep -c '<testcase' "$WORK/hunt.xml")" = 3 ] && [ "$(grep -c '<failure' "$WORK/hunt.xml")" = 1 ] ||
   fail "junit: $(cat "$WORK/hunt.xml")"
