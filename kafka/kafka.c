@@ -209,7 +209,7 @@ ib_err_t ib_kafka_err(rd_kafka_resp_err_t e) {
                 return IB_OK;
         if (unreachable(e))
                 return ib_kafka_auth_error(NULL, 0) ? IB_ERR_KAFKA_AUTH : IB_ERR_KAFKA_UNREACHABLE;
-        switch (e) {
+        switch ((int)e) { /* int: a code newer than the header built against can be named */
         case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
         case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
         /* a partition its leader does not know yet: a topic just created
@@ -229,6 +229,12 @@ ib_err_t ib_kafka_err(rd_kafka_resp_err_t e) {
         case RD_KAFKA_RESP_ERR_KAFKA_STORAGE_ERROR:
         case RD_KAFKA_RESP_ERR__NODE_UPDATE:
         case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION: /* metadata without a leader yet */
+                return IB_ERR_KAFKA_RETRIABLE;
+        case -137: /* RD_KAFKA_RESP_ERR__DESTROY_BROKER, librdkafka >= 2.10 (not in
+                    * 2.0.2's header): a request on a broker handle the client
+                    * tore down (a killed broker left the metadata); the same request
+                    * goes to the leader it knows next. Seen once in 0110 on Kafka
+                    * 3.9.1 with 2.14.2, where it stopped the direct worker. */
                 return IB_ERR_KAFKA_RETRIABLE;
         default:
                 return IB_ERR_KAFKA;

@@ -2,6 +2,7 @@
  * doubling waits, the budget, a stop request, the error a give-up returns. */
 #include "clock.h"
 #include "harness.h"
+#include "kafka.h"
 #include "retry.h"
 
 static void test_transient_errors(void) {
@@ -12,6 +13,19 @@ static void test_transient_errors(void) {
         CHECK(!ib_err_transient(IB_ERR_KAFKA));
         CHECK(!ib_err_transient(IB_ERR_ZK_FENCED));
         CHECK(!ib_err_transient(IB_ERR_IO));
+}
+
+/* librdkafka's codes to ours: what a retry may wait out, and what it may not */
+static void test_kafka_codes(void) {
+        CHECK_INT(ib_kafka_err(RD_KAFKA_RESP_ERR_NO_ERROR), IB_OK);
+        CHECK_INT(ib_kafka_err(RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION), IB_ERR_KAFKA_RETRIABLE);
+        CHECK_INT(ib_kafka_err(RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION), IB_ERR_KAFKA_RETRIABLE);
+        /* a broker handle torn down by a newer client (librdkafka >= 2.10) while a
+         * request was on it: sent again to the next leader */
+        CHECK_INT(ib_kafka_err((rd_kafka_resp_err_t)-137), IB_ERR_KAFKA_RETRIABLE);
+        CHECK(ib_err_transient(ib_kafka_err(RD_KAFKA_RESP_ERR__TRANSPORT)));
+        CHECK_INT(ib_kafka_err(RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED), IB_ERR_KAFKA);
+        CHECK_INT(ib_kafka_err(RD_KAFKA_RESP_ERR__FATAL), IB_ERR_KAFKA);
 }
 
 static void test_not_transient_is_not_retried(void) {
@@ -54,6 +68,7 @@ static void test_stop_request_ends_it(void) {
 
 int main(void) {
         IB_RUN(test_transient_errors);
+        IB_RUN(test_kafka_codes);
         IB_RUN(test_not_transient_is_not_retried);
         IB_RUN(test_backoff_doubles_within_the_budget);
         IB_RUN(test_stop_request_ends_it);
