@@ -321,7 +321,7 @@ static int cells(session_t *ss) {
         char errstr[PATH_MAX + 256];
         const char *names[IB_SCENARIO_MAX_CLIENTS];
         int nnames = 0;
-        static char list[1024];
+        char list[1024]; /* the names point into it until they are resolved below */
         if (cc->clients) {
                 if (strlen(cc->clients) >= sizeof(list))
                         return ib_cli_usage_error("chaos", "--clients: the list is too long");
@@ -357,27 +357,24 @@ static int cells(session_t *ss) {
         if (s->nvariants) {
                 if (!(ss->variants = calloc((size_t)s->nvariants, sizeof(*ss->variants))))
                         return ib_cli_fail("chaos", IB_ERR_NOMEM, "out of memory");
-                for (int i = 0; i < s->nvariants; i++) {
-                        int chosen = !cc->variants;
-                        if (cc->variants) {
-                                size_t len = strlen(s->variants[i].name);
-                                for (const char *p = cc->variants; (p = strstr(p, s->variants[i].name)); p += len)
-                                        chosen |= (p == cc->variants || p[-1] == ',') && (p[len] == ',' || !p[len]);
-                        }
-                        if (chosen)
-                                ss->variants[ss->nvariants++] = &s->variants[i];
-                }
+                char chosen[IB_SCENARIO_MAX_VARIANTS] = {0};
                 if (cc->variants) { /* every name given must be one */
+                        if (strlen(cc->variants) >= sizeof(list))
+                                return ib_cli_usage_error("chaos", "--variants: the list is too long");
                         snprintf(list, sizeof(list), "%s", cc->variants);
                         for (char *save = NULL, *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-                                int known = 0;
-                                for (int i = 0; i < s->nvariants; i++)
-                                        known |= !strcmp(s->variants[i].name, t);
-                                if (!known)
+                                int i;
+                                for (i = 0; i < s->nvariants && strcmp(s->variants[i].name, t); i++)
+                                        ;
+                                if (i == s->nvariants)
                                         return ib_cli_usage_error("chaos", "--variants: scenario %s has no variant \"%s\"",
                                                                   s->name, t);
+                                chosen[i] = 1;
                         }
                 }
+                for (int i = 0; i < s->nvariants; i++)
+                        if (!cc->variants || chosen[i])
+                                ss->variants[ss->nvariants++] = &s->variants[i];
         }
         return -1;
 }
