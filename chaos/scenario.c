@@ -116,6 +116,29 @@ static ib_err_t get_int(ctx_t *c, json_t *obj, const char *path, const char *key
         return IB_OK;
 }
 
+/* A time in ms: a whole number in [min, max], or a pair [lo, hi] within it
+ * that the schedule draws from the seed (*hi = *lo when fixed). *lo and *hi
+ * keep their values when absent and !required. */
+static ib_err_t get_ms(ctx_t *c, json_t *obj, const char *path, const char *key, int required, int64_t min,
+                       int64_t max, int64_t *lo, int64_t *hi) {
+        json_t *v = json_object_get(obj, key);
+        if (!json_is_array(v)) {
+                ib_err_t err = get_int(c, obj, path, key, required, min, max, lo);
+                *hi = *lo;
+                return err;
+        }
+        char at[256];
+        snprintf(at, sizeof(at), "%s.%s", path, key);
+        if (json_array_size(v) != 2 || !json_is_integer(json_array_get(v, 0)) || !json_is_integer(json_array_get(v, 1)))
+                return refuse(c, at, "must be a whole number of ms, or [lo, hi] drawn from the seed");
+        *lo = json_integer_value(json_array_get(v, 0));
+        *hi = json_integer_value(json_array_get(v, 1));
+        if (*lo < min || *hi < *lo || *hi > max)
+                return refuse(c, at, "[%lld, %lld] needs %lld <= lo <= hi <= %lld", (long long)*lo, (long long)*hi,
+                              (long long)min, (long long)max);
+        return IB_OK;
+}
+
 /* A [min, max] pair of milliseconds. */
 static ib_err_t get_span(ctx_t *c, json_t *obj, const char *path, const char *key, int64_t *lo, int64_t *hi) {
         char at[256];
@@ -481,7 +504,7 @@ static ib_err_t parse_fault(ctx_t *c, ib_scenario_t *s, json_t *f, size_t i, ib_
                 return err;
         *out = (ib_fault_t){.duration_ms = -1, .restart_after_ms = -1, .interval_ms = 2000, .call = 1};
         const char *name = NULL, *target = NULL, *point = NULL;
-        if ((err = get_int(c, f, path, "at_ms", 1, 0, 86400000, &out->at_ms)) ||
+        if ((err = get_ms(c, f, path, "at_ms", 1, 0, 86400000, &out->at_ms, &out->at_max_ms)) ||
             (err = get_str(c, f, path, "fault", &name)) || (err = get_str(c, f, path, "target", &target)) ||
             (err = get_str(c, f, path, "point", &point)))
                 return err;
@@ -497,9 +520,11 @@ static ib_err_t parse_fault(ctx_t *c, ib_scenario_t *s, json_t *f, size_t i, ib_
         out->kind = (ib_fault_kind_t)kind;
         if ((err = fault_fits(c, s, at, out->kind)))
                 return err;
-        if ((err = get_int(c, f, path, "duration_ms", takes_duration(out->kind), 1, 86400000, &out->duration_ms)) ||
-            (err = get_int(c, f, path, "restart_after_ms", 0, 0, 86400000, &out->restart_after_ms)) ||
-            (err = get_int(c, f, path, "interval_ms", 0, 0, 86400000, &out->interval_ms)) ||
+        if ((err = get_ms(c, f, path, "duration_ms", takes_duration(out->kind), 1, 86400000, &out->duration_ms,
+                          &out->duration_max_ms)) ||
+            (err = get_ms(c, f, path, "restart_after_ms", 0, 0, 86400000, &out->restart_after_ms,
+                          &out->restart_max_ms)) ||
+            (err = get_ms(c, f, path, "interval_ms", 0, 0, 86400000, &out->interval_ms, &out->interval_max_ms)) ||
             (err = get_int(c, f, path, "call", 0, 1, 1000000, &out->call)))
                 return err;
         const char *stray = json_object_get(f, "duration_ms") && !takes_duration(out->kind) ? "duration_ms"
@@ -541,40 +566,36 @@ static ib_err_t parse_fault(ctx_t *c, ib_scenario_t *s, json_t *f, size_t i, ib_
         return IB_OK;
 }
 
-static int by_time(const void *a, const void *b) {
-        const ib_fault_t *x = *(const ib_fault_t *const *)a, *y = *(const ib_fault_t *const *)b;
-        return x->at_ms < y->at_ms ? -1 : x->at_ms > y->at_ms ? 1 : (x < y ? -1 : x > y);
-}
-
 /* Worker targets must exist at the fault's time: the workers at start plus
- * those added earlier (at the same time: earlier in the file). */
+ * those surely added before it (an addition whose time is drawn counts from
+ * the end of its range; at the same time: earlier in the file). */
 static ib_err_t check_worker_targets(ctx_t *c, ib_scenario_t *s) {
-        if (!s->ntimeline)
-                return IB_OK;
-        const ib_fault_t **order = malloc(s->ntimeline * sizeof(*order));
-        if (!order)
-                return IB_ERR_NOMEM;
+        int adds = 0;
         for (size_t i = 0; i < s->ntimeline; i++)
-                order[i] = &s->timeline[i];
-        qsort(order, s->ntimeline, sizeof(*order), by_time);
-        int workers = s->workers;
-        ib_err_t err = IB_OK;
-        for (size_t i = 0; i < s->ntimeline && !err; i++) {
-                const ib_fault_t *f = order[i];
-                if (f->kind == IB_FAULT_ADD_WORKER && ++workers > IB_SCENARIO_MAX_WORKERS) {
+                if (s->timeline[i].kind == IB_FAULT_ADD_WORKER && s->workers + ++adds > IB_SCENARIO_MAX_WORKERS) {
                         char at[96];
-                        snprintf(at, sizeof(at), "$.timeline[%zu]", (size_t)(f - s->timeline));
-                        err = refuse(c, at, "a run has at most %d workers in all (start and added): this would be %d",
-                                     IB_SCENARIO_MAX_WORKERS, workers);
-                } else if (is_worker_fault(f->kind) && f->target > workers) {
+                        snprintf(at, sizeof(at), "$.timeline[%zu]", i);
+                        return refuse(c, at, "a run has at most %d workers in all (start and added): this would be %d",
+                                      IB_SCENARIO_MAX_WORKERS, s->workers + adds);
+                }
+        for (size_t i = 0; i < s->ntimeline; i++) {
+                const ib_fault_t *f = &s->timeline[i];
+                if (!is_worker_fault(f->kind))
+                        continue;
+                int workers = s->workers;
+                for (size_t j = 0; j < s->ntimeline; j++) {
+                        const ib_fault_t *a = &s->timeline[j];
+                        workers += a->kind == IB_FAULT_ADD_WORKER &&
+                                   (a->at_max_ms < f->at_ms || (a->at_max_ms == f->at_ms && j < i));
+                }
+                if (f->target > workers) {
                         char at[96];
-                        snprintf(at, sizeof(at), "$.timeline[%zu].target", (size_t)(f - s->timeline));
-                        err = refuse(c, at, "no worker w%d (%d workers at %lld ms)", f->target, workers,
-                                     (long long)f->at_ms);
+                        snprintf(at, sizeof(at), "$.timeline[%zu].target", i);
+                        return refuse(c, at, "no worker w%d (%d workers at %lld ms)", f->target, workers,
+                                      (long long)f->at_ms);
                 }
         }
-        free(order);
-        return err;
+        return IB_OK;
 }
 
 static ib_err_t parse_timeline(ctx_t *c, ib_scenario_t *s, json_t *t) {

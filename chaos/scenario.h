@@ -50,10 +50,14 @@ const char *ib_fault_kind_name(ib_fault_kind_t kind);
 typedef struct ib_fault_s {
         ib_fault_kind_t kind;
         int64_t at_ms;            /**< from the start of the producer and the workers */
+        int64_t at_max_ms;        /**< "at_ms": [lo, hi] draws from the seed in [at_ms, at_max_ms]; = at_ms when fixed */
         int target;               /**< worker or broker number; 0 when the fault has none */
         int64_t duration_ms;      /**< pause, slow-batch, zk-stop; -1 when not given */
         int64_t restart_after_ms; /**< kill, stop, broker-kill; inject: if the worker fails after it; -1: not restarted */
         int64_t interval_ms;      /**< rolling-restart: between two workers */
+        int64_t duration_max_ms;  /**< upper ends of [lo, hi] draws (as at_max_ms); = the value when fixed */
+        int64_t restart_max_ms;
+        int64_t interval_max_ms;
         char point[32];           /**< inject: the fault point */
         int64_t call;             /**< inject: which call from now fails (1: the next) */
         int random;               /**< 1: drawn from the seed (the "random" block) */

@@ -37,16 +37,20 @@ static int by_time(const void *a, const void *b) {
         return x->random - y->random;
 }
 
-/* Workers alive by @p at_ms: those at start, plus additions before it. */
-static int workers_at(const ib_scenario_t *s, int64_t at_ms) {
-        int n = s->workers;
-        for (size_t i = 0; i < s->ntimeline; i++)
-                if (s->timeline[i].kind == IB_FAULT_ADD_WORKER && s->timeline[i].at_ms <= at_ms)
-                        n++;
-        return n;
+/* Workers alive by @p at_ms: those at start, plus additions before it
+ * among the @p n faults of @p f (their times already drawn). */
+static int workers_at(const ib_scenario_t *s, const ib_fault_t *f, size_t n, int64_t at_ms) {
+        int w = s->workers;
+        for (size_t i = 0; i < n; i++)
+                if (f[i].kind == IB_FAULT_ADD_WORKER && f[i].at_ms <= at_ms)
+                        w++;
+        return w;
 }
 
-static void draw(const ib_scenario_t *s, uint64_t *st, int64_t at, ib_fault_t *f) {
+/* A uniform draw in [lo, hi], or lo itself (nothing drawn) when fixed. */
+static int64_t draw_ms(uint64_t *st, int64_t lo, int64_t hi) { return hi > lo ? ib_rand_range(st, lo, hi) : lo; }
+
+static void draw(const ib_scenario_t *s, const ib_fault_t *timeline, uint64_t *st, int64_t at, ib_fault_t *f) {
         const ib_random_spec_t *rs = &s->random;
         *f = (ib_fault_t){.at_ms = at, .duration_ms = -1, .restart_after_ms = -1, .random = 1};
         f->kind = rs->kinds[ib_rand_range(st, 0, rs->nkinds - 1)];
@@ -54,7 +58,7 @@ static void draw(const ib_scenario_t *s, uint64_t *st, int64_t at, ib_fault_t *f
         if (f->kind == IB_FAULT_BROKER_KILL)
                 target = ib_rand_range(st, 1, s->brokers);
         else if (f->kind != IB_FAULT_ZK_STOP)
-                target = ib_rand_range(st, 1, workers_at(s, at));
+                target = ib_rand_range(st, 1, workers_at(s, timeline, s->ntimeline, at));
         f->target = (int)target;
         int64_t duration = ib_rand_range(st, rs->duration_min_ms, rs->duration_max_ms);
         int64_t restart = ib_rand_range(st, rs->restart_min_ms, rs->restart_max_ms);
@@ -73,11 +77,21 @@ ib_err_t ib_schedule_build(const ib_scenario_t *s, uint64_t seed, ib_schedule_t 
                 return IB_ERR_NOMEM;
         if (s->ntimeline) /* memcpy from NULL is undefined even for 0 bytes (a random block alone) */
                 memcpy(out->faults, s->timeline, s->ntimeline * sizeof(*s->timeline));
+        /* times given as [lo, hi] are drawn from a stream of their own, in
+         * timeline order, so that the random block's draws do not depend on them */
+        uint64_t tst = seed ^ 0x6A09E667F3BCC909ull;
+        for (size_t i = 0; i < s->ntimeline; i++) {
+                ib_fault_t *f = &out->faults[i];
+                f->at_ms = f->at_max_ms = draw_ms(&tst, f->at_ms, f->at_max_ms);
+                f->duration_ms = f->duration_max_ms = draw_ms(&tst, f->duration_ms, f->duration_max_ms);
+                f->restart_after_ms = f->restart_max_ms = draw_ms(&tst, f->restart_after_ms, f->restart_max_ms);
+                f->interval_ms = f->interval_max_ms = draw_ms(&tst, f->interval_ms, f->interval_max_ms);
+        }
         uint64_t st = seed;
         int64_t at = s->random.start_ms;
         for (int i = 0; i < s->random.count; i++) {
                 at += ib_rand_range(&st, s->random.interval_min_ms, s->random.interval_max_ms);
-                draw(s, &st, at, &out->faults[s->ntimeline + (size_t)i]);
+                draw(s, out->faults, &st, at, &out->faults[s->ntimeline + (size_t)i]);
         }
         out->n = n;
         /* qsort is not stable: timeline order at equal times comes from the index */

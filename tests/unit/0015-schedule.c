@@ -23,6 +23,53 @@ static ib_scenario_t *load(const char *text) {
         "\"start_ms\":1000,\"interval_ms\":[500,1500],\"duration_ms\":[100,200],"                      \
         "\"restart_after_ms\":[10,20]}}"
 
+/* Times given as [lo, hi] are drawn from the seed, within the range, the
+ * same for the same seed; seeds spread them; fixed times stay as written;
+ * a range outside the field's bounds or reversed is refused. */
+static void timeline_ranges_drawn_from_the_seed(void) {
+        ib_scenario_t *s = load("{\"mode\":\"async-commit\",\"workers\":2,\"producer\":{\"records\":10},"
+                                "\"expect\":[\"lost == 0\"],\"timeline\":["
+                                "{\"at_ms\":[1000,5000],\"fault\":\"kill\",\"target\":\"w1\","
+                                "\"restart_after_ms\":[500,2000]},"
+                                "{\"at_ms\":[100,200],\"fault\":\"pause\",\"target\":\"w2\",\"duration_ms\":[7000,9000]},"
+                                "{\"at_ms\":300,\"fault\":\"rolling-restart\",\"interval_ms\":[10,20]}]}");
+        CHECK(s != NULL);
+        if (!s)
+                return;
+        int64_t lo = INT64_MAX, hi = 0;
+        for (uint64_t seed = 1; seed <= 200; seed++) {
+                ib_schedule_t a, b;
+                CHECK_INT(ib_schedule_build(s, seed, &a), IB_OK);
+                CHECK_INT(ib_schedule_build(s, seed, &b), IB_OK);
+                CHECK(memcmp(a.faults, b.faults, a.n * sizeof(*a.faults)) == 0);
+                for (size_t i = 0; i < a.n; i++) {
+                        const ib_fault_t *f = &a.faults[i];
+                        if (f->kind == IB_FAULT_KILL) {
+                                CHECK(f->at_ms >= 1000 && f->at_ms <= 5000 && f->at_max_ms == f->at_ms);
+                                CHECK(f->restart_after_ms >= 500 && f->restart_after_ms <= 2000);
+                                lo = f->at_ms < lo ? f->at_ms : lo;
+                                hi = f->at_ms > hi ? f->at_ms : hi;
+                        } else if (f->kind == IB_FAULT_PAUSE) {
+                                CHECK(f->at_ms >= 100 && f->at_ms <= 200 && f->duration_ms >= 7000 && f->duration_ms <= 9000);
+                        } else {
+                                CHECK(f->at_ms == 300 && f->interval_ms >= 10 && f->interval_ms <= 20);
+                        }
+                }
+                CHECK(a.n == 3 && a.faults[0].kind == IB_FAULT_PAUSE && a.faults[1].kind == IB_FAULT_ROLLING_RESTART);
+                ib_schedule_free(&a);
+                ib_schedule_free(&b);
+        }
+        CHECK(lo < 1500 && hi > 4500); /* 200 seeds spread over the range */
+        ib_scenario_free(s);
+        char errstr[512];
+        ib_scenario_t *bad = NULL;
+        CHECK(ib_scenario_parse("{\"mode\":\"direct\",\"producer\":{\"records\":10},\"expect\":[\"lost == 0\"],"
+                                "\"timeline\":[{\"at_ms\":[5000,1000],\"fault\":\"zk-stop\",\"duration_ms\":5}]}",
+                                "s.json", ib_modes, &bad, errstr, sizeof(errstr)) == IB_ERR_INVALID_ARG);
+        CHECK(strstr(errstr, "$.timeline[0].at_ms") != NULL);
+        ib_scenario_free(bad);
+}
+
 static void splitmix64_reference(void) {
         uint64_t st = 0;
         CHECK(ib_rand_next(&st) == 0xE220A8397B1DCDAFull);
@@ -140,6 +187,7 @@ static void random_block_without_timeline(void) {
 int main(void) {
         IB_RUN(random_block_without_timeline);
         IB_RUN(splitmix64_reference);
+        IB_RUN(timeline_ranges_drawn_from_the_seed);
         IB_RUN(same_seed_same_schedule);
         IB_RUN(drawn_faults_stay_in_bounds);
         IB_RUN(iteration_seeds_are_fixed_and_distinct);
