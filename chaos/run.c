@@ -951,8 +951,10 @@ static ib_err_t write_results(run_t *r, const ib_check_input_t *in, const ib_che
         snprintf(path, sizeof(path), "%s/results.json", o->out_dir);
         if (!err)
                 err = ib_results_write(path, doc, errstr, errstr_size);
-        fputs(text, stdout);
-        fflush(stdout);
+        if (!o->quiet) {
+                fputs(text, stdout);
+                fflush(stdout);
+        }
         free(text);
         out->results = doc;
         return err;

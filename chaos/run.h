@@ -40,6 +40,7 @@ typedef struct ib_chaos_opts_s {
         volatile sig_atomic_t *stop;        /**< SIGINT/SIGTERM: stop everything, report what there is */
         const ib_variant_t *variant;        /**< the options swept in this run, or NULL: the scenario's */
         const ib_client_t *client;          /**< the workers' librdkafka, or NULL: the one linked */
+        int quiet;                          /**< 1: the text report is written, not printed on stdout */
 } ib_chaos_opts_t;
 
 typedef struct ib_chaos_outcome_s {

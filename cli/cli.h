@@ -27,6 +27,17 @@ int ib_cmd_chaos(int argc, char **argv);
 int ib_cmd_bench(int argc, char **argv);
 int ib_cmd_compare(int argc, char **argv);
 int ib_cmd_report(int argc, char **argv);
+int ib_cmd_evaluate(int argc, char **argv);
+int ib_cmd_gate(int argc, char **argv);
+
+/**
+ * @brief compare's work for @p cmd (compare, gate): loads the baseline and
+ *        current paths, prints every check, writes JUnit to @p junit (NULL:
+ *        none). @returns 0 no regression, 1 a regression, 2 an unreadable
+ *        results file.
+ */
+int ib_cli_compare(const char *cmd, const char *const *base, size_t nb, const char *const *cur, size_t nc, double tol,
+                   const char *junit);
 
 
 /** @brief Prints "ingestbench CMD: message (try 'ingestbench CMD --help')". @returns 2. */

@@ -262,7 +262,7 @@ static int iterate(session_t *ss) {
                                 ib_chaos_opts_t o = {ss->s, seed, (unsigned)i, ss->cluster, ss->sup, ss->self, dir,
                                                      replay, ss->command, ss->zk_version,
                                                      isatty(1) && isatty(2) && !cc->no_progress, &ib_stop_requested,
-                                                     variant, client};
+                                                     variant, client, 0};
                                 ib_chaos_outcome_t out;
                                 ib_err_t err = ib_chaos_run(&o, &out, errstr, sizeof(errstr));
                                 if (err) {

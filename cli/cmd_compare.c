@@ -49,9 +49,13 @@ int ib_cmd_compare(int argc, char **argv) {
                 return rc;
         if (!f.baseline.n || !f.current.n)
                 return ib_cli_usage_error("compare", "--baseline and --current are required");
-        const char *const *base = f.baseline.v, *const *cur = f.current.v, *junit = f.junit;
-        size_t nb = (size_t)f.baseline.n, nc = (size_t)f.current.n;
-        double tol = f.tolerance;
+        return ib_cli_compare("compare", f.baseline.v, (size_t)f.baseline.n, f.current.v, (size_t)f.current.n,
+                              f.tolerance, f.junit);
+}
+
+int ib_cli_compare(const char *cmd, const char *const *base, size_t nb, const char *const *cur, size_t nc, double tol,
+                   const char *junit) {
+        int rc;
         char errstr[1024];
         ib_err_t err;
         ib_result_set_t b = {0}, k = {0};
@@ -59,7 +63,7 @@ int ib_cmd_compare(int argc, char **argv) {
             (err = ib_result_set_load(cur, nc, &k, errstr, sizeof(errstr)))) {
                 ib_result_set_free(&b);
                 ib_result_set_free(&k);
-                return ib_cli_fail("compare", IB_ERR_INVALID_ARG, errstr); /* an unreadable results file: 2 */
+                return ib_cli_fail(cmd, IB_ERR_INVALID_ARG, errstr); /* an unreadable results file: 2 */
         }
         time_t t0 = time(NULL);
         ib_check_t *checks = NULL;
@@ -72,7 +76,7 @@ int ib_cmd_compare(int argc, char **argv) {
                 printf("%-6s %-64s %-24s %-24s %s\n", !x->gate ? "" : x->pass ? "PASS" : "FAIL", x->name, x->baseline,
                        x->current, x->limit);
         }
-        printf("compare: %zu checks, %zu failed (%zu figures shown only); tolerance %.0f%%\n", gated, failed,
+        printf("%s: %zu checks, %zu failed (%zu figures shown only); tolerance %.0f%%\n", cmd, gated, failed,
                n - gated, tol);
         rc = failed ? IB_EXIT_FAIL : IB_EXIT_OK;
         if (junit) {
@@ -88,10 +92,10 @@ int ib_cmd_compare(int argc, char **argv) {
                         m++;
                 }
                 if (!cases || !msgs)
-                        rc = ib_cli_fail("compare", IB_ERR_NOMEM, "out of memory");
-                else if ((err = ib_results_junit(junit, "ingestbench compare", cases, m, difftime(time(NULL), t0),
+                        rc = ib_cli_fail(cmd, IB_ERR_NOMEM, "out of memory");
+                else if ((err = ib_results_junit(junit, strcmp(cmd, "gate") ? "ingestbench compare" : "ingestbench gate", cases, m, difftime(time(NULL), t0),
                                                  errstr, sizeof(errstr))))
-                        rc = ib_cli_fail("compare", err == IB_ERR_INVALID_ARG ? IB_ERR_IO : err, errstr);
+                        rc = ib_cli_fail(cmd, err == IB_ERR_INVALID_ARG ? IB_ERR_IO : err, errstr);
                 free(cases);
                 free(msgs);
         }

@@ -23,6 +23,8 @@ static const struct {
     {"mock-cluster", ib_cmd_mock_cluster, "host librdkafka's embedded mock Kafka cluster"},
     {"wal", ib_cmd_wal, "dump or verify a receiver's write-ahead log"},
     {"checkpoint", ib_cmd_checkpoint, "show a checkpoint-mode checkpoint as JSON"},
+    {"evaluate", ib_cmd_evaluate, "the whole comparison: the bench and every mode under every fault, N seeds"},
+    {"gate", ib_cmd_gate, "the CI job: evaluate with the CI profile, then compare with a baseline"},
     {"chaos", ib_cmd_chaos, "run a chaos scenario: faults on a schedule, every anomaly explained"},
     {"bench", ib_cmd_bench, "benchmark the modes against references measured in the same run"},
     {"compare", ib_cmd_compare, "the CI gate: results against a baseline (guarantees, throughput ratios)"},

@@ -16,6 +16,7 @@
 #include "array.h"
 #include "json_arena.h"
 #include "results.h"
+#include "verdict.h"
 
 static ib_err_t add_file(const char *path, ib_result_set_t *set, char *errstr, size_t errstr_size) {
         json_t *doc;
@@ -25,7 +26,8 @@ static ib_err_t add_file(const char *path, ib_result_set_t *set, char *errstr, s
         /* always the file it was read from: a "source" inside a file is not
          * trusted (it becomes a link in the report) */
         json_object_set_new(doc, "source", json_string(path));
-        json_array_append_new(strcmp(json_string_value(json_object_get(doc, "kind")), "bench") ? set->chaos : set->bench,
+        const char *kind = json_string_value(json_object_get(doc, "kind"));
+        json_array_append_new(!strcmp(kind, "bench") ? set->bench : !strcmp(kind, "chaos") ? set->chaos : set->evaluation,
                               doc);
         return IB_OK;
 }
@@ -70,7 +72,8 @@ static ib_err_t add_dir(const char *dir, int depth, seen_t *seen, ib_result_set_
                 if (!err && name[0] != '.' && snprintf(path, sizeof(path), "%s/%s", dir, name) < (int)sizeof(path) &&
                     stat(path, &st) == 0 &&
                     (S_ISDIR(st.st_mode) ||
-                     (S_ISREG(st.st_mode) && (!strcmp(name, "results.json") || !fnmatch("bench*.json", name, 0))))) {
+                     (S_ISREG(st.st_mode) && (!strcmp(name, "results.json") || !strcmp(name, "evaluation.json") ||
+                                              !fnmatch("bench*.json", name, 0))))) {
                         if ((met = seen_before(seen, &st)) < 0)
                                 err = ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
                         else if (!met && S_ISDIR(st.st_mode) && depth < 8)
@@ -88,6 +91,7 @@ ib_err_t ib_result_set_load(const char *const *paths, size_t n, ib_result_set_t 
                             size_t errstr_size) {
         set->bench = json_array();
         set->chaos = json_array();
+        set->evaluation = json_array();
         seen_t seen = {0};
         ib_err_t err = IB_OK;
         for (size_t i = 0; i < n && !err; i++) {
@@ -104,7 +108,7 @@ ib_err_t ib_result_set_load(const char *const *paths, size_t n, ib_result_set_t 
         free(seen.v);
         if (err)
                 return err;
-        if (!json_array_size(set->bench) && !json_array_size(set->chaos))
+        if (!json_array_size(set->bench) && !json_array_size(set->chaos) && !json_array_size(set->evaluation))
                 return ib_seterr(errstr, errstr_size, IB_ERR_NOT_FOUND, "%s%s: no results file", paths[0],
                                  n > 1 ? " ..." : "");
         return IB_OK;
@@ -113,7 +117,8 @@ ib_err_t ib_result_set_load(const char *const *paths, size_t n, ib_result_set_t 
 void ib_result_set_free(ib_result_set_t *set) {
         json_decref(set->bench);
         json_decref(set->chaos);
-        set->bench = set->chaos = NULL;
+        json_decref(set->evaluation);
+        set->bench = set->chaos = set->evaluation = NULL;
 }
 
 const char *ib_guarantee_name(ib_guarantee_t g) {
@@ -266,6 +271,93 @@ static void guarantee_checks(const ib_result_set_t *base, const ib_result_set_t 
         }
 }
 
+/* ---- the fault matrix (evaluations) ---- */
+
+static const char *jstr(json_t *o, const char *k) {
+        const char *v = json_string_value(json_object_get(o, k));
+        return v ? v : "";
+}
+
+static json_t *find_cell(json_t *ev, const char *row, const char *fault) {
+        size_t i;
+        json_t *cell;
+        json_array_foreach(json_object_get(ev, "cells"), i, cell)
+                if (!strcmp(jstr(cell, "row"), row) && !strcmp(jstr(cell, "fault"), fault))
+                        return cell;
+        return NULL;
+}
+
+static void verdict_text(const ib_cell_verdict_t *v, char *out, size_t size) {
+        if (!v->runs)
+                snprintf(out, size, "not measured");
+        else if (v->clean == v->runs)
+                snprintf(out, size, "clean in %d of %d", v->clean, v->runs);
+        else
+                snprintf(out, size, "%s in %d of %d", v->with_duplicates && v->with_loss ? "dup+loss"
+                                                      : v->with_loss                     ? "loss"
+                                                                                         : "duplicates",
+                         v->runs - v->clean, v->runs);
+}
+
+/* Cell by cell, against the baseline's matrix: a cell clean in the baseline
+ * with an anomaly now fails; so does a cell whose runs now show a kind of
+ * anomaly the baseline's did not (a weaker guarantee). A cell with fewer
+ * runs than the baseline's, or not measured, is reported: its evidence shrank. */
+static void matrix_checks(json_t *bev, json_t *cev, checks_t *c) {
+        size_t i;
+        json_t *cell;
+        json_array_foreach(json_object_get(cev, "cells"), i, cell) {
+                ib_cell_verdict_t cv, bv;
+                if (ib_cell_verdict_json(cell, &cv) != 0)
+                        continue;
+                json_t *bcell = find_cell(bev, jstr(cell, "row"), jstr(cell, "fault"));
+                int known = bcell && ib_cell_verdict_json(bcell, &bv) == 0 && bv.runs > 0;
+                ib_check_t *k = add(c);
+                if (!k)
+                        return;
+                snprintf(k->name, sizeof(k->name), "%.60s under %.40s: duplicates and loss", jstr(cell, "row"),
+                         jstr(cell, "fault"));
+                if (known)
+                        verdict_text(&bv, k->baseline, sizeof(k->baseline));
+                else
+                        snprintf(k->baseline, sizeof(k->baseline), "not measured");
+                verdict_text(&cv, k->current, sizeof(k->current));
+                k->gate = known && cv.runs > 0;
+                if (k->gate && bv.clean == bv.runs) {
+                        snprintf(k->limit, sizeof(k->limit), "fails on any anomaly");
+                        k->pass = cv.clean == cv.runs;
+                } else if (k->gate) {
+                        snprintf(k->limit, sizeof(k->limit), "fails on a kind of anomaly the baseline's runs did not show");
+                        k->pass = ib_guarantee_join(bv.guarantee, cv.guarantee) == bv.guarantee;
+                } else
+                        k->pass = 1;
+                if (known && cv.runs < bv.runs) {
+                        if (!(k = add(c)))
+                                return;
+                        snprintf(k->name, sizeof(k->name), "%.60s under %.40s: evidence", jstr(cell, "row"),
+                                 jstr(cell, "fault"));
+                        snprintf(k->baseline, sizeof(k->baseline), "%d runs", bv.runs);
+                        snprintf(k->current, sizeof(k->current), "%d runs", cv.runs);
+                        snprintf(k->limit, sizeof(k->limit), "reported: fewer runs than the baseline's vouch for less");
+                        k->pass = 1;
+                }
+        }
+        /* a baseline cell the current matrix lacks */
+        json_array_foreach(json_object_get(bev, "cells"), i, cell) {
+                ib_cell_verdict_t bv;
+                if (ib_cell_verdict_json(cell, &bv) != 0 || find_cell(cev, jstr(cell, "row"), jstr(cell, "fault")))
+                        continue;
+                ib_check_t *k = add(c);
+                if (!k)
+                        return;
+                snprintf(k->name, sizeof(k->name), "%.60s under %.40s: evidence", jstr(cell, "row"), jstr(cell, "fault"));
+                verdict_text(&bv, k->baseline, sizeof(k->baseline));
+                snprintf(k->current, sizeof(k->current), "not in this matrix");
+                snprintf(k->limit, sizeof(k->limit), "reported: not measured now");
+                k->pass = 1;
+        }
+}
+
 static json_t *find_row(json_t *bench, const char *subject, const char *pipeline) {
         size_t i;
         json_t *row;
@@ -394,7 +486,11 @@ static void bench_checks(json_t *base, json_t *cur, double tol, checks_t *c) {
 size_t ib_compare(const ib_result_set_t *baseline, const ib_result_set_t *current, double tolerance_pct,
                   ib_check_t **checks) {
         checks_t c = {0};
-        guarantee_checks(baseline, current, &c);
+        json_t *bev = json_array_get(baseline->evaluation, 0), *cev = json_array_get(current->evaluation, 0);
+        if (bev && cev) /* the matrix's cells replace the per-scenario and per-mode checks of its runs */
+                matrix_checks(bev, cev, &c);
+        else
+                guarantee_checks(baseline, current, &c);
         json_t *b = json_array_get(baseline->bench, 0), *cur = json_array_get(current->bench, 0);
         if (cur && b)
                 bench_checks(b, cur, tolerance_pct, &c);

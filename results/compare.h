@@ -16,13 +16,14 @@
 typedef struct ib_result_set_s {
         json_t *bench;  /**< array of bench documents */
         json_t *chaos;  /**< array of chaos documents */
+        json_t *evaluation; /**< array of evaluation documents (`ingestbench evaluate`'s matrix) */
 } ib_result_set_t;
 
 /**
  * @brief Loads @p n paths into @p set: a file must be a results file (else
  *        refused with file and field, see ib_results_read); a directory is
- *        searched, to any depth, for results.json and bench*.json files,
- *        each of which must then be one.
+ *        searched, to any depth, for results.json, bench*.json and
+ *        evaluation.json files, each of which must then be one.
  */
 ib_err_t ib_result_set_load(const char *const *paths, size_t n, ib_result_set_t *set, char *errstr,
                             size_t errstr_size);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "verdict.h"
 #include "fsutil.h"
 #include "supervisor.h"
 
@@ -398,6 +399,272 @@ static void verdict(report_t *r) {
         table_end(r);
 }
 
+/* ---- the fault matrix of an evaluation ---- */
+
+static json_t *evaluation0(const report_t *r) { return json_array_get(r->set->evaluation, 0); }
+
+/* @p path, relative to the evaluation's folder, as a link target from the
+ * report; NULL for a path that is absolute or climbs out of the folder (an
+ * evaluation file is data: it does not choose where links point). */
+static const char *eval_link(report_t *r, json_t *ev, const char *path, char *out, size_t size) {
+        if (!path || !*path || path[0] == '/' || strstr(path, ".."))
+                return NULL;
+        char full[PATH_MAX];
+        const char *src = str(ev, "source"), *slash = strrchr(src, '/');
+        if (slash)
+                snprintf(full, sizeof(full), "%.*s/%s", (int)(slash - src), src, path);
+        else
+                snprintf(full, sizeof(full), "%s", path);
+        return relative(r, full, out, size);
+}
+
+/* A cell's colour by what its runs showed. */
+static const char *outcome_colour(int applies, const ib_cell_verdict_t *v) {
+        if (!applies)
+                return "#ffffff";
+        static const char *const by[] = {"#c6efc6", "#ffd79a", "#ffb3b3", "#f08080", "#e0e0e0"};
+        return by[v->guarantee];
+}
+
+static void outcome_text(int applies, const ib_cell_verdict_t *v, char *out, size_t size) {
+        if (!applies)
+                snprintf(out, size, "n/a");
+        else if (!v->runs)
+                snprintf(out, size, "not run");
+        else if (v->clean == v->runs)
+                snprintf(out, size, "clean %d/%d", v->clean, v->runs);
+        else
+                snprintf(out, size, "%s%s%s %d/%d", v->with_duplicates ? "dup" : "",
+                         v->with_duplicates && v->with_loss ? "+" : "", v->with_loss ? "loss" : v->with_duplicates ? "" : "odd",
+                         v->runs - v->clean, v->runs);
+}
+
+/* The matrix: modes as rows, fault classes as columns, each cell coloured
+ * by outcome and linked to its runs. */
+static void matrix_section(report_t *r, json_t *ev) {
+        json_t *cfg = json_object_get(ev, "config"), *faults = json_object_get(ev, "faults"), *row, *f, *cell;
+        size_t i, j, k;
+        char line[900];
+        heading(r, "Fault matrix");
+        snprintf(line, sizeof(line),
+                 "Profile %s: every mode under every fault class, %.0f seed%s per cell (each seed draws the fault's "
+                 "time, duration and restart delay), brokers %s (%s); %.0f of %.0f planned runs done%s. A cell shows "
+                 "its clean runs (no visible duplicate, nothing lost, nothing unexpected), or its anomalous runs and "
+                 "their kind; green clean, orange duplicates, red loss, grey not run. Each cell links to its runs; "
+                 "verdicts are recomputed from the runs' figures.",
+                 str(ev, "profile"), ib_results_num(cfg, "seeds"), ib_results_num(cfg, "seeds") == 1 ? "" : "s",
+                 str(cfg, "brokers"), str(json_object_get(ev, "versions"), "broker"), ib_results_num(ev, "runs_done"),
+                 ib_results_num(ev, "runs_planned"),
+                 json_is_true(json_object_get(ev, "interrupted")) ? " (interrupted: what finished is reported)" : "");
+        para(r, line);
+        fprintf(r->md, "| mode |");
+        hraw(r, "<table><tr><th>mode</th>");
+        json_array_foreach(faults, j, f) {
+                fprintf(r->md, " ");
+                mput(r, str(f, "name"));
+                fprintf(r->md, " |");
+                hraw(r, "<th>");
+                hput(r, str(f, "name"));
+                hraw(r, "</th>");
+        }
+        fprintf(r->md, "\n|---|");
+        json_array_foreach(faults, j, f) fprintf(r->md, "---|");
+        fprintf(r->md, "\n");
+        hraw(r, "</tr>\n");
+        json_array_foreach(json_object_get(ev, "rows"), i, row) {
+                fprintf(r->md, "| ");
+                mput(r, str(row, "name"));
+                fprintf(r->md, " |");
+                hraw(r, "<tr><td>");
+                hput(r, str(row, "name"));
+                hraw(r, "</td>");
+                json_array_foreach(faults, j, f) {
+                        json_t *found = NULL;
+                        json_array_foreach(json_object_get(ev, "cells"), k, cell)
+                                if (!strcmp(str(cell, "row"), str(row, "name")) && !strcmp(str(cell, "fault"), str(f, "name")))
+                                        found = cell;
+                        ib_cell_verdict_t v;
+                        int applies = found && ib_cell_verdict_json(found, &v) == 0;
+                        char text[64], target[PATH_MAX], tok[160], dir[300];
+                        outcome_text(applies, &v, text, sizeof(text));
+                        if (!found)
+                                snprintf(text, sizeof(text), "-");
+                        snprintf(dir, sizeof(dir), "cells/%s", str(found, "name"));
+                        const char *link = applies && v.runs ? eval_link(r, ev, dir, target, sizeof(target)) : NULL;
+                        fprintf(r->md, " ");
+                        if (link) {
+                                fprintf(r->md, "[");
+                                mput(r, text);
+                                fprintf(r->md, "](<");
+                                mput(r, link);
+                                fprintf(r->md, ">)");
+                        } else
+                                mput(r, text);
+                        fprintf(r->md, " |");
+                        hraw(r, "<td style=\"background:%s;text-align:center\" title=\"", outcome_colour(applies, &v));
+                        hput(r, applies ? v.evidence : found ? str(found, "why_not") : "not in this evaluation");
+                        hraw(r, "\">");
+                        if (applies && v.runs) {
+                                hraw(r, "<a href=\"#cell-%s\">", file_token(str(found, "name"), tok, sizeof(tok)));
+                                hput(r, text);
+                                hraw(r, "</a>");
+                        } else
+                                hput(r, text);
+                        hraw(r, "</td>");
+                }
+                fprintf(r->md, "\n");
+                hraw(r, "</tr>\n");
+        }
+        table_end(r);
+}
+
+/* Per mode: the weakest cell's guarantee, the cell that decides it, the
+ * evidence, and the bench's figures beside them. */
+static void mode_verdicts(report_t *r, json_t *ev) {
+        json_t *b = bench0(r), *row, *cell;
+        const char *bsrc = b ? str(b, "source") : NULL;
+        size_t i, k;
+        heading(r, "Verdict by mode");
+        para(r, "A mode's guarantee is the weakest over its cells, and the cell that decides it is named: an anomaly "
+                "found by any run is never averaged away. When every cell is clean, the evidence with the fewest runs "
+                "bounds the claim. Beside it: the throughput ratio to the bare librdkafka consumer of the same bench "
+                "(median, fullest pipeline level), p99 end-to-end latency at a fixed rate, and the worst recovery "
+                "time of any run.");
+        static const char *const cols[] = {"mode", "guarantee under faults", "decided by", "evidence",
+                                           "throughput ratio", "p99 latency", "worst recovery", NULL};
+        table_head(r, cols);
+        json_array_foreach(json_object_get(ev, "rows"), i, row) {
+                ib_cell_verdict_t vs[32];
+                const char *names[32];
+                int n = 0;
+                json_array_foreach(json_object_get(ev, "cells"), k, cell) {
+                        if (n < 32 && !strcmp(str(cell, "row"), str(row, "name")) && ib_cell_verdict_json(cell, &vs[n]) == 0)
+                                names[n++] = str(cell, "fault");
+                }
+                ib_mode_verdict_t mv;
+                ib_mode_verdict(vs, names, n, &mv);
+                double worst = -1;
+                for (int c = 0; c < n; c++)
+                        if (vs[c].worst_recovery_ms > worst)
+                                worst = vs[c].worst_recovery_ms;
+                cell_t cells[7];
+                snprintf(cells[0], sizeof(cells[0]), "%.120s", str(row, "name"));
+                snprintf(cells[1], sizeof(cells[0]), "%s", ib_guarantee_name(mv.guarantee));
+                snprintf(cells[2], sizeof(cells[0]), "%.120s", mv.deciding >= 0 ? names[mv.deciding] : "-");
+                fprintf(r->md, "|");
+                hraw(r, "<tr>");
+                for (int c = 0; c < 3; c++)
+                        cell_link(r, cells[c], NULL);
+                fprintf(r->md, " ");
+                mput(r, mv.evidence);
+                fprintf(r->md, " |");
+                hraw(r, "<td style=\"text-align:left\">");
+                hput(r, mv.evidence);
+                hraw(r, "</td>");
+                json_t *mr = mode_row(b, str(row, "mode")), *ratio = json_object_get(mr, "ratio_to_reference"), *lat,
+                       *found = NULL;
+                snprintf(cells[3], sizeof(cells[0]), "%.3f (%.40s)", ib_results_num(ratio, "median"), str(mr, "pipeline"));
+                cell_link(r, ratio ? cells[3] : "-", bsrc);
+                json_array_foreach(json_object_get(json_object_get(b, "latency"), "subjects"), k, lat)
+                        if (!strcmp(str(lat, "subject"), str(row, "mode")))
+                                found = lat;
+                snprintf(cells[4], sizeof(cells[0]), "%.1f ms", ib_results_num(json_object_get(found, "latency_ms"), "p99"));
+                cell_link(r, found ? cells[4] : "-", bsrc);
+                if (isinf(worst))
+                        snprintf(cells[5], sizeof(cells[0]), "never");
+                else
+                        snprintf(cells[5], sizeof(cells[0]), "%.1f s", worst / 1000);
+                cell_link(r, worst >= 0 ? cells[5] : "-", NULL);
+                fprintf(r->md, "\n");
+                hraw(r, "</tr>\n");
+        }
+        table_end(r);
+}
+
+/* Every cell's figures, and the replay command of every anomalous run. */
+static void cell_details(report_t *r, json_t *ev) {
+        json_t *cell, *run;
+        size_t i, k;
+        heading(r, "Cells");
+        para(r, "Per cell: runs, clean runs, runs with visible duplicates and with loss (worst share of records), "
+                "the most records redelivered in a run (processed again but absorbed by the idempotent sink, not "
+                "visible) and out of order, the worst recovery time, and the evidence with its confidence.");
+        static const char *const cols[] = {"cell", "runs", "clean", "duplicates", "lost", "redelivered",
+                                           "out of order", "worst recovery", "evidence", NULL};
+        table_head(r, cols);
+        json_array_foreach(json_object_get(ev, "cells"), i, cell) {
+                ib_cell_verdict_t v;
+                if (ib_cell_verdict_json(cell, &v) != 0)
+                        continue;
+                cell_t c[8];
+                char tok[160];
+                snprintf(c[0], sizeof(c[0]), "%.120s", str(cell, "name"));
+                snprintf(c[1], sizeof(c[0]), "%d of %d", v.runs, v.planned);
+                snprintf(c[2], sizeof(c[0]), "%d", v.clean);
+                snprintf(c[3], sizeof(c[0]), "%d (%.4f%%)", v.with_duplicates, v.worst_dup_rate * 100);
+                snprintf(c[4], sizeof(c[0]), "%d (%.4f%%)", v.with_loss, v.worst_loss_rate * 100);
+                snprintf(c[5], sizeof(c[0]), "%.0f", v.max_redelivered);
+                snprintf(c[6], sizeof(c[0]), "%.0f", v.max_reordered);
+                if (isinf(v.worst_recovery_ms))
+                        snprintf(c[7], sizeof(c[0]), "never");
+                else if (v.worst_recovery_ms < 0)
+                        snprintf(c[7], sizeof(c[0]), "-");
+                else
+                        snprintf(c[7], sizeof(c[0]), "%.1f s", v.worst_recovery_ms / 1000);
+                fprintf(r->md, "|");
+                hraw(r, "<tr id=\"cell-%s\">", file_token(str(cell, "name"), tok, sizeof(tok)));
+                for (int x = 0; x < 8; x++)
+                        cell_link(r, c[x], NULL);
+                fprintf(r->md, " ");
+                mput(r, v.evidence);
+                fprintf(r->md, " |\n");
+                hraw(r, "<td style=\"text-align:left\">");
+                hput(r, v.evidence);
+                hraw(r, "</td></tr>\n");
+        }
+        table_end(r);
+        int header = 0;
+        json_array_foreach(json_object_get(ev, "cells"), i, cell) {
+                json_array_foreach(json_object_get(cell, "runs"), k, run) {
+                        json_t *fig = json_object_get(run, "figures");
+                        int ran = json_is_true(json_object_get(run, "ran"));
+                        int clean = ran && ib_results_num(fig, "duplicates") <= 0 && ib_results_num(fig, "lost") <= 0 &&
+                                    ib_results_num(fig, "unexpected") <= 0;
+                        if (clean)
+                                continue;
+                        if (!header++) {
+                                heading(r, "Runs to replay");
+                                para(r, "Every run with an anomaly, and every run that did not happen, with the "
+                                        "command that runs it again (same scenario, same seed) and its report.");
+                                static const char *const rc[] = {"cell", "seed", "duplicates", "lost", "replay", NULL};
+                                table_head(r, rc);
+                        }
+                        cell_t c[4];
+                        char target[PATH_MAX], rep[300];
+                        snprintf(c[0], sizeof(c[0]), "%.120s", str(cell, "name"));
+                        snprintf(c[1], sizeof(c[0]), "%.0f", ib_results_num(run, "seed"));
+                        snprintf(c[2], sizeof(c[0]), "%.0f", ib_results_num(fig, "duplicates"));
+                        snprintf(c[3], sizeof(c[0]), ran ? "%.0f" : "did not run", ib_results_num(fig, "lost"));
+                        snprintf(rep, sizeof(rep), "%.200s/report.txt", str(run, "dir"));
+                        fprintf(r->md, "|");
+                        hraw(r, "<tr>");
+                        cell_link(r, c[0], ran ? eval_link(r, ev, rep, target, sizeof(target)) : NULL);
+                        for (int x = 1; x < 4; x++)
+                                cell_link(r, c[x], NULL);
+                        const char *replay = ran ? str(run, "replay") : str(run, "error");
+                        fprintf(r->md, " `");
+                        for (const char *p = replay; *p; p++) /* a code span: no backquote, one line */
+                                fputc(*p == '`' || *p == '\n' || *p == '|' ? ' ' : *p, r->md);
+                        fprintf(r->md, "` |\n");
+                        hraw(r, "<td style=\"text-align:left\"><code>");
+                        hput(r, replay);
+                        hraw(r, "</code></td></tr>\n");
+                }
+        }
+        if (header)
+                table_end(r);
+}
+
 /* ---- benchmarks ---- */
 
 static void drain_tables(report_t *r, json_t *b, const char *source) {
@@ -687,10 +954,20 @@ static void chaos_section(report_t *r) {
 
 static void provenance(report_t *r) {
         heading(r, "Provenance");
-        json_t *docs[2] = {r->set->bench, r->set->chaos}, *doc;
-        for (int k = 0; k < 2; k++) {
+        json_t *docs[3] = {r->set->evaluation, r->set->bench, r->set->chaos}, *doc;
+        for (int k = 0; k < 3; k++) {
                 size_t i;
                 json_array_foreach(docs[k], i, doc) {
+                        if (k == 2 && i == 3 && json_array_size(r->set->evaluation)) { /* an evaluation's runs: a few */
+                                char more[160];
+                                snprintf(more, sizeof(more), "and %zu more chaos runs (the files under cells/)",
+                                         json_array_size(docs[k]) - i);
+                                fprintf(r->md, "- %s\n", more);
+                                hraw(r, "<li>");
+                                hput(r, more);
+                                hraw(r, "</li>\n");
+                                break;
+                        }
                         json_t *v = json_object_get(doc, "versions"), *m = json_object_get(doc, "machine");
                         char line[1400], workers[160] = "";
                         json_t *cl = json_object_get(doc, "client");
@@ -728,17 +1005,23 @@ ib_err_t ib_report_write(const ib_result_set_t *set, const char *out_dir, const 
         report_t r = {set, out_dir, gnuplot, open_memstream(&text, &len), {0}, 1, ""};
         if (!r.md)
                 return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "%s: out of memory", md);
-        fprintf(r.md, "# ingestbench report\n\nGenerated by `ingestbench report` from %zu bench and %zu chaos results "
-                      "files alone.\n",
-                json_array_size(set->bench), json_array_size(set->chaos));
+        fprintf(r.md, "# ingestbench report\n\nGenerated by `ingestbench report` from %zu evaluation, %zu bench and %zu "
+                      "chaos results files alone.\n",
+                json_array_size(set->evaluation), json_array_size(set->bench), json_array_size(set->chaos));
         hraw(&r, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>ingestbench report</title><style>"
                  "body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
                  "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;padding:.3em .6em;"
                  "text-align:right}td:first-child,th:first-child{text-align:left}figure{margin:1em 0}"
                  "figcaption{font-size:.9em;color:#444}</style></head><body>\n<h1>ingestbench report</h1>\n");
-        hraw(&r, "<p>Generated by <code>ingestbench report</code> from %zu bench and %zu chaos results files alone.</p>\n",
-             json_array_size(set->bench), json_array_size(set->chaos));
-        verdict(&r);
+        hraw(&r, "<p>Generated by <code>ingestbench report</code> from %zu evaluation, %zu bench and %zu chaos results "
+                 "files alone.</p>\n",
+             json_array_size(set->evaluation), json_array_size(set->bench), json_array_size(set->chaos));
+        json_t *ev = evaluation0(&r);
+        if (ev) { /* the first screen is the matrix */
+                matrix_section(&r, ev);
+                mode_verdicts(&r, ev);
+        } else
+                verdict(&r);
         json_t *b = bench0(&r);
         if (b) {
                 drain_tables(&r, b, NULL);
@@ -751,7 +1034,10 @@ ib_err_t ib_report_write(const ib_result_set_t *set, const char *out_dir, const 
         json_array_foreach(set->bench, i, other) if (i > 0 && json_object_get(other, "drain"))
                 drain_tables(&r, other, str(other, "source"));
         sweeps_section(&r);
-        chaos_section(&r);
+        if (ev)
+                cell_details(&r, ev);
+        else
+                chaos_section(&r);
         provenance(&r);
         hraw(&r, "</body></html>\n");
         int bad = ferror(r.md);

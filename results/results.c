@@ -198,6 +198,43 @@ static const field_t bench_fields[] = {
 };
 #undef STAT
 
+/* An evaluation (`ingestbench evaluate`): the matrix. A reader recomputes
+ * every verdict from the runs' figures; what it reads is checked here. */
+static const field_t evaluation_fields[] = {
+        {"profile", F_STR, 1},
+        {"config", F_OBJ, 1},
+        {"config.seeds", F_COUNT, 1},
+        {"rows", F_ARR, 1},
+        {"rows.[].name", F_STR, 1},
+        {"rows.[].mode", F_STR, 1},
+        {"faults", F_ARR, 1},
+        {"faults.[].name", F_STR, 1},
+        {"cells", F_ARR, 1},
+        {"cells.[].row", F_STR, 1},
+        {"cells.[].fault", F_STR, 1},
+        {"cells.[].applies", F_BOOL, 1},
+        {"cells.[].why_not", F_STR, 0},
+        {"cells.[].scenario", F_STR, 0},
+        {"cells.[].seeds", F_COUNT, 0},
+        {"cells.[].runs", F_ARR, 0},
+        {"cells.[].runs.[].ran", F_BOOL, 1},
+        {"cells.[].runs.[].seed", F_NUM, 0},
+        {"cells.[].runs.[].replay", F_STR, 0},
+        {"cells.[].runs.[].dir", F_STR, 0},
+        {"cells.[].runs.[].results", F_STR, 0},
+        {"cells.[].runs.[].figures", F_OBJ, 0},
+        {"cells.[].runs.[].figures.produced", F_COUNT, 1},
+        {"cells.[].runs.[].figures.lost", F_COUNT, 1},
+        {"cells.[].runs.[].figures.duplicates", F_COUNT, 1},
+        {"cells.[].runs.[].figures.unexpected", F_COUNT, 1},
+        {"cells.[].runs.[].figures.redelivered", F_COUNT, 1},
+        {"cells.[].runs.[].figures.out_of_order", F_COUNT, 1},
+        {"cells.[].runs.[].figures.recovery_ms_max", F_NUM_STR, 0},
+        {"bench", F_STR_NULL, 0},
+        {"interrupted", F_BOOL, 0},
+        {NULL, 0, 0},
+};
+
 static const char *const type_names[] = {"a string", "a string or null", "an integer from 0 to 2^53", "a number",
                                          "a number or null", "a number or a string", "true or false", "an object",
                                          "an array",
@@ -337,12 +374,15 @@ ib_err_t ib_results_read(const char *path, const char *kind, json_t **out, char 
                 err = ib_seterr(errstr, errstr_size, IB_ERR_PARSE, "%s: $.schema_version: %s%lld, this reader knows %d",
                                 path, json_is_integer(version) ? "" : "missing or not an integer, ",
                                 (long long)json_integer_value(version), IB_RESULTS_SCHEMA_VERSION);
-        else if (!k || (strcmp(k, "chaos") && strcmp(k, "bench")))
-                err = ib_seterr(errstr, errstr_size, IB_ERR_PARSE, "%s: $.kind: want \"chaos\" or \"bench\"", path);
+        else if (!k || (strcmp(k, "chaos") && strcmp(k, "bench") && strcmp(k, "evaluation")))
+                err = ib_seterr(errstr, errstr_size, IB_ERR_PARSE, "%s: $.kind: want \"chaos\", \"bench\" or "
+                                "\"evaluation\"", path);
         else if (kind && strcmp(k, kind))
                 err = ib_seterr(errstr, errstr_size, IB_ERR_PARSE, "%s: $.kind: \"%s\", want \"%s\"", path, k, kind);
         else if (!(err = check_fields(path, doc, common_fields, errstr, errstr_size)))
-                err = check_fields(path, doc, strcmp(k, "chaos") ? bench_fields : chaos_fields, errstr, errstr_size);
+                err = check_fields(path, doc,
+                                   !strcmp(k, "chaos") ? chaos_fields : !strcmp(k, "bench") ? bench_fields : evaluation_fields,
+                                   errstr, errstr_size);
         if (!err && !strcmp(k, "bench"))
                 err = check_unique(path, doc, errstr, errstr_size);
         if (err) {

@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 double ib_verdict_upper_bound(int n, double confidence) {
@@ -128,6 +129,34 @@ void ib_cell_verdict(const ib_cell_run_t *runs, int n, int planned, ib_cell_verd
         if (out->not_run && len < size)
                 snprintf(e + len, size - len, "; %d planned run%s did not happen", out->not_run,
                          out->not_run == 1 ? "" : "s");
+}
+
+int ib_cell_verdict_json(const json_t *cell, ib_cell_verdict_t *out) {
+        if (!json_is_true(json_object_get(cell, "applies")))
+                return -1;
+        json_t *runs = json_object_get(cell, "runs"), *run;
+        size_t n = json_array_size(runs), i;
+        ib_cell_run_t stack[64], *cr = n <= 64 ? stack : calloc(n, sizeof(*cr));
+        if (!cr)
+                return -1;
+        json_array_foreach(runs, i, run) {
+                json_t *f = json_object_get(run, "figures"), *rec = json_object_get(f, "recovery_ms_max");
+                cr[i] = (ib_cell_run_t){.ran = json_is_true(json_object_get(run, "ran")) && json_is_object(f),
+                                        .produced = json_number_value(json_object_get(f, "produced")),
+                                        .lost = json_number_value(json_object_get(f, "lost")),
+                                        .duplicates = json_number_value(json_object_get(f, "duplicates")),
+                                        .unexpected = json_number_value(json_object_get(f, "unexpected")),
+                                        .redelivered = json_number_value(json_object_get(f, "redelivered")),
+                                        .reordered = json_number_value(json_object_get(f, "out_of_order")),
+                                        .recovery_ms = json_is_string(rec) ? INFINITY
+                                                       : json_is_number(rec) ? json_number_value(rec)
+                                                                             : -1};
+        }
+        json_int_t seeds = json_integer_value(json_object_get(cell, "seeds"));
+        ib_cell_verdict(cr, (int)n, seeds > 0 && seeds < 100000 ? (int)seeds : (int)n, out);
+        if (cr != stack)
+                free(cr);
+        return 0;
 }
 
 /* How bad a cell is, for choosing the one that decides a mode's verdict:

@@ -17,6 +17,7 @@
 #ifndef IB_VERDICT_H
 #define IB_VERDICT_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "compare.h"
@@ -60,6 +61,14 @@ ib_guarantee_t ib_guarantee_join(ib_guarantee_t a, ib_guarantee_t b);
 
 /** @brief The verdict of the @p n runs of a cell that planned @p planned (n counts runs that could not happen too). */
 void ib_cell_verdict(const ib_cell_run_t *runs, int n, int planned, ib_cell_verdict_t *out);
+
+/**
+ * @brief The verdict of a cell of an evaluation file (results/SCHEMA.md,
+ *        "evaluation"), recomputed from its runs' figures: what a file says
+ *        of itself is not taken on trust. @returns 0, or -1 when the cell
+ *        does not apply (no verdict).
+ */
+int ib_cell_verdict_json(const json_t *cell, ib_cell_verdict_t *out);
 
 /** A mode's verdict over its cells. */
 typedef struct ib_mode_verdict_s {

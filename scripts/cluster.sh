@@ -243,6 +243,7 @@ offsets.topic.num.partitions=10
 transaction.state.log.replication.factor=$rf
 transaction.state.log.min.isr=$minisr
 group.initial.rebalance.delay.ms=0
+group.min.session.timeout.ms=1000
 group.consumer.min.session.timeout.ms=1000
 group.consumer.session.timeout.ms=6000
 group.consumer.min.heartbeat.interval.ms=100

@@ -1,0 +1,174 @@
+/*
+ * matrix.c: the rows, fault classes and profiles of `ingestbench evaluate`,
+ * and the scenario of each cell (matrix.h).
+ *
+ * Every time in a cell's timeline is a [lo, hi] range: each seed draws its
+ * own fault time, duration and restart delay (chaos/schedule.c), so N seeds
+ * are N different interleavings of the fault with the workers' batches and
+ * commits, not N repeats of one. Ranges are placed from the producer's
+ * duration P and the session S of the profile:
+ *
+ *   kill, stop        w1 at [1 s, P - 0.5 s], restarted after [0.5, 2] s
+ *   pause             w1 at [1 s, P/2] for [S + 1 s, S + 3 s]: past its session
+ *   slow-batch        w1's next batch at [1 s, P/2] takes [S + 1 s, S + 3 s]:
+ *                     past max.poll.interval.ms (= S), group modes only
+ *   join, leave       a third worker added, or w2 removed, at [1 s, P - 0.5 s]
+ *   rolling-restart   at [1 s, P/2], [0.5, 1.5] s between workers
+ *   broker-kill       b1 of 3 (replication 3) at [1 s, P - 0.5 s], back after [2, 5] s
+ *   zk-restart        ZooKeeper down at [1 s, P - 0.5 s] for [2, 5] s (modes using it)
+ *   zk-expire         w1's ZooKeeper session expired at [1 s, P - 0.5 s]
+ *   storage           the mode's first write fault point fails once at [1 s, P - 0.5 s];
+ *                     the worker, if it fails, is restarted after 1 s
+ */
+#include "matrix.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "options.h"
+
+const ib_eval_row_t ib_eval_rows[] = {
+    {"direct", "direct", NULL, "offset ranges read exactly, offsets in ZooKeeper with fencing", 1},
+    {"receiver", "receiver", NULL, "a write-ahead log before the commit; offsets in Kafka", 1},
+    {"async-commit", "async-commit", "{\"commit\": \"async\"}", "a consumer group, an async commit after each batch", 1},
+    {"async-commit-revoke", "async-commit", "{\"commit\": \"async+sync-on-revoke\"}",
+     "the same with the remedy: a sync commit when partitions are revoked", 0},
+    {"checkpoint", "checkpoint", NULL, "offsets in a local checkpoint file, written atomically", 1},
+    {NULL, NULL, NULL, NULL, 0},
+};
+
+const ib_eval_fault_t ib_eval_faults[] = {
+    {"kill", "kill -9 of a worker, restarted", 1},
+    {"stop", "clean stop (SIGTERM) of a worker, restarted", 1},
+    {"pause", "SIGSTOP past the session, then SIGCONT (a zombie with a batch in hand)", 1},
+    {"slow-batch", "a batch slower than max.poll.interval.ms (the client leaves the group under it)", 1},
+    {"join", "a worker joins mid-run", 1},
+    {"leave", "a worker leaves mid-run", 1},
+    {"rolling-restart", "every worker stopped and started again, in turn", 1},
+    {"broker-kill", "kill -9 of one broker of 3 (replication 3), restarted", 3},
+    {"zk-restart", "ZooKeeper down for seconds, then back", 1},
+    {"zk-expire", "the server expires a worker's ZooKeeper session", 1},
+    {"storage", "a write of the mode's log or checkpoint fails (injected)", 1},
+    {NULL, NULL, 0},
+};
+
+const ib_eval_profile_t ib_eval_profiles[] = {
+    {"quick", "mock", 1, 20000, 10000, 2000, 60000, "50k", "1", "none,full", "3",
+     "the embedded mock Kafka and a local ZooKeeper, 1 seed per cell: minutes"},
+    {"standard", "local", 5, 30000, 10000, 3000, 120000, "200k", "3", "none,full", "5",
+     "the local Kafka and ZooKeeper, 5 seeds per cell"},
+    {"thorough", "local", 20, 30000, 10000, 3000, 120000, "1m", "3", "none,parse,full", "10",
+     "the local Kafka and ZooKeeper, 20 seeds per cell"},
+    {"ci", "local", 2, 30000, 10000, 3000, 120000, "200k", "3", "none,full", "5",
+     "the CI gate: the standard matrix and bench with 2 seeds per cell"},
+    {NULL, NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL},
+};
+
+const ib_eval_row_t *ib_eval_row(const char *name) {
+        for (const ib_eval_row_t *r = ib_eval_rows; r->name; r++)
+                if (!strcmp(r->name, name))
+                        return r;
+        return NULL;
+}
+
+const ib_eval_fault_t *ib_eval_fault(const char *name) {
+        for (const ib_eval_fault_t *f = ib_eval_faults; f->name; f++)
+                if (!strcmp(f->name, name))
+                        return f;
+        return NULL;
+}
+
+const ib_eval_profile_t *ib_eval_profile(const char *name) {
+        for (const ib_eval_profile_t *p = ib_eval_profiles; p->name; p++)
+                if (!strcmp(p->name, name))
+                        return p;
+        return NULL;
+}
+
+static int has_option(const ib_mode_t *mode, const char *name) {
+        size_t base;
+        return mode->options && ib_options_find(mode->options, name, &base) != NULL;
+}
+
+/* The mode's first fault point on a write ("wal.write"), or NULL. */
+static const char *write_point(const ib_mode_t *mode) {
+        for (int i = 0; mode->inject_points && mode->inject_points[i]; i++) {
+                const char *p = mode->inject_points[i], *dot = strrchr(p, '.');
+                if (dot && !strcmp(dot, ".write"))
+                        return p;
+        }
+        return NULL;
+}
+
+static json_t *range(int64_t lo, int64_t hi) { return json_pack("[I, I]", (json_int_t)lo, (json_int_t)hi); }
+
+json_t *ib_eval_scenario(const ib_eval_row_t *row, const ib_mode_t *mode, const ib_eval_fault_t *fault,
+                         const ib_eval_profile_t *p, char *why, size_t why_size) {
+        int group = has_option(mode, "group-protocol"), zk_session = has_option(mode, "zk-session-timeout-ms");
+        const char *point = write_point(mode), *f = fault->name;
+        why[0] = '\0';
+        if (!strcmp(f, "slow-batch") && !group)
+                snprintf(why, why_size, "%s is in no consumer group: no max.poll.interval.ms to exceed", mode->name);
+        else if ((!strcmp(f, "join") || !strcmp(f, "leave")) && mode->static_split)
+                snprintf(why, why_size, "%s workers split the partitions statically: their number is fixed", mode->name);
+        else if (!strncmp(f, "zk-", 3) && !mode->needs_zookeeper)
+                snprintf(why, why_size, "%s keeps no offsets in ZooKeeper", row->name);
+        else if (!strcmp(f, "storage") && !point)
+                snprintf(why, why_size, "%s has no log or checkpoint of its own", mode->name);
+        if (why[0])
+                return NULL;
+        int64_t P = p->records * 1000 / (p->rate ? p->rate : 1), S = p->session_ms;
+        int64_t late = P - 500 > 1000 ? P - 500 : 1000, mid = P / 2 > 1000 ? P / 2 : 1000;
+        json_t *options = row->options ? json_loads(row->options, 0, NULL) : json_object();
+        if (!options)
+                return NULL;
+        json_object_set_new(options, "batch-ms", json_integer(20));
+        if (zk_session)
+                json_object_set_new(options, "zk-session-timeout-ms", json_integer(S > 2000 ? S : 2000));
+        if (group)
+                json_object_set_new(options, "X", json_pack("{s:i, s:I, s:I}", "heartbeat.interval.ms", S / 6,
+                                                             "session.timeout.ms", (json_int_t)S,
+                                                             "max.poll.interval.ms", (json_int_t)S));
+        json_t *ev = NULL;
+        if (!strcmp(f, "kill") || !strcmp(f, "stop"))
+                ev = json_pack("{s:o, s:s, s:s, s:o}", "at_ms", range(1000, late), "fault", f, "target", "w1",
+                               "restart_after_ms", range(500, 2000));
+        else if (!strcmp(f, "pause") || !strcmp(f, "slow-batch")) {
+                int64_t past = zk_session && S < 2000 ? 2000 : S;
+                ev = json_pack("{s:o, s:s, s:s, s:o}", "at_ms", range(1000, mid), "fault", f, "target", "w1",
+                               "duration_ms", range(past + 1000, past + 3000));
+        } else if (!strcmp(f, "join"))
+                ev = json_pack("{s:o, s:s}", "at_ms", range(1000, late), "fault", "add-worker");
+        else if (!strcmp(f, "leave"))
+                ev = json_pack("{s:o, s:s, s:s}", "at_ms", range(1000, late), "fault", "remove-worker", "target", "w2");
+        else if (!strcmp(f, "rolling-restart"))
+                ev = json_pack("{s:o, s:s, s:o}", "at_ms", range(1000, mid), "fault", f, "interval_ms", range(500, 1500));
+        else if (!strcmp(f, "broker-kill"))
+                ev = json_pack("{s:o, s:s, s:s, s:o}", "at_ms", range(1000, late), "fault", f, "target", "b1",
+                               "restart_after_ms", range(2000, 5000));
+        else if (!strcmp(f, "zk-restart"))
+                ev = json_pack("{s:o, s:s, s:o}", "at_ms", range(1000, late), "fault", "zk-stop", "duration_ms",
+                               range(2000, 5000));
+        else if (!strcmp(f, "zk-expire"))
+                ev = json_pack("{s:o, s:s, s:s}", "at_ms", range(1000, late), "fault", f, "target", "w1");
+        else if (!strcmp(f, "storage"))
+                ev = json_pack("{s:o, s:s, s:s, s:s, s:i, s:i}", "at_ms", range(1000, late), "fault", "inject",
+                               "target", "w1", "point", point, "call", 1, "restart_after_ms", 1000);
+        if (!ev) {
+                json_decref(options);
+                snprintf(why, why_size, "fault class %s has no template", f);
+                return NULL;
+        }
+        char name[128], description[512];
+        snprintf(name, sizeof(name), "%s-%s", row->name, f);
+        snprintf(description, sizeof(description), "evaluate, profile %s: %s (%s) under %s; times drawn from the seed",
+                 p->name, row->name, row->description, fault->description);
+        json_t *topic = json_pack("{s:i}", "partitions", 4);
+        if (fault->brokers > 1)
+                json_object_set_new(topic, "replication_factor", json_integer(fault->brokers));
+        return json_pack("{s:s, s:s, s:s, s:o, s:o, s:i, s:i, s:{s:I, s:I}, s:i, s:I, s:[o], s:[s, s, s]}", "name", name,
+                         "description", description, "mode", mode->name, "options", options, "topic", topic, "brokers",
+                         fault->brokers, "workers", 2, "producer", "rate", (json_int_t)p->rate, "records",
+                         (json_int_t)p->records, "seed", 1, "drain_timeout_ms", (json_int_t)p->drain_timeout_ms,
+                         "timeline", ev, "expect", "lost == 0", "duplicates == 0", "unexpected == 0");
+}
