@@ -84,6 +84,9 @@ typedef struct {
         rd_kafka_t *rk;                /* the harness's own client: topic, end offsets */
         int nparts;
         int64_t *pos, *end;            /* per partition: processed (from batch events), end offset */
+        int64_t *logged, *done;        /* per worker slot and partition (slot * nparts + p), for a mode whose
+                                        * commits cover a log of its own (the receiver): the offsets its
+                                        * successful commits covered, and those its batches processed */
         int64_t delivered;             /* batch records seen in the event logs */
         int64_t last_progress;
         const char *phase;
@@ -381,8 +384,12 @@ static int heals_pending(const run_t *r) {
 
 /* ---- event logs, read as they grow ---------------------------------------------- */
 
-static void tail_line(run_t *r, const char *line, size_t len) {
-        if (!memmem(line, len, "\"event\":\"batch\"", 15))
+static void tail_line(run_t *r, int k, const char *line, size_t len) {
+        int64_t *logged = r->logged ? &r->logged[(size_t)k * (size_t)r->nparts] : NULL;
+        int64_t *done = r->done ? &r->done[(size_t)k * (size_t)r->nparts] : NULL;
+        int batch = memmem(line, len, "\"event\":\"batch\"", 15) != NULL;
+        int commit = logged && memmem(line, len, "\"event\":\"commit\"", 16) && memmem(line, len, "\"ok\":true", 9);
+        if (!batch && !commit)
                 return;
         json_t *ev = json_loadb(line, len, 0, NULL), *x;
         size_t i;
@@ -391,9 +398,36 @@ static void tail_line(run_t *r, const char *line, size_t len) {
                 int64_t until = json_integer_value(json_object_get(x, "until"));
                 if (p >= 0 && p < r->nparts && until > r->pos[p])
                         r->pos[p] = until;
+                if (p >= 0 && p < r->nparts && done && until > done[p])
+                        done[p] = until;
                 r->delivered += json_integer_value(json_object_get(x, "records"));
         }
+        if (commit)
+                json_array_foreach(json_object_get(ev, "offsets"), i, x) {
+                        int p = (int)json_integer_value(json_object_get(x, "partition"));
+                        int64_t off = json_integer_value(json_object_get(x, "offset"));
+                        if (p >= 0 && p < r->nparts && off > logged[p])
+                                logged[p] = off;
+                }
         json_decref(ev);
+}
+
+/* A mode whose commits cover its own log (the receiver): every worker that
+ * runs, or will run again, has processed what its log holds, so that no
+ * record committed to the log waits in it when the run ends. @returns how
+ * many partitions of how many workers still wait. */
+static int log_backlog(const run_t *r) {
+        if (!r->logged)
+                return 0;
+        int behind = 0;
+        for (int k = 0; k < r->nworkers; k++) {
+                const worker_t *w = &r->w[k];
+                if (w->removed || (w->proc == SIZE_MAX && !w->restart_at))
+                        continue; /* gone for good: what its log holds is lost, and the checker says so */
+                for (int p = 0; p < r->nparts; p++)
+                        behind += r->done[(size_t)k * (size_t)r->nparts + p] < r->logged[(size_t)k * (size_t)r->nparts + p];
+        }
+        return behind;
 }
 
 static void tail_logs(run_t *r) {
@@ -409,7 +443,7 @@ static void tail_logs(run_t *r) {
                                 w->tail_len += n;
                                 char *start = w->tail_buf, *nl;
                                 while ((nl = memchr(start, '\n', w->tail_len - (size_t)(start - w->tail_buf)))) {
-                                        tail_line(r, start, (size_t)(nl - start));
+                                        tail_line(r, k, start, (size_t)(nl - start));
                                         start = nl + 1;
                                 }
                                 w->tail_len -= (size_t)(start - w->tail_buf);
@@ -454,6 +488,10 @@ static ib_err_t create_topic(run_t *r, char *errstr, size_t errstr_size) {
         }
         if (!err && !r->nparts)
                 err = ib_seterr(errstr, errstr_size, IB_ERR_TIMED_OUT, "topic %s not visible after 30 s", r->topic);
+        if (!err && !r->s->mode->commits_cover_sink &&
+            (!(r->logged = calloc((size_t)IB_SCENARIO_MAX_WORKERS * (size_t)r->nparts, sizeof(*r->logged))) ||
+             !(r->done = calloc((size_t)IB_SCENARIO_MAX_WORKERS * (size_t)r->nparts, sizeof(*r->done)))))
+                err = ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
         if (!err && (!(r->pos = calloc((size_t)r->nparts, sizeof(*r->pos))) ||
                      !(r->end = calloc((size_t)r->nparts, sizeof(*r->end)))))
                 err = ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
@@ -565,7 +603,7 @@ static int phase_drain(run_t *r, char *errstr, size_t errstr_size) {
                         int behind = 0;
                         for (int p = 0; p < r->nparts; p++)
                                 behind += r->pos[p] < r->end[p];
-                        if (!behind)
+                        if (!behind && !log_backlog(r))
                                 return 1;
                 }
                 progress(r, 0);
@@ -1065,6 +1103,8 @@ done:
         ib_history_free(&r->faults_only);
         free(r->applied);
         free(r->pos);
+        free(r->logged);
+        free(r->done);
         free(r->end);
         free(r);
         return err;

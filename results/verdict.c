@@ -199,7 +199,7 @@ void ib_mode_verdict(const ib_cell_verdict_t *cells, const char *const *names, i
         size_t size = sizeof(out->evidence), len;
         if (out->deciding < 0) {
                 out->guarantee = IB_G_UNKNOWN;
-                snprintf(e, size, "not measured: no cell ran%s%s", n ? " (" : "", n ? missing : "");
+                snprintf(e, size, "no cell ran%s%s", n ? " (" : "", n ? missing : "");
                 if (n && strlen(e) + 2 < size)
                         strcat(e, ")");
                 return;
