@@ -278,12 +278,19 @@ static const char *jstr(json_t *o, const char *k) {
         return v ? v : "";
 }
 
+/* An evaluation has at most 16 x 16 cells; a reader looks at no more than
+ * this many, so that a crafted file cannot make its checks quadratic in its size. */
+#define MAX_CELLS 1024
+
 static json_t *find_cell(json_t *ev, const char *row, const char *fault) {
         size_t i;
         json_t *cell;
-        json_array_foreach(json_object_get(ev, "cells"), i, cell)
+        json_array_foreach(json_object_get(ev, "cells"), i, cell) {
+                if (i >= MAX_CELLS)
+                        break;
                 if (!strcmp(jstr(cell, "row"), row) && !strcmp(jstr(cell, "fault"), fault))
                         return cell;
+        }
         return NULL;
 }
 
@@ -308,6 +315,8 @@ static void matrix_checks(json_t *bev, json_t *cev, checks_t *c) {
         json_t *cell;
         json_array_foreach(json_object_get(cev, "cells"), i, cell) {
                 ib_cell_verdict_t cv, bv;
+                if (i >= MAX_CELLS)
+                        break;
                 if (ib_cell_verdict_json(cell, &cv) != 0)
                         continue;
                 json_t *bcell = find_cell(bev, jstr(cell, "row"), jstr(cell, "fault"));
@@ -345,6 +354,8 @@ static void matrix_checks(json_t *bev, json_t *cev, checks_t *c) {
         /* a baseline cell the current matrix lacks */
         json_array_foreach(json_object_get(bev, "cells"), i, cell) {
                 ib_cell_verdict_t bv;
+                if (i >= MAX_CELLS)
+                        break;
                 if (ib_cell_verdict_json(cell, &bv) != 0 || find_cell(cev, jstr(cell, "row"), jstr(cell, "fault")))
                         continue;
                 ib_check_t *k = add(c);

@@ -401,6 +401,12 @@ static void verdict(report_t *r) {
 
 /* ---- the fault matrix of an evaluation ---- */
 
+/* An evaluation has at most 16 rows, 16 fault classes and their cells; the
+ * report reads no more than these, so that a crafted file cannot make it
+ * quadratic in its size. */
+#define MAX_AXIS 64
+#define MAX_CELLS 1024
+
 static json_t *evaluation0(const report_t *r) { return json_array_get(r->set->evaluation, 0); }
 
 /* @p path, relative to the evaluation's folder, as a link target from the
@@ -460,6 +466,8 @@ static void matrix_section(report_t *r, json_t *ev) {
         fprintf(r->md, "| mode |");
         hraw(r, "<table><tr><th>mode</th>");
         json_array_foreach(faults, j, f) {
+                if (j >= MAX_AXIS)
+                        break;
                 fprintf(r->md, " ");
                 mput(r, str(f, "name"));
                 fprintf(r->md, " |");
@@ -468,10 +476,12 @@ static void matrix_section(report_t *r, json_t *ev) {
                 hraw(r, "</th>");
         }
         fprintf(r->md, "\n|---|");
-        json_array_foreach(faults, j, f) fprintf(r->md, "---|");
+        json_array_foreach(faults, j, f) if (j < MAX_AXIS) fprintf(r->md, "---|");
         fprintf(r->md, "\n");
         hraw(r, "</tr>\n");
         json_array_foreach(json_object_get(ev, "rows"), i, row) {
+                if (i >= MAX_AXIS)
+                        break;
                 fprintf(r->md, "| ");
                 mput(r, str(row, "name"));
                 fprintf(r->md, " |");
@@ -479,9 +489,12 @@ static void matrix_section(report_t *r, json_t *ev) {
                 hput(r, str(row, "name"));
                 hraw(r, "</td>");
                 json_array_foreach(faults, j, f) {
+                        if (j >= MAX_AXIS)
+                                break;
                         json_t *found = NULL;
                         json_array_foreach(json_object_get(ev, "cells"), k, cell)
-                                if (!strcmp(str(cell, "row"), str(row, "name")) && !strcmp(str(cell, "fault"), str(f, "name")))
+                                if (k < MAX_CELLS && !strcmp(str(cell, "row"), str(row, "name")) &&
+                                    !strcmp(str(cell, "fault"), str(f, "name")))
                                         found = cell;
                         ib_cell_verdict_t v;
                         int applies = found && ib_cell_verdict_json(found, &v) == 0;
@@ -534,11 +547,13 @@ static void mode_verdicts(report_t *r, json_t *ev) {
                                            "throughput ratio", "p99 latency", "worst recovery", NULL};
         table_head(r, cols);
         json_array_foreach(json_object_get(ev, "rows"), i, row) {
+                if (i >= MAX_AXIS)
+                        break;
                 ib_cell_verdict_t vs[32];
                 const char *names[32];
                 int n = 0;
                 json_array_foreach(json_object_get(ev, "cells"), k, cell) {
-                        if (n < 32 && !strcmp(str(cell, "row"), str(row, "name")) && ib_cell_verdict_json(cell, &vs[n]) == 0)
+                        if (k < MAX_CELLS && n < 32 && !strcmp(str(cell, "row"), str(row, "name")) && ib_cell_verdict_json(cell, &vs[n]) == 0)
                                 names[n++] = str(cell, "fault");
                 }
                 ib_mode_verdict_t mv;
@@ -594,6 +609,8 @@ static void cell_details(report_t *r, json_t *ev) {
         table_head(r, cols);
         json_array_foreach(json_object_get(ev, "cells"), i, cell) {
                 ib_cell_verdict_t v;
+                if (i >= MAX_CELLS)
+                        break;
                 if (ib_cell_verdict_json(cell, &v) != 0)
                         continue;
                 cell_t c[8];
@@ -625,6 +642,8 @@ static void cell_details(report_t *r, json_t *ev) {
         table_end(r);
         int header = 0;
         json_array_foreach(json_object_get(ev, "cells"), i, cell) {
+                if (i >= MAX_CELLS)
+                        break;
                 json_array_foreach(json_object_get(cell, "runs"), k, run) {
                         json_t *fig = json_object_get(run, "figures");
                         int ran = json_is_true(json_object_get(run, "ran"));
@@ -652,10 +671,9 @@ static void cell_details(report_t *r, json_t *ev) {
                         for (int x = 1; x < 4; x++)
                                 cell_link(r, c[x], NULL);
                         const char *replay = ran ? str(run, "replay") : str(run, "error");
-                        fprintf(r->md, " `");
-                        for (const char *p = replay; *p; p++) /* a code span: no backquote, one line */
-                                fputc(*p == '`' || *p == '\n' || *p == '|' ? ' ' : *p, r->md);
-                        fprintf(r->md, "` |\n");
+                        fprintf(r->md, " ");
+                        mput(r, replay); /* escaped text, not a code span: a code span passes "<" through */
+                        fprintf(r->md, " |\n");
                         hraw(r, "<td style=\"text-align:left\"><code>");
                         hput(r, replay);
                         hraw(r, "</code></td></tr>\n");

@@ -62,6 +62,34 @@ printf '{"schema": "ingestbench.results", "schema_version": 1, "kind": "chaos"' 
 expect_rc 2 "$IB" report "$WORK/cut.json" --out "$WORK/r-cut"
 grep -q "cut.json: not JSON" "$WORK/err.txt" || fail "a truncated results file is not named"
 
+# ---- an evaluation's strings and paths: escaped, and no link leaves its folder ----
+mkdir -p "$WORK/ev"
+python3 - "$WORK/ev/evaluation.json" <<'PY'
+import json, sys
+evil = "<img src=x onerror=alert(3)>"
+run = {"seed": 1, "ran": True, "dir": "../../../etc", "results": "/etc/passwd", "clean": False,
+       "replay": "x` ; touch PWNED3 ; `" + evil,
+       "figures": {"produced": 10, "lost": 1, "duplicates": 0, "unexpected": 0, "redelivered": 0,
+                   "out_of_order": 0, "recovery_ms_max": "never"}}
+d = {"schema": "ingestbench.results", "schema_version": 1, "kind": "evaluation", "profile": evil,
+     "config": {"seeds": 1, "brokers": evil}, "rows": [{"name": evil, "mode": evil}],
+     "faults": [{"name": evil}],
+     "cells": [{"row": evil, "fault": evil, "name": "../../" + evil, "applies": True, "seeds": 1, "runs": [run]}]}
+json.dump(d, open(sys.argv[1], "w"))
+PY
+expect_rc 0 "$IB" report "$WORK/ev" --out "$WORK/r-ev"
+for f in "$WORK/r-ev/report.html" "$WORK/r-ev/report.md"; do
+  grep -q '<img' "$f" && fail "$f holds an evaluation's tag unescaped"
+  grep -q 'etc/passwd\|\.\./\.\./\.\./etc' "$f" && fail "$f links out of the evaluation's folder"
+done
+grep -q '&lt;img src=x onerror=alert(3)&gt;' "$WORK/r-ev/report.html" || fail "report.html lost the row's name"
+grep -q 'id="cell-_*img_src_x_onerror_alert_3__"' "$WORK/r-ev/report.html" || fail "a cell's anchor is not reduced to a token"
+[ -z "$(find "$WORK" -name 'PWNED3')" ] || fail "a replay command from an evaluation ran"
+bad ev-lost '$.cells[0].runs[0].figures.lost: want an integer' "$WORK/ev/evaluation.json" \
+  "d['cells'][0]['runs'][0]['figures']['lost'] = -1"
+bad ev-ran '$.cells[0].runs[0].ran: want true or false' "$WORK/ev/evaluation.json" "d['cells'][0]['runs'][0]['ran'] = 1"
+bad ev-cells '$.cells: want an array' "$WORK/ev/evaluation.json" "d['cells'] = {}"
+
 # ---- a results folder with symbolic link loops: each file once, no hang ----
 mkdir -p "$WORK/loop/a"
 cp "$CHAOS" "$WORK/loop/a/results.json"
