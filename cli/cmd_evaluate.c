@@ -445,7 +445,16 @@ static void phase(eval_t *e, int brokers) {
                                 json_array_append_new(cell->runs, json_pack("{s:b, s:s}", "ran", 0, "error", errstr));
                 }
         }
+        int started = cluster.started;
         ib_cluster_teardown(&cluster, &sup, dir);
+        if (started) { /* the servers' data (hundreds of MB) goes; their logs stay */
+                const char *const data[] = {"cluster/kafka", "cluster/zookeeper/data"};
+                for (size_t i = 0; i < sizeof(data) / sizeof(data[0]); i++) {
+                        char path[PATH_MAX + 64];
+                        snprintf(path, sizeof(path), "%s/%s", dir, data[i]);
+                        ib_fs_remove_tree(path, NULL, 0);
+                }
+        }
         e->interrupted |= ib_stop_requested != 0;
 }
 

@@ -424,6 +424,16 @@ static const char *eval_link(report_t *r, json_t *ev, const char *path, char *ou
         return relative(r, full, out, size);
 }
 
+/* @p text as one Markdown table cell (" text |") and one HTML cell of @p tag (td, th). */
+static void text_cell(report_t *r, const char *tag, const char *text) {
+        fprintf(r->md, " ");
+        mput(r, text);
+        fprintf(r->md, " |");
+        hraw(r, "<%s>", tag);
+        hput(r, text);
+        hraw(r, "</%s>", tag);
+}
+
 /* A cell's colour by what its runs showed. */
 static const char *outcome_colour(int applies, const ib_cell_verdict_t *v) {
         if (!applies)
@@ -463,18 +473,10 @@ static void matrix_section(report_t *r, json_t *ev) {
                  ib_results_num(ev, "runs_planned"),
                  json_is_true(json_object_get(ev, "interrupted")) ? " (interrupted: what finished is reported)" : "");
         para(r, line);
-        fprintf(r->md, "| mode |");
-        hraw(r, "<table><tr><th>mode</th>");
-        json_array_foreach(faults, j, f) {
-                if (j >= MAX_AXIS)
-                        break;
-                fprintf(r->md, " ");
-                mput(r, str(f, "name"));
-                fprintf(r->md, " |");
-                hraw(r, "<th>");
-                hput(r, str(f, "name"));
-                hraw(r, "</th>");
-        }
+        fprintf(r->md, "|");
+        hraw(r, "<table><tr>");
+        text_cell(r, "th", "mode");
+        json_array_foreach(faults, j, f) if (j < MAX_AXIS) text_cell(r, "th", str(f, "name"));
         fprintf(r->md, "\n|---|");
         json_array_foreach(faults, j, f) if (j < MAX_AXIS) fprintf(r->md, "---|");
         fprintf(r->md, "\n");
@@ -482,12 +484,9 @@ static void matrix_section(report_t *r, json_t *ev) {
         json_array_foreach(json_object_get(ev, "rows"), i, row) {
                 if (i >= MAX_AXIS)
                         break;
-                fprintf(r->md, "| ");
-                mput(r, str(row, "name"));
-                fprintf(r->md, " |");
-                hraw(r, "<tr><td>");
-                hput(r, str(row, "name"));
-                hraw(r, "</td>");
+                fprintf(r->md, "|");
+                hraw(r, "<tr>");
+                text_cell(r, "td", str(row, "name"));
                 json_array_foreach(faults, j, f) {
                         if (j >= MAX_AXIS)
                                 break;

@@ -10,6 +10,8 @@
 #     its seed; replaying one gives the same schedule;
 #   - the report opens with the matrix (a row per mode, a column per fault
 #     class, each cell coloured and linked to its runs);
+#   - interrupted (SIGINT) after its first cell, it exits 1 and keeps, writes and
+#     reports what finished;
 #   - gate against that evaluation passes; gate against a doctored baseline
 #     (its throughput ratios made 5 times higher) fails with exit 1 and
 #     names the check in its JUnit.
@@ -110,6 +112,27 @@ b = json.load(open(out + "/results.json"))["schedule"]
 key = lambda s: [(f["fault"], f["planned_ms"], f.get("restart_after_ms"), f.get("duration_ms")) for f in s]
 assert key(a) == key(b), (key(a), key(b))
 PY
+
+# interrupted after its first cell: it stops the run in progress, keeps and reports what finished, exits 1
+bg "$IB" evaluate --modes direct --faults kill,stop --seeds 3 --no-bench "${ports[@]}" --out "$WORK/int" \
+  >"$WORK/int.txt" 2>"$WORK/int.err"
+wait_until 300 "the first cell of the interrupted evaluation" grep -q "^evaluate: direct-kill " "$WORK/int.err"
+kill -INT "$BG_PID"
+rc=0
+wait_exit 120 "$BG_PID" || rc=$?
+[ "$rc" = 1 ] || { tail -20 "$WORK/int.err" >&2; fail "the interrupted evaluation exited $rc, want 1"; }
+grep -q "interrupted: stopping everything it started" "$WORK/int.err" || fail "the interruption is not said"
+grep -q "3 of 6 runs done (interrupted)\|[34] of 6 runs done (interrupted)" "$WORK/int.txt" ||
+  fail "the interrupted summary: $(head -1 "$WORK/int.txt")"
+python3 - "$WORK/int/evaluation.json" <<'PY' || fail "the interrupted evaluation's file does not keep what finished"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["interrupted"] is True and d["runs_planned"] == 6 and 3 <= d["runs_done"] < 6, d["runs_done"]
+kill = [c for c in d["cells"] if c["name"] == "direct-kill"][0]
+assert len(kill["runs"]) == 3 and all(r["ran"] for r in kill["runs"]), kill["runs"]
+PY
+grep -q "^## Fault matrix" "$WORK/int/report.md" || fail "no report of the interrupted evaluation"
+[ -z "$(pgrep -f -- "$WORK/int" || true)" ] || fail "the interrupted evaluation left processes behind: $(pgrep -af -- "$WORK/int")"
 
 # gate: against that evaluation it passes; against a doctored baseline it fails
 rc=0
