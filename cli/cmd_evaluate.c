@@ -161,6 +161,7 @@ typedef struct {
         char self[PATH_MAX];
         json_t *command;
         char zk_version[64], broker_version[64];
+        char git[128];             /* the source tree's commit when the evaluation started */
         int runs_done, runs_planned, runs_failed, interrupted, unreachable;
         char bench_error[512];
         int bench_ran;
@@ -476,8 +477,6 @@ static json_t *verdict_json(const ib_cell_verdict_t *v) {
 static json_t *evaluation_doc(eval_t *e) {
         json_t *doc = ib_results_new("evaluation", e->broker_version[0] ? e->broker_version : "unknown",
                                      e->zk_version[0] ? e->zk_version : NULL);
-        char git[128];
-        ib_results_git_revision(IB_SOURCE_DIR, git, sizeof(git));
         json_t *rows = json_array(), *faults = json_array(), *cells = json_array(), *modes = json_array();
         for (int r = 0; r < e->nrows; r++)
                 json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:s?}", "name", e->rows[r]->name, "mode",
@@ -514,7 +513,7 @@ static json_t *evaluation_doc(eval_t *e) {
                                                        "cells_not_run", mv.cells_not_run, "evidence", mv.evidence));
         }
         json_object_set_new(doc, "command", json_incref(e->command));
-        json_object_set_new(doc, "git_revision", json_string(git));
+        json_object_set_new(doc, "git_revision", json_string(e->git));
         json_object_set_new(doc, "profile", json_string(e->profile->name));
         json_object_set_new(
             doc, "config",
@@ -668,6 +667,7 @@ static int evaluate(eval_conf_t *c, const char *cmd, int argc, char **argv, int 
         json_array_append_new(e.command, json_string("ingestbench"));
         for (int i = 0; i < argc; i++)
                 json_array_append_new(e.command, json_string(argv[i]));
+        ib_results_git_revision(IB_SOURCE_DIR, e.git, sizeof(e.git));
         ib_stop_signals();
         fprintf(stderr, "evaluate: profile %s: %d runs (%d rows x %d fault classes, %d seed%s per cell) into %s\n",
                 e.profile->name, e.runs_planned, e.nrows, e.nfaults, e.seeds, e.seeds == 1 ? "" : "s", c->out);

@@ -6,18 +6,19 @@
  * own fault time, duration and restart delay (chaos/schedule.c), so N seeds
  * are N different interleavings of the fault with the workers' batches and
  * commits, not N repeats of one. Ranges are placed from the producer's
- * duration P and the session S of the profile:
+ * duration P and the session S of the profile (ranges end at least 0.5 s after
+ * they start):
  *
- *   kill, stop        w1 at [1 s, P - 0.5 s], restarted after [0.5, 2] s
- *   pause             w1 at [1 s, P/2] for [S + 1 s, S + 3 s]: past its session
- *   slow-batch        w1's next batch at [1 s, P/2] takes [S + 1 s, S + 3 s]:
+ *   kill, stop        w1 at [1.5 s, P - 0.5 s], restarted after [0.5, 2] s
+ *   pause             w1 at [1.5 s, P/2] for [S + 1 s, S + 3 s]: past its session
+ *   slow-batch        w1's next batch at [1.5 s, P/2] takes [S + 1 s, S + 3 s]:
  *                     past max.poll.interval.ms (= S), group modes only
- *   join, leave       a third worker added, or w2 removed, at [1 s, P - 0.5 s]
- *   rolling-restart   at [1 s, P/2], [0.5, 1.5] s between workers
- *   broker-kill       b1 of 3 (replication 3) at [1 s, P - 0.5 s], back after [2, 5] s
- *   zk-restart        ZooKeeper down at [1 s, P - 0.5 s] for [2, 5] s (modes using it)
- *   zk-expire         w1's ZooKeeper session expired at [1 s, P - 0.5 s]
- *   storage           the mode's first write fault point fails once at [1 s, P - 0.5 s];
+ *   join, leave       a third worker added, or w2 removed, at [1.5 s, P - 0.5 s]
+ *   rolling-restart   at [1.5 s, P/2], [0.5, 1.5] s between workers
+ *   broker-kill       b1 of 3 (replication 3) at [1.5 s, P - 0.5 s], back after [2, 5] s
+ *   zk-restart        ZooKeeper down at [1.5 s, P - 0.5 s] for [2, 5] s (modes using it)
+ *   zk-expire         w1's ZooKeeper session expired at [1.5 s, P - 0.5 s]
+ *   storage           the mode's first write fault point fails once at [1.5 s, P - 0.5 s];
  *                     the worker, if it fails, is restarted after 1 s
  */
 #include "matrix.h"
@@ -53,7 +54,7 @@ const ib_eval_fault_t ib_eval_faults[] = {
 };
 
 const ib_eval_profile_t ib_eval_profiles[] = {
-    {"quick", "mock", 1, 20000, 10000, 2000, 60000, "50k", "1", "none,full", "3",
+    {"quick", "mock", 1, 30000, 10000, 2000, 60000, "50k", "1", "none,full", "3",
      "the embedded mock Kafka and a local ZooKeeper, 1 seed per cell: minutes"},
     {"standard", "local", 5, 30000, 10000, 3000, 120000, "200k", "3", "none,full", "5",
      "the local Kafka and ZooKeeper, 5 seeds per cell"},
@@ -118,7 +119,10 @@ json_t *ib_eval_scenario(const ib_eval_row_t *row, const ib_mode_t *mode, const 
         if (why[0])
                 return NULL;
         int64_t P = p->records * 1000 / (p->rate ? p->rate : 1), S = p->session_ms;
-        int64_t late = P - 500 > 1000 ? P - 500 : 1000, mid = P / 2 > 1000 ? P / 2 : 1000;
+        /* faults start once the workers consume (a group forms in about a second), and
+         * land before the producer is done */
+        int64_t start = 1500, late = P - 500 > start + 500 ? P - 500 : start + 500,
+                mid = P / 2 > start + 500 ? P / 2 : start + 500;
         json_t *options = row->options ? json_loads(row->options, 0, NULL) : json_object();
         if (!options)
                 return NULL;
@@ -131,28 +135,28 @@ json_t *ib_eval_scenario(const ib_eval_row_t *row, const ib_mode_t *mode, const 
                                                              "max.poll.interval.ms", (json_int_t)S));
         json_t *ev = NULL;
         if (!strcmp(f, "kill") || !strcmp(f, "stop"))
-                ev = json_pack("{s:o, s:s, s:s, s:o}", "at_ms", range(1000, late), "fault", f, "target", "w1",
+                ev = json_pack("{s:o, s:s, s:s, s:o}", "at_ms", range(start, late), "fault", f, "target", "w1",
                                "restart_after_ms", range(500, 2000));
         else if (!strcmp(f, "pause") || !strcmp(f, "slow-batch")) {
                 int64_t past = zk_session && S < 2000 ? 2000 : S;
-                ev = json_pack("{s:o, s:s, s:s, s:o}", "at_ms", range(1000, mid), "fault", f, "target", "w1",
+                ev = json_pack("{s:o, s:s, s:s, s:o}", "at_ms", range(start, mid), "fault", f, "target", "w1",
                                "duration_ms", range(past + 1000, past + 3000));
         } else if (!strcmp(f, "join"))
-                ev = json_pack("{s:o, s:s}", "at_ms", range(1000, late), "fault", "add-worker");
+                ev = json_pack("{s:o, s:s}", "at_ms", range(start, late), "fault", "add-worker");
         else if (!strcmp(f, "leave"))
-                ev = json_pack("{s:o, s:s, s:s}", "at_ms", range(1000, late), "fault", "remove-worker", "target", "w2");
+                ev = json_pack("{s:o, s:s, s:s}", "at_ms", range(start, late), "fault", "remove-worker", "target", "w2");
         else if (!strcmp(f, "rolling-restart"))
-                ev = json_pack("{s:o, s:s, s:o}", "at_ms", range(1000, mid), "fault", f, "interval_ms", range(500, 1500));
+                ev = json_pack("{s:o, s:s, s:o}", "at_ms", range(start, mid), "fault", f, "interval_ms", range(500, 1500));
         else if (!strcmp(f, "broker-kill"))
-                ev = json_pack("{s:o, s:s, s:s, s:o}", "at_ms", range(1000, late), "fault", f, "target", "b1",
+                ev = json_pack("{s:o, s:s, s:s, s:o}", "at_ms", range(start, late), "fault", f, "target", "b1",
                                "restart_after_ms", range(2000, 5000));
         else if (!strcmp(f, "zk-restart"))
-                ev = json_pack("{s:o, s:s, s:o}", "at_ms", range(1000, late), "fault", "zk-stop", "duration_ms",
+                ev = json_pack("{s:o, s:s, s:o}", "at_ms", range(start, late), "fault", "zk-stop", "duration_ms",
                                range(2000, 5000));
         else if (!strcmp(f, "zk-expire"))
-                ev = json_pack("{s:o, s:s, s:s}", "at_ms", range(1000, late), "fault", f, "target", "w1");
+                ev = json_pack("{s:o, s:s, s:s}", "at_ms", range(start, late), "fault", f, "target", "w1");
         else if (!strcmp(f, "storage"))
-                ev = json_pack("{s:o, s:s, s:s, s:s, s:i, s:i}", "at_ms", range(1000, late), "fault", "inject",
+                ev = json_pack("{s:o, s:s, s:s, s:s, s:i, s:i}", "at_ms", range(start, late), "fault", "inject",
                                "target", "w1", "point", point, "call", 1, "restart_after_ms", 1000);
         if (!ev) {
                 json_decref(options);
