@@ -2,7 +2,8 @@
  * JSON, another schema or another schema version refused with file and
  * field) and `compare` on hand-made baseline and current files: equal
  * passes; a ratio drop beyond tolerance fails unless the repetitions'
- * spread covers it; loss, duplicates and a weaker guarantee fail. */
+ * spread covers it; loss, duplicates and a weaker guarantee fail; two
+ * evaluations compare cell by cell. */
 #include "harness.h"
 
 #include "compare.h"
@@ -234,6 +235,73 @@ static void test_groups_by_variant_and_client(void) {
         ib_result_set_free(&set);
 }
 
+/* An evaluation of one cell (direct under kill) whose runs had these
+ * duplicates and losses (n runs; dups[i], lost[i]). */
+static void evaluation_file(const char *name, int n, const int *dups, const int *lost) {
+        char runs[4096] = "";
+        size_t len = 0;
+        for (int i = 0; i < n; i++)
+                len += (size_t)snprintf(runs + len, sizeof(runs) - len,
+                                        "%s{\"seed\":%d,\"ran\":true,\"figures\":{\"produced\":1000,\"lost\":%d,"
+                                        "\"duplicates\":%d,\"unexpected\":0,\"redelivered\":0,\"out_of_order\":0}}",
+                                        i ? "," : "", i + 1, lost[i], dups[i]);
+        char text[8192];
+        snprintf(text, sizeof(text),
+                 "{\"schema\":\"ingestbench.results\",\"schema_version\":1,\"kind\":\"evaluation\",\"profile\":\"ci\","
+                 "\"config\":{\"seeds\":%d},\"rows\":[{\"name\":\"direct\",\"mode\":\"direct\"}],"
+                 "\"faults\":[{\"name\":\"kill\"},{\"name\":\"storage\"}],\"cells\":["
+                 "{\"row\":\"direct\",\"fault\":\"kill\",\"name\":\"direct-kill\",\"applies\":true,\"seeds\":%d,"
+                 "\"runs\":[%s]},"
+                 "{\"row\":\"direct\",\"fault\":\"storage\",\"name\":\"direct-storage\",\"applies\":false,"
+                 "\"why_not\":\"no log\"}]}",
+                 n, n, runs);
+        put(name, text);
+}
+
+/* compare on two matrices, cell by cell: clean in the baseline and an
+ * anomaly now fails (in one run of five: never averaged away); a kind of
+ * anomaly the baseline's runs did not show fails; the same kinds pass;
+ * fewer runs are reported, not failed; the runs' chaos files are not
+ * checked again scenario by scenario. */
+static void test_matrix_gate(void) {
+        size_t gated;
+        const char *f;
+        int zero[5] = {0}, one_dup[5] = {0, 0, 0, 7, 0}, one_loss[5] = {0, 3, 0, 0, 0}, both[5] = {0, 2, 0, 0, 0};
+        evaluation_file("ev-clean.json", 5, zero, zero);
+        evaluation_file("ev-clean2.json", 2, zero, zero);
+        evaluation_file("ev-dup.json", 5, one_dup, zero);
+        evaluation_file("ev-loss.json", 5, zero, one_loss);
+        evaluation_file("ev-dup-again.json", 5, both, zero);
+        CHECK_INT(run("ev-clean.json", "ev-clean.json", 10, &gated, &f), 0);
+        CHECK_INT(gated, 1);
+        CHECK_INT(run("ev-clean.json", "ev-dup.json", 10, &gated, &f), 1);
+        CHECK(f && strstr(f, "direct under kill: duplicates and loss"));
+        CHECK_INT(run("ev-dup.json", "ev-dup-again.json", 10, &gated, &f), 0); /* duplicates were known */
+        CHECK_INT(run("ev-dup.json", "ev-loss.json", 10, &gated, &f), 1);      /* loss was not */
+        CHECK_INT(run("ev-dup.json", "ev-clean.json", 10, &gated, &f), 0);     /* better is no regression */
+        /* fewer runs: reported beside the check, not failed */
+        char err[512];
+        ib_result_set_t b = {0}, c = {0};
+        const char *bl[] = {path_of("ev-clean.json")};
+        CHECK_INT(ib_result_set_load(bl, 1, &b, err, sizeof(err)), IB_OK);
+        const char *cl[] = {path_of("ev-clean2.json")};
+        CHECK_INT(ib_result_set_load(cl, 1, &c, err, sizeof(err)), IB_OK);
+        ib_check_t *checks = NULL;
+        size_t n = ib_compare(&b, &c, 10, &checks);
+        int shrank = 0;
+        for (size_t i = 0; i < n; i++)
+                if (strstr(checks[i].name, "direct under kill: evidence")) {
+                        shrank = 1;
+                        CHECK(!checks[i].gate && checks[i].pass);
+                        CHECK_STR(checks[i].baseline, "5 runs");
+                        CHECK_STR(checks[i].current, "2 runs");
+                }
+        CHECK(shrank);
+        free(checks);
+        ib_result_set_free(&b);
+        ib_result_set_free(&c);
+}
+
 int main(void) {
         ib_tmpdir(dir, sizeof(dir));
         IB_RUN(test_git_revision);
@@ -241,6 +309,7 @@ int main(void) {
         IB_RUN(test_throughput_gate);
         IB_RUN(test_guarantee_gate);
         IB_RUN(test_groups_by_variant_and_client);
+        IB_RUN(test_matrix_gate);
         ib_tmpdir_rm(dir);
         return IB_DONE();
 }

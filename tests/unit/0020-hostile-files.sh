@@ -5,8 +5,9 @@
 . "$(dirname "$0")/../lib.sh"
 REPO=${IB_REPO:-$(cd "$(dirname "$0")/../.." && pwd)}
 BASE=$REPO/results/baseline
-CHAOS=$BASE/chaos/crash-direct/results.json
-BENCH=$BASE/bench-baseline.json
+CHAOS=$BASE/cells/direct-kill/seed-1/results.json
+BENCH=$BASE/bench.json
+SWEEPS=$REPO/results/measurements/bench-sweeps.json
 
 # edit SRC DST PYTHON: DST is SRC's JSON after the Python statement on d
 edit() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); $3; json.dump(d, open(sys.argv[2], 'w'))" "$1" "$2"; }
@@ -34,7 +35,7 @@ if command -v gnuplot >/dev/null; then
 fi
 [ -e "$WORK/rep/report.md.tmp" ] && fail "report left a fixed temporary name"
 # a sweep name is not a path
-edit "$BASE/bench-sweeps.json" "$WORK/sweep.json" "d['sweeps'][0]['name'] = '../../escaped'"
+edit "$SWEEPS" "$WORK/sweep.json" "d['sweeps'][0]['name'] = '../../escaped'"
 expect_rc 0 "$IB" report "$WORK/sweep.json" --out "$WORK/rep2"
 [ -z "$(find "$WORK" -maxdepth 2 -name 'escaped*')" ] || fail "a sweep name wrote outside charts/"
 
@@ -56,7 +57,7 @@ bad neg-lost '$.counts.lost: want an integer' "$CHAOS" "d['counts']['lost'] = -1
 bad no-lost '$.counts.lost: missing' "$CHAOS" "del d['counts']['lost']"
 bad pass-str '$.verdict.pass: want true or false' "$CHAOS" "d['verdict']['pass'] = 'yes'"
 bad fault-int '$.schedule[0].fault: want a string' "$CHAOS" "d['schedule'][0]['fault'] = 7"
-bad series '$.sweeps[0].series[0].records_per_s[0]: want a number' "$BASE/bench-sweeps.json" \
+bad series '$.sweeps[0].series[0].records_per_s[0]: want a number' "$SWEEPS" \
   "d['sweeps'][0]['series'][0]['records_per_s'][0] = 'x'"
 printf '{"schema": "ingestbench.results", "schema_version": 1, "kind": "chaos"' >"$WORK/cut.json"
 expect_rc 2 "$IB" report "$WORK/cut.json" --out "$WORK/r-cut"
