@@ -434,6 +434,16 @@ static void text_cell(report_t *r, const char *tag, const char *text) {
         hraw(r, "</%s>", tag);
 }
 
+/* A cell of prose (an evidence sentence), left-aligned in the HTML. */
+static void prose_cell(report_t *r, const char *text) {
+        fprintf(r->md, " ");
+        mput(r, text);
+        fprintf(r->md, " |");
+        hraw(r, "<td style=\"text-align:left\">");
+        hput(r, text);
+        hraw(r, "</td>");
+}
+
 /* A cell's colour by what its runs showed. */
 static const char *outcome_colour(int applies, const ib_cell_verdict_t *v) {
         if (!applies)
@@ -569,12 +579,7 @@ static void mode_verdicts(report_t *r, json_t *ev) {
                 hraw(r, "<tr>");
                 for (int c = 0; c < 3; c++)
                         cell_link(r, cells[c], NULL);
-                fprintf(r->md, " ");
-                mput(r, mv.evidence);
-                fprintf(r->md, " |");
-                hraw(r, "<td style=\"text-align:left\">");
-                hput(r, mv.evidence);
-                hraw(r, "</td>");
+                prose_cell(r, mv.evidence);
                 json_t *mr = mode_row(b, str(row, "mode")), *ratio = json_object_get(mr, "ratio_to_reference"), *lat,
                        *found = NULL;
                 snprintf(cells[3], sizeof(cells[0]), "%.3f (%.40s)", ib_results_num(ratio, "median"), str(mr, "pipeline"));
@@ -631,12 +636,9 @@ static void cell_details(report_t *r, json_t *ev) {
                 hraw(r, "<tr id=\"cell-%s\">", file_token(str(cell, "name"), tok, sizeof(tok)));
                 for (int x = 0; x < 8; x++)
                         cell_link(r, c[x], NULL);
-                fprintf(r->md, " ");
-                mput(r, v.evidence);
-                fprintf(r->md, " |\n");
-                hraw(r, "<td style=\"text-align:left\">");
-                hput(r, v.evidence);
-                hraw(r, "</td></tr>\n");
+                prose_cell(r, v.evidence);
+                fprintf(r->md, "\n");
+                hraw(r, "</tr>\n");
         }
         table_end(r);
         int header = 0;
