@@ -164,23 +164,16 @@ typedef struct {
         char why_skipped[160];
 } cell_t;
 
-static double figure(json_t *results, const char *name) {
-        json_t *v = json_object_get(json_object_get(results, "figures"), name);
-        if (json_is_string(v)) /* "never" */
-                return INFINITY;
-        return json_is_number(v) ? json_number_value(v) : -1;
-}
-
 static void cell_add(cell_t *c, json_t *results, int pass) {
-        double d = figure(results, "duplicates"), rec = figure(results, "recovery_ms.max");
+        double d = ib_results_figure(results, "duplicates"), rec = ib_results_figure(results, "recovery_ms.max");
         c->dup_min = c->runs == 0 || d < c->dup_min ? d : c->dup_min;
         c->dup_max = c->runs == 0 || d > c->dup_max ? d : c->dup_max;
         c->runs++;
         c->passed += pass;
         c->duplicates += d;
-        c->unexplained += figure(results, "unexplained_duplicates");
-        c->lost += figure(results, "lost");
-        c->failures += figure(results, "worker_failures");
+        c->unexplained += ib_results_figure(results, "unexplained_duplicates");
+        c->lost += ib_results_figure(results, "lost");
+        c->failures += ib_results_figure(results, "worker_failures");
         if (rec > c->recovery_max)
                 c->recovery_max = rec;
 }

@@ -141,9 +141,9 @@ typedef struct {
         char why[1100];            /* not applicable: why */
         char path[PATH_MAX + 160]; /* the generated scenario */
         ib_scenario_t *s;
-        json_t *runs;              /* one object per planned run that was tried */
-        ib_cell_run_t *cr;
-        int ncr;
+        json_t *record;            /* applicable: {applies, seeds, runs: one per run tried}, the cell as
+                                    * evaluation.json has it, from which every verdict is computed */
+        json_t *runs;              /* record's runs (borrowed) */
 } cell_t;
 
 typedef struct {
@@ -224,7 +224,6 @@ static int plan(eval_t *e, int write) {
                         cell->row = e->rows[r], cell->mode = e->modes[r], cell->fault = e->faults[f];
                         snprintf(cell->name, sizeof(cell->name), "%s-%s", cell->row->name, cell->fault->name);
                         snprintf(cell->path, sizeof(cell->path), "%s/%s.json", dir, cell->name);
-                        cell->runs = json_array();
                         json_t *doc = ib_eval_scenario(cell->row, cell->mode, cell->fault, e->profile, cell->why,
                                                        sizeof(cell->why));
                         if (!doc) {
@@ -247,20 +246,16 @@ static int plan(eval_t *e, int write) {
                         ib_json_free_str(text);
                         if (err && err != IB_ERR_INVALID_ARG)
                                 return ib_cli_fail(e->cmd, err, errstr);
-                        if (cell->s)
+                        if (cell->s) {
                                 e->runs_planned += e->seeds;
+                                cell->record = json_pack("{s:b, s:i, s:[]}", "applies", 1, "seeds", e->seeds, "runs");
+                                cell->runs = json_object_get(cell->record, "runs");
+                        }
                 }
         return -1;
 }
 
 /* ---- running ---------------------------------------------------------------- */
-
-static double figure(json_t *results, const char *name) {
-        json_t *v = json_object_get(json_object_get(results, "figures"), name);
-        if (json_is_string(v)) /* "never" */
-                return INFINITY;
-        return json_is_number(v) ? json_number_value(v) : -1;
-}
 
 static void replay_cmd(const eval_t *e, const cell_t *cell, uint64_t seed, const char *dir, char *out, size_t size) {
         int n = snprintf(out, size, "ingestbench chaos --scenario %s --seed %llu --brokers %s", cell->path,
@@ -299,18 +294,9 @@ static int run_one(eval_t *e, cell_t *cell, int i, ib_chaos_cluster_t *cluster, 
                              e->zk_version[0] ? e->zk_version : NULL, 0, &ib_stop_requested, NULL, NULL, 1};
         ib_chaos_outcome_t out = {0};
         ib_err_t err = ib_chaos_run(&o, &out, errstr, sizeof(errstr));
-        ib_cell_run_t *cr = realloc(cell->cr, (size_t)(cell->ncr + 1) * sizeof(*cr));
-        if (!cr) {
-                json_decref(out.results);
-                return 1;
-        }
-        cell->cr = cr;
-        ib_cell_run_t *r = &cell->cr[cell->ncr++];
-        *r = (ib_cell_run_t){0};
         json_t *run = json_pack("{s:I, s:s, s:s}", "seed", (json_int_t)seed, "dir", rel(e, dir), "replay", replay);
         if (err || !out.results) {
                 if (ib_stop_requested) { /* interrupted: not a run, not a failure of one */
-                        cell->ncr--;
                         json_decref(run);
                         json_decref(out.results);
                         return 1;
@@ -323,29 +309,24 @@ static int run_one(eval_t *e, cell_t *cell, int i, ib_chaos_cluster_t *cluster, 
                 if (ib_err2exit(err) == IB_EXIT_UNREACHABLE)
                         e->unreachable = 1;
         } else {
-                json_t *res = out.results;
-                r->ran = 1;
-                r->produced = figure(res, "produced");
-                r->lost = figure(res, "lost");
-                r->duplicates = figure(res, "duplicates");
-                r->unexpected = figure(res, "unexpected");
-                r->redelivered = figure(res, "redelivered");
-                r->reordered = figure(res, "out_of_order");
-                r->recovery_ms = figure(res, "recovery_ms.max");
+                json_t *res = out.results, *fig = json_object_get(res, "figures");
+                double lost = ib_results_figure(res, "lost"), dups = ib_results_figure(res, "duplicates"),
+                       unexpected = ib_results_figure(res, "unexpected");
                 char results[PATH_MAX + 200];
                 snprintf(results, sizeof(results), "%s/results.json", dir);
-                int clean = r->lost <= 0 && r->duplicates <= 0 && r->unexpected <= 0;
+                int clean = lost <= 0 && dups <= 0 && unexpected <= 0;
                 json_object_set_new(run, "ran", json_true());
                 json_object_set_new(run, "results", json_string(rel(e, results)));
                 json_object_set_new(run, "clean", json_boolean(clean));
                 json_object_set_new(
                     run, "figures",
-                    json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:O?, s:b}", "produced", r->produced, "lost", r->lost,
-                              "duplicates", r->duplicates, "unexpected", r->unexpected, "redelivered", r->redelivered,
-                              "out_of_order", r->reordered, "unexplained", figure(res, "unexplained_duplicates") +
-                                                                               figure(res, "unexplained_lost"),
-                              "recovery_ms_max", json_object_get(json_object_get(res, "figures"), "recovery_ms.max"),
-                              "drained", json_is_true(json_object_get(res, "drained"))));
+                    json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:O?, s:b}", "produced",
+                              ib_results_figure(res, "produced"), "lost", lost, "duplicates", dups, "unexpected",
+                              unexpected, "redelivered", ib_results_figure(res, "redelivered"), "out_of_order",
+                              ib_results_figure(res, "out_of_order"), "unexplained",
+                              ib_results_figure(res, "unexplained_duplicates") + ib_results_figure(res, "unexplained_lost"),
+                              "recovery_ms_max", json_object_get(fig, "recovery_ms.max"), "drained",
+                              json_is_true(json_object_get(res, "drained"))));
                 if (clean && !e->c->keep_sinks) { /* the counts are in results.json; the replay makes it again */
                         char sink[PATH_MAX + 200];
                         snprintf(sink, sizeof(sink), "%s/sink", dir);
@@ -360,7 +341,7 @@ static int run_one(eval_t *e, cell_t *cell, int i, ib_chaos_cluster_t *cluster, 
 
 static void cell_done(const eval_t *e, const cell_t *cell) {
         ib_cell_verdict_t v;
-        ib_cell_verdict(cell->cr, cell->ncr, e->seeds, &v);
+        ib_cell_verdict_json(cell->record, &v);
         long el = (long)difftime(time(NULL), e->t0);
         fprintf(stderr, "%sevaluate: %-34s %s (%ld:%02ld)\n", isatty(2) && !e->c->no_progress ? "\r\033[K" : "",
                 cell->name, v.runs ? v.evidence : "did not run", el / 60, el % 60);
@@ -496,11 +477,10 @@ static json_t *evaluation_doc(eval_t *e) {
                         if (!cell->s) {
                                 json_object_set_new(c, "why_not", json_string(cell->why));
                         } else {
-                                ib_cell_verdict(cell->cr, cell->ncr, e->seeds, &vs[nv]);
+                                ib_cell_verdict_json(cell->record, &vs[nv]);
                                 names[nv++] = cell->fault->name;
                                 json_object_set_new(c, "scenario", json_string(rel(e, cell->path)));
-                                json_object_set_new(c, "seeds", json_integer(e->seeds));
-                                json_object_set_new(c, "runs", json_incref(cell->runs));
+                                json_object_update(c, cell->record); /* seeds, runs */
                                 json_object_set_new(c, "verdict", verdict_json(&vs[nv - 1]));
                         }
                         json_array_append_new(cells, c);
@@ -537,13 +517,12 @@ static json_t *evaluation_doc(eval_t *e) {
 
 /* The short form of a cell in the printed matrix: "5/5" clean runs of runs,
  * "D 2/5" runs with duplicates, "L", "DL", "n/a", "-" (did not run). */
-static void cell_text(const cell_t *cell, int seeds, char *out, size_t size) {
-        if (!cell->s) {
+static void cell_text(const cell_t *cell, char *out, size_t size) {
+        ib_cell_verdict_t v;
+        if (!cell->s || ib_cell_verdict_json(cell->record, &v) != 0) {
                 snprintf(out, size, "n/a");
                 return;
         }
-        ib_cell_verdict_t v;
-        ib_cell_verdict(cell->cr, cell->ncr, seeds, &v);
         if (!v.runs)
                 snprintf(out, size, "-");
         else if (v.clean == v.runs)
@@ -565,7 +544,7 @@ static void summary(const eval_t *e, json_t *doc) {
                 printf("%-20s", e->rows[r]->name);
                 for (int f = 0; f < e->nfaults; f++) {
                         char t[32];
-                        cell_text(&e->cells[r * e->nfaults + f], e->seeds, t, sizeof(t));
+                        cell_text(&e->cells[r * e->nfaults + f], t, sizeof(t));
                         printf(" %-9s", t);
                 }
                 printf("\n");
@@ -597,8 +576,7 @@ static void summary(const eval_t *e, json_t *doc) {
 static void eval_free(eval_t *e) {
         for (int i = 0; e->cells && i < e->nrows * e->nfaults; i++) {
                 ib_scenario_free(e->cells[i].s);
-                json_decref(e->cells[i].runs);
-                free(e->cells[i].cr);
+                json_decref(e->cells[i].record);
         }
         free(e->cells);
         json_decref(e->command);

@@ -424,24 +424,15 @@ static const char *eval_link(report_t *r, json_t *ev, const char *path, char *ou
         return relative(r, full, out, size);
 }
 
-/* @p text as one Markdown table cell (" text |") and one HTML cell of @p tag (td, th). */
-static void text_cell(report_t *r, const char *tag, const char *text) {
+/* @p text as one Markdown table cell (" text |") and one HTML cell of @p tag
+ * (td, th); @p left: left-aligned in the HTML (prose, such as an evidence sentence). */
+static void text_cell(report_t *r, const char *tag, int left, const char *text) {
         fprintf(r->md, " ");
         mput(r, text);
         fprintf(r->md, " |");
-        hraw(r, "<%s>", tag);
+        hraw(r, left ? "<%s style=\"text-align:left\">" : "<%s>", tag);
         hput(r, text);
         hraw(r, "</%s>", tag);
-}
-
-/* A cell of prose (an evidence sentence), left-aligned in the HTML. */
-static void prose_cell(report_t *r, const char *text) {
-        fprintf(r->md, " ");
-        mput(r, text);
-        fprintf(r->md, " |");
-        hraw(r, "<td style=\"text-align:left\">");
-        hput(r, text);
-        hraw(r, "</td>");
 }
 
 /* A cell's colour by what its runs showed. */
@@ -485,8 +476,8 @@ static void matrix_section(report_t *r, json_t *ev) {
         para(r, line);
         fprintf(r->md, "|");
         hraw(r, "<table><tr>");
-        text_cell(r, "th", "mode");
-        json_array_foreach(faults, j, f) if (j < MAX_AXIS) text_cell(r, "th", str(f, "name"));
+        text_cell(r, "th", 0, "mode");
+        json_array_foreach(faults, j, f) if (j < MAX_AXIS) text_cell(r, "th", 0, str(f, "name"));
         fprintf(r->md, "\n|---|");
         json_array_foreach(faults, j, f) if (j < MAX_AXIS) fprintf(r->md, "---|");
         fprintf(r->md, "\n");
@@ -496,7 +487,7 @@ static void matrix_section(report_t *r, json_t *ev) {
                         break;
                 fprintf(r->md, "|");
                 hraw(r, "<tr>");
-                text_cell(r, "td", str(row, "name"));
+                text_cell(r, "td", 0, str(row, "name"));
                 json_array_foreach(faults, j, f) {
                         if (j >= MAX_AXIS)
                                 break;
@@ -579,7 +570,7 @@ static void mode_verdicts(report_t *r, json_t *ev) {
                 hraw(r, "<tr>");
                 for (int c = 0; c < 3; c++)
                         cell_link(r, cells[c], NULL);
-                prose_cell(r, mv.evidence);
+                text_cell(r, "td", 1, mv.evidence);
                 json_t *mr = mode_row(b, str(row, "mode")), *ratio = json_object_get(mr, "ratio_to_reference"), *lat,
                        *found = NULL;
                 snprintf(cells[3], sizeof(cells[0]), "%.3f (%.40s)", ib_results_num(ratio, "median"), str(mr, "pipeline"));
@@ -636,7 +627,7 @@ static void cell_details(report_t *r, json_t *ev) {
                 hraw(r, "<tr id=\"cell-%s\">", file_token(str(cell, "name"), tok, sizeof(tok)));
                 for (int x = 0; x < 8; x++)
                         cell_link(r, c[x], NULL);
-                prose_cell(r, v.evidence);
+                text_cell(r, "td", 1, v.evidence);
                 fprintf(r->md, "\n");
                 hraw(r, "</tr>\n");
         }

@@ -393,6 +393,13 @@ ib_err_t ib_results_read(const char *path, const char *kind, json_t **out, char 
         return IB_OK;
 }
 
+double ib_results_figure(const json_t *results, const char *name) {
+        json_t *v = json_object_get(json_object_get(results, "figures"), name);
+        if (json_is_string(v)) /* "never" */
+                return INFINITY;
+        return json_is_number(v) ? json_number_value(v) : -1;
+}
+
 /* Runs git with @p args in @p dir; its first output line into @p out. @returns its exit status, -1 if it did not run. */
 static int git(const char *dir, const char *const *args, char *out, size_t size) {
         const char *argv[16] = {"git", "-C", dir};

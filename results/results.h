@@ -46,6 +46,10 @@ static inline double ib_results_num(const json_t *o, const char *key) {
         return json_number_value(json_object_get(o, key));
 }
 
+/** @brief Figure @p name of a chaos results document (its "figures"): INFINITY for
+ *         "never", -1 when absent. */
+double ib_results_figure(const json_t *results, const char *name);
+
 /** @brief Writes @p doc to @p path atomically (indented JSON). */
 ib_err_t ib_results_write(const char *path, const json_t *doc, char *errstr, size_t errstr_size);
 
