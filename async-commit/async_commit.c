@@ -406,6 +406,7 @@ const ib_mode_t ib_mode_async_commit = {
     1,    /* commits_cover_sink: the batch's output is durable before its commit */
     0,    /* static_split: a consumer group */
     0,    /* needs_zookeeper */
+    0,    /* sink_transactions */
     NULL, /* inject_points */
     NULL, /* worker_args */
 };

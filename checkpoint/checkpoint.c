@@ -392,6 +392,7 @@ const ib_mode_t ib_mode_checkpoint = {
     1,    /* commits_cover_sink: the checkpoint is written after the output */
     1,    /* static_split: --worker I/N */
     0,    /* needs_zookeeper */
+    0,    /* sink_transactions */
     checkpoint_inject_points, /* inject_points */
     checkpoint_worker_args,   /* worker_args: --worker I/N */
 };

@@ -32,6 +32,9 @@ typedef struct lane_s {
         ib_buf_t dead;       /* its ranges' dead letters */
         int64_t *event_ms;   /* event times of its delivered records */
         size_t nevents, events_cap;
+        ib_sink_line_t *src; /* each output line's end and input record (a sink that wants them) */
+        size_t nsrc, src_cap;
+        size_t range_off;    /* where the range being processed begins in out */
         uint64_t records_in, bytes_in, records_out, dead_parse, dead_schema, dead_transform;
         size_t index;        /* ranges r with r % nlanes == index are this lane's */
         const ib_batch_t *batch;
@@ -42,7 +45,7 @@ typedef struct lane_s {
 } lane_t;
 
 typedef struct span_s {
-        size_t out_off, out_len, dead_off, dead_len;
+        size_t out_off, out_len, dead_off, dead_len, src_off;
 } span_t;
 
 /* The threads of lanes 1..nthreads, started once with the pipeline: each
@@ -136,6 +139,7 @@ void ib_pipeline_destroy(ib_pipeline_t *pl) {
                 ib_buf_free(&pl->lanes[i].out);
                 ib_buf_free(&pl->lanes[i].dead);
                 free(pl->lanes[i].event_ms);
+                free(pl->lanes[i].src);
         }
         free(pl->lanes);
         free(pl->spans);
@@ -186,14 +190,25 @@ static int push_event(lane_t *pl, int64_t ms) {
         return 0;
 }
 
+/* A line was written for @p rec: counts it, and notes its record when the
+ * sink wants each line's input record (a Kafka sink keys by it). */
+static int line_out(lane_t *pl, const ib_record_t *rec) {
+        pl->records_out++;
+        if (!pl->pl->conf.sink->wants_sources)
+                return 0;
+        if (ib_array_grow(&pl->src, &pl->src_cap, pl->nsrc + 1, sizeof(*pl->src), 4096))
+                return -1;
+        pl->src[pl->nsrc++] = (ib_sink_line_t){rec, pl->out.len - pl->range_off};
+        return 0;
+}
+
 /* Appends the record's bytes untouched, one line. */
 static int emit_raw(lane_t *pl, const ib_record_t *rec) {
         if (ib_buf_reserve(&pl->out, rec->value_len + 2) != 0 ||
             (rec->value_len && ib_buf_append(&pl->out, rec->value, rec->value_len) != 0) ||
             ib_buf_append(&pl->out, "\n", 1) != 0)
                 return -1;
-        pl->records_out++;
-        return 0;
+        return line_out(pl, rec);
 }
 
 /* Runs one record through parse, validate, transform, serialize (or as
@@ -233,9 +248,8 @@ static int process_record(lane_t *pl, const char *topic, const ib_record_t *rec)
                                     sizeof(reason));
         if (err == IB_ERR_INVALID_ARG)
                 return dead_letter(pl, topic, rec, STAGE_TRANSFORM, reason);
-        if (err || ib_buf_append(&pl->out, "\n", 1) != 0)
+        if (err || ib_buf_append(&pl->out, "\n", 1) != 0 || line_out(pl, rec) != 0)
                 return -1;
-        pl->records_out++;
         if (ev >= 0 && push_event(pl, ev) != 0)
                 return -1;
         return 0;
@@ -250,7 +264,8 @@ static void *run_lane(void *arg) {
         for (size_t r = ln->index; r < batch->nranges && !ln->failed; r += pl->nlanes) {
                 const ib_range_t *range = &batch->ranges[r];
                 span_t *sp = &pl->spans[r];
-                sp->out_off = ln->out.len, sp->dead_off = ln->dead.len;
+                sp->out_off = ln->out.len, sp->dead_off = ln->dead.len, sp->src_off = ln->nsrc;
+                ln->range_off = ln->out.len;
                 for (size_t i = 0; i < range->count; i++) {
                         const ib_record_t *rec = &batch->records[range->first + i];
                         ln->records_in++;
@@ -306,6 +321,7 @@ static size_t run_lanes(ib_pipeline_t *pl, const ib_batch_t *batch) {
                 ib_buf_reset(&ln->out);
                 ib_buf_reset(&ln->dead);
                 ln->nevents = 0;
+                ln->nsrc = 0;
                 ln->records_in = ln->bytes_in = ln->records_out = 0;
                 ln->dead_parse = ln->dead_schema = ln->dead_transform = 0;
                 ln->failed = NULL, ln->batch = batch, ln->busy_us = 0;
@@ -361,11 +377,12 @@ static ib_err_t write_sinks(ib_pipeline_t *pl, const ib_batch_t *batch, size_t n
                 const span_t *sp = &pl->spans[r];
                 err = pl->conf.sink->write_range(pl->conf.sink, batch->topic, range->partition, range->from,
                                                  range->until, ln->out.data ? ln->out.data + sp->out_off : NULL,
-                                                 sp->out_len, errstr, errstr_size);
+                                                 sp->out_len, ln->src ? ln->src + sp->src_off : NULL,
+                                                 errstr, errstr_size);
                 if (err == IB_OK)
                         err = pl->conf.dead->write_range(pl->conf.dead, batch->topic, range->partition, range->from,
                                                          range->until, ln->dead.data ? ln->dead.data + sp->dead_off : NULL,
-                                                         sp->dead_len, errstr, errstr_size);
+                                                         sp->dead_len, NULL, errstr, errstr_size);
                 pl->conf.stats->bytes_out += sp->out_len;
         }
         if (err == IB_OK && pl->conf.sink->flush)

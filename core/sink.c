@@ -61,8 +61,8 @@ int ib_sink_parse_range_name(const char *name, char *topic, size_t topic_size,
 
 static ib_err_t null_write_range(ib_sink_t *s, const char *topic, int32_t partition,
                                  int64_t from, int64_t until, const char *data,
-                                 size_t len, char *errstr, size_t errstr_size) {
-        (void)topic, (void)partition, (void)from, (void)until, (void)data;
+                                 size_t len, const ib_sink_line_t *lines, char *errstr, size_t errstr_size) {
+        (void)topic, (void)partition, (void)from, (void)until, (void)data, (void)lines;
         (void)errstr, (void)errstr_size;
         if (len)
                 s->files++;
@@ -76,6 +76,7 @@ static const ib_sink_t ib_sink_null_template = {
     NULL,             /* flush: nothing to make durable */
     null_close,       /* close */
     "null",           /* type */
+    0,                /* wants_sources */
     0,                /* files */
     {{-1, 0, ""}},    /* io */
 };
@@ -86,7 +87,8 @@ IB_FAULT_POINTS("sink.write", "sink.fsync", "sink.crash_before_rename")
 
 static ib_err_t dir_write_range(ib_sink_t *s, const char *topic, int32_t partition,
                                 int64_t from, int64_t until, const char *data,
-                                size_t len, char *errstr, size_t errstr_size) {
+                                size_t len, const ib_sink_line_t *lines, char *errstr, size_t errstr_size) {
+        (void)lines;
         if (len == 0)
                 return IB_OK;
         char name[NAME_MAX + 1];
@@ -123,6 +125,7 @@ static const ib_sink_t ib_sink_dir_template = {
     dir_flush,       /* flush: one directory fsync for the batch's renames */
     dir_close,       /* close */
     "dir",           /* type */
+    0,               /* wants_sources */
     0,               /* files */
     {{-1, 0, ""}},   /* io: filled by ib_sink_open_dir */
 };
@@ -159,8 +162,11 @@ ib_err_t ib_sink_open(const char *spec, ib_sink_t **out, char *errstr, size_t er
         }
         if (!strncmp(spec, "dir:", 4) && spec[4])
                 return ib_sink_open_dir(spec + 4, out, errstr, errstr_size);
+        if (!strncmp(spec, "kafka:", 6))
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
+                                 "sink '%s': a Kafka sink is opened with ib_ksink_open()", spec);
         return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
-                         "unknown sink '%s' (want dir:PATH or null)", spec);
+                         "unknown sink '%s' (want dir:PATH, kafka:TOPIC[@BROKERS] or null)", spec);
 }
 
 ib_err_t ib_sink_sweep(ib_sink_t *s, const char *topic, uint64_t *removed, char *errstr, size_t errstr_size) {

@@ -13,6 +13,11 @@
  *               the same bytes, so output is idempotent (the recipe for writing
  *               direct-stream ranges to HDFS).
  *   - null      discards (counts only).
+ *   - kafka:TOPIC[@BROKERS]  one record per line on an output topic
+ *               (kafka/ksink.h): the line's input partition and key, the
+ *               idempotent producer with acks=all; flush() returns once every
+ *               delivery report of the batch is in. Opened by ib_ksink_open(),
+ *               not here, since core does not link librdkafka.
  * The dead-letter path is a dir sink too.
  */
 #ifndef IB_SINK_H
@@ -23,30 +28,43 @@
 #include <stdint.h>
 
 #include "errors.h"
+#include "record.h"
 
 typedef struct ib_sink_s ib_sink_t;
+
+/** One output line of a range, for a sink that wants each line's input
+ *  record (wants_sources). */
+typedef struct ib_sink_line_s {
+        const ib_record_t *src; /**< the input record the line came from */
+        size_t end;             /**< one past the line's newline, from the range's first byte */
+} ib_sink_line_t;
 
 struct ib_sink_s {
         /* Every function returns IB_OK, or an error with errstr filled. */
 
-        /** Writes the @p len bytes (@p nlines lines) of range [from, until) of
-         *  @p topic / @p partition. An empty range (len 0) writes nothing. */
+        /** Writes the @p len bytes of range [from, until) of @p topic /
+         *  @p partition: lines, each ending in a newline. @p lines: when the
+         *  sink asked for them (wants_sources), each line's end and input
+         *  record, in order; else NULL. An empty range (len 0) writes nothing. */
         ib_err_t (*write_range)(ib_sink_t *sink, const char *topic, int32_t partition,
                                 int64_t from, int64_t until, const char *data,
-                                size_t len, char *errstr, size_t errstr_size);
+                                size_t len, const ib_sink_line_t *lines,
+                                char *errstr, size_t errstr_size);
         /** Makes every range written since the last flush durable. May be NULL. */
         ib_err_t (*flush)(ib_sink_t *sink, char *errstr, size_t errstr_size);
         /** Releases the sink. */
         void (*close)(ib_sink_t *sink);
 
-        const char *type;  /**< "dir" or "null" */
-        uint64_t files;    /**< ranges written (renames) since open */
+        const char *type;  /**< "dir", "null" or "kafka" */
+        int wants_sources; /**< 1: write_range needs each line's input record (its key) */
+        uint64_t files;    /**< ranges written (renames; produced ranges) since open */
         union {
                 struct {
                         int dirfd;
                         int dirty;            /* a rename awaits the directory fsync */
                         char path[PATH_MAX];
                 } dir;
+                void *state;   /**< a backend outside core (kafka/ksink.c) */
         } io;
 };
 

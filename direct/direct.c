@@ -505,6 +505,7 @@ const ib_mode_t ib_mode_direct = {
     1,    /* commits_cover_sink: a range is stored after its output is durable */
     0,    /* static_split: workers claim partitions in ZooKeeper */
     1,    /* needs_zookeeper: the offsets live there */
+    0,    /* sink_transactions */
     NULL, /* inject_points */
     NULL, /* worker_args */
 };

@@ -760,6 +760,7 @@ const ib_mode_t ib_mode_receiver = {
     0,    /* commits_cover_sink: commits cover the log, replayed into the sink */
     0,    /* static_split: a consumer group */
     0,    /* needs_zookeeper: only with --offsets zk */
+    0,    /* sink_transactions */
     receiver_inject_points, /* inject_points */
     NULL, /* worker_args */
 };

@@ -175,7 +175,8 @@ done:
 
 static const char *count_names[] = {"produced", "delivered", "unique", "duplicates",
                                     "lost", "out_of_order", "unexpected", "dead_lettered",
-                                    "input_duplicates"};
+                                    "input_duplicates", "log_records", "log_duplicates",
+                                    "aborted_records"};
 
 int64_t ib_verify_count(const ib_verify_result_t *r, const char *name) {
         if (!strcmp(name, "produced")) return (int64_t)r->produced;
@@ -187,6 +188,9 @@ int64_t ib_verify_count(const ib_verify_result_t *r, const char *name) {
         if (!strcmp(name, "unexpected")) return (int64_t)r->unexpected.count;
         if (!strcmp(name, "dead_lettered")) return (int64_t)r->dead_lettered;
         if (!strcmp(name, "input_duplicates")) return (int64_t)r->input_duplicates.count;
+        if (!strcmp(name, "log_records")) return r->has_log ? (int64_t)r->log_records : -1;
+        if (!strcmp(name, "log_duplicates")) return r->has_log ? (int64_t)r->log_duplicates : -1;
+        if (!strcmp(name, "aborted_records")) return r->has_log ? (int64_t)r->aborted_records : -1;
         return -1;
 }
 
@@ -211,7 +215,8 @@ ib_err_t ib_verify_expect_parse(const char *spec, ib_verify_expect_t *ex,
                         return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
                                          "--expect: unknown count '%s' (known: produced, delivered, "
                                          "unique, duplicates, lost, out_of_order, unexpected, "
-                                         "dead_lettered, input_duplicates)", name);
+                                         "dead_lettered, input_duplicates, log_records, log_duplicates, "
+                                         "aborted_records)", name);
                 char num[32];
                 size_t nlen = len - (size_t)(eq - p) - 1;
                 if (nlen == 0 || nlen >= sizeof(num))

@@ -57,6 +57,13 @@ typedef struct ib_verify_result_s {
         ib_verify_kind_t input_duplicates; /**< ids the topic holds more than once */
         uint64_t dead_lettered;  /**< input records dead-lettered and not delivered */
         uint64_t dead_letters;   /**< dead-letter lines, replays included */
+        /* A Kafka sink read twice: delivered is what a read_committed reader
+         * sees; the log is what read_uncommitted finds (aborted and zombie
+         * writes included). Set by the caller; has_log 0 when not read. */
+        int has_log;
+        uint64_t log_records;    /**< records in the output log */
+        uint64_t log_duplicates; /**< deliveries beyond the first, in the log */
+        uint64_t aborted_records; /**< in the log, not visible to read_committed */
 } ib_verify_result_t;
 
 /** @brief Runs the accounting. IB_ERR_NOMEM is the only failure. */
@@ -73,11 +80,14 @@ typedef struct ib_verify_expect_s {
 } ib_verify_expect_t;
 
 /** @brief Parses "name=N[,name=N...]"; names: lost, duplicates, out_of_order,
- *         unexpected, dead_lettered, unique, delivered, produced. */
+ *         unexpected, dead_lettered, unique, delivered, produced,
+ *         input_duplicates, and for a Kafka sink log_records,
+ *         log_duplicates, aborted_records. */
 ib_err_t ib_verify_expect_parse(const char *spec, ib_verify_expect_t *expect,
                                 char *errstr, size_t errstr_size);
 
-/** @brief The value of count @p name in @p result; -1 if no such name. */
+/** @brief The value of count @p name in @p result; -1 if no such name, or a
+ *         log count when the log was not read. */
 int64_t ib_verify_count(const ib_verify_result_t *result, const char *name);
 
 /** @returns 1 when every expectation holds; otherwise 0 with the first failure in @p why. */

@@ -43,6 +43,24 @@ ib_err_t ib_verify_read_topic(const char *brokers, const ib_props_t *props, cons
                               int timeout_ms, ib_vlist_t *out, char *errstr, size_t errstr_size);
 
 /**
+ * @brief Reads a Kafka sink's output topic from its earliest offsets to its
+ *        ends at start, as a read_committed reader (@p committed 1: what a
+ *        downstream consumer sees) or a read_uncommitted one (0: everything
+ *        the log holds, aborted and zombie writes included). Each record is
+ *        a sink line ("_partition", "_offset", "id"); records are grouped
+ *        into "files", one per range a writer produced (their "ib-range"
+ *        header, a new file when a range starts over), each with the
+ *        latest record timestamp as its time, in (partition, from) order as
+ *        ib_verify_read_dir() gives them. A record without _partition and
+ *        _offset is counted in @p bad_records and named on stderr by
+ *        partition and offset. A read_committed read of a partition whose
+ *        transaction is still open times out, saying so.
+ */
+ib_err_t ib_verify_read_output(const char *brokers, const ib_props_t *props, const char *topic, int committed,
+                               const char *ts_field, int timeout_ms, ib_vlist_t *out, uint64_t *bad_records,
+                               char *errstr, size_t errstr_size);
+
+/**
  * @brief Reads every range file of @p topic in @p dir, in (partition, from)
  *        order: sink lines (@p dead 0: "_partition", "_offset", "id") or dead
  *        letters (1: "partition", "offset"). Each sink line also carries its

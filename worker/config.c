@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include "ksink.h"
 #include "pipeline.h"
 
 #include <stdio.h>
@@ -17,7 +18,11 @@ const ib_option_t ib_config_options[] = {
     IB_OPT_STR(C, brokers, "brokers", "LIST", NULL, "bootstrap brokers (default: the running mock cluster)"),
     IB_OPT_STR_CHECKED(C, topic, "topic", "T", NULL, ib_opt_check_topic, "input topic"),
     IB_OPT_STR(C, group, "group", "G", NULL, "group / ZooKeeper namespace shared by workers"),
-    IB_OPT_STR(C, sink, "sink", "SPEC", "null", "dir:PATH (one file per offset range) or null"),
+    IB_OPT_STR(C, sink, "sink", "SPEC", "null",
+               "dir:PATH (one file per offset range), kafka:TOPIC[@BROKERS] (one record per line, keyed and "
+               "partitioned as its input; idempotent, acks=all) or null"),
+    IB_OPT_INT(C, sink_partitions, "sink-partitions", "N", "0", 0, 100000,
+               "partitions of a Kafka sink's topic when it is created; 0: the input's"),
     IB_OPT_STR(C, dead_letter, "dead-letter", "DIR", NULL, "dead letters (default: PATH/deadletter, or DIR/deadletter)"),
     IB_OPT_STR(C, state_dir, "state-dir", "DIR", NULL, "event log (events.jsonl) and stats (stats.json)"),
     IB_OPT_STR(C, schema, "schema", "FILE", NULL, "JSON schema for validation (default: built-in)"),
@@ -56,9 +61,18 @@ ib_err_t ib_config_check(ib_config_t *cfg, char *errstr, size_t errstr_size) {
         if (!cfg->state_dir)
                 return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
                                  "--state-dir is required (event log and stats live there)");
-        if (strncmp(cfg->sink, "dir:", 4) != 0 && strcmp(cfg->sink, "null") != 0)
+        char t[256], b[1024];
+        if (!strncmp(cfg->sink, "kafka:", 6) && ib_ksink_parse_spec(cfg->sink, t, sizeof(t), b, sizeof(b)))
                 return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
-                                 "--sink takes dir:PATH or null, not '%s'", cfg->sink);
+                                 "--sink %s: want kafka:TOPIC[@BROKERS] with a legal topic name", cfg->sink);
+        if (!strncmp(cfg->sink, "kafka:", 6) && cfg->topic && !strcmp(t, cfg->topic))
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
+                                 "--sink %s: the output topic cannot be the input topic", cfg->sink);
+        if (strncmp(cfg->sink, "dir:", 4) != 0 && strncmp(cfg->sink, "kafka:", 6) != 0 && strcmp(cfg->sink, "null") != 0)
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
+                                 "--sink takes dir:PATH, kafka:TOPIC[@BROKERS] or null, not '%s'", cfg->sink);
+        if (cfg->sink_partitions && strncmp(cfg->sink, "kafka:", 6))
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG, "--sink-partitions needs a kafka: sink");
         if (strcmp(cfg->sink, "dir:") == 0)
                 return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
                                  "--sink dir: needs a path");

@@ -24,7 +24,8 @@ typedef struct ib_config_s {
         const char *brokers;       /**< bootstrap list; NULL: the running mock cluster */
         const char *topic;         /**< input topic */
         const char *group;         /**< group: consumer group / ZooKeeper namespace / checkpoint owner */
-        const char *sink;          /**< sink spec: dir:PATH or null */
+        const char *sink;          /**< sink spec: dir:PATH, kafka:TOPIC[@BROKERS] or null */
+        int64_t sink_partitions;   /**< a Kafka sink's new topic: partitions; 0: the input's */
         const char *dead_letter;   /**< dead-letter directory; NULL: derived by ib_config_check */
         const char *state_dir;     /**< local state: event log, stats */
         const char *schema;        /**< JSON schema file; NULL: built-in default */

@@ -65,6 +65,8 @@ typedef struct ib_mode_ctx_s {
         const char *brokers;            /**< resolved bootstrap list */
         const char *worker_id;          /**< this worker's name */
         ib_eventlog_t *events;          /**< event log (JSON Lines) */
+        struct ib_sink_s *sink;         /**< the output sink (the runner's; a mode with
+                                         *   sink_transactions drives its transactions) */
         volatile sig_atomic_t *stop;    /**< set on SIGTERM/SIGINT: finish the batch, stop */
         /** The runner's view of the mode (idle clock, group wait, partitions
          *  gained, retry counts), opaque: set through ib_mode_active(),
@@ -123,6 +125,11 @@ typedef struct ib_mode_s {
         int static_split;
         /** 1: the mode cannot run without a ZooKeeper (--zookeeper). */
         int needs_zookeeper;
+        /** 1: the mode commits its offsets inside the transactions of a
+         *  Kafka sink (kafka/ksink.h): it needs --sink kafka:, which the
+         *  runner opens with the transactional.id
+         *  "ingestbench-GROUP-WORKER" before open(), in ctx->sink. */
+        int sink_transactions;
         /** Fault points a scenario's "inject" may arm in this mode
          *  (registered with IB_FAULT_POINTS), NULL-terminated; NULL: none. */
         const char *const *inject_points;

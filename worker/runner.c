@@ -20,6 +20,7 @@
 #include "fsutil.h"
 #include "json_arena.h"
 #include "kafka.h"
+#include "ksink.h"
 #include "pipeline.h"
 #include "schema.h"
 #include "signals.h"
@@ -79,6 +80,11 @@ static void write_stats(run_t *run, const char *status) {
                 run->mode->stats(run->st, modej);
         if (run->pl)
                 json_object_set_new(pipe, "threads", ib_pipeline_threads_json(run->pl));
+        if (ib_ksink_is(run->sink)) {
+                json_t *sk = json_object();
+                ib_ksink_stats(run->sink, sk);
+                json_object_set_new(pipe, "sink", sk);
+        }
         json_object_set_new(pipe, "retries", ib_mode_retries_json(&run->ctx));
         json_t *doc = json_pack("{s:s,s:s,s:s,s:{s:s,s:s,s:i},s:s,s:s,s:O,s:o,s:o,s:I,s:s}",
                                 "tool", "ingestbench", "version", IB_VERSION,
@@ -102,6 +108,28 @@ static void write_stats(run_t *run, const char *status) {
         ib_json_free_str(text);
 }
 
+/* The output sink: a Kafka sink here (kafka/ links librdkafka, core does
+ * not), transactional for a mode that commits inside its transactions. */
+static ib_err_t open_sink(run_t *run, char *errstr, size_t errstr_size) {
+        const ib_config_t *cfg = run->cfg;
+        int kafka = !strncmp(cfg->sink, "kafka:", 6);
+        if (run->mode->sink_transactions && !kafka)
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
+                                 "--mode %s commits its offsets in the output's transactions: it needs --sink "
+                                 "kafka:TOPIC",
+                                 run->mode->name);
+        if (!kafka)
+                return ib_sink_open(cfg->sink, &run->sink, errstr, errstr_size);
+        char txn_id[512];
+        snprintf(txn_id, sizeof(txn_id), "ingestbench-%s-%s", cfg->group, cfg->worker_id);
+        ib_ksink_conf_t kc = {.spec = cfg->sink, .brokers = run->brokers, .props = &cfg->props,
+                              .input_topic = cfg->topic, .partitions = (int)cfg->sink_partitions,
+                              .transactional_id = run->mode->sink_transactions ? txn_id : NULL,
+                              .delivery_timeout_ms = cfg->retry_budget_ms > 0 ? cfg->retry_budget_ms : 1,
+                              .connect_timeout_ms = cfg->connect_timeout_ms, .events = run->events};
+        return ib_ksink_open(&kc, &run->sink, errstr, errstr_size);
+}
+
 /* The state directory, event log, schema, sinks and pipeline. */
 static ib_err_t open_outputs(run_t *run, char *errstr, size_t errstr_size) {
         const ib_config_t *cfg = run->cfg;
@@ -114,7 +142,7 @@ static ib_err_t open_outputs(run_t *run, char *errstr, size_t errstr_size) {
         snprintf(run->stats_path, sizeof(run->stats_path), "%s/stats.json", cfg->state_dir);
         if ((err = ib_eventlog_open(path, cfg->worker_id, &run->events, errstr, errstr_size)) ||
             (err = ib_schema_load(cfg->schema, &run->schema, errstr, errstr_size)) ||
-            (err = ib_sink_open(cfg->sink, &run->sink, errstr, errstr_size)) ||
+            (err = open_sink(run, errstr, errstr_size)) ||
             (err = ib_sink_open_dir(cfg->dead_letter, &run->dead, errstr, errstr_size)))
                 return err;
         ib_pipeline_conf_t pconf = {run->schema, cfg->event_time_field, run->sink, run->dead, &run->stats,
@@ -274,7 +302,7 @@ ib_err_t ib_run(const ib_mode_t *mode, const ib_config_t *cfg, const void *conf,
                          json_pack("{s:s,s:s,s:s,s:i,s:O}", "mode", mode->name, "version", IB_VERSION,
                                    "librdkafka", ib_kafka_version(), "pid", (int)getpid(), "config", run->config));
         run->ctx = (ib_mode_ctx_t){.cfg = cfg, .conf = conf, .brokers = run->brokers, .worker_id = cfg->worker_id,
-                                   .events = run->events, .stop = &ib_stop_requested, .track = ib_mode_track_new()};
+                                   .events = run->events, .sink = run->sink, .stop = &ib_stop_requested, .track = ib_mode_track_new()};
         if (!run->ctx.track) {
                 err = ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
                 goto done;

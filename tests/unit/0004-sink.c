@@ -54,7 +54,7 @@ static void test_dir_sink_atomic_and_idempotent(void) {
         CHECK(s != NULL);
         CHECK_STR(s->type, "dir");
         const char *data = "{\"a\":1}\n{\"a\":2}\n";
-        CHECK_INT(s->write_range(s, "t", 3, 10, 12, data, strlen(data), err, sizeof(err)), IB_OK);
+        CHECK_INT(s->write_range(s, "t", 3, 10, 12, data, strlen(data), NULL, err, sizeof(err)), IB_OK);
         CHECK_INT(s->flush(s, err, sizeof(err)), IB_OK);
         int tmp, n = count_entries(path, &tmp);
         CHECK_INT(n, 1);
@@ -83,7 +83,7 @@ static void test_dir_sink_atomic_and_idempotent(void) {
         char live[512];
         snprintf(live, sizeof(live), "%s/%s", path, strays[2]);
         CHECK_INT(unlink(live), 0);
-        CHECK_INT(s->write_range(s, "t", 3, 10, 12, data, strlen(data), err, sizeof(err)), IB_OK);
+        CHECK_INT(s->write_range(s, "t", 3, 10, 12, data, strlen(data), NULL, err, sizeof(err)), IB_OK);
         CHECK_INT(s->flush(s, err, sizeof(err)), IB_OK);
         n = count_entries(path, &tmp);
         CHECK_INT(n, 1);
@@ -96,7 +96,7 @@ static void test_dir_sink_atomic_and_idempotent(void) {
         free(got);
 
         /* an empty range writes nothing */
-        CHECK_INT(s->write_range(s, "t", 3, 12, 12, "", 0, err, sizeof(err)), IB_OK);
+        CHECK_INT(s->write_range(s, "t", 3, 12, 12, "", 0, NULL, err, sizeof(err)), IB_OK);
         CHECK_INT(count_entries(path, &tmp), 1);
         CHECK_INT(s->files, 2);
         ib_sink_close(s);
@@ -125,7 +125,7 @@ static void test_null_sink_and_bad_specs(void) {
         ib_sink_open("null", &s, err, sizeof(err));
         CHECK(s != NULL);
         CHECK(s->flush == NULL);
-        CHECK_INT(s->write_range(s, "t", 0, 0, 2, "x\ny\n", 4, err, sizeof(err)), IB_OK);
+        CHECK_INT(s->write_range(s, "t", 0, 0, 2, "x\ny\n", 4, NULL, err, sizeof(err)), IB_OK);
         CHECK_INT(s->files, 1);
         ib_sink_close(s);
         ib_sink_t *none = NULL;
