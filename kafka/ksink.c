@@ -210,6 +210,12 @@ static ib_err_t ksink_write_range(ib_sink_t *s, const char *topic, int32_t parti
                                          i, range, (int)partition);
                 size_t vlen = end - start - (data[end - 1] == '\n');
                 rd_kafka_resp_err_t e = produce_one(k, out, data + start, vlen, src, range, (size_t)rlen);
+                if (e && k->transactional) { /* the transaction fails at its commit (ib_ksink_take_produced) */
+                        if (k->pending_failed++ == 0)
+                                k->first_err = e, k->first_partition = out;
+                        k->failed++;
+                        break;
+                }
                 if (e)
                         return ib_seterr(errstr, errstr_size, ib_kafka_err(e),
                                          "kafka sink %s [%d]: producing the record of input offset %" PRId64 ": %s",
@@ -324,11 +330,13 @@ ib_err_t ib_ksink_recreate(ib_sink_t *s, char *errstr, size_t errstr_size) {
         return make_producer(k, errstr, errstr_size);
 }
 
-uint64_t ib_ksink_take_produced(ib_sink_t *s) {
+uint64_t ib_ksink_take_produced(ib_sink_t *s, rd_kafka_resp_err_t *err) {
         ksink_t *k = s->io.state;
         uint64_t n = k->txn_produced;
+        if (err)
+                *err = k->pending_failed ? k->first_err : RD_KAFKA_RESP_ERR_NO_ERROR;
         k->txn_produced = 0;
-        k->pending_failed = 0; /* a transaction's failures surface in its commit */
+        k->pending_failed = 0;
         return n;
 }
 

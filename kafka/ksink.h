@@ -79,8 +79,11 @@ const char *ib_ksink_topic(const ib_sink_t *sink);
 ib_err_t ib_ksink_recreate(ib_sink_t *sink, char *errstr, size_t errstr_size);
 
 /** @brief Records produced since the last call (one transaction's count),
- *         and resets it. */
-uint64_t ib_ksink_take_produced(ib_sink_t *sink);
+ *         and the first error since then in *@p err (a record refused or
+ *         undelivered; 0: none); resets both. In a transactional sink, a
+ *         record the client refuses does not fail write_range: the rest of
+ *         the range is skipped and the error waits here for the commit. */
+uint64_t ib_ksink_take_produced(ib_sink_t *sink, rd_kafka_resp_err_t *err);
 
 /** @brief The sink's figures: produced, delivered, failed, flush time. */
 void ib_ksink_stats(const ib_sink_t *sink, json_t *out);

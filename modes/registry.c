@@ -11,7 +11,8 @@
         X(direct)   \
         X(receiver) \
         X(async_commit) \
-        X(checkpoint)
+        X(checkpoint) \
+        X(transactional)
 
 #define IB_MODE_DECLARE(name) extern const ib_mode_t ib_mode_##name;
 #define IB_MODE_ENTRY(name) &ib_mode_##name,

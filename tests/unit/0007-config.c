@@ -53,6 +53,18 @@ static void test_props_and_config(void) {
         cfg.mode = "direct", cfg.topic = "t", cfg.group = "g", cfg.state_dir = "/tmp/x";
         CHECK_INT(ib_config_check(&cfg, err, sizeof(err)), IB_OK);
         cfg.sink = "kafka:out";
+        CHECK_INT(ib_config_check(&cfg, err, sizeof(err)), IB_OK);
+        cfg.sink = "kafka:out@127.0.0.1:9092";
+        CHECK_INT(ib_config_check(&cfg, err, sizeof(err)), IB_OK);
+        cfg.sink = "kafka:t"; /* the input topic */
+        CHECK_INT(ib_config_check(&cfg, err, sizeof(err)), IB_ERR_INVALID_ARG);
+        CHECK(strstr(err, "cannot be the input topic") != NULL);
+        const char *bad[] = {"kafka:", "kafka:@x", "kafka:a b", "kafka:out@", "kafka", "files:x"};
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                cfg.sink = bad[i];
+                CHECK_INT(ib_config_check(&cfg, err, sizeof(err)), IB_ERR_INVALID_ARG);
+        }
+        cfg.sink = "null", cfg.sink_partitions = 3; /* only a Kafka sink creates a topic */
         CHECK_INT(ib_config_check(&cfg, err, sizeof(err)), IB_ERR_INVALID_ARG);
         ib_config_destroy(&cfg);
 }
