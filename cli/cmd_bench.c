@@ -145,6 +145,10 @@ static int parse_modes(const char *list, ib_bench_conf_t *b, char *errstr, size_
                 const ib_mode_t *m = ib_mode_find(items[i]);
                 if (!m)
                         return snprintf(errstr, size, "--modes: no mode '%s'", items[i]), -1;
+                if (m->sink_transactions)
+                        return snprintf(errstr, size,
+                                        "--modes: %s commits inside the output's Kafka transactions, and bench has "
+                                        "no Kafka sink yet", m->name), -1;
                 b->modes[b->nmodes++] = m;
         }
         if (n <= 0)
@@ -181,7 +185,8 @@ static int parse_flags(int argc, char **argv, bench_flags_t *f) {
                 return ib_cli_usage_error("bench", "%s", errstr);
         if (!f->modes)
                 for (int i = 0; ib_modes[i] && b->nmodes < IB_BENCH_MAX_SUBJECTS; i++)
-                        b->modes[b->nmodes++] = ib_modes[i];
+                        if (!ib_modes[i]->sink_transactions) /* it needs a Kafka sink */
+                                b->modes[b->nmodes++] = ib_modes[i];
         if (parse_levels(f->pipeline, b, errstr, sizeof(errstr)))
                 return ib_cli_usage_error("bench", "%s", errstr);
         if (f->sweep.n > 3)
