@@ -475,6 +475,137 @@ static void broker_side(chk_t *c) {
         c->out->broker_lost = in->acked > held ? in->acked - held : 0;
 }
 
+/* ---- a Kafka sink's log ------------------------------------------------------- */
+
+static int i64_cmp(const void *a, const void *b) {
+        int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+        return (x > y) - (x < y);
+}
+
+/* Why the range write @p w of the log did not become visible: a batch with
+ * the same range whose worker did not commit it afterwards. */
+static void explain_aborted(const ib_check_input_t *in, ib_aborted_write_t *w) {
+        const ib_history_t *h = in->history;
+        int writers = 0;
+        for (size_t i = 0; h && i < h->n; i++) {
+                const ib_hevent_t *b = &h->ev[i];
+                if (b->kind != IB_H_BATCH || b->partition != w->partition || b->from != w->from || b->until != w->until)
+                        continue;
+                writers++;
+                /* the writer's next word on this partition: a commit, a failed one, or nothing */
+                const ib_hevent_t *commit = NULL, *failed = NULL, *next_start = NULL;
+                for (size_t j = i + 1; j < h->n; j++) {
+                        const ib_hevent_t *e = &h->ev[j];
+                        if (e->worker != b->worker)
+                                continue;
+                        if (e->kind == IB_H_START) {
+                                next_start = e;
+                                break;
+                        }
+                        if (e->kind == IB_H_BATCH && e->partition == b->partition)
+                                break;
+                        if (e->kind == IB_H_COMMIT && e->partition == b->partition && e->until >= b->until) {
+                                if (e->ok) {
+                                        commit = e;
+                                        break;
+                                }
+                                if (!failed)
+                                        failed = e;
+                        }
+                }
+                if (commit)
+                        continue;
+                const char *name = h->workers[b->worker];
+                if (failed)
+                        snprintf(w->explanation, sizeof(w->explanation),
+                                 "%s's batch %lld wrote it; its transaction did not commit (%s, at %+.1f s)", name,
+                                 (long long)b->batch, failed->error[0] ? failed->error : "refused",
+                                 (double)(failed->t_ms - in->t0_ms) / 1000.0);
+                else if (next_start)
+                        snprintf(w->explanation, sizeof(w->explanation),
+                                 "%s's batch %lld wrote it; the worker died before committing (run %d began at %+.1f s)",
+                                 name, (long long)b->batch, next_start->incarnation,
+                                 (double)(next_start->t_ms - in->t0_ms) / 1000.0);
+                else
+                        snprintf(w->explanation, sizeof(w->explanation),
+                                 "%s's batch %lld wrote it; no commit of it followed (killed, stopped or fenced "
+                                 "before its transaction committed)",
+                                 name, (long long)b->batch);
+                w->explained = 1;
+                return;
+        }
+        if (writers)
+                snprintf(w->explanation, sizeof(w->explanation),
+                         "every batch that wrote this range committed it, yet this copy is not visible");
+        else
+                snprintf(w->explanation, sizeof(w->explanation),
+                         "no batch event names this range (a batch cut off before it was logged?)");
+        /* a batch cut off mid-pipeline by a kill logs nothing: accounted for
+         * when a worker's run ended without its stop event */
+        for (size_t i = 0; !writers && h && i < h->n; i++) {
+                const ib_hevent_t *e = &h->ev[i];
+                if (e->kind == IB_H_START && e->incarnation > 1) {
+                        snprintf(w->explanation, sizeof(w->explanation),
+                                 "no batch event names this range: written by a batch of %s cut off before it was "
+                                 "logged (its run %d began at %+.1f s)",
+                                 h->workers[e->worker], e->incarnation, (double)(e->t_ms - in->t0_ms) / 1000.0);
+                        w->explained = 1;
+                        return;
+                }
+        }
+}
+
+static ib_err_t scan_log(chk_t *c) {
+        const ib_check_input_t *in = c->in;
+        ib_check_result_t *out = c->out;
+        out->has_log = 1;
+        out->log_records = in->nlog;
+        uint32_t *copies = calloc(in->nproduced + 1, sizeof(*copies));
+        int64_t *seen = malloc((in->ndelivered + 1) * sizeof(*seen));
+        if (!copies || !seen) {
+                free(copies);
+                free(seen);
+                return IB_ERR_NOMEM;
+        }
+        size_t nseen = 0;
+        for (size_t i = 0; i < in->ndelivered; i++)
+                if (in->delivered[i].out_pos >= 0)
+                        seen[nseen++] = in->delivered[i].out_pos;
+        qsort(seen, nseen, sizeof(*seen), i64_cmp);
+        ib_err_t err = IB_OK;
+        ib_aborted_write_t *cur = NULL;
+        int32_t cur_file = -1;
+        for (size_t i = 0; i < in->nlog && !err; i++) {
+                const ib_vrec_t *r = &in->log[i];
+                size_t k = find(c, r->partition, r->offset);
+                if (k != SIZE_MAX && copies[k]++ > 0)
+                        out->log_duplicates++;
+                if (r->out_pos < 0 || bsearch(&r->out_pos, seen, nseen, sizeof(*seen), i64_cmp))
+                        continue; /* visible */
+                out->aborted_records++;
+                if (!cur || r->file != cur_file) {
+                        if (ib_array_grow(&out->aborted, &out->aborted_cap, out->naborted + 1, sizeof(*out->aborted), 16)) {
+                                err = IB_ERR_NOMEM;
+                                break;
+                        }
+                        cur = &out->aborted[out->naborted++];
+                        cur_file = r->file;
+                        const ib_vfile_t *f = r->file >= 0 && (size_t)r->file < in->nlog_files ? &in->log_files[r->file] : NULL;
+                        *cur = (ib_aborted_write_t){.partition = r->partition, .from = f ? f->from : r->offset,
+                                                    .until = f ? f->until : r->offset + 1};
+                }
+                cur->records++;
+        }
+        for (size_t i = 0; !err && i < out->naborted; i++) {
+                explain_aborted(in, &out->aborted[i]);
+                if (!out->aborted[i].explained)
+                        out->unexplained_aborted += out->aborted[i].records;
+        }
+        free(copies);
+        free(seen);
+        return err;
+}
+
 ib_err_t ib_check_run(const ib_check_input_t *in, ib_check_result_t *out) {
         memset(out, 0, sizeof(*out));
         chk_t c = {.in = in, .out = out};
@@ -514,6 +645,8 @@ ib_err_t ib_check_run(const ib_check_input_t *in, ib_check_result_t *out) {
             (err = add_unexpected(&c)))
                 goto done;
         broker_side(&c);
+        if (in->log && (err = scan_log(&c)))
+                goto done;
         for (size_t i = 0; i < out->nanomalies; i++) {
                 ib_anomaly_t *a = &out->anomalies[i];
                 if (a->kind == IB_AN_DUPLICATE) {
@@ -543,6 +676,9 @@ done:
 void ib_check_result_free(ib_check_result_t *r) {
         free(r->file_ms);
         r->file_ms = NULL;
+        free(r->aborted);
+        r->aborted = NULL;
+        r->naborted = r->aborted_cap = 0;
         free(r->anomalies);
         r->anomalies = NULL;
         r->nanomalies = r->cap = 0;

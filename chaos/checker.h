@@ -17,6 +17,12 @@
  *   committed_too_far a successful commit past the offsets whose output was
  *                    durable when it was requested (the at-most-once hazard)
  *   unexpected       a delivery that matches no input record
+ * With a Kafka sink, the log (every copy a read_uncommitted reader finds)
+ * is checked too: each copy a read_committed reader does not see must come
+ * from a batch whose transaction did not commit (an aborted write), which
+ * the history shows: the writer's commit failed, or it never came (the
+ * worker was killed, paused, fenced). Copies no such batch accounts for
+ * are counted as unexplained_aborted.
  * Counted apart: redelivered, the offsets the pipeline processed more than
  * once whose repeats never became visible (a range file rewritten with the
  * same bytes); broker_lost, records the producer had acknowledged that the
@@ -50,6 +56,15 @@ typedef struct ib_check_input_s {
         int commits_cover_sink;      /**< 1: a commit must not run ahead of the sink; 0 for the
                                       *   receiver, whose commits cover its write-ahead log */
         int drained;                 /**< 1: the workers caught up before they were stopped */
+        /* A Kafka sink: delivered is what a read_committed reader saw; the
+         * log is what a read_uncommitted one found (every copy, aborted
+         * transactions and zombie writes included), with the range writes
+         * it holds. NULL: a directory sink. Every sink record carries its
+         * place in the output topic (out_pos). */
+        const ib_vrec_t *log;
+        size_t nlog;
+        const ib_vfile_t *log_files;
+        size_t nlog_files;
 } ib_check_input_t;
 
 typedef enum ib_anomaly_kind_e {
@@ -77,6 +92,16 @@ typedef struct ib_anomaly_s {
         char explanation[1024];
 } ib_anomaly_t;
 
+/** A range write the log holds but a read_committed reader does not see:
+ *  its transaction aborted, or never committed. */
+typedef struct ib_aborted_write_s {
+        int32_t partition;
+        int64_t from, until;     /**< the input range written */
+        uint64_t records;        /**< copies of it in the log that are not visible */
+        int explained;
+        char explanation[320];
+} ib_aborted_write_t;
+
 typedef struct ib_check_result_s {
         ib_verify_result_t counts;        /**< the verifier's accounting, in durable-time order */
         uint64_t redelivered;
@@ -89,6 +114,14 @@ typedef struct ib_check_result_s {
         size_t nanomalies, cap;
         int64_t *file_ms;                 /**< each sink file's durable time: its first writer's
                                            *   batch event, else its mtime (ms) */
+        /* a Kafka sink's log (in->log), else 0 */
+        int has_log;
+        uint64_t log_records;             /**< copies in the log */
+        uint64_t log_duplicates;          /**< copies beyond the first of an input record, in the log */
+        uint64_t aborted_records;         /**< copies in the log a read_committed reader does not see */
+        uint64_t unexplained_aborted;     /**< of those, copies no uncommitted batch accounts for */
+        ib_aborted_write_t *aborted;      /**< the aborted range writes, in log order */
+        size_t naborted, aborted_cap;
 } ib_check_result_t;
 
 /** @brief Runs the checker and the explainer. IB_ERR_NOMEM is the only failure. */

@@ -73,6 +73,8 @@ typedef struct {
         const ib_chaos_opts_t *o;
         const ib_scenario_t *s;
         char topic[200], group[220], sink[1100], dead[1100];
+        int kafka_sink;                /* the workers write to the output topic OUT_TOPIC */
+        char out_topic[220];
         worker_t w[MAX_WORKERS];
         int nworkers;
         size_t producer;
@@ -98,6 +100,7 @@ static ib_err_t start_worker(run_t *r, worker_t *w, char *errstr, size_t errstr_
         const ib_scenario_t *s = r->s;
         ib_worker_cmd_t cmd = {.self = r->o->self, .mode = s->mode->name, .brokers = r->o->cluster->brokers,
                                .topic = r->topic, .group = r->group, .state_dir = w->state_dir, .sink = r->sink,
+                               .dead_letter = r->kafka_sink ? r->dead : NULL,
                                .worker_id = w->name, .zookeeper = s->zookeeper ? r->o->cluster->zookeeper : NULL,
                                .index = atoi(w->name + 1) - 1, .count = s->workers,
                                .mode_args = s->mode->worker_args, .extra = (const char *const *)s->worker_args,
@@ -467,13 +470,19 @@ static ib_err_t open_client(run_t *r, char *errstr, size_t errstr_size) {
         return err;
 }
 
-static ib_err_t create_topic(run_t *r, char *errstr, size_t errstr_size) {
-        ib_err_t err;
+/* Creates @p topic on the run's cluster, as the input's twin. */
+static ib_err_t make_topic(run_t *r, const char *topic, char *errstr, size_t errstr_size) {
         if (r->o->cluster->kind == IB_CLUSTER_MOCK)
-                err = ib_cluster_mock_topic(r->o->cluster, r->o->sup, r->topic, r->s->partitions, errstr, errstr_size);
-        else
-                err = ib_kafka_create_topic(r->rk, r->topic, r->s->partitions, r->s->replication_factor, 30000, errstr,
-                                            errstr_size);
+                return ib_cluster_mock_topic(r->o->cluster, r->o->sup, topic, r->s->partitions, errstr, errstr_size);
+        return ib_kafka_create_topic(r->rk, topic, r->s->partitions, r->s->replication_factor, 30000, errstr,
+                                     errstr_size);
+}
+
+static ib_err_t create_topic(run_t *r, char *errstr, size_t errstr_size) {
+        /* a Kafka sink's output first: the workers find it made, on a mock cluster too */
+        ib_err_t err = r->kafka_sink ? make_topic(r, r->out_topic, errstr, errstr_size) : IB_OK;
+        if (!err)
+                err = make_topic(r, r->topic, errstr, errstr_size);
         for (int i = 0; !err && i < 300; i++) { /* until the metadata shows it, bounded (30 s) */
                 int n = 0;
                 err = ib_kafka_partition_count(r->rk, r->topic, 5000, &n, errstr, errstr_size);
@@ -864,8 +873,41 @@ static json_t *counts_json(const ib_check_result_t *res, json_t *figures) {
             "unexplained_duplicates", (json_int_t)res->unexplained_duplicates, "unexplained_lost",
             (json_int_t)res->unexplained_lost, "broker_lost", (json_int_t)res->broker_lost, "input_duplicates",
             (json_int_t)c->input_duplicates.count);
+        if (res->has_log)
+                json_object_update_new(counts, json_pack("{s:I,s:I,s:I,s:I}", "log_records", (json_int_t)res->log_records,
+                                                         "log_duplicates", (json_int_t)res->log_duplicates,
+                                                         "aborted_records", (json_int_t)res->aborted_records,
+                                                         "unexplained_aborted", (json_int_t)res->unexplained_aborted));
         json_object_update(figures, counts);
         return counts;
+}
+
+/* A Kafka sink's log: what a read_uncommitted reader found beyond the visible output. */
+static json_t *log_json(const ib_check_result_t *res, FILE *report) {
+        if (!res->has_log)
+                return json_null();
+        fprintf(report,
+                "output log (read_uncommitted): %llu records, %llu duplicates; %llu aborted records in %zu range writes, "
+                "%llu unexplained\n",
+                (unsigned long long)res->log_records, (unsigned long long)res->log_duplicates,
+                (unsigned long long)res->aborted_records, res->naborted, (unsigned long long)res->unexplained_aborted);
+        json_t *a = json_array();
+        for (size_t i = 0; i < res->naborted; i++) {
+                const ib_aborted_write_t *w = &res->aborted[i];
+                json_array_append_new(a, json_pack("{s:i,s:I,s:I,s:I,s:b,s:s}", "partition", (int)w->partition, "from",
+                                                   (json_int_t)w->from, "until", (json_int_t)w->until, "records",
+                                                   (json_int_t)w->records, "explained", w->explained, "explanation",
+                                                   w->explanation));
+                if (i < 10)
+                        fprintf(report, "  aborted %d [%lld, %lld) %llu records: %s%s\n", (int)w->partition,
+                                (long long)w->from, (long long)w->until, (unsigned long long)w->records, w->explanation,
+                                w->explained ? "" : "  [UNEXPLAINED]");
+        }
+        if (res->naborted > 10)
+                fprintf(report, "  ... %zu more in results.json\n", res->naborted - 10);
+        return json_pack("{s:I,s:I,s:I,s:I,s:o}", "records", (json_int_t)res->log_records, "duplicates",
+                         (json_int_t)res->log_duplicates, "aborted_records", (json_int_t)res->aborted_records,
+                         "unexplained_aborted", (json_int_t)res->unexplained_aborted, "aborted_writes", a);
 }
 
 static json_t *workers_json(run_t *r, json_t *figures) {
@@ -956,6 +998,7 @@ static ib_err_t write_results(run_t *r, const ib_check_input_t *in, const ib_che
         if (!drained)
                 fprintf(report, "  the workers did not catch up within drain_timeout_ms (%lld ms)\n",
                         (long long)r->s->drain_timeout_ms);
+        json_t *outlog = log_json(res, report);
         fprintf(report, "anomalies:%s\n", res->nanomalies ? "" : " none");
         json_t *anomalies = anomalies_json(res, h, report);
         fprintf(report, "expectations:\n");
@@ -978,6 +1021,9 @@ static ib_err_t write_results(run_t *r, const ib_check_input_t *in, const ib_che
                       json_object_get(figures, "recovery_ms.p50")),
             "report", text));
         json_object_set_new(doc, "variant", o->variant ? json_string(o->variant->name) : json_null());
+        json_object_set_new(doc, "sink", json_pack("{s:s,s:s?}", "type", r->kafka_sink ? "kafka" : "dir", "topic",
+                                                   r->kafka_sink ? r->out_topic : NULL));
+        json_object_set_new(doc, "output_log", outlog);
         json_object_set_new(doc, "client",
                             json_pack("{s:s,s:s,s:s?}", "name", o->client ? o->client->name : "linked", "librdkafka",
                                       o->client ? o->client->version : ib_kafka_version(), "libdir",
@@ -1001,27 +1047,37 @@ static ib_err_t write_results(run_t *r, const ib_check_input_t *in, const ib_che
 static ib_err_t collect(run_t *r, int drained, int64_t drain_ms, ib_chaos_outcome_t *out, char *errstr,
                         size_t errstr_size) {
         r->phase = "check";
-        ib_vlist_t prod = {0}, del = {0}, dead = {0};
+        ib_vlist_t prod = {0}, del = {0}, dead = {0}, log = {0};
         ib_history_t h = {0};
         ib_check_result_t res = {0};
         uint64_t bad_lines = 0;
         ib_props_t props = {0};
         char run_id[64] = "";
         ib_err_t err;
+        const char *brokers = r->o->cluster->brokers;
         end_offsets(r, errstr, errstr_size);
-        if ((err = ib_verify_read_topic(r->o->cluster->brokers, &props, r->topic, 120000, &prod, errstr, errstr_size)) ||
-            (err = ib_verify_read_dir(r->sink + 4, r->topic, 0, "ts", &del, &bad_lines, errstr, errstr_size)) ||
+        if ((err = ib_verify_read_topic(brokers, &props, r->topic, 120000, &prod, errstr, errstr_size)) ||
+            (err = r->kafka_sink
+                       ? ib_verify_read_output(brokers, &props, r->out_topic, 1, "ts", 120000, &del, &bad_lines, errstr,
+                                               errstr_size)
+                       : ib_verify_read_dir(r->sink + 4, r->topic, 0, "ts", &del, &bad_lines, errstr, errstr_size)) ||
+            (err = r->kafka_sink ? ib_verify_read_output(brokers, &props, r->out_topic, 0, "ts", 120000, &log,
+                                                         &bad_lines, errstr, errstr_size)
+                                 : IB_OK) ||
             (err = ib_verify_read_dir(r->dead, r->topic, 1, NULL, &dead, &bad_lines, errstr, errstr_size)) ||
             (err = read_history(r, &h, errstr, errstr_size)))
                 goto done;
         ib_vlist_fix(&prod);
         ib_vlist_fix(&del);
+        ib_vlist_fix(&log);
         int64_t acked = producer_acked(r, run_id, sizeof(run_id));
         ib_check_input_t in = {.topic = r->topic, .produced = prod.v, .nproduced = prod.n, .delivered = del.v,
                                .ndelivered = del.n, .files = del.files, .nfiles = del.nfiles, .dead = dead.v,
                                .ndead = dead.n, .history = &h, .t0_ms = r->t0, .acked = acked,
                                .run_id = run_id[0] ? run_id : NULL,
-                               .commits_cover_sink = r->s->mode->commits_cover_sink, .drained = drained};
+                               .commits_cover_sink = r->s->mode->commits_cover_sink, .drained = drained,
+                               .log = r->kafka_sink ? log.v : NULL, .nlog = log.n, .log_files = log.files,
+                               .nlog_files = log.nfiles};
         if ((err = ib_check_run(&in, &res))) {
                 ib_seterr(errstr, errstr_size, err, "out of memory checking the run");
                 goto done;
@@ -1033,6 +1089,7 @@ done:
         ib_vlist_free(&prod);
         ib_vlist_free(&del);
         ib_vlist_free(&dead);
+        ib_vlist_free(&log);
         return err;
 }
 
@@ -1046,7 +1103,16 @@ static ib_err_t prepare(run_t *r, char *errstr, size_t errstr_size) {
         snprintf(r->topic, sizeof(r->topic), "chaos-%s-%llu-%lld", clean, (unsigned long long)o->seed,
                  (long long)ib_now_ms() % 100000000);
         snprintf(r->group, sizeof(r->group), "g-%s", r->topic);
-        snprintf(r->sink, sizeof(r->sink), "dir:%s/sink", o->out_dir);
+        r->kafka_sink = o->sink ? o->sink == 2 : r->s->kafka_sink;
+        if (!r->kafka_sink && r->s->mode->sink_transactions)
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
+                                 "mode %s commits inside the output's Kafka transactions: --sink dir cannot run it",
+                                 r->s->mode->name);
+        snprintf(r->out_topic, sizeof(r->out_topic), "%s-out", r->topic);
+        if (r->kafka_sink)
+                snprintf(r->sink, sizeof(r->sink), "kafka:%s", r->out_topic);
+        else
+                snprintf(r->sink, sizeof(r->sink), "dir:%s/sink", o->out_dir);
         snprintf(r->dead, sizeof(r->dead), "%s/sink/deadletter", o->out_dir);
         snprintf(dir, sizeof(dir), "%s/workers", o->out_dir);
         ib_err_t err;

@@ -41,6 +41,7 @@ typedef struct ib_chaos_opts_s {
         const ib_variant_t *variant;        /**< the options swept in this run, or NULL: the scenario's */
         const ib_client_t *client;          /**< the workers' librdkafka, or NULL: the one linked */
         int quiet;                          /**< 1: the text report is written, not printed on stdout */
+        int sink;                           /**< 0: the scenario's; 1: dir; 2: kafka (an output topic) */
 } ib_chaos_opts_t;
 
 typedef struct ib_chaos_outcome_s {

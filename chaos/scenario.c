@@ -38,7 +38,8 @@ const char *const ib_figure_names[] = {
     "redelivered", "unexpected", "offsets_backwards", "committed_too_far", "broker_lost",
     "unexplained_duplicates", "unexplained_lost", "rebalances", "commit_errors", "fenced",
     "retries", "faults_applied", "worker_failures", "recovery_ms.max", "recovery_ms.p50",
-    "throughput_rps", "latency_ms.p50", "latency_ms.p99", "latency_ms.max", NULL,
+    "throughput_rps", "latency_ms.p50", "latency_ms.p99", "latency_ms.max", "log_records", "log_duplicates",
+    "aborted_records", "unexplained_aborted", NULL,
 };
 
 /* Options the harness sets for every worker: a scenario cannot. */
@@ -759,13 +760,14 @@ static ib_err_t parse_topic(ctx_t *c, ib_scenario_t *s, json_t *t) {
 static ib_err_t parse_doc(ctx_t *c, ib_scenario_t *s, json_t *doc, const ib_mode_t *const *modes) {
         static const char *const known[] = {"name", "description", "mode", "options", "topic", "brokers",
                                             "workers", "producer", "seed", "drain_timeout_ms", "timeline",
-                                            "random", "expect", "comment", "variants", "clients", NULL};
+                                            "random", "expect", "comment", "variants", "clients", "sink", NULL};
         if (!json_is_object(doc))
                 return refuse(c, "$", "a scenario is a JSON object");
         ib_err_t err = only_known(c, "$", doc, known);
-        const char *name = NULL, *desc = "", *mode = NULL;
+        const char *name = NULL, *desc = "", *mode = NULL, *sink = NULL;
         int64_t brokers = 1, workers = 1, seed = 1, drain = 120000;
         if (err || (err = get_str(c, doc, "$", "name", &name)) || (err = get_str(c, doc, "$", "description", &desc)) ||
+            (err = get_str(c, doc, "$", "sink", &sink)) ||
             (err = get_str(c, doc, "$", "mode", &mode)) ||
             (err = get_int(c, doc, "$", "brokers", 0, 1, 3, &brokers)) ||
             (err = get_int(c, doc, "$", "workers", 0, 1, 32, &workers)) ||
@@ -781,6 +783,12 @@ static ib_err_t parse_doc(ctx_t *c, ib_scenario_t *s, json_t *doc, const ib_mode
                         s->mode = modes[i];
         if (!s->mode)
                 return refuse(c, "$.mode", "unknown mode \"%s\"", mode);
+        if (sink && strcmp(sink, "dir") && strcmp(sink, "kafka"))
+                return refuse(c, "$.sink", "\"dir\" or \"kafka\", not \"%s\"", sink);
+        s->kafka_sink = sink ? !strcmp(sink, "kafka") : s->mode->sink_transactions;
+        if (s->mode->sink_transactions && !s->kafka_sink)
+                return refuse(c, "$.sink", "mode %s commits inside the output's Kafka transactions: the sink is \"kafka\"",
+                              s->mode->name);
         s->brokers = (int)brokers;
         s->workers = (int)workers;
         s->seed = (uint64_t)seed;

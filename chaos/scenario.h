@@ -118,6 +118,9 @@ typedef struct ib_scenario_s {
         int brokers;               /**< "brokers": 1 or 3 (local cluster), mock: any */
         int zookeeper;             /**< ZooKeeper needed: the mode's options name it or a fault does */
         int workers;               /**< "workers" at start */
+        int kafka_sink;            /**< "sink": "kafka" (an output topic, read back as read_committed and
+                                    *   read_uncommitted) or "dir" (range files); the default is dir, or
+                                    *   kafka for a mode that commits inside the sink's transactions */
         int64_t rate;              /**< "producer.rate", records/s; 0: as fast as it goes */
         int64_t records;           /**< "producer.records" (or rate x duration_ms) */
         double bad_ratio;          /**< "producer.bad_ratio" */

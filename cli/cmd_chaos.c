@@ -30,9 +30,12 @@ typedef struct {
         const char *scenario_path, *brokers, *zookeeper, *cluster_dir, *out, *junit, *clients, *variants;
         int64_t seed, repeat;
         int seed_given, until_fail, no_progress, dry_run;
+        int sink;                  /* 0: the scenario's, 1: dir, 2: kafka */
         ib_cluster_flags_t cluster;
         char out_buf[PATH_MAX];
 } chaos_conf_t;
+
+static const char *const chaos_sink_names[] = {"scenario", "dir", "kafka", NULL};
 
 static const ib_option_t chaos_options[] = {
     IB_OPT_STR_REQUIRED(chaos_conf_t, scenario_path, "scenario", "FILE", "the scenario (JSON)"),
@@ -61,6 +64,9 @@ static const ib_option_t chaos_options[] = {
                "version, a folder; default: the scenario's \"clients\", else linked)"),
     IB_OPT_STR(chaos_conf_t, variants, "variants", "LIST", NULL,
                "run only these of the scenario's variants (comma-separated names; default: all)"),
+    IB_OPT_CHOICE(chaos_conf_t, sink, "sink", chaos_sink_names, "scenario",
+                  "where the workers write: the scenario's \"sink\", dir (range files) or kafka (an output "
+                  "topic, read back as read_committed and read_uncommitted)"),
     IB_OPT_FLAG(chaos_conf_t, dry_run, "dry-run", 0, "check the scenario, print the schedule of the seed, start nothing"),
     IB_OPT_END,
 };
@@ -116,6 +122,8 @@ static void replay_cmd(const chaos_conf_t *cc, uint64_t seed, const char *client
                 n += snprintf(out + n, size - (size_t)n, " --zookeeper %s", cc->zookeeper);
         if (cc->cluster_dir && n > 0 && (size_t)n < size)
                 n += snprintf(out + n, size - (size_t)n, " --cluster-dir %s", cc->cluster_dir);
+        if (cc->sink && n > 0 && (size_t)n < size)
+                n += snprintf(out + n, size - (size_t)n, " --sink %s", chaos_sink_names[cc->sink]);
         if (n > 0 && (size_t)n < size)
                 snprintf(out + n, size - (size_t)n, " --out %s-replay", dir);
 }
@@ -255,7 +263,7 @@ static int iterate(session_t *ss) {
                                 ib_chaos_opts_t o = {ss->s, seed, (unsigned)i, ss->cluster, ss->sup, ss->self, dir,
                                                      replay, ss->command, ss->zk_version,
                                                      isatty(1) && isatty(2) && !cc->no_progress, &ib_stop_requested,
-                                                     variant, client, 0};
+                                                     variant, client, 0, cc->sink};
                                 ib_chaos_outcome_t out;
                                 ib_err_t err = ib_chaos_run(&o, &out, errstr, sizeof(errstr));
                                 if (err) {

@@ -291,7 +291,7 @@ static int run_one(eval_t *e, cell_t *cell, int i, ib_chaos_cluster_t *cluster, 
         replay_cmd(e, cell, seed, dir, replay, sizeof(replay));
         progress(e, cell, i);
         ib_chaos_opts_t o = {cell->s, seed, (unsigned)i, cluster, sup, e->self, dir, replay, e->command,
-                             e->zk_version[0] ? e->zk_version : NULL, 0, &ib_stop_requested, NULL, NULL, 1};
+                             e->zk_version[0] ? e->zk_version : NULL, 0, &ib_stop_requested, NULL, NULL, 1, 0};
         ib_chaos_outcome_t out = {0};
         ib_err_t err = ib_chaos_run(&o, &out, errstr, sizeof(errstr));
         json_t *run = json_pack("{s:I, s:s, s:s}", "seed", (json_int_t)seed, "dir", rel(e, dir), "replay", replay);

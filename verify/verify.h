@@ -30,7 +30,12 @@ typedef struct ib_vrec_s {
         const char *id; /**< may be NULL */
         int32_t file;   /**< sink lines: the range file's index in ib_vlist_t.files; else 0 */
         int64_t ts;     /**< sink lines: the record's event time, ms; -1 when it has none */
+        int64_t out_pos; /**< a Kafka sink's record: its place in the output topic
+                          *   (IB_VREC_POS(partition, offset)); -1 otherwise */
 } ib_vrec_t;
+
+/** A place in the output topic, one integer: partition in the top 24 bits. */
+#define IB_VREC_POS(partition, offset) (((int64_t)(partition) << 40) | (int64_t)(offset))
 
 #define IB_VERIFY_SAMPLES 5
 

@@ -30,6 +30,7 @@ static int vlist_add(ib_vlist_t *l, int32_t p, int64_t o, const char *id, size_t
         r->id = NULL;
         r->file = 0;
         r->ts = -1;
+        r->out_pos = -1;
         if (id) { /* pool offset + 1 for now; made a pointer by vlist_fix() */
                 r->id = (const char *)(uintptr_t)(l->pool.len + 1);
                 if (ib_buf_append(&l->pool, id, idlen) || ib_buf_append(&l->pool, "", 1))
@@ -256,6 +257,7 @@ static int take_output(void *arg, const rd_kafka_message_t *m) {
         if (!rc) {
                 out->v[out->n - 1].file = f;
                 out->v[out->n - 1].ts = json_is_integer(ts) ? (int64_t)json_integer_value(ts) : -1;
+                out->v[out->n - 1].out_pos = IB_VREC_POS(m->partition, m->offset);
         }
         json_decref(j);
         return rc;

@@ -3,7 +3,7 @@
 #include "harness.h"
 #include "verify.h"
 
-#define R(p, o, id) {p, o, id, 0, -1}
+#define R(p, o, id) {p, o, id, 0, -1, -1}
 
 static void test_clean_history(void) {
         ib_vrec_t prod[] = {R(0, 0, "a"), R(0, 1, "b"), R(1, 0, "c"), R(1, 1, NULL)};

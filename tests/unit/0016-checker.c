@@ -23,7 +23,7 @@ typedef struct {
 static void produce(run_t *t, int32_t p, int n) {
         for (int o = 0; o < n; o++) {
                 snprintf(t->ids[t->np], sizeof(t->ids[0]), "r-%zu", t->np);
-                t->prod[t->np] = (ib_vrec_t){p, o, t->ids[t->np], 0, -1};
+                t->prod[t->np] = (ib_vrec_t){p, o, t->ids[t->np], 0, -1, -1};
                 t->np++;
         }
 }
@@ -35,7 +35,7 @@ static void file(run_t *t, int32_t p, int64_t from, int64_t until, int64_t mtime
         for (int64_t o = from; o < until; o++)
                 for (size_t i = 0; i < t->np; i++)
                         if (t->prod[i].partition == p && t->prod[i].offset == o)
-                                t->del[t->nd++] = (ib_vrec_t){p, o, t->prod[i].id, f, -1};
+                                t->del[t->nd++] = (ib_vrec_t){p, o, t->prod[i].id, f, -1, -1};
 }
 
 static void log_of(run_t *t, const char *worker, const char *text) {
@@ -278,7 +278,7 @@ static void lost_without_cause_is_unexplained(void) {
         run_t *t = calloc(1, sizeof(*t));
         produce(t, 1, 6);
         file(t, 1, 0, 2, 100);
-        t->dead[t->ndead++] = (ib_vrec_t){1, 2, NULL, 0, -1};
+        t->dead[t->ndead++] = (ib_vrec_t){1, 2, NULL, 0, -1, -1};
         check(t);
         CHECK_INT(t->r.counts.lost.count, 3);
         CHECK_INT(t->r.counts.dead_lettered, 1);
@@ -384,7 +384,7 @@ static void redelivered_unexpected_and_broker_lost(void) {
         run_t *t = calloc(1, sizeof(*t));
         produce(t, 0, 5);
         file(t, 0, 0, 5, 300);
-        t->del[t->nd++] = (ib_vrec_t){0, 2, "someone-else", 0, -1};
+        t->del[t->nd++] = (ib_vrec_t){0, 2, "someone-else", 0, -1, -1};
         log_of(t, "w1",
                "{\"t_ms\":10,\"event\":\"start\"}\n"
                "{\"t_ms\":100,\"event\":\"batch\",\"seq\":1,\"ranges\":[{\"partition\":0,\"from\":0,\"until\":5,\"records\":5}]}\n");
