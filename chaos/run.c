@@ -1108,6 +1108,12 @@ static ib_err_t prepare(run_t *r, char *errstr, size_t errstr_size) {
                 return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
                                  "mode %s commits inside the output's Kafka transactions: --sink dir cannot run it",
                                  r->s->mode->name);
+        if (r->s->mode->sink_transactions && o->cluster->kind == IB_CLUSTER_MOCK)
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
+                                 "mode %s cannot be measured on librdkafka's mock cluster: it takes TxnOffsetCommit and "
+                                 "EndTxn without storing the offsets or aborting anything (run it on a real broker: "
+                                 "--brokers local)",
+                                 r->s->mode->name);
         snprintf(r->out_topic, sizeof(r->out_topic), "%s-out", r->topic);
         if (r->kafka_sink)
                 snprintf(r->sink, sizeof(r->sink), "kafka:%s", r->out_topic);

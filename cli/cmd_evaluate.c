@@ -224,8 +224,8 @@ static int plan(eval_t *e, int write) {
                         cell->row = e->rows[r], cell->mode = e->modes[r], cell->fault = e->faults[f];
                         snprintf(cell->name, sizeof(cell->name), "%s-%s", cell->row->name, cell->fault->name);
                         snprintf(cell->path, sizeof(cell->path), "%s/%s.json", dir, cell->name);
-                        json_t *doc = ib_eval_scenario(cell->row, cell->mode, cell->fault, e->profile, cell->why,
-                                                       sizeof(cell->why));
+                        json_t *doc = ib_eval_scenario(cell->row, cell->mode, cell->fault, e->profile,
+                                                       !strcmp(e->brokers, "mock"), cell->why, sizeof(cell->why));
                         if (!doc) {
                                 if (!cell->why[0])
                                         return ib_cli_fail(e->cmd, IB_ERR_NOMEM, "out of memory");
@@ -327,6 +327,13 @@ static int run_one(eval_t *e, cell_t *cell, int i, ib_chaos_cluster_t *cluster, 
                               ib_results_figure(res, "unexplained_duplicates") + ib_results_figure(res, "unexplained_lost"),
                               "recovery_ms_max", json_object_get(fig, "recovery_ms.max"), "drained",
                               json_is_true(json_object_get(res, "drained"))));
+                if (json_object_get(fig, "log_records")) /* a Kafka sink: what its log held beyond the output */
+                        json_object_update_new(json_object_get(run, "figures"),
+                                               json_pack("{s:f, s:f, s:f}", "log_duplicates",
+                                                         ib_results_figure(res, "log_duplicates"), "aborted_records",
+                                                         ib_results_figure(res, "aborted_records"),
+                                                         "unexplained_aborted",
+                                                         ib_results_figure(res, "unexplained_aborted")));
                 if (clean && !e->c->keep_sinks) { /* the counts are in results.json; the replay makes it again */
                         char sink[PATH_MAX + 200];
                         snprintf(sink, sizeof(sink), "%s/sink", dir);

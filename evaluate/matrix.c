@@ -29,13 +29,18 @@
 #include "options.h"
 
 const ib_eval_row_t ib_eval_rows[] = {
-    {"direct", "direct", NULL, "offset ranges read exactly, offsets in ZooKeeper with fencing", 1},
-    {"receiver", "receiver", NULL, "a write-ahead log before the commit; offsets in Kafka", 1},
-    {"async-commit", "async-commit", "{\"commit\": \"async\"}", "a consumer group, an async commit after each batch", 1},
+    {"direct", "direct", NULL, "offset ranges read exactly, offsets in ZooKeeper with fencing", 1, NULL},
+    {"receiver", "receiver", NULL, "a write-ahead log before the commit; offsets in Kafka", 1, NULL},
+    {"async-commit", "async-commit", "{\"commit\": \"async\"}", "a consumer group, an async commit after each batch", 1,
+     NULL},
     {"async-commit-revoke", "async-commit", "{\"commit\": \"async+sync-on-revoke\"}",
-     "the same with the remedy: a sync commit when partitions are revoked", 0},
-    {"checkpoint", "checkpoint", NULL, "offsets in a local checkpoint file, written atomically", 1},
-    {NULL, NULL, NULL, NULL, 0},
+     "the same with the remedy: a sync commit when partitions are revoked", 0, NULL},
+    {"checkpoint", "checkpoint", NULL, "offsets in a local checkpoint file, written atomically", 1, NULL},
+    {"async-commit-kafka", "async-commit", "{\"commit\": \"async\"}",
+     "async-commit writing an output topic with the idempotent producer (acks=all)", 0, "kafka"},
+    {"transactional", "transactional", NULL,
+     "output and input offsets committed in one Kafka transaction; read back as read_committed", 1, "kafka"},
+    {NULL, NULL, NULL, NULL, 0, NULL},
 };
 
 const ib_eval_fault_t ib_eval_faults[] = {
@@ -104,11 +109,14 @@ static const char *write_point(const ib_mode_t *mode) {
 static json_t *range(int64_t lo, int64_t hi) { return json_pack("[I, I]", (json_int_t)lo, (json_int_t)hi); }
 
 json_t *ib_eval_scenario(const ib_eval_row_t *row, const ib_mode_t *mode, const ib_eval_fault_t *fault,
-                         const ib_eval_profile_t *p, char *why, size_t why_size) {
+                         const ib_eval_profile_t *p, int mock, char *why, size_t why_size) {
         int group = has_option(mode, "group-protocol"), zk_session = has_option(mode, "zk-session-timeout-ms");
         const char *point = write_point(mode), *f = fault->name;
         why[0] = '\0';
-        if (!strcmp(f, "slow-batch") && !group)
+        if (mock && mode->sink_transactions)
+                snprintf(why, why_size, "librdkafka's mock cluster takes TxnOffsetCommit and EndTxn without storing "
+                                        "the offsets or aborting anything: transactions are measured on a real broker");
+        else if (!strcmp(f, "slow-batch") && !group)
                 snprintf(why, why_size, "%s is in no consumer group: no max.poll.interval.ms to exceed", mode->name);
         else if ((!strcmp(f, "join") || !strcmp(f, "leave")) && mode->static_split)
                 snprintf(why, why_size, "%s workers split the partitions statically: their number is fixed", mode->name);
@@ -170,9 +178,13 @@ json_t *ib_eval_scenario(const ib_eval_row_t *row, const ib_mode_t *mode, const 
         json_t *topic = json_pack("{s:i}", "partitions", 4);
         if (fault->brokers > 1)
                 json_object_set_new(topic, "replication_factor", json_integer(fault->brokers));
-        return json_pack("{s:s, s:s, s:s, s:o, s:o, s:i, s:i, s:{s:I, s:I}, s:i, s:I, s:[o], s:[s, s, s]}", "name", name,
-                         "description", description, "mode", mode->name, "options", options, "topic", topic, "brokers",
-                         fault->brokers, "workers", 2, "producer", "rate", (json_int_t)p->rate, "records",
-                         (json_int_t)p->records, "seed", 1, "drain_timeout_ms", (json_int_t)p->drain_timeout_ms,
-                         "timeline", ev, "expect", "lost == 0", "duplicates == 0", "unexpected == 0");
+        json_t *doc = json_pack("{s:s, s:s, s:s, s:o, s:o, s:i, s:i, s:{s:I, s:I}, s:i, s:I, s:[o], s:[s, s, s]}", "name",
+                                name, "description", description, "mode", mode->name, "options", options, "topic", topic,
+                                "brokers", fault->brokers, "workers", 2, "producer", "rate", (json_int_t)p->rate,
+                                "records", (json_int_t)p->records, "seed", 1, "drain_timeout_ms",
+                                (json_int_t)p->drain_timeout_ms, "timeline", ev, "expect", "lost == 0",
+                                "duplicates == 0", "unexpected == 0");
+        if (doc && row->sink)
+                json_object_set_new(doc, "sink", json_string(row->sink));
+        return doc;
 }

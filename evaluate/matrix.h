@@ -29,6 +29,7 @@ typedef struct ib_eval_row_s {
         const char *options;     /**< JSON object of extra options, or NULL */
         const char *description;
         int in_quick;            /**< 1: part of the quick profile's default rows */
+        const char *sink;        /**< "kafka": the workers write an output topic; NULL: the mode's default */
 } ib_eval_row_t;
 
 /** A column: a fault class. */
@@ -64,8 +65,10 @@ const ib_eval_profile_t *ib_eval_profile(const char *name);
  *        with the reason the fault class does not apply to the row in
  *        @p why (the scenario checker's refusals are found by the caller).
  * @param mode the row's mode from the registry.
+ * @param mock 1: the cells run on librdkafka's mock cluster, which takes
+ *        transactions without their effects (no transactional row there).
  */
 json_t *ib_eval_scenario(const ib_eval_row_t *row, const ib_mode_t *mode, const ib_eval_fault_t *fault,
-                         const ib_eval_profile_t *profile, char *why, size_t why_size);
+                         const ib_eval_profile_t *profile, int mock, char *why, size_t why_size);
 
 #endif

@@ -83,6 +83,13 @@ void ib_cell_verdict(const ib_cell_run_t *runs, int n, int planned, ib_cell_verd
                         out->max_reordered = r->reordered;
                 if (r->recovery_ms > out->worst_recovery_ms)
                         out->worst_recovery_ms = r->recovery_ms;
+                if (r->has_log) {
+                        out->log_runs++;
+                        out->with_log_duplicates += r->log_duplicates > 0;
+                        if (r->aborted > out->max_aborted)
+                                out->max_aborted = r->aborted;
+                        out->unexplained_aborted += r->unexplained_aborted;
+                }
         }
         out->not_run = (planned > n ? planned : n) - out->runs;
         char *e = out->evidence;
@@ -126,6 +133,16 @@ void ib_cell_verdict(const ib_cell_run_t *runs, int n, int planned, ib_cell_verd
                         len += (size_t)snprintf(e + len, size - len, " (with %.0f%% confidence, at least %s of runs)",
                                                 IB_VERDICT_CONFIDENCE * 100, a);
         }
+        if (out->log_runs) {
+                /* the log holds every copy a visible record has, and loses none of them */
+                out->log_guarantee = (ib_guarantee_t)(out->guarantee | (out->with_log_duplicates ? 1 : 0));
+                if (len < size)
+                        len += (size_t)snprintf(e + len, size - len,
+                                                "; in the log (read_uncommitted): duplicates in %d of %d runs, up to %.0f "
+                                                "aborted records%s",
+                                                out->with_log_duplicates, out->log_runs, out->max_aborted,
+                                                out->unexplained_aborted > 0 ? ", some unexplained" : "");
+        }
         if (out->not_run && len < size)
                 snprintf(e + len, size - len, "; %d planned run%s did not happen", out->not_run,
                          out->not_run == 1 ? "" : "s");
@@ -150,7 +167,12 @@ int ib_cell_verdict_json(const json_t *cell, ib_cell_verdict_t *out) {
                                         .reordered = json_number_value(json_object_get(f, "out_of_order")),
                                         .recovery_ms = json_is_string(rec) ? INFINITY
                                                        : json_is_number(rec) ? json_number_value(rec)
-                                                                             : -1};
+                                                                             : -1,
+                                        .has_log = json_is_number(json_object_get(f, "log_duplicates")),
+                                        .log_duplicates = json_number_value(json_object_get(f, "log_duplicates")),
+                                        .aborted = json_number_value(json_object_get(f, "aborted_records")),
+                                        .unexplained_aborted =
+                                            json_number_value(json_object_get(f, "unexplained_aborted"))};
         }
         json_int_t seeds = json_integer_value(json_object_get(cell, "seeds"));
         ib_cell_verdict(cr, (int)n, seeds > 0 && seeds < 100000 ? (int)seeds : (int)n, out);

@@ -5,6 +5,9 @@
  *        seeds) and of a mode over its cells. Pure arithmetic over counts,
  *        so that it is unit-tested on hand-made cells (test 0024).
  *
+ * With a Kafka sink the output's log is judged too, as a read_uncommitted
+ * reader sees it (aborted and zombie writes included): its guarantee is
+ * given apart, and never changes the visible one.
  * A run is clean when it shows no visible duplicate, loses nothing and
  * writes nothing that matches no input. A cell's guarantee is the weakest
  * any of its runs showed: one anomalous run among twenty makes the cell
@@ -31,6 +34,8 @@ typedef struct ib_cell_run_s {
         double produced;      /**< records in the topic */
         double lost, duplicates, unexpected, redelivered, reordered;
         double recovery_ms;   /**< the worst recovery; -1: none measured; INFINITY: never */
+        int has_log;          /**< a Kafka sink's log was read (read_uncommitted) */
+        double log_duplicates, aborted, unexplained_aborted; /**< ... what it held beyond the visible output */
 } ib_cell_run_t;
 
 /** What a cell's runs show. */
@@ -46,6 +51,12 @@ typedef struct ib_cell_verdict_s {
         double max_reordered;   /**< most out-of-order first deliveries of a run */
         double worst_recovery_ms; /**< -1: none; INFINITY: a fault never recovered from */
         ib_guarantee_t guarantee; /**< IB_G_UNKNOWN when no run happened */
+        /* a Kafka sink: what a read_uncommitted reader of the output saw */
+        int log_runs;             /**< runs whose log was read */
+        int with_log_duplicates;  /**< ... with an input record in it more than once */
+        double max_aborted;       /**< most copies of a run a read_committed reader did not see */
+        double unexplained_aborted; /**< aborted copies no uncommitted batch accounts for, all runs */
+        ib_guarantee_t log_guarantee; /**< the log's guarantee (duplicates and loss as a reader of it sees them) */
         double bound;           /**< all clean: the anomaly rate's upper bound; else its lower bound (95%) */
         char evidence[360];     /**< the sentence a report prints */
 } ib_cell_verdict_t;

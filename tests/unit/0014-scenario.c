@@ -117,6 +117,9 @@ static void refuses_malformed_documents(void) {
         REFUSED("{" BASE ",\"topic\":{\"partitions\":\"4\"}}", "$.topic.partitions", "whole number");
         REFUSED("{\"mode\":\"checkpoint\",\"workers\":5,\"topic\":{\"partitions\":4},\"producer\":{\"records\":1},"
                 "\"expect\":[\"lost == 0\"]}", "$.workers", "some would read nothing");
+        REFUSED("{" BASE ",\"sink\":\"s3\"}", "$.sink", "\"dir\" or \"kafka\"");
+        REFUSED("{\"mode\":\"transactional\",\"sink\":\"dir\",\"producer\":{\"records\":1},"
+                "\"expect\":[\"lost == 0\"]}", "$.sink", "the sink is \"kafka\"");
 }
 
 static void refuses_options_the_mode_does_not_take(void) {
@@ -255,7 +258,7 @@ static void loads_every_shipped_scenario(void) {
         }
         if (d)
                 closedir(d);
-        CHECK(n >= 19);
+        CHECK(n >= 29);
 }
 
 /* What the harness and the bench read of a mode is in its table, and holds
@@ -264,7 +267,7 @@ static void loads_every_shipped_scenario(void) {
  * takes --zookeeper. */
 static void every_mode_s_traits_hold_together(void) {
         char err[256];
-        CHECK_INT(ib_mode_count(), 4);
+        CHECK_INT(ib_mode_count(), 5);
         setenv("INGESTBENCH_FAULTS", "no.such.point:1", 1); /* the check below can fail */
         ib_fault_reset();
         CHECK_INT(ib_fault_check(err, sizeof(err)), IB_ERR_INVALID_ARG);
@@ -289,6 +292,8 @@ static void every_mode_s_traits_hold_together(void) {
                 }
                 if (mode->needs_zookeeper)
                         CHECK(ib_options_find(mode->options, "zookeeper", NULL) != NULL);
+                if (mode->sink_transactions) /* its output and offsets commit together */
+                        CHECK(mode->commits_cover_sink && !mode->static_split);
         }
         unsetenv("INGESTBENCH_FAULTS");
         ib_fault_reset();

@@ -470,7 +470,86 @@ static void huge_partition_number_is_cheap(void) {
         done(t);
 }
 
+/* A Kafka sink's log: the committed output holds [0, 10) of partition 0
+ * once; the log also holds three writes a read_committed reader does not
+ * see: w1's batch 2 [4, 8), whose transaction's commit was refused (a
+ * zombie); w2's batch 1 [8, 10) (w2 was killed before committing: its run 2
+ * followed); and [0, 4) again, though w1 committed that range (unexplained). */
+static void a_kafka_logs_aborted_writes(void) {
+        run_t *t = calloc(1, sizeof(*t));
+        produce(t, 0, 10);
+        file(t, 0, 0, 4, 100);
+        file(t, 0, 4, 8, 900);
+        file(t, 0, 8, 10, 950);
+        for (size_t i = 0; i < t->nd; i++) /* places in the output topic */
+                t->del[i].out_pos = IB_VREC_POS(0, (int64_t)i);
+        /* the log: the visible copies, then the three aborted writes */
+        ib_vrec_t log[4 * MAXR];
+        ib_vfile_t lfiles[8];
+        size_t nl = 0, nlf = 0;
+        for (size_t i = 0; i < t->nd; i++)
+                log[nl++] = t->del[i];
+        lfiles[0] = t->files[0], lfiles[1] = t->files[1], lfiles[2] = t->files[2];
+        nlf = 3;
+        const int64_t aborted[][3] = {{4, 8, 500}, {8, 10, 600}, {0, 4, 700}};
+        int64_t pos = 100;
+        for (int w = 0; w < 3; w++) {
+                lfiles[nlf] = (ib_vfile_t){0, aborted[w][0], aborted[w][1], aborted[w][2]};
+                for (int64_t o = aborted[w][0]; o < aborted[w][1]; o++)
+                        log[nl++] = (ib_vrec_t){0, o, t->prod[o].id, (int32_t)nlf, -1, IB_VREC_POS(1, pos++)};
+                nlf++;
+        }
+        log_of(t, "w1",
+               "{\"t_ms\":10,\"event\":\"start\"}\n"
+               "{\"t_ms\":20,\"event\":\"rebalance\",\"kind\":\"assign\",\"generation\":1,\"partitions\":[0]}\n"
+               "{\"t_ms\":100,\"event\":\"batch\",\"seq\":1,\"ranges\":[{\"partition\":0,\"from\":0,\"until\":4,\"records\":4}]}\n"
+               "{\"t_ms\":110,\"event\":\"commit_result\",\"how\":\"transaction\",\"ok\":true,\"generation\":1,"
+               "\"offsets\":[{\"partition\":0,\"offset\":4,\"error\":\"NO_ERROR\"}]}\n"
+               "{\"t_ms\":500,\"event\":\"batch\",\"seq\":2,\"ranges\":[{\"partition\":0,\"from\":4,\"until\":8,\"records\":4}]}\n"
+               "{\"t_ms\":800,\"event\":\"commit_result\",\"how\":\"transaction\",\"ok\":false,\"error\":\"UNKNOWN_MEMBER_ID\","
+               "\"generation\":1,\"offsets\":[{\"partition\":0,\"offset\":8,\"error\":\"NO_ERROR\"}]}\n");
+        log_of(t, "w2",
+               "{\"t_ms\":400,\"event\":\"start\"}\n"
+               "{\"t_ms\":450,\"event\":\"rebalance\",\"kind\":\"assign\",\"generation\":2,\"partitions\":[0]}\n"
+               "{\"t_ms\":600,\"event\":\"batch\",\"seq\":1,\"ranges\":[{\"partition\":0,\"from\":8,\"until\":10,\"records\":2}]}\n"
+               "{\"t_ms\":700,\"event\":\"start\"}\n"
+               "{\"t_ms\":750,\"event\":\"rebalance\",\"kind\":\"assign\",\"generation\":3,\"partitions\":[0]}\n"
+               "{\"t_ms\":900,\"event\":\"batch\",\"seq\":1,\"ranges\":[{\"partition\":0,\"from\":4,\"until\":8,\"records\":4}]}\n"
+               "{\"t_ms\":910,\"event\":\"commit_result\",\"how\":\"transaction\",\"ok\":true,\"generation\":3,"
+               "\"offsets\":[{\"partition\":0,\"offset\":8,\"error\":\"NO_ERROR\"}]}\n"
+               "{\"t_ms\":950,\"event\":\"batch\",\"seq\":2,\"ranges\":[{\"partition\":0,\"from\":8,\"until\":10,\"records\":2}]}\n"
+               "{\"t_ms\":960,\"event\":\"commit_result\",\"how\":\"transaction\",\"ok\":true,\"generation\":3,"
+               "\"offsets\":[{\"partition\":0,\"offset\":10,\"error\":\"NO_ERROR\"}]}\n");
+        t->in.log = NULL;
+        ib_history_sort(&t->h);
+        t->in = (ib_check_input_t){.topic = "in", .produced = t->prod, .nproduced = t->np, .delivered = t->del,
+                                   .ndelivered = t->nd, .files = t->files, .nfiles = t->nf, .history = &t->h,
+                                   .acked = -1, .commits_cover_sink = 1, .drained = 1, .log = log, .nlog = nl,
+                                   .log_files = lfiles, .nlog_files = nlf};
+        CHECK_INT(ib_check_run(&t->in, &t->r), IB_OK);
+        CHECK_INT(t->r.counts.duplicates.count, 0); /* what a read_committed reader sees */
+        CHECK_INT(t->r.counts.lost.count, 0);
+        CHECK_INT(t->r.has_log, 1);
+        CHECK_INT(t->r.log_records, 20);
+        CHECK_INT(t->r.log_duplicates, 10);
+        CHECK_INT(t->r.aborted_records, 10);
+        CHECK_INT(t->r.naborted, 3);
+        CHECK_INT(t->r.unexplained_aborted, 4);
+        if (t->r.naborted == 3) {
+                CHECK(t->r.aborted[0].explained);
+                CHECK(strstr(t->r.aborted[0].explanation, "w1's batch 2 wrote it; its transaction did not commit "
+                                                          "(UNKNOWN_MEMBER_ID") != NULL);
+                CHECK(t->r.aborted[1].explained);
+                CHECK(strstr(t->r.aborted[1].explanation, "w2's batch 1 wrote it; the worker died before committing (run 2")
+                      != NULL);
+                CHECK(!t->r.aborted[2].explained);
+                CHECK(strstr(t->r.aborted[2].explanation, "every batch that wrote this range committed it") != NULL);
+        }
+        done(t);
+}
+
 int main(void) {
+        IB_RUN(a_kafka_logs_aborted_writes);
         IB_RUN(huge_partition_number_is_cheap);
         IB_RUN(duplicate_explained_by_refused_async_commit);
         IB_RUN(duplicate_explained_by_kill);

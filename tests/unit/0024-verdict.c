@@ -127,8 +127,38 @@ static void mode_is_the_weakest_cell(void) {
         CHECK_INT(ib_guarantee_join(IB_G_EXACTLY_ONCE, IB_G_AT_MOST_ONCE), IB_G_AT_MOST_ONCE);
 }
 
+static void a_kafka_sinks_log(void) {
+        /* the transactional mode: clean for a read_committed reader, the log
+         * holding aborted copies in 2 of 4 runs */
+        ib_cell_run_t runs[4];
+        for (int i = 0; i < 4; i++)
+                runs[i] = (ib_cell_run_t){.ran = 1, .produced = 40000, .recovery_ms = 900, .has_log = 1};
+        runs[1].log_duplicates = runs[1].aborted = 90;
+        runs[3].log_duplicates = 300, runs[3].aborted = 527;
+        ib_cell_verdict_t v;
+        ib_cell_verdict(runs, 4, 4, &v);
+        CHECK_INT(v.guarantee, IB_G_EXACTLY_ONCE); /* the log never changes the visible verdict */
+        CHECK_INT(v.clean, 4);
+        CHECK_INT(v.log_runs, 4);
+        CHECK_INT(v.with_log_duplicates, 2);
+        CHECK(v.max_aborted == 527);
+        CHECK_INT(v.log_guarantee, IB_G_AT_LEAST_ONCE);
+        CHECK(strstr(v.evidence, "in the log (read_uncommitted): duplicates in 2 of 4 runs, up to 527 aborted records") != NULL);
+        CHECK(strstr(v.evidence, "unexplained") == NULL);
+        runs[3].unexplained_aborted = 12;
+        ib_cell_verdict(runs, 4, 4, &v);
+        CHECK(strstr(v.evidence, "some unexplained") != NULL);
+        /* a directory sink: no log sentence, no log guarantee */
+        for (int i = 0; i < 4; i++)
+                runs[i].has_log = 0;
+        ib_cell_verdict(runs, 4, 4, &v);
+        CHECK_INT(v.log_runs, 0);
+        CHECK(strstr(v.evidence, "in the log") == NULL);
+}
+
 int main(void) {
         IB_RUN(bounds);
+        IB_RUN(a_kafka_sinks_log);
         IB_RUN(all_clean);
         IB_RUN(one_anomaly_in_one_seed);
         IB_RUN(a_cell_that_could_not_run);
