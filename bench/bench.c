@@ -19,6 +19,7 @@
 
 #include "clock.h"
 #include "fsutil.h"
+#include "options.h"
 #include "pipeline.h"
 #include "results.h"
 
@@ -63,7 +64,7 @@ static char *scratch(const bench_t *b, const char *name, char *out, size_t size)
 
 /* Runs subject @p s once over backlog @p bl; appends the run. */
 static ib_err_t run_subject(bench_t *b, subject_t *s, const ib_backlog_t *bl, int workers, double ref_bytes_per_rec,
-                            json_t **run_out, char *errstr, size_t errstr_size) {
+                            const char *const *extra, json_t **run_out, char *errstr, size_t errstr_size) {
         const ib_bench_conf_t *c = b->c;
         ib_drain_t d;
         ib_err_t err;
@@ -77,7 +78,7 @@ static ib_err_t run_subject(bench_t *b, subject_t *s, const ib_backlog_t *bl, in
                 err = ib_bench_kcat(c, bl, &d, errstr, errstr_size);
                 d.bytes = (uint64_t)(ref_bytes_per_rec * (double)d.records);
         } else
-                err = ib_bench_mode(c, s->mode, s->level, workers, bl, scratch(b, "mode", dir, sizeof(dir)), &d,
+                err = ib_bench_mode(c, s->mode, s->level, workers, bl, scratch(b, "mode", dir, sizeof(dir)), extra, &d,
                                     errstr, errstr_size);
         if (err) {
                 ib_drain_free(&d);
@@ -183,7 +184,7 @@ static ib_err_t drain_phase(bench_t *b, json_t *doc, char *errstr, size_t errstr
                                  subj[i].mode ? ib_pipeline_level_names[subj[i].level] : "", bl.end_total);
                         json_t *ref0 = json_array_get(subj[0].runs, (size_t)rep), *r = NULL;
                         double bpr = ref0 && ib_results_num(ref0, "records") > 0 ? ib_results_num(ref0, "bytes") / ib_results_num(ref0, "records") : 0;
-                        if (!(err = run_subject(b, &subj[i], &bl, 1, bpr, &r, errstr, errstr_size))) {
+                        if (!(err = run_subject(b, &subj[i], &bl, 1, bpr, NULL, &r, errstr, errstr_size))) {
                                 json_object_set_new(r, "repetition", json_integer(rep));
                                 json_array_append_new(subj[i].runs, r);
                         }
@@ -273,9 +274,13 @@ static ib_err_t latency_one(bench_t *b, const ib_mode_t *mode, int64_t rate, jso
             (err = ib_bench_backlog(c, topic, (int)c->partitions, 0, c->size, 0, NULL, &bl, errstr, errstr_size)))
                 return err;
         size_t w;
-        if ((err = ib_bench_spawn_worker(c, mode, IB_PIPELINE_FULL, topic, group, dir, 0, 1, 0, &w, errstr,
+        if ((err = ib_bench_spawn_worker(c, mode, IB_PIPELINE_FULL, topic, NULL, group, dir, 0, 1, 0, &w, errstr,
                                          errstr_size)))
                 return err;
+        int kafka = !strcmp(c->sink, "kafka");
+        ib_visibility_t *vis = NULL;
+        char out_topic[256];
+        ib_bench_output_topic(group, out_topic, sizeof(out_topic));
         int64_t end = ib_mono_us() + 60000000;
         while (!worker_ready(events, mode) && ib_mono_us() < end && !*c->stop && !c->sup->procs[w].exited) {
                 ib_sup_reap(c->sup);
@@ -286,6 +291,12 @@ static ib_err_t latency_one(bench_t *b, const ib_mode_t *mode, int64_t rate, jso
                 ib_sup_wait(c->sup, w, 5000);
                 return ib_seterr(errstr, errstr_size, IB_ERR_FAILED, "%s did not own its partitions within 60 s (see %s)",
                                  mode->name, log);
+        }
+        /* a Kafka sink: latency to a read_committed reader of the output, which the worker has made by now */
+        if (kafka && (err = ib_visibility_start(c->brokers, out_topic, "ts", &vis, errstr, errstr_size))) {
+                ib_sup_signal(c->sup, w, SIGKILL);
+                ib_sup_wait(c->sup, w, 5000);
+                return err;
         }
         int64_t records = rate * c->latency_seconds;
         progress(b, "latency: %s at %" PRId64 " records/s for %" PRId64 " s", mode->name, rate, c->latency_seconds);
@@ -309,20 +320,35 @@ static ib_err_t latency_one(bench_t *b, const ib_mode_t *mode, int64_t rate, jso
                 ib_sup_signal(c->sup, w, SIGKILL);
                 ib_sup_wait(c->sup, w, 5000);
         }
-        if (err)
-                return err;
         char spath[PATH_MAX + 32];
         snprintf(spath, sizeof(spath), "%s/stats.json", state);
-        json_t *st = json_load_file(spath, 0, NULL), *ps = json_load_file(pstats, 0, NULL);
-        if (!st || !ps) {
-                json_decref(st), json_decref(ps);
-                return ib_seterr(errstr, errstr_size, IB_ERR_IO, "cannot read %s or %s", spath, pstats);
-        }
+        json_t *st = err ? NULL : json_load_file(spath, 0, NULL), *ps = err ? NULL : json_load_file(pstats, 0, NULL);
         json_t *pl = json_object_get(st, "pipeline");
-        *out = json_pack("{s:s,s:I,s:I,s:O,s:O,s:f}", "subject", mode->name, "rate_rps", (json_int_t)rate, "records",
+        /* every record the worker delivered, seen by the reader (bounded: 60 s) */
+        uint64_t want = (uint64_t)json_integer_value(json_object_get(pl, "records_out"));
+        for (int64_t until = ib_mono_us() + 60000000; vis && st && ib_visibility_seen(vis) < want && ib_mono_us() < until;)
+                usleep(50000);
+        uint64_t seen = vis ? ib_visibility_seen(vis) : 0;
+        json_t *visible = ib_visibility_stop(vis);
+        if (!err && (!st || !ps))
+                err = ib_seterr(errstr, errstr_size, IB_ERR_IO, "cannot read %s or %s", spath, pstats);
+        if (!err && kafka && seen < want)
+                err = ib_seterr(errstr, errstr_size, IB_ERR_FAILED,
+                                "%s: a read_committed reader of %s saw %llu of the %llu records delivered within 60 s",
+                                mode->name, out_topic, (unsigned long long)seen, (unsigned long long)want);
+        if (err) {
+                json_decref(st), json_decref(ps), json_decref(visible);
+                return err;
+        }
+        /* with a Kafka sink, what counts is when a downstream reader sees the record */
+        *out = json_pack("{s:s,s:I,s:I,s:O,s:O,s:f,s:s}", "subject", mode->name, "rate_rps", (json_int_t)rate, "records",
                          (json_int_t)json_integer_value(json_object_get(pl, "records_in")), "latency_ms",
-                         json_object_get(pl, "latency_ms"), "send_delay_ms", json_object_get(ps, "send_delay_ms"),
-                         "producer_actual_rps", ib_results_num(ps, "actual_rps"));
+                         visible ? visible : json_object_get(pl, "latency_ms"), "send_delay_ms",
+                         json_object_get(ps, "send_delay_ms"), "producer_actual_rps", ib_results_num(ps, "actual_rps"),
+                         "latency_to", visible ? "read_committed visibility of the output" : "durable output");
+        if (visible)
+                json_object_set(*out, "pipeline_latency_ms", json_object_get(pl, "latency_ms"));
+        json_decref(visible);
         json_decref(st), json_decref(ps);
         ib_fs_remove_tree(dir, NULL, 0);
         return IB_OK;
@@ -375,7 +401,10 @@ static ib_err_t sweep_phase(bench_t *b, const ib_bench_sweep_t *sw, json_t *doc,
         int n = 0;
         memset(subj, 0, sizeof(subj));
         snprintf(subj[n].name, sizeof(subj[n].name), "reference"), subj[n++].kind = "reference";
+        int txn = !strcmp(sw->name, "txn-records"); /* only the modes that take --txn-records */
         for (int m = 0; m < c->nmodes; m++) {
+                if (txn && !ib_options_find(c->modes[m]->options, "txn-records", NULL))
+                        continue;
                 snprintf(subj[n].name, sizeof(subj[n].name), "%s", c->modes[m]->name);
                 subj[n].kind = "mode", subj[n].mode = c->modes[m], subj[n++].level = level;
         }
@@ -390,6 +419,9 @@ static ib_err_t sweep_phase(bench_t *b, const ib_bench_sweep_t *sw, json_t *doc,
                 int parts = !strcmp(sw->name, "partitions") ? (int)val : (int)c->partitions;
                 int64_t size = !strcmp(sw->name, "size") ? val : c->size;
                 int workers = !strcmp(sw->name, "workers") ? (int)val : 1;
+                char vtext[32];
+                snprintf(vtext, sizeof(vtext), "%" PRId64, val);
+                const char *const txn_args[] = {"--txn-records", vtext, NULL};
                 ib_backlog_t bl;
                 char what[64];
                 snprintf(what, sizeof(what), "sweep-%s", sw->name);
@@ -412,7 +444,8 @@ static ib_err_t sweep_phase(bench_t *b, const ib_bench_sweep_t *sw, json_t *doc,
                                          subj[i].name);
                                 json_t *r = NULL;
                                 /* the reference is one consumer whatever the sweep */
-                                if (!(err = run_subject(b, &subj[i], &bl, subj[i].mode ? workers : 1, 0, &r, errstr,
+                                if (!(err = run_subject(b, &subj[i], &bl, subj[i].mode ? workers : 1, 0,
+                                                        txn && subj[i].mode ? txn_args : NULL, &r, errstr,
                                                         errstr_size)))
                                         json_array_append_new(subj[i].runs, r);
                                 b->steps_done++;
@@ -462,8 +495,13 @@ ib_err_t ib_bench_run(const ib_bench_conf_t *c, json_t **out, char *errstr, size
         bench_t b = {c, ib_mono_us(), 0, 0, ""};
         int subjects = 1 + c->kcat + c->nmodes * c->nlevels + (c->peer != NULL);
         b.steps = (int)(subjects * c->repeat) + (c->latency ? c->nmodes : 0);
-        for (int s = 0; s < c->nsweeps; s++)
-                b.steps += c->sweeps[s].n * (1 + c->nmodes) * (int)c->repeat;
+        for (int s = 0; s < c->nsweeps; s++) {
+                int nm = 0;
+                for (int m = 0; m < c->nmodes; m++)
+                        nm += strcmp(c->sweeps[s].name, "txn-records") ||
+                              ib_options_find(c->modes[m]->options, "txn-records", NULL) != NULL;
+                b.steps += c->sweeps[s].n * (1 + nm) * (int)c->repeat;
+        }
         json_t *doc = ib_results_new("bench", c->broker_version, c->zk_version);
         char rev[64];
         ib_results_git_revision(IB_SOURCE_DIR, rev, sizeof(rev));

@@ -15,7 +15,11 @@
  *   latency  each mode consumes while the producer writes at a fixed rate:
  *            event time to durable output (p50..max), and the producer's
  *            send delay (actual minus intended send time);
- *   sweeps   partitions, record size or workers against throughput.
+ *            (with a Kafka sink: to read_committed visibility of the output,
+ *            read back by a consumer in this process, visibility.c);
+ *   sweeps   partitions, record size, workers or records per transaction
+ *            (txn-records, the modes that take --txn-records) against
+ *            throughput.
  * Results: one JSON document (results/SCHEMA.md, kind "bench").
  */
 #ifndef IB_BENCH_H
@@ -51,7 +55,8 @@ typedef struct ib_bench_conf_s {
         int64_t records, size, partitions, repeat;
         int kcat;                       /**< 1: kcat is run as a second reference */
         const char *kcat_path;
-        const char *sink;               /**< "dir" or "null" */
+        const char *sink;               /**< "dir", "null" or "kafka" (an output topic per run, named after
+                                         *   its group: GROUP-out) */
         int latency;                    /**< 1: run the latency phase */
         int64_t latency_rate;           /**< records/s; 0: half the slowest mode's drain (full pipeline) */
         int64_t latency_seconds;
@@ -121,7 +126,8 @@ ib_err_t ib_bench_kcat(const ib_bench_conf_t *conf, const ib_backlog_t *b, ib_dr
  *        their event logs. @p dir is removed first and kept afterwards.
  */
 ib_err_t ib_bench_mode(const ib_bench_conf_t *conf, const ib_mode_t *mode, int level, int workers,
-                       const ib_backlog_t *b, const char *dir, ib_drain_t *out, char *errstr, size_t errstr_size);
+                       const ib_backlog_t *b, const char *dir, const char *const *extra, ib_drain_t *out, char *errstr,
+                       size_t errstr_size);
 
 /**
  * @brief The Spark peer (scripts/peers/spark): Structured Streaming doing the
@@ -134,12 +140,31 @@ ib_err_t ib_bench_peer(const ib_bench_conf_t *conf, const ib_backlog_t *b, const
 /**
  * @brief Starts worker @p w (of @p workers) of @p mode at @p level on
  *        @p topic: state in DIR/wN, stderr in DIR/wN.err, the sink in DIR/sink
- *        (or null), dead letters in DIR/deadletter. @p exit_at_end: it stops
- *        once caught up to the end offsets.
+ *        (null, or the output topic GROUP-out), dead letters in
+ *        DIR/deadletter; @p extra: more flags (NULL-terminated; may be NULL).
+ *        @p exit_at_end: it stops once caught up to the end offsets.
  */
 ib_err_t ib_bench_spawn_worker(const ib_bench_conf_t *conf, const ib_mode_t *mode, int level, const char *topic,
-                               const char *group, const char *dir, int w, int workers, int exit_at_end, size_t *proc,
-                               char *errstr, size_t errstr_size);
+                               const char *const *extra, const char *group, const char *dir, int w, int workers,
+                               int exit_at_end, size_t *proc, char *errstr, size_t errstr_size);
+
+/** @brief The output topic of a Kafka sink for workers of @p group. */
+void ib_bench_output_topic(const char *group, char *out, size_t size);
+
+/* ---- visibility.c: latency to a read_committed reader of the output ---- */
+
+typedef struct ib_visibility_s ib_visibility_t;
+
+/** @brief Starts reading @p topic from its beginning as a read_committed
+ *         consumer, recording each record's time from its @p ts_field. */
+ib_err_t ib_visibility_start(const char *brokers, const char *topic, const char *ts_field, ib_visibility_t **out,
+                             char *errstr, size_t errstr_size);
+
+/** @returns records seen so far. */
+uint64_t ib_visibility_seen(ib_visibility_t *v);
+
+/** @brief Stops, @returns the latency percentiles in ms (NULL if it never started); frees @p v. */
+json_t *ib_visibility_stop(ib_visibility_t *v);
 
 /** @brief The drain as JSON: records, seconds, records_per_s, mb_per_s, cpu_s_per_million, ... */
 json_t *ib_drain_json(const ib_drain_t *d);

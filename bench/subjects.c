@@ -352,38 +352,76 @@ static ib_err_t window(const char *events, int64_t *first_ms, int64_t *last_ms, 
         return IB_OK;
 }
 
+void ib_bench_output_topic(const char *group, char *out, size_t size) { snprintf(out, size, "%.200s-out", group); }
+
+/* A Kafka sink's output topic on the mock cluster, made up front (its admin
+ * API cannot), with the input's partitions; a real cluster's sink makes its own. */
+static ib_err_t mock_output_topic(const ib_bench_conf_t *conf, const char *topic, const char *out, char *errstr,
+                                  size_t errstr_size) {
+        if (!conf->cluster || conf->cluster->kind != IB_CLUSTER_MOCK)
+                return IB_OK;
+        rd_kafka_t *rk;
+        int n = 0;
+        ib_err_t err = consumer(conf->brokers, "ingestbench-bench-meta", &rk, errstr, errstr_size);
+        if (err)
+                return err;
+        if (!(err = ib_kafka_partition_count(rk, out, 5000, &n, errstr, errstr_size))) {
+                rd_kafka_destroy(rk);
+                return IB_OK; /* made for an earlier worker of the group */
+        }
+        err = ib_kafka_partition_count_wait(rk, topic, 10000, &n, errstr, errstr_size);
+        if (!err)
+                err = ib_cluster_mock_topic(conf->cluster, conf->sup, out, n, errstr, errstr_size);
+        if (!err)
+                err = ib_kafka_partition_count_wait(rk, out, 10000, &n, errstr, errstr_size);
+        rd_kafka_destroy(rk);
+        return err;
+}
+
 ib_err_t ib_bench_spawn_worker(const ib_bench_conf_t *conf, const ib_mode_t *mode, int level, const char *topic,
-                               const char *group, const char *dir, int w, int workers, int exit_at_end, size_t *proc,
-                               char *errstr, size_t errstr_size) {
-        char state[PATH_MAX], id[16], log[PATH_MAX], sink[PATH_MAX], dead[PATH_MAX];
+                               const char *const *extra, const char *group, const char *dir, int w, int workers,
+                               int exit_at_end, size_t *proc, char *errstr, size_t errstr_size) {
+        char state[PATH_MAX], id[16], log[PATH_MAX], sink[PATH_MAX], dead[PATH_MAX], out_topic[256];
         snprintf(state, sizeof(state), "%.4000s/w%d", dir, w + 1);
         snprintf(id, sizeof(id), "w%d", w + 1);
         snprintf(log, sizeof(log), "%.4000s/w%d.err", dir, w + 1);
         snprintf(dead, sizeof(dead), "%.4000s/deadletter", dir);
+        ib_bench_output_topic(group, out_topic, sizeof(out_topic));
         if (!strcmp(conf->sink, "dir"))
                 snprintf(sink, sizeof(sink), "dir:%.4000s/sink", dir);
+        else if (!strcmp(conf->sink, "kafka"))
+                snprintf(sink, sizeof(sink), "kafka:%s", out_topic);
         else
                 snprintf(sink, sizeof(sink), "null");
+        size_t nextra = 0;
+        while (extra && extra[nextra])
+                nextra++;
+        ib_err_t err = !strcmp(conf->sink, "kafka") ? mock_output_topic(conf, topic, out_topic, errstr, errstr_size)
+                                                     : IB_OK;
+        if (err)
+                return err;
         ib_worker_cmd_t cmd = {.self = conf->self, .mode = mode->name, .brokers = conf->brokers, .topic = topic,
                                .group = group, .state_dir = state, .sink = sink, .dead_letter = dead, .worker_id = id,
                                .pipeline = ib_pipeline_level_names[level],
                                /* caught up to the end offsets, after the first idle poll */
                                .exit_when_idle_s = exit_at_end ? 1 : 0,
                                .zookeeper = mode->needs_zookeeper ? conf->zookeeper : NULL, .index = w,
-                               .count = workers, .mode_args = mode->worker_args};
+                               .count = workers, .mode_args = mode->worker_args, .extra = extra,
+                               .nextra = nextra};
         ib_argv_t argv = IB_ARGV_INIT;
         if (ib_launch_worker_argv(&cmd, &argv)) {
                 ib_argv_free(&argv);
                 return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory starting %s", id);
         }
         ib_spawn_io_t io = {"/dev/null", log, 0, NULL, 1}; /* a stop during start-up is held */
-        ib_err_t err = ib_sup_spawn(conf->sup, id, argv.v, &io, proc, errstr, errstr_size);
+        err = ib_sup_spawn(conf->sup, id, argv.v, &io, proc, errstr, errstr_size);
         ib_argv_free(&argv);
         return err;
 }
 
 ib_err_t ib_bench_mode(const ib_bench_conf_t *conf, const ib_mode_t *mode, int level, int workers,
-                       const ib_backlog_t *b, const char *dir, ib_drain_t *out, char *errstr, size_t errstr_size) {
+                       const ib_backlog_t *b, const char *dir, const char *const *extra, ib_drain_t *out, char *errstr,
+                       size_t errstr_size) {
         static unsigned serial;
         memset(out, 0, sizeof(*out));
         ib_err_t err;
@@ -394,7 +432,7 @@ ib_err_t ib_bench_mode(const ib_bench_conf_t *conf, const ib_mode_t *mode, int l
         size_t procs[16];
         workers = workers > 16 ? 16 : workers;
         for (int w = 0; w < workers; w++)
-                if ((err = ib_bench_spawn_worker(conf, mode, level, b->topic, group, dir, w, workers, 1, &procs[w],
+                if ((err = ib_bench_spawn_worker(conf, mode, level, b->topic, extra, group, dir, w, workers, 1, &procs[w],
                                                  errstr, errstr_size)))
                         return err;
         int64_t bound = 120000 + b->records / 5; /* 120 s plus 5k records/s */

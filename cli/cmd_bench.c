@@ -34,7 +34,7 @@ typedef struct {
         char out_buf[PATH_MAX], work_buf[PATH_MAX], self[PATH_MAX], peer_cache[PATH_MAX], zk_version[64];
 } bench_flags_t;
 
-static const char *const sink_names[] = {"dir", "null", NULL};
+static const char *const sink_names[] = {"dir", "null", "kafka", NULL};
 static const char *const peer_names[] = {"spark", NULL};
 
 static const ib_option_t bench_options[] = {
@@ -51,7 +51,9 @@ static const ib_option_t bench_options[] = {
     IB_OPT_INT(bench_flags_t, b.repeat, "repeat", "K", "3", 1, 1000, "repetitions, interleaved"),
     IB_OPT_STR(bench_flags_t, pipeline, "pipeline", "LIST", "none,full",
                "levels: none (offset tracking alone), parse, full"),
-    IB_OPT_CHOICE(bench_flags_t, sink, "sink", sink_names, "dir", "where the modes write (dir: in the work folder)"),
+    IB_OPT_CHOICE(bench_flags_t, sink, "sink", sink_names, "dir",
+                  "where the modes write: dir (in the work folder), null, or kafka (an output topic per run, the "
+                  "transactional mode included; latency is then to read_committed visibility)"),
     IB_OPT_FLAG(bench_flags_t, no_kcat, "no-kcat", 0, "leave kcat out (default: run it when installed)"),
     IB_OPT_FLAG(bench_flags_t, no_latency, "no-latency", 0, "leave the latency phase out"),
     IB_OPT_BYTES(bench_flags_t, b.latency_rate, "latency-rate", "R", "0", 0, 100000000,
@@ -62,7 +64,8 @@ static const ib_option_t bench_options[] = {
                   "also run Spark Structured Streaming doing the full pipeline's work (scripts/peers/spark/setup.sh "
                   "installs it first)"),
     IB_OPT_LIST(bench_flags_t, sweep, "sweep", "NAME[=V,...]",
-                "partitions (default 1,4,16,32), size (100,1000,10000) or workers (1,2,4); at most 3"),
+                "partitions (default 1,4,16,32), size (100,1000,10000), workers (1,2,4) or txn-records "
+                "(500,2000,10000,50000: the modes that take --txn-records); at most 3"),
     IB_OPT_STR(bench_flags_t, out, "out", "FILE", NULL, "results file (default: bench-results/bench-TIME.json)"),
     IB_OPT_STR(bench_flags_t, clients, "clients", "LIST", NULL,
                "one whole bench per librdkafka in LIST, one after the other (comma-separated: linked, system, "
@@ -104,15 +107,16 @@ static int split(char *list, char **items, int max) {
 
 static int parse_sweep(char *arg, ib_bench_sweep_t *sw, char *errstr, size_t size) {
         static const struct { const char *name; int64_t v[6]; int n; } defaults[] = {
-            {"partitions", {1, 4, 16, 32}, 4}, {"size", {100, 1000, 10000}, 3}, {"workers", {1, 2, 4}, 3}};
+            {"partitions", {1, 4, 16, 32}, 4}, {"size", {100, 1000, 10000}, 3}, {"workers", {1, 2, 4}, 3},
+            {"txn-records", {500, 2000, 10000, 50000}, 4}};
         char *eq = strchr(arg, '=');
         if (eq)
                 *eq = '\0';
         int d;
-        for (d = 0; d < 3 && strcmp(defaults[d].name, arg); d++)
+        for (d = 0; d < 4 && strcmp(defaults[d].name, arg); d++)
                 ;
-        if (d == 3) {
-                snprintf(errstr, size, "--sweep: '%s' is not partitions, size or workers", arg);
+        if (d == 4) {
+                snprintf(errstr, size, "--sweep: '%s' is not partitions, size, workers or txn-records", arg);
                 return -1;
         }
         sw->name = defaults[d].name;
@@ -127,7 +131,7 @@ static int parse_sweep(char *arg, ib_bench_sweep_t *sw, char *errstr, size_t siz
                 snprintf(errstr, size, "--sweep %s: 1 to %d values, comma-separated", sw->name, IB_BENCH_MAX_SWEEP);
                 return -1;
         }
-        int64_t max = d == 0 ? 1024 : d == 1 ? 10 * 1024 * 1024 : 16;
+        int64_t max = d == 0 ? 1024 : d == 1 ? 10 * 1024 * 1024 : d == 2 ? 16 : 1000000;
         for (int i = 0; i < n; i++)
                 if (ib_parse_i64(items[i], 1, max, d == 1, "--sweep", &sw->values[i], errstr, size))
                         return -1;
@@ -145,10 +149,10 @@ static int parse_modes(const char *list, ib_bench_conf_t *b, char *errstr, size_
                 const ib_mode_t *m = ib_mode_find(items[i]);
                 if (!m)
                         return snprintf(errstr, size, "--modes: no mode '%s'", items[i]), -1;
-                if (m->sink_transactions)
+                if (m->sink_transactions && strcmp(b->sink, "kafka"))
                         return snprintf(errstr, size,
-                                        "--modes: %s commits inside the output's Kafka transactions, and bench has "
-                                        "no Kafka sink yet", m->name), -1;
+                                        "--modes: %s commits inside the output's Kafka transactions: it needs --sink "
+                                        "kafka", m->name), -1;
                 b->modes[b->nmodes++] = m;
         }
         if (n <= 0)
@@ -181,11 +185,18 @@ static int parse_flags(int argc, char **argv, bench_flags_t *f) {
         int rc = ib_cli_parse(&bench_spec, f, argc, argv, NULL);
         if (rc >= 0)
                 return rc;
+        b->sink = sink_names[f->sink];
+        int mock = !strcmp(f->brokers_flag, "mock");
         if (f->modes ? parse_modes(f->modes, b, errstr, sizeof(errstr)) : 0)
                 return ib_cli_usage_error("bench", "%s", errstr);
-        if (!f->modes)
+        for (int m = 0; mock && m < b->nmodes; m++)
+                if (b->modes[m]->sink_transactions)
+                        return ib_cli_usage_error("bench", "--modes: %s cannot be measured on librdkafka's mock cluster, "
+                                                           "which takes transactions without their work: --brokers local",
+                                                  b->modes[m]->name);
+        if (!f->modes) /* a mode that commits in the sink's transactions: with a Kafka sink on a real cluster */
                 for (int i = 0; ib_modes[i] && b->nmodes < IB_BENCH_MAX_SUBJECTS; i++)
-                        if (!ib_modes[i]->sink_transactions) /* it needs a Kafka sink */
+                        if (!ib_modes[i]->sink_transactions || (!strcmp(b->sink, "kafka") && !mock))
                                 b->modes[b->nmodes++] = ib_modes[i];
         if (parse_levels(f->pipeline, b, errstr, sizeof(errstr)))
                 return ib_cli_usage_error("bench", "%s", errstr);
@@ -197,7 +208,6 @@ static int parse_flags(int argc, char **argv, bench_flags_t *f) {
                 if (parse_sweep(arg, &b->sweeps[b->nsweeps++], errstr, sizeof(errstr)))
                         return ib_cli_usage_error("bench", "%s", errstr);
         }
-        b->sink = sink_names[f->sink];
         b->peer = f->peer >= 0 ? peer_names[f->peer] : NULL;
         b->kcat = !f->no_kcat;
         b->latency = !f->no_latency;
