@@ -98,7 +98,10 @@ static const ib_option_t gate_options[] = {
         "standard (the local Kafka and ZooKeeper, 5 seeds), thorough (20 seeds, a larger bench),\n"              \
         "ci (the standard matrix and bench, 2 seeds). Rows (--modes): direct, receiver,\n"                        \
         "async-commit, async-commit-revoke (async commits with a sync commit on revoke; not in\n"                 \
-        "quick), checkpoint. Fault classes (--faults): kill, stop, pause, slow-batch, join,\n"                    \
+        "quick), checkpoint, async-commit-kafka (async-commit writing an output topic with the\n"                 \
+        "idempotent producer; not in quick), transactional (output and offsets in one Kafka\n"                   \
+        "transaction; n/a on the mock cluster). A row writing an output topic gets a second\n"                   \
+        "bench of the Kafka sink (bench-kafka.json). Fault classes (--faults): kill, stop, pause, slow-batch, join,\n" \
         "leave, rolling-restart, broker-kill, zk-restart, zk-expire, storage. A class that\n"                     \
         "does not apply to a mode (a ZooKeeper fault where it keeps no offsets there) is\n"                       \
         "shown as n/a with the reason.\n"
@@ -165,6 +168,7 @@ typedef struct {
         int runs_done, runs_planned, runs_failed, interrupted, unreachable;
         char bench_error[512];
         int bench_ran;
+        int bench_kafka_ran;   /* bench-kafka.json: the Kafka sink's modes (a real cluster only) */
         time_t t0;
 } eval_t;
 
@@ -354,29 +358,50 @@ static void cell_done(const eval_t *e, const cell_t *cell) {
                 cell->name, v.runs ? v.evidence : "did not run", el / 60, el % 60);
 }
 
-/* The bench, as a child `ingestbench bench` into OUT/bench.json. */
-static void bench(eval_t *e, const char *brokers, const char *zk) {
-        if (e->c->no_bench)
-                return;
-        char out[PATH_MAX + 16], log[PATH_MAX + 16];
-        snprintf(out, sizeof(out), "%s/bench.json", e->c->out);
-        snprintf(log, sizeof(log), "%s/bench.log", e->c->out);
+/* One child `ingestbench bench` into OUT/NAME.json (log OUT/NAME.log); the
+ * Kafka sink's (@p kafka) measures the rows that write an output topic.
+ * @returns its exit code. */
+static int bench_child(eval_t *e, const char *name, int kafka, const char *brokers, const char *zk) {
+        char out[PATH_MAX + 32], log[PATH_MAX + 32], modes[256] = "";
+        snprintf(out, sizeof(out), "%s/%s.json", e->c->out, name);
+        snprintf(log, sizeof(log), "%s/%s.log", e->c->out, name);
         const char *records = e->c->bench_records ? e->c->bench_records : e->profile->bench_records;
-        const char *argv[32] = {e->self, "bench", "--brokers", brokers, "--records", records,
+        const char *argv[40] = {e->self, "bench", "--brokers", brokers, "--records", records,
                                 "--repeat", e->profile->bench_repeat, "--pipeline", e->profile->bench_pipeline,
                                 "--latency-seconds", e->profile->bench_latency_seconds, "--no-progress", "--out", out};
         int n = 15;
         if (zk)
                 argv[n++] = "--zookeeper", argv[n++] = zk;
-        fprintf(stderr, "evaluate: the bench (%s records, %s repetitions, pipeline %s; log %s)\n", records, e->profile->bench_repeat, e->profile->bench_pipeline, log);
+        if (kafka) { /* the modes of the rows with a Kafka sink, once each */
+                for (int r = 0; r < e->nrows; r++)
+                        if (e->rows[r]->sink && !strstr(modes, e->rows[r]->mode))
+                                snprintf(modes + strlen(modes), sizeof(modes) - strlen(modes), "%s%s", modes[0] ? "," : "",
+                                         e->rows[r]->mode);
+                argv[n++] = "--sink", argv[n++] = "kafka", argv[n++] = "--modes", argv[n++] = modes;
+                argv[n++] = "--no-kcat";
+        }
+        fprintf(stderr, "evaluate: the bench%s (%s records, %s repetitions, pipeline %s; log %s)\n",
+                kafka ? " of the Kafka sink" : "", records, e->profile->bench_repeat, e->profile->bench_pipeline, log);
         ib_run_io_t io = {NULL, log, NULL, 0, NULL, 0};
         int rc = ib_run_command(argv, &io);
-        if (rc != 0)
+        if (rc != 0) {
                 snprintf(e->bench_error, sizeof(e->bench_error), "the bench exited with %d: see %.400s", rc, rel(e, log));
-        else
-                e->bench_ran = 1;
-        if (rc != 0)
                 fprintf(stderr, "evaluate: %s\n", e->bench_error);
+        }
+        return rc;
+}
+
+/* The bench into OUT/bench.json; on a real cluster, when a row writes an
+ * output topic, the Kafka sink's into OUT/bench-kafka.json. */
+static void bench(eval_t *e, const char *brokers, const char *zk) {
+        if (e->c->no_bench)
+                return;
+        e->bench_ran = bench_child(e, "bench", 0, brokers, zk) == 0;
+        int kafka_rows = 0;
+        for (int r = 0; r < e->nrows; r++)
+                kafka_rows |= e->rows[r]->sink != NULL;
+        if (kafka_rows && strcmp(brokers, "mock") && !ib_stop_requested)
+                e->bench_kafka_ran = bench_child(e, "bench-kafka", 1, brokers, zk) == 0;
 }
 
 /* The cells of one cluster size, on a cluster brought up for them. */
@@ -467,9 +492,10 @@ static json_t *evaluation_doc(eval_t *e) {
                                      e->zk_version[0] ? e->zk_version : NULL);
         json_t *rows = json_array(), *faults = json_array(), *cells = json_array(), *modes = json_array();
         for (int r = 0; r < e->nrows; r++)
-                json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:s?}", "name", e->rows[r]->name, "mode",
+                json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:s?, s:s}", "name", e->rows[r]->name, "mode",
                                                       e->rows[r]->mode, "description", e->rows[r]->description,
-                                                      "options", e->rows[r]->options));
+                                                      "options", e->rows[r]->options, "sink",
+                                                      e->rows[r]->sink ? e->rows[r]->sink : "dir"));
         for (int f = 0; f < e->nfaults; f++)
                 json_array_append_new(faults, json_pack("{s:s, s:s, s:i}", "name", e->faults[f]->name, "description",
                                                         e->faults[f]->description, "brokers", e->faults[f]->brokers));
@@ -513,6 +539,7 @@ static json_t *evaluation_doc(eval_t *e) {
         json_object_set_new(doc, "cells", cells);
         json_object_set_new(doc, "modes", modes);
         json_object_set_new(doc, "bench", e->bench_ran ? json_string("bench.json") : json_null());
+        json_object_set_new(doc, "bench_kafka", e->bench_kafka_ran ? json_string("bench-kafka.json") : json_null());
         if (e->bench_error[0])
                 json_object_set_new(doc, "bench_error", json_string(e->bench_error));
         json_object_set_new(doc, "runs_planned", json_integer(e->runs_planned));
