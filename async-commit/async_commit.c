@@ -304,21 +304,8 @@ static ib_err_t async_commit_open(ib_mode_ctx_t *ctx, void **st, char *errstr, s
                 return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
         for (int i = 0; i < k->nparts; i++)
                 k->processed[i] = -1;
-        rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
-        rd_kafka_topic_partition_list_add(topics, cfg->topic, RD_KAFKA_PARTITION_UA);
-        rd_kafka_resp_err_t se = rd_kafka_subscribe(k->rk, topics);
-        rd_kafka_topic_partition_list_destroy(topics);
-        if (se)
-                return ib_seterr(errstr, errstr_size, IB_ERR_KAFKA, "subscribe to %s: %s", cfg->topic,
-                                 rd_kafka_err2str(se));
-        ib_eventlog_emit(ctx->events, "subscribe",
-                         json_pack("{s:s,s:s,s:s,s:s?,s:s?,s:i}", "commit", commit_names[k->commit],
-                                   "group_protocol", ib_group_protocol_names[k->conf->group.protocol], "assignor",
-                                   k->protocol == IB_REBALANCE_CONSUMER ? "(broker)"
-                                                                        : ib_group_assignor_names[k->conf->group.assignor],
-                                   "remote_assignor", k->conf->group.remote_assignor, "group_instance_id",
-                                   k->conf->group.group_instance_id, "partitions", k->nparts));
-        return IB_OK;
+        return ib_group_subscribe(k->rk, cfg->topic, &k->conf->group, k->protocol, k->nparts, ctx->events,
+                                  json_pack("{s:s}", "commit", commit_names[k->commit]), errstr, errstr_size);
 }
 
 static void async_commit_close(void *st) {

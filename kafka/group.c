@@ -317,3 +317,24 @@ int ib_group_close(rd_kafka_t *rk, int budget_ms, ib_eventlog_t *ev) {
         }
         return done ? 0 : -1;
 }
+
+ib_err_t ib_group_subscribe(rd_kafka_t *rk, const char *topic, const ib_group_conf_t *g, ib_rebalance_t protocol,
+                            int partitions, ib_eventlog_t *ev, json_t *extra, char *errstr, size_t errstr_size) {
+        rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_list_add(topics, topic, RD_KAFKA_PARTITION_UA);
+        rd_kafka_resp_err_t se = rd_kafka_subscribe(rk, topics);
+        rd_kafka_topic_partition_list_destroy(topics);
+        if (se) {
+                json_decref(extra);
+                return ib_seterr(errstr, errstr_size, IB_ERR_KAFKA, "subscribe to %s: %s", topic, rd_kafka_err2str(se));
+        }
+        json_t *fields = json_pack("{s:s,s:s,s:s?,s:s?,s:i}", "group_protocol", ib_group_protocol_names[g->protocol],
+                                   "assignor",
+                                   protocol == IB_REBALANCE_CONSUMER ? "(broker)" : ib_group_assignor_names[g->assignor],
+                                   "remote_assignor", g->remote_assignor, "group_instance_id", g->group_instance_id,
+                                   "partitions", partitions);
+        if (extra)
+                json_object_update_new(fields, extra);
+        ib_eventlog_emit(ev, "subscribe", fields);
+        return IB_OK;
+}

@@ -143,6 +143,18 @@ ib_err_t ib_group_consumer_new(const char *brokers, const char *const *settings,
                                size_t errstr_size);
 
 /**
+ * @brief Subscribes member @p rk to @p topic and logs it:
+ *
+ *     {"event":"subscribe","group_protocol":"classic|consumer","assignor":...,
+ *      "remote_assignor":...,"group_instance_id":...,"partitions":N, EXTRA...}
+ *
+ * @p extra: the mode's own fields (stolen; may be NULL). IB_ERR_KAFKA when
+ * the client refuses the subscription.
+ */
+ib_err_t ib_group_subscribe(rd_kafka_t *rk, const char *topic, const ib_group_conf_t *group, ib_rebalance_t protocol,
+                            int partitions, ib_eventlog_t *ev, json_t *extra, char *errstr, size_t errstr_size);
+
+/**
  * @brief The lag of a group member's assignment: for each assigned
  *        partition, the high watermark (asked of its leader, @p timeout_ms)
  *        minus the member's position, into @p lag keyed by partition. The
