@@ -47,6 +47,7 @@
 #include "group.h"
 #include "hist.h"
 #include "kafka.h"
+#include "member.h"
 #include "poll.h"
 #include "stats.h"
 
@@ -73,15 +74,9 @@ typedef struct async_commit_s {
         const ib_config_t *cfg;
         const async_commit_conf_t *conf;
         enum commit_kind commit;
-        rd_kafka_t *rk;
-        ib_rebalance_t protocol;     /* the group's protocol, from the configuration */
-        int closing;                 /* inside rd_kafka_consumer_close(): callbacks ask the group thread nothing */
+        ib_member_t m;               /* the consumer, its group and partitions */
         int committed_before_close;  /* sync-on-revoke: the last commit was made before leaving */
-        int32_t generation;          /* the last generation seen (ib_group_generation_safe) */
-        ib_group_losses_t losses;    /* revoked partitions, fenced unless assigned again */
-        int nparts;
         int64_t *processed;          /* next offset per partition, after the sink (sync-on-revoke) */
-        char *assigned;              /* partitions assigned now */
         rd_kafka_message_t **msgs;   /* the current batch's messages */
         size_t nmsgs;
         ib_record_t *recs;
@@ -89,7 +84,7 @@ typedef struct async_commit_s {
         uint64_t batch_seq;
         int revoked_in_poll;         /* a revoke happened while polling this batch */
         /* figures */
-        uint64_t rebalances, commits_requested, commits_ok, dropped_revoked;
+        uint64_t commits_requested, commits_ok, dropped_revoked;
         json_t *commit_errors;       /* error name -> count */
         ib_hist_t commit_us;         /* sync commits, and the sync commit on revoke */
 } async_commit_t;
@@ -99,7 +94,7 @@ static rd_kafka_topic_partition_list_t *processed_of(async_commit_t *k, const rd
         rd_kafka_topic_partition_list_t *out = rd_kafka_topic_partition_list_new(l->cnt);
         for (int i = 0; i < l->cnt; i++) {
                 int32_t p = l->elems[i].partition;
-                if (p >= 0 && p < k->nparts && k->processed[p] >= 0)
+                if (p >= 0 && p < k->m.nparts && k->processed[p] >= 0)
                         rd_kafka_topic_partition_list_add(out, l->elems[i].topic, p)->offset = k->processed[p];
         }
         return out;
@@ -113,7 +108,7 @@ static void commit_outcome_named(async_commit_t *k, const char *how, const char 
                 ib_stats_count_name(k->commit_errors, name);
         else
                 k->commits_ok++;
-        ib_event_commit_result(k->ctx, how, name, (int)ib_group_generation_safe(k->rk, &k->generation, k->closing),
+        ib_event_commit_result(k->ctx, how, name, (int)ib_group_generation_safe(k->m.rk, &k->m.generation, k->m.closing),
                                ib_group_parts_json(offsets, 1));
 }
 
@@ -140,14 +135,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque) {
         async_commit_t *k = opaque;
         int assign = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
-        int32_t gen = ib_group_generation_safe(rk, &k->generation, k->closing);
-        int lost = !strcmp(ib_group_rebalance_event(k->ctx->events, rk, err, parts, 0, k->protocol, gen, k->closing), "lost");
-        if (assign)
-                ib_group_report_fenced(&k->losses, k->ctx->events, parts, gen);
-        else
-                ib_group_note_revoke(&k->losses, parts, gen, lost);
-        k->rebalances++;
-        ib_mode_waiting(k->ctx, !assign);
+        int lost = ib_member_rebalance_begin(&k->m, err, parts);
         if (!assign && k->commit == C_ASYNC_SYNC_ON_REVOKE && !lost && !k->committed_before_close) {
                 /* The remedy: commit what was processed, synchronously,
                  * while this member's generation is still current. */
@@ -171,14 +159,9 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 }
                 rd_kafka_topic_partition_list_destroy(offs);
         }
-        for (int i = 0; i < parts->cnt; i++)
-                if (parts->elems[i].partition >= 0 && parts->elems[i].partition < k->nparts)
-                        k->assigned[parts->elems[i].partition] = (char)assign;
         if (!assign)
                 k->revoked_in_poll = 1;
-        ib_group_apply(rk, err, parts, k->protocol);
-        if (assign)
-                ib_mode_assigned(k->ctx);
+        ib_member_rebalance_end(&k->m, err, parts);
 }
 
 static void free_msgs(async_commit_t *k) {
@@ -194,7 +177,7 @@ static ib_err_t async_commit_next_batch(void *st, ib_batch_t *batch, int wait_ms
         k->revoked_in_poll = 0;
         batch->topic = k->cfg->topic;
         char fatal[640];
-        k->nmsgs = ib_kafka_poll_batch(k->rk, wait_ms, k->msgs, MAX_POLL_BATCH, k->ctx->events, fatal, sizeof(fatal));
+        k->nmsgs = ib_kafka_poll_batch(k->m.rk, wait_ms, k->msgs, MAX_POLL_BATCH, k->ctx->events, fatal, sizeof(fatal));
         if (fatal[0]) {
                 free_msgs(k);
                 return ib_seterr(errstr, errstr_size, IB_ERR_KAFKA, "the consumer stopped on a fatal error: %s", fatal);
@@ -205,7 +188,7 @@ static ib_err_t async_commit_next_batch(void *st, ib_batch_t *batch, int wait_ms
                 /* The remedy also drops what it polled for partitions revoked
                  * meanwhile: not processed, not committed, the next owner reads it. */
                 if (k->commit == C_ASYNC_SYNC_ON_REVOKE && k->revoked_in_poll &&
-                    (x->partition >= k->nparts || !k->assigned[x->partition])) {
+                    !ib_member_holds(&k->m, x->partition)) {
                         k->dropped_revoked++;
                         continue;
                 }
@@ -227,16 +210,16 @@ static ib_err_t async_commit_commit(void *st, const ib_batch_t *batch, char *err
         for (size_t i = 0; i < batch->nranges; i++) {
                 const ib_range_t *r = &batch->ranges[i];
                 rd_kafka_topic_partition_list_add(offs, k->cfg->topic, r->partition)->offset = r->until;
-                if (r->partition < k->nparts && r->until > k->processed[r->partition])
+                if (r->partition < k->m.nparts && r->until > k->processed[r->partition])
                         k->processed[r->partition] = r->until;
         }
-        ib_event_commit_request(k->ctx, (int64_t)batch->seq, commit_names[k->commit], (int)ib_group_generation(k->rk),
+        ib_event_commit_request(k->ctx, (int64_t)batch->seq, commit_names[k->commit], (int)ib_group_generation(k->m.rk),
                                 ib_group_parts_json(offs, 1));
         k->commits_requested++;
         switch (k->commit) {
         case C_ASYNC:
         case C_ASYNC_SYNC_ON_REVOKE: {
-                rd_kafka_resp_err_t e = rd_kafka_commit(k->rk, offs, 1);
+                rd_kafka_resp_err_t e = rd_kafka_commit(k->m.rk, offs, 1);
                 if (e) /* refused before it was sent */
                         commit_outcome(k, "async", e, offs);
                 break;
@@ -249,7 +232,7 @@ static ib_err_t async_commit_commit(void *st, const ib_batch_t *batch, char *err
                 ib_retry_t rt;
                 rd_kafka_resp_err_t e;
                 ib_mode_retry_begin(k->ctx, &rt, "offset commit");
-                while ((e = rd_kafka_commit(k->rk, offs, 0)) && ib_mode_retry(k->ctx, &rt, ib_kafka_err(e)))
+                while ((e = rd_kafka_commit(k->m.rk, offs, 0)) && ib_mode_retry(k->ctx, &rt, ib_kafka_err(e)))
                         ;
                 ib_mode_retry_end(k->ctx, &rt, ib_kafka_err(e), errstr, errstr_size);
                 ib_hist_record(&k->commit_us, (uint64_t)(ib_mono_us() - t0));
@@ -258,7 +241,7 @@ static ib_err_t async_commit_commit(void *st, const ib_batch_t *batch, char *err
         }
         case C_AUTO: {
                 /* stored after the sink write; librdkafka's timer commits them */
-                rd_kafka_resp_err_t e = rd_kafka_offsets_store(k->rk, offs);
+                rd_kafka_resp_err_t e = rd_kafka_offsets_store(k->m.rk, offs);
                 if (e)
                         commit_outcome(k, "store", e, offs);
                 break;
@@ -274,7 +257,7 @@ static ib_err_t async_commit_consumer(async_commit_t *k, char *errstr, size_t er
                                   "enable.auto.commit", k->commit == C_AUTO ? "true" : "false",
                                   "enable.auto.offset.store", "false", NULL};
         return ib_group_consumer_new(k->ctx->brokers, settings, &k->conf->group, &k->cfg->props, rebalance_cb,
-                                     offset_commit_cb, k, &k->rk, &k->protocol, errstr, errstr_size);
+                                     offset_commit_cb, k, &k->m.rk, &k->m.protocol, errstr, errstr_size);
 }
 
 static ib_err_t async_commit_open(ib_mode_ctx_t *ctx, void **st, char *errstr, size_t errstr_size) {
@@ -284,6 +267,7 @@ static ib_err_t async_commit_open(ib_mode_ctx_t *ctx, void **st, char *errstr, s
                 return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
         *st = k;
         k->ctx = ctx;
+        k->m.ctx = ctx;
         k->cfg = cfg;
         k->conf = ctx->conf;
         k->commit = (enum commit_kind)k->conf->commit;
@@ -295,16 +279,16 @@ static ib_err_t async_commit_open(ib_mode_ctx_t *ctx, void **st, char *errstr, s
                 return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
         ib_err_t err;
         if ((err = async_commit_consumer(k, errstr, errstr_size)) ||
-            (err = ib_kafka_partition_count_wait(k->rk, cfg->topic, (int)cfg->connect_timeout_ms, &k->nparts, errstr,
+            (err = ib_kafka_partition_count_wait(k->m.rk, cfg->topic, (int)cfg->connect_timeout_ms, &k->m.nparts, errstr,
                                             errstr_size)))
                 return err;
-        k->processed = malloc((size_t)k->nparts * sizeof(*k->processed));
-        k->assigned = calloc((size_t)k->nparts, 1);
-        if (!k->processed || !k->assigned)
+        if ((err = ib_member_init(&k->m, ctx, k->m.nparts, errstr, errstr_size)))
+                return err;
+        if (!(k->processed = malloc((size_t)k->m.nparts * sizeof(*k->processed))))
                 return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
-        for (int i = 0; i < k->nparts; i++)
+        for (int i = 0; i < k->m.nparts; i++)
                 k->processed[i] = -1;
-        return ib_group_subscribe(k->rk, cfg->topic, &k->conf->group, k->protocol, k->nparts, ctx->events,
+        return ib_group_subscribe(k->m.rk, cfg->topic, &k->conf->group, k->m.protocol, k->m.nparts, ctx->events,
                                   json_pack("{s:s}", "commit", commit_names[k->commit]), errstr, errstr_size);
 }
 
@@ -313,7 +297,7 @@ static void async_commit_close(void *st) {
         if (!k)
                 return;
         free_msgs(k);
-        if (k->rk && k->commit == C_ASYNC_SYNC_ON_REVOKE && k->processed) {
+        if (k->m.rk && k->commit == C_ASYNC_SYNC_ON_REVOKE && k->processed) {
                 /* The remedy's last commit, made while still a member rather
                  * than in the revoke callback of the close: there, a commit
                  * the coordinator refuses (UNKNOWN_MEMBER_ID: the leave was
@@ -322,11 +306,11 @@ static void async_commit_close(void *st) {
                  * (kafka/group.h), and 2.14.2 with the consumer protocol
                  * (rebalance-rolling, 1 run in 2). The offsets are the same. */
                 rd_kafka_topic_partition_list_t *a = NULL;
-                if (!rd_kafka_assignment(k->rk, &a) && a) {
+                if (!rd_kafka_assignment(k->m.rk, &a) && a) {
                         rd_kafka_topic_partition_list_t *offs = processed_of(k, a);
                         if (offs->cnt > 0) {
                                 int64_t t0 = ib_mono_us();
-                                rd_kafka_resp_err_t ce = rd_kafka_commit(k->rk, offs, 0);
+                                rd_kafka_resp_err_t ce = rd_kafka_commit(k->m.rk, offs, 0);
                                 ib_hist_record(&k->commit_us, (uint64_t)(ib_mono_us() - t0));
                                 k->commits_requested++;
                                 commit_outcome(k, "sync-before-close", ce, offs);
@@ -336,34 +320,28 @@ static void async_commit_close(void *st) {
                         k->committed_before_close = 1;
                 }
         }
-        if (k->rk) {
-                /* Leaves the group: the revoke callback runs (sync-on-revoke
-                 * committed just before); outstanding async commits are served. */
-                k->closing = 1;
-                if (ib_group_close(k->rk, CLOSE_BUDGET_MS, k->ctx->events) == 0)
-                        rd_kafka_destroy(k->rk);
-        }
+        /* Leaves the group: the revoke callback runs (sync-on-revoke
+         * committed just before); outstanding async commits are served. */
+        ib_member_close(&k->m, CLOSE_BUDGET_MS);
         free(k->msgs);
         free(k->recs);
         free(k->processed);
-        free(k->assigned);
         ib_group_scratch_free(&k->scratch);
-        ib_group_losses_free(&k->losses);
         json_decref(k->commit_errors);
         free(k);
 }
 
 static void async_commit_lag(void *st, json_t *lag, int *caught_up) {
         async_commit_t *k = st;
-        ib_group_lag(k->rk, k->cfg->topic, IB_LAG_TIMEOUT_MS, NULL, 0, lag, caught_up);
+        ib_group_lag(k->m.rk, k->cfg->topic, IB_LAG_TIMEOUT_MS, NULL, 0, lag, caught_up);
 }
 
 static void async_commit_stats(void *st, json_t *out) {
         async_commit_t *k = st;
         json_object_set_new(out, "commit", json_string(commit_names[k->commit]));
-        json_object_set_new(out, "rebalances", json_integer((json_int_t)k->rebalances));
-        json_object_set_new(out, "group_protocol", json_string(ib_rebalance_name(k->protocol)));
-        json_object_set_new(out, "generation", json_integer(ib_group_generation(k->rk)));
+        json_object_set_new(out, "rebalances", json_integer((json_int_t)k->m.rebalances));
+        json_object_set_new(out, "group_protocol", json_string(ib_rebalance_name(k->m.protocol)));
+        json_object_set_new(out, "generation", json_integer(ib_group_generation(k->m.rk)));
         json_object_set_new(out, "commits_requested", json_integer((json_int_t)k->commits_requested));
         json_object_set_new(out, "commits_ok", json_integer((json_int_t)k->commits_ok));
         json_object_set_new(out, "offset_store", json_pack("{s:s,s:I}", "op", "Kafka offset commit",

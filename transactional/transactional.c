@@ -40,6 +40,7 @@
 #include "hist.h"
 #include "kafka.h"
 #include "ksink.h"
+#include "member.h"
 #include "poll.h"
 #include "stats.h"
 #include "txn.h"
@@ -66,13 +67,7 @@ typedef struct txn_s {
         const ib_config_t *cfg;
         const txn_conf_t *conf;
         ib_sink_t *sink;
-        rd_kafka_t *rk;              /* the consumer */
-        ib_rebalance_t protocol;
-        int closing;
-        int32_t generation;
-        ib_group_losses_t losses;
-        int nparts;
-        char *assigned;
+        ib_member_t m;               /* the consumer, its group and partitions */
         rd_kafka_message_t **msgs;
         size_t nmsgs;
         ib_record_t *recs;
@@ -83,7 +78,7 @@ typedef struct txn_s {
         int64_t begun_us;
         int fenced_in_row;
         /* figures */
-        uint64_t rebalances, begun, committed, aborted, recreated, committed_records, aborted_records;
+        uint64_t begun, committed, aborted, recreated, committed_records, aborted_records;
         json_t *abort_causes;        /* cause -> count */
         int64_t first_commit_us, last_commit_us;
         ib_hist_t txn_us;            /* begin to commit */
@@ -110,7 +105,7 @@ static rd_kafka_error_t *attempt(txn_t *k, ib_txn_step_t s, const rd_kafka_topic
                 return rd_kafka_begin_transaction(p);
         case IB_TXN_SEND_OFFSETS: {
                 /* taken just before sending: a stale generation is what fencing refuses */
-                rd_kafka_consumer_group_metadata_t *md = rd_kafka_consumer_group_metadata(k->rk);
+                rd_kafka_consumer_group_metadata_t *md = rd_kafka_consumer_group_metadata(k->m.rk);
                 rd_kafka_error_t *e = rd_kafka_send_offsets_to_transaction(p, offsets, md, timeout);
                 rd_kafka_consumer_group_metadata_destroy(md);
                 return e;
@@ -164,7 +159,7 @@ static void rewind_batch(txn_t *k, const ib_batch_t *batch) {
         for (size_t i = 0; i < batch->nranges; i++)
                 rd_kafka_topic_partition_list_add(l, k->cfg->topic, batch->ranges[i].partition)->offset =
                     RD_KAFKA_OFFSET_INVALID;
-        rd_kafka_resp_err_t ce = rd_kafka_committed(k->rk, l, (int)k->cfg->connect_timeout_ms);
+        rd_kafka_resp_err_t ce = rd_kafka_committed(k->m.rk, l, (int)k->cfg->connect_timeout_ms);
         json_t *parts = json_array();
         for (int i = 0; i < l->cnt; i++) {
                 int64_t from = batch->ranges[i].from;
@@ -176,7 +171,7 @@ static void rewind_batch(txn_t *k, const ib_batch_t *batch) {
                                                        (json_int_t)t->offset, "source",
                                                        committed ? "committed" : "batch"));
         }
-        rd_kafka_error_t *se = rd_kafka_seek_partitions(k->rk, l, (int)k->cfg->connect_timeout_ms);
+        rd_kafka_error_t *se = rd_kafka_seek_partitions(k->m.rk, l, (int)k->cfg->connect_timeout_ms);
         const char *seek_error = se ? rd_kafka_error_name(se) : NULL;
         for (int i = 0; !seek_error && i < l->cnt; i++) /* a partition no longer assigned: its next owner reads it */
                 if (l->elems[i].err && l->elems[i].err != RD_KAFKA_RESP_ERR__STATE &&
@@ -239,7 +234,7 @@ static void outcome(txn_t *k, uint64_t records, const rd_kafka_topic_partition_l
                                    "records", (json_int_t)records, "offsets", offsets_json(offsets), "outcome", result,
                                    "step", ib_txn_step_name(step), "error", code ? why : NULL, "cause", cause,
                                    "duration_ms", (double)(now - k->begun_us) / 1000.0, "generation",
-                                   (int)ib_group_generation(k->rk)));
+                                   (int)ib_group_generation(k->m.rk)));
 }
 
 /* Ends the open transaction that failed at @p step with @p a: abort (or a new
@@ -277,38 +272,23 @@ static ib_err_t commit_open(txn_t *k, const ib_batch_t *batch, char *errstr, siz
 
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts,
                          void *opaque) {
+        (void)rk;
         txn_t *k = opaque;
-        int assign = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
-        int32_t gen = ib_group_generation_safe(rk, &k->generation, k->closing);
-        int lost = !strcmp(ib_group_rebalance_event(k->ctx->events, rk, err, parts, 0, k->protocol, gen, k->closing),
-                           "lost");
-        if (assign)
-                ib_group_report_fenced(&k->losses, k->ctx->events, parts, gen);
-        else
-                ib_group_note_revoke(&k->losses, parts, gen, lost);
-        k->rebalances++;
-        ib_mode_waiting(k->ctx, !assign);
-        if (!assign) {
-                char errstr[512];
-                switch (ib_txn_on_rebalance(k->open, lost)) {
-                case IB_TXN_COMMIT_OPEN:
-                        if (commit_open(k, k->batch, errstr, sizeof(errstr)))
-                                ib_eventlog_emit(k->ctx->events, "txn_revoke_error", json_pack("{s:s}", "message", errstr));
-                        break;
-                case IB_TXN_ABORT_OPEN:
-                        fail_open(k, IB_TXN_ABORT_REWIND, IB_TXN_ABORT, RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID,
-                                  "assignment lost", NULL, ib_ksink_take_produced(k->sink, NULL), errstr, sizeof(errstr));
-                        break;
-                case IB_TXN_KEEP:
-                        break;
-                }
+        int lost = ib_member_rebalance_begin(&k->m, err, parts);
+        char errstr[512];
+        switch (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS ? IB_TXN_KEEP : ib_txn_on_rebalance(k->open, lost)) {
+        case IB_TXN_COMMIT_OPEN:
+                if (commit_open(k, k->batch, errstr, sizeof(errstr)))
+                        ib_eventlog_emit(k->ctx->events, "txn_revoke_error", json_pack("{s:s}", "message", errstr));
+                break;
+        case IB_TXN_ABORT_OPEN:
+                fail_open(k, IB_TXN_ABORT_REWIND, IB_TXN_ABORT, RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID, "assignment lost", NULL,
+                          ib_ksink_take_produced(k->sink, NULL), errstr, sizeof(errstr));
+                break;
+        case IB_TXN_KEEP:
+                break;
         }
-        for (int i = 0; i < parts->cnt; i++)
-                if (parts->elems[i].partition >= 0 && parts->elems[i].partition < k->nparts)
-                        k->assigned[parts->elems[i].partition] = (char)assign;
-        ib_group_apply(rk, err, parts, k->protocol);
-        if (assign)
-                ib_mode_assigned(k->ctx);
+        ib_member_rebalance_end(&k->m, err, parts);
 }
 
 static void free_msgs(txn_t *k) {
@@ -322,7 +302,7 @@ static ib_err_t txn_next_batch(void *st, ib_batch_t *batch, int wait_ms, char *e
         free_msgs(k);
         batch->topic = k->cfg->topic;
         char fatal[640];
-        k->nmsgs = ib_kafka_poll_batch(k->rk, wait_ms, k->msgs, (size_t)k->conf->max_records, k->ctx->events, fatal,
+        k->nmsgs = ib_kafka_poll_batch(k->m.rk, wait_ms, k->msgs, (size_t)k->conf->max_records, k->ctx->events, fatal,
                                        sizeof(fatal));
         if (fatal[0]) {
                 free_msgs(k);
@@ -347,7 +327,7 @@ static ib_err_t txn_next_batch(void *st, ib_batch_t *batch, int wait_ms, char *e
                 ib_ksink_take_produced(k->sink, NULL);
                 ib_eventlog_emit(k->ctx->events, "txn_begin",
                                  json_pack("{s:I,s:I,s:i}", "batch", (json_int_t)batch->seq, "records",
-                                           (json_int_t)batch->nrecords, "generation", (int)ib_group_generation(k->rk)));
+                                           (json_int_t)batch->nrecords, "generation", (int)ib_group_generation(k->m.rk)));
                 return IB_OK;
         }
         if (a == IB_TXN_STOP)
@@ -368,7 +348,7 @@ static ib_err_t commit_open(txn_t *k, const ib_batch_t *batch, char *errstr, siz
         for (size_t i = 0; i < batch->nranges; i++)
                 rd_kafka_topic_partition_list_add(offs, k->cfg->topic, batch->ranges[i].partition)->offset =
                     batch->ranges[i].until;
-        int gen = (int)ib_group_generation(k->rk);
+        int gen = (int)ib_group_generation(k->m.rk);
         rd_kafka_resp_err_t produce_err;
         uint64_t records = ib_ksink_take_produced(k->sink, &produce_err);
         ib_event_commit_request(k->ctx, (int64_t)batch->seq, "transaction", gen, ib_group_parts_json(offs, 1));
@@ -423,6 +403,7 @@ static ib_err_t txn_open(ib_mode_ctx_t *ctx, void **st, char *errstr, size_t err
         k->cfg = cfg;
         k->conf = ctx->conf;
         k->sink = ctx->sink;
+        k->m.ctx = ctx;
         k->abort_causes = json_object();
         ib_hist_init(&k->txn_us);
         ib_hist_init(&k->commit_us);
@@ -437,13 +418,14 @@ static ib_err_t txn_open(ib_mode_ctx_t *ctx, void **st, char *errstr, size_t err
                                   "enable.auto.offset.store", "false", "isolation.level", "read_committed", NULL};
         ib_err_t err;
         if ((err = ib_group_consumer_new(ctx->brokers, settings, &k->conf->group, &cfg->props, rebalance_cb, NULL, k,
-                                         &k->rk, &k->protocol, errstr, errstr_size)) ||
-            (err = ib_kafka_partition_count_wait(k->rk, cfg->topic, (int)cfg->connect_timeout_ms, &k->nparts, errstr,
+                                         &k->m.rk, &k->m.protocol, errstr, errstr_size)) ||
+            (err = ib_kafka_partition_count_wait(k->m.rk, cfg->topic, (int)cfg->connect_timeout_ms, &k->m.nparts, errstr,
                                                  errstr_size)))
                 return err;
-        if (!(k->assigned = calloc((size_t)k->nparts, 1)))
-                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
-        return ib_group_subscribe(k->rk, cfg->topic, &k->conf->group, k->protocol, k->nparts, ctx->events,
+        int nparts = k->m.nparts;
+        if ((err = ib_member_init(&k->m, ctx, nparts, errstr, errstr_size)))
+                return err;
+        return ib_group_subscribe(k->m.rk, cfg->topic, &k->conf->group, k->m.protocol, k->m.nparts, ctx->events,
                                   json_pack("{s:s,s:s}", "commit", "transaction", "output", ib_ksink_topic(k->sink)),
                                   errstr, errstr_size);
 }
@@ -461,31 +443,25 @@ static void txn_close(void *st) {
                         code ? code : RD_KAFKA_RESP_ERR__DESTROY, code ? why : "worker stopping");
         }
         free_msgs(k);
-        if (k->rk) {
-                k->closing = 1;
-                if (ib_group_close(k->rk, CLOSE_BUDGET_MS, k->ctx->events) == 0)
-                        rd_kafka_destroy(k->rk);
-        }
+        ib_member_close(&k->m, CLOSE_BUDGET_MS);
         free(k->msgs);
         free(k->recs);
-        free(k->assigned);
         ib_group_scratch_free(&k->scratch);
-        ib_group_losses_free(&k->losses);
         json_decref(k->abort_causes);
         free(k);
 }
 
 static void txn_lag(void *st, json_t *lag, int *caught_up) {
         txn_t *k = st;
-        ib_group_lag(k->rk, k->cfg->topic, IB_LAG_TIMEOUT_MS, NULL, 0, lag, caught_up);
+        ib_group_lag(k->m.rk, k->cfg->topic, IB_LAG_TIMEOUT_MS, NULL, 0, lag, caught_up);
 }
 
 static void txn_stats(void *st, json_t *out) {
         txn_t *k = st;
         double span_s = (double)(k->last_commit_us - k->first_commit_us) / 1e6;
-        json_object_set_new(out, "rebalances", json_integer((json_int_t)k->rebalances));
-        json_object_set_new(out, "group_protocol", json_string(ib_rebalance_name(k->protocol)));
-        json_object_set_new(out, "generation", json_integer(ib_group_generation(k->rk)));
+        json_object_set_new(out, "rebalances", json_integer((json_int_t)k->m.rebalances));
+        json_object_set_new(out, "group_protocol", json_string(ib_rebalance_name(k->m.protocol)));
+        json_object_set_new(out, "generation", json_integer(ib_group_generation(k->m.rk)));
         json_object_set_new(out, "transactions_begun", json_integer((json_int_t)k->begun));
         json_object_set_new(out, "transactions_committed", json_integer((json_int_t)k->committed));
         json_object_set_new(out, "transactions_aborted", json_integer((json_int_t)k->aborted));

@@ -35,6 +35,12 @@ grep -q "direct-storage  *n/a: direct has no log or checkpoint of its own" "$WOR
   fail "dry run: no reason for direct-storage"
 grep -q ", 6 runs$" "$WORK/dry.txt" || fail "dry run: want 6 runs planned: $(head -1 "$WORK/dry.txt")"
 [ ! -e "$WORK/dry" ] || fail "--dry-run wrote $WORK/dry"
+# the transactional row cannot be judged on the mock cluster: n/a, with the reason
+"$IB" evaluate --dry-run --modes transactional,async-commit-kafka --faults kill --out "$WORK/dry2" >"$WORK/dry2.txt" ||
+  fail "--dry-run of the Kafka sink's rows failed"
+grep -q "transactional-kill  *n/a: librdkafka's mock cluster takes TxnOffsetCommit and EndTxn" "$WORK/dry2.txt" ||
+  fail "dry run: the transactional row on the mock: $(cat "$WORK/dry2.txt")"
+grep -q "async-commit-kafka-kill  *1 run, 1 broker" "$WORK/dry2.txt" || fail "dry run: $(cat "$WORK/dry2.txt")"
 
 ev=$WORK/ev
 rc=0
