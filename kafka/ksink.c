@@ -18,7 +18,10 @@
 #include <string.h>
 
 #include "clock.h"
+#include "fault.h"
 #include "hist.h"
+#include "retry.h"
+#include "signals.h"
 #include "stats.h"
 
 typedef struct ksink_s {
@@ -59,22 +62,42 @@ int ib_ksink_parse_spec(const char *spec, char *topic, size_t topic_size, char *
         return 0;
 }
 
+/* ksink.deliver: the Nth delivery report says the record timed out (it may
+ * have reached the broker: what a real timeout leaves unknown too). */
+IB_FAULT_POINTS("ksink.deliver")
+
 /* Runs on the runner's thread, inside rd_kafka_poll/flush. */
 static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
         (void)rk;
         ksink_t *k = opaque;
-        if (!m->err) {
+        rd_kafka_resp_err_t err = m->err;
+        if (!err && ib_fault("ksink.deliver"))
+                err = RD_KAFKA_RESP_ERR__MSG_TIMED_OUT;
+        if (!err) {
                 k->delivered++;
                 return;
         }
         k->failed++;
         if (k->pending_failed++ == 0) {
-                k->first_err = m->err;
+                k->first_err = err;
                 k->first_partition = m->partition;
         }
 }
 
-static ib_err_t make_producer(ksink_t *k, char *errstr, size_t errstr_size) {
+static void destroy_producer(ksink_t *k);
+
+/* A coordinator that is moving or still loading its log (a new cluster's
+ * first transaction, a broker restart) answers init_transactions with these:
+ * they clear by themselves. */
+static int coordinator_busy(rd_kafka_resp_err_t code) {
+        return code == RD_KAFKA_RESP_ERR_NOT_COORDINATOR || code == RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS ||
+               code == RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE || code == RD_KAFKA_RESP_ERR_CONCURRENT_TRANSACTIONS ||
+               code == RD_KAFKA_RESP_ERR__TIMED_OUT || code == RD_KAFKA_RESP_ERR__TRANSPORT ||
+               code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN;
+}
+
+/* One producer made and, when transactional, initialized. */
+static ib_err_t make_producer_once(ksink_t *k, char *errstr, size_t errstr_size) {
         char timeout[32];
         snprintf(timeout, sizeof(timeout), "%" PRId64, k->conf.delivery_timeout_ms > 0 ? k->conf.delivery_timeout_ms : 1);
         /* transaction.timeout.ms must exceed message.timeout.ms: a record's
@@ -105,10 +128,33 @@ static ib_err_t make_producer(ksink_t *k, char *errstr, size_t errstr_size) {
         rd_kafka_error_t *e = rd_kafka_init_transactions(k->rk, (int)k->conf.connect_timeout_ms);
         if (!e)
                 return IB_OK;
-        err = rd_kafka_error_code(e) == RD_KAFKA_RESP_ERR__TIMED_OUT ? IB_ERR_KAFKA_UNREACHABLE : IB_ERR_KAFKA;
+        rd_kafka_resp_err_t code = rd_kafka_error_code(e);
+        err = !rd_kafka_error_is_fatal(e) && (rd_kafka_error_is_retriable(e) || coordinator_busy(code))
+                  ? IB_ERR_KAFKA_RETRIABLE
+                  : IB_ERR_KAFKA;
         ib_seterr(errstr, errstr_size, err, "kafka sink %s: init_transactions (transactional.id %s): %s: %s",
                   k->topic, k->txn_id, rd_kafka_error_name(e), rd_kafka_error_string(e));
         rd_kafka_error_destroy(e);
+        return err;
+}
+
+/* A producer, retried within the retry budget while the transaction
+ * coordinator is busy: each attempt a new client, so that a refused
+ * init_transactions leaves no state behind. */
+static ib_err_t make_producer(ksink_t *k, char *errstr, size_t errstr_size) {
+        ib_retry_t rt;
+        ib_err_t err;
+        ib_retry_begin(&rt, "init_transactions", k->conf.delivery_timeout_ms);
+        while ((err = make_producer_once(k, errstr, errstr_size)) && ib_retry_again(&rt, err, &ib_stop_requested))
+                destroy_producer(k);
+        if (rt.attempts && k->conf.events)
+                ib_eventlog_emit(k->conf.events, "retry",
+                                 json_pack("{s:s,s:s,s:s,s:i,s:I,s:s}", "operation", "init_transactions", "error",
+                                           ib_err2name(rt.last), "message", err ? errstr : "", "attempts", rt.attempts,
+                                           "waited_ms", (json_int_t)rt.waited_ms, "outcome",
+                                           err == IB_OK ? "recovered" : rt.gave_up ? "gave_up" : "failed"));
+        if (err == IB_ERR_KAFKA_RETRIABLE) /* the budget ran out on a busy coordinator */
+                err = ib_retry_final(&rt, err);
         return err;
 }
 

@@ -58,8 +58,9 @@ int ib_ksink_parse_spec(const char *spec, char *topic, size_t topic_size, char *
 
 /** @brief Opens the sink, creating its topic when missing; a transactional
  *         one also runs init_transactions (fencing a previous producer of
- *         the same transactional.id). IB_ERR_KAFKA_UNREACHABLE when no
- *         broker answers within the connect timeout. */
+ *         the same transactional.id), retried as ib_ksink_recreate() does.
+ *         IB_ERR_KAFKA_UNREACHABLE when no broker answers within the
+ *         connect timeout, or the coordinator stays busy past the budget. */
 ib_err_t ib_ksink_open(const ib_ksink_conf_t *conf, ib_sink_t **out, char *errstr, size_t errstr_size);
 
 /** @returns 1 when @p sink is a Kafka sink. */
@@ -73,8 +74,9 @@ const char *ib_ksink_topic(const ib_sink_t *sink);
 
 /**
  * @brief Replaces a fenced or failed transactional producer with a new one of
- *        the same transactional.id and runs init_transactions, within the
- *        connect timeout. What the old one had not committed is gone.
+ *        the same transactional.id and runs init_transactions, retried while
+ *        the coordinator is busy (moving, loading its log) within the retry
+ *        budget (a "retry" event). What the old one had not committed is gone.
  */
 ib_err_t ib_ksink_recreate(ib_sink_t *sink, char *errstr, size_t errstr_size);
 

@@ -194,12 +194,8 @@ static ib_err_t recreate(txn_t *k, const char *why, char *errstr, size_t errstr_
                                  "); last: %s. Another producer uses this transactional.id (a second worker with "
                                  "the same --worker-id?)",
                                  k->fenced_in_row, k->conf->max_fenced, why);
-        ib_retry_t rt;
-        ib_err_t err;
-        ib_mode_retry_begin(k->ctx, &rt, "replacing the transactional producer");
-        while ((err = ib_ksink_recreate(k->sink, errstr, errstr_size)) && ib_mode_retry(k->ctx, &rt, err))
-                ;
-        err = ib_mode_retry_end(k->ctx, &rt, err, errstr, errstr_size);
+        /* the sink retries a busy coordinator within the retry budget itself */
+        ib_err_t err = ib_ksink_recreate(k->sink, errstr, errstr_size);
         k->recreated++;
         ib_eventlog_emit(k->ctx->events, "producer_recreated",
                          json_pack("{s:s,s:i,s:b}", "reason", why, "in_a_row", k->fenced_in_row, "ok", err == IB_OK));

@@ -15,9 +15,17 @@
 #       offsets are refused (a stale generation: KIP-447's fence): the
 #       transaction is aborted and a rewinds. 0 lost, 0 visible duplicates,
 #       and a's event log shows the aborted transaction.
+#   twins              two workers with the same worker id, so the same
+#       transactional.id: the second's init_transactions fences the first,
+#       whose commit fails with _FENCED; it replaces its producer. 0 lost,
+#       0 visible duplicates once a third worker drained what is left.
 #   the Kafka sink under every other mode, no fault: direct, receiver,
-#       async-commit and checkpoint each write 20k records to an output
+#       async-commit and checkpoint each write 60k records to an output
 #       topic of their own; 0 lost, 0 duplicates, nothing aborted.
+#   an undelivered record: the 30000th delivery report of an async-commit
+#       worker's Kafka sink fails (fault point ksink.deliver); the worker
+#       stops with exit 1 and one line naming it, and once started again it
+#       leaves nothing lost: it had committed nothing past the record.
 . "$(dirname "$0")/../lib.sh"
 
 T=tx-$$-$RANDOM
@@ -75,6 +83,36 @@ cause=$(grep -o '"outcome":"[a-z]*","step":"[a-z_]*","error":"[A-Z_]*' "$z-a/eve
 note "zombie: its transaction ended ${cause:-?}; 0 lost, 0 visible duplicates," \
   "$(table_value aborted_records "$WORK/out.txt") records aborted in the log"
 
+# ---- a twin: its successor has the same transactional.id ------------------------------
+# a's 3rd batch stops for 8 s with its transaction open; b starts meanwhile with the same
+# worker id (so the same transactional.id): b's init_transactions fences a's producer and
+# aborts a's transaction. a's commit fails with _FENCED: it replaces its producer and
+# rewinds. Twins keep fencing each other while both work (one may stop after --max-fenced
+# replacements in a row, with a line naming the likely cause): either exit is accepted,
+# a third worker drains what is left, and nothing is lost or visible twice.
+tw=$WORK/twin
+bg env INGESTBENCH_FAULTS=batch.slow:3:8000 "$IB" run "${txn_flags[@]}" --group "t-$T" --sink "kafka:$T-out-t" \
+  --state-dir "$tw-a" --worker-id twin --exit-when-idle 4000
+ta=$BG_PID
+wait_until 60 "the twin's slow batch" grep -q '"event":"slow_batch"' "$tw-a/events.jsonl"
+bg "$IB" run "${txn_flags[@]}" --group "t-$T" --sink "kafka:$T-out-t" --state-dir "$tw-b" --worker-id twin \
+  --exit-when-idle 4000
+tb=$BG_PID
+rc=0; wait_exit 240 "$ta" || rc=$?
+[ "$rc" = 0 ] || [ "$rc" = 1 ] || fail "twin a exited $rc"
+rc=0; wait_exit 240 "$tb" || rc=$?
+[ "$rc" = 0 ] || [ "$rc" = 1 ] || fail "twin b exited $rc"
+grep -q '"event":"producer_recreated","reason":"_FENCED' "$tw-a/events.jsonl" ||
+  fail "twin a was not fenced by its successor (events: $tw-a/events.jsonl)"
+timeout 180 "$IB" run "${txn_flags[@]}" --group "t-$T" --sink "kafka:$T-out-t" --state-dir "$tw-c" --worker-id last \
+  --exit-when-idle 3000 2>"$tw-c.err" || { cat "$tw-c.err" >&2; fail "the last worker exited $?"; }
+mkdir -p "$tw-dead"
+cp "$tw-a"/deadletter/*.jsonl "$tw-b"/deadletter/*.jsonl "$tw-c"/deadletter/*.jsonl "$tw-dead"/ 2>/dev/null || true
+expect_rc 0 "$IB" verify --brokers "$BROKERS" --topic "$T" --sink "kafka:$T-out-t" --dead-letter "$tw-dead" \
+  --expect "produced=60000,lost=0,duplicates=0,unexpected=0"
+note "twins: a fenced by its successor's init_transactions ($(count producer_recreated "$tw-a/events.jsonl" "$tw-b/events.jsonl")" \
+  "producers replaced); 0 lost, 0 visible duplicates, $(table_value aborted_records "$WORK/out.txt") aborted in the log"
+
 # ---- the Kafka sink under every other mode ---------------------------------------------
 for mode in direct receiver async-commit checkpoint; do
   m=$WORK/$mode
@@ -88,3 +126,18 @@ for mode in direct receiver async-commit checkpoint; do
   grep -q '"event":"sink_open","type":"kafka"' "$m/events.jsonl" || fail "$mode did not record its Kafka sink"
 done
 note "the Kafka sink under direct, receiver, async-commit, checkpoint: 0 lost, 0 duplicates each"
+
+# ---- a record the Kafka sink cannot deliver stops the worker; nothing past it is committed --
+f=$WORK/undelivered
+rc=0
+INGESTBENCH_FAULTS=ksink.deliver:30000 timeout 180 "$IB" run --brokers "$BROKERS" --mode async-commit --topic "$T" \
+  --group "u-$T" --sink "kafka:$T-out-u" --state-dir "$f" --exit-when-idle 3000 -q 2>"$f.err" || rc=$?
+[ "$rc" = 1 ] || { cat "$f.err" >&2; fail "an undelivered record: the worker exited $rc, want 1"; }
+[ "$(grep -v '^%' "$f.err" | grep -c 'not delivered within')" = 1 ] ||
+  { cat "$f.err" >&2; fail "an undelivered record: want one line naming it"; }
+timeout 180 "$IB" run --brokers "$BROKERS" --mode async-commit --topic "$T" --group "u-$T" --sink "kafka:$T-out-u" \
+  --state-dir "$f" --exit-when-idle 3000 -q 2>>"$f.err" || { cat "$f.err" >&2; fail "the restarted worker exited $?"; }
+expect_rc 0 "$IB" verify --brokers "$BROKERS" --topic "$T" --sink "kafka:$T-out-u" --dead-letter "$f/deadletter" \
+  --expect "produced=60000,lost=0,unexpected=0"
+note "an undelivered record (the 30000th delivery report failed): the worker stopped with one line, 0 lost after" \
+  "its restart, $(table_value duplicates "$WORK/out.txt") duplicates (the failed batch delivered again)"

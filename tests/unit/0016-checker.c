@@ -520,7 +520,6 @@ static void a_kafka_logs_aborted_writes(void) {
                "{\"t_ms\":950,\"event\":\"batch\",\"seq\":2,\"ranges\":[{\"partition\":0,\"from\":8,\"until\":10,\"records\":2}]}\n"
                "{\"t_ms\":960,\"event\":\"commit_result\",\"how\":\"transaction\",\"ok\":true,\"generation\":3,"
                "\"offsets\":[{\"partition\":0,\"offset\":10,\"error\":\"NO_ERROR\"}]}\n");
-        t->in.log = NULL;
         ib_history_sort(&t->h);
         t->in = (ib_check_input_t){.topic = "in", .produced = t->prod, .nproduced = t->np, .delivered = t->del,
                                    .ndelivered = t->nd, .files = t->files, .nfiles = t->nf, .history = &t->h,
