@@ -72,3 +72,11 @@ void ib_eventlog_close(ib_eventlog_t *log) {
         free(log->path);
         free(log);
 }
+
+void ib_eventlog_retry(ib_eventlog_t *log, const ib_retry_t *rt, ib_err_t err, const char *message) {
+        const char *outcome = err == IB_OK ? "recovered" : rt->gave_up ? "gave_up" : "failed";
+        ib_eventlog_emit(log, "retry",
+                         json_pack("{s:s,s:s,s:s,s:i,s:I,s:s}", "operation", rt->op, "error", ib_err2name(rt->last),
+                                   "message", err ? message : "", "attempts", rt->attempts, "waited_ms",
+                                   (json_int_t)rt->waited_ms, "outcome", outcome));
+}

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "errors.h"
+#include "retry.h"
 
 typedef struct ib_eventlog_s ib_eventlog_t;
 
@@ -26,6 +27,15 @@ ib_err_t ib_eventlog_open(const char *path, const char *worker, ib_eventlog_t **
  *        the event log explains a run, it does not decide its outcome.
  */
 void ib_eventlog_emit(ib_eventlog_t *log, const char *event, json_t *fields);
+
+/**
+ * @brief Appends a retry episode @p rt that ended with @p err as event
+ *        "retry": operation, error (the last one's name), message (@p message
+ *        when the episode failed, else ""), attempts, waited_ms, outcome
+ *        ("recovered", "gave_up" or "failed"). The one writer of the event
+ *        chaos/history.c reads, for the runner's operations and the sink's.
+ */
+void ib_eventlog_retry(ib_eventlog_t *log, const ib_retry_t *rt, ib_err_t err, const char *message);
 
 void ib_eventlog_close(ib_eventlog_t *log);
 

@@ -148,11 +148,7 @@ static ib_err_t make_producer(ksink_t *k, char *errstr, size_t errstr_size) {
         while ((err = make_producer_once(k, errstr, errstr_size)) && ib_retry_again(&rt, err, &ib_stop_requested))
                 destroy_producer(k);
         if (rt.attempts && k->conf.events)
-                ib_eventlog_emit(k->conf.events, "retry",
-                                 json_pack("{s:s,s:s,s:s,s:i,s:I,s:s}", "operation", "init_transactions", "error",
-                                           ib_err2name(rt.last), "message", err ? errstr : "", "attempts", rt.attempts,
-                                           "waited_ms", (json_int_t)rt.waited_ms, "outcome",
-                                           err == IB_OK ? "recovered" : rt.gave_up ? "gave_up" : "failed"));
+                ib_eventlog_retry(k->conf.events, &rt, err, errstr);
         if (err == IB_ERR_KAFKA_RETRIABLE) /* the budget ran out on a busy coordinator */
                 err = ib_retry_final(&rt, err);
         return err;

@@ -71,16 +71,12 @@ int ib_mode_retry(ib_mode_ctx_t *ctx, ib_retry_t *rt, ib_err_t err) {
 ib_err_t ib_mode_retry_end(ib_mode_ctx_t *ctx, ib_retry_t *rt, ib_err_t err, char *errstr, size_t errstr_size) {
         if (rt->retries == 0 && !rt->gave_up)
                 return err; /* nothing was retried: no episode */
-        const char *outcome = err == IB_OK ? "recovered" : rt->gave_up ? "gave_up" : "failed";
         struct ib_mode_track_s *t = ctx->track;
         __atomic_add_fetch(&t->retry_episodes, 1, __ATOMIC_RELAXED);
         __atomic_add_fetch(&t->retry_attempts, (uint64_t)rt->attempts, __ATOMIC_RELAXED);
         __atomic_add_fetch(&t->retry_waited_ms, rt->waited_ms, __ATOMIC_RELAXED);
         __atomic_add_fetch(&t->retry_gave_up, (uint64_t)rt->gave_up, __ATOMIC_RELAXED);
-        ib_eventlog_emit(ctx->events, IB_EV_RETRY,
-                         json_pack("{s:s,s:s,s:s,s:i,s:I,s:s}", "operation", rt->op, "error", ib_err2name(rt->last),
-                                   "message", err ? errstr : "", "attempts", rt->attempts,
-                                   "waited_ms", (json_int_t)rt->waited_ms, "outcome", outcome));
+        ib_eventlog_retry(ctx->events, rt, err, errstr);
         if (!rt->gave_up)
                 return err;
         char last[512];
