@@ -11,6 +11,6 @@ S=$IB_REPO/chaos/scenarios
 for name in broker-bounce-direct broker-bounce-async-commit txn-broker-kill; do
   chaos_run "$WORK/$name" "$S/$name.json"
   [ "$CHAOS_RC" = 0 ] || chaos_failed "$WORK/$name" "$name"
-  note "$name: $(grep 'broker-kill' "$WORK/$name.txt" | sed 's/^ *//'); duplicates $(json_get "$WORK/$name/results.json" 'd["counts"]["duplicates"]')"
+  note "$name: $(grep 'broker-kill b1' "$WORK/$name.txt" | sed 's/^ *//'); duplicates $(json_get "$WORK/$name/results.json" 'd["counts"]["duplicates"]')"
 done
 no_leftovers "$WORK"
