@@ -64,6 +64,10 @@ z=$WORK/zombie
 bg env INGESTBENCH_FAULTS=batch.slow:3:12000 "$IB" run "${txn_flags[@]}" --group "z-$T" --sink "kafka:$T-out-z" \
   --state-dir "$z-a" --worker-id a --exit-when-idle 4000
 wa=$BG_PID
+# b joins once a's 3rd batch has begun (a alone holds all 6 partitions, so it has one):
+# started together, b could take every partition while a was still joining, and a
+# would never reach the slow batch (seen once in CI).
+wait_until 60 "a's slow batch" grep -q '"event":"slow_batch"' "$z-a/events.jsonl"
 bg "$IB" run "${txn_flags[@]}" --group "z-$T" --sink "kafka:$T-out-z" --state-dir "$z-b" --worker-id b \
   --exit-when-idle 8000
 wb=$BG_PID
