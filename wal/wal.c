@@ -161,6 +161,7 @@ struct ib_wal_writer_s {
         ib_wal_pos_t synced;      /* end of what fsync covered */
         ib_buf_t enc;             /* encoding buffer, reused */
         ib_err_t failed;          /* sticky: a write or fsync failed */
+        int fsync_failed;         /* the failure was an fsync's: nothing may be synced again */
         char failed_msg[768];
         pthread_mutex_t lock;
         pthread_cond_t cond;
@@ -183,6 +184,8 @@ static int do_fsync(int fd) {
 
 /* Called with the lock held. Marks the writer failed for good. */
 static ib_err_t fail(ib_wal_writer_t *w, char *errstr, size_t errstr_size, const char *what) {
+        if (strstr(what, "fsync"))
+                w->fsync_failed = 1;
         if (!w->failed) {
                 w->failed = IB_ERR_IO;
                 snprintf(w->failed_msg, sizeof(w->failed_msg),
@@ -356,6 +359,14 @@ static int enc_data(ib_buf_t *b, const char *topic, size_t tlen, const ib_record
         return 0;
 }
 
+uint64_t ib_wal_batch_bytes(const char *topic, const ib_record_t *recs, size_t n) {
+        size_t tlen = strlen(topic);
+        uint64_t total = IB_WAL_RECORD_HEADER + 12; /* the BATCH record */
+        for (size_t i = 0; i < n; i++)
+                total += IB_WAL_RECORD_HEADER + data_payload_len(tlen, &recs[i]);
+        return total;
+}
+
 ib_err_t ib_wal_append(ib_wal_writer_t *w, const char *topic, const ib_record_t *recs,
                        size_t n, uint64_t batch_seq, ib_wal_pos_t *end, char *errstr,
                        size_t errstr_size) {
@@ -369,15 +380,12 @@ ib_err_t ib_wal_append(ib_wal_writer_t *w, const char *topic, const ib_record_t 
          * then the writer's buffer is encoded and written with no wait in
          * between, so concurrent appenders never share it. The lock is never
          * held across an fsync. */
-        size_t total = IB_WAL_RECORD_HEADER + 12;
-        for (size_t i = 0; i < n; i++) {
-                size_t len = data_payload_len(tlen, &recs[i]);
-                if (len > IB_WAL_MAX_PAYLOAD)
+        for (size_t i = 0; i < n; i++)
+                if (data_payload_len(tlen, &recs[i]) > IB_WAL_MAX_PAYLOAD)
                         return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,
                                          "record at partition %d offset %" PRId64 " is larger than %u bytes",
                                          (int)recs[i].partition, recs[i].offset, IB_WAL_MAX_PAYLOAD);
-                total += IB_WAL_RECORD_HEADER + len;
-        }
+        uint64_t total = ib_wal_batch_bytes(topic, recs, n);
         pthread_mutex_lock(&w->lock);
         ib_err_t err = IB_OK;
         if (w->failed) {
@@ -443,13 +451,17 @@ ib_err_t ib_wal_sync(ib_wal_writer_t *w, ib_wal_pos_t upto, char *errstr, size_t
         }
         pthread_mutex_lock(&w->lock);
         for (;;) {
-                if (w->failed) {
+                if (ib_wal_pos_cmp(w->synced, upto) >= 0)
+                        break;
+                /* After a failed write, what was written before it may still be
+                 * made durable (its batches are whole, the failed one is a torn
+                 * tail to a reader); after a failed fsync, nothing: the kernel
+                 * may have dropped the pages it could not write. */
+                if (w->failed && (w->fsync_failed || ib_wal_pos_cmp(upto, w->written) > 0)) {
                         ib_err_t err = ib_seterr(errstr, errstr_size, w->failed, "%s", w->failed_msg);
                         pthread_mutex_unlock(&w->lock);
                         return err;
                 }
-                if (ib_wal_pos_cmp(w->synced, upto) >= 0)
-                        break;
                 if (w->syncing) { /* someone's fsync may cover us: wait for it */
                         pthread_cond_wait(&w->cond, &w->lock);
                         continue;

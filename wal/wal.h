@@ -140,11 +140,17 @@ ib_err_t ib_wal_append(ib_wal_writer_t *w, const char *topic, const ib_record_t 
                        size_t n, uint64_t batch_seq, ib_wal_pos_t *end, char *errstr,
                        size_t errstr_size);
 
+/** @brief The bytes ib_wal_append() writes for these records, framing and
+ *         BATCH record included: a batch ending at E started at E minus this. */
+uint64_t ib_wal_batch_bytes(const char *topic, const ib_record_t *recs, size_t n);
+
 /**
  * @brief Makes the log durable up to @p upto under the batch policy: one
  *        caller fsyncs, concurrent callers whose data that fsync covers wait
  *        for it instead of issuing their own. Returns at once under the
- *        interval and none policies.
+ *        interval and none policies. After a failed write, bytes written
+ *        before it can still be synced (the receiver commits the batches
+ *        logged before the failure); after a failed fsync nothing can.
  */
 ib_err_t ib_wal_sync(ib_wal_writer_t *w, ib_wal_pos_t upto, char *errstr, size_t errstr_size);
 

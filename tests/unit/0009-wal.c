@@ -429,6 +429,46 @@ static void test_injected_failures(void) {
         }
 }
 
+/* The receiver's flusher syncs batches written before a failed write (the
+ * receive thread wrote the next one meanwhile): that sync still happens,
+ * one past the failure is refused, and after a failed fsync nothing is
+ * synced again. */
+static void test_sync_after_failure(void) {
+        const char *specs[] = {"wal.write:3", "wal.fsync:2"}; /* call 1: the new segment's header */
+        for (int s = 0; s < 2; s++) {
+                char dir[64], err[512];
+                ib_tmpdir(dir, sizeof(dir));
+                setenv("INGESTBENCH_FAULTS", specs[s], 1);
+                ib_fault_reset();
+                ib_wal_writer_t *w = writer(dir, 1 << 20, IB_WAL_FSYNC_BATCH);
+                CHECK(w != NULL);
+                ib_record_t recs[10];
+                ib_wal_pos_t end1, end2;
+                make_batch(0, recs);
+                CHECK_INT(ib_wal_append(w, "topic-a", recs, 10, 1, &end1, err, sizeof(err)), IB_OK);
+                if (s == 0) { /* the 2nd batch's write fails; the 1st can still be made durable */
+                        make_batch(1, recs);
+                        CHECK_INT(ib_wal_append(w, "topic-a", recs, 10, 2, &end2, err, sizeof(err)), IB_ERR_IO);
+                        CHECK_INT(ib_wal_sync(w, end1, err, sizeof(err)), IB_OK);
+                        ib_wal_pos_t past = {end1.segment, end1.offset + 1};
+                        CHECK_INT(ib_wal_sync(w, past, err, sizeof(err)), IB_ERR_IO);
+                        CHECK(strstr(err, "write failed") != NULL);
+                } else { /* the fsync fails: no second try covers the batch */
+                        CHECK_INT(ib_wal_sync(w, end1, err, sizeof(err)), IB_ERR_IO);
+                        unsetenv("INGESTBENCH_FAULTS");
+                        ib_fault_reset();
+                        CHECK_INT(ib_wal_sync(w, end1, err, sizeof(err)), IB_ERR_IO);
+                        CHECK(strstr(err, "fsync failed") != NULL);
+                }
+                ib_wal_writer_close(w);
+                unsetenv("INGESTBENCH_FAULTS");
+                ib_fault_reset();
+                damage_t d;
+                CHECK(read_all(dir, IB_WAL_POINT_IN_TIME, &d, NULL) >= 1);
+                ib_tmpdir_rm(dir);
+        }
+}
+
 static void test_policy_and_fsync_names(void) {
         ib_wal_recovery_t p;
         CHECK_INT(ib_wal_recovery_parse("point-in-time", &p), 0);
@@ -524,6 +564,7 @@ int main(void) {
         IB_RUN(test_group_commit);
         IB_RUN(test_concurrent_syncs_share_fsyncs);
         IB_RUN(test_injected_failures);
+        IB_RUN(test_sync_after_failure);
         IB_RUN(test_policy_and_fsync_names);
         IB_RUN(test_stray_names_and_gaps);
         return IB_DONE();
