@@ -374,4 +374,5 @@ const ib_mode_t ib_mode_async_commit = {
     0,    /* sink_transactions */
     NULL, /* inject_points */
     NULL, /* worker_args */
+    NULL, /* stop_input */
 };

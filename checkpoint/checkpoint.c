@@ -395,4 +395,5 @@ const ib_mode_t ib_mode_checkpoint = {
     0,    /* sink_transactions */
     checkpoint_inject_points, /* inject_points */
     checkpoint_worker_args,   /* worker_args: --worker I/N */
+    NULL, /* stop_input */
 };

@@ -508,4 +508,5 @@ const ib_mode_t ib_mode_direct = {
     0,    /* sink_transactions */
     NULL, /* inject_points */
     NULL, /* worker_args */
+    NULL, /* stop_input */
 };

@@ -1,28 +1,36 @@
 /*
  * receiver.c: the receiver mode (Spark's receiver with a write-ahead log).
  *
- * Two threads:
+ * Three threads, and a ring of logged batches between them (handoff.h):
  *   - the receive thread (started here) is a consumer-group member: it polls
- *     a batch, appends it to the log in one write, waits until the log is
- *     durable under the fsync policy, and only then commits the batch's
- *     offsets, to Kafka or (--offsets zk) to ZooKeeper under
+ *     a batch and appends it to the log in one write, then polls the next;
+ *   - the flusher (started here) makes every batch written so far durable
+ *     with one fsync under the fsync policy (group commit), hands them to the
+ *     processor, and only then commits the offsets they reached, in one
+ *     commit, to Kafka or (--offsets zk) to ZooKeeper under
  *     /consumers/<group>/offsets/<topic>/<partition>, the layout of Kafka's
  *     old high-level consumer;
- *   - the processor is the runner's thread: next_batch() reads the next
- *     whole batch back from the log, the runner runs the pipeline and the
- *     sink, and commit() stores the processed position and deletes segments
- *     that are wholly processed.
+ *   - the processor is the runner's thread: next_batch() takes every durable
+ *     batch waiting, from memory (the client's messages, kept until they
+ *     are processed), as one pipeline batch; commit() stores the processed
+ *     position, releases the messages and deletes segments that are wholly
+ *     processed. The log is read back only to recover after a crash, as
+ *     Spark's receiver uses its log.
  * The data is written twice (Kafka, then the log): the stats report the
  * write amplification. A crash between the log write and the offset commit
  * makes Kafka deliver the batch again, and the log then holds it twice: the
  * duplicates Spark's documentation warns of. --wal-dedup removes them: after
  * a restart each partition resumes past the highest offset the log holds and
- * offsets already in the log are skipped.
+ * offsets already in the log are skipped. A receiver that stops (a signal,
+ * the idle rule) commits what it logged, leaves its group, and processes
+ * what its log holds before it exits (stop_input), so that a worker removed
+ * for good leaves nothing behind in its log.
  *
  * Recovery: on open, the processor first replays every whole batch the log
  * holds past the processed position; the receive thread starts only then.
- * Each replayed batch is the same batch as before (same records, same
- * ranges), so the dir sink rewrites the same files.
+ * Each replayed batch has the ranges it had before (a pipeline batch from
+ * memory holds one range per partition per log batch, in log order), so the
+ * dir sink rewrites the same files.
  */
 #include "mode.h"
 
@@ -38,7 +46,9 @@
 #include "events.h"
 #include "clock.h"
 #include "fault.h"
+#include "array.h"
 #include "group.h"
+#include "handoff.h"
 #include "hist.h"
 #include "kafka.h"
 #include "poll.h"
@@ -48,7 +58,17 @@
 #include "zk.h"
 #include "zkoffsets.h"
 
-#define MAX_POLL_BATCH 50000
+/* A poll, and so a log batch, holds at most this many records. */
+#define MAX_POLL_BATCH 20000
+/* A pipeline batch coalesces durable log batches up to this many records. */
+#define IB_COALESCE_RECORDS 20000
+/* Bounds: the receive thread's wait for its logged batches' commit before it
+ * leaves the group or lets a rebalance go on, and the processor's wait for a
+ * definite answer once input stopped. */
+#define IB_LEAVE_COMMIT_WAIT_MS 20000
+#define IB_DRAIN_WAIT_MS 20000
+
+enum { PENDING_NONE, PENDING_REPLAYED, PENDING_MEMORY };
 
 IB_FAULT_POINTS("receiver.crash_before_commit")
 
@@ -90,8 +110,8 @@ static const ib_option_t receiver_options[] = {
                   "what a restart does with a damaged log"),
     IB_OPT_BYTES(R, segment_bytes, "wal-segment-bytes", "N", "64m", 4096, INT64_MAX / 4,
                  "roll log segments past N bytes"),
-    IB_OPT_BYTES(R, backlog_bytes, "wal-backlog-bytes", "N", "64m", 4096, INT64_MAX / 4,
-                 "receiver waits while the processor is N bytes behind"),
+    IB_OPT_BYTES(R, backlog_bytes, "wal-backlog-bytes", "N", "16m", 4096, INT64_MAX / 4,
+                 "receiver waits while the processor is N log bytes behind (the messages held in memory)"),
     IB_OPT_FLAG(R, dedup, "wal-dedup", 0, "after a crash, skip offsets the log already holds"),
     IB_OPT_INCLUDE(R, group, ib_group_options),
     IB_OPT_END,
@@ -120,27 +140,30 @@ typedef struct receiver_s {
         ib_zkoffsets_t *zk_offsets;   /* /consumers/<group>/offsets/<topic> */
 
         ib_group_scratch_t scratch;   /* processor: grouping by partition, reused */
+        ib_record_t *precs;           /* processor: a log batch's records, reused */
+        size_t precs_cap;
+        ib_record_t recs[MAX_POLL_BATCH]; /* receive thread: a poll's records, for the log */
         uint64_t last_seq;            /* highest batch number seen in the log */
-        ib_wal_pos_t pending_start, pending_end;
+        int pending;                  /* what commit() stores: PENDING_* */
+        ib_wal_pos_t pending_end;
         uint64_t pending_seq;
-        int pending;
-        int pending_replayed;         /* the pending batch was written before this run */
+        uint64_t pending_from, pending_upto; /* PENDING_MEMORY: the handoff's batches */
+        uint64_t pipeline_batches, coalesced_batches;
 
-        /* shared with the receive thread, under lock */
+        ib_handoff_t ho;              /* logged batches, receive thread -> flusher -> processor */
+        pthread_t thread, flusher;
+        int thread_started, flusher_started;
+
+        /* shared with the receive thread and the flusher, under lock */
         pthread_mutex_t lock;
-        pthread_cond_t cond;
-        pthread_t thread;
-        int thread_started;
-        int stop;
-        ib_err_t thread_err;
-        char thread_errstr[512];
-        uint64_t appended_bytes, processed_bytes, backlog_hwm;
+        int stop;                     /* receive no more (stop_input, close) */
+        int flusher_stop;
         int commit_pending;           /* the last logged batch's offsets are not stored */
         int64_t start[IB_PROCESSED_MAX_PARTITIONS]; /* where each assigned partition started, -1 unknown */
         int64_t lag_start[IB_PROCESSED_MAX_PARTITIONS]; /* processor: a copy for ib_group_lag */
         int64_t dedup_high[IB_PROCESSED_MAX_PARTITIONS]; /* receive thread: highest offset logged */
         uint64_t batch_seq;
-        uint64_t received, received_bytes, dedup_skipped, commits_ok;
+        uint64_t received, received_bytes, dedup_skipped, commits_ok, group_commits, batches_committed;
         json_t *commit_errors;        /* error name -> count */
         ib_hist_t commit_us;
         uint64_t recovered_batches, recovered_records, segments_deleted;
@@ -221,6 +244,10 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         else
                 ib_group_note_revoke(&r->losses, parts, gen, !strcmp(kind, "lost"));
         ib_mode_waiting(r->ctx, !assigned);
+        if (!assigned && strcmp(kind, "lost") != 0)
+                /* what the log holds is committed before the partitions go (bounded):
+                 * the flusher may be committing the last batches while this thread polled */
+                ib_handoff_wait_committed(&r->ho, IB_LEAVE_COMMIT_WAIT_MS);
         pthread_mutex_lock(&r->lock);
         r->commit_pending = 0; /* what was not stored is the next owner's to read */
         pthread_mutex_unlock(&r->lock);
@@ -229,33 +256,8 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 ib_mode_assigned(r->ctx);
 }
 
-static void thread_fail(receiver_t *r, ib_err_t err, const char *msg) {
-        pthread_mutex_lock(&r->lock);
-        if (!r->thread_err) {
-                r->thread_err = err;
-                snprintf(r->thread_errstr, sizeof(r->thread_errstr), "%s", msg);
-        }
-        pthread_cond_broadcast(&r->cond);
-        pthread_mutex_unlock(&r->lock);
-}
-
-/* Waits (bounded steps) while the processor is too far behind. @returns 1
- * when the thread must stop. */
-static int wait_for_room(receiver_t *r) {
-        pthread_mutex_lock(&r->lock);
-        while (!r->stop && !r->thread_err && r->appended_bytes > r->processed_bytes &&
-               r->appended_bytes - r->processed_bytes > (uint64_t)r->conf->backlog_bytes) {
-                struct timespec dl;
-                ib_deadline_ms(&dl, 100);
-                pthread_cond_timedwait(&r->cond, &r->lock, &dl);
-        }
-        int done = r->stop || r->thread_err;
-        pthread_mutex_unlock(&r->lock);
-        return done;
-}
-
-/* Polls a batch and, under --wal-dedup, drops what the log holds already.
- * @returns how many messages are left in @p msgs. */
+/* Polls a batch into @p msgs and, under --wal-dedup, drops what the log
+ * holds already. @returns how many messages are left. */
 static size_t poll_new(receiver_t *r, rd_kafka_message_t **msgs, char *fatal, size_t fatal_size) {
         size_t n = ib_kafka_poll_batch(r->rk, 100, msgs, MAX_POLL_BATCH, r->ctx->events, fatal, fatal_size);
         if (!r->conf->dedup)
@@ -280,39 +282,7 @@ static size_t poll_new(receiver_t *r, rd_kafka_message_t **msgs, char *fatal, si
         return kept;
 }
 
-/* Appends the batch to the log and waits until it is durable, then tells the
- * processor. On failure nothing of it is committed: Kafka keeps it. */
-static ib_err_t log_batch(receiver_t *r, rd_kafka_message_t **msgs, ib_record_t *recs, size_t n,
-                          uint64_t seq, char *errstr, size_t errstr_size) {
-        uint64_t value_bytes = 0;
-        for (size_t i = 0; i < n; i++) {
-                recs[i] = ib_kafka_record(msgs[i]);
-                value_bytes += msgs[i]->len;
-        }
-        ib_wal_pos_t end;
-        ib_err_t err = ib_wal_append(r->w, r->cfg->topic, recs, n, seq, &end, errstr, errstr_size);
-        if (!err)
-                err = ib_wal_sync(r->w, end, errstr, errstr_size);
-        if (err) {
-                ib_eventlog_emit(r->ctx->events, "wal_error",
-                                 json_pack("{s:s,s:s}", "error", ib_err2name(err), "message", errstr));
-                return err;
-        }
-        ib_wal_writer_stats_t ws;
-        ib_wal_writer_stats(r->w, &ws);
-        pthread_mutex_lock(&r->lock);
-        r->appended_bytes = ws.bytes;
-        uint64_t backlog = r->appended_bytes > r->processed_bytes ? r->appended_bytes - r->processed_bytes : 0;
-        if (backlog > r->backlog_hwm)
-                r->backlog_hwm = backlog;
-        r->received += n;
-        r->received_bytes += value_bytes;
-        pthread_cond_broadcast(&r->cond);
-        pthread_mutex_unlock(&r->lock);
-        return IB_OK;
-}
-
-/* The offsets a logged batch reached, per partition (and the dedup table's
+/* The offsets a batch reached, per partition (and the dedup table's
  * highest logged offset). */
 static rd_kafka_topic_partition_list_t *batch_offsets(receiver_t *r, rd_kafka_message_t **msgs, size_t n) {
         rd_kafka_topic_partition_list_t *offs = rd_kafka_topic_partition_list_new(16);
@@ -328,6 +298,32 @@ static rd_kafka_topic_partition_list_t *batch_offsets(receiver_t *r, rd_kafka_me
                         r->dedup_high[msgs[i]->partition] = msgs[i]->offset;
         }
         return offs;
+}
+
+/* Writes the polled batch in @p slot to the log (one write(2); the flusher
+ * makes it durable). On failure nothing of it is committed: Kafka keeps it. */
+static ib_err_t log_batch(receiver_t *r, ib_logged_t *slot, char *errstr, size_t errstr_size) {
+        rd_kafka_message_t **msgs = (rd_kafka_message_t **)slot->items;
+        uint64_t value_bytes = 0;
+        for (size_t i = 0; i < slot->n; i++) {
+                r->recs[i] = ib_kafka_record(msgs[i]);
+                value_bytes += msgs[i]->len;
+        }
+        ib_err_t err = ib_wal_append(r->w, r->cfg->topic, r->recs, slot->n, slot->seq, &slot->end, errstr,
+                                     errstr_size);
+        if (err) {
+                ib_eventlog_emit(r->ctx->events, "wal_error",
+                                 json_pack("{s:s,s:s}", "error", ib_err2name(err), "message", errstr));
+                return err;
+        }
+        slot->bytes = ib_wal_batch_bytes(r->cfg->topic, r->recs, slot->n); /* a batch never spans segments */
+        slot->start = (ib_wal_pos_t){slot->end.segment, slot->end.offset - slot->bytes};
+        slot->offsets = batch_offsets(r, msgs, slot->n);
+        pthread_mutex_lock(&r->lock);
+        r->received += slot->n;
+        r->received_bytes += value_bytes;
+        pthread_mutex_unlock(&r->lock);
+        return IB_OK;
 }
 
 /* A new ZooKeeper session after the old one expired (--offsets zk). */
@@ -393,60 +389,156 @@ static void commit_offsets(receiver_t *r, rd_kafka_topic_partition_list_t *offs,
         pthread_mutex_unlock(&r->lock);
 }
 
+static void destroy_messages(ib_logged_t *slot) {
+        for (size_t i = 0; i < slot->n; i++)
+                rd_kafka_message_destroy(((rd_kafka_message_t **)slot->items)[i]);
+        slot->n = 0;
+}
+
+/* Moves the @p n polled messages into @p slot, whose arrays grow to what
+ * polls brought (not to the largest possible poll: the ring reuses every
+ * slot in turn, and each keeps its arrays). */
+static ib_err_t slot_fill(ib_logged_t *slot, rd_kafka_message_t **msgs, size_t n) {
+        if (ib_array_grow(&slot->items, &slot->items_cap, n, sizeof(*slot->items), 1024))
+                return IB_ERR_NOMEM;
+        memcpy(slot->items, msgs, n * sizeof(*msgs));
+        slot->n = n;
+        return IB_OK;
+}
+
+static int receiving(receiver_t *r) {
+        pthread_mutex_lock(&r->lock);
+        int on = !r->stop && !*r->ctx->stop;
+        pthread_mutex_unlock(&r->lock);
+        return on;
+}
+
 static void *receive_main(void *arg) {
         receiver_t *r = arg;
         char errstr[512];
-        rd_kafka_message_t **msgs = malloc(MAX_POLL_BATCH * sizeof(*msgs));
-        ib_record_t *recs = malloc(MAX_POLL_BATCH * sizeof(*recs));
         rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
         rd_kafka_topic_partition_list_add(topics, r->cfg->topic, RD_KAFKA_PARTITION_UA);
         rd_kafka_resp_err_t se = rd_kafka_subscribe(r->rk, topics);
         rd_kafka_topic_partition_list_destroy(topics);
-        if (!msgs || !recs) {
-                thread_fail(r, IB_ERR_NOMEM, "out of memory");
-        } else if (se) {
+        rd_kafka_message_t **polled = malloc(MAX_POLL_BATCH * sizeof(*polled)); /* one poll, moved into a slot */
+        if (se) {
                 snprintf(errstr, sizeof(errstr), "subscribe to %s: %s", r->cfg->topic, rd_kafka_err2str(se));
-                thread_fail(r, IB_ERR_KAFKA, errstr);
+                ib_handoff_fail(&r->ho, IB_ERR_KAFKA, errstr);
+        } else if (!polled) {
+                se = RD_KAFKA_RESP_ERR__FAIL;
+                ib_handoff_fail(&r->ho, IB_ERR_NOMEM, "out of memory");
         }
-        while (!wait_for_room(r)) {
+        while (!se && receiving(r)) {
+                /* a free slot, while the processor is less than --wal-backlog-bytes behind */
+                ib_logged_t *slot = ib_handoff_slot(&r->ho, (uint64_t)r->conf->backlog_bytes, 100);
+                if (!slot) {
+                        if (ib_handoff_error(&r->ho))
+                                break;
+                        continue;
+                }
                 char fatal[640];
-                size_t n = poll_new(r, msgs, fatal, sizeof(fatal));
-                if (fatal[0]) {
+                size_t n = poll_new(r, polled, fatal, sizeof(fatal));
+                if (slot_fill(slot, polled, n)) {
                         for (size_t i = 0; i < n; i++)
-                                rd_kafka_message_destroy(msgs[i]);
-                        snprintf(errstr, sizeof(errstr), "the consumer stopped on a fatal error: %.400s", fatal);
-                        thread_fail(r, IB_ERR_KAFKA, errstr);
+                                rd_kafka_message_destroy(polled[i]);
+                        ib_handoff_fail(&r->ho, IB_ERR_NOMEM, "out of memory");
                         break;
                 }
-                if (n == 0)
+                if (fatal[0]) {
+                        destroy_messages(slot);
+                        snprintf(errstr, sizeof(errstr), "the consumer stopped on a fatal error: %.400s", fatal);
+                        ib_handoff_fail(&r->ho, IB_ERR_KAFKA, errstr);
+                        break;
+                }
+                if (slot->n == 0)
                         continue;
-                uint64_t seq = ++r->batch_seq;
-                ib_err_t err = log_batch(r, msgs, recs, n, seq, errstr, sizeof(errstr));
-                if (!err && ib_fault("receiver.crash_before_commit"))
+                slot->seq = ++r->batch_seq;
+                ib_err_t err = log_batch(r, slot, errstr, sizeof(errstr));
+                if (err) {
+                        destroy_messages(slot);
+                        ib_handoff_fail(&r->ho, err, errstr);
+                        break;
+                }
+                ib_handoff_logged(&r->ho); /* the flusher takes it from here */
+        }
+        /* What the log holds is committed before the group is left: a
+         * successor starts past it, and this worker's processor drains it
+         * (stop_input) or its next run replays it. */
+        free(polled);
+        ib_handoff_wait_committed(&r->ho, IB_LEAVE_COMMIT_WAIT_MS);
+        ib_handoff_end_input(&r->ho);
+        r->closing = 1; /* callbacks from here on ask the group thread nothing */
+        r->closed = ib_group_close(r->rk, 30000, r->ctx->events) == 0; /* leave the group */
+        return NULL;
+}
+
+/* The flusher: makes every batch logged so far durable with one fsync (group
+ * commit), hands them to the processor, then commits the offsets they reached
+ * in one commit, while the receive thread polls the next batch. */
+static void *flusher_main(void *arg) {
+        receiver_t *r = arg;
+        char errstr[512];
+        for (;;) {
+                uint64_t from, upto;
+                if (!ib_handoff_wait_logged(&r->ho, 100, &from, &upto)) {
+                        pthread_mutex_lock(&r->lock);
+                        int quit = r->flusher_stop; /* set once the receive thread is done */
+                        pthread_mutex_unlock(&r->lock);
+                        if (quit)
+                                break;
+                        continue;
+                }
+                const ib_logged_t *last = ib_handoff_at(&r->ho, upto - 1);
+                uint64_t last_seq = last->seq;
+                ib_err_t err = ib_wal_sync(r->w, last->end, errstr, sizeof(errstr));
+                if (err) {
+                        ib_eventlog_emit(r->ctx->events, "wal_error",
+                                         json_pack("{s:s,s:s}", "error", ib_err2name(err), "message", errstr));
+                        ib_handoff_fail(&r->ho, err, errstr);
+                        break;
+                }
+                if (ib_fault("receiver.crash_before_commit"))
                         /* Crash point for tests: the batch is in the log, its offsets are
                          * not committed; a restart gets it again from Kafka (the window
                          * Spark's receiver documentation warns of). */
                         raise(SIGKILL);
-                rd_kafka_topic_partition_list_t *offs = err ? NULL : batch_offsets(r, msgs, n);
-                for (size_t i = 0; i < n; i++)
-                        rd_kafka_message_destroy(msgs[i]);
-                if (err) {
-                        thread_fail(r, err, errstr);
-                        break;
+                size_t records = 0; /* read before the processor may take and release them */
+                rd_kafka_topic_partition_list_t *offs = rd_kafka_topic_partition_list_new(16);
+                for (uint64_t i = from; i < upto; i++) {
+                        ib_logged_t *slot = ib_handoff_at(&r->ho, i);
+                        rd_kafka_topic_partition_list_t *bo = slot->offsets;
+                        for (int k = 0; k < bo->cnt; k++) {
+                                rd_kafka_topic_partition_t *tp =
+                                    rd_kafka_topic_partition_list_find(offs, r->cfg->topic, bo->elems[k].partition);
+                                if (!tp)
+                                        tp = rd_kafka_topic_partition_list_add(offs, r->cfg->topic,
+                                                                               bo->elems[k].partition);
+                                if (bo->elems[k].offset > tp->offset)
+                                        tp->offset = bo->elems[k].offset;
+                        }
+                        records += slot->n;
+                        rd_kafka_topic_partition_list_destroy(bo);
+                        slot->offsets = NULL;
                 }
-                commit_offsets(r, offs, n, seq);
+                ib_handoff_durable(&r->ho, upto); /* the processor may take them now */
+                pthread_mutex_lock(&r->lock);
+                r->group_commits++;
+                r->batches_committed += upto - from;
+                pthread_mutex_unlock(&r->lock);
+                commit_offsets(r, offs, records, last_seq);
                 rd_kafka_topic_partition_list_destroy(offs);
+                ib_handoff_committed(&r->ho, upto);
         }
-        r->closing = 1; /* callbacks from here on ask the group thread nothing */
-        r->closed = ib_group_close(r->rk, 30000, r->ctx->events) == 0; /* leave the group */
-        free(msgs);
-        free(recs);
+        ib_handoff_flusher_gone(&r->ho);
         return NULL;
 }
 
 static ib_err_t start_receiving(receiver_t *r, char *errstr, size_t errstr_size) {
         memcpy(r->dedup_high, r->processed.high, sizeof(r->dedup_high));
         r->batch_seq = r->last_seq > r->processed.batch ? r->last_seq : r->processed.batch;
+        if (pthread_create(&r->flusher, NULL, flusher_main, r) != 0)
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "cannot start the log flusher thread");
+        r->flusher_started = 1;
         if (pthread_create(&r->thread, NULL, receive_main, r) != 0)
                 return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "cannot start the receive thread");
         r->thread_started = 1;
@@ -455,89 +547,120 @@ static ib_err_t start_receiving(receiver_t *r, char *errstr, size_t errstr_size)
 
 /* ---- the processor (runner's thread) ------------------------------------- */
 
-/* Hands a log batch to the runner as one range per partition, and notes
- * what commit() will store. */
-static ib_err_t fill_batch(receiver_t *r, const ib_wal_batch_t *wb, ib_batch_t *batch,
-                           char *errstr, size_t errstr_size) {
+/* Notes the ranges of @p batch in the processed position's dedup table. */
+static ib_err_t note_ranges(receiver_t *r, const ib_batch_t *batch, size_t first_range, uint64_t seq, char *errstr,
+                            size_t errstr_size) {
+        for (size_t i = first_range; i < batch->nranges; i++) {
+                int32_t p = batch->ranges[i].partition;
+                if (p >= IB_PROCESSED_MAX_PARTITIONS)
+                        return ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT,
+                                         "write-ahead log batch %" PRIu64 ": partition %d out of range", seq, (int)p);
+                if (p + 1 > r->processed.npartitions)
+                        r->processed.npartitions = p + 1;
+                if (batch->ranges[i].until - 1 > r->processed.high[p])
+                        r->processed.high[p] = batch->ranges[i].until - 1; /* stored by commit() */
+        }
+        if (seq > r->last_seq)
+                r->last_seq = seq;
+        return IB_OK;
+}
+
+/* Hands a log batch read back (recovery) to the runner as one range per
+ * partition, and notes what commit() will store. */
+static ib_err_t fill_replayed(receiver_t *r, const ib_wal_batch_t *wb, ib_batch_t *batch, char *errstr,
+                              size_t errstr_size) {
         batch->topic = r->cfg->topic;
         batch->seq = wb->seq;
         ib_err_t gerr = ib_batch_group(batch, wb->records, wb->count, &r->scratch);
         if (gerr)
                 return ib_seterr(errstr, errstr_size, gerr,
                                  "write-ahead log batch %" PRIu64 ": cannot group its records", wb->seq);
-        for (size_t i = 0; i < batch->nranges; i++) {
-                int32_t p = batch->ranges[i].partition;
-                if (p >= IB_PROCESSED_MAX_PARTITIONS)
-                        return ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT,
-                                         "write-ahead log batch %" PRIu64 ": partition %d out of range",
-                                         wb->seq, (int)p);
-                if (p + 1 > r->processed.npartitions)
-                        r->processed.npartitions = p + 1;
-                if (batch->ranges[i].until - 1 > r->processed.high[p])
-                        r->processed.high[p] = batch->ranges[i].until - 1; /* stored by commit() */
-        }
-        r->pending = 1;
-        r->pending_replayed = 0;
-        r->pending_start = wb->start;
+        ib_err_t err = note_ranges(r, batch, 0, wb->seq, errstr, errstr_size);
+        if (err)
+                return err;
+        r->pending = PENDING_REPLAYED;
         r->pending_end = wb->end;
         r->pending_seq = wb->seq;
-        if (wb->seq > r->last_seq)
-                r->last_seq = wb->seq;
         return IB_OK;
+}
+
+/* Hands the durable batches [from, upto) to the runner from memory, as one
+ * pipeline batch: each log batch's records as one range per partition, in
+ * log order, so that the ranges (and a dir sink's files) are those a replay
+ * of the same log batches makes. */
+static ib_err_t fill_logged(receiver_t *r, uint64_t from, uint64_t upto, ib_batch_t *batch, char *errstr,
+                            size_t errstr_size) {
+        batch->topic = r->cfg->topic;
+        for (uint64_t i = from; i < upto; i++) {
+                const ib_logged_t *slot = ib_handoff_at(&r->ho, i);
+                size_t first = batch->nranges;
+                if (ib_array_grow(&r->precs, &r->precs_cap, slot->n, sizeof(*r->precs), 1024))
+                        return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+                for (size_t k = 0; k < slot->n; k++)
+                        r->precs[k] = ib_kafka_record(((rd_kafka_message_t **)slot->items)[k]);
+                ib_err_t gerr = ib_batch_group(batch, r->precs, slot->n, &r->scratch);
+                if (gerr)
+                        return ib_seterr(errstr, errstr_size, gerr,
+                                         "write-ahead log batch %" PRIu64 ": cannot group its records", slot->seq);
+                ib_err_t err = note_ranges(r, batch, first, slot->seq, errstr, errstr_size);
+                if (err)
+                        return err;
+                batch->seq = slot->seq;
+                r->pending_end = slot->end;
+                r->pending_seq = slot->seq;
+        }
+        r->pending = PENDING_MEMORY;
+        r->pending_from = from;
+        r->pending_upto = upto;
+        r->pipeline_batches++;
+        r->coalesced_batches += upto - from;
+        return IB_OK;
+}
+
+static ib_err_t replay_next(receiver_t *r, ib_batch_t *batch, int *done, char *errstr, size_t errstr_size) {
+        ib_wal_batch_t wb;
+        int got;
+        *done = 0;
+        ib_err_t rerr = ib_wal_reader_next(r->rd, r->replay_end, &wb, &got, errstr, errstr_size);
+        if (rerr)
+                return rerr;
+        if (got) {
+                r->recovered_batches++;
+                r->recovered_records += wb.count;
+                return fill_replayed(r, &wb, batch, errstr, errstr_size);
+        }
+        r->replaying = 0;
+        *done = 1;
+        uint64_t reports, dropped;
+        ib_wal_reader_damage(r->rd, &reports, &dropped);
+        ib_eventlog_emit(r->ctx->events, "recovered",
+                         json_pack("{s:I,s:I,s:I,s:I,s:s}", "batches", (json_int_t)r->recovered_batches,
+                                   "records", (json_int_t)r->recovered_records,
+                                   "damage_reports", (json_int_t)reports, "dropped_bytes", (json_int_t)dropped,
+                                   "policy", ib_wal_recovery_name(r->policy)));
+        return start_receiving(r, errstr, errstr_size);
 }
 
 static ib_err_t receiver_next_batch(void *st, ib_batch_t *batch, int wait_ms, char *errstr,
                                     size_t errstr_size) {
         receiver_t *r = st;
-        ib_wal_batch_t wb;
-        if (r->replaying) {
-                int got;
-                ib_err_t rerr = ib_wal_reader_next(r->rd, r->replay_end, &wb, &got, errstr, errstr_size);
-                if (rerr)
-                        return rerr;
-                if (got) {
-                        r->recovered_batches++;
-                        r->recovered_records += wb.count;
-                        ib_err_t err = fill_batch(r, &wb, batch, errstr, errstr_size);
-                        r->pending_replayed = 1;
-                        return err;
-                }
-                r->replaying = 0;
-                uint64_t reports, dropped;
-                ib_wal_reader_damage(r->rd, &reports, &dropped);
-                ib_eventlog_emit(r->ctx->events, "recovered",
-                                 json_pack("{s:I,s:I,s:I,s:I,s:s}", "batches", (json_int_t)r->recovered_batches,
-                                           "records", (json_int_t)r->recovered_records,
-                                           "damage_reports", (json_int_t)reports, "dropped_bytes", (json_int_t)dropped,
-                                           "policy", ib_wal_recovery_name(r->policy)));
-                ib_err_t err = start_receiving(r, errstr, errstr_size);
-                if (err)
-                        return err;
-        }
-        /* wait (bounded) until the receiver made more of the log readable */
-        struct timespec dl;
-        ib_deadline_ms(&dl, wait_ms);
-        ib_wal_pos_t readable = ib_wal_readable(r->w);
-        pthread_mutex_lock(&r->lock);
-        while (!r->thread_err && !*r->ctx->stop &&
-               ib_wal_pos_cmp(readable = ib_wal_readable(r->w), ib_wal_reader_pos(r->rd)) <= 0) {
-                if (pthread_cond_timedwait(&r->cond, &r->lock, &dl) != 0)
-                        break;
-        }
-        ib_err_t terr = r->thread_err;
-        if (terr)
-                ib_seterr(errstr, errstr_size, terr, "%s", r->thread_errstr);
-        pthread_mutex_unlock(&r->lock);
-        if (terr)
-                return terr;
-        int got;
-        ib_err_t rerr = ib_wal_reader_next(r->rd, readable, &wb, &got, errstr, errstr_size);
-        if (rerr)
-                return rerr;
-        if (got)
-                return fill_batch(r, &wb, batch, errstr, errstr_size);
         batch->topic = r->cfg->topic;
-        return IB_OK;
+        if (r->replaying) {
+                int done;
+                ib_err_t err = replay_next(r, batch, &done, errstr, errstr_size);
+                if (err || !done)
+                        return err;
+        }
+        if (!r->thread_started)
+                return IB_OK; /* stopped before the replay ended */
+        /* Once input stopped, wait for a definite answer: a batch, or drained. */
+        int wait = r->stop && wait_ms < IB_DRAIN_WAIT_MS ? IB_DRAIN_WAIT_MS : wait_ms;
+        uint64_t from, upto;
+        int drained;
+        int got = ib_handoff_take(&r->ho, wait, IB_COALESCE_RECORDS, &from, &upto, &drained, errstr, errstr_size);
+        if (got < 0)
+                return ib_handoff_error(&r->ho);
+        return got ? fill_logged(r, from, upto, batch, errstr, errstr_size) : IB_OK;
 }
 
 static ib_err_t receiver_commit(void *st, const ib_batch_t *batch, char *errstr, size_t errstr_size) {
@@ -545,19 +668,18 @@ static ib_err_t receiver_commit(void *st, const ib_batch_t *batch, char *errstr,
         (void)batch;
         if (!r->pending)
                 return IB_OK;
+        int from_memory = r->pending == PENDING_MEMORY;
         r->pending = 0;
         r->processed.pos = r->pending_end;
         r->processed.batch = r->pending_seq;
         ib_err_t err = ib_processed_store(r->wal_dir, &r->processed, errstr, errstr_size);
         if (err)
                 return err;
-        /* The backlog compares bytes appended in this run with bytes of this
-         * run's batches processed: replayed batches were appended before. */
-        uint64_t bytes = r->pending_replayed ? 0 : r->pending_end.offset - r->pending_start.offset;
-        pthread_mutex_lock(&r->lock);
-        r->processed_bytes += bytes;
-        pthread_cond_broadcast(&r->cond);
-        pthread_mutex_unlock(&r->lock);
+        if (from_memory) { /* the records are in the sink: the client's messages go */
+                for (uint64_t i = r->pending_from; i < r->pending_upto; i++)
+                        destroy_messages(ib_handoff_at(&r->ho, i));
+                ib_handoff_release(&r->ho, r->pending_upto);
+        }
         if (r->processed.pos.segment > r->retained_below) {
                 uint64_t deleted;
                 if ((err = ib_wal_retain(r->wal_dir, r->processed.pos.segment, &deleted, errstr, errstr_size)))
@@ -570,6 +692,16 @@ static ib_err_t receiver_commit(void *st, const ib_batch_t *batch, char *errstr,
                                                    "keep_from", (json_int_t)r->retained_below));
         }
         return IB_OK;
+}
+
+/* Stops reading: the receive thread logs no further batch, commits what the
+ * log holds and leaves the group; next_batch() hands out what is logged,
+ * then an empty batch. */
+static void receiver_stop_input(void *st) {
+        receiver_t *r = st;
+        pthread_mutex_lock(&r->lock);
+        r->stop = 1;
+        pthread_mutex_unlock(&r->lock);
 }
 
 /* ---- open, close, stats -------------------------------------------------- */
@@ -644,7 +776,7 @@ static ib_err_t receiver_open(ib_mode_ctx_t *ctx, void **st, char *errstr, size_
         for (int i = 0; i < IB_PROCESSED_MAX_PARTITIONS; i++)
                 r->start[i] = -1;
         pthread_mutex_init(&r->lock, NULL);
-        pthread_cond_init(&r->cond, NULL);
+        ib_handoff_init(&r->ho);
         ib_mode_waiting(ctx, 1); /* until the first assignment */
 
         /* Kafka first: an unreachable broker is reported before anything is written. */
@@ -666,12 +798,24 @@ static void receiver_close(void *st) {
         receiver_t *r = st;
         if (!r)
                 return;
-        if (r->thread_started) {
-                pthread_mutex_lock(&r->lock);
-                r->stop = 1;
-                pthread_cond_broadcast(&r->cond);
-                pthread_mutex_unlock(&r->lock);
+        if (r->thread_started) { /* it commits what it logged and leaves the group */
+                receiver_stop_input(r);
                 pthread_join(r->thread, NULL);
+        }
+        if (r->flusher_started) {
+                pthread_mutex_lock(&r->lock);
+                r->flusher_stop = 1;
+                pthread_mutex_unlock(&r->lock);
+                pthread_join(r->flusher, NULL);
+        }
+        /* the client's messages not processed (a stop past the drain, a
+         * failure): the log holds them for the next run */
+        for (uint64_t i = r->ho.released; i < r->ho.logged; i++) {
+                ib_logged_t *slot = ib_handoff_at(&r->ho, i);
+                destroy_messages(slot);
+                if (slot->offsets)
+                        rd_kafka_topic_partition_list_destroy(slot->offsets);
+                slot->offsets = NULL;
         }
         if (r->rk && (r->closed || !r->thread_started))
                 rd_kafka_destroy(r->rk); /* not after a close that never finished (ib_group_close) */
@@ -680,10 +824,11 @@ static void receiver_close(void *st) {
         ib_zkoffsets_close(r->zk_offsets);
         ib_zk_close(r->zk);
         json_decref(r->commit_errors);
-        pthread_cond_destroy(&r->cond);
+        ib_handoff_destroy(&r->ho);
         pthread_mutex_destroy(&r->lock);
         ib_group_scratch_free(&r->scratch);
         ib_group_losses_free(&r->losses);
+        free(r->precs);
         free(r);
 }
 
@@ -696,10 +841,11 @@ static void receiver_lag(void *st, json_t *lag, int *caught_up) {
         ib_group_lag(r->rk, r->cfg->topic, IB_LAG_TIMEOUT_MS, r->lag_start, IB_PROCESSED_MAX_PARTITIONS, lag,
                      &kafka_caught_up);
         pthread_mutex_lock(&r->lock);
-        int pending = r->commit_pending || r->thread_err;
+        int pending = r->commit_pending;
         pthread_mutex_unlock(&r->lock);
-        int logged = !r->replaying && ib_wal_pos_cmp(ib_wal_readable(r->w), ib_wal_reader_pos(r->rd)) <= 0;
-        *caught_up = kafka_caught_up && logged && !pending;
+        /* every logged batch processed and its offsets stored */
+        int settled = !r->replaying && !ib_handoff_error(&r->ho) && ib_handoff_settled(&r->ho);
+        *caught_up = kafka_caught_up && settled && !pending;
 }
 
 static void receiver_stats(void *st, json_t *out) {
@@ -724,7 +870,16 @@ static void receiver_stats(void *st, json_t *out) {
         json_object_set_new(out, "wal_segments_deleted", json_integer((json_int_t)r->segments_deleted));
         json_object_set_new(out, "fsyncs", json_integer((json_int_t)ws.fsyncs));
         json_object_set_new(out, "fsync_ms", ib_hist_to_json_ms(&ws.fsync_us));
-        json_object_set_new(out, "backlog_high_water_bytes", json_integer((json_int_t)r->backlog_hwm));
+        pthread_mutex_lock(&r->ho.lock);
+        json_object_set_new(out, "backlog_high_water_bytes", json_integer((json_int_t)r->ho.backlog_hwm));
+        pthread_mutex_unlock(&r->ho.lock);
+        json_object_set_new(out, "group_commits", json_integer((json_int_t)r->group_commits));
+        json_object_set_new(out, "log_batches_per_commit",
+                            json_real(r->group_commits ? (double)r->batches_committed / (double)r->group_commits : 0));
+        json_object_set_new(out, "pipeline_batches_from_memory", json_integer((json_int_t)r->pipeline_batches));
+        json_object_set_new(out, "log_batches_per_pipeline_batch",
+                            json_real(r->pipeline_batches ? (double)r->coalesced_batches / (double)r->pipeline_batches
+                                                          : 0));
         json_object_set_new(out, "commits", json_integer((json_int_t)r->commits_ok));
         json_object_set_new(out, "offset_store",
                             json_pack("{s:s,s:I,s:I}", "op", r->conf->offsets == OFFSETS_ZK ? "log fsync + ZooKeeper commit" : "log fsync + Kafka commit",
@@ -763,4 +918,5 @@ const ib_mode_t ib_mode_receiver = {
     0,    /* sink_transactions */
     receiver_inject_points, /* inject_points */
     NULL, /* worker_args */
+    receiver_stop_input, /* stop_input: the logged batches are processed before it leaves */
 };

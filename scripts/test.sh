@@ -48,10 +48,10 @@ step "ASan+UBSan: unit tests and 0101-direct-flow"
 cmake -S "$repo" -B "$repo/build-asan" -DBUILD_TESTING=ON -DIB_WERROR=ON -DIB_ASAN=ON >/dev/null
 cmake --build "$repo/build-asan" -j"$(nproc)" >/dev/null
 (cd "$repo/build-asan" && ctest --output-on-failure -L unit && ctest --output-on-failure -R '^0101-direct-flow$') || rc=1
-step "TSan: 0106-receiver-kill9 (receive, processor, WAL flusher and pipeline threads)"
+step "TSan: 0026-receiver-handoff and 0106-receiver-kill9 (receive, log flusher, processor and pipeline threads)"
 cmake -S "$repo" -B "$repo/build-tsan" -DBUILD_TESTING=ON -DIB_WERROR=ON -DIB_TSAN=ON >/dev/null
 cmake --build "$repo/build-tsan" -j"$(nproc)" >/dev/null
-(tsan_env; cd "$repo/build-tsan" && ctest --output-on-failure -R '^0106-receiver-kill9$') || rc=1
+(tsan_env; cd "$repo/build-tsan" && ctest --output-on-failure -R '^(0026-receiver-handoff|0106-receiver-kill9)$') || rc=1
 step "fuzzing: every target for ${IB_FUZZ_SECONDS:-20} s"
 "$repo/scripts/fuzz.sh" "${IB_FUZZ_SECONDS:-20}" || rc=1
 exit $rc

@@ -500,4 +500,5 @@ const ib_mode_t ib_mode_transactional = {
     1,    /* sink_transactions */
     NULL, /* inject_points */
     NULL, /* worker_args */
+    NULL, /* stop_input */
 };

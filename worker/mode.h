@@ -13,6 +13,8 @@
  *        next_batch(st, batch)  read the next ranges; empty when nothing new
  *        pipeline + sinks       parse .. sink, durable
  *        commit(st, batch)      store the offsets the batch reached
+ *     stop_input(st), then next_batch + pipeline + commit until empty
+ *                           (a mode that holds what it read: the receiver)
  *     close(st)
  *
  * Return rule, written once: every function returning ib_err_t returns IB_OK,
@@ -136,7 +138,19 @@ typedef struct ib_mode_s {
         /** Appends the flags a worker needs for its place @p index among
          *  @p count workers started together (static_split); NULL: none. */
         void (*worker_args)(ib_argv_t *argv, int index, int count);
+        /** Stops reading new input when the run ends cleanly (a stop signal,
+         *  the idle rule): what the mode read and cannot give back (the
+         *  receiver's logged batches, whose offsets it committed) it hands
+         *  out by the following next_batch() calls, which the runner goes on
+         *  making (pipeline, commit) until one is empty or IB_DRAIN_BUDGET_MS
+         *  pass; an empty batch then means nothing is left, so next_batch
+         *  waits for a definite answer. NULL: nothing to drain. */
+        void (*stop_input)(void *st);
 } ib_mode_t;
+
+/** Bound on the drain of a mode with stop_input, ms: within the chaos
+ *  harness's grace between SIGTERM and SIGKILL (30 s). */
+#define IB_DRAIN_BUDGET_MS 25000
 
 /** @brief Restarts the idle clock: the mode saw records or an ownership change. */
 void ib_mode_active(ib_mode_ctx_t *ctx);

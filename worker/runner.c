@@ -233,6 +233,38 @@ static void progress_line(run_t *run, int64_t now, int64_t *last, uint64_t *last
         *last = now;
 }
 
+/* After a clean end: the mode stops reading, and what it read and holds is
+ * processed and committed, bounded by IB_DRAIN_BUDGET_MS. */
+static ib_err_t drain(run_t *run, ib_batch_t *batch, char *errstr, size_t errstr_size) {
+        int64_t t0 = ib_mono_us(), end = t0 + (int64_t)IB_DRAIN_BUDGET_MS * 1000;
+        uint64_t records = 0, batches = 0;
+        ib_err_t err = IB_OK;
+        int complete = 0;
+        run->mode->stop_input(run->st);
+        while (ib_mono_us() < end) {
+                ib_batch_clear(batch);
+                int64_t fetch_ms = ib_now_ms();
+                if ((err = run->mode->next_batch(run->st, batch, (int)run->cfg->batch_ms, errstr, errstr_size)))
+                        break;
+                if (batch->nrecords == 0 && batch->nranges == 0) {
+                        complete = 1;
+                        break;
+                }
+                if ((err = process_batch(run, batch, fetch_ms, errstr, errstr_size)) ||
+                    (err = run->mode->commit(run->st, batch, errstr, errstr_size)))
+                        break;
+                records += batch->nrecords;
+                batches++;
+        }
+        ib_eventlog_emit(run->events, "drain",
+                         json_pack("{s:I,s:I,s:f,s:b}", "records", (json_int_t)records, "batches", (json_int_t)batches,
+                                   "ms", (double)(ib_mono_us() - t0) / 1000.0, "complete", complete && !err));
+        if (!err && !complete)
+                fprintf(stderr, "ingestbench run: the drain of what %s read was cut at %d s: the rest is read again "
+                        "by its next run\n", run->mode->name, IB_DRAIN_BUDGET_MS / 1000);
+        return err;
+}
+
 /* The loop: until a signal, an error, or the idle rule. */
 static ib_err_t loop(run_t *run, const char **why, char *errstr, size_t errstr_size) {
         const ib_config_t *cfg = run->cfg;
@@ -272,6 +304,8 @@ static ib_err_t loop(run_t *run, const char **why, char *errstr, size_t errstr_s
                         ib_mode_active(&run->ctx); /* behind, or asking failed: look again later */
                 }
         }
+        if (!err && run->mode->stop_input)
+                err = drain(run, &batch, errstr, errstr_size);
         if (err && ib_stop_requested && ib_err_transient(err)) {
                 /* Asked to stop while retrying (a server away): the retry gave
                  * up for the stop, not for the budget. What was not stored is
