@@ -129,7 +129,7 @@ ib_err_t ib_group_consumer_new(const char *brokers, const char *const *settings,
          * takes no client-side assignor (librdkafka refuses one) */
         const char *all[64];
         size_t n = 0;
-        for (size_t i = 0; settings[i] && n + 4 < 48; i += 2) {
+        for (size_t i = 0; settings[i] && n + 4 < 40; i += 2) {
                 all[n++] = settings[i];
                 all[n++] = settings[i + 1];
         }
@@ -143,6 +143,7 @@ ib_err_t ib_group_consumer_new(const char *brokers, const char *const *settings,
         }
         if (group->group_instance_id)
                 all[n++] = "group.instance.id", all[n++] = group->group_instance_id;
+        n = ib_kafka_fetch_settings(all, n, IB_FETCH_QUEUE_KB_GROUP);
         all[n] = NULL;
         if (consumer && rd_kafka_version() < 0x020c0000)
                 return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG,

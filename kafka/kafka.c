@@ -384,3 +384,15 @@ ib_err_t ib_kafka_list_offsets(rd_kafka_t *rk, const char *topic, const int32_t 
 }
 
 const char *ib_kafka_version(void) { return rd_kafka_version_str(); }
+
+size_t ib_kafka_fetch_settings(const char **settings, size_t n, const char *queue_kbytes) {
+        settings[n++] = "queued.max.messages.kbytes";
+        settings[n++] = queue_kbytes;
+        settings[n++] = "max.partition.fetch.bytes";
+        settings[n++] = IB_FETCH_PARTITION_BYTES;
+        if (rd_kafka_version() >= 0x020200ff) { /* fetch.queue.backoff.ms is new in 2.2.0 */
+                settings[n++] = "fetch.queue.backoff.ms";
+                settings[n++] = "10";
+        }
+        return n;
+}

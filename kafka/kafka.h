@@ -48,6 +48,28 @@ const char *ib_kafka_mock_addr_path(char *out, size_t out_size);
 ib_err_t ib_kafka_brokers(const char *flag, char *out, size_t out_size,
                           char *errstr, size_t errstr_size);
 
+/** A fetch response brings at most this much of a partition (the client's
+ *  default is 1 MB, compressed: 6 partitions of lz4 JSON decompress to
+ *  over 100,000 records in one response, which then sit in memory whatever
+ *  queued.max.messages.kbytes says). */
+#define IB_FETCH_PARTITION_BYTES "131072"
+/** The prefetch queue of a group member (one queue) and of the range
+ *  reader (one per partition), KB; the client's default is 65536. */
+#define IB_FETCH_QUEUE_KB_GROUP "8192"
+#define IB_FETCH_QUEUE_KB_PARTITION "2048"
+
+/**
+ * @brief Appends the consumer's fetch settings every mode uses to the key,
+ *        value pairs @p settings[0..n) (room for 6 more), so that a mode
+ *        slower than the fetcher holds a bounded prefetch, not the backlog:
+ *        queued.max.messages.kbytes=@p queue_kbytes, max.partition.fetch.bytes
+ *        IB_FETCH_PARTITION_BYTES, and with a client that has it (2.2 and
+ *        later) fetch.queue.backoff.ms=10 instead of its 1000, so a full
+ *        prefetch queue pauses fetching for 10 ms, not a second (older
+ *        clients pause a second, fixed). -X overrides each. @returns the new n.
+ */
+size_t ib_kafka_fetch_settings(const char **settings, size_t n, const char *queue_kbytes);
+
 /**
  * @brief A configuration with bootstrap.servers and sane bounded timeouts,
  *        then the caller's @p settings (NULL-terminated key, value pairs;

@@ -35,7 +35,7 @@ struct ib_rangereader_s {
 };
 
 const ib_option_t ib_range_options[] = {
-    IB_OPT_INT(ib_range_conf_t, max_records_per_partition, "max-records-per-partition", "N", "50000", 1,
+    IB_OPT_INT(ib_range_conf_t, max_records_per_partition, "max-records-per-partition", "N", "5000", 1,
                INT64_MAX / 4, "cap per partition per batch (Spark's maxRatePerPartition)"),
     IB_OPT_END,
 };
@@ -51,9 +51,9 @@ ib_pin_t ib_pin_next(ib_pin_t pin, const ib_batch_t *batch, int32_t p, int64_t l
 ib_err_t ib_rangereader_open(const char *brokers, const char *topic, const ib_props_t *props,
                              int connect_timeout_ms, ib_eventlog_t *events, ib_rangereader_t **out,
                              char *errstr, size_t errstr_size) {
-        static const char *const settings[] = {
-            "enable.partition.eof", "true", "enable.auto.commit", "false", "fetch.wait.max.ms", "100",
-            "queued.max.messages.kbytes", "16384", "auto.offset.reset", "earliest", NULL};
+        const char *settings[16] = {"enable.partition.eof", "true", "enable.auto.commit", "false",
+                                    "fetch.wait.max.ms", "100", "auto.offset.reset", "earliest", NULL};
+        settings[ib_kafka_fetch_settings(settings, 8, IB_FETCH_QUEUE_KB_PARTITION)] = NULL;
         ib_rangereader_t *rr = calloc(1, sizeof(*rr));
         if (!rr)
                 return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");

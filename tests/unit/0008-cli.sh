@@ -108,7 +108,7 @@ c = start["config"]
 assert c["mode"] == "direct" and c["batch-ms"] == 100 and c["connect-timeout-ms"] == 500, c
 d = c["direct"]
 assert d == {"zookeeper": "127.0.0.1:1", "zk-session-timeout-ms": 6000, "zk-auth": None,
-             "max-records-per-partition": 50000}, d
+             "max-records-per-partition": 5000}, d
 PY
 # a credential is never recorded (#16), and a malformed one is a usage error
 expect_rc 3 "$IB" run --mode direct --brokers 127.0.0.1:1 --zookeeper 127.0.0.1:1 --topic t --group g \
