@@ -73,7 +73,7 @@ static ib_err_t run_subject(bench_t *b, subject_t *s, const ib_backlog_t *bl, in
                 err = ib_bench_peer(c, bl, scratch(b, "peer", dir, sizeof(dir)), &d, errstr, errstr_size);
                 d.bytes = (uint64_t)(ref_bytes_per_rec * (double)d.records);
         } else if (!strcmp(s->kind, "reference"))
-                err = ib_bench_reference(c->brokers, bl, 120000 + bl->records / 10, c->stop, &d, errstr, errstr_size);
+                err = ib_bench_reference_proc(c, bl, 120000 + bl->records / 10, &d, errstr, errstr_size);
         else if (!strcmp(s->kind, "client")) {
                 err = ib_bench_kcat(c, bl, &d, errstr, errstr_size);
                 d.bytes = (uint64_t)(ref_bytes_per_rec * (double)d.records);
@@ -113,7 +113,7 @@ static json_t *summarize(const subject_t *s, const subject_t *ref) {
         json_t *row = json_pack("{s:s,s:s,s:s?}", "subject", s->name, "kind", s->kind, "pipeline",
                                 s->mode ? ib_pipeline_level_names[s->level] : NULL);
         static const char *const keys[] = {"records_per_s", "mb_per_s", "cpu_s_per_million", "store_ops_per_s",
-                                           "write_amplification", "total_records_per_s", NULL};
+                                           "write_amplification", "total_records_per_s", "max_rss_kb", NULL};
         for (int k = 0; keys[k]; k++)
                 if (json_is_number(json_object_get(json_array_get(s->runs, 0), keys[k])))
                         json_object_set_new(row, keys[k], figure_summary(s->runs, keys[k]));
@@ -125,6 +125,11 @@ static json_t *summarize(const subject_t *s, const subject_t *ref) {
                         v[i] = rr > 0 ? ib_results_num(json_array_get(s->runs, i), "records_per_s") / rr : 0;
                 }
                 json_object_set_new(row, "ratio_to_reference", ib_bench_summary(v, n));
+                for (size_t i = 0; i < n; i++) { /* peak RSS against the reference's (0: not measured) */
+                        double rr = ib_results_num(json_array_get(ref->runs, i), "max_rss_kb");
+                        v[i] = rr > 0 ? ib_results_num(json_array_get(s->runs, i), "max_rss_kb") / rr : 0;
+                }
+                json_object_set_new(row, "rss_to_reference", ib_bench_summary(v, n));
                 free(v);
         }
         json_t *lat = json_object_get(json_array_get(s->runs, n ? n - 1 : 0), "latency_ms");
@@ -401,17 +406,18 @@ static ib_err_t sweep_phase(bench_t *b, const ib_bench_sweep_t *sw, json_t *doc,
         int n = 0;
         memset(subj, 0, sizeof(subj));
         snprintf(subj[n].name, sizeof(subj[n].name), "reference"), subj[n++].kind = "reference";
-        int txn = !strcmp(sw->name, "txn-records"); /* only the modes that take --txn-records */
+        const char *flag = ib_bench_sweep_option(sw->name); /* only the modes that take it */
         for (int m = 0; m < c->nmodes; m++) {
-                if (txn && !ib_options_find(c->modes[m]->options, "txn-records", NULL))
+                if (flag && !ib_options_find(c->modes[m]->options, flag, NULL))
                         continue;
                 snprintf(subj[n].name, sizeof(subj[n].name), "%s", c->modes[m]->name);
                 subj[n].kind = "mode", subj[n].mode = c->modes[m], subj[n++].level = level;
         }
         json_t *series = json_object_get(o, "series");
         for (int i = 0; i < n; i++)
-                json_array_append_new(series, json_pack("{s:s,s:[],s:[],s:[],s:[]}", "subject", subj[i].name,
-                                                        "records_per_s", "min", "max", "ratio_to_reference"));
+                json_array_append_new(series, json_pack("{s:s,s:[],s:[],s:[],s:[],s:[]}", "subject", subj[i].name,
+                                                        "records_per_s", "min", "max", "ratio_to_reference",
+                                                        "max_rss_kb"));
         ib_err_t err = IB_OK;
         for (int v = 0; !err && v < sw->n; v++) {
                 int64_t val = sw->values[v];
@@ -421,7 +427,9 @@ static ib_err_t sweep_phase(bench_t *b, const ib_bench_sweep_t *sw, json_t *doc,
                 int workers = !strcmp(sw->name, "workers") ? (int)val : 1;
                 char vtext[32];
                 snprintf(vtext, sizeof(vtext), "%" PRId64, val);
-                const char *const txn_args[] = {"--txn-records", vtext, NULL};
+                char flagtext[64];
+                snprintf(flagtext, sizeof(flagtext), "--%s", flag ? flag : "");
+                const char *const option_args[] = {flagtext, vtext, NULL};
                 ib_backlog_t bl;
                 char what[64];
                 snprintf(what, sizeof(what), "sweep-%s", sw->name);
@@ -445,7 +453,7 @@ static ib_err_t sweep_phase(bench_t *b, const ib_bench_sweep_t *sw, json_t *doc,
                                 json_t *r = NULL;
                                 /* the reference is one consumer whatever the sweep */
                                 if (!(err = run_subject(b, &subj[i], &bl, subj[i].mode ? workers : 1, 0,
-                                                        txn && subj[i].mode ? txn_args : NULL, &r, errstr,
+                                                        flag && subj[i].mode ? option_args : NULL, &r, errstr,
                                                         errstr_size)))
                                         json_array_append_new(subj[i].runs, r);
                                 b->steps_done++;
@@ -459,6 +467,8 @@ static ib_err_t sweep_phase(bench_t *b, const ib_bench_sweep_t *sw, json_t *doc,
                         json_t *ratio = json_object_get(row, "ratio_to_reference");
                         json_array_append_new(json_object_get(s, "ratio_to_reference"),
                                               ratio ? json_real(ib_results_num(ratio, "median")) : json_null());
+                        json_array_append_new(json_object_get(s, "max_rss_kb"),
+                                              json_real(ib_results_num(json_object_get(row, "max_rss_kb"), "median")));
                         json_decref(row);
                 }
         }
@@ -467,6 +477,14 @@ static ib_err_t sweep_phase(bench_t *b, const ib_bench_sweep_t *sw, json_t *doc,
                 json_decref(subj[i].config);
         }
         return err;
+}
+
+const char *ib_bench_sweep_option(const char *sweep) {
+        if (!strcmp(sweep, "txn-records"))
+                return "txn-records";
+        if (!strcmp(sweep, "max-records"))
+                return "max-records-per-partition";
+        return NULL;
 }
 
 /* ---- the document ---- */
@@ -498,8 +516,8 @@ ib_err_t ib_bench_run(const ib_bench_conf_t *c, json_t **out, char *errstr, size
         for (int s = 0; s < c->nsweeps; s++) {
                 int nm = 0;
                 for (int m = 0; m < c->nmodes; m++)
-                        nm += strcmp(c->sweeps[s].name, "txn-records") ||
-                              ib_options_find(c->modes[m]->options, "txn-records", NULL) != NULL;
+                        nm += !ib_bench_sweep_option(c->sweeps[s].name) ||
+                              ib_options_find(c->modes[m]->options, ib_bench_sweep_option(c->sweeps[s].name), NULL);
                 b.steps += c->sweeps[s].n * (1 + nm) * (int)c->repeat;
         }
         json_t *doc = ib_results_new("bench", c->broker_version, c->zk_version);

@@ -17,9 +17,10 @@
  *            send delay (actual minus intended send time);
  *            (with a Kafka sink: to read_committed visibility of the output,
  *            read back by a consumer in this process, visibility.c);
- *   sweeps   partitions, record size, workers or records per transaction
- *            (txn-records, the modes that take --txn-records) against
- *            throughput.
+ *   sweeps   partitions, record size, workers, records per transaction
+ *            (txn-records, the modes that take --txn-records) or records
+ *            per partition per batch (max-records, the modes that take
+ *            --max-records-per-partition) against throughput and peak RSS.
  * Results: one JSON document (results/SCHEMA.md, kind "bench").
  */
 #ifndef IB_BENCH_H
@@ -74,6 +75,11 @@ typedef struct ib_bench_conf_s {
         struct ib_chaos_cluster_s *cluster; /**< where topics are created on a mock cluster */
 } ib_bench_conf_t;
 
+/** @brief The mode option a sweep sets ("txn-records",
+ *         "max-records-per-partition"), NULL for a sweep of the backlog
+ *         or the workers. Only the modes that take it are swept. */
+const char *ib_bench_sweep_option(const char *sweep);
+
 /**
  * @brief Runs every phase and returns the results document in @p out (also
  *        on a failure part-way: what was measured, with "error").
@@ -115,6 +121,12 @@ ib_err_t ib_bench_end_offsets(const char *brokers, const char *topic, int n, int
 /** @brief The bare reference: a librdkafka consumer in this process, no pipeline, no tracking. */
 ib_err_t ib_bench_reference(const char *brokers, const ib_backlog_t *b, int64_t timeout_ms, volatile sig_atomic_t *stop,
                             ib_drain_t *out, char *errstr, size_t errstr_size);
+
+/** @brief The same reference as a process of its own (`ingestbench
+ *         bench-reference`), so that its peak RSS is measured as every other
+ *         subject's; its drain time and CPU are those it reports. */
+ib_err_t ib_bench_reference_proc(const ib_bench_conf_t *conf, const ib_backlog_t *b, int64_t timeout_ms,
+                                 ib_drain_t *out, char *errstr, size_t errstr_size);
 
 /** @brief kcat -C -e over the backlog, output to /dev/null: wall time and its CPU. */
 ib_err_t ib_bench_kcat(const ib_bench_conf_t *conf, const ib_backlog_t *b, ib_drain_t *out, char *errstr,

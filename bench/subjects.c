@@ -167,6 +167,8 @@ ib_err_t ib_bench_backlog(const ib_bench_conf_t *conf, const char *topic, int pa
         return err;
 }
 
+static int64_t jint(json_t *o, const char *path);
+
 static double cpu_self_s(void) {
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);
@@ -238,6 +240,41 @@ ib_err_t ib_bench_reference(const char *brokers, const ib_backlog_t *b, int64_t 
         return err;
 }
 
+ib_err_t ib_bench_reference_proc(const ib_bench_conf_t *conf, const ib_backlog_t *b, int64_t timeout_ms,
+                                 ib_drain_t *out, char *errstr, size_t errstr_size) {
+        memset(out, 0, sizeof(*out));
+        char res[PATH_MAX], log[PATH_MAX], parts[16], records[32], timeout[32];
+        snprintf(res, sizeof(res), "%s/reference.json", conf->work_dir);
+        snprintf(log, sizeof(log), "%s/reference.log", conf->work_dir);
+        snprintf(parts, sizeof(parts), "%d", b->partitions);
+        snprintf(records, sizeof(records), "%" PRId64, b->end_total);
+        snprintf(timeout, sizeof(timeout), "%" PRId64, timeout_ms);
+        unlink(res); /* the spawn appends */
+        const char *argv[] = {conf->self, "bench-reference", "--brokers", conf->brokers, "--topic", b->topic,
+                              "--partitions", parts, "--records", records, "--timeout-ms", timeout, NULL};
+        ib_spawn_io_t io = {res, log, 0, NULL, 0};
+        size_t i;
+        ib_err_t err = ib_sup_spawn(conf->sup, "reference", (char *const *)argv, &io, &i, errstr, errstr_size);
+        if (err)
+                return err;
+        if (!wait_proc(conf->sup, i, timeout_ms + 30000, conf->stop) || !exited_ok(&conf->sup->procs[i]))
+                return ib_seterr(errstr, errstr_size, IB_ERR_FAILED, "the reference consumer failed reading %s (see %s)",
+                                 b->topic, log);
+        json_error_t je;
+        json_t *r = json_load_file(res, 0, &je);
+        if (!r || !json_is_object(r)) {
+                json_decref(r);
+                return ib_seterr(errstr, errstr_size, IB_ERR_CORRUPT, "%s: line %d: %s", res, je.line, je.text);
+        }
+        out->records = (uint64_t)jint(r, "records");
+        out->bytes = (uint64_t)jint(r, "bytes");
+        out->seconds = json_real_value(json_object_get(r, "seconds"));
+        out->cpu_s = json_real_value(json_object_get(r, "cpu_s")); /* its drain, start-up excluded */
+        out->max_rss_kb = conf->sup->procs[i].max_rss_kb;
+        json_decref(r);
+        return IB_OK;
+}
+
 ib_err_t ib_bench_kcat(const ib_bench_conf_t *conf, const ib_backlog_t *b, ib_drain_t *out, char *errstr,
                        size_t errstr_size) {
         memset(out, 0, sizeof(*out));
@@ -261,8 +298,6 @@ ib_err_t ib_bench_kcat(const ib_bench_conf_t *conf, const ib_backlog_t *b, ib_dr
         out->max_rss_kb = p->max_rss_kb;
         return IB_OK;
 }
-
-static int64_t jint(json_t *o, const char *path);
 
 ib_err_t ib_bench_peer(const ib_bench_conf_t *conf, const ib_backlog_t *b, const char *dir, ib_drain_t *out,
                        char *errstr, size_t errstr_size) {

@@ -25,6 +25,7 @@ int ib_cmd_wal(int argc, char **argv);
 int ib_cmd_checkpoint(int argc, char **argv);
 int ib_cmd_chaos(int argc, char **argv);
 int ib_cmd_bench(int argc, char **argv);
+int ib_cmd_bench_reference(int argc, char **argv);
 int ib_cmd_compare(int argc, char **argv);
 int ib_cmd_report(int argc, char **argv);
 int ib_cmd_evaluate(int argc, char **argv);

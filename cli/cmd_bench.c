@@ -64,8 +64,9 @@ static const ib_option_t bench_options[] = {
                   "also run Spark Structured Streaming doing the full pipeline's work (scripts/peers/spark/setup.sh "
                   "installs it first)"),
     IB_OPT_LIST(bench_flags_t, sweep, "sweep", "NAME[=V,...]",
-                "partitions (default 1,4,16,32), size (100,1000,10000), workers (1,2,4) or txn-records "
-                "(500,2000,10000,50000: the modes that take --txn-records); at most 3"),
+                "partitions (default 1,4,16,32), size (100,1000,10000), workers (1,2,4), txn-records "
+                "(500,2000,10000,50000: the modes that take --txn-records) or max-records (2000,5000,10000,50000: "
+                "the modes that take --max-records-per-partition); at most 3"),
     IB_OPT_STR(bench_flags_t, out, "out", "FILE", NULL, "results file (default: bench-results/bench-TIME.json)"),
     IB_OPT_STR(bench_flags_t, clients, "clients", "LIST", NULL,
                "one whole bench per librdkafka in LIST, one after the other (comma-separated: linked, system, "
@@ -83,10 +84,11 @@ static const ib_option_t bench_options[] = {
 static const ib_cli_spec_t bench_spec = {
     "bench", "[OPTIONS]",
     "Measure the modes against references run in the same session: a backlog is\n"
-    "produced once, then a bare librdkafka consumer (in this process), kcat, and every\n"
-    "mode at every pipeline level drain it, repetitions interleaved; then each mode\n"
-    "consumes at a fixed rate for end-to-end latency; then the sweeps. Figures are\n"
-    "medians with min and max, and ratios to the reference of the same repetition.\n"
+    "produced once, then a bare librdkafka consumer (a process of its own), kcat, and\n"
+    "every mode at every pipeline level drain it, repetitions interleaved; then each\n"
+    "mode consumes at a fixed rate for end-to-end latency; then the sweeps. Figures\n"
+    "are medians with min and max, and ratios to the reference of the same\n"
+    "repetition; every subject's peak RSS is its own process's.\n"
     "Results: one JSON file (results/SCHEMA.md, kind \"bench\"); `ingestbench report`\n"
     "draws it, `ingestbench compare` gates on it.\n",
     "Exit codes: 0 measured, 1 a run failed (what was measured is still written, with\n"
@@ -108,15 +110,16 @@ static int split(char *list, char **items, int max) {
 static int parse_sweep(char *arg, ib_bench_sweep_t *sw, char *errstr, size_t size) {
         static const struct { const char *name; int64_t v[6]; int n; } defaults[] = {
             {"partitions", {1, 4, 16, 32}, 4}, {"size", {100, 1000, 10000}, 3}, {"workers", {1, 2, 4}, 3},
-            {"txn-records", {500, 2000, 10000, 50000}, 4}};
+            {"txn-records", {500, 2000, 10000, 50000}, 4}, {"max-records", {2000, 5000, 10000, 50000}, 4}};
         char *eq = strchr(arg, '=');
         if (eq)
                 *eq = '\0';
         int d;
-        for (d = 0; d < 4 && strcmp(defaults[d].name, arg); d++)
+        for (d = 0; d < 5 && strcmp(defaults[d].name, arg); d++)
                 ;
-        if (d == 4) {
-                snprintf(errstr, size, "--sweep: '%s' is not partitions, size, workers or txn-records", arg);
+        if (d == 5) {
+                snprintf(errstr, size, "--sweep: '%s' is not partitions, size, workers, txn-records or max-records",
+                         arg);
                 return -1;
         }
         sw->name = defaults[d].name;

@@ -29,6 +29,7 @@ static const struct {
     {"bench", ib_cmd_bench, "benchmark the modes against references measured in the same run"},
     {"compare", ib_cmd_compare, "the CI gate: results against a baseline (guarantees, throughput ratios)"},
     {"report", ib_cmd_report, "report.md and report.html from results files, with the verdict table"},
+    {"bench-reference", ib_cmd_bench_reference, NULL}, /* started by bench; not listed */
 };
 
 static void usage(FILE *fp) {
@@ -40,7 +41,8 @@ static void usage(FILE *fp) {
                 "Commands:\n",
                 IB_VERSION);
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-                fprintf(fp, "  %-14s %s\n", commands[i].name, commands[i].summary);
+                if (commands[i].summary)
+                        fprintf(fp, "  %-14s %s\n", commands[i].name, commands[i].summary);
         fprintf(fp,
                 "\n"
                 "Without --brokers, commands use the embedded mock cluster started by\n"

@@ -711,13 +711,14 @@ static void drain_tables(report_t *r, json_t *b, const char *source) {
                  str(json_object_get(b, "versions"), "broker"), str(cfg, "brokers"));
         para(r, line);
         static const char *const cols[] = {"subject", "pipeline", "records/s", "MB/s", "ratio to reference",
-                                           "CPU s per 1M records", "offset-store ops/s", "write amplification", NULL};
+                                           "CPU s per 1M records", "offset-store ops/s", "write amplification",
+                                           "peak RSS MB (x reference)", NULL};
         table_head(r, cols);
         json_t *row;
         size_t i;
         json_array_foreach(json_object_get(json_object_get(b, "drain"), "summary"), i, row) {
                 json_t *rps = json_object_get(row, "records_per_s"), *ratio = json_object_get(row, "ratio_to_reference");
-                cell_t cells[8];
+                cell_t cells[9];
                 snprintf(cells[0], sizeof(cells[0]), "%s", str(row, "subject"));
                 snprintf(cells[1], sizeof(cells[0]), "%s", json_is_string(json_object_get(row, "pipeline")) ? str(row, "pipeline") : "-");
                 json_t *total = json_object_get(row, "total_records_per_s"); /* a peer: JVM start-up apart */
@@ -739,7 +740,15 @@ static void drain_tables(report_t *r, json_t *b, const char *source) {
                         snprintf(cells[5], sizeof(cells[0]), "not measured");
                 snprintf(cells[6], sizeof(cells[0]), "%.1f", ib_results_num(json_object_get(row, "store_ops_per_s"), "median"));
                 snprintf(cells[7], sizeof(cells[0]), "%.2f", ib_results_num(json_object_get(row, "write_amplification"), "median"));
-                table_row(r, cells, 8, -1, NULL);
+                json_t *rss = json_object_get(row, "max_rss_kb"), *rss_ratio = json_object_get(row, "rss_to_reference");
+                if (!rss || ib_results_num(rss, "median") <= 0) /* not in files of before; not measured */
+                        snprintf(cells[8], sizeof(cells[0]), "-");
+                else if (rss_ratio && ib_results_num(rss_ratio, "median") > 0)
+                        snprintf(cells[8], sizeof(cells[0]), "%.0f (x%.1f)", ib_results_num(rss, "median") / 1024,
+                                 ib_results_num(rss_ratio, "median"));
+                else
+                        snprintf(cells[8], sizeof(cells[0]), "%.0f", ib_results_num(rss, "median") / 1024);
+                table_row(r, cells, 9, -1, NULL);
         }
         table_end(r);
 }
