@@ -36,6 +36,7 @@ static uint64_t reusable(const ib_handoff_t *h) {
 ib_logged_t *ib_handoff_slot(ib_handoff_t *h, uint64_t max_bytes, int timeout_ms) {
         struct timespec dl;
         ib_deadline_ms(&dl, timeout_ms);
+        int64_t end_us = ib_mono_us() + (int64_t)timeout_ms * 1000;
         ib_logged_t *slot = NULL;
         pthread_mutex_lock(&h->lock);
         for (;;) {
@@ -43,9 +44,18 @@ ib_logged_t *ib_handoff_slot(ib_handoff_t *h, uint64_t max_bytes, int timeout_ms
                         break;
                 int full = h->logged - reusable(h) >= IB_HANDOFF_SLOTS;
                 int behind = h->logged > h->released && h->logged_bytes - h->released_bytes > max_bytes;
-                if (!full && !behind) {
+                int stalled = h->commit_since_us && ib_mono_us() - h->commit_since_us > IB_HANDOFF_COMMIT_STALL_US;
+                if (!full && !behind && !stalled) {
                         slot = ib_handoff_at(h, h->logged);
                         break;
+                }
+                if (stalled) { /* woken when it ends; looked at again every 10 ms */
+                        if (ib_mono_us() >= end_us)
+                                break;
+                        struct timespec step;
+                        ib_deadline_ms(&step, 10);
+                        pthread_cond_timedwait(&h->cond, &h->lock, &step);
+                        continue;
                 }
                 if (!wait_until(h, &dl))
                         break;
@@ -96,8 +106,15 @@ void ib_handoff_durable(ib_handoff_t *h, uint64_t upto) {
         pthread_mutex_unlock(&h->lock);
 }
 
+void ib_handoff_commit_begin(ib_handoff_t *h) {
+        pthread_mutex_lock(&h->lock);
+        h->commit_since_us = ib_mono_us();
+        pthread_mutex_unlock(&h->lock);
+}
+
 void ib_handoff_committed(ib_handoff_t *h, uint64_t upto) {
         pthread_mutex_lock(&h->lock);
+        h->commit_since_us = 0;
         if (upto > h->committed && upto <= h->durable)
                 h->committed = upto;
         pthread_cond_broadcast(&h->cond);

@@ -53,6 +53,7 @@ typedef struct ib_handoff_s {
         uint64_t logged, durable, committed, taken, released; /* batches, since open */
         uint64_t logged_bytes, released_bytes;
         uint64_t backlog_hwm;      /**< most bytes logged and not yet released */
+        int64_t commit_since_us;   /**< when the flusher's commit in progress began (0: none) */
         int input_ended;           /**< the receive thread logs nothing more */
         int flusher_gone;          /**< the flusher commits nothing more */
         ib_err_t err;              /**< the first failure of a thread, sticky */
@@ -64,10 +65,17 @@ void ib_handoff_init(ib_handoff_t *h);
 /** @brief Frees the slots' arrays (not what items point to). */
 void ib_handoff_destroy(ib_handoff_t *h);
 
+/** How long a commit may take before the receive thread stops polling until
+ *  it ends: a commit that waits for a coordinator (a broker killed) is not
+ *  overtaken by batches polled meanwhile, whose own commits would come after
+ *  the member lost its partitions (each then read again by their next owner). */
+#define IB_HANDOFF_COMMIT_STALL_US 50000
+
 /** @brief Receive thread: waits (at most @p timeout_ms) for a free slot while
  *         fewer than @p max_bytes are logged and not released (at least one
- *         batch may always wait). @returns the slot to fill, or NULL on time
- *         out or after a failure. */
+ *         batch may always wait), and while no commit has been in progress
+ *         for IB_HANDOFF_COMMIT_STALL_US. @returns the slot to fill, or NULL
+ *         on time out or after a failure. */
 ib_logged_t *ib_handoff_slot(ib_handoff_t *h, uint64_t max_bytes, int timeout_ms);
 
 /** @brief Receive thread: the slot ib_handoff_slot() gave is filled and its
@@ -85,6 +93,9 @@ int ib_handoff_wait_logged(ib_handoff_t *h, int timeout_ms, uint64_t *from, uint
 
 /** @brief Flusher: batches below @p upto are durable in the log. */
 void ib_handoff_durable(ib_handoff_t *h, uint64_t upto);
+
+/** @brief Flusher: a commit begins (ended by ib_handoff_committed()). */
+void ib_handoff_commit_begin(ib_handoff_t *h);
 
 /** @brief Flusher: the offsets of batches below @p upto are stored (or given
  *         up on). */

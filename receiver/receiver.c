@@ -244,9 +244,13 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         else
                 ib_group_note_revoke(&r->losses, parts, gen, !strcmp(kind, "lost"));
         ib_mode_waiting(r->ctx, !assigned);
-        if (!assigned && strcmp(kind, "lost") != 0)
-                /* what the log holds is committed before the partitions go (bounded):
-                 * the flusher may be committing the last batches while this thread polled */
+        if (!assigned)
+                /* What the log holds is committed before the partitions go, revoked or
+                 * lost (bounded): the flusher may be committing the last batches while
+                 * this thread polled. After a loss too: a coordinator that moved (a
+                 * broker killed) takes the old generation's commit once it is back, as
+                 * long as this member has not rejoined, which happens after this
+                 * callback. */
                 ib_handoff_wait_committed(&r->ho, IB_LEAVE_COMMIT_WAIT_MS);
         pthread_mutex_lock(&r->lock);
         r->commit_pending = 0; /* what was not stored is the next owner's to read */
@@ -525,6 +529,7 @@ static void *flusher_main(void *arg) {
                 r->group_commits++;
                 r->batches_committed += upto - from;
                 pthread_mutex_unlock(&r->lock);
+                ib_handoff_commit_begin(&r->ho);
                 commit_offsets(r, offs, records, last_seq);
                 rd_kafka_topic_partition_list_destroy(offs);
                 ib_handoff_committed(&r->ho, upto);

@@ -2,12 +2,14 @@
  * flusher and processor. A batch is taken only once durable, taken batches
  * are coalesced up to a record bound in log order, slots are reused only once
  * both processed and committed, the byte bound holds the receive thread
- * back, the end of input drains, a failure reaches every waiter; and three
+ * back, as does a commit stalled past IB_HANDOFF_COMMIT_STALL_US, the end of
+ * input drains, a failure reaches every waiter; and three
  * threads moving 20000 batches through it see each batch once, in order. */
 #include "harness.h"
 #include "handoff.h"
 
 #include <pthread.h>
+#include <unistd.h>
 
 /* Fills the next slot as the receive thread would: @p n records, @p bytes. */
 static void log_one(ib_handoff_t *h, uint64_t seq, size_t n, uint64_t bytes) {
@@ -155,6 +157,23 @@ static void test_logged_before_failure_committed(void) {
         ib_handoff_destroy(&h);
 }
 
+/* A commit that takes longer than IB_HANDOFF_COMMIT_STALL_US (waiting for a
+ * coordinator) holds the receive thread back until it ends; a quick one
+ * does not. */
+static void test_stalled_commit_holds_polling(void) {
+        ib_handoff_t h;
+        ib_handoff_init(&h);
+        log_one(&h, 1, 3, 3);
+        ib_handoff_durable(&h, 1);
+        ib_handoff_commit_begin(&h);
+        CHECK(ib_handoff_slot(&h, UINT64_MAX, 0) != NULL); /* just begun: polling goes on */
+        usleep(IB_HANDOFF_COMMIT_STALL_US + 20000);
+        CHECK(ib_handoff_slot(&h, UINT64_MAX, 30) == NULL); /* stalled: no slot, bounded wait */
+        ib_handoff_committed(&h, 1);
+        CHECK(ib_handoff_slot(&h, UINT64_MAX, 0) != NULL);
+        ib_handoff_destroy(&h);
+}
+
 /* ---- three threads ----------------------------------------------------- */
 
 #define BATCHES 20000
@@ -247,6 +266,7 @@ int main(void) {
         IB_RUN(test_byte_bound);
         IB_RUN(test_drain_and_failure);
         IB_RUN(test_logged_before_failure_committed);
+        IB_RUN(test_stalled_commit_holds_polling);
         IB_RUN(test_three_threads);
         return IB_DONE();
 }
