@@ -89,7 +89,7 @@ static ib_err_t run_subject(bench_t *b, subject_t *s, const ib_backlog_t *bl, in
                 json_object_set_new(r, "workers", json_integer(workers));
         if (s->config == NULL && d.stats)
                 s->config = json_incref(json_object_get(d.stats, "config"));
-        snprintf(b->last, sizeof(b->last), "%s %.0fk records/s", s->name, ib_results_num(r, "records_per_s") / 1000);
+        snprintf(b->last, sizeof(b->last), "%.100s %.0fk records/s", s->name, ib_results_num(r, "records_per_s") / 1000);
         ib_drain_free(&d);
         *run_out = r;
         if (s->mode || !strcmp(s->kind, "peer")) /* the scratch: sinks and state, gone before the next run */

@@ -262,7 +262,9 @@ static int prepare(bench_flags_t *f) {
                 f->out = f->out_buf;
         }
         if (!f->work) {
-                snprintf(f->work_buf, sizeof(f->work_buf), "%s.work", f->out);
+                int n = snprintf(f->work_buf, sizeof(f->work_buf), "%s.work", f->out);
+                if (n < 0 || (size_t)n >= sizeof(f->work_buf))
+                        return ib_cli_usage_error("bench", "--out %s: path too long", f->out);
                 f->work = f->work_buf;
         }
         ib_cluster_script(&f->cluster, IB_SOURCE_DIR);
