@@ -71,7 +71,7 @@ typedef struct checkpoint_s {
         int n;                  /* partitions this worker reads */
         int32_t *ids;           /* their numbers */
         ib_pin_t *pins;         /* their pinned ranges */
-        int64_t *latest;        /* scratch */
+        int64_t *latest;        /* the ends the last ListOffsets gave (ib_pin_needs_end) */
         ib_checkpoint_t *ck;    /* what is stored */
         char dir[1024];
         uint64_t batch_seq;
@@ -299,13 +299,17 @@ static ib_err_t checkpoint_next_batch(void *st, ib_batch_t *batch, int wait_ms, 
 
 static ib_err_t checkpoint_commit(void *st, const ib_batch_t *batch, char *errstr, size_t errstr_size) {
         checkpoint_t *k = st;
-        ib_err_t err = ib_mode_list_offsets(k->ctx, k->rk, k->ids, k->n, RD_KAFKA_OFFSET_END, k->latest, errstr, errstr_size);
-        if (err)
+        int64_t max = k->conf->range.max_records_per_partition;
+        int ask = 0; /* k->latest holds the ends the last ListOffsets gave */
+        for (int i = 0; i < k->n; i++)
+                ask |= ib_pin_needs_end(k->pins[i], batch, k->ids[i], k->latest[i], max);
+        ib_err_t err;
+        if (ask && (err = ib_mode_list_offsets(k->ctx, k->rk, k->ids, k->n, RD_KAFKA_OFFSET_END, k->latest, errstr,
+                                               errstr_size)))
                 return err;
         int changed = 0;
         for (int i = 0; i < k->n; i++) {
-                ib_pin_t next = ib_pin_next(k->pins[i], batch, k->ids[i], k->latest[i],
-                                            k->conf->range.max_records_per_partition);
+                ib_pin_t next = ib_pin_next(k->pins[i], batch, k->ids[i], k->latest[i], max);
                 changed |= next.from != k->pins[i].from || next.until != k->pins[i].until;
                 k->pins[i] = next;
         }

@@ -55,6 +55,7 @@ typedef struct part_s {
         int epoch;              /* owners/<p> version we hold */
         int offset_version;     /* offsets/<p> version we expect */
         ib_pin_t pin;           /* pinned range of the next batch */
+        int64_t end;            /* end offset at the last ListOffsets (0: unknown) */
 } part_t;
 
 typedef struct direct_s {
@@ -130,6 +131,7 @@ static ib_err_t adopt_partition(direct_t *d, int32_t p, const ib_zkpos_t *pos) {
         pt->epoch = pos->owner_version;
         pt->offset_version = pos->offset_version;
         pt->pin = (ib_pin_t){pos->offset, pos->next_until};
+        pt->end = 0;
         d->claims++;
         ib_mode_assigned(d->ctx);
         ib_event_assign(d->ctx, p, pt->epoch, pos->offset, pos->next_until, 1, 1);
@@ -165,6 +167,7 @@ static ib_err_t claim_partition(direct_t *d, int32_t p, char *errstr, size_t err
         pt->epoch = epoch;
         pt->offset_version = over;
         pt->pin = (ib_pin_t){from, until};
+        pt->end = latest;
         d->claims++;
         ib_mode_assigned(d->ctx);
         ib_event_assign(d->ctx, p, epoch, from, until, pos.next_until > from, 0);
@@ -355,19 +358,28 @@ static ib_err_t direct_commit(void *st, const ib_batch_t *batch, char *errstr,
                         d->owned_ids[n++] = p;
         if (n == 0)
                 return IB_OK;
-        int64_t t0 = ib_mono_us();
-        ib_err_t err = ib_mode_list_offsets(d->ctx, d->rk, d->owned_ids, n, RD_KAFKA_OFFSET_END, d->latest, errstr,
-                                            errstr_size);
-        if (err)
-                return err;
-        ib_hist_record(&d->list_offsets_us, (uint64_t)(ib_mono_us() - t0));
+        int64_t max = d->conf->range.max_records_per_partition;
+        int ask = 0;
+        for (int i = 0; i < n; i++)
+                ask |= ib_pin_needs_end(d->parts[d->owned_ids[i]].pin, batch, d->owned_ids[i],
+                                        d->parts[d->owned_ids[i]].end, max);
+        if (ask) { /* some next range may end short of the cap: where do the partitions end now? */
+                int64_t t0 = ib_mono_us();
+                ib_err_t err = ib_mode_list_offsets(d->ctx, d->rk, d->owned_ids, n, RD_KAFKA_OFFSET_END, d->latest,
+                                                    errstr, errstr_size);
+                if (err)
+                        return err;
+                ib_hist_record(&d->list_offsets_us, (uint64_t)(ib_mono_us() - t0));
+                for (int i = 0; i < n; i++)
+                        d->parts[d->owned_ids[i]].end = d->latest[i];
+        }
 
         /* The batch's ranges were read whole: each partition moves to `until`. */
         int nc = 0;
         for (int i = 0; i < n; i++) {
                 int32_t p = d->owned_ids[i];
                 part_t *pt = &d->parts[p];
-                ib_pin_t next = ib_pin_next(pt->pin, batch, p, d->latest[i], d->conf->range.max_records_per_partition);
+                ib_pin_t next = ib_pin_next(pt->pin, batch, p, pt->end, max);
                 if (next.from == pt->pin.from && next.until == pt->pin.until)
                         continue; /* nothing changed: no write */
                 d->commits[nc++] = (ib_zkcommit_t){p, pt->epoch, pt->offset_version, next.from,
@@ -455,6 +467,7 @@ static void direct_lag(void *st, json_t *lag, int *caught_up) {
         int ok = 1;
         for (int i = 0; i < n; i++) {
                 const ib_pin_t *pin = &d->parts[d->owned_ids[i]].pin;
+                d->parts[d->owned_ids[i]].end = d->latest[i];
                 ib_lag_set(lag, d->owned_ids[i], d->latest[i] - pin->from);
                 ok &= d->latest[i] <= pin->from && pin->until <= pin->from;
         }

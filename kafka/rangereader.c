@@ -15,6 +15,13 @@
 #include "poll.h"
 
 #define RANGE_READ_TIMEOUT_MS 30000
+/* How long the broker may hold a fetch with no new data. Every partition of
+ * a broker shares its one fetch in flight: partitions whose queue is full are
+ * left out of it, so a fetch of caught-up partitions alone is held this long
+ * while a full partition, just read, waits for it to come back. At 100 ms
+ * that stall cut the drain of a 1M backlog (6 partitions of unequal length)
+ * to 1.2-1.3M records/s from 1.7-1.8M at 10 ms. */
+#define IB_RANGE_FETCH_WAIT_MS "10"
 
 typedef struct rr_part_s {
         int started;               /* consume_start() done */
@@ -48,11 +55,15 @@ ib_pin_t ib_pin_next(ib_pin_t pin, const ib_batch_t *batch, int32_t p, int64_t l
         return (ib_pin_t){offset, ib_range_next_until(offset, latest, max)};
 }
 
+int ib_pin_needs_end(ib_pin_t pin, const ib_batch_t *batch, int32_t p, int64_t known_end, int64_t max) {
+        return known_end < ib_pin_next(pin, batch, p, INT64_MAX, max).until;
+}
+
 ib_err_t ib_rangereader_open(const char *brokers, const char *topic, const ib_props_t *props,
                              int connect_timeout_ms, ib_eventlog_t *events, ib_rangereader_t **out,
                              char *errstr, size_t errstr_size) {
         const char *settings[16] = {"enable.partition.eof", "true", "enable.auto.commit", "false",
-                                    "fetch.wait.max.ms", "100", "auto.offset.reset", "earliest", NULL};
+                                    "fetch.wait.max.ms", IB_RANGE_FETCH_WAIT_MS, "auto.offset.reset", "earliest", NULL};
         settings[ib_kafka_fetch_settings(settings, 8, IB_FETCH_QUEUE_KB_PARTITION)] = NULL;
         ib_rangereader_t *rr = calloc(1, sizeof(*rr));
         if (!rr)

@@ -56,6 +56,15 @@ static inline int64_t ib_range_next_until(int64_t from, int64_t latest, int64_t 
 ib_pin_t ib_pin_next(ib_pin_t pin, const ib_batch_t *batch, int32_t p, int64_t latest, int64_t max);
 
 /**
+ * @brief Whether ib_pin_next() for partition @p p needs a fresh end offset:
+ *        1 when the end @p known_end learnt by an earlier ListOffsets falls
+ *        short of a full next range (from + @p max). Ends only grow, so a
+ *        known end past it pins the same range a fresh one would: a backlog
+ *        is read without a ListOffsets round per batch.
+ */
+int ib_pin_needs_end(ib_pin_t pin, const ib_batch_t *batch, int32_t p, int64_t known_end, int64_t max);
+
+/**
  * @brief Creates the consumer (no group: nothing is committed to Kafka) and
  *        learns the topic's partition count, within @p connect_timeout_ms.
  */
