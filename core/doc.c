@@ -1,8 +1,12 @@
 /*
- * doc.c: the parse stage on yajl's event parser (doc.h). yajl lexes; the
- * callbacks here build the tree in the caller's arena and add the checks
- * that make the verdicts jansson's. yajl's own allocations go to a scratch
- * arena reset after every record, so a record costs no malloc.
+ * doc.c: the parse stage (doc.h): one pass over the record builds the tree
+ * in the caller's arena, with jansson's lexing and grammar (json_loadb, flags
+ * 0), so that every verdict is jansson's. Strings without escapes point into
+ * the record; the scan of a string skips 16 bytes a step to the next byte
+ * that needs a closer look (a quote, a backslash, a control character,
+ * non-ASCII).
+ * Nothing is allocated but the nodes, escaped strings and object indexes in
+ * the arena, so a record costs no malloc.
  */
 #include "doc.h"
 
@@ -12,66 +16,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yajl/yajl_parse.h>
+#if defined(__SSE2__) && !defined(IB_DOC_PORTABLE)
+#include <emmintrin.h>
+#endif
 
 #define DOC_MAX_DEPTH 2048 /* jansson's JSON_PARSER_MAX_DEPTH */
 
 struct ib_doc_parser_s {
-        ib_arena_t *scratch;  /* yajl's handle, lexer and buffers: one record's worth */
-        yajl_alloc_funcs af;
-        yajl_handle h;
-        /* the record being parsed */
-        ib_arena_t *arena;
-        const char *text;
-        size_t len;
-        ib_doc_t *root;
-        ib_doc_t *pending;    /* in an object: the member the next value fills */
-        size_t depth;
-        size_t top_end;       /* where the top-level value ends */
-        const char *why;      /* set by a callback that refused */
-        ib_doc_t *stack[DOC_MAX_DEPTH + 1];
+        ib_doc_t *stack[DOC_MAX_DEPTH + 1]; /* the open containers */
 };
 
-/* ---- yajl's allocations: a size header, then the block, in the scratch arena */
+ib_doc_parser_t *ib_doc_parser_new(void) { return calloc(1, sizeof(ib_doc_parser_t)); }
 
-static void *scratch_malloc(void *ctx, size_t n) {
-        size_t *p = ib_arena_alloc(ctx, n + 16);
-        if (!p)
-                return NULL;
-        *p = n;
-        return (char *)p + 16;
-}
+void ib_doc_parser_destroy(ib_doc_parser_t *p) { free(p); }
 
-static void *scratch_realloc(void *ctx, void *old, size_t n) {
-        void *p = scratch_malloc(ctx, n);
-        if (p && old) {
-                size_t was = *(size_t *)((char *)old - 16);
-                memcpy(p, old, was < n ? was : n);
-        }
-        return p;
-}
+/* One record's parse: where it stands, and why it stopped. */
+typedef struct scan_s {
+        const unsigned char *s, *end;
+        ib_arena_t *arena;
+        const char *why;
+} scan_t;
 
-static void scratch_free(void *ctx, void *p) { (void)ctx, (void)p; }
-
-ib_doc_parser_t *ib_doc_parser_new(void) {
-        ib_doc_parser_t *p = calloc(1, sizeof(*p));
-        if (p && !(p->scratch = ib_arena_new(64u << 10))) {
-                free(p);
-                return NULL;
-        }
-        if (p)
-                p->af = (yajl_alloc_funcs){scratch_malloc, scratch_realloc, scratch_free, p->scratch};
-        return p;
-}
-
-void ib_doc_parser_destroy(ib_doc_parser_t *p) {
-        if (!p)
-                return;
-        ib_arena_destroy(p->scratch);
-        free(p);
-}
-
-/* ---- the checks yajl does not make, as jansson makes them ---------------- */
+/* ---- strings, as jansson's lexer takes them ------------------------------ */
 
 /* One UTF-8 sequence at @p s (at most @p n bytes), as jansson's utf8_check_full
  * judges it: its length, or 0 when invalid (overlong, surrogate, > U+10FFFF). */
@@ -110,111 +76,303 @@ static unsigned hex4(const unsigned char *s) {
         return v;
 }
 
-/* The text of one string token between its quotes, raw (escapes included):
- * NULL when jansson takes it, else why not. yajl has checked the escapes'
- * syntax and the control characters already. */
-static const char *check_raw(const unsigned char *s, size_t n) {
-        for (size_t i = 0; i < n;) {
-                unsigned c = s[i];
-                if (c >= 0x80) {
-                        size_t l = utf8_seq(s + i, n - i);
-                        if (!l)
-                                return "invalid UTF-8 in a string";
-                        i += l;
-                        continue;
-                }
-                if (c != '\\') {
-                        i++;
-                        continue;
-                }
-                if (i + 1 < n && s[i + 1] != 'u') {
-                        i += 2;
-                        continue;
-                }
-                if (i + 6 > n)
-                        return "invalid escape"; /* yajl would have refused it */
-                unsigned v = hex4(s + i + 2);
-                i += 6;
-                if (v == 0)
-                        return "\\u0000 is not allowed";
-                if (v >= 0xDC00 && v <= 0xDFFF)
-                        return "invalid Unicode escape (a lone low surrogate)";
-                if (v >= 0xD800 && v <= 0xDBFF) {
-                        if (i + 6 > n || s[i] != '\\' || s[i + 1] != 'u')
-                                return "invalid Unicode escape (a lone high surrogate)";
-                        unsigned lo = hex4(s + i + 2);
-                        if (lo < 0xDC00 || lo > 0xDFFF)
-                                return "invalid Unicode escape (a high surrogate without its low one)";
-                        i += 6;
-                }
+static int is_hex(unsigned c) { return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'); }
+
+/* The first byte in [s, e) that a string's scan must look at: '"', '\\', a
+ * control character or a non-ASCII byte; e when there is none. SSE2 (every
+ * x86-64) looks at 16 bytes a step: a signed compare with 0x20 catches the
+ * control characters and the bytes >= 0x80 at once; elsewhere, 8 bytes a
+ * step in a word. */
+static const unsigned char *next_special(const unsigned char *s, const unsigned char *e) {
+#if defined(__SSE2__) && !defined(IB_DOC_PORTABLE)
+        const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
+        while (e - s >= 16) {
+                __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+                __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+                                         _mm_cmplt_epi8(v, space));
+                int bits = _mm_movemask_epi8(m);
+                if (bits)
+                        return s + __builtin_ctz((unsigned)bits);
+                s += 16;
         }
-        return NULL;
+#else
+        const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+        while (e - s >= 8) {
+                uint64_t w;
+                memcpy(&w, s, 8);
+                uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+                if ((((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w) | w) & highs)
+                        break;
+                s += 8;
+        }
+#endif
+        while (s < e && *s != '"' && *s != '\\' && *s >= 0x20 && *s < 0x80)
+                s++;
+        return s;
 }
 
-/* A string yajl hands over: in the record when it had no escapes (checked
- * for UTF-8 only), else decoded in yajl's buffer: then its raw token is
- * found back in the record (it ends where yajl stands) and checked, and the
- * decoded text is copied to the arena. */
-static int take_string(ib_doc_parser_t *p, const unsigned char *s, size_t n, const char **out) {
-        const unsigned char *t = (const unsigned char *)p->text;
-        if (s >= t && s + n <= t + p->len) {
-                size_t i = 0;
-                for (; i + 8 <= n; i += 8) { /* ASCII, 8 bytes at a time */
-                        uint64_t w;
-                        memcpy(&w, s + i, 8);
-                        if (w & 0x8080808080808080ULL)
-                                break;
+static void put_utf8(unsigned char **o, uint32_t v) {
+        unsigned char *d = *o;
+        if (v < 0x80) {
+                *d++ = (unsigned char)v;
+        } else if (v < 0x800) {
+                *d++ = (unsigned char)(0xC0 | v >> 6);
+                *d++ = (unsigned char)(0x80 | (v & 0x3F));
+        } else if (v < 0x10000) {
+                *d++ = (unsigned char)(0xE0 | v >> 12);
+                *d++ = (unsigned char)(0x80 | ((v >> 6) & 0x3F));
+                *d++ = (unsigned char)(0x80 | (v & 0x3F));
+        } else {
+                *d++ = (unsigned char)(0xF0 | v >> 18);
+                *d++ = (unsigned char)(0x80 | ((v >> 12) & 0x3F));
+                *d++ = (unsigned char)(0x80 | ((v >> 6) & 0x3F));
+                *d++ = (unsigned char)(0x80 | (v & 0x3F));
+        }
+        *o = d;
+}
+
+/* Decodes the escapes of the raw string [s, e) (checked by scan_string) into the arena. */
+static int decode(scan_t *sc, const unsigned char *s, const unsigned char *e, const char **out, size_t *len) {
+        unsigned char *d = ib_arena_alloc(sc->arena, (size_t)(e - s) + 1), *o = d; /* never longer than raw */
+        if (!d) {
+                sc->why = "out of memory";
+                return 0;
+        }
+        while (s < e) {
+                if (*s != '\\') {
+                        *o++ = *s++;
+                        continue;
                 }
-                for (; i < n; i++)
-                        if (s[i] >= 0x80) {
-                                if ((p->why = check_raw(s + i, n - i)))
-                                        return 0;
-                                break;
+                unsigned c = s[1];
+                s += 2;
+                switch (c) {
+                case 'b': *o++ = '\b'; break;
+                case 'f': *o++ = '\f'; break;
+                case 'n': *o++ = '\n'; break;
+                case 'r': *o++ = '\r'; break;
+                case 't': *o++ = '\t'; break;
+                case 'u': {
+                        uint32_t v = hex4(s);
+                        s += 4;
+                        if (v >= 0xD800 && v <= 0xDBFF) { /* the pair, checked whole */
+                                v = 0x10000 + ((v - 0xD800) << 10) + (hex4(s + 2) - 0xDC00);
+                                s += 6;
                         }
-                *out = (const char *)s;
-                return 1;
-        }
-        size_t end = yajl_get_bytes_consumed(p->h); /* just past the closing quote */
-        if (end < 2 || end > p->len || t[end - 1] != '"') {
-                p->why = "internal: lost the string's position";
-                return 0;
-        }
-        size_t q = end - 2;
-        for (;; q--) { /* the opening quote: the first one back not escaped */
-                if (t[q] == '"') {
-                        size_t b = 0;
-                        while (b < q && t[q - 1 - b] == '\\')
-                                b++;
-                        if (b % 2 == 0)
-                                break;
+                        put_utf8(&o, v);
+                        break;
                 }
-                if (q == 0) {
-                        p->why = "internal: lost the string's position";
-                        return 0;
+                default: *o++ = (unsigned char)c; break; /* '"', '\\', '/' */
                 }
         }
-        if ((p->why = check_raw(t + q + 1, end - 2 - q)))
-                return 0;
-        char *copy = ib_arena_alloc(p->arena, n ? n : 1);
-        if (!copy) {
-                p->why = "out of memory";
-                return 0;
-        }
-        memcpy(copy, s, n);
-        *out = copy;
+        *out = (const char *)d;
+        *len = (size_t)(o - d);
         return 1;
 }
 
-/* ---- building the tree ---------------------------------------------------- */
+/* The string whose opening quote is at sc->s, as jansson's lexer reads it:
+ * no control character, escapes of \"\\/bfnrtu only, \u with four hex digits,
+ * no \u0000, surrogate escapes in pairs, UTF-8 that utf8_check_full takes.
+ * Without escapes it points into the record. */
+static int scan_string(scan_t *sc, const char **out, size_t *len) {
+        const unsigned char *start = ++sc->s, *s = start, *e = sc->end;
+        int escaped = 0;
+        for (;;) {
+                s = next_special(s, e);
+                if (s >= e) {
+                        sc->s = s;
+                        sc->why = "premature end of input";
+                        return 0;
+                }
+                unsigned c = *s;
+                if (c == '"')
+                        break;
+                if (c < 0x20) {
+                        sc->s = s;
+                        sc->why = "control character in a string";
+                        return 0;
+                }
+                if (c >= 0x80) {
+                        size_t l = utf8_seq(s, (size_t)(e - s));
+                        if (!l) {
+                                sc->s = s;
+                                sc->why = "invalid UTF-8 in a string";
+                                return 0;
+                        }
+                        s += l;
+                        continue;
+                }
+                if (c != '\\') {
+                        s++;
+                        continue;
+                }
+                escaped = 1;
+                if (e - s < 2) {
+                        sc->s = s;
+                        sc->why = "premature end of input";
+                        return 0;
+                }
+                c = s[1];
+                if (c != 'u') {
+                        if (!strchr("\"\\/bfnrt", (int)c) || c == 0) {
+                                sc->s = s;
+                                sc->why = "invalid escape";
+                                return 0;
+                        }
+                        s += 2;
+                        continue;
+                }
+                if (e - s < 6 || !is_hex(s[2]) || !is_hex(s[3]) || !is_hex(s[4]) || !is_hex(s[5])) {
+                        sc->s = s;
+                        sc->why = "invalid escape";
+                        return 0;
+                }
+                unsigned v = hex4(s + 2);
+                const char *bad = NULL;
+                if (v == 0)
+                        bad = "\\u0000 is not allowed";
+                else if (v >= 0xDC00 && v <= 0xDFFF)
+                        bad = "invalid Unicode escape (a lone low surrogate)";
+                else if (v >= 0xD800 && v <= 0xDBFF) {
+                        const unsigned char *l = s + 6;
+                        if (e - l < 6 || l[0] != '\\' || l[1] != 'u' || !is_hex(l[2]) || !is_hex(l[3]) ||
+                            !is_hex(l[4]) || !is_hex(l[5]))
+                                bad = "invalid Unicode escape (a lone high surrogate)";
+                        else if (hex4(l + 2) < 0xDC00 || hex4(l + 2) > 0xDFFF)
+                                bad = "invalid Unicode escape (a high surrogate without its low one)";
+                        else
+                                s += 6;
+                }
+                if (bad) {
+                        sc->s = s;
+                        sc->why = bad;
+                        return 0;
+                }
+                s += 6;
+        }
+        sc->s = s + 1;
+        if (!escaped) {
+                *out = (const char *)start;
+                *len = (size_t)(s - start);
+                return 1;
+        }
+        return decode(sc, start, s, out, len);
+}
 
-static ib_doc_t *new_node(ib_doc_parser_t *p) {
-        ib_doc_t *d = ib_arena_alloc(p->arena, sizeof(*d));
+/* ---- numbers and literals --------------------------------------------------- */
+
+static int is_digit(unsigned c) { return c - '0' < 10; }
+
+/* A number as jansson's lexer reads it: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?,
+ * an integer unless it has a fraction or an exponent; strtoll and strtod
+ * decide the range (jansson refuses an integer outside long long and a real
+ * that overflows; it takes an underflow as 0). */
+static int scan_number(scan_t *sc, ib_doc_t *d) {
+        const unsigned char *b = sc->s, *s = b, *e = sc->end;
+        int real = 0;
+        if (s < e && *s == '-')
+                s++;
+        if (s < e && *s == '0') {
+                s++;
+                if (s < e && is_digit(*s))
+                        goto bad;
+        } else if (s < e && is_digit(*s)) {
+                while (s < e && is_digit(*s))
+                        s++;
+        } else
+                goto bad;
+        if (s < e && *s == '.') {
+                s++;
+                if (s >= e || !is_digit(*s))
+                        goto bad;
+                while (s < e && is_digit(*s))
+                        s++;
+                real = 1;
+        }
+        if (s < e && (*s == 'e' || *s == 'E')) {
+                s++;
+                if (s < e && (*s == '+' || *s == '-'))
+                        s++;
+                if (s >= e || !is_digit(*s))
+                        goto bad;
+                while (s < e && is_digit(*s))
+                        s++;
+                real = 1;
+        }
+        sc->s = s;
+        size_t n = (size_t)(s - b), digits = n - (*b == '-');
+        if (!real && digits <= 18) { /* cannot overflow: no strtoll */
+                long long v = 0;
+                for (const unsigned char *q = b + (*b == '-'); q < s; q++)
+                        v = v * 10 + (*q - '0');
+                d->type = JSON_INTEGER;
+                d->u.i = *b == '-' ? -v : v;
+                return 1;
+        }
+        char small[64], *z = small;
+        if (n >= sizeof(small) && !(z = ib_arena_alloc(sc->arena, n + 1))) {
+                sc->why = "out of memory";
+                return 0;
+        }
+        memcpy(z, b, n);
+        z[n] = '\0';
+        errno = 0;
+        if (!real) {
+                long long v = strtoll(z, NULL, 10);
+                if (errno == ERANGE) {
+                        sc->s = b;
+                        sc->why = v < 0 ? "too big negative integer" : "too big integer";
+                        return 0;
+                }
+                d->type = JSON_INTEGER;
+                d->u.i = v;
+                return 1;
+        }
+        double v = strtod(z, NULL);
+        if ((v == HUGE_VAL || v == -HUGE_VAL) && errno == ERANGE) {
+                sc->s = b;
+                sc->why = "real number overflow";
+                return 0;
+        }
+        d->type = JSON_REAL;
+        d->u.d = v;
+        return 1;
+bad:
+        sc->s = s;
+        sc->why = "invalid number";
+        return 0;
+}
+
+static int is_alpha(unsigned c) { return (c | 0x20) - 'a' < 26; }
+
+/* true, false or null: jansson reads the whole run of letters as one word. */
+static int scan_literal(scan_t *sc, ib_doc_t *d) {
+        const unsigned char *b = sc->s, *s = b;
+        while (s < sc->end && is_alpha(*s))
+                s++;
+        size_t n = (size_t)(s - b);
+        if (n == 4 && !memcmp(b, "true", 4))
+                d->type = JSON_TRUE;
+        else if (n == 5 && !memcmp(b, "false", 5))
+                d->type = JSON_FALSE;
+        else if (n == 4 && !memcmp(b, "null", 4))
+                d->type = JSON_NULL;
+        else {
+                sc->why = "invalid token";
+                return 0;
+        }
+        sc->s = s;
+        return 1;
+}
+
+/* ---- the tree --------------------------------------------------------------- */
+
+static ib_doc_t *new_node(scan_t *sc) {
+        ib_doc_t *d = ib_arena_alloc(sc->arena, sizeof(*d));
         if (!d)
-                p->why = "out of memory";
+                sc->why = "out of memory";
         return d;
 }
 
-/* @p d as the last member or element of @p parent. */
 /* ---- an object's index ----
  * A key is looked up each time it is parsed (a duplicate takes the first
  * member's place) and again by the schema and the transform. A linear scan is
@@ -264,168 +422,157 @@ static void append_kid(ib_doc_t *parent, ib_doc_t *d) {
         parent->u.kids.n++;
 }
 
-/* The node the next value goes in: a new element, the member its key made,
- * or the top level (which must be an object or an array). */
-static ib_doc_t *slot(ib_doc_parser_t *p, int container) {
-        if (p->depth == 0) {
-                if (!container) {
-                        p->why = "'[' or '{' expected";
-                        return NULL;
-                }
-                ib_doc_t *d = new_node(p);
-                if (d)
-                        *d = (ib_doc_t){.type = JSON_NULL};
-                return p->root = d;
-        }
-        ib_doc_t *parent = p->stack[p->depth - 1];
-        if (parent->type == JSON_OBJECT) {
-                ib_doc_t *d = p->pending;
-                p->pending = NULL;
-                return d;
-        }
-        ib_doc_t *d = new_node(p);
+/* The member of @p obj named by the key [key, key + n): a new one at the end,
+ * or, when the object has it already, that one again (jansson keeps a
+ * duplicate's first place, and its last value). */
+static ib_doc_t *member(scan_t *sc, ib_doc_t *obj, const char *key, size_t n) {
+        ib_doc_t *m = (ib_doc_t *)ib_doc_get(obj, key, n);
+        if (m)
+                return m;
+        ib_doc_t *d = new_node(sc);
         if (!d)
                 return NULL;
-        *d = (ib_doc_t){.type = JSON_NULL};
-        append_kid(parent, d);
-        return d;
-}
-
-static int on_null(void *ctx) {
-        ib_doc_t *d = slot(ctx, 0);
-        return d ? (d->type = JSON_NULL, 1) : 0;
-}
-
-static int on_boolean(void *ctx, int b) {
-        ib_doc_t *d = slot(ctx, 0);
-        return d ? (d->type = b ? JSON_TRUE : JSON_FALSE, 1) : 0;
-}
-
-/* A number as jansson reads it: an integer unless it has '.', 'e' or 'E';
- * strtoll and strtod decide the range (jansson refuses an integer outside
- * long long and a real that overflows; it takes an underflow as 0). */
-static int on_number(void *ctx, const char *s, size_t n) {
-        ib_doc_parser_t *p = ctx;
-        ib_doc_t *d = slot(p, 0);
-        if (!d)
-                return 0;
-        int real = memchr(s, '.', n) || memchr(s, 'e', n) || memchr(s, 'E', n);
-        size_t digits = n - (s[0] == '-');
-        if (!real && digits <= 18) { /* cannot overflow: no strtoll */
-                long long v = 0;
-                for (size_t i = s[0] == '-'; i < n; i++)
-                        v = v * 10 + (s[i] - '0');
-                d->type = JSON_INTEGER;
-                d->u.i = s[0] == '-' ? -v : v;
-                return 1;
-        }
-        char small[64], *z = small;
-        if (n >= sizeof(small) && !(z = ib_arena_alloc(p->arena, n + 1))) {
-                p->why = "out of memory";
-                return 0;
-        }
-        memcpy(z, s, n);
-        z[n] = '\0';
-        errno = 0;
-        if (!real) {
-                long long v = strtoll(z, NULL, 10);
-                if (errno == ERANGE) {
-                        p->why = v < 0 ? "too big negative integer" : "too big integer";
-                        return 0;
-                }
-                d->type = JSON_INTEGER;
-                d->u.i = v;
-                return 1;
-        }
-        double v = strtod(z, NULL);
-        if ((v == HUGE_VAL || v == -HUGE_VAL) && errno == ERANGE) {
-                p->why = "real number overflow";
-                return 0;
-        }
-        d->type = JSON_REAL;
-        d->u.d = v;
-        return 1;
-}
-
-static int on_string(void *ctx, const unsigned char *s, size_t n) {
-        ib_doc_parser_t *p = ctx;
-        const char *str;
-        if (!take_string(p, s, n, &str))
-                return 0;
-        ib_doc_t *d = slot(p, 0);
-        if (!d)
-                return 0;
-        d->type = JSON_STRING;
-        d->u.str.s = str;
-        d->u.str.len = n;
-        return 1;
-}
-
-static int open_container(ib_doc_parser_t *p, json_type type) {
-        if (p->depth >= DOC_MAX_DEPTH) {
-                p->why = "maximum parsing depth reached";
-                return 0;
-        }
-        ib_doc_t *d = slot(p, 1);
-        if (!d)
-                return 0;
-        d->type = type;
-        d->u.kids.first = d->u.kids.last = NULL;
-        d->u.kids.n = 0;
-        d->u.kids.index = NULL;
-        p->stack[p->depth++] = d;
-        return 1;
-}
-
-static int on_start_map(void *ctx) { return open_container(ctx, JSON_OBJECT); }
-static int on_start_array(void *ctx) { return open_container(ctx, JSON_ARRAY); }
-
-static int on_end(void *ctx) {
-        ib_doc_parser_t *p = ctx;
-        if (--p->depth == 0)
-                p->top_end = yajl_get_bytes_consumed(p->h);
-        return 1;
-}
-
-/* A key: a new member at the end, or, when the object has it already, that
- * member again (jansson keeps a duplicate's first place, and its last value). */
-static int on_map_key(void *ctx, const unsigned char *s, size_t n) {
-        ib_doc_parser_t *p = ctx;
-        const char *key;
-        if (!take_string(p, s, n, &key)) /* no NUL gets through: raw, yajl refuses it; escaped, check_raw */
-                return 0;
-        ib_doc_t *obj = p->stack[p->depth - 1];
-        ib_doc_t *m = (ib_doc_t *)ib_doc_get(obj, key, n);
-        if (m) {
-                p->pending = m;
-                return 1;
-        }
-        ib_doc_t *d = new_node(p);
-        if (!d)
-                return 0;
         *d = (ib_doc_t){.type = JSON_NULL, .key = key, .klen = n};
         append_kid(obj, d);
-        p->pending = d;
         struct ib_doc_index_s *idx = obj->u.kids.index;
         size_t count = obj->u.kids.n;
         if (count == INDEX_AT || (idx && count * 2 > idx->cap)) {
-                if (index_build(p->arena, obj, idx ? idx->cap * 2 : 4 * INDEX_AT)) {
-                        p->why = "out of memory";
-                        return 0;
+                if (index_build(sc->arena, obj, idx ? idx->cap * 2 : 4 * INDEX_AT)) {
+                        sc->why = "out of memory";
+                        return NULL;
                 }
         } else if (idx)
                 *index_slot(idx, key, n) = d;
-        return 1;
+        return d;
 }
 
-static const yajl_callbacks callbacks = {
-    on_null, on_boolean, NULL, NULL, on_number, on_string, on_start_map, on_map_key, on_end, on_start_array, on_end,
-};
+static void skip_ws(scan_t *sc) {
+        const unsigned char *s = sc->s, *e = sc->end;
+        while (s < e && (*s == ' ' || *s == '\n' || *s == '\r' || *s == '\t'))
+                s++;
+        sc->s = s;
+}
+
+/* The grammar of json_loadb (flags 0): an object or an array at the top,
+ * values in it, nothing after it but whitespace. Iterative: the open
+ * containers are on the parser's stack, at most DOC_MAX_DEPTH of them. */
+static ib_doc_t *parse(ib_doc_parser_t *p, scan_t *sc) {
+        skip_ws(sc);
+        if (sc->s >= sc->end || (*sc->s != '{' && *sc->s != '[')) {
+                sc->why = "'[' or '{' expected";
+                return NULL;
+        }
+        ib_doc_t *root = new_node(sc), *d = root;
+        if (!root)
+                return NULL;
+        *root = (ib_doc_t){.type = JSON_NULL};
+        size_t depth = 0;
+        for (;;) {
+                /* a value into d */
+                skip_ws(sc);
+                if (sc->s >= sc->end) {
+                        sc->why = "premature end of input";
+                        return NULL;
+                }
+                unsigned c = *sc->s;
+                if (c == '{' || c == '[') {
+                        if (depth >= DOC_MAX_DEPTH) {
+                                sc->why = "maximum parsing depth reached";
+                                return NULL;
+                        }
+                        d->type = c == '{' ? JSON_OBJECT : JSON_ARRAY;
+                        d->u.kids.first = d->u.kids.last = NULL;
+                        d->u.kids.n = 0;
+                        d->u.kids.index = NULL;
+                        p->stack[depth++] = d;
+                        sc->s++;
+                        skip_ws(sc);
+                        if (sc->s < sc->end && *sc->s == (c == '{' ? '}' : ']')) {
+                                sc->s++;
+                                depth--;
+                                goto after_value;
+                        }
+                        goto next_item;
+                } else if (c == '"') {
+                        const char *str;
+                        size_t n;
+                        if (!scan_string(sc, &str, &n))
+                                return NULL;
+                        d->type = JSON_STRING;
+                        d->u.str.s = str;
+                        d->u.str.len = n;
+                } else if (c == '-' || is_digit(c)) {
+                        if (!scan_number(sc, d))
+                                return NULL;
+                } else if (is_alpha(c)) {
+                        if (!scan_literal(sc, d))
+                                return NULL;
+                } else {
+                        sc->why = "invalid token";
+                        return NULL;
+                }
+        after_value:
+                /* after a value: the end, a comma or the container's close */
+                for (;;) {
+                        skip_ws(sc);
+                        if (depth == 0) {
+                                if (sc->s != sc->end) {
+                                        sc->why = "end of file expected";
+                                        return NULL;
+                                }
+                                return root;
+                        }
+                        if (sc->s >= sc->end) {
+                                sc->why = "premature end of input";
+                                return NULL;
+                        }
+                        ib_doc_t *parent = p->stack[depth - 1];
+                        c = *sc->s++;
+                        if (c == ',')
+                                break;
+                        if (c != (parent->type == JSON_OBJECT ? '}' : ']')) {
+                                sc->s--;
+                                sc->why = parent->type == JSON_OBJECT ? "'}' expected" : "']' expected";
+                                return NULL;
+                        }
+                        depth--;
+                }
+                skip_ws(sc);
+        next_item:
+                /* the next member or element of the innermost container */
+                {
+                        ib_doc_t *parent = p->stack[depth - 1];
+                        if (parent->type == JSON_ARRAY) {
+                                if (!(d = new_node(sc)))
+                                        return NULL;
+                                *d = (ib_doc_t){.type = JSON_NULL};
+                                append_kid(parent, d);
+                                continue;
+                        }
+                        if (sc->s >= sc->end || *sc->s != '"') {
+                                sc->why = "string or '}' expected";
+                                return NULL;
+                        }
+                        const char *key;
+                        size_t n;
+                        if (!scan_string(sc, &key, &n)) /* a NUL in a key comes only from \u0000: refused */
+                                return NULL;
+                        skip_ws(sc);
+                        if (sc->s >= sc->end || *sc->s != ':') {
+                                sc->why = "':' expected";
+                                return NULL;
+                        }
+                        sc->s++;
+                        if (!(d = member(sc, parent, key, n)))
+                                return NULL;
+                }
+        }
+}
 
 /* jansson loses a NUL byte that ends a number or a literal (its lexer
  * "ungets" the byte that ends the token, and a NUL in its one-byte buffer
  * reads as empty): outside strings, such a NUL separates tokens as a space
- * would. The copy says so for yajl; every other NUL stays, refused by both. */
+ * would. The copy says so for the scan; every other NUL stays, refused by both. */
 static const char *lost_nuls(ib_arena_t *arena, const char *text, size_t len) {
         char *t = ib_arena_alloc(arena, len ? len : 1);
         if (!t)
@@ -452,70 +599,27 @@ static const char *lost_nuls(ib_arena_t *arena, const char *text, size_t len) {
 
 ib_doc_t *ib_doc_parse(ib_doc_parser_t *p, ib_arena_t *arena, const char *text, size_t len, char *reason,
                        size_t reason_size) {
-        /* yajl takes \v and \f as whitespace; jansson refuses them anywhere
-         * (outside strings they are not whitespace, inside they are control
-         * characters), so a record holding one is refused here. */
-        const char *vf = memchr(text, '\v', len);
-        const char *ff = memchr(text, '\f', len);
-        if (vf || ff) {
-                const char *at = !vf ? ff : !ff ? vf : vf < ff ? vf : ff;
-                snprintf(reason, reason_size, "invalid JSON at byte %zu: invalid character (\\v or \\f)",
-                         (size_t)(at - text));
-                return NULL;
-        }
         if (memchr(text, '\0', len) && !(text = lost_nuls(arena, text, len))) {
                 snprintf(reason, reason_size, "out of memory");
                 return NULL;
         }
-        ib_arena_reset(p->scratch);
-        p->arena = arena;
-        p->text = text;
-        p->len = len;
-        p->root = p->pending = NULL;
-        p->depth = p->top_end = 0;
-        p->why = NULL;
-        p->h = yajl_alloc(&callbacks, &p->af, p);
-        if (!p->h) {
-                snprintf(reason, reason_size, "out of memory");
-                return NULL;
-        }
-        yajl_config(p->h, yajl_dont_validate_strings, 1); /* checked here, with jansson's rules */
-        yajl_status st = yajl_parse(p->h, (const unsigned char *)text, len);
-        if (st == yajl_status_ok)
-                st = yajl_complete_parse(p->h);
-        ib_doc_t *root = st == yajl_status_ok ? p->root : NULL;
-        /* yajl lets an unfinished token after the value pass (it waits for
-         * more input); jansson wants nothing but whitespace there */
-        for (size_t i = p->top_end; root && i < len; i++)
-                if (!strchr(" \t\n\r", text[i]) || !text[i]) {
-                        p->why = "end of file expected";
-                        root = NULL;
-                }
+        scan_t sc = {(const unsigned char *)text, (const unsigned char *)text + len, arena, NULL};
+        ib_doc_t *root = parse(p, &sc);
         if (!root) {
-                size_t at = yajl_get_bytes_consumed(p->h);
-                if (p->why && !strcmp(p->why, "out of memory")) {
+                if (!strcmp(sc.why, "out of memory"))
                         snprintf(reason, reason_size, "out of memory");
-                } else if (p->why) {
-                        snprintf(reason, reason_size, "invalid JSON at byte %zu: %s", at, p->why);
-                } else {
-                        unsigned char *e = yajl_get_error(p->h, 0, NULL, 0);
-                        size_t el = e ? strcspn((const char *)e, "\n") : 0;
-                        snprintf(reason, reason_size, "invalid JSON at byte %zu: %.*s", at, (int)el,
-                                 e ? (const char *)e : "syntax error");
-                        if (e)
-                                yajl_free_error(p->h, e);
-                }
+                else
+                        snprintf(reason, reason_size, "invalid JSON at byte %zu: %s", (size_t)(sc.s - (const unsigned char *)text),
+                                 sc.why);
         }
-        yajl_free(p->h);
-        p->h = NULL;
         return root;
 }
 
 const ib_doc_t *ib_doc_get(const ib_doc_t *obj, const char *key, size_t klen) {
         if (obj->u.kids.index)
                 return *index_slot(obj->u.kids.index, key, klen);
-        for (const ib_doc_t *m = obj->u.kids.first; m; m = m->next)
-                if (m->klen == klen && !memcmp(m->key, key, klen))
+        for (const ib_doc_t *m = obj->u.kids.first; m; m = m->next) /* the first byte before a call */
+                if (m->klen == klen && (klen == 0 || (m->key[0] == key[0] && !memcmp(m->key, key, klen))))
                         return m;
         return NULL;
 }

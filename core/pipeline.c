@@ -1,6 +1,6 @@
 /*
  * pipeline.c: the stages, run range by range on a pool of lanes (threads).
- * The hot loop per record is: yajl's parse into the lane's arena (doc.h), a
+ * The hot loop per record is: the parse into the lane's arena (doc.h), a
  * schema table check, the output line written straight from the tree
  * (emit.h) into the range's buffer. No allocation per record; the only
  * system calls are the sink's, per range and per batch, never per record.

@@ -12,7 +12,7 @@ set -euo pipefail
 
 PKGS=(
   build-essential cmake pkg-config
-  librdkafka-dev libzookeeper-mt-dev libjansson-dev libyajl-dev
+  librdkafka-dev libzookeeper-mt-dev libjansson-dev
   zookeeper default-jre-headless maven
   kcat gnuplot-nox
   netcat-openbsd procps

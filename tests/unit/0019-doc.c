@@ -1,4 +1,4 @@
-/* 0019-doc: the parse stage on yajl (core/doc.c) gives jansson's verdicts.
+/* 0019-doc: the parse stage (core/doc.c) gives jansson's verdicts.
  * Each text goes through both paths up to the output line:
  *   jansson: json_loadb, ib_schema_check, ib_transform_apply, json_dumpb
  *   doc:     ib_doc_parse, ib_schema_check_doc, ib_emit_flat
@@ -6,9 +6,10 @@
  * words differ: the class is "invalid JSON"), or both at the schema or
  * transform stage with the same reason, or both give the same bytes.
  * Texts: the bad-record classes (produce's and the pipeline tests'), the
- * edges where yajl and jansson differ (top-level scalars, \v and \f, UTF-8,
- * surrogate escapes, \u0000, integer and real ranges, depth 2048/2049,
- * duplicate keys), and 120,000 records mutated from valid ones (another
+ * edges where parsers part (top-level scalars, \v and \f, UTF-8, surrogate
+ * escapes, \u0000, integer and real ranges, depth 2048/2049, duplicate
+ * keys: where yajl, the earlier parse stage, parted from jansson), and
+ * 400,000 records mutated from valid ones (another
  * corpus: IB_TEST_SEED=N, and IB_TEST_RECORDS=M for its size). */
 #include "harness.h"
 
@@ -45,7 +46,7 @@ static int agree(const ib_schema_t *schema, const char *text, size_t len) {
 static int agree_s(const ib_schema_t *schema, const char *text) { return agree(schema, text, strlen(text)); }
 
 /* The bad-record classes of `produce --bad-ratio` and the pipeline tests, and
- * the places where yajl and jansson part. */
+ * the places where yajl and jansson parted. */
 static void test_edges(void) {
         static const char *const loose[] = {
             /* produce's bad records: cut off, wrong type, missing field */
@@ -164,7 +165,7 @@ static void mutate(ib_buf_t *b) {
 
 static void test_mutated(void) {
         ib_buf_t b = {0};
-        int disagree = 0, n = getenv("IB_TEST_RECORDS") ? atoi(getenv("IB_TEST_RECORDS")) : 120000;
+        int disagree = 0, n = getenv("IB_TEST_RECORDS") ? atoi(getenv("IB_TEST_RECORDS")) : 400000;
         memset(counts, 0, sizeof(counts));
         for (int i = 0; i < n; i++) {
                 ib_buf_reset(&b);
