@@ -67,7 +67,10 @@ static const ib_option_t async_commit_options[] = {
     IB_OPT_END,
 };
 
-#define MAX_POLL_BATCH 50000
+/* A poll, and so a batch, holds at most this many records: at 50000 a 1M
+ * backlog's full pipeline held 92 MB of RSS (1.9-2.0 times the bare
+ * reference), at 20000 70 MB, at no measurable cost in drain rate. */
+#define MAX_POLL_BATCH 20000
 
 typedef struct async_commit_s {
         ib_mode_ctx_t *ctx;

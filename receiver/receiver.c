@@ -59,7 +59,7 @@
 #include "zkoffsets.h"
 
 /* A poll, and so a log batch, holds at most this many records. */
-#define MAX_POLL_BATCH 20000
+#define MAX_POLL_BATCH 10000
 /* A pipeline batch coalesces durable log batches up to this many records. */
 #define IB_COALESCE_RECORDS 20000
 /* Bounds: the receive thread's wait for its logged batches' commit before it
@@ -110,7 +110,7 @@ static const ib_option_t receiver_options[] = {
                   "what a restart does with a damaged log"),
     IB_OPT_BYTES(R, segment_bytes, "wal-segment-bytes", "N", "64m", 4096, INT64_MAX / 4,
                  "roll log segments past N bytes"),
-    IB_OPT_BYTES(R, backlog_bytes, "wal-backlog-bytes", "N", "16m", 4096, INT64_MAX / 4,
+    IB_OPT_BYTES(R, backlog_bytes, "wal-backlog-bytes", "N", "8m", 4096, INT64_MAX / 4,
                  "receiver waits while the processor is N log bytes behind (the messages held in memory)"),
     IB_OPT_FLAG(R, dedup, "wal-dedup", 0, "after a crash, skip offsets the log already holds"),
     IB_OPT_INCLUDE(R, group, ib_group_options),
@@ -290,9 +290,11 @@ static size_t poll_new(receiver_t *r, rd_kafka_message_t **msgs, char *fatal, si
  * highest logged offset). */
 static rd_kafka_topic_partition_list_t *batch_offsets(receiver_t *r, rd_kafka_message_t **msgs, size_t n) {
         rd_kafka_topic_partition_list_t *offs = rd_kafka_topic_partition_list_new(16);
+        rd_kafka_topic_partition_t *tp = NULL;
         for (size_t i = 0; i < n; i++) {
-                rd_kafka_topic_partition_t *tp =
-                    rd_kafka_topic_partition_list_find(offs, r->cfg->topic, msgs[i]->partition);
+                /* a poll brings runs of one partition: look the entry up when the partition changes */
+                if (!tp || tp->partition != msgs[i]->partition)
+                        tp = rd_kafka_topic_partition_list_find(offs, r->cfg->topic, msgs[i]->partition);
                 if (!tp)
                         tp = rd_kafka_topic_partition_list_add(offs, r->cfg->topic, msgs[i]->partition);
                 if (msgs[i]->offset + 1 > tp->offset)
