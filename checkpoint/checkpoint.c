@@ -8,8 +8,11 @@
  *   open        load the checkpoint (or its fallback, per policy), pin a
  *               first range for every partition, store the checkpoint
  *   next_batch  read exactly the pinned ranges (kafka/rangereader.c)
- *   commit      after the sink is durable: one ListOffsets round, pin the
- *               next ranges, store the checkpoint atomically
+ *   commit      after the sink is durable: pin the next ranges (a
+ *               ListOffsets round only when a known end could cut one),
+ *               store the checkpoint atomically, on a thread of its own
+ *               while the next batch reads the ranges it pins; that batch
+ *               goes to the pipeline only once the checkpoint is stored
  *
  * A crash anywhere leaves a checkpoint whose pinned ranges are the ones that
  * may have been written: the restart reads them again, the dir sink rewrites
@@ -18,6 +21,7 @@
 #include "mode.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +84,13 @@ typedef struct checkpoint_s {
         const char *loaded_from; /* "checkpoint", "checkpoint.prev", "earliest", "latest", "none" */
         uint64_t stores, skipped, store_bytes;
         ib_hist_t store_us;
+        /* the store in flight, on store_thread */
+        pthread_t store_thread;
+        int storing, store_event;
+        uint64_t store_seq;
+        ib_err_t store_err;
+        char store_errstr[512];
+        ib_err_t deferred_err;  /* a store that failed, joined but not yet told (by next_batch) */
 } checkpoint_t;
 
 /* Parses "0,1,2" into ids (all < nparts). returns the count, or -1. */
@@ -126,8 +137,9 @@ static ib_err_t choose_partitions(checkpoint_t *k, char *errstr, size_t errstr_s
         return IB_OK;
 }
 
-static ib_err_t store(checkpoint_t *k, char *errstr, size_t errstr_size) {
-        /* keep entries of partitions this worker does not read (another run's) */
+/* What the checkpoint will hold: every pin of this worker's partitions
+ * (entries of partitions it does not read, another run's, are kept). */
+static void fill(checkpoint_t *k) {
         for (int i = 0; i < k->n; i++) {
                 ib_ckpt_part_t *e = (ib_ckpt_part_t *)ib_checkpoint_find(k->ck, k->ids[i]);
                 if (!e && k->ck->count < IB_CKPT_MAX_PARTITIONS)
@@ -139,6 +151,10 @@ static ib_err_t store(checkpoint_t *k, char *errstr, size_t errstr_size) {
         snprintf(k->ck->group, sizeof(k->ck->group), "%s", k->cfg->group);
         k->ck->batch = k->batch_seq;
         k->ck->written_ms = ib_now_ms();
+}
+
+/* Writes what fill() put in k->ck, and counts it. */
+static ib_err_t write_ck(checkpoint_t *k, char *errstr, size_t errstr_size) {
         int64_t t0 = ib_mono_us();
         size_t written = 0;
         ib_err_t err = ib_checkpoint_store(k->dir, k->ck, &written, errstr, errstr_size);
@@ -146,6 +162,39 @@ static ib_err_t store(checkpoint_t *k, char *errstr, size_t errstr_size) {
         if (!err)
                 k->stores++, k->store_bytes += written;
         return err;
+}
+
+static ib_err_t store(checkpoint_t *k, char *errstr, size_t errstr_size) {
+        fill(k);
+        return write_ck(k, errstr, errstr_size);
+}
+
+/* The store thread: the checkpoint write of batch store_seq, nothing else of
+ * the mode's state (its figures and event are the write's own). */
+static void *store_main(void *arg) {
+        checkpoint_t *k = arg;
+        k->store_err = write_ck(k, k->store_errstr, sizeof(k->store_errstr));
+        if (!k->store_err && k->store_event)
+                ib_event_checkpoint(k->ctx, (int64_t)k->store_seq);
+        return NULL;
+}
+
+/* Waits for the store in flight; a failure is kept for finish_store(). */
+static void join_store(checkpoint_t *k) {
+        if (!k->storing)
+                return;
+        pthread_join(k->store_thread, NULL);
+        k->storing = 0;
+        if (k->store_err)
+                k->deferred_err = k->store_err;
+}
+
+/* Waits for the store in flight: its error (or one joined earlier), if it failed. */
+static ib_err_t finish_store(checkpoint_t *k, char *errstr, size_t errstr_size) {
+        join_store(k);
+        ib_err_t err = k->deferred_err;
+        k->deferred_err = IB_OK;
+        return err ? ib_seterr(errstr, errstr_size, err, "%s", k->store_errstr) : IB_OK;
 }
 
 /* Loads the checkpoint, or its fallback, as --checkpoint-recovery says. */
@@ -278,6 +327,10 @@ static ib_err_t checkpoint_next_batch(void *st, ib_batch_t *batch, int wait_ms, 
         for (int i = 0; i < k->n; i++)
                 pending |= k->pins[i].until > k->pins[i].from;
         if (!pending) {
+                char serr[512];
+                ib_err_t err = finish_store(k, serr, sizeof(serr));
+                if (err)
+                        return ib_seterr(errstr, errstr_size, err, "%s", serr);
                 ib_sleep_ms(wait_ms);
                 return IB_OK;
         }
@@ -286,24 +339,31 @@ static ib_err_t checkpoint_next_batch(void *st, ib_batch_t *batch, int wait_ms, 
         for (int i = 0; i < k->n; i++)
                 if (k->pins[i].until > k->pins[i].from)
                         (void)ib_rangereader_start(k->rr, k->ids[i], k->pins[i].from, ignored, sizeof(ignored));
-        for (int i = 0; i < k->n; i++) {
-                if (k->pins[i].until <= k->pins[i].from)
-                        continue;
-                ib_err_t err = ib_mode_read_range(k->ctx, k->rr, k->ids[i], k->pins[i].from, k->pins[i].until, batch,
-                                                   errstr, errstr_size);
-                if (err)
-                        return err;
+        ib_err_t err = IB_OK;
+        for (int i = 0; i < k->n && !err; i++)
+                if (k->pins[i].until > k->pins[i].from)
+                        err = ib_mode_read_range(k->ctx, k->rr, k->ids[i], k->pins[i].from, k->pins[i].until, batch,
+                                                 errstr, errstr_size);
+        /* read while the last checkpoint was stored: the batch goes on only once it is */
+        char serr[512];
+        ib_err_t store_err = finish_store(k, serr, sizeof(serr));
+        if (store_err) {
+                ib_rangereader_release(k->rr);
+                ib_batch_clear(batch);
+                return ib_seterr(errstr, errstr_size, store_err, "%s", serr);
         }
-        return IB_OK;
+        return err;
 }
 
 static ib_err_t checkpoint_commit(void *st, const ib_batch_t *batch, char *errstr, size_t errstr_size) {
         checkpoint_t *k = st;
+        ib_err_t err = finish_store(k, errstr, errstr_size); /* next_batch() waited for it already */
+        if (err)
+                return err;
         int64_t max = k->conf->range.max_records_per_partition;
         int ask = 0; /* k->latest holds the ends the last ListOffsets gave */
         for (int i = 0; i < k->n; i++)
                 ask |= ib_pin_needs_end(k->pins[i], batch, k->ids[i], k->latest[i], max);
-        ib_err_t err;
         if (ask && (err = ib_mode_list_offsets(k->ctx, k->rk, k->ids, k->n, RD_KAFKA_OFFSET_END, k->latest, errstr,
                                                errstr_size)))
                 return err;
@@ -317,7 +377,16 @@ static ib_err_t checkpoint_commit(void *st, const ib_batch_t *batch, char *errst
                 k->skipped++;
                 return IB_OK;
         }
-        if ((err = store(k, errstr, errstr_size)))
+        fill(k);
+        k->store_seq = batch->seq;
+        k->store_event = batch->nranges > 0;
+        k->store_err = IB_OK;
+        k->store_errstr[0] = '\0';
+        if (pthread_create(&k->store_thread, NULL, store_main, k) == 0) {
+                k->storing = 1;
+                return IB_OK;
+        }
+        if ((err = write_ck(k, errstr, errstr_size))) /* no thread: here, then */
                 return err;
         if (batch->nranges)
                 ib_event_checkpoint(k->ctx, (int64_t)batch->seq);
@@ -328,6 +397,7 @@ static void checkpoint_close(void *st) {
         checkpoint_t *k = st;
         if (!k)
                 return;
+        finish_store(k, NULL, 0); /* the last checkpoint is written before the worker goes */
         ib_rangereader_close(k->rr);
         free(k->ids);
         free(k->pins);
@@ -339,6 +409,7 @@ static void checkpoint_close(void *st) {
 static void checkpoint_lag(void *st, json_t *lag, int *caught_up) {
         checkpoint_t *k = st;
         *caught_up = 0;
+        join_store(k); /* caught up counts once the checkpoint in flight is stored */
         if (ib_kafka_list_offsets(k->rk, k->cfg->topic, k->ids, k->n, RD_KAFKA_OFFSET_END, k->latest,
                                   IB_LAG_TIMEOUT_MS, NULL, 0))
                 return;
@@ -352,6 +423,7 @@ static void checkpoint_lag(void *st, json_t *lag, int *caught_up) {
 
 static void checkpoint_stats(void *st, json_t *out) {
         checkpoint_t *k = st;
+        join_store(k); /* its figures are the store thread's until it is done */
         json_t *pos = json_object();
         for (int i = 0; i < k->n; i++) {
                 char key[16];

@@ -8,10 +8,14 @@
  *      not empty, read exactly that range with the simple (legacy) consumer,
  *      partition by partition, bounded by a count (until - next);
  *   3. the runner runs the pipeline and makes the output durable;
- *   4. commit: one ListOffsets round for the owned partitions gives the
- *      latest offsets; the next range of each partition is pinned to
- *      [until, min(latest, until + max_records_per_partition)) and stored
- *      with the new offset in ONE zoo_multi that also checks ownership.
+ *   4. commit: the next range of each partition is pinned to
+ *      [until, min(latest, until + max_records_per_partition)) (a ListOffsets
+ *      round only when a known end could cut it) and stored with the new
+ *      offset in ONE zoo_multi that also checks ownership. The multi runs on
+ *      a thread of its own while the next batch reads the ranges it pins;
+ *      that batch goes to the pipeline only once the multi has landed (a
+ *      multi that did not land at once is settled as before, and what was
+ *      read ahead is dropped and read again).
  *
  * Pinning the next range in the same write that commits the previous one is
  * what makes a replay exact: after a crash, the new owner reads the range the
@@ -23,6 +27,7 @@
 
 #include <inttypes.h>
 #include <librdkafka/rdkafka.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +61,8 @@ typedef struct part_s {
         int offset_version;     /* offsets/<p> version we expect */
         ib_pin_t pin;           /* pinned range of the next batch */
         int64_t end;            /* end offset at the last ListOffsets (0: unknown) */
+        int in_store;           /* the multi in flight stores `ahead` for it */
+        ib_pin_t ahead;         /* the pin that multi stores */
 } part_t;
 
 typedef struct direct_s {
@@ -72,6 +79,14 @@ typedef struct direct_s {
         ib_zkcommit_t *commits;     /* scratch: commit entries */
         uint64_t batch_seq;
         int64_t last_check_us;
+        /* the multi in flight (its first attempt, on store_thread) */
+        pthread_t store_thread;
+        int storing, store_nc;
+        uint64_t store_seq;
+        ib_err_t store_err;
+        char store_errstr[512];
+        ib_err_t deferred_err;      /* a store settled outside next_batch() failed: told by the next one */
+        char deferred_errstr[512];
         /* figures */
         uint64_t commits_ok, commits_skipped, claims, releases, fenced, expirations;
         json_t *commit_errors;      /* error name -> count */
@@ -227,14 +242,76 @@ static ib_err_t balance(direct_t *d, char *errstr, size_t errstr_size) {
         return ib_mode_retry_end(d->ctx, &rt, err, errstr, errstr_size);
 }
 
+static ib_err_t finish_store(direct_t *d, int *clean, char *errstr, size_t errstr_size);
+
+/* The pin partition @p p is read at: the one the multi in flight stores, or its own. */
+static ib_pin_t read_pin(const direct_t *d, int32_t p) {
+        return d->parts[p].in_store ? d->parts[p].ahead : d->parts[p].pin;
+}
+
+/* Reads the pinned range of every owned partition that has one into @p
+ * batch; *read tells whether there was any. */
+static ib_err_t read_pins(direct_t *d, ib_batch_t *batch, int *read, char *errstr, size_t errstr_size) {
+        *read = 0;
+        char ignored[256]; /* a partition that does not start now is started (and its error told) by its read */
+        for (int32_t p = 0; p < d->nparts; p++) {
+                ib_pin_t pin = read_pin(d, p);
+                if (d->parts[p].owned && pin.until > pin.from)
+                        (void)ib_rangereader_start(d->rr, p, pin.from, ignored, sizeof(ignored));
+        }
+        for (int32_t p = 0; p < d->nparts; p++) {
+                ib_pin_t pin = read_pin(d, p);
+                if (!d->parts[p].owned || pin.until <= pin.from)
+                        continue;
+                *read = 1;
+                ib_err_t err = ib_mode_read_range(d->ctx, d->rr, p, pin.from, pin.until, batch, errstr, errstr_size);
+                if (err)
+                        return err;
+        }
+        return IB_OK;
+}
+
+static uint64_t ownership_changes(const direct_t *d) { return d->claims + d->releases + d->fenced + d->expirations; }
+
+/* Drops what @p batch read (ahead of a multi that did not land at once, or of an ownership change). */
+static void drop_read(direct_t *d, ib_batch_t *batch) {
+        ib_rangereader_release(d->rr);
+        ib_batch_clear(batch);
+}
+
 static ib_err_t direct_next_batch(void *st, ib_batch_t *batch, int wait_ms, char *errstr,
                                   size_t errstr_size) {
         direct_t *d = st;
         ib_rangereader_release(d->rr);
-        ib_err_t err = balance(d, errstr, errstr_size);
-        if (err)
-                return err;
         batch->topic = d->cfg->topic;
+        ib_err_t err;
+        if (d->deferred_err) {
+                err = d->deferred_err;
+                d->deferred_err = IB_OK;
+                return ib_seterr(errstr, errstr_size, err, "%s", d->deferred_errstr);
+        }
+        if (d->storing) {
+                /* the ranges the multi in flight pins, read while ZooKeeper stores them */
+                uint64_t before = ownership_changes(d);
+                int read, clean;
+                ib_err_t rerr = read_pins(d, batch, &read, errstr, errstr_size);
+                char serr[512];
+                if ((err = finish_store(d, &clean, serr, sizeof(serr)))) {
+                        drop_read(d, batch);
+                        return ib_seterr(errstr, errstr_size, err, "%s", serr);
+                }
+                if (clean && rerr)
+                        return rerr;
+                if (clean && read && !(err = balance(d, errstr, errstr_size)) && ownership_changes(d) == before) {
+                        batch->seq = ++d->batch_seq;
+                        return IB_OK;
+                }
+                drop_read(d, batch); /* read again below, as the settled pins and ownership say */
+                if (err)
+                        return err;
+        }
+        if ((err = balance(d, errstr, errstr_size)))
+                return err;
         batch->seq = ++d->batch_seq;
         int pending = 0;
         for (int32_t p = 0; p < d->nparts; p++)
@@ -243,21 +320,12 @@ static ib_err_t direct_next_batch(void *st, ib_batch_t *batch, int wait_ms, char
                 ib_sleep_ms(wait_ms);
                 return IB_OK;
         }
-        char ignored[256]; /* a partition that does not start now is started (and its error told) by its read */
-        for (int32_t p = 0; p < d->nparts; p++)
-                if (d->parts[p].owned && d->parts[p].pin.until > d->parts[p].pin.from)
-                        (void)ib_rangereader_start(d->rr, p, d->parts[p].pin.from, ignored, sizeof(ignored));
-        for (int32_t p = 0; p < d->nparts; p++) {
-                part_t *pt = &d->parts[p];
-                if (pt->owned && pt->pin.until > pt->pin.from &&
-                    (err = ib_mode_read_range(d->ctx, d->rr, p, pt->pin.from, pt->pin.until, batch, errstr, errstr_size)))
-                        return err;
-        }
-        return IB_OK;
+        int read;
+        return read_pins(d, batch, &read, errstr, errstr_size);
 }
 
 /* Sends the batch's @p nc commit entries as one zoo_multi and logs it. */
-static ib_err_t commit_attempt(direct_t *d, const ib_batch_t *batch, int nc, char *errstr, size_t errstr_size) {
+static ib_err_t commit_attempt(direct_t *d, uint64_t seq, int nc, char *errstr, size_t errstr_size) {
         int64_t t0 = ib_mono_us();
         ib_err_t err = ib_zkstore_commit(d->zs, d->commits, nc, errstr, errstr_size);
         ib_hist_record(&d->zk_multi_us, (uint64_t)(ib_mono_us() - t0));
@@ -268,7 +336,7 @@ static ib_err_t commit_attempt(direct_t *d, const ib_batch_t *batch, int nc, cha
                                                        (json_int_t)d->commits[i].offset, "next_until",
                                                        (json_int_t)d->commits[i].next_until, "result",
                                                        zerror(d->commits[i].rc)));
-        ib_event_commit_multi(d->ctx, (int64_t)batch->seq, err, parts, (double)(ib_mono_us() - t0) / 1000.0);
+        ib_event_commit_multi(d->ctx, (int64_t)seq, err, parts, (double)(ib_mono_us() - t0) / 1000.0);
         if (err)
                 ib_stats_count_name(d->commit_errors, ib_err2name(err));
         return err;
@@ -307,23 +375,30 @@ static int drop_fenced(direct_t *d, int nc) {
         return keep == nc ? 0 : keep; /* fenced but no entry named: give everything up */
 }
 
-/* Stores the batch's @p nc commit entries in one zoo_multi: a fenced
- * partition is dropped and the rest stored again; a lost connection is
+/* Stores batch @p seq's @p nc commit entries in one zoo_multi (@p attempted:
+ * its first attempt was made already, on the store thread, and gave @p
+ * first, its message in errstr): a fenced partition is dropped and the rest
+ * stored again; a lost connection is
  * retried within the budget, after checking whether the unanswered multi
  * landed; an expired session renews the session (nothing stored: the next
  * owner reads these ranges again, the same bytes). */
-static ib_err_t store_commits(direct_t *d, const ib_batch_t *batch, int nc, char *errstr, size_t errstr_size) {
+static ib_err_t store_commits(direct_t *d, uint64_t seq, int nc, int attempted, ib_err_t first, char *errstr,
+                              size_t errstr_size) {
         ib_retry_t rt;
         ib_err_t err = IB_OK;
         int unsure = 0, landed = 0;
         ib_mode_retry_begin(d->ctx, &rt, "ZooKeeper offset commit");
         while (nc > 0) {
-                if (unsure && (err = commit_landed(d, nc, batch->seq, &landed, errstr, errstr_size)) == IB_OK && landed) {
-                        ib_event_commit_landed(d->ctx, (int64_t)batch->seq, nc);
+                if (unsure && (err = commit_landed(d, nc, seq, &landed, errstr, errstr_size)) == IB_OK && landed) {
+                        ib_event_commit_landed(d->ctx, (int64_t)seq, nc);
                         break;
                 }
-                if (err == IB_OK && (err = commit_attempt(d, batch, nc, errstr, errstr_size)) == IB_OK)
-                        break;
+                if (err == IB_OK) { /* an attempt: the one made on the store thread, then ours */
+                        err = attempted ? first : commit_attempt(d, seq, nc, errstr, errstr_size);
+                        attempted = 0;
+                        if (err == IB_OK)
+                                break;
+                }
                 if (err == IB_ERR_ZK_SESSION || ib_zkstore_expired(d->zs)) {
                         ib_mode_retry_end(d->ctx, &rt, err, errstr, errstr_size);
                         return renew_session(d, errstr, errstr_size);
@@ -349,9 +424,53 @@ static ib_err_t store_commits(direct_t *d, const ib_batch_t *batch, int nc, char
         return ib_mode_retry_end(d->ctx, &rt, IB_OK, errstr, errstr_size);
 }
 
+/* The store thread: the multi's first attempt, nothing else of the mode's
+ * state (its event and figures are the commit's own). */
+static void *store_main(void *arg) {
+        direct_t *d = arg;
+        d->store_err = commit_attempt(d, d->store_seq, d->store_nc, d->store_errstr, sizeof(d->store_errstr));
+        return NULL;
+}
+
+/* Waits for the multi in flight and settles it: landed at once (*clean),
+ * the pins move to what it stored; otherwise store_commits() goes on from
+ * its answer (retries, fenced partitions dropped, a session renewed). */
+static ib_err_t finish_store(direct_t *d, int *clean, char *errstr, size_t errstr_size) {
+        *clean = 1;
+        if (!d->storing)
+                return IB_OK;
+        pthread_join(d->store_thread, NULL);
+        d->storing = 0;
+        for (int32_t p = 0; p < d->nparts; p++)
+                d->parts[p].in_store = 0;
+        if (d->store_err == IB_OK)
+                return store_commits(d, d->store_seq, d->store_nc, 1, IB_OK, errstr, errstr_size);
+        *clean = 0;
+        snprintf(errstr, errstr_size, "%s", d->store_errstr);
+        return store_commits(d, d->store_seq, d->store_nc, 1, d->store_err, errstr, errstr_size);
+}
+
+/* Settles the multi in flight outside next_batch() (lag, stats, close): a
+ * failure is told by the next next_batch(). */
+static void settle(direct_t *d) {
+        int clean;
+        char errstr[512];
+        ib_err_t err = finish_store(d, &clean, errstr, sizeof(errstr));
+        if (err && !d->deferred_err) {
+                d->deferred_err = err;
+                snprintf(d->deferred_errstr, sizeof(d->deferred_errstr), "%s", errstr);
+        }
+}
+
 static ib_err_t direct_commit(void *st, const ib_batch_t *batch, char *errstr,
                               size_t errstr_size) {
         direct_t *d = st;
+        settle(d); /* next_batch() settled it already: one multi in flight at most */
+        if (d->deferred_err) {
+                ib_err_t err = d->deferred_err;
+                d->deferred_err = IB_OK;
+                return ib_seterr(errstr, errstr_size, err, "%s", d->deferred_errstr);
+        }
         int n = 0;
         for (int32_t p = 0; p < d->nparts; p++)
                 if (d->parts[p].owned)
@@ -389,7 +508,19 @@ static ib_err_t direct_commit(void *st, const ib_batch_t *batch, char *errstr,
                 d->commits_skipped++;
                 return IB_OK;
         }
-        return store_commits(d, batch, nc, errstr, errstr_size);
+        d->store_nc = nc;
+        d->store_seq = batch->seq;
+        d->store_err = IB_OK;
+        d->store_errstr[0] = '\0';
+        if (pthread_create(&d->store_thread, NULL, store_main, d) != 0)
+                return store_commits(d, batch->seq, nc, 0, IB_OK, errstr, errstr_size); /* here, then */
+        d->storing = 1;
+        for (int i = 0; i < nc; i++) {
+                part_t *pt = &d->parts[d->commits[i].partition];
+                pt->in_store = 1;
+                pt->ahead = (ib_pin_t){d->commits[i].offset, d->commits[i].next_until};
+        }
+        return IB_OK;
 }
 
 static ib_err_t direct_configure(void *conf, const ib_config_t *cfg, char *errstr, size_t errstr_size) {
@@ -438,6 +569,7 @@ static void direct_close(void *st) {
         direct_t *d = st;
         if (!d)
                 return;
+        settle(d); /* the last batch's multi lands before the partitions are handed over */
         for (int32_t p = 0; d->parts && p < d->nparts; p++) {
                 if (d->parts[p].owned && d->zs)
                         ib_zkstore_release(d->zs, p, NULL, 0); /* hand over at once */
@@ -455,6 +587,7 @@ static void direct_close(void *st) {
 
 static void direct_lag(void *st, json_t *lag, int *caught_up) {
         direct_t *d = st;
+        settle(d);
         int n = 0;
         for (int32_t p = 0; p < d->nparts; p++)
                 if (d->parts[p].owned)
@@ -476,6 +609,7 @@ static void direct_lag(void *st, json_t *lag, int *caught_up) {
 
 static void direct_stats(void *st, json_t *out) {
         direct_t *d = st;
+        settle(d);
         int owned = 0;
         json_t *lag = json_object();
         for (int32_t p = 0; p < d->nparts; p++) {
