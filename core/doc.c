@@ -262,6 +262,15 @@ static int scan_string(scan_t *sc, const char **out, size_t *len) {
 
 static int is_digit(unsigned c) { return c - '0' < 10; }
 
+/* Past the run of digits at @p s, one at least; NULL when there is none. */
+static const unsigned char *digits(const unsigned char *s, const unsigned char *e) {
+        if (s >= e || !is_digit(*s))
+                return NULL;
+        while (s < e && is_digit(*s))
+                s++;
+        return s;
+}
+
 /* A number as jansson's lexer reads it: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?,
  * an integer unless it has a fraction or an exponent; strtoll and strtod
  * decide the range (jansson refuses an integer outside long long and a real
@@ -275,27 +284,19 @@ static int scan_number(scan_t *sc, ib_doc_t *d) {
                 s++;
                 if (s < e && is_digit(*s))
                         goto bad;
-        } else if (s < e && is_digit(*s)) {
-                while (s < e && is_digit(*s))
-                        s++;
-        } else
+        } else if (!(s = digits(s, e)))
                 goto bad;
-        if (s < e && *s == '.') {
-                s++;
-                if (s >= e || !is_digit(*s))
+        if (s < e && *s == '.') { /* a fraction: one digit at least */
+                if (!(s = digits(s + 1, e)))
                         goto bad;
-                while (s < e && is_digit(*s))
-                        s++;
                 real = 1;
         }
-        if (s < e && (*s == 'e' || *s == 'E')) {
+        if (s < e && (*s == 'e' || *s == 'E')) { /* an exponent: a sign, one digit at least */
                 s++;
                 if (s < e && (*s == '+' || *s == '-'))
                         s++;
-                if (s >= e || !is_digit(*s))
+                if (!(s = digits(s, e)))
                         goto bad;
-                while (s < e && is_digit(*s))
-                        s++;
                 real = 1;
         }
         sc->s = s;
@@ -337,7 +338,7 @@ static int scan_number(scan_t *sc, ib_doc_t *d) {
         d->u.d = v;
         return 1;
 bad:
-        sc->s = s;
+        sc->s = b;
         sc->why = "invalid number";
         return 0;
 }

@@ -61,11 +61,11 @@ const ib_eval_fault_t ib_eval_faults[] = {
 const ib_eval_profile_t ib_eval_profiles[] = {
     {"quick", "mock", 1, 30000, 10000, 2000, 60000, "50k", "1", "none,full", "3",
      "the embedded mock Kafka and a local ZooKeeper, 1 seed per cell: minutes"},
-    {"standard", "local", 5, 30000, 10000, 3000, 120000, "200k", "3", "none,full", "5",
+    {"standard", "local", 5, 30000, 10000, 3000, 120000, "1m", "3", "none,full", "5",
      "the local Kafka and ZooKeeper, 5 seeds per cell"},
     {"thorough", "local", 20, 30000, 10000, 3000, 120000, "1m", "3", "none,parse,full", "10",
      "the local Kafka and ZooKeeper, 20 seeds per cell"},
-    {"ci", "local", 2, 30000, 10000, 3000, 120000, "200k", "3", "none,full", "5",
+    {"ci", "local", 2, 30000, 10000, 3000, 120000, "1m", "3", "none,full", "5",
      "the CI gate: the standard matrix and bench with 2 seeds per cell"},
     {NULL, NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL},
 };
