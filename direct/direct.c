@@ -378,10 +378,10 @@ static int drop_fenced(direct_t *d, int nc) {
 /* Stores batch @p seq's @p nc commit entries in one zoo_multi (@p attempted:
  * its first attempt was made already, on the store thread, and gave @p
  * first, its message in errstr): a fenced partition is dropped and the rest
- * stored again; a lost connection is
- * retried within the budget, after checking whether the unanswered multi
- * landed; an expired session renews the session (nothing stored: the next
- * owner reads these ranges again, the same bytes). */
+ * stored again; a lost connection is retried within the budget, after
+ * checking whether the unanswered multi landed; an expired session renews
+ * the session (nothing stored: the next owner reads these ranges again, the
+ * same bytes). */
 static ib_err_t store_commits(direct_t *d, uint64_t seq, int nc, int attempted, ib_err_t first, char *errstr,
                               size_t errstr_size) {
         ib_retry_t rt;
