@@ -81,6 +81,7 @@ typedef struct receiver_conf_s {
         int recovery;              /* ib_wal_recovery_t */
         int64_t segment_bytes;     /* roll segments past this size */
         int64_t backlog_bytes;     /* the receive thread waits while the processor is this far behind */
+        int64_t block_ms;          /* a log batch gathers polls for this long after its first record */
         int dedup;                 /* skip offsets the log already holds after a crash */
         ib_group_conf_t group;     /* protocol, assignor, static membership */
         char wal_dir_buf[1024];    /* storage for the derived wal_dir */
@@ -112,6 +113,9 @@ static const ib_option_t receiver_options[] = {
                  "roll log segments past N bytes"),
     IB_OPT_BYTES(R, backlog_bytes, "wal-backlog-bytes", "N", "8m", 4096, INT64_MAX / 4,
                  "receiver waits while the processor is N log bytes behind (the messages held in memory)"),
+    IB_OPT_INT(R, block_ms, "block-ms", "MS", "20", 0, 60000,
+               "a log batch gathers what polls bring for up to MS after its first record, up to 10,000 records "
+               "(Spark's block interval; 0: one poll)"),
     IB_OPT_FLAG(R, dedup, "wal-dedup", 0, "after a crash, skip offsets the log already holds"),
     IB_OPT_INCLUDE(R, group, ib_group_options),
     IB_OPT_END,
@@ -162,6 +166,8 @@ typedef struct receiver_s {
         int64_t start[IB_PROCESSED_MAX_PARTITIONS]; /* where each assigned partition started, -1 unknown */
         int64_t lag_start[IB_PROCESSED_MAX_PARTITIONS]; /* processor: a copy for ib_group_lag */
         int64_t dedup_high[IB_PROCESSED_MAX_PARTITIONS]; /* receive thread: highest offset logged */
+        rd_kafka_message_t **block;   /* receive thread: the messages polled for the next log batch */
+        size_t nblock;
         uint64_t batch_seq;
         uint64_t received, received_bytes, dedup_skipped, commits_ok, group_commits, batches_committed;
         json_t *commit_errors;        /* error name -> count */
@@ -213,6 +219,29 @@ static ib_err_t zk_offsets_store(receiver_t *r, rd_kafka_topic_partition_list_t 
 
 /* ---- the receive thread ------------------------------------------------- */
 
+/* Drops the messages of the block being gathered (polled, not yet logged)
+ * that belong to the partitions in @p gone: they are not in the log and
+ * their offsets are not committed, so whoever owns those partitions next
+ * reads them from the committed offset. */
+static void drop_gathered(receiver_t *r, const rd_kafka_topic_partition_list_t *gone) {
+        size_t kept = 0, n = r->nblock;
+        for (size_t i = 0; i < n; i++) {
+                rd_kafka_message_t *m = r->block[i];
+                int going = 0;
+                for (int k = 0; k < gone->cnt && !going; k++)
+                        going = gone->elems[k].partition == m->partition;
+                if (going)
+                        rd_kafka_message_destroy(m);
+                else
+                        r->block[kept++] = m;
+        }
+        r->nblock = kept;
+        if (kept < n)
+                ib_eventlog_emit(r->ctx->events, "block_dropped",
+                                 json_pack("{s:I,s:s}", "records", (json_int_t)(n - kept), "why",
+                                           "polled for partitions that went before the block was logged"));
+}
+
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque) {
         receiver_t *r = opaque;
@@ -245,6 +274,8 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 ib_group_note_revoke(&r->losses, parts, gen, !strcmp(kind, "lost"));
         ib_mode_waiting(r->ctx, !assigned);
         if (!assigned)
+                drop_gathered(r, parts);
+        if (!assigned)
                 /* What the log holds is committed before the partitions go, revoked or
                  * lost (bounded): the flusher may be committing the last batches while
                  * this thread polled. After a loss too: a coordinator that moved (a
@@ -260,10 +291,12 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 ib_mode_assigned(r->ctx);
 }
 
-/* Polls a batch into @p msgs and, under --wal-dedup, drops what the log
- * holds already. @returns how many messages are left. */
-static size_t poll_new(receiver_t *r, rd_kafka_message_t **msgs, char *fatal, size_t fatal_size) {
-        size_t n = ib_kafka_poll_batch(r->rk, 100, msgs, MAX_POLL_BATCH, r->ctx->events, fatal, fatal_size);
+/* Polls up to @p max messages into @p msgs, waiting up to @p wait_ms for
+ * the first, and under --wal-dedup drops what the log holds already.
+ * @returns how many messages are left. */
+static size_t poll_new(receiver_t *r, rd_kafka_message_t **msgs, size_t max, int wait_ms, char *fatal,
+                       size_t fatal_size) {
+        size_t n = ib_kafka_poll_batch(r->rk, wait_ms, msgs, max, r->ctx->events, fatal, fatal_size);
         if (!r->conf->dedup)
                 return n;
         size_t kept = 0;
@@ -426,11 +459,13 @@ static void *receive_main(void *arg) {
         rd_kafka_topic_partition_list_add(topics, r->cfg->topic, RD_KAFKA_PARTITION_UA);
         rd_kafka_resp_err_t se = rd_kafka_subscribe(r->rk, topics);
         rd_kafka_topic_partition_list_destroy(topics);
-        rd_kafka_message_t **polled = malloc(MAX_POLL_BATCH * sizeof(*polled)); /* one poll, moved into a slot */
+        /* the block gathered (moved into a slot once logged), and one poll's messages */
+        r->block = malloc(MAX_POLL_BATCH * sizeof(*r->block));
+        rd_kafka_message_t **polled = malloc(MAX_POLL_BATCH * sizeof(*polled));
         if (se) {
                 snprintf(errstr, sizeof(errstr), "subscribe to %s: %s", r->cfg->topic, rd_kafka_err2str(se));
                 ib_handoff_fail(&r->ho, IB_ERR_KAFKA, errstr);
-        } else if (!polled) {
+        } else if (!polled || !r->block) {
                 se = RD_KAFKA_RESP_ERR__FAIL;
                 ib_handoff_fail(&r->ho, IB_ERR_NOMEM, "out of memory");
         }
@@ -443,10 +478,29 @@ static void *receive_main(void *arg) {
                         continue;
                 }
                 char fatal[640];
-                size_t n = poll_new(r, polled, fatal, sizeof(fatal));
-                if (slot_fill(slot, polled, n)) {
+                r->nblock = 0;
+                size_t n = poll_new(r, polled, MAX_POLL_BATCH, 100, fatal, sizeof(fatal));
+                memcpy(r->block, polled, n * sizeof(*polled));
+                r->nblock = n;
+                /* Spark's block interval: more polls join the block for up to
+                 * --block-ms after its first record, so that a trickle makes
+                 * few log batches (each is a range per partition downstream,
+                 * a dir sink file each). A rebalance inside a poll drops the
+                 * block's messages of the partitions that go (drop_gathered). */
+                int64_t close_us = ib_mono_us() + r->conf->block_ms * 1000;
+                while (r->nblock > 0 && r->nblock < MAX_POLL_BATCH && !fatal[0] && receiving(r)) {
+                        int64_t left_ms = (close_us - ib_mono_us()) / 1000;
+                        if (left_ms <= 0)
+                                break;
+                        n = poll_new(r, polled, MAX_POLL_BATCH - r->nblock, (int)left_ms, fatal, sizeof(fatal));
+                        memcpy(r->block + r->nblock, polled, n * sizeof(*polled)); /* after the poll: it may drop some */
+                        r->nblock += n;
+                }
+                n = r->nblock;
+                r->nblock = 0;
+                if (slot_fill(slot, r->block, n)) {
                         for (size_t i = 0; i < n; i++)
-                                rd_kafka_message_destroy(polled[i]);
+                                rd_kafka_message_destroy(r->block[i]);
                         ib_handoff_fail(&r->ho, IB_ERR_NOMEM, "out of memory");
                         break;
                 }
@@ -471,6 +525,8 @@ static void *receive_main(void *arg) {
          * successor starts past it, and this worker's processor drains it
          * (stop_input) or its next run replays it. */
         free(polled);
+        free(r->block); /* empty: the callbacks of the close below find nothing to drop */
+        r->block = NULL;
         ib_handoff_wait_committed(&r->ho, IB_LEAVE_COMMIT_WAIT_MS);
         ib_handoff_end_input(&r->ho);
         r->closing = 1; /* callbacks from here on ask the group thread nothing */
