@@ -168,6 +168,8 @@ typedef struct receiver_s {
         int64_t dedup_high[IB_PROCESSED_MAX_PARTITIONS]; /* receive thread: highest offset logged */
         rd_kafka_message_t **block;   /* receive thread: the messages polled for the next log batch */
         size_t nblock;
+        int paused;                   /* receive thread: the assignment is paused (no free slot) */
+        int64_t paused_us;
         uint64_t batch_seq;
         uint64_t received, received_bytes, dedup_skipped, commits_ok, group_commits, batches_committed;
         json_t *commit_errors;        /* error name -> count */
@@ -286,9 +288,17 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         pthread_mutex_lock(&r->lock);
         r->commit_pending = 0; /* what was not stored is the next owner's to read */
         pthread_mutex_unlock(&r->lock);
+        /* A partition's pause outlives its assignment in the client: one that
+         * goes is resumed first, and one that comes is paused while the
+         * receive thread holds back (set_paused). */
+        if (!assigned && r->paused)
+                rd_kafka_resume_partitions(rk, parts);
         ib_group_apply(rk, err, parts, r->protocol);
-        if (assigned)
+        if (assigned) {
+                if (r->paused)
+                        rd_kafka_pause_partitions(rk, parts);
                 ib_mode_assigned(r->ctx);
+        }
 }
 
 /* Polls up to @p max messages into @p msgs, waiting up to @p wait_ms for
@@ -445,6 +455,30 @@ static ib_err_t slot_fill(ib_logged_t *slot, rd_kafka_message_t **msgs, size_t n
         return IB_OK;
 }
 
+/* Pauses or resumes the whole assignment. While paused the client fetches
+ * nothing and drops what it had fetched; a resume fetches again from the
+ * offset after the last message polled. */
+static void set_paused(receiver_t *r, int paused) {
+        if (r->paused == paused)
+                return;
+        rd_kafka_topic_partition_list_t *a = NULL;
+        if (rd_kafka_assignment(r->rk, &a) == RD_KAFKA_RESP_ERR_NO_ERROR && a) {
+                if (paused)
+                        rd_kafka_pause_partitions(r->rk, a);
+                else
+                        rd_kafka_resume_partitions(r->rk, a);
+                rd_kafka_topic_partition_list_destroy(a);
+        }
+        r->paused = paused;
+        int64_t now = ib_mono_us();
+        if (paused)
+                r->paused_us = now;
+        else
+                ib_eventlog_emit(r->ctx->events, "receive_paused",
+                                 json_pack("{s:f,s:s}", "ms", (double)(now - r->paused_us) / 1000.0, "why",
+                                           "no free slot: a commit stalled or the processor --wal-backlog-bytes behind"));
+}
+
 static int receiving(receiver_t *r) {
         pthread_mutex_lock(&r->lock);
         int on = !r->stop && !*r->ctx->stop;
@@ -472,16 +506,32 @@ static void *receive_main(void *arg) {
         while (!se && receiving(r)) {
                 /* a free slot, while the processor is less than --wal-backlog-bytes behind */
                 ib_logged_t *slot = ib_handoff_slot(&r->ho, (uint64_t)r->conf->backlog_bytes, 100);
+                char fatal[640];
+                size_t n;
                 if (!slot) {
                         if (ib_handoff_error(&r->ho))
                                 break;
+                        /* No free slot: a commit is stalled, or the processor is
+                         * far behind. A member that stops polling for longer
+                         * than max.poll.interval.ms leaves its group, and the
+                         * commits of what it logged then fail: it keeps
+                         * polling, with its assignment paused. What a poll
+                         * still brings joins the next block. */
+                        set_paused(r, 1);
+                        n = poll_new(r, polled, MAX_POLL_BATCH - r->nblock, 0, fatal, sizeof(fatal));
+                        memcpy(r->block + r->nblock, polled, n * sizeof(*polled));
+                        r->nblock += n;
+                        if (fatal[0]) {
+                                snprintf(errstr, sizeof(errstr), "the consumer stopped on a fatal error: %.400s", fatal);
+                                ib_handoff_fail(&r->ho, IB_ERR_KAFKA, errstr);
+                                break;
+                        }
                         continue;
                 }
-                char fatal[640];
-                r->nblock = 0;
-                size_t n = poll_new(r, polled, MAX_POLL_BATCH, 100, fatal, sizeof(fatal));
-                memcpy(r->block, polled, n * sizeof(*polled));
-                r->nblock = n;
+                set_paused(r, 0);
+                n = poll_new(r, polled, MAX_POLL_BATCH - r->nblock, r->nblock ? 0 : 100, fatal, sizeof(fatal));
+                memcpy(r->block + r->nblock, polled, n * sizeof(*polled));
+                r->nblock += n;
                 /* Spark's block interval: more polls join the block for up to
                  * --block-ms after its first record, so that a trickle makes
                  * few log batches (each is a range per partition downstream,
@@ -525,6 +575,9 @@ static void *receive_main(void *arg) {
          * successor starts past it, and this worker's processor drains it
          * (stop_input) or its next run replays it. */
         free(polled);
+        for (size_t i = 0; i < r->nblock; i++) /* polled while held back, never logged: not committed either */
+                rd_kafka_message_destroy(r->block[i]);
+        r->nblock = 0;
         free(r->block); /* empty: the callbacks of the close below find nothing to drop */
         r->block = NULL;
         ib_handoff_wait_committed(&r->ho, IB_LEAVE_COMMIT_WAIT_MS);

@@ -3,7 +3,7 @@
 # packages, build (warnings are errors), fetch the Kafka jars, run CTest.
 # With no option it then runs the safety net (#16) as well: the unit tests and
 # one integration flow (0101) on an ASan+UBSan build, the multi-threaded
-# receiver flow (0106) and the direct and checkpoint kill flows (0102, 0109:
+# receiver flows (0106, 0121) and the direct and checkpoint kill flows (0102, 0109:
 # a store thread) on a TSan build, and every fuzz target for
 # IB_FUZZ_SECONDS (default 20) each; about 8 minutes more on 2 cores.
 #
@@ -49,10 +49,10 @@ step "ASan+UBSan: unit tests and 0101-direct-flow"
 cmake -S "$repo" -B "$repo/build-asan" -DBUILD_TESTING=ON -DIB_WERROR=ON -DIB_ASAN=ON >/dev/null
 cmake --build "$repo/build-asan" -j"$(nproc)" >/dev/null
 (cd "$repo/build-asan" && ctest --output-on-failure -L unit && ctest --output-on-failure -R '^0101-direct-flow$') || rc=1
-step "TSan: 0026-receiver-handoff, 0106-receiver-kill9 (receive, log flusher, processor and pipeline threads), 0102-direct-kill9 and 0109-checkpoint-kill9 (the store thread beside the next batch's read)"
+step "TSan: 0026-receiver-handoff, 0106-receiver-kill9 and 0121-receiver-slow-processor (receive, log flusher, processor and pipeline threads; a pause and resume beside the rebalance callbacks), 0102-direct-kill9 and 0109-checkpoint-kill9 (the store thread beside the next batch's read)"
 cmake -S "$repo" -B "$repo/build-tsan" -DBUILD_TESTING=ON -DIB_WERROR=ON -DIB_TSAN=ON >/dev/null
 cmake --build "$repo/build-tsan" -j"$(nproc)" >/dev/null
-(tsan_env; cd "$repo/build-tsan" && ctest --output-on-failure -R '^(0026-receiver-handoff|0106-receiver-kill9|0102-direct-kill9|0109-checkpoint-kill9)$') || rc=1
+(tsan_env; cd "$repo/build-tsan" && ctest --output-on-failure -R '^(0026-receiver-handoff|0106-receiver-kill9|0121-receiver-slow-processor|0102-direct-kill9|0109-checkpoint-kill9)$') || rc=1
 step "fuzzing: every target for ${IB_FUZZ_SECONDS:-20} s"
 "$repo/scripts/fuzz.sh" "${IB_FUZZ_SECONDS:-20}" || rc=1
 exit $rc
