@@ -54,7 +54,7 @@ typedef struct txn_conf_s {
 } txn_conf_t;
 
 static const ib_option_t txn_options[] = {
-    IB_OPT_INT(txn_conf_t, max_records, "txn-records", "N", "50000", 1, 1000000,
+    IB_OPT_INT(txn_conf_t, max_records, "txn-records", "N", "20000", 1, 1000000,
                "records per transaction at most (one poll); fewer when fewer are waiting"),
     IB_OPT_INT(txn_conf_t, max_fenced, "max-fenced", "N", "5", 1, 1000,
                "producers replaced in a row (fenced, or failed fatally) before the worker stops"),
