@@ -1,6 +1,6 @@
 /*
  * handoff.c: the ring of logged batches between the receiver's receive
- * thread, its flusher and its processor (handoff.h).
+ * thread, its flusher, its committer and its processor (handoff.h).
  */
 #include "handoff.h"
 
@@ -104,6 +104,22 @@ void ib_handoff_durable(ib_handoff_t *h, uint64_t upto) {
                 h->durable = upto;
         pthread_cond_broadcast(&h->cond);
         pthread_mutex_unlock(&h->lock);
+}
+
+int ib_handoff_wait_durable(ib_handoff_t *h, int timeout_ms, uint64_t *from, uint64_t *upto) {
+        struct timespec dl;
+        ib_deadline_ms(&dl, timeout_ms);
+        int got = 0;
+        pthread_mutex_lock(&h->lock);
+        while (!(got = h->committed < h->durable)) /* also after a failure: what was durable before it */
+                if (!wait_until(h, &dl))
+                        break;
+        if (got) {
+                *from = h->committed;
+                *upto = h->durable;
+        }
+        pthread_mutex_unlock(&h->lock);
+        return got;
 }
 
 void ib_handoff_commit_begin(ib_handoff_t *h) {

@@ -6,10 +6,14 @@
  *     receive thread   slot = ib_handoff_slot()   fill it (poll, log write)
  *                      ib_handoff_logged()        ------------------+
  *     flusher          ib_handoff_wait_logged()   [durable, logged) |
- *                      fsync, ib_handoff_durable()   then commit the offsets,
- *                      ib_handoff_committed()
+ *                      fsync, ib_handoff_durable()
+ *     committer        ib_handoff_wait_durable()  [committed, durable): the
+ *                      commit, ib_handoff_committed()   offsets they reached
  *     processor        ib_handoff_take()          [taken, durable), coalesced
  *                      pipeline, ib_handoff_release()
+ *
+ * The committer stores one group's offsets while the flusher makes the next
+ * group durable; one committer, so commits go out in log order.
  *
  * released <= taken <= durable <= logged and committed <= durable: a batch
  * reaches the pipeline and its offsets are committed only once the log
@@ -40,10 +44,11 @@ typedef struct ib_logged_s {
         uint64_t seq;              /**< its batch number in the log */
         ib_wal_pos_t start, end;   /**< where it is in the log */
         uint64_t bytes;            /**< log bytes it took (end - start) */
-        size_t n;                  /**< records */
+        size_t n;                  /**< records (0 once the processor released them) */
+        size_t logged_n;           /**< records as logged (for the committer's figures) */
         void **items;              /**< its records: the client's messages */
         size_t items_cap;
-        void *offsets;             /**< the offsets it reached, for the flusher */
+        void *offsets;             /**< the offsets it reached, for the committer */
 } ib_logged_t;
 
 typedef struct ib_handoff_s {
@@ -53,9 +58,9 @@ typedef struct ib_handoff_s {
         uint64_t logged, durable, committed, taken, released; /* batches, since open */
         uint64_t logged_bytes, released_bytes;
         uint64_t backlog_hwm;      /**< most bytes logged and not yet released */
-        int64_t commit_since_us;   /**< when the flusher's commit in progress began (0: none) */
+        int64_t commit_since_us;   /**< when the committer's commit in progress began (0: none) */
         int input_ended;           /**< the receive thread logs nothing more */
-        int flusher_gone;          /**< the flusher commits nothing more */
+        int flusher_gone;          /**< the committer commits nothing more (it and the flusher are done) */
         ib_err_t err;              /**< the first failure of a thread, sticky */
         char errstr[512];
 } ib_handoff_t;
@@ -94,15 +99,20 @@ int ib_handoff_wait_logged(ib_handoff_t *h, int timeout_ms, uint64_t *from, uint
 /** @brief Flusher: batches below @p upto are durable in the log. */
 void ib_handoff_durable(ib_handoff_t *h, uint64_t upto);
 
-/** @brief Flusher: a commit begins (ended by ib_handoff_committed()). */
+/** @brief Committer: waits (at most @p timeout_ms) for durable batches whose
+ *         offsets are not committed, also after a failure.
+ *         @returns 1 with [*from, *upto) set, else 0. */
+int ib_handoff_wait_durable(ib_handoff_t *h, int timeout_ms, uint64_t *from, uint64_t *upto);
+
+/** @brief Committer: a commit begins (ended by ib_handoff_committed()). */
 void ib_handoff_commit_begin(ib_handoff_t *h);
 
-/** @brief Flusher: the offsets of batches below @p upto are stored (or given
- *         up on). */
+/** @brief Committer: the offsets of batches below @p upto are stored (or
+ *         given up on). */
 void ib_handoff_committed(ib_handoff_t *h, uint64_t upto);
 
-/** @brief Flusher: it stops (its own failure, or told to): waiters for
- *         commits stop waiting. */
+/** @brief Committer: it stops, after the flusher (a failure, or told to):
+ *         waiters for commits stop waiting. */
 void ib_handoff_flusher_gone(ib_handoff_t *h);
 
 /** @brief Waits (at most @p timeout_ms) until every batch logged by now is

@@ -1,15 +1,17 @@
 /*
  * receiver.c: the receiver mode (Spark's receiver with a write-ahead log).
  *
- * Three threads, and a ring of logged batches between them (handoff.h):
+ * Four threads, and a ring of logged batches between them (handoff.h):
  *   - the receive thread (started here) is a consumer-group member: it polls
  *     a batch and appends it to the log in one write, then polls the next;
  *   - the flusher (started here) makes every batch written so far durable
- *     with one fsync under the fsync policy (group commit), hands them to the
- *     processor, and only then commits the offsets they reached, in one
- *     commit, to Kafka or (--offsets zk) to ZooKeeper under
- *     /consumers/<group>/offsets/<topic>/<partition>, the layout of Kafka's
- *     old high-level consumer;
+ *     with one fsync under the fsync policy (group commit) and hands them to
+ *     the processor and the committer;
+ *   - the committer (started here) then commits the offsets a run of durable
+ *     batches reached, in one commit, to Kafka or (--offsets zk) to
+ *     ZooKeeper under /consumers/<group>/offsets/<topic>/<partition>, the
+ *     layout of Kafka's old high-level consumer, while the flusher makes the
+ *     next run durable;
  *   - the processor is the runner's thread: next_batch() takes every durable
  *     batch waiting, from memory (the client's messages, kept until they
  *     are processed), as one pipeline batch; commit() stores the processed
@@ -158,14 +160,15 @@ typedef struct receiver_s {
         uint64_t pending_from, pending_upto; /* PENDING_MEMORY: the handoff's batches */
         uint64_t pipeline_batches, coalesced_batches;
 
-        ib_handoff_t ho;              /* logged batches, receive thread -> flusher -> processor */
-        pthread_t thread, flusher;
-        int thread_started, flusher_started;
+        ib_handoff_t ho;              /* logged batches, receive thread -> flusher -> committer, processor */
+        pthread_t thread, flusher, committer;
+        int thread_started, flusher_started, committer_started;
 
-        /* shared with the receive thread and the flusher, under lock */
+        /* shared with the receive thread, the flusher and the committer, under lock */
         pthread_mutex_t lock;
         int stop;                     /* receive no more (stop_input, close) */
-        int flusher_stop;
+        int flusher_stop;             /* set once the receive thread is done */
+        int flusher_done;             /* the flusher makes nothing more durable */
         int commit_pending;           /* the last logged batch's offsets are not stored */
         int64_t start[IB_PROCESSED_MAX_PARTITIONS]; /* where each assigned partition started, -1 unknown */
         int64_t lag_start[IB_PROCESSED_MAX_PARTITIONS]; /* processor: a copy for ib_group_lag */
@@ -283,7 +286,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 drop_gathered(r, parts);
         if (!assigned)
                 /* What the log holds is committed before the partitions go, revoked or
-                 * lost (bounded): the flusher may be committing the last batches while
+                 * lost (bounded): the committer may be committing the last batches while
                  * this thread polled. After a loss too: a coordinator that moved (a
                  * broker killed) takes the old generation's commit once it is back, as
                  * long as this member has not rejoined, which happens after this
@@ -372,6 +375,7 @@ static ib_err_t log_batch(receiver_t *r, ib_logged_t *slot, char *errstr, size_t
         slot->bytes = ib_wal_batch_bytes(r->cfg->topic, r->recs, slot->n); /* a batch never spans segments */
         slot->start = (ib_wal_pos_t){slot->end.segment, slot->end.offset - slot->bytes};
         slot->offsets = batch_offsets(r, msgs, slot->n);
+        slot->logged_n = slot->n;
         pthread_mutex_lock(&r->lock);
         r->received += slot->n;
         r->received_bytes += value_bytes;
@@ -592,8 +596,9 @@ static void *receive_main(void *arg) {
 }
 
 /* The flusher: makes every batch logged so far durable with one fsync (group
- * commit), hands them to the processor, then commits the offsets they reached
- * in one commit, while the receive thread polls the next batch. */
+ * commit) and hands them to the processor and the committer, while the
+ * receive thread polls the next batch and the committer stores the previous
+ * group's offsets. */
 static void *flusher_main(void *arg) {
         receiver_t *r = arg;
         char errstr[512];
@@ -601,15 +606,13 @@ static void *flusher_main(void *arg) {
                 uint64_t from, upto;
                 if (!ib_handoff_wait_logged(&r->ho, 100, &from, &upto)) {
                         pthread_mutex_lock(&r->lock);
-                        int quit = r->flusher_stop; /* set once the receive thread is done */
+                        int quit = r->flusher_stop;
                         pthread_mutex_unlock(&r->lock);
                         if (quit)
                                 break;
                         continue;
                 }
-                const ib_logged_t *last = ib_handoff_at(&r->ho, upto - 1);
-                uint64_t last_seq = last->seq;
-                ib_err_t err = ib_wal_sync(r->w, last->end, errstr, sizeof(errstr));
+                ib_err_t err = ib_wal_sync(r->w, ib_handoff_at(&r->ho, upto - 1)->end, errstr, sizeof(errstr));
                 if (err) {
                         ib_eventlog_emit(r->ctx->events, "wal_error",
                                          json_pack("{s:s,s:s}", "error", ib_err2name(err), "message", errstr));
@@ -621,7 +624,33 @@ static void *flusher_main(void *arg) {
                          * not committed; a restart gets it again from Kafka (the window
                          * Spark's receiver documentation warns of). */
                         raise(SIGKILL);
-                size_t records = 0; /* read before the processor may take and release them */
+                ib_handoff_durable(&r->ho, upto); /* the processor and the committer may take them now */
+        }
+        pthread_mutex_lock(&r->lock);
+        r->flusher_done = 1;
+        pthread_mutex_unlock(&r->lock);
+        return NULL;
+}
+
+/* The committer: commits the offsets every durable batch reached, one
+ * commit per run of them ("log durable, then commit"), in log order. What
+ * was durable before a failure is committed too; it ends once the flusher
+ * has and nothing durable is left uncommitted. */
+static void *committer_main(void *arg) {
+        receiver_t *r = arg;
+        for (;;) {
+                pthread_mutex_lock(&r->lock);
+                int quit = r->flusher_done; /* read before looking: what it made durable is seen below */
+                pthread_mutex_unlock(&r->lock);
+                uint64_t from, upto;
+                if (!ib_handoff_wait_durable(&r->ho, quit ? 0 : 100, &from, &upto)) {
+                        if (quit)
+                                break;
+                        continue;
+                }
+                /* The slots stay the receive thread's to refill only once committed:
+                 * their offsets and logged_n are this thread's until then. */
+                size_t records = 0;
                 rd_kafka_topic_partition_list_t *offs = rd_kafka_topic_partition_list_new(16);
                 for (uint64_t i = from; i < upto; i++) {
                         ib_logged_t *slot = ib_handoff_at(&r->ho, i);
@@ -635,11 +664,11 @@ static void *flusher_main(void *arg) {
                                 if (bo->elems[k].offset > tp->offset)
                                         tp->offset = bo->elems[k].offset;
                         }
-                        records += slot->n;
+                        records += slot->logged_n;
                         rd_kafka_topic_partition_list_destroy(bo);
                         slot->offsets = NULL;
                 }
-                ib_handoff_durable(&r->ho, upto); /* the processor may take them now */
+                uint64_t last_seq = ib_handoff_at(&r->ho, upto - 1)->seq;
                 pthread_mutex_lock(&r->lock);
                 r->group_commits++;
                 r->batches_committed += upto - from;
@@ -656,8 +685,15 @@ static void *flusher_main(void *arg) {
 static ib_err_t start_receiving(receiver_t *r, char *errstr, size_t errstr_size) {
         memcpy(r->dedup_high, r->processed.high, sizeof(r->dedup_high));
         r->batch_seq = r->last_seq > r->processed.batch ? r->last_seq : r->processed.batch;
-        if (pthread_create(&r->flusher, NULL, flusher_main, r) != 0)
+        if (pthread_create(&r->committer, NULL, committer_main, r) != 0)
+                return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "cannot start the offset committer thread");
+        r->committer_started = 1;
+        if (pthread_create(&r->flusher, NULL, flusher_main, r) != 0) {
+                pthread_mutex_lock(&r->lock);
+                r->flusher_done = 1; /* the committer ends at once */
+                pthread_mutex_unlock(&r->lock);
                 return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "cannot start the log flusher thread");
+        }
         r->flusher_started = 1;
         if (pthread_create(&r->thread, NULL, receive_main, r) != 0)
                 return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "cannot start the receive thread");
@@ -928,6 +964,8 @@ static void receiver_close(void *st) {
                 pthread_mutex_unlock(&r->lock);
                 pthread_join(r->flusher, NULL);
         }
+        if (r->committer_started) /* it ends once the flusher has and what was durable is committed */
+                pthread_join(r->committer, NULL);
         /* the client's messages not processed (a stop past the drain, a
          * failure): the log holds them for the next run */
         for (uint64_t i = r->ho.released; i < r->ho.logged; i++) {

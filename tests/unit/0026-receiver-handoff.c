@@ -1,9 +1,9 @@
 /* 0026-receiver-handoff: the ring between the receiver's receive thread,
- * flusher and processor. A batch is taken only once durable, taken batches
+ * flusher, committer and processor. A batch is taken (and committed) only once durable, taken batches
  * are coalesced up to a record bound in log order, slots are reused only once
  * both processed and committed, the byte bound holds the receive thread
  * back, as does a commit stalled past IB_HANDOFF_COMMIT_STALL_US, the end of
- * input drains, a failure reaches every waiter; and three
+ * input drains, a failure reaches every waiter; and four
  * threads moving 20000 batches through it see each batch once, in order. */
 #include "harness.h"
 #include "handoff.h"
@@ -136,8 +136,8 @@ static void test_drain_and_failure(void) {
 }
 
 /* A failed log write stops the receive thread; what it logged before is
- * still made durable and committed by the flusher, and a wait for commits
- * ends when the flusher is gone. */
+ * still made durable by the flusher and committed by the committer, and a wait for commits
+ * ends when the committer is gone. */
 static void test_logged_before_failure_committed(void) {
         ib_handoff_t h;
         ib_handoff_init(&h);
@@ -146,8 +146,13 @@ static void test_logged_before_failure_committed(void) {
         ib_handoff_fail(&h, IB_ERR_IO, "write-ahead log /x: write failed");
         CHECK_INT(ib_handoff_wait_logged(&h, 0, &from, &upto), 1);
         CHECK_INT(upto, 1);
-        ib_handoff_durable(&h, upto);
+        CHECK_INT(ib_handoff_wait_durable(&h, 0, &from, &upto), 0); /* logged, not durable: nothing to commit */
+        ib_handoff_durable(&h, 1);
+        CHECK_INT(ib_handoff_wait_durable(&h, 0, &from, &upto), 1);
+        CHECK_INT(from, 0);
+        CHECK_INT(upto, 1);
         ib_handoff_committed(&h, upto);
+        CHECK_INT(ib_handoff_wait_durable(&h, 0, &from, &upto), 0);
         CHECK_INT(ib_handoff_wait_committed(&h, 0), 1);
         ib_logged_t *s = ib_handoff_at(&h, h.logged); /* a slot is refused after a failure: by hand */
         s->seq = 2, s->n = 3, s->bytes = 3;
@@ -174,7 +179,7 @@ static void test_stalled_commit_holds_polling(void) {
         ib_handoff_destroy(&h);
 }
 
-/* ---- three threads ----------------------------------------------------- */
+/* ---- four threads ------------------------------------------------------ */
 
 #define BATCHES 20000
 
@@ -206,25 +211,43 @@ static void *flush(void *arg) {
                 uint64_t from, upto;
                 if (!ib_handoff_wait_logged(&t->h, 100, &from, &upto))
                         continue;
+                ib_handoff_durable(&t->h, upto);
+                done = upto;
+        }
+        return NULL;
+}
+
+/* The committer: runs of durable batches, in order, each slot's offsets
+ * still its own (a slot is refilled only once committed). */
+static void *commit(void *arg) {
+        trio_t *t = arg;
+        uint64_t done = 0;
+        while (done < BATCHES) {
+                uint64_t from, upto;
+                if (!ib_handoff_wait_durable(&t->h, 100, &from, &upto))
+                        continue;
+                if (from != done || upto <= from)
+                        t->seen_out_of_order++;
                 for (uint64_t i = from; i < upto; i++) {
                         ib_logged_t *s = ib_handoff_at(&t->h, i);
                         if ((uintptr_t)s->offsets != i + 1)
                                 t->seen_out_of_order++;
                         s->offsets = NULL;
                 }
-                ib_handoff_durable(&t->h, upto);
+                ib_handoff_commit_begin(&t->h);
                 ib_handoff_committed(&t->h, upto);
                 done = upto;
         }
         return NULL;
 }
 
-static void test_three_threads(void) {
+static void test_four_threads(void) {
         trio_t t = {0};
         ib_handoff_init(&t.h);
-        pthread_t r, f;
+        pthread_t r, f, c;
         CHECK_INT(pthread_create(&r, NULL, receive, &t), 0);
         CHECK_INT(pthread_create(&f, NULL, flush, &t), 0);
+        CHECK_INT(pthread_create(&c, NULL, commit, &t), 0);
         uint64_t next = 1, records = 0, takes = 0;
         char err[256];
         for (int spins = 0; spins < 1000000; spins++) {
@@ -247,6 +270,7 @@ static void test_three_threads(void) {
         }
         pthread_join(r, NULL);
         pthread_join(f, NULL);
+        pthread_join(c, NULL);
         CHECK_INT(next, BATCHES + 1);
         CHECK_INT(t.seen_out_of_order, 0);
         CHECK(takes <= BATCHES);
@@ -267,6 +291,6 @@ int main(void) {
         IB_RUN(test_drain_and_failure);
         IB_RUN(test_logged_before_failure_committed);
         IB_RUN(test_stalled_commit_holds_polling);
-        IB_RUN(test_three_threads);
+        IB_RUN(test_four_threads);
         return IB_DONE();
 }
