@@ -82,20 +82,28 @@ void ib_handoff_end_input(ib_handoff_t *h) {
         pthread_mutex_unlock(&h->lock);
 }
 
-int ib_handoff_wait_logged(ib_handoff_t *h, int timeout_ms, uint64_t *from, uint64_t *upto) {
+/* Waits (at most @p timeout_ms) until *@p lo < *@p hi (counters read under
+ * the lock), and then sets [*from, *upto) to that run. Also after a failure:
+ * what was logged or durable before it is still synced and committed. */
+static int wait_run(ib_handoff_t *h, int timeout_ms, const uint64_t *lo, const uint64_t *hi, uint64_t *from,
+                    uint64_t *upto) {
         struct timespec dl;
         ib_deadline_ms(&dl, timeout_ms);
         int got = 0;
         pthread_mutex_lock(&h->lock);
-        while (!(got = h->durable < h->logged)) /* also after a failure: what was logged before it */
+        while (!(got = *lo < *hi))
                 if (!wait_until(h, &dl))
                         break;
         if (got) {
-                *from = h->durable;
-                *upto = h->logged;
+                *from = *lo;
+                *upto = *hi;
         }
         pthread_mutex_unlock(&h->lock);
         return got;
+}
+
+int ib_handoff_wait_logged(ib_handoff_t *h, int timeout_ms, uint64_t *from, uint64_t *upto) {
+        return wait_run(h, timeout_ms, &h->durable, &h->logged, from, upto);
 }
 
 void ib_handoff_durable(ib_handoff_t *h, uint64_t upto) {
@@ -107,19 +115,7 @@ void ib_handoff_durable(ib_handoff_t *h, uint64_t upto) {
 }
 
 int ib_handoff_wait_durable(ib_handoff_t *h, int timeout_ms, uint64_t *from, uint64_t *upto) {
-        struct timespec dl;
-        ib_deadline_ms(&dl, timeout_ms);
-        int got = 0;
-        pthread_mutex_lock(&h->lock);
-        while (!(got = h->committed < h->durable)) /* also after a failure: what was durable before it */
-                if (!wait_until(h, &dl))
-                        break;
-        if (got) {
-                *from = h->committed;
-                *upto = h->durable;
-        }
-        pthread_mutex_unlock(&h->lock);
-        return got;
+        return wait_run(h, timeout_ms, &h->committed, &h->durable, from, upto);
 }
 
 void ib_handoff_commit_begin(ib_handoff_t *h) {
