@@ -358,7 +358,7 @@ static int bench_per_client(bench_flags_t *f, int argc, char **argv) {
                 ib_client_env(&clients[i], more, env, 4);
                 fprintf(stderr, "ingestbench bench: client %s (librdkafka %s), %d of %d\n", clients[i].name,
                         clients[i].version, i + 1, n);
-                ib_run_io_t io = {NULL, NULL, NULL, 0, env, 1};
+                ib_run_io_t io = {NULL, NULL, NULL, 0, env, 1, &ib_stop_requested}; /* a stop reaches the child bench */
                 int crc = ib_argv_failed(&av) ? -1 : ib_run_command((const char *const *)av.v, &io);
                 ib_argv_free(&av);
                 if (crc != 0)

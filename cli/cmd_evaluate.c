@@ -382,7 +382,7 @@ static int bench_child(eval_t *e, const char *name, int kafka, const char *broke
         }
         fprintf(stderr, "evaluate: the bench%s (%s records, %s repetitions, pipeline %s; log %s)\n",
                 kafka ? " of the Kafka sink" : "", records, e->profile->bench_repeat, e->profile->bench_pipeline, log);
-        ib_run_io_t io = {NULL, log, NULL, 0, NULL, 0};
+        ib_run_io_t io = {NULL, log, NULL, 0, NULL, 0, &ib_stop_requested}; /* a stop reaches the bench too */
         int rc = ib_run_command(argv, &io);
         if (rc != 0) {
                 snprintf(e->bench_error, sizeof(e->bench_error), "the bench exited with %d: see %.400s", rc, rel(e, log));

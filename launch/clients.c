@@ -100,7 +100,7 @@ ib_err_t ib_client_resolve(const char *name, const ib_client_places_t *places, i
         const char *argv[] = {places->self, "--version", NULL};
         const char *env[3];
         ib_client_env(out, NULL, env, 3);
-        ib_run_io_t io = {NULL, NULL, said, sizeof(said), env, 0};
+        ib_run_io_t io = {NULL, NULL, said, sizeof(said), env, 0, NULL};
         int rc = ib_run_command(argv, &io);
         const char *v = strstr(said, "(librdkafka ");
         if (rc != 0 || !v)

@@ -230,10 +230,25 @@ int ib_run_command(const char *const *argv, const ib_run_io_t *io) {
                 close(fds[0]);
                 io->out[len] = '\0';
         }
-        int status = 0;
+        int status = 0, forwarded = 0;
         pid_t w = -1;
-        while (pid > 0 && (w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
-                ;
+        while (pid > 0) {
+                /* With a stop flag, looked at every 50 ms (a signal may land just
+                 * before a blocking wait): once set, the child is asked to stop
+                 * too, and waited for. */
+                if (io->stop && *io->stop && !forwarded) {
+                        kill(pid, SIGTERM);
+                        forwarded = 1;
+                }
+                w = waitpid(pid, &status, io->stop && !forwarded ? WNOHANG : 0);
+                if (w == 0) {
+                        struct timespec step = {0, 50 * 1000 * 1000};
+                        nanosleep(&step, NULL);
+                        continue;
+                }
+                if (w >= 0 || errno != EINTR)
+                        break;
+        }
         if (pid < 0 || w != pid || !WIFEXITED(status))
                 return -1;
         return WEXITSTATUS(status);

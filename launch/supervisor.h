@@ -14,6 +14,7 @@
 #ifndef IB_SUPERVISOR_H
 #define IB_SUPERVISOR_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -86,6 +87,8 @@ typedef struct ib_run_io_s {
         const char *const *env;     /**< "NAME=value" set in the child, NULL-terminated; or NULL */
         int keep_stdio;             /**< 1: the child writes to this process's stdout and stderr
                                      *   (out and stderr_path unused) */
+        volatile sig_atomic_t *stop; /**< or NULL: once set (a stop signal to this process), the
+                                      *   child gets SIGTERM, once, and is waited for */
 } ib_run_io_t;
 
 /**

@@ -244,7 +244,7 @@ static void chart(report_t *r, const char *name, const char *title, const char *
         snprintf(log, sizeof(log), "%s/gnuplot.log", r->dir);
         snprintf(dir, sizeof(dir), "%s/charts", r->dir);
         const char *argv[] = {r->gnuplot, gp + strlen(dir) + 1, NULL};
-        ib_run_io_t io = {dir, log, NULL, 0, NULL, 0};
+        ib_run_io_t io = {dir, log, NULL, 0, NULL, 0, NULL};
         int rc = ib_run_command(argv, &io);
         if (rc != 0) {
                 fprintf(stderr, "ingestbench report: gnuplot failed on %s (see %s/gnuplot.log)%s\n", gp, r->dir,

@@ -412,7 +412,7 @@ static int git(const char *dir, const char *const *args, char *out, size_t size)
         for (int i = 0; args[i] && n < 15; i++)
                 argv[n++] = args[i];
         argv[n] = NULL;
-        ib_run_io_t io = {NULL, NULL, out, size, NULL, 0};
+        ib_run_io_t io = {NULL, NULL, out, size, NULL, 0, NULL};
         int rc = ib_run_command(argv, &io);
         out[strcspn(out, "\n")] = 0;
         return rc;

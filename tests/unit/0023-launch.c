@@ -5,6 +5,12 @@
  * and a client name resolved to a library folder whose version is checked by
  * running the program with it (here a stand-in that names the folder's). */
 #include "harness.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "argv.h"
 #include "clients.h"
 #include "commands.h"
@@ -103,7 +109,7 @@ static void runs_a_helper_to_completion(void) {
         CHECK(ib_tmpdir(dir, sizeof(dir)) != NULL);
         snprintf(log, sizeof(log), "%s/err.log", dir);
         const char *echo[] = {"printf", "hello\nworld", NULL};
-        ib_run_io_t io = {NULL, NULL, out, sizeof(out), NULL, 0};
+        ib_run_io_t io = {NULL, NULL, out, sizeof(out), NULL, 0, NULL};
         CHECK_INT(ib_run_command(echo, &io), 0);
         CHECK_STR(out, "hello\nw"); /* cut at out_size - 1, the rest read and dropped */
         const char *no[] = {"false", NULL};
@@ -111,14 +117,37 @@ static void runs_a_helper_to_completion(void) {
         CHECK_STR(out, "");
         const char *missing[] = {"no-such-program-ingestbench", NULL};
         CHECK_INT(ib_run_command(missing, &io), 127);
-        ib_run_io_t away = {"/no/such/folder", NULL, NULL, 0, NULL, 0};
+        ib_run_io_t away = {"/no/such/folder", NULL, NULL, 0, NULL, 0, NULL};
         CHECK_INT(ib_run_command(no, &away), 126);
         const char *ls[] = {"ls", "/no/such/file", NULL};
-        ib_run_io_t logged = {dir, log, NULL, 0, NULL, 0};
+        ib_run_io_t logged = {dir, log, NULL, 0, NULL, 0, NULL};
         CHECK(ib_run_command(ls, &logged) > 0);
         struct stat st;
         CHECK(stat(log, &st) == 0 && st.st_size > 0 && (st.st_mode & 0777) == 0600);
         ib_tmpdir_rm(dir);
+}
+
+static volatile sig_atomic_t stop_flag;
+
+static void *set_stop_soon(void *arg) {
+        (void)arg;
+        usleep(200 * 1000);
+        stop_flag = 1; /* what a stop signal's handler does */
+        return NULL;
+}
+
+/* A stop asked while a helper runs reaches the helper: it gets SIGTERM and
+ * is waited for (killed by the signal: -1), instead of running its 60 s. */
+static void forwards_a_stop(void) {
+        const char *slow[] = {"sleep", "60", NULL};
+        ib_run_io_t io = {NULL, NULL, NULL, 0, NULL, 0, &stop_flag};
+        pthread_t t;
+        stop_flag = 0;
+        CHECK_INT(pthread_create(&t, NULL, set_stop_soon, NULL), 0);
+        time_t t0 = time(NULL);
+        CHECK_INT(ib_run_command(slow, &io), -1);
+        CHECK(time(NULL) - t0 < 30);
+        pthread_join(t, NULL);
 }
 
 static void compares_versions(void) {
@@ -210,6 +239,7 @@ static void resolves_clients(void) {
 
 int main(void) {
         IB_RUN(runs_a_helper_to_completion);
+        IB_RUN(forwards_a_stop);
         IB_RUN(compares_versions);
         IB_RUN(resolves_clients);
         IB_RUN(appends_copies_and_skips_null);
