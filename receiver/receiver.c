@@ -117,7 +117,7 @@ static const ib_option_t receiver_options[] = {
                   "what a restart does with a damaged log"),
     IB_OPT_BYTES(R, segment_bytes, "wal-segment-bytes", "N", "64m", 4096, INT64_MAX / 4,
                  "roll log segments past N bytes"),
-    IB_OPT_BYTES(R, backlog_bytes, "wal-backlog-bytes", "N", "8m", 4096, INT64_MAX / 4,
+    IB_OPT_BYTES(R, backlog_bytes, "wal-backlog-bytes", "N", "12m", 4096, INT64_MAX / 4,
                  "receiver waits while the processor is N log bytes behind (the messages held in memory)"),
     IB_OPT_INT(R, block_ms, "block-ms", "MS", "20", 0, 60000,
                "a log batch gathers what polls bring for up to MS after its first record, up to 5,000 records "
