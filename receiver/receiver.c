@@ -487,6 +487,15 @@ static void set_paused(receiver_t *r, int paused) {
                                            "no free slot: a commit stalled or the processor --wal-backlog-bytes behind"));
 }
 
+/* One poll (waiting up to @p wait_ms) into the scratch @p polled, then
+ * appended to the block: a rebalance inside the poll may drop some of the
+ * block (drop_gathered), so the poll never writes into it directly. */
+static void gather(receiver_t *r, rd_kafka_message_t **polled, int wait_ms, char *fatal, size_t fatal_size) {
+        size_t n = poll_new(r, polled, MAX_POLL_BATCH - r->nblock, wait_ms, fatal, fatal_size);
+        memcpy(r->block + r->nblock, polled, n * sizeof(*polled));
+        r->nblock += n;
+}
+
 static int receiving(receiver_t *r) {
         pthread_mutex_lock(&r->lock);
         int on = !r->stop && !*r->ctx->stop;
@@ -526,9 +535,7 @@ static void *receive_main(void *arg) {
                          * polling, with its assignment paused. What a poll
                          * still brings joins the next block. */
                         set_paused(r, 1);
-                        n = poll_new(r, polled, MAX_POLL_BATCH - r->nblock, 0, fatal, sizeof(fatal));
-                        memcpy(r->block + r->nblock, polled, n * sizeof(*polled));
-                        r->nblock += n;
+                        gather(r, polled, 0, fatal, sizeof(fatal));
                         if (fatal[0]) {
                                 snprintf(errstr, sizeof(errstr), "the consumer stopped on a fatal error: %.400s", fatal);
                                 ib_handoff_fail(&r->ho, IB_ERR_KAFKA, errstr);
@@ -537,9 +544,7 @@ static void *receive_main(void *arg) {
                         continue;
                 }
                 set_paused(r, 0);
-                n = poll_new(r, polled, MAX_POLL_BATCH - r->nblock, r->nblock ? 0 : 100, fatal, sizeof(fatal));
-                memcpy(r->block + r->nblock, polled, n * sizeof(*polled));
-                r->nblock += n;
+                gather(r, polled, r->nblock ? 0 : 100, fatal, sizeof(fatal));
                 /* Spark's block interval: more polls join the block for up to
                  * --block-ms after its first record, so that a trickle makes
                  * few log batches (each is a range per partition downstream,
@@ -550,9 +555,7 @@ static void *receive_main(void *arg) {
                         int64_t left_ms = (close_us - ib_mono_us()) / 1000;
                         if (left_ms <= 0)
                                 break;
-                        n = poll_new(r, polled, MAX_POLL_BATCH - r->nblock, (int)left_ms, fatal, sizeof(fatal));
-                        memcpy(r->block + r->nblock, polled, n * sizeof(*polled)); /* after the poll: it may drop some */
-                        r->nblock += n;
+                        gather(r, polled, (int)left_ms, fatal, sizeof(fatal));
                 }
                 n = r->nblock;
                 r->nblock = 0;
