@@ -28,20 +28,26 @@ wait_exit 60 "$producer" || fail "producer failed"
 wait_exit 90 "$w" || { grep -v '^%' "$d/w.err" | tail -5 >&2; fail "the receiver failed or did not stop"; }
 ev="$d/state/events.jsonl"
 [ "$(count '"event":"slow_batch"' "$ev")" = 1 ] || fail "the slow batch never ran (no slow_batch event)"
-# the member stayed in its group: one assignment, no partitions lost or revoked until it stopped
+# the member stayed in its group from the slow batch on: no partitions lost or
+# revoked until it stopped (a rebalance before the stall, as a new topic's
+# metadata settles, is not this test's question; one during it is)
 lost=$(python3 - "$ev" <<'PY'
 import json, sys
-n = 0
+n, slow = 0, False
 for line in open(sys.argv[1]):
     e = json.loads(line)
+    if e.get("event") == "slow_batch":
+        slow = True
     if e.get("event") == "stop":
         break
-    if e.get("event") == "rebalance" and e.get("kind") in ("lost", "revoke"):
+    if slow and e.get("event") == "rebalance" and e.get("kind") in ("lost", "revoke"):
         n += 1
 print(n)
 PY
 )
-[ "$lost" = 0 ] || fail "the member lost or gave up its partitions $lost time(s) while its processor was slow"
+[ "$lost" = 0 ] || { grep -h '"event":"rebalance"\|"event":"slow_batch"' "$ev" | cut -c1-300 >&2
+                     grep -h 'SESSTMOUT\|MAXPOLL\|REQTMOUT' "$d/w.err" >&2 || true
+                     fail "the member lost or gave up its partitions $lost time(s) during or after its slow batch"; }
 [ "$(count "maximum poll interval" "$d/w.err")" = 0 ] || fail "the client left the group: maximum poll interval exceeded (MAXPOLL)"
 "$IB" verify --brokers "$BROKERS" --topic "$T" --sink "dir:$d/out" --json "$WORK/v.json" \
   --expect "produced=60000,lost=0,duplicates=0,unexpected=0" >"$WORK/v.txt" 2>&1 || { cat "$WORK/v.txt" >&2; fail "verify"; }
