@@ -101,10 +101,12 @@ const char *ib_group_rebalance_event(ib_eventlog_t *ev, rd_kafka_t *rk, rd_kafka
                                                                        : "revoke";
         /* rd_kafka_memberid() waits on the group thread too: not while closing */
         char *member = closing ? NULL : rd_kafka_memberid(rk);
+        /* closing: the revoke of a member leaving its group (close), not one
+         * the group imposed; the member id is not asked for then (empty) */
         ib_eventlog_emit(ev, "rebalance",
-                         json_pack("{s:s,s:i,s:s,s:s,s:o}", "kind", kind, "generation", (int)generation,
+                         json_pack("{s:s,s:i,s:s,s:s,s:b,s:o}", "kind", kind, "generation", (int)generation,
                                    "member", member ? member : "", "protocol", ib_rebalance_name(protocol),
-                                   "partitions",
+                                   "closing", closing != 0, "partitions",
                                    ib_group_parts_json(parts, with_offsets)));
         if (member)
                 rd_kafka_mem_free(rk, member);
