@@ -28,6 +28,7 @@
 #include "checker.h"
 #include "clock.h"
 #include "commands.h"
+#include "external.h"
 #include "fsutil.h"
 #include "hist.h"
 #include "kafka.h"
@@ -45,7 +46,7 @@ typedef struct {
         char state_dir[1100], err_path[1120], faults_path[1120], events_path[1200];
         size_t proc;             /* its current process, SIZE_MAX: none */
         int expect_exit;         /* the harness stopped it: its exit is no failure */
-        int deaf;                /* it ignored that SIGTERM past STOP_GRACE_MS and was killed */
+        int deaf;                /* it ignored its stop signal past the grace period and was killed */
         int removed;             /* not to be started again */
         int64_t restart_at;      /* wall ms; 0: no restart pending */
         int64_t restart_on_failure; /* an inject's restart_after_ms: if it then fails on its own; -1 */
@@ -84,6 +85,7 @@ typedef struct {
         ib_history_t faults_only;      /* the faults applied, copied into the history at the end */
         int64_t t0;
         rd_kafka_t *rk;                /* the harness's own client: topic, end offsets */
+        rd_kafka_t *group_rk;          /* an external consumer's drain by its group: committed offsets */
         int nparts;
         int64_t *pos, *end;            /* per partition: processed (from batch events), end offset */
         int64_t *logged, *done;        /* per worker slot and partition (slot * nparts + p), for a mode whose
@@ -96,7 +98,42 @@ typedef struct {
 
 /* ---- workers ------------------------------------------------------------------- */
 
-static ib_err_t start_worker(run_t *r, worker_t *w, char *errstr, size_t errstr_size) {
+/* The signal that asks a worker to stop cleanly, and how long it has. */
+static int stop_signal(const run_t *r) { return r->s->external ? r->s->external->stop_signal : SIGTERM; }
+static int64_t stop_grace_ms(const run_t *r) { return r->s->external ? r->s->external->grace_ms : STOP_GRACE_MS; }
+
+/* An external consumer: its command template filled for @p w, its output
+ * folder (sink/wN) and state folder made; stdout and stderr to wN.err. */
+static ib_err_t start_external(run_t *r, worker_t *w, char *errstr, size_t errstr_size) {
+        const ib_external_t *x = r->s->external;
+        char out[1200];
+        snprintf(out, sizeof(out), "%s/%s", r->sink + 4, w->name);
+        ib_err_t err;
+        if ((err = ib_fs_mkdirs(out, errstr, errstr_size)) || (err = ib_fs_mkdirs(w->state_dir, errstr, errstr_size)))
+                return err;
+        ib_external_vars_t v = {.brokers = r->o->cluster->brokers, .topic = r->topic, .group = r->group, .out = out,
+                                .worker = w->name, .state = w->state_dir};
+        char **argv = calloc((size_t)x->ncommand + 1, sizeof(char *));
+        int n = 0;
+        while (argv && n < x->ncommand && (argv[n] = ib_external_expand(x->command[n], &v)))
+                n++;
+        err = n < x->ncommand ? ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory starting %s", w->name)
+                              : IB_OK;
+        if (!err) {
+                char env_worker[64];
+                snprintf(env_worker, sizeof(env_worker), "INGESTBENCH_WORKER=%s", w->name);
+                const char *env[] = {env_worker, NULL};
+                ib_spawn_io_t io = {w->err_path, w->err_path, 0, env, 0};
+                err = ib_sup_spawn(r->o->sup, w->name, argv, &io, &w->proc, errstr, errstr_size);
+        }
+        for (int i = 0; argv && i < n; i++)
+                free(argv[i]);
+        free(argv);
+        return err;
+}
+
+/* One of ingestbench's own workers: `run` with the scenario's mode and options. */
+static ib_err_t start_own(run_t *r, worker_t *w, char *errstr, size_t errstr_size) {
         const ib_scenario_t *s = r->s;
         ib_worker_cmd_t cmd = {.self = r->o->self, .mode = s->mode->name, .brokers = r->o->cluster->brokers,
                                .topic = r->topic, .group = r->group, .state_dir = w->state_dir, .sink = r->sink,
@@ -121,6 +158,11 @@ static ib_err_t start_worker(run_t *r, worker_t *w, char *errstr, size_t errstr_
         ib_spawn_io_t io = {NULL, w->err_path, 0, env, 1};
         ib_err_t err = ib_sup_spawn(r->o->sup, w->name, argv.v, &io, &w->proc, errstr, errstr_size);
         ib_argv_free(&argv);
+        return err;
+}
+
+static ib_err_t start_worker(run_t *r, worker_t *w, char *errstr, size_t errstr_size) {
+        ib_err_t err = r->s->external ? start_external(r, w, errstr, errstr_size) : start_own(r, w, errstr, errstr_size);
         if (err)
                 return err;
         w->starts++;
@@ -163,7 +205,10 @@ static void watch_workers(run_t *r) {
                 const ib_proc_t *p = &r->o->sup->procs[w->proc];
                 char how[64];
                 ib_sup_describe(p, how, sizeof(how));
-                int clean = WIFEXITED(p->status) && WEXITSTATUS(p->status) == 0;
+                int clean = (WIFEXITED(p->status) && WEXITSTATUS(p->status) == 0) ||
+                            /* an external consumer may keep the stop signal's default action */
+                            (r->s->external && w->expect_exit == SIGTERM && WIFSIGNALED(p->status) &&
+                             WTERMSIG(p->status) == stop_signal(r));
                 json_array_append_new(w->exits, json_pack("{s:s,s:f,s:b}", "how", how, "at_s",
                                                           (double)(p->exited_ms - r->t0) / 1000.0, "asked",
                                                           w->expect_exit));
@@ -238,7 +283,7 @@ static int apply_worker_fault(run_t *r, applied_t *a, int64_t now) {
         case IB_FAULT_REMOVE_WORKER:
                 w->expect_exit = a->f.kind == IB_FAULT_KILL ? SIGKILL : SIGTERM;
                 ib_sup_signal(r->o->sup, w->proc, SIGCONT);
-                ib_sup_signal(r->o->sup, w->proc, w->expect_exit);
+                ib_sup_signal(r->o->sup, w->proc, w->expect_exit == SIGTERM ? stop_signal(r) : SIGKILL);
                 w->removed = a->f.kind == IB_FAULT_REMOVE_WORKER || a->f.restart_after_ms < 0;
                 if (!w->removed)
                         w->restart_at = now + a->f.restart_after_ms, a->pending_heal = 1, a->heal_at = w->restart_at;
@@ -283,7 +328,7 @@ static int apply_fault(run_t *r, applied_t *a, int64_t now, char *errstr, size_t
                                 continue;
                         if (k == 0) {
                                 w->expect_exit = SIGTERM;
-                                ib_sup_signal(r->o->sup, w->proc, SIGTERM);
+                                ib_sup_signal(r->o->sup, w->proc, stop_signal(r));
                         }
                         w->restart_at = now + k * a->f.interval_ms; /* k > 0: the stop comes first, see run_due */
                         k++;
@@ -324,12 +369,12 @@ static void run_due(run_t *r, int64_t now, char *errstr, size_t errstr_size) {
                 if (running(r, w)) { /* a rolling restart's next worker: stop it first */
                         if (!w->expect_exit) {
                                 w->expect_exit = SIGTERM;
-                                ib_sup_signal(r->o->sup, w->proc, SIGTERM);
-                        } else if (w->expect_exit == SIGTERM && !w->deaf && now > w->restart_at + STOP_GRACE_MS) {
+                                ib_sup_signal(r->o->sup, w->proc, stop_signal(r));
+                        } else if (w->expect_exit == SIGTERM && !w->deaf && now > w->restart_at + stop_grace_ms(r)) {
                                 /* bounded: a worker deaf to SIGTERM is killed; its exit, not
                                  * the clean one asked for, counts as a failure */
-                                fprintf(stderr, "ingestbench chaos: %s did not stop within %d s of SIGTERM: killed\n",
-                                        w->name, STOP_GRACE_MS / 1000);
+                                fprintf(stderr, "ingestbench chaos: %s did not stop within %lld ms of its stop signal: killed\n",
+                                        w->name, (long long)stop_grace_ms(r));
                                 w->deaf = 1;
                                 ib_sup_signal(r->o->sup, w->proc, SIGKILL);
                         }
@@ -592,6 +637,59 @@ static ib_err_t phase_faults(run_t *r, char *errstr, size_t errstr_size) {
         }
 }
 
+/* The names of the worker slots, for the external output reader. */
+static const char **worker_names(const run_t *r) {
+        const char **names = calloc((size_t)r->nworkers + 1, sizeof(*names));
+        for (int i = 0; names && i < r->nworkers; i++)
+                names[i] = r->w[i].name;
+        return names;
+}
+
+/* An external consumer has caught up when its group's committed offsets
+ * reach the end offsets ("drain": "group"), or when its output holds as many
+ * distinct ids as the topic holds records ("output"). Asks again on failure. */
+static int external_caught_up(run_t *r, char *errstr, size_t errstr_size) {
+        int64_t total = 0;
+        for (int p = 0; p < r->nparts; p++)
+                total += r->end[p];
+        if (r->s->external->drain_group) {
+                if (!r->group_rk) {
+                        rd_kafka_conf_t *conf;
+                        ib_props_t props = {0};
+                        const char *settings[] = {"group.id", r->group, "enable.auto.commit", "false", NULL};
+                        if (ib_kafka_conf_new(r->o->cluster->brokers, settings, &props, &conf, errstr, errstr_size) ||
+                            ib_kafka_new(RD_KAFKA_CONSUMER, conf, &r->group_rk, errstr, errstr_size))
+                                return 0;
+                }
+                rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(r->nparts);
+                for (int p = 0; p < r->nparts; p++)
+                        rd_kafka_topic_partition_list_add(parts, r->topic, p);
+                int behind = rd_kafka_committed(r->group_rk, parts, 5000) != RD_KAFKA_RESP_ERR_NO_ERROR;
+                for (int i = 0; !behind && i < parts->cnt; i++) {
+                        int64_t committed = parts->elems[i].err ? -1 : parts->elems[i].offset;
+                        r->pos[parts->elems[i].partition] = committed > 0 ? committed : 0;
+                        behind = committed < r->end[parts->elems[i].partition];
+                }
+                rd_kafka_topic_partition_list_destroy(parts);
+                return !behind;
+        }
+        ib_vlist_t out = {0};
+        int *fw = NULL;
+        uint64_t bad = 0;
+        const char **names = worker_names(r);
+        int64_t distinct = -1;
+        if (names && ib_external_read_output(r->sink + 4, names, r->nworkers, NULL, &out, &fw, &bad, errstr,
+                                             errstr_size) == IB_OK) {
+                ib_vlist_fix(&out);
+                distinct = ib_external_distinct(&out);
+        }
+        r->delivered = distinct > 0 ? distinct : 0;
+        free(names);
+        free(fw);
+        ib_vlist_free(&out);
+        return distinct >= total && total > 0;
+}
+
 /* Until every partition's processed position reaches its end offset. */
 static int phase_drain(run_t *r, char *errstr, size_t errstr_size) {
         r->phase = "drain";
@@ -608,7 +706,10 @@ static int phase_drain(run_t *r, char *errstr, size_t errstr_size) {
                         fprintf(stderr, "ingestbench chaos: no worker left to drain the topic\n");
                         return 0;
                 }
-                if (end_offsets(r, errstr, errstr_size) == IB_OK) {
+                if (r->s->external) {
+                        if (end_offsets(r, errstr, errstr_size) == IB_OK && external_caught_up(r, errstr, errstr_size))
+                                return 1;
+                } else if (end_offsets(r, errstr, errstr_size) == IB_OK) {
                         int behind = 0;
                         for (int p = 0; p < r->nparts; p++)
                                 behind += r->pos[p] < r->end[p];
@@ -629,10 +730,10 @@ static void phase_stop(run_t *r) {
                 if (running(r, w)) {
                         w->expect_exit = SIGTERM;
                         ib_sup_signal(r->o->sup, w->proc, SIGCONT);
-                        ib_sup_signal(r->o->sup, w->proc, SIGTERM);
+                        ib_sup_signal(r->o->sup, w->proc, stop_signal(r));
                 }
         }
-        int64_t deadline = ib_now_ms() + STOP_GRACE_MS;
+        int64_t deadline = ib_now_ms() + stop_grace_ms(r);
         for (int any = 1; any && ib_now_ms() < deadline;) {
                 ib_sup_reap(r->o->sup);
                 watch_workers(r);
@@ -644,8 +745,8 @@ static void phase_stop(run_t *r) {
         }
         for (int i = 0; i < r->nworkers; i++)
                 if (running(r, &r->w[i])) {
-                        fprintf(stderr, "ingestbench chaos: %s did not stop within %d s of SIGTERM: killed\n",
-                                r->w[i].name, STOP_GRACE_MS / 1000);
+                        fprintf(stderr, "ingestbench chaos: %s did not stop within %lld ms of its stop signal: killed\n",
+                                r->w[i].name, (long long)stop_grace_ms(r));
                         r->w[i].expect_exit = SIGKILL;
                         r->w[i].failures++;
                         ib_sup_signal(r->o->sup, r->w[i].proc, SIGKILL);
@@ -1044,12 +1145,59 @@ static ib_err_t write_results(run_t *r, const ib_check_input_t *in, const ib_che
         return err;
 }
 
+/* An external consumer writes no batch events unless it chooses to, so the
+ * explainer cannot name a cause: each duplicate is attributed instead, to
+ * the workers whose files hold its copies (by folder) and to the faults
+ * applied before its later copy was written (the files' times); it stays
+ * unexplained. */
+static void attribute_external(run_t *r, ib_check_result_t *res, const ib_vlist_t *del, const int *fw,
+                               const ib_history_t *h) {
+        for (size_t i = 0; i < res->nanomalies; i++) {
+                ib_anomaly_t *x = &res->anomalies[i];
+                if (x->kind != IB_AN_DUPLICATE || x->file_a < 0 || (size_t)x->file_a >= del->nfiles)
+                        continue;
+                int b = x->file_b >= 0 && (size_t)x->file_b < del->nfiles ? x->file_b : x->file_a;
+                int64_t ta = del->files[x->file_a].mtime_ms, tb = del->files[b].mtime_ms;
+                int64_t later = ta > tb ? ta : tb;
+                x->worker = fw[b];
+                char faults[512] = "";
+                size_t n = 0;
+                int shown = 0;
+                for (size_t k = h->nfaults; k-- > 0 && shown < 3;) {
+                        const ib_hfault_t *f = &h->faults[k];
+                        if (f->t_ms > later)
+                                continue;
+                        char target[32] = "";
+                        if (f->target >= 0 && f->target < r->nworkers && f->kind != IB_FAULT_BROKER_KILL)
+                                snprintf(target, sizeof(target), " %s", r->w[f->target].name);
+                        else if (f->kind == IB_FAULT_BROKER_KILL)
+                                snprintf(target, sizeof(target), " b%d", f->target);
+                        if (n < sizeof(faults))
+                                n += (size_t)snprintf(faults + n, sizeof(faults) - n, "%s%s%s at +%.1f s", shown ? ", " : "",
+                                                      ib_fault_kind_name(f->kind), target, (double)(f->t_ms - r->t0) / 1000.0);
+                        shown++;
+                }
+                snprintf(x->explanation, sizeof(x->explanation),
+                         "%s/%d offsets %lld-%lld: %llu extra copies, in output of %s (written +%.1f s) and %s (+%.1f s); "
+                         "%s%s (attributed by output folder and file time: the consumer wrote no event log)",
+                         r->topic, (int)x->partition, (long long)x->from, (long long)x->until - 1,
+                         (unsigned long long)x->count, r->w[fw[x->file_a]].name, (double)(ta - r->t0) / 1000.0,
+                         r->w[fw[b]].name, (double)(tb - r->t0) / 1000.0,
+                         shown ? "the latest faults before it: " : "no fault before it, so none to attribute it to",
+                         faults);
+                if (x->explained) /* the explainer's guess from the fault list alone is no explanation */
+                        res->unexplained_duplicates += x->count;
+                x->explained = 0;
+        }
+}
+
 static ib_err_t collect(run_t *r, int drained, int64_t drain_ms, ib_chaos_outcome_t *out, char *errstr,
                         size_t errstr_size) {
         r->phase = "check";
         ib_vlist_t prod = {0}, del = {0}, dead = {0}, log = {0};
         ib_history_t h = {0};
         ib_check_result_t res = {0};
+        int *file_worker = NULL; /* an external consumer's output: each file's worker slot */
         uint64_t bad_lines = 0;
         ib_props_t props = {0};
         char run_id[64] = "";
@@ -1057,7 +1205,8 @@ static ib_err_t collect(run_t *r, int drained, int64_t drain_ms, ib_chaos_outcom
         const char *brokers = r->o->cluster->brokers;
         end_offsets(r, errstr, errstr_size);
         if ((err = ib_verify_read_topic(brokers, &props, r->topic, 120000, &prod, errstr, errstr_size)) ||
-            (err = r->kafka_sink
+            (err = r->s->external ? IB_OK
+                   : r->kafka_sink
                        ? ib_verify_read_output(brokers, &props, r->out_topic, 1, "ts", 120000, &del, &bad_lines, errstr,
                                                errstr_size)
                        : ib_verify_read_dir(r->sink + 4, r->topic, 0, "ts", &del, &bad_lines, errstr, errstr_size)) ||
@@ -1068,7 +1217,22 @@ static ib_err_t collect(run_t *r, int drained, int64_t drain_ms, ib_chaos_outcom
             (err = read_history(r, &h, errstr, errstr_size)))
                 goto done;
         ib_vlist_fix(&prod);
-        ib_vlist_fix(&del);
+        if (r->s->external) { /* its output files, each line's place found by its id */
+                const char **names = worker_names(r);
+                err = !names ? ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory")
+                             : ib_external_read_output(r->sink + 4, names, r->nworkers, "ts", &del, &file_worker,
+                                                       &bad_lines, errstr, errstr_size);
+                free(names);
+                if (err)
+                        goto done;
+                ib_vlist_fix(&del);
+                if (ib_external_resolve(&del, prod.v, prod.n)) {
+                        err = ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
+                        goto done;
+                }
+        } else {
+                ib_vlist_fix(&del);
+        }
         ib_vlist_fix(&log);
         int64_t acked = producer_acked(r, run_id, sizeof(run_id));
         ib_check_input_t in = {.topic = r->topic, .produced = prod.v, .nproduced = prod.n, .delivered = del.v,
@@ -1082,8 +1246,11 @@ static ib_err_t collect(run_t *r, int drained, int64_t drain_ms, ib_chaos_outcom
                 ib_seterr(errstr, errstr_size, err, "out of memory checking the run");
                 goto done;
         }
+        if (r->s->external)
+                attribute_external(r, &res, &del, file_worker, &h);
         err = write_results(r, &in, &res, &h, drained, drain_ms, out, errstr, errstr_size);
 done:
+        free(file_worker);
         ib_check_result_free(&res);
         ib_history_free(&h);
         ib_vlist_free(&prod);
@@ -1169,6 +1336,8 @@ done:
         }
         if (r->rk)
                 rd_kafka_destroy(r->rk);
+        if (r->group_rk)
+                rd_kafka_destroy(r->group_rk);
         for (int i = 0; i < r->nworkers; i++)
                 json_decref(r->w[i].exits);
         ib_schedule_free(&r->sch);

@@ -20,7 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <signal.h>
+
 #include "config.h"
+#include "external.h"
 #include "fsutil.h"
 #include "options.h"
 
@@ -76,6 +79,7 @@ typedef struct {
         size_t errstr_size;
         const ib_mode_t *const *modes; /* every mode: whose fault point a name is */
         const char *opts;              /* the JSON path of the options being read */
+        json_t *doc;                   /* the whole scenario */
 } ctx_t;
 
 static ib_err_t refuse(ctx_t *c, const char *path, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -484,6 +488,9 @@ static const ib_mode_t *inject_owner(const ib_mode_t *const *modes, const char *
 
 /* Checks what a fault of @p kind needs of the scenario itself. */
 static ib_err_t fault_fits(ctx_t *c, const ib_scenario_t *s, const char *at, ib_fault_kind_t kind) {
+        if (s->external && (kind == IB_FAULT_SLOW_BATCH || kind == IB_FAULT_INJECT || kind == IB_FAULT_ZK_EXPIRE))
+                return refuse(c, at, "%s: an external consumer has none of ingestbench's fault points or sessions",
+                              fault_names[kind]);
         if ((kind == IB_FAULT_ZK_STOP || kind == IB_FAULT_ZK_EXPIRE) && !s->zookeeper)
                 return refuse(c, at, "%s: mode %s with these options does not use ZooKeeper", fault_names[kind],
                               s->mode->name);
@@ -757,10 +764,82 @@ static ib_err_t parse_topic(ctx_t *c, ib_scenario_t *s, json_t *t) {
         return IB_OK;
 }
 
+/* "external": the command template, how a worker stops, how the drain ends. */
+static ib_err_t parse_external(ctx_t *c, ib_scenario_t *s, json_t *e) {
+        static const char *const known[] = {"command", "stop", "drain", "comment", NULL};
+        static const char *const stop_known[] = {"signal", "grace_ms", "comment", NULL};
+        if (!e)
+                return refuse(c, "$", "mode external needs \"external\": {\"command\": [...]}");
+        if (!json_is_object(e))
+                return refuse(c, "$.external", "must be an object");
+        ib_err_t err = only_known(c, "$.external", e, known);
+        json_t *cmd = json_object_get(e, "command"), *stop = json_object_get(e, "stop");
+        if (err)
+                return err;
+        if (!json_is_array(cmd) || json_array_size(cmd) == 0 || json_array_size(cmd) > 256)
+                return refuse(c, "$.external.command", "an array of 1 to 256 strings: the program and its arguments");
+        if (!(s->external = calloc(1, sizeof(*s->external))) ||
+            !(s->external->command = calloc(json_array_size(cmd) + 1, sizeof(char *))))
+                return IB_ERR_NOMEM;
+        ib_external_t *x = s->external;
+        x->stop_signal = SIGTERM;
+        x->grace_ms = 30000;
+        for (size_t i = 0; i < json_array_size(cmd); i++) {
+                char at[64], why[300];
+                snprintf(at, sizeof(at), "$.external.command[%zu]", i);
+                const char *arg = json_string_value(json_array_get(cmd, i));
+                if (!arg)
+                        return refuse(c, at, "must be a string");
+                if (ib_external_check_arg(arg, why, sizeof(why)))
+                        return refuse(c, at, "%s", why);
+                if (i == 0) {
+                        if (strchr(arg, '{'))
+                                return refuse(c, at, "the program is named outright, not by a placeholder");
+                        char dir[1024], prog[1200];
+                        const char *slash = strrchr(c->file, '/');
+                        snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - c->file) : 0, c->file);
+                        if (ib_external_program(arg, dir, prog, sizeof(prog), why, sizeof(why)))
+                                return refuse(c, at, "%s", why);
+                        arg = prog;
+                        if (!(x->command[x->ncommand++] = strdup(arg)))
+                                return IB_ERR_NOMEM;
+                        continue;
+                }
+                if (!(x->command[x->ncommand++] = strdup(arg)))
+                        return IB_ERR_NOMEM;
+        }
+        if (stop) {
+                const char *sig = NULL;
+                if (!json_is_object(stop))
+                        return refuse(c, "$.external.stop", "must be an object");
+                if ((err = only_known(c, "$.external.stop", stop, stop_known)) ||
+                    (err = get_str(c, stop, "$.external.stop", "signal", &sig)) ||
+                    (err = get_int(c, stop, "$.external.stop", "grace_ms", 0, 0, 600000, &x->grace_ms)))
+                        return err;
+                if (sig && strcmp(sig, "TERM") && strcmp(sig, "INT"))
+                        return refuse(c, "$.external.stop.signal", "\"TERM\" or \"INT\", not \"%s\"", sig);
+                x->stop_signal = sig && !strcmp(sig, "INT") ? SIGINT : SIGTERM;
+        }
+        const char *drain = NULL;
+        if ((err = get_str(c, e, "$.external", "drain", &drain)))
+                return err;
+        if (drain && strcmp(drain, "output") && strcmp(drain, "group"))
+                return refuse(c, "$.external.drain", "\"output\" or \"group\", not \"%s\"", drain);
+        x->drain_group = drain && !strcmp(drain, "group");
+        if (json_object_get(c->doc, "options"))
+                return refuse(c, "$.options", "mode external takes no options: its command is $.external.command");
+        if (json_object_get(c->doc, "variants"))
+                return refuse(c, "$.variants", "mode external has no options to vary");
+        if (s->kafka_sink)
+                return refuse(c, "$.sink", "an external consumer writes JSON Lines under {out} (\"dir\")");
+        return IB_OK;
+}
+
 static ib_err_t parse_doc(ctx_t *c, ib_scenario_t *s, json_t *doc, const ib_mode_t *const *modes) {
         static const char *const known[] = {"name", "description", "mode", "options", "topic", "brokers",
                                             "workers", "producer", "seed", "drain_timeout_ms", "timeline",
-                                            "random", "expect", "comment", "variants", "clients", "sink", NULL};
+                                            "random", "expect", "comment", "variants", "clients", "sink", "external",
+                                            NULL};
         if (!json_is_object(doc))
                 return refuse(c, "$", "a scenario is a JSON object");
         ib_err_t err = only_known(c, "$", doc, known);
@@ -781,8 +860,12 @@ static ib_err_t parse_doc(ctx_t *c, ib_scenario_t *s, json_t *doc, const ib_mode
         for (int i = 0; modes[i] && !s->mode; i++)
                 if (!strcmp(modes[i]->name, mode))
                         s->mode = modes[i];
+        if (!strcmp(mode, ib_mode_external.name))
+                s->mode = &ib_mode_external;
         if (!s->mode)
-                return refuse(c, "$.mode", "unknown mode \"%s\"", mode);
+                return refuse(c, "$.mode", "unknown mode \"%s\" (or \"external\": any command)", mode);
+        if (s->mode != &ib_mode_external && json_object_get(doc, "external"))
+                return refuse(c, "$.external", "only for \"mode\": \"external\"");
         if (sink && strcmp(sink, "dir") && strcmp(sink, "kafka"))
                 return refuse(c, "$.sink", "\"dir\" or \"kafka\", not \"%s\"", sink);
         s->kafka_sink = sink ? !strcmp(sink, "kafka") : s->mode->sink_transactions;
@@ -795,6 +878,9 @@ static ib_err_t parse_doc(ctx_t *c, ib_scenario_t *s, json_t *doc, const ib_mode
         s->drain_timeout_ms = drain;
         if (!(s->name = strdup(name ? name : c->file)) || !(s->description = strdup(desc)))
                 return IB_ERR_NOMEM;
+        c->doc = doc;
+        if (s->mode == &ib_mode_external && (err = parse_external(c, s, json_object_get(doc, "external"))))
+                return err;
         if ((err = parse_options(c, s, json_object_get(doc, "options"))) ||
             (err = parse_variants(c, s, json_object_get(doc, "variants"), json_object_get(doc, "options"))) ||
             (err = parse_clients(c, s, json_object_get(doc, "clients"))) ||
@@ -803,6 +889,8 @@ static ib_err_t parse_doc(ctx_t *c, ib_scenario_t *s, json_t *doc, const ib_mode
             (err = parse_timeline(c, s, json_object_get(doc, "timeline"))) ||
             (err = parse_random(c, s, json_object_get(doc, "random"))))
                 return err;
+        if (s->external && s->bad_ratio > 0)
+                return refuse(c, "$.producer.bad_ratio", "an external consumer's dead letters are not read: 0 only");
         if (s->mode->static_split && s->workers > s->partitions)
                 return refuse(c, "$.workers", "%d %s workers for %d partitions: some would read nothing",
                               s->workers, s->mode->name, s->partitions);
@@ -811,7 +899,7 @@ static ib_err_t parse_doc(ctx_t *c, ib_scenario_t *s, json_t *doc, const ib_mode
 
 ib_err_t ib_scenario_parse(const char *text, const char *name, const ib_mode_t *const *modes,
                            ib_scenario_t **out, char *errstr, size_t errstr_size) {
-        ctx_t c = {name, errstr, errstr_size, modes, "$.options"};
+        ctx_t c = {name, errstr, errstr_size, modes, "$.options", NULL};
         *out = NULL;
         json_error_t jerr;
         json_t *doc = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
@@ -865,6 +953,12 @@ void ib_scenario_free(ib_scenario_t *s) {
         for (int i = 0; i < s->nclients; i++)
                 free(s->clients[i]);
         free(s->clients);
+        if (s->external) {
+                for (int i = 0; i < s->external->ncommand; i++)
+                        free(s->external->command[i]);
+                free(s->external->command);
+                free(s->external);
+        }
         free(s->timeline);
         free(s->expect);
         free(s->path);

@@ -107,6 +107,16 @@ typedef struct ib_random_spec_s {
         int64_t restart_min_ms, restart_max_ms;     /**< kill, stop, broker-kill: restarted after */
 } ib_random_spec_t;
 
+/** "external": the command an external consumer's workers run (external.h). */
+typedef struct ib_external_s {
+        char **command;            /**< "command": the argv template; [0] resolved to a path */
+        int ncommand;
+        int stop_signal;           /**< "stop.signal": "TERM" (default) or "INT" */
+        int64_t grace_ms;          /**< "stop.grace_ms": then SIGKILL (default 30000) */
+        int drain_group;           /**< "drain": "group" (its group's committed offsets reach the
+                                    *   end) or "output" (default: every record's id in its output) */
+} ib_external_t;
+
 typedef struct ib_scenario_s {
         char *path;                /**< the file it came from */
         char *name;                /**< "name", or the file's base name */
@@ -137,6 +147,7 @@ typedef struct ib_scenario_s {
         int nvariants;
         char **clients;            /**< "clients": the librdkafka builds swept (launch/clients.h); NULL: linked */
         int nclients;
+        ib_external_t *external;   /**< "external": mode external only, else NULL */
         json_t *doc;               /**< the whole document, for the results */
 } ib_scenario_t;
 

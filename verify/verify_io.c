@@ -39,6 +39,10 @@ static int vlist_add(ib_vlist_t *l, int32_t p, int64_t o, const char *id, size_t
         return 0;
 }
 
+int ib_vlist_add(ib_vlist_t *l, int32_t partition, int64_t offset, const char *id, size_t idlen) {
+        return vlist_add(l, partition, offset, id, idlen);
+}
+
 void ib_vlist_fix(ib_vlist_t *l) {
         for (size_t i = 0; i < l->n; i++)
                 if (l->v[i].id)

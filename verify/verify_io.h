@@ -31,6 +31,10 @@ typedef struct ib_vlist_s {
         size_t nfiles, files_cap;
 } ib_vlist_t;
 
+/** @brief Appends a record (its id copied into the pool; file 0, ts -1).
+ *  @returns 0, or -1 when out of memory. Call ib_vlist_fix() once complete. */
+int ib_vlist_add(ib_vlist_t *l, int32_t partition, int64_t offset, const char *id, size_t idlen);
+
 /** @brief Turns the ids' pool offsets into pointers, once the list is complete. */
 void ib_vlist_fix(ib_vlist_t *l);
 void ib_vlist_free(ib_vlist_t *l);

@@ -4,6 +4,9 @@
  * own option tables (the real registry). */
 #include <dirent.h>
 
+#include <signal.h>
+
+#include "external.h"
 #include "harness.h"
 #include "fault.h"
 #include "registry.h"
@@ -354,6 +357,67 @@ static void sweeps_variants_and_clients(void) {
         REFUSED("{" BASE ",\"clients\":[7]}", "$.clients[0]", "a client name");
 }
 
+#define EXT "\"mode\":\"external\",\"workers\":2,\"producer\":{\"rate\":1000,\"records\":5000},\"expect\":[\"lost == 0\"]"
+
+/* An external consumer: a command template whose placeholders and program
+ * are checked before anything starts; what it cannot have is refused. */
+static void external_consumers(void) {
+        ib_scenario_t *s = parse("{" EXT ",\"external\":{\"command\":[\"sh\",\"-c\",\"x {{not}} {topic}\","
+                                 "\"{brokers}\",\"{group}\",\"{out}/f-{worker}\",\"{state}\"],"
+                                 "\"stop\":{\"signal\":\"INT\",\"grace_ms\":5000},\"drain\":\"group\"},"
+                                 "\"timeline\":[{\"at_ms\":100,\"fault\":\"kill\",\"target\":\"w1\","
+                                 "\"restart_after_ms\":100},{\"at_ms\":200,\"fault\":\"add-worker\"}]}");
+        CHECK(s != NULL);
+        if (!s) {
+                fprintf(stderr, "%s\n", errstr);
+                return;
+        }
+        CHECK_STR(s->mode->name, "external");
+        CHECK(s->external != NULL);
+        CHECK_INT(s->external->ncommand, 7);
+        CHECK(s->external->command[0][0] == '/' && strstr(s->external->command[0], "/sh") != NULL); /* found on PATH */
+        CHECK_INT(s->external->stop_signal, SIGINT);
+        CHECK_INT(s->external->grace_ms, 5000);
+        CHECK_INT(s->external->drain_group, 1);
+        CHECK_INT(s->kafka_sink, 0);
+        ib_external_vars_t v = {"b:1", "t", "g", "/o/w1", "w1", "/s/w1"};
+        char *a = ib_external_expand(s->external->command[2], &v), *b = ib_external_expand(s->external->command[5], &v);
+        CHECK_STR(a ? a : "", "x {not} t"); /* "{{" is a brace */
+        CHECK_STR(b ? b : "", "/o/w1/f-w1");
+        free(a);
+        free(b);
+        ib_scenario_free(s);
+        s = parse("{" EXT ",\"external\":{\"command\":[\"sh\"]}}"); /* the defaults */
+        CHECK(s && s->external->stop_signal == SIGTERM && s->external->grace_ms == 30000 && !s->external->drain_group);
+        ib_scenario_free(s);
+
+        REFUSED("{" EXT "}", "$", "mode external needs \"external\"");
+        REFUSED("{" EXT ",\"external\":{\"command\":[\"sh\",\"{topik}\"]}}", "$.external.command[1]",
+                "unknown placeholder {topik} (known: {brokers}, {topic}");
+        REFUSED("{" EXT ",\"external\":{\"command\":[\"sh\",\"{topic\"]}}", "$.external.command[1]", "with no \"}\"");
+        REFUSED("{" EXT ",\"external\":{\"command\":[\"sh\",\"a}b\"]}}", "$.external.command[1]", "a lone \"}\"");
+        REFUSED("{" EXT ",\"external\":{\"command\":[\"no-such-program-ib\"]}}", "$.external.command[0]",
+                "program no-such-program-ib is not on PATH");
+        REFUSED("{" EXT ",\"external\":{\"command\":[\"./no/such/consumer\"]}}", "$.external.command[0]",
+                "is not an executable file");
+        REFUSED("{" EXT ",\"external\":{\"command\":[\"{out}/run\"]}}", "$.external.command[0]", "named outright");
+        REFUSED("{" EXT ",\"external\":{\"command\":[]}}", "$.external.command", "an array of 1 to 256 strings");
+        REFUSED("{" EXT ",\"external\":{\"command\":[\"sh\",7]}}", "$.external.command[1]", "must be a string");
+        REFUSED("{" EXT ",\"external\":{\"command\":[\"sh\"],\"stop\":{\"signal\":\"HUP\"}}}",
+                "$.external.stop.signal", "\"TERM\" or \"INT\"");
+        REFUSED("{" EXT ",\"external\":{\"command\":[\"sh\"],\"drain\":\"idle\"}}", "$.external.drain",
+                "\"output\" or \"group\"");
+        REFUSED("{" EXT ",\"external\":{\"command\":[\"sh\"],\"shell\":true}}", "$.external", "unknown field \"shell\"");
+        REFUSED("{" EXT ",\"external\":{\"command\":[\"sh\"]},\"options\":{\"batch-ms\":5}}", "$.options",
+                "mode external takes no options");
+        REFUSED("{" EXT ",\"external\":{\"command\":[\"sh\"]},\"sink\":\"kafka\"}", "$.sink", "JSON Lines under {out}");
+        REFUSED("{" EXT ",\"external\":{\"command\":[\"sh\"]},\"timeline\":[{\"at_ms\":1,\"fault\":\"slow-batch\","
+                "\"target\":\"w1\",\"duration_ms\":5}]}", "$.timeline[0]", "an external consumer has none of");
+        REFUSED("{\"mode\":\"external\",\"workers\":1,\"expect\":[\"lost == 0\"],\"producer\":{\"rate\":10,\"records\":10,\"bad_ratio\":0.1},"
+                "\"external\":{\"command\":[\"sh\"]}}", "$.producer.bad_ratio", "dead letters are not read");
+        REFUSED("{" BASE ",\"external\":{\"command\":[\"sh\"]}}", "$.external", "only for \"mode\": \"external\"");
+}
+
 int main(void) {
         IB_RUN(every_mode_s_traits_hold_together);
         IB_RUN(loads_every_shipped_scenario);
@@ -366,5 +430,6 @@ int main(void) {
         IB_RUN(refuses_bad_expectations);
         IB_RUN(loads_files_and_reports_unreadable_ones);
         IB_RUN(sweeps_variants_and_clients);
+        IB_RUN(external_consumers);
         return IB_DONE();
 }

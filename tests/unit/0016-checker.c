@@ -2,8 +2,11 @@
  * per anomaly (as Jepsen tests its checkers): event logs written the way the
  * modes write them, sink range files and the topic's records. Each case
  * asserts exactly what is reported: counts, runs and the explanation. */
+#include <sys/stat.h>
+
 #include "harness.h"
 #include "checker.h"
+#include "external.h"
 #include "recovery.h"
 
 #define MAXR 64
@@ -547,6 +550,57 @@ static void a_kafka_logs_aborted_writes(void) {
         done(t);
 }
 
+static void put(const char *dir, const char *rel, const char *text) {
+        char path[600];
+        snprintf(path, sizeof(path), "%s/%s", dir, rel);
+        FILE *fp = fopen(path, "w");
+        CHECK(fp != NULL);
+        if (fp) {
+                fputs(text, fp);
+                fclose(fp);
+        }
+}
+
+/* An external consumer's output: every file under sink/WORKER/ (one folder
+ * level down too; '.' and '_' names skipped), each line's place found by its
+ * id, a line with no id counted and named, each file's worker kept. */
+static void external_output_is_read_and_placed(void) {
+        char dir[64], path[600];
+        CHECK(ib_tmpdir(dir, sizeof(dir)) != NULL);
+        const char *mk[] = {"w1", "w2", "w2/day=1", "w2/_spark_metadata", NULL};
+        for (int i = 0; mk[i]; i++) {
+                snprintf(path, sizeof(path), "%s/%s", dir, mk[i]);
+                CHECK(mkdir(path, 0700) == 0);
+        }
+        put(dir, "w1/part-1.jsonl", "{\"id\":\"r-1\",\"ts\":5}\n{\"id\":\"r-2\"}\n");
+        put(dir, "w2/day=1/part-9.json", "{\"id\":\"r-2\"}\n\n{\"no\":1}\n{\"id\":\"zz-1\"}\n");
+        put(dir, "w2/_spark_metadata/0", "{\"id\":\"r-1\"}\n");
+        put(dir, "w2/.part-9.json.crc", "{\"id\":\"r-1\"}\n");
+        const char *workers[] = {"w1", "w2", "w3"}; /* w3 never started: no folder */
+        ib_vlist_t out = {0};
+        int *fw = NULL;
+        uint64_t bad = 0;
+        char err[256];
+        CHECK_INT(ib_external_read_output(dir, workers, 3, "ts", &out, &fw, &bad, err, sizeof(err)), IB_OK);
+        ib_vlist_fix(&out);
+        CHECK_INT(out.n, 4);
+        CHECK_INT(bad, 1);
+        CHECK_INT(out.nfiles, 2);
+        CHECK(fw && fw[0] == 0 && fw[1] == 1);
+        CHECK_INT(out.v[0].ts, 5);
+        CHECK_INT(out.v[1].ts, -1);
+        CHECK_INT(out.v[2].file, 1);
+        CHECK_INT(ib_external_distinct(&out), 3);
+        ib_vrec_t prod[2] = {{3, 40, "r-1", 0, -1, -1}, {1, 7, "r-2", 0, -1, -1}};
+        CHECK_INT(ib_external_resolve(&out, prod, 2), 0);
+        CHECK(out.v[0].partition == 3 && out.v[0].offset == 40);
+        CHECK(out.v[1].partition == 1 && out.v[1].offset == 7 && out.v[2].partition == 1 && out.v[2].offset == 7);
+        CHECK(out.v[3].partition == -1 && out.v[3].offset == -1); /* no input record has it: unexpected */
+        free(fw);
+        ib_vlist_free(&out);
+        ib_tmpdir_rm(dir);
+}
+
 int main(void) {
         IB_RUN(a_kafka_logs_aborted_writes);
         IB_RUN(huge_partition_number_is_cheap);
@@ -562,5 +616,6 @@ int main(void) {
         IB_RUN(late_async_callback_is_not_backwards);
         IB_RUN(redelivered_unexpected_and_broker_lost);
         IB_RUN(recovery_is_the_end_of_the_longest_stall);
+        IB_RUN(external_output_is_read_and_placed);
         return IB_DONE();
 }

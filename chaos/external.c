@@ -1,0 +1,291 @@
+/*
+ * external.c: the external consumer's command template (external.h).
+ */
+#define _GNU_SOURCE /* qsort_r */
+#include "external.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "array.h"
+#include "buf.h"
+#include "fsutil.h"
+
+static int cmp_names(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static const ib_option_t no_options[] = {IB_OPT_END};
+
+const ib_mode_t ib_mode_external = {
+    .name = "external",
+    .summary = "any consumer, started from the scenario's command template (chaos/EXTERNAL.md)",
+    .options = no_options,
+    /* what it commits is its own business: no commit is checked against its output */
+    .commits_cover_sink = 0,
+};
+
+static const char *const names[] = {"brokers", "topic", "group", "out", "worker", "state", NULL};
+
+static const char *value(const ib_external_vars_t *v, const char *name, size_t len) {
+        const char *vals[] = {v->brokers, v->topic, v->group, v->out, v->worker, v->state};
+        for (int i = 0; names[i]; i++)
+                if (strlen(names[i]) == len && !memcmp(names[i], name, len))
+                        return vals[i] ? vals[i] : "";
+        return NULL;
+}
+
+/* Walks @p arg: literal text and placeholders in turn; @returns -1 on a
+ * malformed one (why set), else 0. @p out NULL: only checks. */
+static int walk(const char *arg, const ib_external_vars_t *v, ib_buf_t *out, char *why, size_t why_size) {
+        static const ib_external_vars_t none = {0};
+        if (!v)
+                v = &none;
+        for (const char *p = arg; *p;) {
+                if ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}')) {
+                        if (out && ib_buf_append(out, p, 1))
+                                return -2;
+                        p += 2;
+                        continue;
+                }
+                if (*p == '}') {
+                        snprintf(why, why_size, "a lone \"}\" (write \"}}\" for a brace)");
+                        return -1;
+                }
+                if (*p != '{') {
+                        if (out && ib_buf_append(out, p, 1))
+                                return -2;
+                        p++;
+                        continue;
+                }
+                const char *end = strchr(p + 1, '}');
+                if (!end) {
+                        snprintf(why, why_size, "a \"{\" with no \"}\" (write \"{{\" for a brace)");
+                        return -1;
+                }
+                const char *val = value(v, p + 1, (size_t)(end - p - 1));
+                if (!val) {
+                        snprintf(why, why_size, "unknown placeholder %.*s (known: %s)", (int)(end - p + 1 > 40 ? 40 : end - p + 1),
+                                 p, IB_EXTERNAL_PLACEHOLDERS);
+                        return -1;
+                }
+                if (out && ib_buf_append(out, val, strlen(val)))
+                        return -2;
+                p = end + 1;
+        }
+        return 0;
+}
+
+int ib_external_check_arg(const char *arg, char *why, size_t why_size) {
+        return walk(arg, NULL, NULL, why, why_size) ? -1 : 0;
+}
+
+char *ib_external_expand(const char *arg, const ib_external_vars_t *v) {
+        ib_buf_t b = {0};
+        char why[160];
+        if (walk(arg, v, &b, why, sizeof(why)) || ib_buf_append(&b, "", 1)) {
+                ib_buf_free(&b);
+                return NULL;
+        }
+        return b.data; /* NUL-terminated above */
+}
+
+static int runnable(const char *path) {
+        struct stat st;
+        return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+int ib_external_program(const char *prog, const char *base_dir, char *out, size_t out_size, char *why,
+                        size_t why_size) {
+        if (!prog[0]) {
+                snprintf(why, why_size, "an empty program name");
+                return -1;
+        }
+        if (strchr(prog, '/')) {
+                int n = prog[0] == '/' || !base_dir || !base_dir[0]
+                            ? snprintf(out, out_size, "%s", prog)
+                            : snprintf(out, out_size, "%s/%s", base_dir, prog);
+                if (n < 0 || (size_t)n >= out_size) {
+                        snprintf(why, why_size, "program path too long");
+                        return -1;
+                }
+                if (!runnable(out)) {
+                        snprintf(why, why_size, "program %.300s is not an executable file", out);
+                        return -1;
+                }
+                return 0;
+        }
+        const char *path = getenv("PATH");
+        for (const char *d = path ? path : "/usr/bin:/bin"; d && *d;) {
+                size_t len = strcspn(d, ":");
+                int n = snprintf(out, out_size, "%.*s/%s", (int)len, len ? d : ".", prog);
+                if (n > 0 && (size_t)n < out_size && runnable(out))
+                        return 0;
+                d += len;
+                if (*d == ':')
+                        d++;
+        }
+        snprintf(why, why_size, "program %.200s is not on PATH", prog);
+        return -1;
+}
+
+/* ---- what the workers wrote ----------------------------------------------------- */
+
+typedef struct {
+        ib_vlist_t *out;
+        int **file_worker;
+        size_t fw_cap;
+        const char *ts_field;
+        uint64_t *bad;
+        char *errstr;
+        size_t errstr_size;
+} reader_t;
+
+static ib_err_t read_one(reader_t *rd, const char *path, int worker) {
+        char *data;
+        size_t len;
+        ib_err_t err = ib_fs_read_file(path, &data, &len, rd->errstr, rd->errstr_size);
+        if (err)
+                return err;
+        ib_vlist_t *out = rd->out;
+        struct stat st;
+        if (ib_array_grow(&out->files, &out->files_cap, out->nfiles + 1, sizeof(*out->files), 256) ||
+            ib_array_grow(rd->file_worker, &rd->fw_cap, out->nfiles + 1, sizeof(**rd->file_worker), 256)) {
+                free(data);
+                return ib_seterr(rd->errstr, rd->errstr_size, IB_ERR_NOMEM, "out of memory");
+        }
+        int32_t fidx = (int32_t)out->nfiles;
+        (*rd->file_worker)[fidx] = worker;
+        out->files[out->nfiles++] = (ib_vfile_t){
+            -1, -1, -1, stat(path, &st) ? -1 : (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000};
+        for (char *line = data, *nl; line < data + len && !err; line = nl + 1) {
+                nl = memchr(line, '\n', (size_t)(data + len - line));
+                if (!nl)
+                        nl = data + len;
+                if (nl == line)
+                        continue;
+                json_t *j = json_loadb(line, (size_t)(nl - line), 0, NULL);
+                const char *id = json_string_value(json_object_get(j, "id"));
+                if (!id) {
+                        (*rd->bad)++;
+                        fprintf(stderr, "ingestbench chaos: %s: a line with no \"id\" at byte %zu\n", path,
+                                (size_t)(line - data));
+                } else if (ib_vlist_add(out, -1, -1, id, strlen(id))) {
+                        err = ib_seterr(rd->errstr, rd->errstr_size, IB_ERR_NOMEM, "out of memory");
+                } else {
+                        json_t *ts = rd->ts_field ? json_object_get(j, rd->ts_field) : NULL;
+                        out->v[out->n - 1].file = fidx;
+                        out->v[out->n - 1].ts = json_is_integer(ts) ? (int64_t)json_integer_value(ts) : -1;
+                }
+                json_decref(j);
+        }
+        free(data);
+        return err;
+}
+
+/* The regular files of @p dir, and those of its folders when @p depth > 0. */
+static ib_err_t read_dir(reader_t *rd, const char *dir, int worker, int depth) {
+        DIR *dp = opendir(dir);
+        if (!dp)
+                return errno == ENOENT ? IB_OK /* it never started */
+                                       : ib_seterr(rd->errstr, rd->errstr_size, IB_ERR_IO, "%s: %s", dir, strerror(errno));
+        char **names = NULL;
+        size_t n = 0, cap = 0;
+        ib_err_t err = IB_OK;
+        for (struct dirent *de; (de = readdir(dp)) && !err;) {
+                if (de->d_name[0] == '.' || de->d_name[0] == '_')
+                        continue;
+                if (ib_array_grow(&names, &cap, n + 1, sizeof(*names), 64) || !(names[n++] = strdup(de->d_name)))
+                        err = ib_seterr(rd->errstr, rd->errstr_size, IB_ERR_NOMEM, "out of memory");
+        }
+        closedir(dp);
+        if (n)
+                qsort(names, n, sizeof(*names), cmp_names);
+        for (size_t i = 0; i < n && !err; i++) {
+                char path[2048];
+                struct stat st;
+                snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+                if (lstat(path, &st) != 0)
+                        continue; /* gone meanwhile (a temporary file renamed) */
+                if (S_ISREG(st.st_mode))
+                        err = read_one(rd, path, worker);
+                else if (S_ISDIR(st.st_mode) && depth > 0)
+                        err = read_dir(rd, path, worker, depth - 1);
+        }
+        for (size_t i = 0; names && i < n; i++)
+                free(names[i]);
+        free(names);
+        return err;
+}
+
+ib_err_t ib_external_read_output(const char *sink_dir, const char *const *workers, int nworkers,
+                                 const char *ts_field, ib_vlist_t *out, int **file_worker, uint64_t *bad_lines,
+                                 char *errstr, size_t errstr_size) {
+        reader_t rd = {out, file_worker, 0, ts_field, bad_lines, errstr, errstr_size};
+        *file_worker = NULL;
+        ib_err_t err = IB_OK;
+        for (int w = 0; w < nworkers && !err; w++) {
+                char dir[1200];
+                snprintf(dir, sizeof(dir), "%s/%s", sink_dir, workers[w]);
+                err = read_dir(&rd, dir, w, 1);
+        }
+        return err;
+}
+
+static int cmp_id_idx(const void *a, const void *b, void *ctx) {
+        const ib_vrec_t *v = ctx;
+        return strcmp(v[*(const size_t *)a].id, v[*(const size_t *)b].id);
+}
+
+/* Indexes of the records of @p v with an id, sorted by id. */
+static size_t *by_id(const ib_vrec_t *v, size_t n, size_t *count) {
+        size_t *ix = malloc((n ? n : 1) * sizeof(*ix)), k = 0;
+        if (!ix)
+                return NULL;
+        for (size_t i = 0; i < n; i++)
+                if (v[i].id)
+                        ix[k++] = i;
+        qsort_r(ix, k, sizeof(*ix), cmp_id_idx, (void *)v);
+        *count = k;
+        return ix;
+}
+
+int ib_external_resolve(ib_vlist_t *out, const ib_vrec_t *produced, size_t nproduced) {
+        size_t np;
+        size_t *ix = by_id(produced, nproduced, &np);
+        if (!ix)
+                return -1;
+        for (size_t i = 0; i < out->n; i++) {
+                const char *id = out->v[i].id;
+                size_t lo = 0, hi = np;
+                while (lo < hi) {
+                        size_t mid = (lo + hi) / 2;
+                        if (strcmp(produced[ix[mid]].id, id) < 0)
+                                lo = mid + 1;
+                        else
+                                hi = mid;
+                }
+                if (lo < np && !strcmp(produced[ix[lo]].id, id)) {
+                        out->v[i].partition = produced[ix[lo]].partition;
+                        out->v[i].offset = produced[ix[lo]].offset;
+                }
+        }
+        free(ix);
+        return 0;
+}
+
+int64_t ib_external_distinct(const ib_vlist_t *out) {
+        size_t n;
+        size_t *ix = by_id(out->v, out->n, &n);
+        if (!ix)
+                return -1;
+        int64_t distinct = 0;
+        for (size_t i = 0; i < n; i++)
+                distinct += i == 0 || strcmp(out->v[ix[i]].id, out->v[ix[i - 1]].id) != 0;
+        free(ix);
+        return distinct;
+}
