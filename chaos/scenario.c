@@ -830,6 +830,8 @@ static ib_err_t parse_external(ctx_t *c, ib_scenario_t *s, json_t *e) {
                 return refuse(c, "$.options", "mode external takes no options: its command is $.external.command");
         if (json_object_get(c->doc, "variants"))
                 return refuse(c, "$.variants", "mode external has no options to vary");
+        if (json_object_get(c->doc, "clients"))
+                return refuse(c, "$.clients", "an external consumer brings its own client");
         if (s->kafka_sink)
                 return refuse(c, "$.sink", "an external consumer writes JSON Lines under {out} (\"dir\")");
         return IB_OK;

@@ -323,6 +323,8 @@ static int cells(session_t *ss) {
         const char *names[IB_SCENARIO_MAX_CLIENTS];
         int nnames = 0;
         char list[1024]; /* the names point into it until they are resolved below */
+        if (cc->clients && s->external)
+                return ib_cli_usage_error("chaos", "--clients: an external consumer brings its own client");
         if (cc->clients) {
                 if (strlen(cc->clients) >= sizeof(list))
                         return ib_cli_usage_error("chaos", "--clients: the list is too long");

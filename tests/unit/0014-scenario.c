@@ -411,6 +411,8 @@ static void external_consumers(void) {
         REFUSED("{" EXT ",\"external\":{\"command\":[\"sh\"]},\"options\":{\"batch-ms\":5}}", "$.options",
                 "mode external takes no options");
         REFUSED("{" EXT ",\"external\":{\"command\":[\"sh\"]},\"sink\":\"kafka\"}", "$.sink", "JSON Lines under {out}");
+        REFUSED("{" EXT ",\"external\":{\"command\":[\"sh\"]},\"clients\":[\"system\"]}", "$.clients",
+                "brings its own client");
         REFUSED("{" EXT ",\"external\":{\"command\":[\"sh\"]},\"timeline\":[{\"at_ms\":1,\"fault\":\"slow-batch\","
                 "\"target\":\"w1\",\"duration_ms\":5}]}", "$.timeline[0]", "an external consumer has none of");
         REFUSED("{\"mode\":\"external\",\"workers\":1,\"expect\":[\"lost == 0\"],\"producer\":{\"rate\":10,\"records\":10,\"bad_ratio\":0.1},"
