@@ -7,7 +7,7 @@
 #   - the harness fills the template per worker: each worker's output folder
 #     holds its files, and no process is left behind;
 #   - the drain ends on the output (every produced id in it); 0 lost, 0
-#     unexpected;
+#     unexpected; and again with "drain": "group" (its committed offsets);
 #   - kcat commits every second after printing, so the kill re-reads what it
 #     printed since: the checker must find duplicates, and attribute every
 #     duplicate anomaly to a worker and to the kill before it (no event log:
@@ -45,6 +45,15 @@ for a in dups:
     assert not a["explained"], a
 assert d["figures"]["unexplained_duplicates"] == d["counts"]["duplicates"]
 PY
+
+# the same run drained on the group's committed offsets instead of the output
+sed -e "s|../external/kcat-consumer.sh|$IB_REPO/chaos/external/kcat-consumer.sh|" -e 's/"drain": "output"/"drain": "group"/' \
+  "$S/external-kcat-kill.json" >"$WORK/group.json"
+chaos_run "$WORK/group" "$WORK/group.json"
+[ "$CHAOS_RC" = 0 ] || chaos_failed "$WORK/group" "drain group"
+[ "$(json_get "$WORK/group/results.json" 'd["drained"], d["counts"]["lost"], d["counts"]["unexpected"]')" = "(True, 0, 0)" ] ||
+  fail "drain group: $(json_get "$WORK/group/results.json" 'd["drained"], d["counts"]')"
+no_leftovers "$WORK/group"
 
 # refused before anything starts
 sed -e "s|../external/kcat-consumer.sh|$IB_REPO/chaos/external/kcat-consumer.sh|" -e 's/{topic}/{topik}/' \
