@@ -143,7 +143,7 @@ ib_err_t ib_bench_backlog(const ib_bench_conf_t *conf, const char *topic, int pa
                 ib_argv_free(&argv);
                 return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory starting the producer");
         }
-        ib_spawn_io_t io = {"/dev/null", log, 0, NULL, 0};
+        ib_spawn_io_t io = {.stdout_path = "/dev/null", .stderr_path = log};
         size_t i;
         err = ib_sup_spawn(conf->sup, "producer", argv.v, &io, &i, errstr, errstr_size);
         ib_argv_free(&argv);
@@ -252,7 +252,7 @@ ib_err_t ib_bench_reference_proc(const ib_bench_conf_t *conf, const ib_backlog_t
         unlink(res); /* the spawn appends */
         const char *argv[] = {conf->self, "bench-reference", "--brokers", conf->brokers, "--topic", b->topic,
                               "--partitions", parts, "--records", records, "--timeout-ms", timeout, NULL};
-        ib_spawn_io_t io = {res, log, 0, NULL, 0};
+        ib_spawn_io_t io = {.stdout_path = res, .stderr_path = log};
         size_t i;
         ib_err_t err = ib_sup_spawn(conf->sup, "reference", (char *const *)argv, &io, &i, errstr, errstr_size);
         if (err)
@@ -282,7 +282,7 @@ ib_err_t ib_bench_kcat(const ib_bench_conf_t *conf, const ib_backlog_t *b, ib_dr
         snprintf(log, sizeof(log), "%s/kcat.log", conf->work_dir);
         const char *argv[] = {conf->kcat_path, "-C", "-b", conf->brokers, "-t", b->topic, "-o", "beginning", "-e",
                               "-q", NULL};
-        ib_spawn_io_t io = {"/dev/null", log, 0, NULL, 0};
+        ib_spawn_io_t io = {.stdout_path = "/dev/null", .stderr_path = log};
         size_t i;
         int64_t t0 = ib_mono_us();
         ib_err_t err = ib_sup_spawn(conf->sup, "kcat", (char *const *)argv, &io, &i, errstr, errstr_size);
@@ -315,7 +315,7 @@ ib_err_t ib_bench_peer(const ib_bench_conf_t *conf, const ib_backlog_t *b, const
                 return err;
         const char *argv[] = {py, job, "--brokers", conf->brokers, "--topic", b->topic, "--out", sink,
                               "--checkpoint", ckpt, "--jars", jars, NULL};
-        ib_spawn_io_t io = {res, log, 0, NULL, 0};
+        ib_spawn_io_t io = {.stdout_path = res, .stderr_path = log};
         size_t i;
         int64_t t0 = ib_mono_us();
         if ((err = ib_sup_spawn(conf->sup, "spark", (char *const *)argv, &io, &i, errstr, errstr_size)))
@@ -448,7 +448,7 @@ ib_err_t ib_bench_spawn_worker(const ib_bench_conf_t *conf, const ib_mode_t *mod
                 ib_argv_free(&argv);
                 return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory starting %s", id);
         }
-        ib_spawn_io_t io = {"/dev/null", log, 0, NULL, 1}; /* a stop during start-up is held */
+        ib_spawn_io_t io = {.stdout_path = "/dev/null", .stderr_path = log, .hold_stop = 1}; /* a stop during start-up is held */
         err = ib_sup_spawn(conf->sup, id, argv.v, &io, proc, errstr, errstr_size);
         ib_argv_free(&argv);
         return err;

@@ -123,7 +123,7 @@ static ib_err_t start_external(run_t *r, worker_t *w, char *errstr, size_t errst
                 char env_worker[64];
                 snprintf(env_worker, sizeof(env_worker), "INGESTBENCH_WORKER=%s", w->name);
                 const char *env[] = {env_worker, NULL};
-                ib_spawn_io_t io = {w->err_path, w->err_path, 0, env, 0};
+                ib_spawn_io_t io = {.stdout_path = w->err_path, .stderr_path = w->err_path, .env = env, .own_group = 1};
                 err = ib_sup_spawn(r->o->sup, w->name, argv, &io, &w->proc, errstr, errstr_size);
         }
         for (int i = 0; argv && i < n; i++)
@@ -155,7 +155,7 @@ static ib_err_t start_own(run_t *r, worker_t *w, char *errstr, size_t errstr_siz
         snprintf(env_faults, sizeof(env_faults), "INGESTBENCH_FAULTS_FILE=%s", w->faults_path);
         const char *faults[] = {env_faults, NULL}, *env[4];
         ib_client_env(r->o->client, faults, env, 4);
-        ib_spawn_io_t io = {NULL, w->err_path, 0, env, 1};
+        ib_spawn_io_t io = {.stderr_path = w->err_path, .env = env, .hold_stop = 1};
         ib_err_t err = ib_sup_spawn(r->o->sup, w->name, argv.v, &io, &w->proc, errstr, errstr_size);
         ib_argv_free(&argv);
         return err;
@@ -576,7 +576,7 @@ static ib_err_t start_producer(run_t *r, char *errstr, size_t errstr_size) {
                 ib_argv_free(&argv);
                 return ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory starting the producer");
         }
-        ib_spawn_io_t io = {out, err, 0, NULL, 0};
+        ib_spawn_io_t io = {.stdout_path = out, .stderr_path = err};
         ib_err_t e = ib_sup_spawn(r->o->sup, "producer", argv.v, &io, &r->producer, errstr, errstr_size);
         ib_argv_free(&argv);
         return e;

@@ -26,7 +26,7 @@ static ib_err_t script_spawn(const ib_chaos_cluster_t *c, ib_sup_t *sup, const c
         ib_argv_add(&argv, c->script);
         for (int i = 0; args[i]; i++)
                 ib_argv_add(&argv, args[i]);
-        ib_spawn_io_t io = {log, log, 0, NULL, 0};
+        ib_spawn_io_t io = {.stdout_path = log, .stderr_path = log};
         ib_err_t err = ib_argv_failed(&argv) ? ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory")
                                              : ib_sup_spawn(sup, name, argv.v, &io, proc, errstr, errstr_size);
         ib_argv_free(&argv);
@@ -120,7 +120,7 @@ static ib_err_t mock_up(ib_chaos_cluster_t *c, ib_sup_t *sup, const ib_cluster_s
                 ib_argv_add(&argv, "--topic");
                 ib_argv_addf(&argv, "%s:%d", spec->topic, spec->partitions);
         }
-        ib_spawn_io_t io = {out, out, 1, NULL, 0};
+        ib_spawn_io_t io = {.stdout_path = out, .stderr_path = out, .stdin_pipe = 1};
         ib_err_t err = ib_argv_failed(&argv) ? ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory")
                                              : ib_sup_spawn(sup, "mock-cluster", argv.v, &io, &c->mock_proc, errstr,
                                                             errstr_size);

@@ -29,6 +29,8 @@
  * must not run the harness's handler, inherited until exec, and be lost. */
 static void child(char *const argv[], const ib_spawn_io_t *io, int in_fd, pid_t parent) {
         signal(SIGTERM, SIG_DFL);
+        if (io->own_group)
+                setpgid(0, 0);
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != parent) /* the harness died before the line above */
                 _exit(127);
@@ -75,10 +77,13 @@ ib_err_t ib_sup_spawn(ib_sup_t *sup, const char *name, char *const argv[], const
         }
         if (pid == 0)
                 child(argv, io, fds[0], parent);
+        if (io->own_group) /* also here: a signal to the group may come before the child's own call */
+                setpgid(pid, pid);
         if (fds[0] >= 0)
                 close(fds[0]);
         ib_proc_t *p = &sup->procs[sup->n];
         memset(p, 0, sizeof(*p));
+        p->own_group = io->own_group;
         snprintf(p->name, sizeof(p->name), "%s", name);
         p->pid = pid;
         p->started_ms = ib_now_ms();
@@ -88,6 +93,8 @@ ib_err_t ib_sup_spawn(ib_sup_t *sup, const char *name, char *const argv[], const
 }
 
 static void reaped(ib_proc_t *p, int status, const struct rusage *ru) {
+        if (p->own_group && p->pid > 0) /* what it started and left behind */
+                kill(-p->pid, SIGKILL);
         p->status = status;
         if (ru) {
                 p->cpu_user_us = (int64_t)ru->ru_utime.tv_sec * 1000000 + ru->ru_utime.tv_usec;
@@ -123,7 +130,8 @@ int ib_sup_signal(ib_sup_t *sup, size_t i, int sig) {
         ib_proc_t *p = &sup->procs[i];
         if (p->exited || p->pid <= 0)
                 return -1;
-        if (kill(p->pid, sig) < 0)
+        int whole = p->own_group && (sig == SIGKILL || sig == SIGSTOP || sig == SIGCONT);
+        if (kill(whole ? -p->pid : p->pid, sig) < 0)
                 return -1;
         if (sig == SIGSTOP)
                 p->stopped = 1;

@@ -32,6 +32,7 @@ typedef struct ib_proc_s {
         int64_t cpu_user_us; /**< its CPU time (and its reaped children's), once reaped (wait4) */
         int64_t cpu_sys_us;
         long max_rss_kb;     /**< its peak resident set, once reaped */
+        int own_group;       /**< 1: it leads a process group of its own (ib_spawn_io_t.own_group) */
 } ib_proc_t;
 
 typedef struct ib_sup_s {
@@ -48,6 +49,11 @@ typedef struct ib_spawn_io_s {
         int hold_stop;             /**< 1: started with SIGTERM blocked, so that a stop sent before the
                                     *   program has its handler waits for it (ib_stop_signals unblocks
                                     *   it) instead of killing it; for ingestbench's own workers only */
+        int own_group;             /**< 1: it leads a process group of its own, and what it starts
+                                    *   (a wrapper's program, a driver's JVM) is in it: SIGKILL,
+                                    *   SIGSTOP and SIGCONT go to the whole group, other signals
+                                    *   (a stop request) to it alone, and whatever of the group
+                                    *   outlives it is killed when it is reaped */
 } ib_spawn_io_t;
 
 /**
@@ -61,7 +67,8 @@ ib_err_t ib_sup_spawn(ib_sup_t *sup, const char *name, char *const argv[], const
 /** @brief Reaps every child that has exited, without blocking. @returns how many. */
 int ib_sup_reap(ib_sup_t *sup);
 
-/** @brief Sends @p sig to process @p i if it still runs. @returns 0, or -1 when it is gone. */
+/** @brief Sends @p sig to process @p i if it still runs (to its group for SIGKILL, SIGSTOP
+ *         and SIGCONT when it leads one). @returns 0, or -1 when it is gone. */
 int ib_sup_signal(ib_sup_t *sup, size_t i, int sig);
 
 /** @brief Waits (bounded) for process @p i to exit. @returns 1 when it has, 0 on timeout. */

@@ -150,6 +150,71 @@ static void forwards_a_stop(void) {
         pthread_join(t, NULL);
 }
 
+/* The state letter of /proc/PID/stat ('S', 'T', 'Z'), or 0 once it is gone. */
+static char proc_state(pid_t pid) {
+        char path[64], buf[256];
+        snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+        FILE *f = fopen(path, "r");
+        size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+        if (f)
+                fclose(f);
+        buf[n] = '\0';
+        const char *paren = strrchr(buf, ')');
+        return paren && paren[1] == ' ' ? paren[2] : 0;
+}
+
+/* Waits (up to 3 s) until @p pid is in a state @p want holds (0: gone or a zombie). */
+static int await_state(pid_t pid, const char *want) {
+        for (int i = 0; i < 150; i++) {
+                char c = proc_state(pid);
+                if (want ? c && strchr(want, c) : !c || c == 'Z')
+                        return 1;
+                usleep(20000);
+        }
+        return 0;
+}
+
+/* A process started in a group of its own: what it starts (a wrapper's
+ * program, a driver's JVM) is paused and resumed with it; a stop request
+ * reaches it alone; and what it leaves behind is killed when it is reaped. */
+static void signals_a_process_group(void) {
+        char dir[256], pidfile[300], script[1024];
+        CHECK(ib_tmpdir(dir, sizeof(dir)) != NULL);
+        snprintf(pidfile, sizeof(pidfile), "%s/child.pid", dir);
+        snprintf(script, sizeof(script), "sleep 60 & echo $! > %s.tmp && mv %s.tmp %s; wait", pidfile, pidfile, pidfile);
+        char *argv[] = {"/bin/sh", "-c", script, NULL};
+        ib_sup_t sup = {0};
+        size_t i;
+        ib_spawn_io_t io = {.own_group = 1};
+        char err[256];
+        CHECK_INT(ib_sup_spawn(&sup, "leader", argv, &io, &i, err, sizeof(err)), IB_OK);
+        pid_t child = 0;
+        for (int k = 0; k < 150 && !child; k++) {
+                FILE *f = fopen(pidfile, "r");
+                int v = 0;
+                if (f && fscanf(f, "%d", &v) == 1)
+                        child = v;
+                if (f)
+                        fclose(f);
+                if (!child)
+                        usleep(20000);
+        }
+        CHECK(child > 0);
+        if (child > 0) {
+                CHECK_INT(getpgid(child), sup.procs[i].pid);
+                CHECK_INT(ib_sup_signal(&sup, i, SIGSTOP), 0);
+                CHECK(await_state(child, "T"));
+                CHECK_INT(ib_sup_signal(&sup, i, SIGCONT), 0);
+                CHECK(await_state(child, "SR"));
+                CHECK_INT(ib_sup_signal(&sup, i, SIGTERM), 0); /* the leader only: sh dies, sleep lives on */
+                CHECK(ib_sup_wait(&sup, i, 3000));
+                CHECK(await_state(child, NULL)); /* killed when the leader was reaped */
+        }
+        ib_sup_stop_all(&sup, 1000);
+        ib_sup_free(&sup);
+        ib_tmpdir_rm(dir);
+}
+
 static void compares_versions(void) {
         CHECK(ib_version_at_least("2.14.2", "2.12.0"));
         CHECK(ib_version_at_least("2.12.0", "2.12.0"));
@@ -240,6 +305,7 @@ static void resolves_clients(void) {
 int main(void) {
         IB_RUN(runs_a_helper_to_completion);
         IB_RUN(forwards_a_stop);
+        IB_RUN(signals_a_process_group);
         IB_RUN(compares_versions);
         IB_RUN(resolves_clients);
         IB_RUN(appends_copies_and_skips_null);
