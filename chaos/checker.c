@@ -650,7 +650,8 @@ ib_err_t ib_check_run(const ib_check_input_t *in, ib_check_result_t *out) {
         for (size_t i = 0; i < out->nanomalies; i++) {
                 ib_anomaly_t *a = &out->anomalies[i];
                 if (a->kind == IB_AN_DUPLICATE) {
-                        ib_explain_duplicate(in, a);
+                        if (!in->no_batch_log)
+                                ib_explain_duplicate(in, a);
                         if (!a->explained)
                                 out->unexplained_duplicates += a->count;
                 } else if (a->kind == IB_AN_LOST) {

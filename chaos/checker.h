@@ -56,6 +56,15 @@ typedef struct ib_check_input_s {
         int commits_cover_sink;      /**< 1: a commit must not run ahead of the sink; 0 for the
                                       *   receiver, whose commits cover its write-ahead log */
         int drained;                 /**< 1: the workers caught up before they were stopped */
+        int no_batch_log;            /**< 1: the delivering workers log no batches (an external
+                                      *   consumer without an event log): duplicates are left
+                                      *   unexplained, for the caller to attribute, instead of
+                                      *   guessed from the faults alone */
+        const int *file_worker;      /**< an external consumer's output (files with partition -1):
+                                      *   each file's worker (history index), or NULL. A file's
+                                      *   writer is then that worker's logged batch on the
+                                      *   duplicate's offsets, in the run of it that was going when
+                                      *   the file was last written */
         /* A Kafka sink: delivered is what a read_committed reader saw; the
          * log is what a read_uncommitted one found (every copy, aborted
          * transactions and zombie writes included), with the range writes

@@ -8,6 +8,7 @@
  * run ending. A duplicate with none of these is unexplained, and counted.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "checker.h"
@@ -31,11 +32,36 @@ static void label(const ib_check_input_t *in, const ib_hevent_t *e, char *out, s
                  run[0] && gen[0] ? ", " : "", gen, run[0] || gen[0] ? ")" : "");
 }
 
-/* The first batch event that wrote file @p f. */
-static const ib_hevent_t *writer(const ib_check_input_t *in, int f) {
+/* An external consumer's file @p f (no range of its own): the batch its
+ * worker logged on @p a's offsets, in the run (incarnation) that was going
+ * when the file was last written, the nearest in time to that write. */
+static const ib_hevent_t *external_writer(const ib_check_input_t *in, const ib_anomaly_t *a, int f) {
+        const ib_history_t *h = in->history;
+        int w = in->file_worker[f];
+        int64_t mt = in->files[f].mtime_ms;
+        int run = 0;
+        for (size_t i = 0; i < h->n; i++)
+                if (h->ev[i].kind == IB_H_START && h->ev[i].worker == w && (mt < 0 || h->ev[i].t_ms <= mt))
+                        run = h->ev[i].incarnation;
+        const ib_hevent_t *best = NULL;
+        for (size_t i = 0; i < h->n; i++) {
+                const ib_hevent_t *e = &h->ev[i];
+                if (e->kind != IB_H_BATCH || e->worker != w || (run && e->incarnation != run) ||
+                    e->partition != a->partition || e->from >= a->until || e->until <= a->from)
+                        continue;
+                if (!best || llabs(e->t_ms - mt) < llabs(best->t_ms - mt))
+                        best = e;
+        }
+        return best;
+}
+
+/* The first batch event that wrote file @p f (with the copy of @p a it holds). */
+static const ib_hevent_t *writer(const ib_check_input_t *in, const ib_anomaly_t *a, int f) {
         if (f < 0 || (size_t)f >= in->nfiles || !in->history)
                 return NULL;
         const ib_vfile_t *vf = &in->files[f];
+        if (vf->partition < 0)
+                return in->file_worker ? external_writer(in, a, f) : NULL;
         for (size_t i = 0; i < in->history->n; i++) {
                 const ib_hevent_t *e = &in->history->ev[i];
                 if (e->kind == IB_H_BATCH && e->partition == vf->partition && e->from == vf->from &&
@@ -202,7 +228,7 @@ static const ib_hfault_t *zombie(const ib_history_t *h, const ib_hevent_t *ea, c
 }
 
 void ib_explain_duplicate(const ib_check_input_t *in, ib_anomaly_t *a) {
-        const ib_hevent_t *ea = writer(in, a->file_a), *eb = writer(in, a->file_b);
+        const ib_hevent_t *ea = writer(in, a, a->file_a), *eb = writer(in, a, a->file_b);
         char la[96] = "an unlogged batch", lb[96] = "an unlogged batch", why[600];
         if (ea)
                 label(in, ea, la, sizeof(la));

@@ -16,6 +16,7 @@
 #include "array.h"
 #include "buf.h"
 #include "fsutil.h"
+#include "lines.h"
 
 static int cmp_names(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
@@ -135,15 +136,183 @@ int ib_external_program(const char *prog, const char *base_dir, char *out, size_
 
 /* ---- what the workers wrote ----------------------------------------------------- */
 
+/* A file sink's log (Spark's `_spark_metadata`): the names of the files its
+ * committed batches wrote, sorted, each with its last action (1 add, 0 delete). */
+typedef struct {
+        char **names;
+        char *added;
+        size_t n, cap;
+} sink_log_t;
+
 typedef struct {
         ib_vlist_t *out;
         int **file_worker;
         size_t fw_cap;
         const char *ts_field;
         uint64_t *bad;
+        uint64_t *uncommitted; /* files a sink log does not list */
         char *errstr;
         size_t errstr_size;
 } reader_t;
+
+static void sink_log_free(sink_log_t *l) {
+        for (size_t i = 0; i < l->n; i++)
+                free(l->names[i]);
+        free(l->names);
+        free(l->added);
+        memset(l, 0, sizeof(*l));
+}
+
+/* Where @p name is in @p l, or where it would go (*found 0). */
+static size_t sink_log_find(const sink_log_t *l, const char *name, int *found) {
+        size_t lo = 0, hi = l->n;
+        while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                int c = strcmp(l->names[mid], name);
+                if (!c) {
+                        *found = 1;
+                        return mid;
+                }
+                if (c < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        *found = 0;
+        return lo;
+}
+
+static int sink_log_set(sink_log_t *l, const char *name, size_t len, int added) {
+        char *copy = strndup(name, len);
+        if (!copy)
+                return -1;
+        int found;
+        size_t at = sink_log_find(l, copy, &found);
+        if (found) {
+                l->added[at] = (char)added;
+                free(copy);
+                return 0;
+        }
+        size_t cap = l->cap;
+        if (ib_array_grow(&l->names, &l->cap, l->n + 1, sizeof(*l->names), 64) ||
+            ib_array_grow(&l->added, &cap, l->n + 1, sizeof(*l->added), 64)) {
+                free(copy);
+                return -1;
+        }
+        memmove(l->names + at + 1, l->names + at, (l->n - at) * sizeof(*l->names));
+        memmove(l->added + at + 1, l->added + at, (l->n - at) * sizeof(*l->added));
+        l->names[at] = copy;
+        l->added[at] = (char)added;
+        l->n++;
+        return 0;
+}
+
+/* The names of @p dp's entries that @p keep accepts, sorted by @p cmp, into
+ * *@p out (malloc'd, each one too: names_free); closes @p dp. */
+static ib_err_t list_names(reader_t *rd, DIR *dp, int (*keep)(const char *), int (*cmp)(const void *, const void *),
+                           char ***out, size_t *count) {
+        char **names = NULL;
+        size_t n = 0, cap = 0;
+        ib_err_t err = IB_OK;
+        for (struct dirent *de; (de = readdir(dp)) && !err;) {
+                if (!keep(de->d_name))
+                        continue;
+                if (ib_array_grow(&names, &cap, n + 1, sizeof(*names), 64) || !(names[n++] = strdup(de->d_name)))
+                        err = ib_seterr(rd->errstr, rd->errstr_size, IB_ERR_NOMEM, "out of memory");
+        }
+        closedir(dp);
+        if (n)
+                qsort(names, n, sizeof(*names), cmp);
+        *out = names;
+        *count = n;
+        return err;
+}
+
+static void names_free(char **names, size_t n) {
+        for (size_t i = 0; names && i < n; i++)
+                free(names[i]);
+        free(names);
+}
+
+/* A batch's log file name: "12", or "19.compact" (every batch up to 19).
+ * @returns the batch number, or -1 for another name. */
+static long long sink_log_batch(const char *name) {
+        char *end;
+        if (name[0] < '0' || name[0] > '9')
+                return -1;
+        long long b = strtoll(name, &end, 10);
+        return !*end || !strcmp(end, ".compact") ? b : -1;
+}
+
+static int is_log_file(const char *name) { return sink_log_batch(name) >= 0; } /* not ".0.crc", a temporary */
+
+static int is_output(const char *name) { return name[0] != '.' && name[0] != '_'; }
+
+static int cmp_batches(const void *a, const void *b) {
+        long long x = sink_log_batch(*(char *const *)a), y = sink_log_batch(*(char *const *)b);
+        return x < y ? -1 : x > y ? 1 : strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* One log file: "v1", then a JSON object a line, {"path": URI, "action":
+ * "add"|"delete", ...}; each path's file name is taken. */
+static ib_err_t sink_log_read_file(reader_t *rd, const char *path, sink_log_t *l) {
+        char *data;
+        size_t len;
+        ib_err_t err = ib_fs_read_file(path, &data, &len, rd->errstr, rd->errstr_size);
+        if (err)
+                return err;
+        char *nl = memchr(data, '\n', len);
+        size_t first = nl ? (size_t)(nl - data) : len;
+        if (first != 2 || memcmp(data, "v1", 2)) {
+                err = ib_seterr(rd->errstr, rd->errstr_size, IB_ERR_PARSE,
+                                "%s: byte 0: a file sink log of version '%.*s' (this reader knows v1)", path,
+                                (int)(first < 16 ? first : 16), data);
+                free(data);
+                return err;
+        }
+        ib_lines_t it = ib_lines(nl ? nl + 1 : data + len, nl ? len - first - 1 : 0);
+        const char *line;
+        size_t n;
+        while (!err && ib_lines_next(&it, &line, &n)) {
+                json_t *j = json_loadb(line, n, 0, NULL);
+                const char *uri = json_string_value(json_object_get(j, "path"));
+                const char *action = json_string_value(json_object_get(j, "action"));
+                const char *base = uri ? strrchr(uri, '/') : NULL;
+                if (!base || !base[1] || !action || (strcmp(action, "add") && strcmp(action, "delete")))
+                        err = ib_seterr(rd->errstr, rd->errstr_size, IB_ERR_PARSE,
+                                        "%s: byte %zu: not an entry of a file sink log (a \"path\" and an \"action\" "
+                                        "add or delete)",
+                                        path, (size_t)(line - data));
+                else if (sink_log_set(l, base + 1, strlen(base + 1), !strcmp(action, "add")))
+                        err = ib_seterr(rd->errstr, rd->errstr_size, IB_ERR_NOMEM, "out of memory");
+                json_decref(j);
+        }
+        free(data);
+        return err;
+}
+
+/* Reads DIR/_spark_metadata when there is one (*has 1), in batch order. */
+static ib_err_t sink_log_read(reader_t *rd, const char *dir, sink_log_t *l, int *has) {
+        char logdir[1300];
+        snprintf(logdir, sizeof(logdir), "%s/_spark_metadata", dir);
+        *has = 0;
+        DIR *dp = opendir(logdir);
+        if (!dp)
+                return errno == ENOENT || errno == ENOTDIR
+                           ? IB_OK
+                           : ib_seterr(rd->errstr, rd->errstr_size, IB_ERR_IO, "%s: %s", logdir, strerror(errno));
+        *has = 1;
+        char **files;
+        size_t n;
+        ib_err_t err = list_names(rd, dp, is_log_file, cmp_batches, &files, &n);
+        for (size_t i = 0; i < n && !err; i++) {
+                char path[1600];
+                snprintf(path, sizeof(path), "%s/%s", logdir, files[i]);
+                err = sink_log_read_file(rd, path, l);
+        }
+        names_free(files, n);
+        return err;
+}
 
 static ib_err_t read_one(reader_t *rd, const char *path, int worker) {
         char *data;
@@ -162,13 +331,11 @@ static ib_err_t read_one(reader_t *rd, const char *path, int worker) {
         (*rd->file_worker)[fidx] = worker;
         out->files[out->nfiles++] = (ib_vfile_t){
             -1, -1, -1, stat(path, &st) ? -1 : (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000};
-        for (char *line = data, *nl; line < data + len && !err; line = nl + 1) {
-                nl = memchr(line, '\n', (size_t)(data + len - line));
-                if (!nl)
-                        nl = data + len;
-                if (nl == line)
-                        continue;
-                json_t *j = json_loadb(line, (size_t)(nl - line), 0, NULL);
+        ib_lines_t it = ib_lines(data, len);
+        const char *line;
+        size_t n;
+        while (!err && ib_lines_next(&it, &line, &n)) {
+                json_t *j = json_loadb(line, n, 0, NULL);
                 const char *id = json_string_value(json_object_get(j, "id"));
                 if (!id) {
                         (*rd->bad)++;
@@ -187,51 +354,59 @@ static ib_err_t read_one(reader_t *rd, const char *path, int worker) {
         return err;
 }
 
-/* The regular files of @p dir, and those of its folders when @p depth > 0. */
-static ib_err_t read_dir(reader_t *rd, const char *dir, int worker, int depth) {
+/* The regular files of @p dir, and those of its folders when @p depth > 0;
+ * with a file sink log (@p log, or one in @p dir), only the files it lists. */
+static ib_err_t read_dir(reader_t *rd, const char *dir, int worker, int depth, const sink_log_t *log) {
+        sink_log_t own = {0};
+        int has = 0;
+        ib_err_t err = log ? IB_OK : sink_log_read(rd, dir, &own, &has);
+        if (err) {
+                sink_log_free(&own);
+                return err;
+        }
+        if (has)
+                log = &own;
         DIR *dp = opendir(dir);
-        if (!dp)
+        if (!dp) {
+                sink_log_free(&own);
                 return errno == ENOENT ? IB_OK /* it never started */
                                        : ib_seterr(rd->errstr, rd->errstr_size, IB_ERR_IO, "%s: %s", dir, strerror(errno));
-        char **names = NULL;
-        size_t n = 0, cap = 0;
-        ib_err_t err = IB_OK;
-        for (struct dirent *de; (de = readdir(dp)) && !err;) {
-                if (de->d_name[0] == '.' || de->d_name[0] == '_')
-                        continue;
-                if (ib_array_grow(&names, &cap, n + 1, sizeof(*names), 64) || !(names[n++] = strdup(de->d_name)))
-                        err = ib_seterr(rd->errstr, rd->errstr_size, IB_ERR_NOMEM, "out of memory");
         }
-        closedir(dp);
-        if (n)
-                qsort(names, n, sizeof(*names), cmp_names);
+        char **names;
+        size_t n;
+        err = list_names(rd, dp, is_output, cmp_names, &names, &n);
         for (size_t i = 0; i < n && !err; i++) {
                 char path[2048];
                 struct stat st;
                 snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
                 if (lstat(path, &st) != 0)
                         continue; /* gone meanwhile (a temporary file renamed) */
-                if (S_ISREG(st.st_mode))
+                int found = 1;
+                size_t at = log && S_ISREG(st.st_mode) ? sink_log_find(log, names[i], &found) : 0;
+                if (S_ISREG(st.st_mode) && log && (!found || !log->added[at])) {
+                        if (rd->uncommitted)
+                                (*rd->uncommitted)++; /* written by a batch that never committed */
+                } else if (S_ISREG(st.st_mode)) {
                         err = read_one(rd, path, worker);
-                else if (S_ISDIR(st.st_mode) && depth > 0)
-                        err = read_dir(rd, path, worker, depth - 1);
+                } else if (S_ISDIR(st.st_mode) && depth > 0) {
+                        err = read_dir(rd, path, worker, depth - 1, log);
+                }
         }
-        for (size_t i = 0; names && i < n; i++)
-                free(names[i]);
-        free(names);
+        names_free(names, n);
+        sink_log_free(&own);
         return err;
 }
 
 ib_err_t ib_external_read_output(const char *sink_dir, const char *const *workers, int nworkers,
                                  const char *ts_field, ib_vlist_t *out, int **file_worker, uint64_t *bad_lines,
-                                 char *errstr, size_t errstr_size) {
-        reader_t rd = {out, file_worker, 0, ts_field, bad_lines, errstr, errstr_size};
+                                 uint64_t *uncommitted_files, char *errstr, size_t errstr_size) {
+        reader_t rd = {out, file_worker, 0, ts_field, bad_lines, uncommitted_files, errstr, errstr_size};
         *file_worker = NULL;
         ib_err_t err = IB_OK;
         for (int w = 0; w < nworkers && !err; w++) {
                 char dir[1200];
                 snprintf(dir, sizeof(dir), "%s/%s", sink_dir, workers[w]);
-                err = read_dir(&rd, dir, w, 1);
+                err = read_dir(&rd, dir, w, 1, NULL);
         }
         return err;
 }

@@ -54,7 +54,13 @@ int ib_external_program(const char *prog, const char *base_dir, char *out, size_
  * @brief Reads what external workers wrote: every regular file under
  *        @p sink_dir/WORKER/ (and one folder level below; names starting
  *        with '.' or '_' skipped, as Spark's metadata), as JSON Lines whose
- *        "id" is the input record's. Each line is appended to @p out with
+ *        "id" is the input record's. A folder with a file sink log
+ *        (`_spark_metadata`: "v1", then {"path", "action"} a line, one file
+ *        a batch, N.compact for every batch up to N) is read as that log
+ *        says: only the files it lists as added (by file name), in it and
+ *        below it; the others, written by batches that never committed,
+ *        are counted in @p uncommitted_files (may be NULL). A log that
+ *        cannot be read is IB_ERR_PARSE, naming its file and byte. Each line is appended to @p out with
  *        partition -1 and offset -1 (ib_external_resolve() finds them), its
  *        file's index and @p ts_field's value; each file to out->files
  *        (partition -1, its mtime) with its worker's index in
@@ -64,7 +70,7 @@ int ib_external_program(const char *prog, const char *base_dir, char *out, size_
  */
 ib_err_t ib_external_read_output(const char *sink_dir, const char *const *workers, int nworkers,
                                  const char *ts_field, ib_vlist_t *out, int **file_worker, uint64_t *bad_lines,
-                                 char *errstr, size_t errstr_size);
+                                 uint64_t *uncommitted_files, char *errstr, size_t errstr_size);
 
 /** @brief Gives each line of @p out (ids fixed) the partition and offset of
  *  the input record with its id; a line whose id no input record has keeps

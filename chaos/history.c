@@ -13,6 +13,7 @@
 #include "events.h"
 #include "array.h"
 #include "fsutil.h"
+#include "lines.h"
 
 #define MAX_TRACKED_PARTITIONS 4096
 
@@ -264,20 +265,16 @@ ib_err_t ib_history_read_log(ib_history_t *h, const char *name, const char *text
         for (int i = 0; i < MAX_TRACKED_PARTITIONS; i++)
                 r->epoch[i] = -1;
         ib_err_t err = r->worker < 0 ? IB_ERR_NOMEM : IB_OK;
-        const char *line = text, *end = text + len;
-        while (!err && line < end) {
-                const char *nl = memchr(line, '\n', (size_t)(end - line));
-                if (!nl)
-                        nl = end;
-                if (nl > line) {
-                        json_t *ev = json_loadb(line, (size_t)(nl - line), 0, NULL);
-                        if (!ev)
-                                h->unreadable++;
-                        else
-                                err = on_event(h, r, ev);
-                        json_decref(ev);
-                }
-                line = nl + 1;
+        ib_lines_t it = ib_lines(text, len);
+        const char *line;
+        size_t n;
+        while (!err && ib_lines_next(&it, &line, &n)) {
+                json_t *ev = json_loadb(line, n, 0, NULL);
+                if (!ev)
+                        h->unreadable++;
+                else
+                        err = on_event(h, r, ev);
+                json_decref(ev);
         }
         free(r);
         return err;

@@ -86,6 +86,10 @@ typedef struct {
         int64_t t0;
         rd_kafka_t *rk;                /* the harness's own client: topic, end offsets */
         rd_kafka_t *group_rk;          /* an external consumer's drain by its group: committed offsets */
+        uint64_t uncommitted_files;    /* an external consumer's output files its sink log does not list */
+        int64_t output_read_ms;        /* when the drain last read an external consumer's output */
+        int logs_batches;              /* an external consumer's event log has batches: the explainer
+                                        * reads them, as it reads the built-in modes' */
         int nparts;
         int64_t *pos, *end;            /* per partition: processed (from batch events), end offset */
         int64_t *logged, *done;        /* per worker slot and partition (slot * nparts + p), for a mode whose
@@ -647,7 +651,8 @@ static const char **worker_names(const run_t *r) {
 
 /* An external consumer has caught up when its group's committed offsets
  * reach the end offsets ("drain": "group"), or when its output holds as many
- * distinct ids as the topic holds records ("output"). Asks again on failure. */
+ * distinct ids as the topic holds records ("output", read at most once a
+ * second). Asks again on failure. */
 static int external_caught_up(run_t *r, char *errstr, size_t errstr_size) {
         int64_t total = 0;
         for (int p = 0; p < r->nparts; p++)
@@ -673,12 +678,16 @@ static int external_caught_up(run_t *r, char *errstr, size_t errstr_size) {
                 rd_kafka_topic_partition_list_destroy(parts);
                 return !behind;
         }
+        int64_t now = ib_now_ms();
+        if (now - r->output_read_ms < 1000) /* it reads every line: once a second is enough */
+                return 0;
+        r->output_read_ms = now;
         ib_vlist_t out = {0};
         int *fw = NULL;
         uint64_t bad = 0;
         const char **names = worker_names(r);
         int64_t distinct = -1;
-        if (names && ib_external_read_output(r->sink + 4, names, r->nworkers, NULL, &out, &fw, &bad, errstr,
+        if (names && ib_external_read_output(r->sink + 4, names, r->nworkers, NULL, &out, &fw, &bad, NULL, errstr,
                                              errstr_size) == IB_OK) {
                 ib_vlist_fix(&out);
                 distinct = ib_external_distinct(&out);
@@ -1099,6 +1108,16 @@ static ib_err_t write_results(run_t *r, const ib_check_input_t *in, const ib_che
         if (!drained)
                 fprintf(report, "  the workers did not catch up within drain_timeout_ms (%lld ms)\n",
                         (long long)r->s->drain_timeout_ms);
+        if (r->s->external) {
+                const ib_external_t *x = r->s->external;
+                json_object_set_new(figures, "uncommitted_files", json_integer((json_int_t)r->uncommitted_files));
+                fprintf(report, "  external consumer %s: progress %s; %llu output files skipped, not in its sink's log\n",
+                        x->name,
+                        r->logs_batches  ? "and explanations from its event log"
+                        : x->batch_files ? "from its output files' times (batch_files); duplicates attributed"
+                                         : "not measured; duplicates attributed",
+                        (unsigned long long)r->uncommitted_files);
+        }
         json_t *outlog = log_json(res, report);
         fprintf(report, "anomalies:%s\n", res->nanomalies ? "" : " none");
         json_t *anomalies = anomalies_json(res, h, report);
@@ -1129,6 +1148,15 @@ static ib_err_t write_results(run_t *r, const ib_check_input_t *in, const ib_che
                             json_pack("{s:s,s:s,s:s?}", "name", o->client ? o->client->name : "linked", "librdkafka",
                                       o->client ? o->client->version : ib_kafka_version(), "libdir",
                                       o->client && o->client->libdir[0] ? o->client->libdir : NULL));
+        if (r->s->external)
+                json_object_set_new(doc, "external",
+                                    json_pack("{s:s,s:b,s:I,s:s,s:b}", "name", r->s->external->name, "batch_files",
+                                              r->s->external->batch_files, "uncommitted_files",
+                                              (json_int_t)r->uncommitted_files, "progress",
+                                              r->logs_batches                  ? "event log"
+                                              : r->s->external->batch_files ? "output files"
+                                                                            : "none",
+                                              "event_log", r->logs_batches));
         json_decref(figures);
         char path[1200];
         snprintf(path, sizeof(path), "%s/report.txt", o->out_dir);
@@ -1146,10 +1174,10 @@ static ib_err_t write_results(run_t *r, const ib_check_input_t *in, const ib_che
 }
 
 /* An external consumer writes no batch events unless it chooses to, so the
- * explainer cannot name a cause: each duplicate is attributed instead, to
- * the workers whose files hold its copies (by folder) and to the faults
- * applied before its later copy was written (the files' times); it stays
- * unexplained. */
+ * checker leaves its duplicates unexplained (no_batch_log): each is
+ * attributed instead, to the workers whose files hold its copies (by folder)
+ * and to the faults applied before its later copy was written (the files'
+ * times). */
 static void attribute_external(run_t *r, ib_check_result_t *res, const ib_vlist_t *del, const int *fw,
                                const ib_history_t *h) {
         for (size_t i = 0; i < res->nanomalies; i++) {
@@ -1185,10 +1213,48 @@ static void attribute_external(run_t *r, ib_check_result_t *res, const ib_vlist_
                          r->w[fw[b]].name, (double)(tb - r->t0) / 1000.0,
                          shown ? "the latest faults before it: " : "no fault before it, so none to attribute it to",
                          faults);
-                if (x->explained) /* the explainer's guess from the fault list alone is no explanation */
-                        res->unexplained_duplicates += x->count;
-                x->explained = 0;
         }
+}
+
+/* "batch_files": each output file was written at once by one batch, so each
+ * becomes a batch event per partition it holds (its offsets' span and
+ * count, at the file's time, by the worker whose folder holds it): the
+ * progress throughput and recovery time are measured from. */
+static ib_err_t file_batches(const run_t *r, const ib_vlist_t *del, const int *fw, ib_history_t *h) {
+        size_t cells = del->nfiles * (size_t)r->nparts;
+        typedef struct {
+                int64_t from, until, records;
+        } span_t;
+        span_t *sp = calloc(cells ? cells : 1, sizeof(*sp));
+        if (!sp)
+                return IB_ERR_NOMEM;
+        for (size_t i = 0; i < del->n; i++) {
+                const ib_vrec_t *d = &del->v[i];
+                if (d->file < 0 || (size_t)d->file >= del->nfiles || d->partition < 0 || d->partition >= r->nparts)
+                        continue;
+                span_t *c = &sp[(size_t)d->file * (size_t)r->nparts + (size_t)d->partition];
+                if (!c->records || d->offset < c->from)
+                        c->from = d->offset;
+                if (!c->records || d->offset + 1 > c->until)
+                        c->until = d->offset + 1;
+                c->records++;
+        }
+        ib_err_t err = IB_OK;
+        for (size_t f = 0; f < del->nfiles && !err; f++)
+                for (int p = 0; p < r->nparts && !err; p++) {
+                        const span_t *c = &sp[f * (size_t)r->nparts + (size_t)p];
+                        if (!c->records)
+                                continue;
+                        ib_hevent_t e = {.kind = IB_H_BATCH, .t_ms = del->files[f].mtime_ms, .sent_ms = -1,
+                                         .worker = ib_history_worker(h, r->w[fw[f]].name), .incarnation = 0,
+                                         .partition = p, .from = c->from, .until = c->until, .records = c->records,
+                                         .batch = -1, .generation = -1};
+                        err = e.worker < 0 ? IB_ERR_NOMEM : ib_history_add(h, &e);
+                }
+        free(sp);
+        if (!err)
+                ib_history_sort(h);
+        return err;
 }
 
 static ib_err_t collect(run_t *r, int drained, int64_t drain_ms, ib_chaos_outcome_t *out, char *errstr,
@@ -1221,12 +1287,15 @@ static ib_err_t collect(run_t *r, int drained, int64_t drain_ms, ib_chaos_outcom
                 const char **names = worker_names(r);
                 err = !names ? ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory")
                              : ib_external_read_output(r->sink + 4, names, r->nworkers, "ts", &del, &file_worker,
-                                                       &bad_lines, errstr, errstr_size);
+                                                       &bad_lines, &r->uncommitted_files, errstr, errstr_size);
                 free(names);
                 if (err)
                         goto done;
                 ib_vlist_fix(&del);
-                if (ib_external_resolve(&del, prod.v, prod.n)) {
+                for (size_t i = 0; i < h.n && !r->logs_batches; i++)
+                        r->logs_batches = h.ev[i].kind == IB_H_BATCH;
+                if (ib_external_resolve(&del, prod.v, prod.n) ||
+                    (r->s->external->batch_files && !r->logs_batches && file_batches(r, &del, file_worker, &h))) {
                         err = ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory");
                         goto done;
                 }
@@ -1240,13 +1309,15 @@ static ib_err_t collect(run_t *r, int drained, int64_t drain_ms, ib_chaos_outcom
                                .ndead = dead.n, .history = &h, .t0_ms = r->t0, .acked = acked,
                                .run_id = run_id[0] ? run_id : NULL,
                                .commits_cover_sink = r->s->mode->commits_cover_sink, .drained = drained,
+                               .no_batch_log = r->s->external && !r->logs_batches,
+                               .file_worker = r->s->external ? file_worker : NULL,
                                .log = r->kafka_sink ? log.v : NULL, .nlog = log.n, .log_files = log.files,
                                .nlog_files = log.nfiles};
         if ((err = ib_check_run(&in, &res))) {
                 ib_seterr(errstr, errstr_size, err, "out of memory checking the run");
                 goto done;
         }
-        if (r->s->external)
+        if (r->s->external && !r->logs_batches)
                 attribute_external(r, &res, &del, file_worker, &h);
         err = write_results(r, &in, &res, &h, drained, drain_ms, out, errstr, errstr_size);
 done:

@@ -766,7 +766,7 @@ static ib_err_t parse_topic(ctx_t *c, ib_scenario_t *s, json_t *t) {
 
 /* "external": the command template, how a worker stops, how the drain ends. */
 static ib_err_t parse_external(ctx_t *c, ib_scenario_t *s, json_t *e) {
-        static const char *const known[] = {"command", "stop", "drain", "comment", NULL};
+        static const char *const known[] = {"command", "stop", "drain", "name", "batch_files", "comment", NULL};
         static const char *const stop_known[] = {"signal", "grace_ms", "comment", NULL};
         if (!e)
                 return refuse(c, "$", "mode external needs \"external\": {\"command\": [...]}");
@@ -826,6 +826,18 @@ static ib_err_t parse_external(ctx_t *c, ib_scenario_t *s, json_t *e) {
         if (drain && strcmp(drain, "output") && strcmp(drain, "group"))
                 return refuse(c, "$.external.drain", "\"output\" or \"group\", not \"%s\"", drain);
         x->drain_group = drain && !strcmp(drain, "group");
+        const char *name = NULL;
+        if ((err = get_str(c, e, "$.external", "name", &name)))
+                return err;
+        if (name && (!name[0] || strlen(name) > 40 || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-_.") != strlen(name)))
+                return refuse(c, "$.external.name", "1 to 40 of a-z 0-9 - _ . (it names the consumer in reports)");
+        const char *base = strrchr(x->command[0], '/');
+        if (!(x->name = strdup(name ? name : base ? base + 1 : x->command[0])))
+                return IB_ERR_NOMEM;
+        json_t *bf = json_object_get(e, "batch_files");
+        if (bf && !json_is_boolean(bf))
+                return refuse(c, "$.external.batch_files", "true or false");
+        x->batch_files = json_is_true(bf);
         if (json_object_get(c->doc, "options"))
                 return refuse(c, "$.options", "mode external takes no options: its command is $.external.command");
         if (json_object_get(c->doc, "variants"))
@@ -959,6 +971,7 @@ void ib_scenario_free(ib_scenario_t *s) {
                 for (int i = 0; i < s->external->ncommand; i++)
                         free(s->external->command[i]);
                 free(s->external->command);
+                free(s->external->name);
                 free(s->external);
         }
         free(s->timeline);

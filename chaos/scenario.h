@@ -115,6 +115,11 @@ typedef struct ib_external_s {
         int64_t grace_ms;          /**< "stop.grace_ms": then SIGKILL (default 30000) */
         int drain_group;           /**< "drain": "group" (its group's committed offsets reach the
                                     *   end) or "output" (default: every record's id in its output) */
+        char *name;                /**< "name": what it is called in results and reports
+                                    *   ("spark"); default: the program's file name */
+        int batch_files;           /**< "batch_files": each output file is written at once, by one
+                                    *   batch, so its time and offsets are the consumer's progress
+                                    *   (throughput, recovery time); default false */
 } ib_external_t;
 
 typedef struct ib_scenario_s {

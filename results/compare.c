@@ -128,11 +128,6 @@ const char *ib_guarantee_name(ib_guarantee_t g) {
 }
 
 
-static const char *chaos_mode(json_t *doc) {
-        const char *m = json_string_value(json_object_get(json_object_get(doc, "scenario"), "mode"));
-        return m ? m : "?";
-}
-
 /* The workers' librdkafka of a chaos run ("" for a file from before clients were recorded). */
 static const char *chaos_client(json_t *doc) {
         const char *v = json_string_value(json_object_get(json_object_get(doc, "client"), "librdkafka"));
@@ -146,7 +141,8 @@ size_t ib_mode_safety(const ib_result_set_t *set, ib_mode_safety_t *out, size_t 
         json_array_foreach(set->chaos, i, doc)
                 clients |= strcmp(chaos_client(doc), chaos_client(json_array_get(set->chaos, 0))) != 0;
         json_array_foreach(set->chaos, i, doc) {
-                const char *mode = chaos_mode(doc);
+                char subject[64];
+                const char *mode = ib_results_chaos_subject(doc, subject, sizeof(subject));
                 const char *variant = json_string_value(json_object_get(doc, "variant"));
                 char label[96];
                 snprintf(label, sizeof(label), "%.31s%s%.40s%s%.16s", mode, variant ? " " : "", variant ? variant : "",

@@ -933,8 +933,9 @@ static void timeline_chart(report_t *r, size_t i, json_t *doc) {
         }
         if (n > 0 && (size_t)n < sizeof(script) - 100)
                 snprintf(script + n, sizeof(script) - (size_t)n, "plot '%s' using 1:2 with steps lw 2", path);
+        char subject[64];
         snprintf(title, sizeof(title), "%s (%s, seed %lld): records/s",
-                 str(doc, "scenario_name"), str(json_object_get(doc, "scenario"), "mode"),
+                 str(doc, "scenario_name"), ib_results_chaos_subject(doc, subject, sizeof(subject)),
                  (long long)json_integer_value(json_object_get(doc, "seed")));
         chart(r, name, title, script);
 }
@@ -959,7 +960,7 @@ static void chaos_section(report_t *r) {
                 const char *client = json_string_value(json_object_get(json_object_get(doc, "client"), "librdkafka"));
                 snprintf(cells[0], sizeof(cells[0]), "%.60s%s%.30s%s%.16s", str(doc, "scenario_name"),
                          variant ? " / " : "", variant ? variant : "", client ? ", librdkafka " : "", client ? client : "");
-                snprintf(cells[1], sizeof(cells[0]), "%s", str(json_object_get(doc, "scenario"), "mode"));
+                ib_results_chaos_subject(doc, cells[1], sizeof(cells[1]));
                 snprintf(cells[2], sizeof(cells[0]), "%.0f", ib_results_num(c, "produced"));
                 snprintf(cells[3], sizeof(cells[0]), "%.0f", ib_results_num(c, "duplicates"));
                 snprintf(cells[4], sizeof(cells[0]), "%.0f", ib_results_num(c, "lost"));

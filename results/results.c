@@ -398,6 +398,16 @@ ib_err_t ib_results_read(const char *path, const char *kind, json_t **out, char 
         return IB_OK;
 }
 
+const char *ib_results_chaos_subject(const json_t *results, char *buf, size_t size) {
+        const char *mode = json_string_value(json_object_get(json_object_get(results, "scenario"), "mode"));
+        const char *name = json_string_value(json_object_get(json_object_get(results, "external"), "name"));
+        if (mode && name && !strcmp(mode, "external"))
+                snprintf(buf, size, "external:%.40s", name);
+        else
+                snprintf(buf, size, "%s", mode ? mode : "?");
+        return buf;
+}
+
 double ib_results_figure(const json_t *results, const char *name) {
         json_t *v = json_object_get(json_object_get(results, "figures"), name);
         if (json_is_string(v)) /* "never" */

@@ -50,6 +50,10 @@ static inline double ib_results_num(const json_t *o, const char *key) {
  *         "never", -1 when absent. */
 double ib_results_figure(const json_t *results, const char *name);
 
+/** @brief What a chaos run measured, for a row's label: its scenario's mode, or for an
+ *         external consumer "external:NAME" (its "external"."name"). @returns @p buf. */
+const char *ib_results_chaos_subject(const json_t *results, char *buf, size_t size);
+
 /** @brief Writes @p doc to @p path atomically (indented JSON). */
 ib_err_t ib_results_write(const char *path, const json_t *doc, char *errstr, size_t errstr_size);
 

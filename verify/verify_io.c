@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "fsutil.h"
 #include "ksink.h"
+#include "lines.h"
 #include "sink.h"
 
 /* A growing array of records whose ids live in one string pool. */
@@ -393,14 +394,11 @@ ib_err_t ib_verify_read_dir(const char *dir, const char *topic, int dead, const 
                 out->files[out->nfiles++] = (ib_vfile_t){
                     files[i].partition, files[i].from, files[i].until,
                     stat(path, &st) ? -1 : (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000};
-                char *line = data, *nl;
-                for (; line < data + len; line = nl + 1) {
-                        nl = memchr(line, '\n', (size_t)(data + len - line));
-                        if (!nl)
-                                nl = data + len;
-                        if (nl == line)
-                                continue;
-                        json_t *j = json_loadb(line, (size_t)(nl - line), 0, NULL);
+                ib_lines_t it = ib_lines(data, len);
+                const char *line;
+                size_t n;
+                while (ib_lines_next(&it, &line, &n)) {
+                        json_t *j = json_loadb(line, n, 0, NULL);
                         json_t *jp = json_object_get(j, dead ? "partition" : "_partition");
                         json_t *jo = json_object_get(j, dead ? "offset" : "_offset");
                         const char *id = dead ? NULL : json_string_value(json_object_get(j, "id"));

@@ -389,7 +389,15 @@ static void external_consumers(void) {
         ib_scenario_free(s);
         s = parse("{" EXT ",\"external\":{\"command\":[\"sh\"]}}"); /* the defaults */
         CHECK(s && s->external->stop_signal == SIGTERM && s->external->grace_ms == 30000 && !s->external->drain_group);
+        CHECK(s && !strcmp(s->external->name, "sh") && !s->external->batch_files); /* named by its program */
         ib_scenario_free(s);
+        s = parse("{" EXT ",\"external\":{\"command\":[\"sh\"],\"name\":\"spark\",\"batch_files\":true}}");
+        CHECK(s && !strcmp(s->external->name, "spark") && s->external->batch_files);
+        ib_scenario_free(s);
+        REFUSED("{" EXT ",\"external\":{\"command\":[\"sh\"],\"name\":\"my spark\"}}", "$.external.name",
+                "1 to 40 of a-z 0-9");
+        REFUSED("{" EXT ",\"external\":{\"command\":[\"sh\"],\"batch_files\":1}}", "$.external.batch_files",
+                "true or false");
 
         REFUSED("{" EXT "}", "$", "mode external needs \"external\"");
         REFUSED("{" EXT ",\"external\":{\"command\":[\"sh\",\"{topik}\"]}}", "$.external.command[1]",

@@ -45,14 +45,17 @@ static void log_of(run_t *t, const char *worker, const char *text) {
         CHECK_INT(ib_history_read_log(&t->h, worker, text, strlen(text)), IB_OK);
 }
 
-static void check(run_t *t) {
+static void check_as(run_t *t, int no_batch_log, const int *file_worker) {
         ib_history_sort(&t->h);
         t->in = (ib_check_input_t){.topic = "in", .produced = t->prod, .nproduced = t->np, .delivered = t->del,
                                    .ndelivered = t->nd, .files = t->files, .nfiles = t->nf, .dead = t->dead,
                                    .ndead = t->ndead, .history = &t->h, .t0_ms = 0, .acked = -1,
-                                   .commits_cover_sink = 1, .drained = 1};
+                                   .commits_cover_sink = 1, .drained = 1, .no_batch_log = no_batch_log,
+                                   .file_worker = file_worker};
         CHECK_INT(ib_check_run(&t->in, &t->r), IB_OK);
 }
+
+static void check(run_t *t) { check_as(t, 0, NULL); }
 
 static void done(run_t *t) {
         ib_check_result_free(&t->r);
@@ -151,6 +154,64 @@ static void duplicate_explained_by_kill(void) {
         }
         CHECK_INT(t->r.unexplained_duplicates, 0);
         CHECK_INT(t->r.committed_too_far, 0); /* the checkpoint came after the batch */
+        done(t);
+}
+
+/* The same copies from a consumer that logs no batches (an external one):
+ * the kill is no explanation, for nothing says what it interrupted. */
+static void duplicate_without_batch_log_is_left_to_attribute(void) {
+        run_t *t = calloc(1, sizeof(*t));
+        produce(t, 0, 8);
+        file(t, 0, 0, 5, 100);
+        file(t, 0, 0, 8, 400);
+        log_of(t, "w1", "{\"t_ms\":10,\"event\":\"start\"}\n{\"t_ms\":300,\"event\":\"start\"}\n");
+        ib_hfault_t kill = {IB_FAULT_KILL, 0, 150, 290};
+        CHECK_INT(ib_history_fault(&t->h, &kill), IB_OK);
+        check_as(t, 1, NULL);
+        CHECK_INT(t->r.counts.duplicates.count, 5);
+        const ib_anomaly_t *a = only(t, IB_AN_DUPLICATE);
+        if (a)
+                CHECK_INT(a->explained, 0);
+        CHECK_INT(t->r.unexplained_duplicates, 5);
+        done(t);
+}
+
+/* An external consumer's files (no range of their own) with its event log:
+ * each file's writer is its worker's logged batch on the duplicate's offsets
+ * in the run going when the file was written, so the explainer names the
+ * kill between the two runs, as for a built-in mode. */
+static void external_duplicate_explained_from_its_event_log(void) {
+        run_t *t = calloc(1, sizeof(*t));
+        produce(t, 0, 8);
+        file(t, 0, 0, 5, 140);
+        file(t, 0, 0, 8, 420);
+        t->files[0].partition = t->files[1].partition = -1; /* output files, placed by id */
+        log_of(t, "w1",
+               "{\"t_ms\":10,\"event\":\"start\"}\n"
+               "{\"t_ms\":130,\"event\":\"batch\",\"seq\":4,\"ranges\":[{\"partition\":0,\"from\":0,\"until\":5,\"records\":5}]}\n"
+               "{\"t_ms\":300,\"event\":\"start\"}\n"
+               "{\"t_ms\":430,\"event\":\"batch\",\"seq\":4,\"ranges\":[{\"partition\":0,\"from\":0,\"until\":8,\"records\":8}]}\n"
+               "{\"t_ms\":431,\"event\":\"checkpoint\",\"batch\":4,\"ok\":true}\n");
+        ib_hfault_t kill = {IB_FAULT_KILL, 0, 150, 290};
+        CHECK_INT(ib_history_fault(&t->h, &kill), IB_OK);
+        const int fw[] = {0, 0};
+        check_as(t, 0, fw);
+        const ib_anomaly_t *a = only(t, IB_AN_DUPLICATE);
+        if (a) {
+                CHECK_INT(a->explained, 1);
+                CHECK(strstr(a->explanation, "delivered by w1 and w1 (run 2); w1 was killed (SIGKILL)") != NULL);
+        }
+        CHECK_INT(t->r.unexplained_duplicates, 0);
+        done(t);
+        /* without its log the same copies stay unexplained */
+        t = calloc(1, sizeof(*t));
+        produce(t, 0, 8);
+        file(t, 0, 0, 5, 140);
+        file(t, 0, 0, 8, 420);
+        t->files[0].partition = t->files[1].partition = -1;
+        CHECK_INT(ib_history_fault(&t->h, &kill), IB_OK);
+        check_as(t, 1, fw);
+        CHECK_INT(t->r.unexplained_duplicates, 5);
         done(t);
 }
 
@@ -567,21 +628,21 @@ static void put(const char *dir, const char *rel, const char *text) {
 static void external_output_is_read_and_placed(void) {
         char dir[64], path[600];
         CHECK(ib_tmpdir(dir, sizeof(dir)) != NULL);
-        const char *mk[] = {"w1", "w2", "w2/day=1", "w2/_spark_metadata", NULL};
+        const char *mk[] = {"w1", "w2", "w2/day=1", "w2/_temporary", NULL};
         for (int i = 0; mk[i]; i++) {
                 snprintf(path, sizeof(path), "%s/%s", dir, mk[i]);
                 CHECK(mkdir(path, 0700) == 0);
         }
         put(dir, "w1/part-1.jsonl", "{\"id\":\"r-1\",\"ts\":5}\n{\"id\":\"r-2\"}\n");
         put(dir, "w2/day=1/part-9.json", "{\"id\":\"r-2\"}\n\n{\"no\":1}\n{\"id\":\"zz-1\"}\n");
-        put(dir, "w2/_spark_metadata/0", "{\"id\":\"r-1\"}\n");
+        put(dir, "w2/_temporary/0", "{\"id\":\"r-1\"}\n");
         put(dir, "w2/.part-9.json.crc", "{\"id\":\"r-1\"}\n");
         const char *workers[] = {"w1", "w2", "w3"}; /* w3 never started: no folder */
         ib_vlist_t out = {0};
         int *fw = NULL;
         uint64_t bad = 0;
         char err[256];
-        CHECK_INT(ib_external_read_output(dir, workers, 3, "ts", &out, &fw, &bad, err, sizeof(err)), IB_OK);
+        CHECK_INT(ib_external_read_output(dir, workers, 3, "ts", &out, &fw, &bad, NULL, err, sizeof(err)), IB_OK);
         ib_vlist_fix(&out);
         CHECK_INT(out.n, 4);
         CHECK_INT(bad, 1);
@@ -601,6 +662,70 @@ static void external_output_is_read_and_placed(void) {
         ib_tmpdir_rm(dir);
 }
 
+/* A folder with a file sink log (Spark's _spark_metadata) is read as the log
+ * says: the files its batches added, in it and below it, a compacted log
+ * included and a delete honoured; a file no committed batch lists (a killed
+ * batch's) is skipped and counted; a log of another version is refused with
+ * its file's name. */
+static void external_output_honours_a_file_sink_log(void) {
+        char dir[64], path[600];
+        CHECK(ib_tmpdir(dir, sizeof(dir)) != NULL);
+        const char *mk[] = {"w1", "w1/_spark_metadata", "w1/day=1", "w2", "w2/_spark_metadata", NULL};
+        for (int i = 0; mk[i]; i++) {
+                snprintf(path, sizeof(path), "%s/%s", dir, mk[i]);
+                CHECK(mkdir(path, 0700) == 0);
+        }
+        const char *uri = "{\"path\":\"file:///x/w1/";
+        char entry[4][200];
+        const char *names[] = {"part-a.json", "part-b.json", "day=1/part-c.json", "part-d.json"};
+        for (int i = 0; i < 4; i++)
+                snprintf(entry[i], sizeof(entry[i]), "%s%s\",\"size\":1,\"action\":\"add\"}\n", uri, names[i]);
+        char text[1024];
+        snprintf(text, sizeof(text), "v1\n%s", entry[0]);
+        put(dir, "w1/_spark_metadata/0", text);
+        snprintf(text, sizeof(text), "v1\n%s%s", entry[0], entry[1]);
+        put(dir, "w1/_spark_metadata/1.compact", text);
+        snprintf(text, sizeof(text), "v1\n%s%s", entry[2], entry[3]);
+        put(dir, "w1/_spark_metadata/2", text);
+        put(dir, "w1/_spark_metadata/3", "v1\n{\"path\":\"file:///x/w1/part-d.json\",\"action\":\"delete\"}\n");
+        put(dir, "w1/_spark_metadata/.3.crc", "not a log");
+        put(dir, "w1/part-a.json", "{\"id\":\"r-1\"}\n");
+        put(dir, "w1/part-b.json", "{\"id\":\"r-2\"}\n");
+        put(dir, "w1/day=1/part-c.json", "{\"id\":\"r-3\"}\n");
+        put(dir, "w1/part-d.json", "{\"id\":\"r-4\"}\n");      /* deleted by batch 3 */
+        put(dir, "w1/part-killed.json", "{\"id\":\"r-1\"}\n"); /* no committed batch wrote it */
+        put(dir, "w2/part-a.json", "{\"id\":\"r-5\"}\n");     /* w2's log lists nothing yet */
+        const char *workers[] = {"w1", "w2"};
+        ib_vlist_t out = {0};
+        int *fw = NULL;
+        uint64_t bad = 0, uncommitted = 0;
+        char err[256];
+        CHECK_INT(ib_external_read_output(dir, workers, 2, NULL, &out, &fw, &bad, &uncommitted, err, sizeof(err)),
+                  IB_OK);
+        ib_vlist_fix(&out);
+        CHECK_INT(out.n, 3);
+        CHECK_INT(uncommitted, 3);
+        CHECK_INT(bad, 0);
+        CHECK_INT(ib_external_distinct(&out), 3);
+        free(fw);
+        ib_vlist_free(&out);
+        put(dir, "w2/_spark_metadata/0", "v2\n{}\n");
+        ib_vlist_t again = {0};
+        CHECK_INT(ib_external_read_output(dir, workers, 2, NULL, &again, &fw, &bad, NULL, err, sizeof(err)),
+                  IB_ERR_PARSE);
+        CHECK(strstr(err, "w2/_spark_metadata/0: byte 0: a file sink log of version 'v2'") != NULL);
+        free(fw);
+        ib_vlist_free(&again);
+        put(dir, "w2/_spark_metadata/0", "v1\n{\"path\":\"file:///x/w2/part-a.json\"}\n");
+        ib_vlist_t third = {0};
+        CHECK_INT(ib_external_read_output(dir, workers, 2, NULL, &third, &fw, &bad, NULL, err, sizeof(err)),
+                  IB_ERR_PARSE);
+        CHECK(strstr(err, "w2/_spark_metadata/0: byte 3: not an entry of a file sink log") != NULL);
+        free(fw);
+        ib_vlist_free(&third);
+        ib_tmpdir_rm(dir);
+}
+
 int main(void) {
         IB_RUN(a_kafka_logs_aborted_writes);
         IB_RUN(huge_partition_number_is_cheap);
@@ -617,5 +742,8 @@ int main(void) {
         IB_RUN(redelivered_unexpected_and_broker_lost);
         IB_RUN(recovery_is_the_end_of_the_longest_stall);
         IB_RUN(external_output_is_read_and_placed);
+        IB_RUN(external_output_honours_a_file_sink_log);
+        IB_RUN(duplicate_without_batch_log_is_left_to_attribute);
+        IB_RUN(external_duplicate_explained_from_its_event_log);
         return IB_DONE();
 }

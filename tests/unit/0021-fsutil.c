@@ -9,6 +9,7 @@
 
 #include "fsutil.h"
 #include "harness.h"
+#include "lines.h"
 
 static void test_read_input_refusals(void) {
         char dir[64], path[256], err[512], *data;
@@ -110,7 +111,26 @@ static void test_private_dir(void) {
         ib_tmpdir_rm(dir);
 }
 
+/* A buffer's non-empty lines in turn, without their '\n'; a last line without one too. */
+static void test_lines(void) {
+        const char text[] = "a\n\nbc\r\n\nlast";
+        ib_lines_t it = ib_lines(text, sizeof(text) - 1);
+        const char *line;
+        size_t n;
+        const char *want[] = {"a", "bc\r", "last"};
+        size_t at[] = {0, 3, 8};
+        for (int i = 0; i < 3; i++) {
+                CHECK(ib_lines_next(&it, &line, &n));
+                CHECK(n == strlen(want[i]) && !memcmp(line, want[i], n));
+                CHECK_INT(line - text, at[i]);
+        }
+        CHECK(!ib_lines_next(&it, &line, &n));
+        ib_lines_t none = ib_lines("\n\n", 2);
+        CHECK(!ib_lines_next(&none, &line, &n));
+}
+
 int main(void) {
+        IB_RUN(test_lines);
         IB_RUN(test_read_input_refusals);
         IB_RUN(test_private_modes);
         IB_RUN(test_planted_links);
