@@ -40,7 +40,9 @@ if [ "$label" != unit ]; then
   "$repo/scripts/cluster.sh" fetch
 fi
 rc=0
+rm -rf "$build/failed-tests"
 (cd "$build" && ctest --output-on-failure ${label:+-L "$label"}) || rc=$?
+[ ! -d "$build/failed-tests" ] || echo "test.sh: the failed tests' folders are kept in $build/failed-tests" >&2
 [ "$extra" = 1 ] || exit $rc
 
 # ---- the safety net: sanitizers and fuzzing ----

@@ -7,11 +7,20 @@ TEST_NAME=$(basename "$0" .sh)
 WORK=$(mktemp -d "/tmp/ib-${TEST_NAME}-XXXXXX")
 BG_PIDS=()
 
+# A failed test's folder (run folders, event logs, worker stderr) is moved under
+# $IB_KEEP_FAILED when that is set (CTest sets BUILD/failed-tests), for diagnosis.
 cleanup() {
-  local pid
+  local rc=$? pid
   for pid in "${BG_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
   for pid in "${BG_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  if [ "${IB_KEEP:-0}" = 1 ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
+  if [ "${IB_KEEP:-0}" = 1 ]; then
+    echo "kept $WORK" >&2
+  elif [ "$rc" != 0 ] && [ -n "${IB_KEEP_FAILED:-}" ] && mkdir -p "$IB_KEEP_FAILED" &&
+       mv "$WORK" "$IB_KEEP_FAILED/" 2>/dev/null; then
+    echo "kept the failed test's folder: $IB_KEEP_FAILED/$(basename "$WORK")" >&2
+  else
+    rm -rf "$WORK"
+  fi
 }
 trap cleanup EXIT
 
