@@ -27,6 +27,7 @@
 #include "cli.h"
 #include "cluster.h"
 #include "compare.h"
+#include "external.h"
 #include "fsutil.h"
 #include "json_arena.h"
 #include "matrix.h"
@@ -39,7 +40,8 @@
 #include "verdict.h"
 
 typedef struct {
-        const char *profile, *modes, *faults, *brokers, *zookeeper, *cluster_dir, *out, *baseline, *junit, *bench_records;
+        const char *profile, *modes, *faults, *brokers, *zookeeper, *cluster_dir, *out, *baseline, *junit, *bench_records,
+            *external;
         int64_t seeds, seed;
         double tolerance;
         int no_bench, no_progress, dry_run, no_charts, keep_sinks;
@@ -50,6 +52,9 @@ typedef struct {
 #define EVAL_OPTIONS(extra_help)                                                                                    \
         IB_OPT_STR(eval_conf_t, modes, "modes", "LIST", NULL,                                                       \
                    "rows of the matrix, comma-separated (default: the profile's; names in --help below)"),          \
+            IB_OPT_STR(eval_conf_t, external, "external", "FILE", NULL,                                             \
+                       "a row more: an external consumer, from FILE (chaos/EXTERNAL.md: its \"external\" block, "    \
+                       "with \"workers\" and \"startup_ms\")"),                                                      \
             IB_OPT_STR(eval_conf_t, faults, "faults", "LIST", NULL,                                                 \
                        "fault classes, comma-separated (default: every one)"),                                      \
             IB_OPT_INT(eval_conf_t, seeds, "seeds", "N", NULL, 1, 10000, "runs per cell, each its own seed "        \
@@ -104,7 +109,8 @@ static const ib_option_t gate_options[] = {
         "bench of the Kafka sink (bench-kafka.json). Fault classes (--faults): kill, stop, pause, slow-batch, join,\n" \
         "leave, rolling-restart, broker-kill, zk-restart, zk-expire, storage. A class that\n"                     \
         "does not apply to a mode (a ZooKeeper fault where it keeps no offsets there) is\n"                       \
-        "shown as n/a with the reason.\n"
+        "shown as n/a with the reason. --external FILE adds a row for a consumer of your own\n"                  \
+        "(chaos/EXTERNAL.md; examples: chaos/external/kcat.json, chaos/external/spark.json).\n"
 
 static const ib_cli_spec_t evaluate_spec = {
     "evaluate", "[--profile quick|standard|thorough|ci] [OPTIONS]",
@@ -157,6 +163,9 @@ typedef struct {
         const ib_eval_row_t *rows[16];
         const ib_mode_t *modes[16];
         int nrows;
+        ib_eval_row_t ext_row;     /* --external: its row */
+        char ext_name[64], ext_description[256];
+        char *ext_block;           /* its "external" block, JSON text (ib_json_free_str) */
         const ib_eval_fault_t *faults[16];
         int nfaults;
         cell_t *cells;             /* nrows x nfaults, row-major */
@@ -203,6 +212,87 @@ static int pick(eval_t *e, const char *flag, const char *list, int rows) {
         }
         if (!(rows ? e->nrows : e->nfaults))
                 return ib_cli_usage_error(e->cmd, "--%s: an empty list", flag);
+        return -1;
+}
+
+/* --external FILE: the row of an external consumer. FILE holds the
+ * scenario's "external" block (its program found from FILE's folder), with
+ * "workers" (default 2) and "startup_ms" (default 0) beside it; checked at
+ * once, as a kill scenario would check it. @returns -1 to go on, or an exit code. */
+static int external_row(eval_t *e, const char *path) {
+        char *text = NULL, errstr[1024];
+        size_t len;
+        ib_err_t err = ib_fs_read_input(path, 1 << 20, &text, &len, errstr, sizeof(errstr));
+        if (err)
+                return ib_cli_usage_error(e->cmd, "--external %s", errstr);
+        json_error_t jerr;
+        json_t *doc = json_loadb(text, len, 0, &jerr);
+        free(text);
+        if (!json_is_object(doc)) {
+                int parsed = doc != NULL;
+                json_decref(doc);
+                return parsed ? ib_cli_usage_error(e->cmd, "--external %s: must be a JSON object", path)
+                              : ib_cli_usage_error(e->cmd, "--external %s: line %d: %s", path, jerr.line, jerr.text);
+        }
+        json_t *w = json_object_get(doc, "workers"), *st = json_object_get(doc, "startup_ms");
+        json_t *cmd = json_object_get(doc, "command"), *prog = json_array_get(cmd, 0);
+        int bad = (w && (!json_is_integer(w) || json_integer_value(w) < 1 || json_integer_value(w) > 16)) ||
+                  (st && (!json_is_integer(st) || json_integer_value(st) < 0 || json_integer_value(st) > 600000));
+        if (bad) {
+                json_decref(doc);
+                return ib_cli_usage_error(e->cmd, "--external %s: $.workers: 1 to 16; $.startup_ms: 0 to 600000", path);
+        }
+        e->ext_row.workers = w ? (int)json_integer_value(w) : 2;
+        e->ext_row.startup_ms = st ? (int64_t)json_integer_value(st) : 0;
+        json_object_del(doc, "workers");
+        json_object_del(doc, "startup_ms");
+        if (json_is_string(prog) && !strchr(json_string_value(prog), '{')) { /* from FILE's folder, as a scenario's */
+                char dir[PATH_MAX], found[PATH_MAX + 64], why[400];
+                const char *slash = strrchr(path, '/');
+                snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+                if (ib_external_program(json_string_value(prog), dir, found, sizeof(found), why, sizeof(why))) {
+                        json_decref(doc);
+                        return ib_cli_usage_error(e->cmd, "--external %s: $.command[0]: %s", path, why);
+                }
+                char abs[PATH_MAX];
+                json_array_set_new(cmd, 0, json_string(realpath(found, abs) ? abs : found));
+        }
+        e->ext_block = json_dumps(doc, JSON_COMPACT);
+        json_t *probe = json_pack("{s:s, s:O, s:i, s:{s:i, s:i}, s:[{s:i, s:s, s:s}], s:[s]}", "mode", "external",
+                                  "external", doc, "workers", e->ext_row.workers, "producer", "rate", 10, "records", 10,
+                                  "timeline", "at_ms", 1, "fault", "kill", "target", "w1", "expect", "lost == 0");
+        char *probe_text = probe ? json_dumps(probe, 0) : NULL;
+        json_decref(probe);
+        ib_scenario_t *s = NULL;
+        err = !e->ext_block || !probe_text ? IB_ERR_NOMEM
+                                           : ib_scenario_parse(probe_text, path, ib_modes, &s, errstr, sizeof(errstr));
+        ib_json_free_str(probe_text);
+        if (!err) {
+                snprintf(e->ext_name, sizeof(e->ext_name), "external-%s", s->external->name);
+                snprintf(e->ext_description, sizeof(e->ext_description), "an external consumer: %.200s",
+                         s->external->command[0]);
+        }
+        ib_scenario_free(s);
+        json_decref(doc);
+        if (err == IB_ERR_NOMEM)
+                return ib_cli_fail(e->cmd, err, "out of memory");
+        char *at = strstr(errstr, ": $.external"); /* the block is FILE's top level: "$.command[1]" */
+        if (err && at)
+                memmove(at + 3, at + 12, strlen(at + 12) + 1);
+        if (err)
+                return ib_cli_usage_error(e->cmd, "--external %s", errstr);
+        for (int r = 0; r < e->nrows; r++)
+                if (!strcmp(e->rows[r]->name, e->ext_name))
+                        return ib_cli_usage_error(e->cmd, "--external %s: a row is already named %s", path, e->ext_name);
+        if (e->nrows == 16)
+                return ib_cli_usage_error(e->cmd, "--external: at most 16 rows");
+        e->ext_row.name = e->ext_name;
+        e->ext_row.mode = ib_mode_external.name;
+        e->ext_row.description = e->ext_description;
+        e->ext_row.external = e->ext_block;
+        e->ext_row.in_quick = 1;
+        e->modes[e->nrows] = &ib_mode_external;
+        e->rows[e->nrows++] = &e->ext_row;
         return -1;
 }
 
@@ -614,6 +704,7 @@ static void eval_free(eval_t *e) {
         }
         free(e->cells);
         json_decref(e->command);
+        ib_json_free_str(e->ext_block);
 }
 
 static int dry_run(const eval_t *e) {
@@ -657,8 +748,12 @@ static int evaluate(eval_conf_t *c, const char *cmd, int argc, char **argv, int 
         for (int r = 0; rc < 0 && r < e.nrows; r++)
                 if (!(e.modes[r] = registry_mode(e.rows[r]->mode)))
                         rc = ib_cli_fail(cmd, IB_ERR_INVALID_ARG, "a row names a mode this build lacks");
-        if (rc >= 0)
+        if (rc < 0 && c->external)
+                rc = external_row(&e, c->external);
+        if (rc >= 0) {
+                ib_json_free_str(e.ext_block);
                 return rc;
+        }
         if (!c->out) {
                 char stamp[32];
                 time_t now = time(NULL);

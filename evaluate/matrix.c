@@ -28,19 +28,22 @@
 
 #include "options.h"
 
+#define ROW(name, mode, options, description, in_quick, sink)                                                     \
+        {name, mode, options, description, in_quick, sink, NULL, 0, 0}
+
 const ib_eval_row_t ib_eval_rows[] = {
-    {"direct", "direct", NULL, "offset ranges read exactly, offsets in ZooKeeper with fencing", 1, NULL},
-    {"receiver", "receiver", NULL, "a write-ahead log before the commit; offsets in Kafka", 1, NULL},
-    {"async-commit", "async-commit", "{\"commit\": \"async\"}", "a consumer group, an async commit after each batch", 1,
-     NULL},
-    {"async-commit-revoke", "async-commit", "{\"commit\": \"async+sync-on-revoke\"}",
-     "the same with the remedy: a sync commit when partitions are revoked", 0, NULL},
-    {"checkpoint", "checkpoint", NULL, "offsets in a local checkpoint file, written atomically", 1, NULL},
-    {"async-commit-kafka", "async-commit", "{\"commit\": \"async\"}",
-     "async-commit writing an output topic with the idempotent producer (acks=all)", 0, "kafka"},
-    {"transactional", "transactional", NULL,
-     "output and input offsets committed in one Kafka transaction; read back as read_committed", 1, "kafka"},
-    {NULL, NULL, NULL, NULL, 0, NULL},
+    ROW("direct", "direct", NULL, "offset ranges read exactly, offsets in ZooKeeper with fencing", 1, NULL),
+    ROW("receiver", "receiver", NULL, "a write-ahead log before the commit; offsets in Kafka", 1, NULL),
+    ROW("async-commit", "async-commit", "{\"commit\": \"async\"}", "a consumer group, an async commit after each batch", 1,
+        NULL),
+    ROW("async-commit-revoke", "async-commit", "{\"commit\": \"async+sync-on-revoke\"}",
+        "the same with the remedy: a sync commit when partitions are revoked", 0, NULL),
+    ROW("checkpoint", "checkpoint", NULL, "offsets in a local checkpoint file, written atomically", 1, NULL),
+    ROW("async-commit-kafka", "async-commit", "{\"commit\": \"async\"}",
+        "async-commit writing an output topic with the idempotent producer (acks=all)", 0, "kafka"),
+    ROW("transactional", "transactional", NULL,
+        "output and input offsets committed in one Kafka transaction; read back as read_committed", 1, "kafka"),
+    ROW(NULL, NULL, NULL, NULL, 0, NULL),
 };
 
 const ib_eval_fault_t ib_eval_faults[] = {
@@ -113,7 +116,13 @@ json_t *ib_eval_scenario(const ib_eval_row_t *row, const ib_mode_t *mode, const 
         int group = has_option(mode, "group-protocol"), zk_session = has_option(mode, "zk-session-timeout-ms");
         const char *point = write_point(mode), *f = fault->name;
         why[0] = '\0';
-        if (mock && mode->sink_transactions)
+        if (row->external && (!strcmp(f, "slow-batch") || !strcmp(f, "storage") || !strcmp(f, "zk-expire")))
+                snprintf(why, why_size, "an external consumer has none of ingestbench's fault points (a slow batch, an "
+                                        "injected write failure, a ZooKeeper session the harness can expire)");
+        else if (row->external && !strcmp(f, "zk-restart"))
+                snprintf(why, why_size, "an external consumer's use of ZooKeeper is its own: ZooKeeper faults are "
+                                        "measured on the modes that keep offsets there");
+        else if (mock && mode->sink_transactions)
                 snprintf(why, why_size, "librdkafka's mock cluster takes TxnOffsetCommit and EndTxn without storing "
                                         "the offsets or aborting anything: transactions are measured on a real broker");
         else if (!strcmp(f, "slow-batch") && !group)
@@ -126,15 +135,22 @@ json_t *ib_eval_scenario(const ib_eval_row_t *row, const ib_mode_t *mode, const 
                 snprintf(why, why_size, "%s has no log or checkpoint of its own", mode->name);
         if (why[0])
                 return NULL;
-        int64_t P = p->records * 1000 / (p->rate ? p->rate : 1), S = p->session_ms;
+        /* an external consumer that starts slowly: the producer writes that much longer */
+        int64_t records = p->records + (p->rate ? row->startup_ms * p->rate / 1000 : 0);
+        int64_t P = records * 1000 / (p->rate ? p->rate : 1), S = p->session_ms;
         /* faults start once the workers consume (a group forms in about a second), and
          * land before the producer is done */
-        int64_t start = 1500, late = P - 500 > start + 500 ? P - 500 : start + 500,
-                mid = P / 2 > start + 500 ? P / 2 : start + 500;
+        int64_t start = 1500 + row->startup_ms, late = P - 500 > start + 500 ? P - 500 : start + 500,
+                mid = (P + row->startup_ms) / 2 > start + 500 ? (P + row->startup_ms) / 2 : start + 500;
+        json_t *external = row->external ? json_loads(row->external, 0, NULL) : NULL;
         json_t *options = row->options ? json_loads(row->options, 0, NULL) : json_object();
-        if (!options)
+        if (!options || (row->external && !external)) {
+                json_decref(options);
+                json_decref(external);
                 return NULL;
-        json_object_set_new(options, "batch-ms", json_integer(20));
+        }
+        if (!external)
+                json_object_set_new(options, "batch-ms", json_integer(20));
         if (zk_session)
                 json_object_set_new(options, "zk-session-timeout-ms", json_integer(S > 2000 ? S : 2000));
         if (group)
@@ -168,6 +184,7 @@ json_t *ib_eval_scenario(const ib_eval_row_t *row, const ib_mode_t *mode, const 
                                "target", "w1", "point", point, "call", 1, "restart_after_ms", 1000);
         if (!ev) {
                 json_decref(options);
+                json_decref(external);
                 snprintf(why, why_size, "fault class %s has no template", f);
                 return NULL;
         }
@@ -178,13 +195,19 @@ json_t *ib_eval_scenario(const ib_eval_row_t *row, const ib_mode_t *mode, const 
         json_t *topic = json_pack("{s:i}", "partitions", 4);
         if (fault->brokers > 1)
                 json_object_set_new(topic, "replication_factor", json_integer(fault->brokers));
-        json_t *doc = json_pack("{s:s, s:s, s:s, s:o, s:o, s:i, s:i, s:{s:I, s:I}, s:i, s:I, s:[o], s:[s, s, s]}", "name",
-                                name, "description", description, "mode", mode->name, "options", options, "topic", topic,
-                                "brokers", fault->brokers, "workers", 2, "producer", "rate", (json_int_t)p->rate,
-                                "records", (json_int_t)p->records, "seed", 1, "drain_timeout_ms",
-                                (json_int_t)p->drain_timeout_ms, "timeline", ev, "expect", "lost == 0",
-                                "duplicates == 0", "unexpected == 0");
+        json_t *doc = json_pack("{s:s, s:s, s:s, s:o, s:i, s:i, s:{s:I, s:I}, s:i, s:I, s:[o], s:[s, s, s]}", "name",
+                                name, "description", description, "mode", mode->name, "topic", topic,
+                                "brokers", fault->brokers, "workers", row->workers ? row->workers : 2, "producer",
+                                "rate", (json_int_t)p->rate, "records", (json_int_t)records, "seed", 1,
+                                "drain_timeout_ms", (json_int_t)(p->drain_timeout_ms + row->startup_ms), "timeline", ev,
+                                "expect", "lost == 0", "duplicates == 0", "unexpected == 0");
         if (doc && row->sink)
                 json_object_set_new(doc, "sink", json_string(row->sink));
+        if (doc && external) /* no options: its command is its configuration */
+                json_object_set_new(doc, "external", json_incref(external));
+        else if (doc)
+                json_object_set_new(doc, "options", json_incref(options));
+        json_decref(options);
+        json_decref(external);
         return doc;
 }

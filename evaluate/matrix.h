@@ -30,6 +30,10 @@ typedef struct ib_eval_row_s {
         const char *description;
         int in_quick;            /**< 1: part of the quick profile's default rows */
         const char *sink;        /**< "kafka": the workers write an output topic; NULL: the mode's default */
+        const char *external;    /**< mode external: its "external" block (JSON text); NULL otherwise */
+        int workers;             /**< workers at start; 0: 2 */
+        int64_t startup_ms;      /**< how long its workers take to start consuming: faults are drawn
+                                  *   after it, and the producer writes that much longer */
 } ib_eval_row_t;
 
 /** A column: a fault class. */

@@ -12,6 +12,11 @@
 #     class, each cell coloured and linked to its runs);
 #   - interrupted (SIGINT) after its first cell, it exits 1 and keeps, writes and
 #     reports what finished;
+#   - an external consumer is a row (--external chaos/external/kcat.json):
+#     the fault classes that need ingestbench's fault points are n/a with the
+#     reason, a bad template is refused before anything starts (exit 2, the
+#     file's field), and its cell runs, with the checkpoint row beside it, to
+#     a results file naming the consumer and a report row;
 #   - gate against that evaluation passes; gate against a doctored baseline
 #     (its throughput ratios made 5 times higher) fails with exit 1 and
 #     names the check in its JUnit.
@@ -41,6 +46,16 @@ grep -q ", 6 runs$" "$WORK/dry.txt" || fail "dry run: want 6 runs planned: $(hea
 grep -q "transactional-kill  *n/a: librdkafka's mock cluster takes TxnOffsetCommit and EndTxn" "$WORK/dry2.txt" ||
   fail "dry run: the transactional row on the mock: $(cat "$WORK/dry2.txt")"
 grep -q "async-commit-kafka-kill  *1 run, 1 broker" "$WORK/dry2.txt" || fail "dry run: $(cat "$WORK/dry2.txt")"
+# an external consumer as a row: its cells, and what does not apply to it
+"$IB" evaluate --dry-run --modes checkpoint --faults kill,slow-batch --external "$IB_REPO/chaos/external/kcat.json" \
+  --out "$WORK/dry3" >"$WORK/dry3.txt" || fail "--dry-run with --external failed"
+grep -q "external-kcat-kill  *1 run, 1 broker" "$WORK/dry3.txt" || fail "dry run: $(cat "$WORK/dry3.txt")"
+grep -q "external-kcat-slow-batch  *n/a: an external consumer has none of ingestbench's fault points" "$WORK/dry3.txt" ||
+  fail "dry run: no reason for external-kcat-slow-batch: $(cat "$WORK/dry3.txt")"
+echo '{"command": ["sh", "{topik}"]}' >"$WORK/bad-ext.json"
+expect_rc 2 "$IB" evaluate --external "$WORK/bad-ext.json" --dry-run
+grep -q 'bad-ext.json: $.command\[1\]: unknown placeholder {topik}' "$WORK/err.txt" ||
+  fail "a bad external template: $(cat "$WORK/err.txt")"
 
 ev=$WORK/ev
 rc=0
@@ -102,6 +117,24 @@ grep -q '^| checkpoint | \[.*/2\](<cells/checkpoint-kill>) | \[.*/2\](<cells/che
 grep -q '<td style="background:#[0-9a-f]*;text-align:center" title="[^"]*"><a href="#cell-direct-kill">' "$ev/report.html" ||
   fail "report.html: the direct-kill cell is not coloured and linked"
 grep -q '<tr id="cell-checkpoint-storage">' "$ev/report.html" || fail "report.html: no section the cells link to"
+
+# the external row runs beside a built-in one, and the report names it
+rc=0
+timeout 300 "$IB" evaluate --modes checkpoint --faults kill --seeds 1 --no-bench --no-charts \
+  --external "$IB_REPO/chaos/external/kcat.json" "${ports[@]}" --out "$WORK/evx" >"$WORK/evx.txt" 2>"$WORK/evx.err" || rc=$?
+[ "$rc" = 0 ] || { tail -30 "$WORK/evx.err" >&2; fail "evaluate --external exited $rc"; }
+python3 - "$WORK/evx" <<'PY' || fail "the external row's cell: $(grep -i external "$WORK/evx.txt")"
+import json, os, sys
+ev = sys.argv[1]
+doc = json.load(open(ev + "/evaluation.json"))
+rows = {r["name"]: r for r in doc["rows"]}
+assert rows["external-kcat"]["mode"] == "external", rows
+cell = [c for c in doc["cells"] if c["name"] == "external-kcat-kill"][0]
+assert cell["applies"] and len(cell["runs"]) == 1 and cell["runs"][0]["ran"], cell
+res = json.load(open(os.path.join(ev, cell["runs"][0]["results"])))
+assert res["external"]["name"] == "kcat" and res["counts"]["produced"] > 0, res.get("external")
+PY
+grep -q '^| external-kcat |' "$WORK/evx/report.md" || fail "the report has no row for the external consumer"
 
 # a replay gives the same schedule
 replay=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["cells"][0]["runs"][1]["replay"])' "$ev/evaluation.json")
