@@ -151,6 +151,8 @@ def main():
             print("job.py: resuming from %s: the last run stopped inside batch %d (its offsets logged, not "
                   "committed): it runs again" % (a.checkpoint, b), file=sys.stderr)
 
+    # the driver's servers (RPC, block manager) on loopback, never the host's address
+    os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
     from pyspark.sql import SparkSession, functions as F, types as T
     from pyspark.sql.streaming import StreamingQueryListener
 
@@ -159,6 +161,8 @@ def main():
              .config("spark.jars", jars)
              .config("spark.sql.shuffle.partitions", "2")
              .config("spark.ui.enabled", "false")
+             .config("spark.driver.host", "127.0.0.1")
+             .config("spark.driver.bindAddress", "127.0.0.1")
              .config("spark.ui.showConsoleProgress", "false")
              .getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
