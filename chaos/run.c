@@ -1145,9 +1145,11 @@ static ib_err_t write_results(run_t *r, const ib_check_input_t *in, const ib_che
                                                    r->kafka_sink ? r->out_topic : NULL));
         json_object_set_new(doc, "output_log", outlog);
         json_object_set_new(doc, "client",
-                            json_pack("{s:s,s:s,s:s?}", "name", o->client ? o->client->name : "linked", "librdkafka",
-                                      o->client ? o->client->version : ib_kafka_version(), "libdir",
-                                      o->client && o->client->libdir[0] ? o->client->libdir : NULL));
+                            r->s->external /* it brings its own: the harness's librdkafka is not its */
+                                ? json_pack("{s:s}", "name", "external")
+                                : json_pack("{s:s,s:s,s:s?}", "name", o->client ? o->client->name : "linked", "librdkafka",
+                                            o->client ? o->client->version : ib_kafka_version(), "libdir",
+                                            o->client && o->client->libdir[0] ? o->client->libdir : NULL));
         if (r->s->external)
                 json_object_set_new(doc, "external",
                                     json_pack("{s:s,s:b,s:I,s:s,s:b}", "name", r->s->external->name, "batch_files",

@@ -137,16 +137,23 @@ static const char *chaos_client(json_t *doc) {
 size_t ib_mode_safety(const ib_result_set_t *set, ib_mode_safety_t *out, size_t max) {
         size_t n = 0, i;
         json_t *doc;
-        int clients = 0; /* more than one client version in the set: the label names it */
-        json_array_foreach(set->chaos, i, doc)
-                clients |= strcmp(chaos_client(doc), chaos_client(json_array_get(set->chaos, 0))) != 0;
+        int clients = 0; /* more than one client version in the set: the label names it (an
+                          * external consumer's, its own, is not known: "") */
+        const char *first = NULL;
+        json_array_foreach(set->chaos, i, doc) {
+                const char *v = chaos_client(doc);
+                if (v[0] && !first)
+                        first = v;
+                clients |= v[0] && first && strcmp(v, first) != 0;
+        }
         json_array_foreach(set->chaos, i, doc) {
                 char subject[64];
                 const char *mode = ib_results_chaos_subject(doc, subject, sizeof(subject));
                 const char *variant = json_string_value(json_object_get(doc, "variant"));
                 char label[96];
+                int named = clients && chaos_client(doc)[0];
                 snprintf(label, sizeof(label), "%.31s%s%.40s%s%.16s", mode, variant ? " " : "", variant ? variant : "",
-                         clients ? ", librdkafka " : "", clients ? chaos_client(doc) : "");
+                         named ? ", librdkafka " : "", named ? chaos_client(doc) : "");
                 size_t k;
                 for (k = 0; k < n && strcmp(out[k].label, label); k++)
                         ;
