@@ -141,7 +141,7 @@ static ib_err_t scan_deliveries(chk_t *c, const size_t *dorder) {
                         s->file_a = d->file;
                 else if (s->file_b < 0 && d->file != s->file_a)
                         s->file_b = d->file;
-                if (s->visible > 1)
+                if (s->visible > 1 || in->no_order)
                         continue;
                 size_t m;
                 for (m = 0; m < npmax && pmax_p[m] != d->partition; m++)
@@ -635,6 +635,8 @@ ib_err_t ib_check_run(const ib_check_input_t *in, ib_check_result_t *out) {
         if ((err = ib_verify_run(in->produced, in->nproduced, dsorted, in->ndelivered, in->dead, in->ndead,
                                  &out->counts)))
                 goto done;
+        if (in->no_order) /* no delivery order to judge: none is counted */
+                memset(&out->counts.out_of_order, 0, sizeof(out->counts.out_of_order));
         for (size_t i = 0; i < in->ndead; i++) {
                 size_t k = find(&c, in->dead[i].partition, in->dead[i].offset);
                 if (k != SIZE_MAX)

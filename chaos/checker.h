@@ -60,6 +60,9 @@ typedef struct ib_check_input_s {
                                       *   consumer without an event log): duplicates are left
                                       *   unexplained, for the caller to attribute, instead of
                                       *   guessed from the faults alone */
+        int no_order;                /**< 1: the deliveries' order is not known (an external
+                                      *   consumer's Kafka output, spread over output partitions by
+                                      *   its producer): out_of_order is not measured */
         const int *file_worker;      /**< an external consumer's output (files with partition -1):
                                       *   each file's worker (history index), or NULL. A file's
                                       *   writer is then that worker's logged batch on the

@@ -411,6 +411,86 @@ ib_err_t ib_external_read_output(const char *sink_dir, const char *const *worker
         return err;
 }
 
+/* ---- ... or wrote to an output topic ------------------------------------------ */
+
+typedef struct {
+        ib_vlist_t *out;
+        int **file_worker;
+        size_t fw_cap;
+        const char *const *workers;
+        int nworkers;
+        const char *topic, *ts_field;
+        uint64_t *bad;
+        int32_t *cur; /* per output partition: its current "file", -1 */
+        size_t nparts;
+        int failed;
+} treader_t;
+
+static int take_line(void *arg, const rd_kafka_message_t *m) {
+        treader_t *t = arg;
+        ib_vlist_t *out = t->out;
+        if (m->partition < 0)
+                return 0;
+        if ((size_t)m->partition >= t->nparts) {
+                size_t n = (size_t)m->partition + 1;
+                int32_t *cur = realloc(t->cur, n * sizeof(*cur));
+                if (!cur)
+                        return -1;
+                for (size_t i = t->nparts; i < n; i++)
+                        cur[i] = -1;
+                t->cur = cur, t->nparts = n;
+        }
+        json_t *j = m->payload ? json_loadb(m->payload, m->len, 0, NULL) : NULL;
+        const char *id = json_string_value(json_object_get(j, "id"));
+        if (!id) {
+                (*t->bad)++;
+                fprintf(stderr, "ingestbench chaos: %s [%d] offset %lld: a record with no \"id\"\n", t->topic,
+                        (int)m->partition, (long long)m->offset);
+                json_decref(j);
+                return 0;
+        }
+        const char *wname = json_string_value(json_object_get(j, "worker"));
+        int w = -1;
+        for (int i = 0; wname && i < t->nworkers; i++)
+                if (!strcmp(t->workers[i], wname))
+                        w = i;
+        rd_kafka_timestamp_type_t tt;
+        int64_t ts_ms = rd_kafka_message_timestamp(m, &tt);
+        int32_t f = t->cur[m->partition];
+        if (f < 0 || (*t->file_worker)[f] != w) { /* a run of one writer's records: a "file" */
+                if (ib_array_grow(&out->files, &out->files_cap, out->nfiles + 1, sizeof(*out->files), 256) ||
+                    ib_array_grow(t->file_worker, &t->fw_cap, out->nfiles + 1, sizeof(**t->file_worker), 256)) {
+                        json_decref(j);
+                        return -1;
+                }
+                f = (int32_t)out->nfiles;
+                (*t->file_worker)[f] = w;
+                out->files[out->nfiles++] = (ib_vfile_t){-1, -1, -1, ts_ms};
+                t->cur[m->partition] = f;
+        }
+        if (ts_ms > out->files[f].mtime_ms)
+                out->files[f].mtime_ms = ts_ms;
+        int rc = ib_vlist_add(out, -1, -1, id, strlen(id));
+        if (!rc) {
+                json_t *ts = t->ts_field ? json_object_get(j, t->ts_field) : NULL;
+                out->v[out->n - 1].file = f;
+                out->v[out->n - 1].ts = json_is_integer(ts) ? (int64_t)json_integer_value(ts) : -1;
+        }
+        json_decref(j);
+        return rc;
+}
+
+ib_err_t ib_external_read_topic(const char *brokers, const ib_props_t *props, const char *topic,
+                                const char *const *workers, int nworkers, const char *ts_field, ib_vlist_t *out,
+                                int **file_worker, uint64_t *bad_records, char *errstr, size_t errstr_size) {
+        *file_worker = NULL;
+        treader_t t = {.out = out, .file_worker = file_worker, .workers = workers, .nworkers = nworkers,
+                       .topic = topic, .ts_field = ts_field, .bad = bad_records};
+        ib_err_t err = ib_verify_read_records(brokers, props, topic, 1, 120000, take_line, &t, errstr, errstr_size);
+        free(t.cur);
+        return err;
+}
+
 static int cmp_id_idx(const void *a, const void *b, void *ctx) {
         const ib_vrec_t *v = ctx;
         return strcmp(v[*(const size_t *)a].id, v[*(const size_t *)b].id);

@@ -72,6 +72,21 @@ ib_err_t ib_external_read_output(const char *sink_dir, const char *const *worker
                                  const char *ts_field, ib_vlist_t *out, int **file_worker, uint64_t *bad_lines,
                                  uint64_t *uncommitted_files, char *errstr, size_t errstr_size);
 
+/**
+ * @brief Reads what external workers wrote to the output topic @p topic
+ *        ("sink": "kafka"), as a read_committed reader: each record a JSON
+ *        object with the input record's "id" (and, to be attributed, the
+ *        writer's "worker": "w1"). Records are appended to @p out as
+ *        ib_external_read_output() appends lines; each output partition's
+ *        run of one writer's records is a "file" (its time: its latest
+ *        record timestamp), its worker's index in (*file_worker)[file]
+ *        (-1: no or an unknown "worker"). A record without a string "id" is
+ *        counted in @p bad_records and named on stderr (partition, offset).
+ */
+ib_err_t ib_external_read_topic(const char *brokers, const ib_props_t *props, const char *topic,
+                                const char *const *workers, int nworkers, const char *ts_field, ib_vlist_t *out,
+                                int **file_worker, uint64_t *bad_records, char *errstr, size_t errstr_size);
+
 /** @brief Gives each line of @p out (ids fixed) the partition and offset of
  *  the input record with its id; a line whose id no input record has keeps
  *  -1 (unexpected). @returns 0, -1 when out of memory. */

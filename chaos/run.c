@@ -107,13 +107,18 @@ static int stop_signal(const run_t *r) { return r->s->external ? r->s->external-
 static int64_t stop_grace_ms(const run_t *r) { return r->s->external ? r->s->external->grace_ms : STOP_GRACE_MS; }
 
 /* An external consumer: its command template filled for @p w, its output
- * folder (sink/wN) and state folder made; stdout and stderr to wN.err. */
+ * folder (sink/wN; or the output topic, "sink": "kafka") and state folder
+ * made; stdout and stderr to wN.err. */
 static ib_err_t start_external(run_t *r, worker_t *w, char *errstr, size_t errstr_size) {
         const ib_external_t *x = r->s->external;
         char out[1200];
-        snprintf(out, sizeof(out), "%s/%s", r->sink + 4, w->name);
+        if (r->kafka_sink) /* {out} is the output topic, made by the harness */
+                snprintf(out, sizeof(out), "%s", r->out_topic);
+        else
+                snprintf(out, sizeof(out), "%s/%s", r->sink + 4, w->name);
         ib_err_t err;
-        if ((err = ib_fs_mkdirs(out, errstr, errstr_size)) || (err = ib_fs_mkdirs(w->state_dir, errstr, errstr_size)))
+        if ((!r->kafka_sink && (err = ib_fs_mkdirs(out, errstr, errstr_size))) ||
+            (err = ib_fs_mkdirs(w->state_dir, errstr, errstr_size)))
                 return err;
         ib_external_vars_t v = {.brokers = r->o->cluster->brokers, .topic = r->topic, .group = r->group, .out = out,
                                 .worker = w->name, .state = w->state_dir};
@@ -679,7 +684,7 @@ static int external_caught_up(run_t *r, char *errstr, size_t errstr_size) {
                 return !behind;
         }
         int64_t now = ib_now_ms();
-        if (now - r->output_read_ms < 1000) /* it reads every line: once a second is enough */
+        if (now - r->output_read_ms < (r->kafka_sink ? 3000 : 1000)) /* it reads everything: not too often */
                 return 0;
         r->output_read_ms = now;
         ib_vlist_t out = {0};
@@ -687,8 +692,14 @@ static int external_caught_up(run_t *r, char *errstr, size_t errstr_size) {
         uint64_t bad = 0;
         const char **names = worker_names(r);
         int64_t distinct = -1;
-        if (names && ib_external_read_output(r->sink + 4, names, r->nworkers, NULL, &out, &fw, &bad, NULL, errstr,
-                                             errstr_size) == IB_OK) {
+        ib_props_t props = {0};
+        ib_err_t err = !names ? IB_ERR_NOMEM
+                       : r->kafka_sink
+                           ? ib_external_read_topic(r->o->cluster->brokers, &props, r->out_topic, names, r->nworkers,
+                                                    NULL, &out, &fw, &bad, errstr, errstr_size)
+                           : ib_external_read_output(r->sink + 4, names, r->nworkers, NULL, &out, &fw, &bad, NULL,
+                                                     errstr, errstr_size);
+        if (!err) {
                 ib_vlist_fix(&out);
                 distinct = ib_external_distinct(&out);
         }
@@ -1111,12 +1122,19 @@ static ib_err_t write_results(run_t *r, const ib_check_input_t *in, const ib_che
         if (r->s->external) {
                 const ib_external_t *x = r->s->external;
                 json_object_set_new(figures, "uncommitted_files", json_integer((json_int_t)r->uncommitted_files));
-                fprintf(report, "  external consumer %s: progress %s; %llu output files skipped, not in its sink's log\n",
-                        x->name,
-                        r->logs_batches  ? "and explanations from its event log"
-                        : x->batch_files ? "from its output files' times (batch_files); duplicates attributed"
-                                         : "not measured; duplicates attributed",
-                        (unsigned long long)r->uncommitted_files);
+                if (r->kafka_sink)
+                        fprintf(report, "  external consumer %s: progress %s; its output topic read as read_committed; "
+                                        "out_of_order not measured (its producer spreads an input partition's records)\n",
+                                x->name, r->logs_batches ? "and explanations from its event log"
+                                                         : "not measured; duplicates attributed");
+                else
+                        fprintf(report,
+                                "  external consumer %s: progress %s; %llu output files skipped, not in its sink's log\n",
+                                x->name,
+                                r->logs_batches  ? "and explanations from its event log"
+                                : x->batch_files ? "from its output files' times (batch_files); duplicates attributed"
+                                                 : "not measured; duplicates attributed",
+                                (unsigned long long)r->uncommitted_files);
         }
         json_t *outlog = log_json(res, report);
         fprintf(report, "anomalies:%s\n", res->nanomalies ? "" : " none");
@@ -1152,13 +1170,13 @@ static ib_err_t write_results(run_t *r, const ib_check_input_t *in, const ib_che
                                             o->client && o->client->libdir[0] ? o->client->libdir : NULL));
         if (r->s->external)
                 json_object_set_new(doc, "external",
-                                    json_pack("{s:s,s:b,s:I,s:s,s:b}", "name", r->s->external->name, "batch_files",
+                                    json_pack("{s:s,s:b,s:I,s:s,s:b,s:b}", "name", r->s->external->name, "batch_files",
                                               r->s->external->batch_files, "uncommitted_files",
                                               (json_int_t)r->uncommitted_files, "progress",
                                               r->logs_batches                  ? "event log"
                                               : r->s->external->batch_files ? "output files"
                                                                             : "none",
-                                              "event_log", r->logs_batches));
+                                              "event_log", r->logs_batches, "order_measured", !r->kafka_sink));
         json_decref(figures);
         char path[1200];
         snprintf(path, sizeof(path), "%s/report.txt", o->out_dir);
@@ -1207,14 +1225,17 @@ static void attribute_external(run_t *r, ib_check_result_t *res, const ib_vlist_
                                                       ib_fault_kind_name(f->kind), target, (double)(f->t_ms - r->t0) / 1000.0);
                         shown++;
                 }
+                const char *wa = fw[x->file_a] >= 0 ? r->w[fw[x->file_a]].name : "an unnamed writer",
+                           *wb = fw[b] >= 0 ? r->w[fw[b]].name : "an unnamed writer";
                 snprintf(x->explanation, sizeof(x->explanation),
                          "%s/%d offsets %lld-%lld: %llu extra copies, in output of %s (written +%.1f s) and %s (+%.1f s); "
-                         "%s%s (attributed by output folder and file time: the consumer wrote no event log)",
+                         "%s%s (attributed by %s: the consumer wrote no event log)",
                          r->topic, (int)x->partition, (long long)x->from, (long long)x->until - 1,
-                         (unsigned long long)x->count, r->w[fw[x->file_a]].name, (double)(ta - r->t0) / 1000.0,
-                         r->w[fw[b]].name, (double)(tb - r->t0) / 1000.0,
+                         (unsigned long long)x->count, wa, (double)(ta - r->t0) / 1000.0, wb,
+                         (double)(tb - r->t0) / 1000.0,
                          shown ? "the latest faults before it: " : "no fault before it, so none to attribute it to",
-                         faults);
+                         faults,
+                         r->kafka_sink ? "the records' \"worker\" field and timestamps" : "output folder and file time");
         }
 }
 
@@ -1278,18 +1299,22 @@ static ib_err_t collect(run_t *r, int drained, int64_t drain_ms, ib_chaos_outcom
                        ? ib_verify_read_output(brokers, &props, r->out_topic, 1, "ts", 120000, &del, &bad_lines, errstr,
                                                errstr_size)
                        : ib_verify_read_dir(r->sink + 4, r->topic, 0, "ts", &del, &bad_lines, errstr, errstr_size)) ||
-            (err = r->kafka_sink ? ib_verify_read_output(brokers, &props, r->out_topic, 0, "ts", 120000, &log,
+            (err = r->kafka_sink && !r->s->external
+                       ? ib_verify_read_output(brokers, &props, r->out_topic, 0, "ts", 120000, &log,
                                                          &bad_lines, errstr, errstr_size)
                                  : IB_OK) ||
             (err = ib_verify_read_dir(r->dead, r->topic, 1, NULL, &dead, &bad_lines, errstr, errstr_size)) ||
             (err = read_history(r, &h, errstr, errstr_size)))
                 goto done;
         ib_vlist_fix(&prod);
-        if (r->s->external) { /* its output files, each line's place found by its id */
+        if (r->s->external) { /* its output files (or records), each line's place found by its id */
                 const char **names = worker_names(r);
                 err = !names ? ib_seterr(errstr, errstr_size, IB_ERR_NOMEM, "out of memory")
-                             : ib_external_read_output(r->sink + 4, names, r->nworkers, "ts", &del, &file_worker,
-                                                       &bad_lines, &r->uncommitted_files, errstr, errstr_size);
+                      : r->kafka_sink
+                          ? ib_external_read_topic(brokers, &props, r->out_topic, names, r->nworkers, "ts", &del,
+                                                   &file_worker, &bad_lines, errstr, errstr_size)
+                          : ib_external_read_output(r->sink + 4, names, r->nworkers, "ts", &del, &file_worker,
+                                                    &bad_lines, &r->uncommitted_files, errstr, errstr_size);
                 free(names);
                 if (err)
                         goto done;
@@ -1312,8 +1337,10 @@ static ib_err_t collect(run_t *r, int drained, int64_t drain_ms, ib_chaos_outcom
                                .run_id = run_id[0] ? run_id : NULL,
                                .commits_cover_sink = r->s->mode->commits_cover_sink, .drained = drained,
                                .no_batch_log = r->s->external && !r->logs_batches,
+                               .no_order = r->s->external && r->kafka_sink,
                                .file_worker = r->s->external ? file_worker : NULL,
-                               .log = r->kafka_sink ? log.v : NULL, .nlog = log.n, .log_files = log.files,
+                               .log = r->kafka_sink && !r->s->external ? log.v : NULL, .nlog = log.n,
+                               .log_files = log.files,
                                .nlog_files = log.nfiles};
         if ((err = ib_check_run(&in, &res))) {
                 ib_seterr(errstr, errstr_size, err, "out of memory checking the run");

@@ -844,8 +844,9 @@ static ib_err_t parse_external(ctx_t *c, ib_scenario_t *s, json_t *e) {
                 return refuse(c, "$.variants", "mode external has no options to vary");
         if (json_object_get(c->doc, "clients"))
                 return refuse(c, "$.clients", "an external consumer brings its own client");
-        if (s->kafka_sink)
-                return refuse(c, "$.sink", "an external consumer writes JSON Lines under {out} (\"dir\")");
+        if (s->kafka_sink && x->batch_files)
+                return refuse(c, "$.external.batch_files", "output files are a \"dir\" sink's: with \"sink\": \"kafka\" "
+                                                           "its progress comes from its event log");
         return IB_OK;
 }
 

@@ -71,8 +71,7 @@ typedef struct {
         int done;
 } rpart_t;
 
-/* What the read-back does with each record: @returns 0, or -1 out of memory. */
-typedef int take_fn(void *arg, const rd_kafka_message_t *m);
+typedef ib_verify_take_fn take_fn;
 
 static int take_input(void *arg, const rd_kafka_message_t *m) { return add_input(arg, m); }
 
@@ -180,6 +179,12 @@ done:
         free(hi);
         free(parts);
         return err;
+}
+
+ib_err_t ib_verify_read_records(const char *brokers, const ib_props_t *props, const char *topic, int committed,
+                               int timeout_ms, ib_verify_take_fn *take, void *arg, char *errstr, size_t errstr_size) {
+        return read_back(brokers, props, topic, committed ? "read_committed" : "read_uncommitted", timeout_ms, take,
+                         arg, errstr, errstr_size);
 }
 
 ib_err_t ib_verify_read_topic(const char *brokers, const ib_props_t *props, const char *topic,

@@ -46,6 +46,17 @@ void ib_vlist_free(ib_vlist_t *l);
 ib_err_t ib_verify_read_topic(const char *brokers, const ib_props_t *props, const char *topic,
                               int timeout_ms, ib_vlist_t *out, char *errstr, size_t errstr_size);
 
+/** What a read-back does with each record: @returns 0, or -1 out of memory. */
+typedef int ib_verify_take_fn(void *arg, const rd_kafka_message_t *m);
+
+/**
+ * @brief Reads every record of @p topic from its earliest offsets to its ends
+ *        at start (@p committed 1: as a read_committed reader), each to
+ *        @p take, within @p timeout_ms.
+ */
+ib_err_t ib_verify_read_records(const char *brokers, const ib_props_t *props, const char *topic, int committed,
+                               int timeout_ms, ib_verify_take_fn *take, void *arg, char *errstr, size_t errstr_size);
+
 /**
  * @brief Reads a Kafka sink's output topic from its earliest offsets to its
  *        ends at start, as a read_committed reader (@p committed 1: what a

@@ -12,6 +12,11 @@
 #     printed since: the checker must find duplicates, and attribute every
 #     duplicate anomaly to a worker and to the kill before it (no event log:
 #     attributed, not explained);
+#   - a consumer that writes to Kafka ("sink": "kafka", external-kcat-pipe-kafka:
+#     kcat reads, a second kcat produces each record with its worker's name to
+#     the output topic): its output is read from the topic, 0 lost, the
+#     kill's duplicates found and each attributed by the records' "worker"
+#     field, out_of_order not measured;
 #   - a bad template is refused before anything starts (exit 2, no run
 #     folder): an unknown placeholder, a program that is not there.
 . "$(dirname "$0")/../lib.sh"
@@ -55,6 +60,26 @@ chaos_run "$WORK/group" "$WORK/group.json"
   fail "drain group: $(json_get "$WORK/group/results.json" 'd["drained"], d["counts"]')"
 no_leftovers "$WORK/group"
 
+# a consumer writing to Kafka: {out} is the output topic
+out=$WORK/kafka
+chaos_run "$out" "$S/external-kcat-pipe-kafka.json"
+[ "$CHAOS_RC" = 0 ] || chaos_failed "$out" external-kcat-pipe-kafka
+no_leftovers "$out"
+python3 - "$out/results.json" <<'PY' || fail "the Kafka sink: $(json_get "$out/results.json" 'd["counts"], d["external"]')"
+import json, sys
+d = json.load(open(sys.argv[1]))
+c = d["counts"]
+assert d["sink"]["type"] == "kafka" and d["drained"], (d["sink"], d["drained"])
+assert c["lost"] == 0 and c["unexpected"] == 0 and c["unique"] == c["produced"] > 0, c
+assert c["out_of_order"] == 0 and d["external"]["order_measured"] is False, d["external"]
+assert c["duplicates"] > 0, "no duplicates after a kill -9 of a consumer that commits every second"
+dups = [a for a in d["anomalies"] if a["kind"] == "duplicate"]
+assert sum(a["count"] for a in dups) == c["duplicates"], "anomalies do not add up to the count"
+for a in dups:
+    assert a["worker"] in ("w1", "w2") and "the records' \"worker\" field" in a["explanation"], a
+PY
+kdups=$(json_get "$out/results.json" 'd["counts"]["duplicates"]')
+
 # refused before anything starts
 sed -e "s|../external/kcat-consumer.sh|$IB_REPO/chaos/external/kcat-consumer.sh|" -e 's/{topic}/{topik}/' \
   "$S/external-kcat-kill.json" >"$WORK/placeholder.json"
@@ -66,4 +91,4 @@ expect_rc 2 "$IB" chaos --scenario "$WORK/missing.json" --brokers mock --out "$W
 grep -q 'external.command\[0\]: program .*no-such-consumer is not an executable file' "$WORK/err.txt" ||
   fail "missing program: $(cat "$WORK/err.txt")"
 [ ! -e "$WORK/bad" ] || fail "a refused scenario made its run folder"
-note "RESULT kcat consumer, kill -9 then SIGTERM: $dups duplicates (all attributed), 0 lost"
+note "RESULT kcat consumer, kill -9 then SIGTERM: $dups duplicates (all attributed), 0 lost; writing to Kafka: $kdups duplicates (all attributed), 0 lost"

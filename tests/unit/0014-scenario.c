@@ -418,7 +418,11 @@ static void external_consumers(void) {
         REFUSED("{" EXT ",\"external\":{\"command\":[\"sh\"],\"shell\":true}}", "$.external", "unknown field \"shell\"");
         REFUSED("{" EXT ",\"external\":{\"command\":[\"sh\"]},\"options\":{\"batch-ms\":5}}", "$.options",
                 "mode external takes no options");
-        REFUSED("{" EXT ",\"external\":{\"command\":[\"sh\"]},\"sink\":\"kafka\"}", "$.sink", "JSON Lines under {out}");
+        s = parse("{" EXT ",\"external\":{\"command\":[\"sh\"]},\"sink\":\"kafka\"}"); /* {out}: the output topic */
+        CHECK(s && s->kafka_sink);
+        ib_scenario_free(s);
+        REFUSED("{" EXT ",\"external\":{\"command\":[\"sh\"],\"batch_files\":true},\"sink\":\"kafka\"}",
+                "$.external.batch_files", "a \"dir\" sink's");
         REFUSED("{" EXT ",\"external\":{\"command\":[\"sh\"]},\"clients\":[\"system\"]}", "$.clients",
                 "brings its own client");
         REFUSED("{" EXT ",\"external\":{\"command\":[\"sh\"]},\"timeline\":[{\"at_ms\":1,\"fault\":\"slow-batch\","

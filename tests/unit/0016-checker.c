@@ -19,6 +19,7 @@ typedef struct {
         size_t nf;
         char ids[MAXR][16];
         ib_history_t h;
+        int no_order;
         ib_check_input_t in;
         ib_check_result_t r;
 } run_t;
@@ -51,7 +52,7 @@ static void check_as(run_t *t, int no_batch_log, const int *file_worker) {
                                    .ndelivered = t->nd, .files = t->files, .nfiles = t->nf, .dead = t->dead,
                                    .ndead = t->ndead, .history = &t->h, .t0_ms = 0, .acked = -1,
                                    .commits_cover_sink = 1, .drained = 1, .no_batch_log = no_batch_log,
-                                   .file_worker = file_worker};
+                                   .no_order = t->no_order, .file_worker = file_worker};
         CHECK_INT(ib_check_run(&t->in, &t->r), IB_OK);
 }
 
@@ -372,6 +373,17 @@ static void out_of_order_first_deliveries(void) {
                 CHECK_STR(a->explanation, "in/0 offsets from 0 first delivered after offset 9");
         }
         CHECK_INT(count_kind(t, IB_AN_DUPLICATE) + count_kind(t, IB_AN_LOST), 0);
+        done(t);
+        /* the same deliveries when their order is not known (an external consumer's Kafka output) */
+        t = calloc(1, sizeof(*t));
+        produce(t, 0, 10);
+        file(t, 0, 5, 10, 100);
+        file(t, 0, 0, 5, 200);
+        t->no_order = 1;
+        check(t);
+        CHECK_INT(t->r.counts.out_of_order.count, 0);
+        CHECK_INT(count_kind(t, IB_AN_OUT_OF_ORDER), 0);
+        CHECK_INT(t->r.counts.unique, 10);
         done(t);
 }
 
