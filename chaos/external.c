@@ -423,7 +423,6 @@ typedef struct {
         uint64_t *bad;
         int32_t *cur; /* per output partition: its current "file", -1 */
         size_t nparts;
-        int failed;
 } treader_t;
 
 static int take_line(void *arg, const rd_kafka_message_t *m) {
