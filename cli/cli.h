@@ -21,6 +21,7 @@ int ib_cmd_produce(int argc, char **argv);
 int ib_cmd_run(int argc, char **argv);
 int ib_cmd_verify(int argc, char **argv);
 int ib_cmd_mock_cluster(int argc, char **argv);
+int ib_cmd_net_delay(int argc, char **argv);
 int ib_cmd_wal(int argc, char **argv);
 int ib_cmd_checkpoint(int argc, char **argv);
 int ib_cmd_chaos(int argc, char **argv);

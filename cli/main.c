@@ -30,6 +30,7 @@ static const struct {
     {"compare", ib_cmd_compare, "the CI gate: results against a baseline (guarantees, throughput ratios)"},
     {"report", ib_cmd_report, "report.md and report.html from results files, with the verdict table"},
     {"bench-reference", ib_cmd_bench_reference, NULL}, /* started by bench; not listed */
+    {"net-delay", ib_cmd_net_delay, NULL},             /* started by chaos in a host's namespace */
 };
 
 static void usage(FILE *fp) {

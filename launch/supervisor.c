@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,16 @@ static void child(char *const argv[], const ib_spawn_io_t *io, int in_fd, pid_t 
                 _exit(126);
         for (int i = 0; io->env && io->env[i]; i++)
                 putenv((char *)io->env[i]);
+        if (io->netns) {
+                char path[300];
+                snprintf(path, sizeof(path), "/run/netns/%s", io->netns);
+                int fd = open(path, O_RDONLY | O_CLOEXEC);
+                if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
+                        dprintf(2, "entering network namespace %s: %s\n", io->netns, strerror(errno));
+                        _exit(126);
+                }
+                close(fd);
+        }
         execv(argv[0], argv);
         dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
         _exit(127);

@@ -54,6 +54,8 @@ typedef struct ib_spawn_io_s {
                                     *   SIGSTOP and SIGCONT go to the whole group, other signals
                                     *   (a stop request) to it alone, and whatever of the group
                                     *   outlives it is killed when it is reaped */
+        const char *netns;         /**< a network namespace's name (/run/netns/NAME) it runs in, or
+                                    *   NULL: the harness's (net/hosts.h: hosts of their own) */
 } ib_spawn_io_t;
 
 /**

@@ -15,7 +15,7 @@ PKGS=(
   librdkafka-dev libzookeeper-mt-dev libjansson-dev
   zookeeper default-jre-headless maven
   kcat gnuplot-nox
-  netcat-openbsd procps
+  netcat-openbsd procps iproute2 iptables
   clang-14 libclang-rt-14-dev openssl
   libssl-dev zlib1g-dev libzstd-dev
 )
