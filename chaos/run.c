@@ -67,6 +67,8 @@ typedef struct {
         size_t hfault;                 /* its entry in the history's faults */
         int pending_heal;              /* a healing step is scheduled */
         int64_t heal_at;
+        int net_on;                    /* a network fault's rules are in (hosts.h): to be removed */
+        size_t helper;                 /* a delay's net-delay process, SIZE_MAX: none */
         char note[160];
 } applied_t;
 
@@ -106,6 +108,19 @@ typedef struct {
 static int stop_signal(const run_t *r) { return r->s->external ? r->s->external->stop_signal : SIGTERM; }
 static int64_t stop_grace_ms(const run_t *r) { return r->s->external ? r->s->external->grace_ms : STOP_GRACE_MS; }
 
+/* The namespace @p w runs in: its host's, made at its first start ("hosts":
+ * true), or NULL (*@p ns) when the run has no hosts of their own. */
+static ib_err_t worker_netns(run_t *r, const worker_t *w, const char **ns, char *errstr, size_t errstr_size) {
+        *ns = NULL;
+        if (!r->o->net)
+                return IB_OK;
+        const ib_host_t *h = ib_net_host(r->o->net, w->name, errstr, errstr_size);
+        if (!h)
+                return IB_ERR_FAILED;
+        *ns = h->ns;
+        return IB_OK;
+}
+
 /* An external consumer: its command template filled for @p w, its output
  * folder (sink/wN; or the output topic, "sink": "kafka") and state folder
  * made; stdout and stderr to wN.err. */
@@ -120,6 +135,9 @@ static ib_err_t start_external(run_t *r, worker_t *w, char *errstr, size_t errst
         if ((!r->kafka_sink && (err = ib_fs_mkdirs(out, errstr, errstr_size))) ||
             (err = ib_fs_mkdirs(w->state_dir, errstr, errstr_size)))
                 return err;
+        const char *ns;
+        if ((err = worker_netns(r, w, &ns, errstr, errstr_size)))
+                return err;
         ib_external_vars_t v = {.brokers = r->o->cluster->brokers, .topic = r->topic, .group = r->group, .out = out,
                                 .worker = w->name, .state = w->state_dir};
         char **argv = calloc((size_t)x->ncommand + 1, sizeof(char *));
@@ -132,7 +150,8 @@ static ib_err_t start_external(run_t *r, worker_t *w, char *errstr, size_t errst
                 char env_worker[64];
                 snprintf(env_worker, sizeof(env_worker), "INGESTBENCH_WORKER=%s", w->name);
                 const char *env[] = {env_worker, NULL};
-                ib_spawn_io_t io = {.stdout_path = w->err_path, .stderr_path = w->err_path, .env = env, .own_group = 1};
+                ib_spawn_io_t io = {.stdout_path = w->err_path, .stderr_path = w->err_path, .env = env, .own_group = 1,
+                                    .netns = ns};
                 err = ib_sup_spawn(r->o->sup, w->name, argv, &io, &w->proc, errstr, errstr_size);
         }
         for (int i = 0; argv && i < n; i++)
@@ -155,6 +174,10 @@ static ib_err_t start_own(run_t *r, worker_t *w, char *errstr, size_t errstr_siz
                 cmd.extra = (const char *const *)r->o->variant->worker_args;
                 cmd.nextra = (size_t)r->o->variant->nworker_args;
         }
+        const char *ns;
+        ib_err_t err = worker_netns(r, w, &ns, errstr, errstr_size);
+        if (err)
+                return err;
         ib_argv_t argv = IB_ARGV_INIT;
         if (ib_launch_worker_argv(&cmd, &argv)) {
                 ib_argv_free(&argv);
@@ -164,8 +187,8 @@ static ib_err_t start_own(run_t *r, worker_t *w, char *errstr, size_t errstr_siz
         snprintf(env_faults, sizeof(env_faults), "INGESTBENCH_FAULTS_FILE=%s", w->faults_path);
         const char *faults[] = {env_faults, NULL}, *env[4];
         ib_client_env(r->o->client, faults, env, 4);
-        ib_spawn_io_t io = {.stderr_path = w->err_path, .env = env, .hold_stop = 1};
-        ib_err_t err = ib_sup_spawn(r->o->sup, w->name, argv.v, &io, &w->proc, errstr, errstr_size);
+        ib_spawn_io_t io = {.stderr_path = w->err_path, .env = env, .hold_stop = 1, .netns = ns};
+        err = ib_sup_spawn(r->o->sup, w->name, argv.v, &io, &w->proc, errstr, errstr_size);
         ib_argv_free(&argv);
         return err;
 }
@@ -249,7 +272,8 @@ static int arm(run_t *r, worker_t *w, const char *spec) {
 /* The next fault's slot (r->applied holds one per scheduled fault). */
 static applied_t *record(run_t *r, const ib_fault_t *f) {
         applied_t *a = &r->applied[r->next_fault];
-        *a = (applied_t){.f = *f, .applied_ms = -1, .healed_ms = -1, .proc = SIZE_MAX, .hfault = SIZE_MAX};
+        *a = (applied_t){.f = *f, .applied_ms = -1, .healed_ms = -1, .proc = SIZE_MAX, .hfault = SIZE_MAX,
+                         .helper = SIZE_MAX};
         return a;
 }
 
@@ -276,6 +300,116 @@ static int cluster_act(run_t *r, applied_t *a, ib_cluster_action_t act) {
         }
         a->proc = proc;
         return 0;
+}
+
+/* ---- network faults (hosts of their own) ---------------------------------------- */
+
+static const ib_host_t *net_host(const run_t *r, char kind, int n) {
+        char name[16];
+        if (kind == 'z')
+                snprintf(name, sizeof(name), "zk");
+        else
+                snprintf(name, sizeof(name), "%c%d", kind, n);
+        return ib_net_find(r->o->net, name);
+}
+
+/* The delay's process in @p h's namespace, reading NFQUEUE @p queue: started,
+ * and waited for (bounded) until it says it holds the queue. */
+static int start_delay(run_t *r, applied_t *a, const ib_host_t *h, int queue) {
+        char q[16], d[32], log[1200], err[512];
+        snprintf(q, sizeof(q), "%d", queue);
+        snprintf(d, sizeof(d), "%lld", (long long)a->f.delay_ms);
+        snprintf(log, sizeof(log), "%s/net-delay-%d.log", r->o->out_dir, queue);
+        char *argv[] = {(char *)r->o->self, "net-delay", "--queue", q, "--delay-ms", d, NULL};
+        ib_spawn_io_t io = {.stderr_path = log, .netns = h->ns};
+        if (ib_sup_spawn(r->o->sup, "net-delay", argv, &io, &a->helper, err, sizeof(err))) {
+                snprintf(a->note, sizeof(a->note), "the delay process: %.130s", err);
+                return -1;
+        }
+        for (int i = 0; i < 250; i++) { /* 5 s */
+                char *text = NULL;
+                size_t len = 0;
+                int bound = ib_fs_read_file(log, &text, &len, NULL, 0) == IB_OK && text && strstr(text, " holds ");
+                free(text);
+                if (bound)
+                        return 0;
+                ib_sup_reap(r->o->sup);
+                if (r->o->sup->procs[a->helper].exited)
+                        break;
+                usleep(20000);
+        }
+        snprintf(a->note, sizeof(a->note), "the delay process did not take its queue (see net-delay-%d.log)", queue);
+        return -1;
+}
+
+/* Applies a partition, delay or loss: its rules in its host's namespace.
+ * @returns 0, or -1 with a->note saying why not. */
+static int apply_net_fault(run_t *r, applied_t *a) {
+        const ib_fault_t *f = &a->f;
+        char err[512];
+        int id = (int)(a - r->applied) + 1;
+        const ib_host_t *h = net_host(r, f->host_kind, f->target);
+        if (!h) {
+                snprintf(a->note, sizeof(a->note), "skipped: %c%d has not started yet", f->host_kind, f->target);
+                return -1;
+        }
+        ib_err_t e = IB_OK;
+        if (f->kind == IB_FAULT_PARTITION) {
+                const ib_host_t *peers[IB_NET_MAX_HOSTS];
+                int np = 0;
+                for (int i = 0; i < r->o->net->nhosts && np < IB_NET_MAX_HOSTS; i++) {
+                        const ib_host_t *p = &r->o->net->hosts[i];
+                        int k = atoi(p->name + 1);
+                        int in = p->name[0] == 'z'   ? f->from_zk
+                                 : p->name[0] == 'b' ? (int)(f->from_brokers >> (k - 1) & 1)
+                                                     : f->from_all_workers || (f->from_workers >> (k - 1) & 1);
+                        if (in && p != h)
+                                peers[np++] = p;
+                }
+                if (!np) {
+                        snprintf(a->note, sizeof(a->note), "skipped: none of the hosts to cut it from runs yet");
+                        return -1;
+                }
+                e = ib_net_partition(r->o->net, id, h, peers, np, (ib_net_direction_t)f->direction, err, sizeof(err));
+        } else if (f->kind == IB_FAULT_LOSS) {
+                e = ib_net_loss(r->o->net, id, h, f->loss_percent, err, sizeof(err));
+        } else {
+                if (start_delay(r, a, h, id))
+                        return -1;
+                e = ib_net_queue(r->o->net, id, h, id, err, sizeof(err));
+        }
+        a->net_on = 1; /* even when a rule failed: healing removes what went in */
+        if (e) {
+                snprintf(a->note, sizeof(a->note), "%.150s", err);
+                return -1;
+        }
+        return 0;
+}
+
+/* Removes a network fault's rules (and stops its delay process). */
+static void heal_net_fault(run_t *r, applied_t *a) {
+        char err[512];
+        const ib_host_t *h = net_host(r, a->f.host_kind, a->f.target);
+        if (a->net_on && h && ib_net_heal(r->o->net, (int)(a - r->applied) + 1, h, err, sizeof(err)))
+                snprintf(a->note, sizeof(a->note), "healing: %.140s", err);
+        a->net_on = 0;
+        if (a->helper != SIZE_MAX) {
+                if (r->o->sup->procs[a->helper].exited)
+                        snprintf(a->note, sizeof(a->note), "the delay process ended before the fault did (see "
+                                                           "net-delay-%d.log)", (int)(a - r->applied) + 1);
+                ib_sup_signal(r->o->sup, a->helper, SIGTERM);
+                if (!ib_sup_wait(r->o->sup, a->helper, 5000))
+                        ib_sup_signal(r->o->sup, a->helper, SIGKILL);
+                a->helper = SIZE_MAX;
+        }
+        healed(r, a, ib_now_ms());
+}
+
+/* Every network fault still on: removed (the end of a run, also an interrupted one). */
+static void heal_net_faults(run_t *r) {
+        for (size_t i = 0; r->o->net && i < r->next_fault; i++)
+                if (r->applied[i].net_on || r->applied[i].helper != SIZE_MAX)
+                        heal_net_fault(r, &r->applied[i]);
 }
 
 /* Applies a worker fault; @returns 0, or -1 with a->note saying why not. */
@@ -359,6 +493,19 @@ static int apply_fault(run_t *r, applied_t *a, int64_t now, char *errstr, size_t
                 a->pending_heal = 1, a->heal_at = now + a->f.duration_ms;
                 history_fault(r, a, -1);
                 return 0;
+        case IB_FAULT_PARTITION:
+        case IB_FAULT_DELAY:
+        case IB_FAULT_LOSS:
+                if (apply_net_fault(r, a)) {
+                        heal_net_fault(r, a); /* whatever went in comes out */
+                        a->applied_ms = a->healed_ms = -1;
+                        return -1;
+                }
+                a->applied_ms = ib_now_ms(); /* when its rules took effect */
+                a->pending_heal = 1, a->heal_at = a->applied_ms + a->f.duration_ms;
+                /* on a worker: its partitions are the ones affected; elsewhere: all */
+                history_fault(r, a, a->f.host_kind == 'w' ? a->f.target - 1 : -1);
+                return 0;
         default:
                 if (apply_worker_fault(r, a, now))
                         return -1;
@@ -422,6 +569,11 @@ static void run_due(run_t *r, int64_t now, char *errstr, size_t errstr_size) {
                 case IB_FAULT_STOP:
                         if (running(r, &r->w[a->f.target - 1]))
                                 healed(r, a, now);
+                        break;
+                case IB_FAULT_PARTITION:
+                case IB_FAULT_DELAY:
+                case IB_FAULT_LOSS:
+                        heal_net_fault(r, a);
                         break;
                 default: /* slow batch, rolling restart: over by now */
                         healed(r, a, now);
@@ -1426,6 +1578,7 @@ ib_err_t ib_chaos_run(const ib_chaos_opts_t *o, ib_chaos_outcome_t *out, char *e
         }
         err = collect(r, drained, drain_ms, out, errstr, errstr_size);
 done:
+        heal_net_faults(r); /* the rules of an interrupted run: the next run starts clean */
         if (err && r->t0) { /* stop what this run started; the cluster is the caller's */
                 for (int i = 0; i < r->nworkers; i++)
                         if (running(r, &r->w[i]))

@@ -22,6 +22,7 @@
 #include "clients.h"
 #include "cluster.h"
 #include "errors.h"
+#include "hosts.h"
 #include "scenario.h"
 #include "supervisor.h"
 
@@ -42,6 +43,8 @@ typedef struct ib_chaos_opts_s {
         const ib_client_t *client;          /**< the workers' librdkafka, or NULL: the one linked */
         int quiet;                          /**< 1: the text report is written, not printed on stdout */
         int sink;                           /**< 0: the scenario's; 1: dir; 2: kafka (an output topic) */
+        ib_net_t *net;                      /**< hosts of their own (the scenario's "hosts"), up, with the
+                                             *   brokers' and ZooKeeper's made; or NULL */
 } ib_chaos_opts_t;
 
 typedef struct ib_chaos_outcome_s {

@@ -29,7 +29,7 @@
 
 static const char *const fault_names[IB_FAULT_KIND_COUNT] = {
     "kill", "stop", "pause", "add-worker", "remove-worker", "rolling-restart",
-    "slow-batch", "broker-kill", "zk-stop", "zk-expire", "inject",
+    "slow-batch", "broker-kill", "zk-stop", "zk-expire", "inject", "partition", "delay", "loss",
 };
 
 const char *ib_fault_kind_name(ib_fault_kind_t kind) {
@@ -461,8 +461,12 @@ static int is_worker_fault(ib_fault_kind_t k) {
                k == IB_FAULT_SLOW_BATCH || k == IB_FAULT_ZK_EXPIRE || k == IB_FAULT_INJECT;
 }
 
+static int is_net_fault(ib_fault_kind_t k) {
+        return k == IB_FAULT_PARTITION || k == IB_FAULT_DELAY || k == IB_FAULT_LOSS;
+}
+
 static int takes_duration(ib_fault_kind_t k) {
-        return k == IB_FAULT_PAUSE || k == IB_FAULT_SLOW_BATCH || k == IB_FAULT_ZK_STOP;
+        return k == IB_FAULT_PAUSE || k == IB_FAULT_SLOW_BATCH || k == IB_FAULT_ZK_STOP || is_net_fault(k);
 }
 
 static int takes_restart(ib_fault_kind_t k) {
@@ -491,6 +495,8 @@ static ib_err_t fault_fits(ctx_t *c, const ib_scenario_t *s, const char *at, ib_
         if (s->external && (kind == IB_FAULT_SLOW_BATCH || kind == IB_FAULT_INJECT || kind == IB_FAULT_ZK_EXPIRE))
                 return refuse(c, at, "%s: an external consumer has none of ingestbench's fault points or sessions",
                               fault_names[kind]);
+        if (is_net_fault(kind) && !s->hosts)
+                return refuse(c, at, "%s needs \"hosts\": true (every process a host of its own)", fault_names[kind]);
         if ((kind == IB_FAULT_ZK_STOP || kind == IB_FAULT_ZK_EXPIRE) && !s->zookeeper)
                 return refuse(c, at, "%s: mode %s with these options does not use ZooKeeper", fault_names[kind],
                               s->mode->name);
@@ -500,9 +506,104 @@ static ib_err_t fault_fits(ctx_t *c, const ib_scenario_t *s, const char *at, ib_
         return IB_OK;
 }
 
+/* A host's name: "zk", "bN" (a broker of the scenario), "wN" (a worker: checked
+ * against the run's workers later). @returns its letter ('z', 'b', 'w') and
+ * number in *n, or 0 when it is none. */
+static char host_of(const ib_scenario_t *s, const char *name, int *n) {
+        char letter = 0;
+        *n = 0;
+        if (!strcmp(name, "zk"))
+                return s->zookeeper ? 'z' : 0;
+        *n = parse_target(name, &letter);
+        if (!*n || (letter == 'b' && *n > s->brokers) || (letter == 'w' && *n > IB_SCENARIO_MAX_WORKERS))
+                return 0;
+        return letter;
+}
+
+/* partition, delay, loss: "target" a host; a partition's "from" (hosts, or
+ * "brokers", "workers") and "direction"; a delay's "delay_ms"; a loss's "percent". */
+static ib_err_t parse_net_fault(ctx_t *c, ib_scenario_t *s, json_t *f, const char *path, const char *target,
+                                ib_fault_t *out) {
+        char at[128];
+        const char *name = fault_names[out->kind], *hosts = s->zookeeper ? "w1, b1, zk" : "w1, b1";
+        snprintf(at, sizeof(at), "%s.target", path);
+        if (!target)
+                return refuse(c, path, "%s needs a \"target\" host (%s, ...)", name, hosts);
+        int n;
+        char kind = host_of(s, target, &n);
+        if (!kind)
+                return refuse(c, at, "\"%s\" is not a host of this scenario (%s, ...)", target, hosts);
+        out->host_kind = kind;
+        out->target = n;
+        json_t *from = json_object_get(f, "from"), *dir = json_object_get(f, "direction");
+        json_t *delay = json_object_get(f, "delay_ms"), *pct = json_object_get(f, "percent");
+        const char *stray = out->kind != IB_FAULT_PARTITION && from ? "from"
+                            : out->kind != IB_FAULT_PARTITION && dir ? "direction"
+                            : out->kind != IB_FAULT_DELAY && delay   ? "delay_ms"
+                            : out->kind != IB_FAULT_LOSS && pct      ? "percent"
+                                                                     : NULL;
+        if (stray)
+                return refuse(c, path, "%s takes no \"%s\"", name, stray);
+        if (out->kind == IB_FAULT_DELAY) {
+                int64_t lo = 0, hi = 0;
+                ib_err_t err = get_ms(c, f, path, "delay_ms", 1, 1, 60000, &lo, &hi);
+                if (err)
+                        return err;
+                if (lo != hi)
+                        return refuse(c, path, "delay_ms is one number here");
+                out->delay_ms = lo;
+                return IB_OK;
+        }
+        if (out->kind == IB_FAULT_LOSS) {
+                snprintf(at, sizeof(at), "%s.percent", path);
+                if (!pct)
+                        return refuse(c, path, "loss needs \"percent\" (of the packets dropped, (0, 100])");
+                if (!json_is_number(pct) || json_number_value(pct) <= 0 || json_number_value(pct) > 100)
+                        return refuse(c, at, "a number in (0, 100]");
+                out->loss_percent = json_number_value(pct);
+                return IB_OK;
+        }
+        snprintf(at, sizeof(at), "%s.direction", path);
+        const char *d = dir ? json_string_value(dir) : "both";
+        if (!d || (strcmp(d, "both") && strcmp(d, "out") && strcmp(d, "in")))
+                return refuse(c, at, "\"both\" (default), \"out\" (the target's packets lost) or \"in\" (those to it)");
+        out->direction = !strcmp(d, "both") ? 0 : !strcmp(d, "out") ? 1 : 2;
+        snprintf(at, sizeof(at), "%s.from", path);
+        if (!json_is_array(from) || !json_array_size(from))
+                return refuse(c, json_is_array(from) ? at : path,
+                              "partition needs \"from\": the hosts cut off (%s, or \"brokers\", \"workers\")", hosts);
+        for (size_t i = 0; i < json_array_size(from); i++) {
+                const char *h = json_string_value(json_array_get(from, i));
+                char hat[160];
+                snprintf(hat, sizeof(hat), "%s.from[%zu]", path, i);
+                if (h && !strcmp(h, "brokers")) {
+                        out->from_brokers |= (1u << s->brokers) - 1;
+                        continue;
+                }
+                if (h && !strcmp(h, "workers")) {
+                        out->from_all_workers = 1;
+                        continue;
+                }
+                char k = h ? host_of(s, h, &n) : 0;
+                if (!k)
+                        return refuse(c, hat, "\"%s\" is not a host of this scenario (%s, brokers, workers)",
+                                      h ? h : "(not a string)", hosts);
+                if (k == kind && n == out->target)
+                        return refuse(c, hat, "%s cannot be cut from itself", h);
+                if (k == 'z')
+                        out->from_zk = 1;
+                else if (k == 'b')
+                        out->from_brokers |= 1u << (n - 1);
+                else
+                        out->from_workers |= 1ull << (n - 1);
+        }
+        return IB_OK;
+}
+
 static ib_err_t parse_fault(ctx_t *c, ib_scenario_t *s, json_t *f, size_t i, ib_fault_t *out) {
         static const char *const known[] = {"at_ms", "fault", "target", "duration_ms", "restart_after_ms",
-                                            "interval_ms", "point", "call", "comment", NULL};
+                                            "interval_ms", "point", "call", "comment", "from", "direction",
+                                            "delay_ms", "percent", NULL};
         char path[64], at[96];
         snprintf(path, sizeof(path), "$.timeline[%zu]", i);
         if (!json_is_object(f))
@@ -543,6 +644,12 @@ static ib_err_t parse_fault(ctx_t *c, ib_scenario_t *s, json_t *f, size_t i, ib_
                                 : NULL;
         if (stray)
                 return refuse(c, path, "%s takes no \"%s\"", name, stray);
+        if (is_net_fault(out->kind))
+                return parse_net_fault(c, s, f, path, target, out);
+        stray = json_object_get(f, "from") ? "from" : json_object_get(f, "direction") ? "direction"
+                : json_object_get(f, "delay_ms") ? "delay_ms" : json_object_get(f, "percent") ? "percent" : NULL;
+        if (stray)
+                return refuse(c, path, "%s takes no \"%s\" (a network fault's field)", name, stray);
         snprintf(at, sizeof(at), "%s.target", path);
         char letter = 0;
         int n = target ? parse_target(target, &letter) : 0;
@@ -588,7 +695,8 @@ static ib_err_t check_worker_targets(ctx_t *c, ib_scenario_t *s) {
                 }
         for (size_t i = 0; i < s->ntimeline; i++) {
                 const ib_fault_t *f = &s->timeline[i];
-                if (!is_worker_fault(f->kind))
+                int net_worker = is_net_fault(f->kind) && (f->host_kind == 'w' || f->from_workers);
+                if (!is_worker_fault(f->kind) && !net_worker)
                         continue;
                 int workers = s->workers;
                 for (size_t j = 0; j < s->ntimeline; j++) {
@@ -596,7 +704,16 @@ static ib_err_t check_worker_targets(ctx_t *c, ib_scenario_t *s) {
                         workers += a->kind == IB_FAULT_ADD_WORKER &&
                                    (a->at_max_ms < f->at_ms || (a->at_max_ms == f->at_ms && j < i));
                 }
-                if (f->target > workers) {
+                int highest = 0; /* the highest worker a partition cuts its target from */
+                for (int k = 0; k < 64; k++)
+                        highest = f->from_workers >> k & 1 ? k + 1 : highest;
+                if (highest > workers) {
+                        char at[96];
+                        snprintf(at, sizeof(at), "$.timeline[%zu].from", i);
+                        return refuse(c, at, "no worker w%d (%d workers at %lld ms)", highest, workers,
+                                      (long long)f->at_ms);
+                }
+                if ((!is_net_fault(f->kind) || f->host_kind == 'w') && f->target > workers) {
                         char at[96];
                         snprintf(at, sizeof(at), "$.timeline[%zu].target", i);
                         return refuse(c, at, "no worker w%d (%d workers at %lld ms)", f->target, workers,
@@ -657,7 +774,7 @@ static ib_err_t parse_random(ctx_t *c, ib_scenario_t *s, json_t *r) {
                 if (kind < 0)
                         return refuse(c, at, "unknown fault \"%s\"", name ? name : "(not a string)");
                 if (kind == IB_FAULT_ADD_WORKER || kind == IB_FAULT_REMOVE_WORKER || kind == IB_FAULT_INJECT ||
-                    kind == IB_FAULT_ROLLING_RESTART)
+                    kind == IB_FAULT_ROLLING_RESTART || is_net_fault((ib_fault_kind_t)kind))
                         return refuse(c, at, "%s cannot be drawn at random (give it in the timeline)", name);
                 if ((err = fault_fits(c, s, at, (ib_fault_kind_t)kind)))
                         return err;
@@ -854,7 +971,7 @@ static ib_err_t parse_doc(ctx_t *c, ib_scenario_t *s, json_t *doc, const ib_mode
         static const char *const known[] = {"name", "description", "mode", "options", "topic", "brokers",
                                             "workers", "producer", "seed", "drain_timeout_ms", "timeline",
                                             "random", "expect", "comment", "variants", "clients", "sink", "external",
-                                            NULL};
+                                            "hosts", NULL};
         if (!json_is_object(doc))
                 return refuse(c, "$", "a scenario is a JSON object");
         ib_err_t err = only_known(c, "$", doc, known);
@@ -896,6 +1013,10 @@ static ib_err_t parse_doc(ctx_t *c, ib_scenario_t *s, json_t *doc, const ib_mode
         c->doc = doc;
         if (s->mode == &ib_mode_external && (err = parse_external(c, s, json_object_get(doc, "external"))))
                 return err;
+        json_t *hosts = json_object_get(doc, "hosts");
+        if (hosts && !json_is_boolean(hosts))
+                return refuse(c, "$.hosts", "true (every broker, ZooKeeper and worker a host of its own) or false");
+        s->hosts = json_is_true(hosts);
         if ((err = parse_options(c, s, json_object_get(doc, "options"))) ||
             (err = parse_variants(c, s, json_object_get(doc, "variants"), json_object_get(doc, "options"))) ||
             (err = parse_clients(c, s, json_object_get(doc, "clients"))) ||

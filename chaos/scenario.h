@@ -40,6 +40,12 @@ typedef enum ib_fault_kind_e {
         IB_FAULT_ZK_EXPIRE,       /**< "zk-expire": the server expires the worker's ZooKeeper session */
         IB_FAULT_INJECT,          /**< "inject": fault point `point` fails at its call-th call from now
                                    *   (wal.write, wal.fsync, checkpoint.write, checkpoint.fsync) */
+        IB_FAULT_PARTITION,       /**< "partition": the target host cut from the hosts in "from" (both
+                                   *   ways, or one: "direction") for duration_ms; needs "hosts" */
+        IB_FAULT_DELAY,           /**< "delay": every packet the target host sends waits delay_ms, for
+                                   *   duration_ms; needs "hosts" */
+        IB_FAULT_LOSS,            /**< "loss": percent of the packets into and out of the target host
+                                   *   are dropped, for duration_ms; needs "hosts" */
         IB_FAULT_KIND_COUNT
 } ib_fault_kind_t;
 
@@ -61,6 +67,16 @@ typedef struct ib_fault_s {
         char point[32];           /**< inject: the fault point */
         int64_t call;             /**< inject: which call from now fails (1: the next) */
         int random;               /**< 1: drawn from the seed (the "random" block) */
+        /* network faults (partition, delay, loss): hosts are wN, bN and "zk" */
+        char host_kind;           /**< the target's: 'w', 'b' or 'z' (target is then 0) */
+        uint64_t from_workers;    /**< partition: bit k-1 for worker wk */
+        unsigned from_brokers;    /**< partition: bit k-1 for broker bk */
+        int from_zk;              /**< partition: ZooKeeper's host */
+        int from_all_workers;     /**< partition: "workers", every worker but the target, at the time */
+        int direction;            /**< partition: 0 both ways, 1 "out" (the target's packets lost),
+                                   *   2 "in" (the packets to it lost) */
+        int64_t delay_ms;         /**< delay */
+        double loss_percent;      /**< loss, (0, 100] */
 } ib_fault_t;
 
 /** Bounds a scenario is held to, so that a file cannot ask for unbounded work. */
@@ -132,6 +148,8 @@ typedef struct ib_scenario_s {
         int replication_factor;    /**< "topic.replication_factor" (default: brokers, at most 3) */
         int brokers;               /**< "brokers": 1 or 3 (local cluster), mock: any */
         int zookeeper;             /**< ZooKeeper needed: the mode's options name it or a fault does */
+        int hosts;                 /**< "hosts": every broker, ZooKeeper and worker in a network
+                                    *   namespace of its own (net/hosts.h); network faults need it */
         int workers;               /**< "workers" at start */
         int kafka_sink;            /**< "sink": "kafka" (an output topic, read back as read_committed and
                                     *   read_uncommitted) or "dir" (range files); the default is dir, or

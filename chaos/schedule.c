@@ -103,11 +103,41 @@ ib_err_t ib_schedule_build(const ib_scenario_t *s, uint64_t seed, ib_schedule_t 
         return IB_OK;
 }
 
+void ib_schedule_peers(const ib_fault_t *f, char *out, size_t size) {
+        size_t n = 0;
+        out[0] = '\0';
+        if (f->from_zk && n < size)
+                n += (size_t)snprintf(out + n, size - n, "zk");
+        for (int k = 0; k < 32; k++)
+                if (f->from_brokers >> k & 1 && n < size)
+                        n += (size_t)snprintf(out + n, size - n, "%sb%d", n ? "," : "", k + 1);
+        if (f->from_all_workers && n < size)
+                n += (size_t)snprintf(out + n, size - n, "%sworkers", n ? "," : "");
+        for (int k = 0; k < 64; k++)
+                if (f->from_workers >> k & 1 && n < size)
+                        n += (size_t)snprintf(out + n, size - n, "%sw%d", n ? "," : "", k + 1);
+}
+
 void ib_schedule_describe(const ib_fault_t *f, char *out, size_t size) {
-        char target[16] = "", extra[96] = "";
-        if (f->target)
-                snprintf(target, sizeof(target), " %c%d", f->kind == IB_FAULT_BROKER_KILL ? 'b' : 'w', f->target);
-        if (f->duration_ms >= 0)
+        char target[16] = "", extra[400] = "", from[300] = "";
+        if (f->host_kind == 'z')
+                snprintf(target, sizeof(target), " zk");
+        else if (f->target)
+                snprintf(target, sizeof(target), " %c%d",
+                         f->kind == IB_FAULT_BROKER_KILL || f->host_kind == 'b' ? 'b' : 'w', f->target);
+        if (f->kind == IB_FAULT_PARTITION) {
+                ib_schedule_peers(f, from, sizeof(from));
+                snprintf(extra, sizeof(extra), " from %s (%s) for %lld ms", from,
+                         f->direction == 1 ? "its packets to them lost" : f->direction == 2 ? "their packets to it lost"
+                                                                                             : "both ways",
+                         (long long)f->duration_ms);
+        } else if (f->kind == IB_FAULT_DELAY)
+                snprintf(extra, sizeof(extra), ": +%lld ms on every packet it sends, for %lld ms",
+                         (long long)f->delay_ms, (long long)f->duration_ms);
+        else if (f->kind == IB_FAULT_LOSS)
+                snprintf(extra, sizeof(extra), ": %g%% of its packets lost, for %lld ms", f->loss_percent,
+                         (long long)f->duration_ms);
+        else if (f->duration_ms >= 0)
                 snprintf(extra, sizeof(extra), " for %lld ms", (long long)f->duration_ms);
         else if (f->restart_after_ms >= 0)
                 snprintf(extra, sizeof(extra), ", restarted after %lld ms", (long long)f->restart_after_ms);

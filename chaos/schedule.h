@@ -38,6 +38,9 @@ uint64_t ib_schedule_iteration_seed(uint64_t first, unsigned i);
  */
 ib_err_t ib_schedule_build(const ib_scenario_t *s, uint64_t seed, ib_schedule_t *out);
 
+/** @brief A partition's peers, "b1,b2,zk" (and "workers" for all of them), into @p out. */
+void ib_schedule_peers(const ib_fault_t *f, char *out, size_t size);
+
 /** @brief One line per fault ("  12000 ms  kill w2, restart after 1500 ms"), into @p out. */
 void ib_schedule_describe(const ib_fault_t *f, char *out, size_t out_size);
 

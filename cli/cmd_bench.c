@@ -289,7 +289,7 @@ static int measure(bench_flags_t *f, ib_chaos_cluster_t *cluster, ib_sup_t *sup,
         char errstr[1024];
         b->sup = sup, b->cluster = cluster;
         ib_cluster_spec_t spec = {f->brokers_flag, f->zookeeper, NULL, f->cluster.script, f->self, f->work, 1, uses_zk(b), 0, 0,
-                                  (int)f->cluster.kafka_port, (int)f->cluster.zk_port, NULL, 0, 300000, &ib_stop_requested};
+                                  (int)f->cluster.kafka_port, (int)f->cluster.zk_port, NULL, 0, 300000, &ib_stop_requested, NULL};
         ib_err_t err = ib_cluster_up(cluster, sup, &spec, errstr, sizeof(errstr));
         if (err) /* a cluster it cannot use is a usage error, one that does not come up is unreachable */
                 return ib_cli_fail("bench", err == IB_ERR_INVALID_ARG ? err : IB_ERR_KAFKA_UNREACHABLE, errstr);

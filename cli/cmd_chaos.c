@@ -162,6 +162,9 @@ typedef struct {
         int nclients;
         const ib_variant_t **variants; /* the cells' variants; NULL: the scenario's options */
         int nvariants;
+        ib_net_t *net;               /* hosts of their own ("hosts": true), or NULL */
+        char host_args[4][128];      /* the cluster script's --host values: ZooKeeper and the brokers */
+        const char *host_list[5];
 } session_t;
 
 /* One cell of the sweep (a client and a variant), over its iterations. */
@@ -263,7 +266,7 @@ static int iterate(session_t *ss) {
                                 ib_chaos_opts_t o = {ss->s, seed, (unsigned)i, ss->cluster, ss->sup, ss->self, dir,
                                                      replay, ss->command, ss->zk_version,
                                                      isatty(1) && isatty(2) && !cc->no_progress, &ib_stop_requested,
-                                                     variant, client, 0, cc->sink};
+                                                     variant, client, 0, cc->sink, ss->net};
                                 ib_chaos_outcome_t out;
                                 ib_err_t err = ib_chaos_run(&o, &out, errstr, sizeof(errstr));
                                 if (err) {
@@ -382,6 +385,53 @@ static int cells(session_t *ss) {
         return -1;
 }
 
+/* "hosts": true: the switch, and a host each for ZooKeeper and the brokers,
+ * whose addresses the cluster script is given. @returns -1 to go on, or the
+ * exit code. */
+static int hosts_up(session_t *ss) {
+        chaos_conf_t *cc = ss->cc;
+        char errstr[1024], log[PATH_MAX + 16];
+        if (strcmp(cc->brokers, "local"))
+                return ib_cli_usage_error("chaos", "scenario %s has \"hosts\": true, which needs --brokers local (the "
+                                          "harness starts each broker and ZooKeeper in a namespace of its own)",
+                                          ss->s->name);
+        if (cc->zookeeper)
+                return ib_cli_usage_error("chaos", "scenario %s has \"hosts\": true: leave out --zookeeper (the "
+                                          "harness starts ZooKeeper on a host of its own)", ss->s->name);
+        snprintf(log, sizeof(log), "%s/net.log", cc->out);
+        if (ib_net_up(ss->net, log, errstr, sizeof(errstr)))
+                return ib_cli_fail("chaos", IB_ERR_FAILED, errstr);
+        int n = 0;
+        for (int i = ss->s->zookeeper ? 0 : 1; i <= ss->s->brokers; i++) {
+                char name[16];
+                snprintf(name, sizeof(name), i ? "b%d" : "zk", i);
+                const ib_host_t *h = ib_net_host(ss->net, name, errstr, sizeof(errstr));
+                if (!h)
+                        return ib_cli_fail("chaos", IB_ERR_FAILED, errstr);
+                if (i)
+                        snprintf(ss->host_args[n], sizeof(ss->host_args[n]), "broker-%d=%s@%s", i, h->ns, h->addr);
+                else
+                        snprintf(ss->host_args[n], sizeof(ss->host_args[n]), "zookeeper=%s@%s", h->ns, h->addr);
+                ss->host_list[n] = ss->host_args[n];
+                n++;
+        }
+        ss->host_list[n] = NULL;
+        fprintf(stderr, "ingestbench chaos: hosts of their own on %s.0/24 (the commands: %s)\n", ss->net->prefix, log);
+        return -1;
+}
+
+/* Removes the hosts, and says what could not be removed. */
+static void hosts_down(session_t *ss) {
+        if (!ss->net || !ss->net->up)
+                return;
+        long pid = ss->net->pid;
+        ib_net_down(ss->net);
+        char left[1024];
+        ib_net_leftovers(pid, left, sizeof(left));
+        if (left[0])
+                fprintf(stderr, "ingestbench chaos: could not remove %s (see %s/net.log)\n", left, ss->cc->out);
+}
+
 static int start_cluster(session_t *ss, char *zkv, size_t zkv_size) {
         chaos_conf_t *cc = ss->cc;
         char errstr[1024];
@@ -391,7 +441,13 @@ static int start_cluster(session_t *ss, char *zkv, size_t zkv_size) {
                 return ib_cli_fail("chaos", IB_ERR_IO, errstr);
         ib_cluster_spec_t spec = {cc->brokers, cc->zookeeper, cc->cluster_dir, cc->cluster.script, ss->self, cc->out,
                                   ss->s->brokers, ss->s->zookeeper, broker_faults, zk_faults, (int)cc->cluster.kafka_port,
-                                  (int)cc->cluster.zk_port, NULL, 0, 300000, &ib_stop_requested};
+                                  (int)cc->cluster.zk_port, NULL, 0, 300000, &ib_stop_requested, NULL};
+        if (ss->s->hosts) {
+                int rc = hosts_up(ss);
+                if (rc >= 0)
+                        return rc;
+                spec.hosts = ss->host_list;
+        }
         ib_err_t err = ib_cluster_up(ss->cluster, ss->sup, &spec, errstr, sizeof(errstr));
         if (err) /* a cluster it cannot use is a usage error, one that does not come up is unreachable */
                 return ib_cli_fail("chaos", err == IB_ERR_INVALID_ARG ? err : IB_ERR_KAFKA_UNREACHABLE, errstr);
@@ -467,7 +523,9 @@ int ib_cmd_chaos(int argc, char **argv) {
                 json_array_append_new(command, json_string(argv[i]));
         ib_chaos_cluster_t cluster = {0};
         ib_sup_t sup = {0};
-        session_t ss = {&cc, s, &cluster, &sup, command, self, NULL, NULL, 0, NULL, 0};
+        ib_net_t net = {0};
+        session_t ss = {.cc = &cc, .s = s, .cluster = &cluster, .sup = &sup, .command = command, .self = self,
+                        .net = s->hosts ? &net : NULL};
         ib_stop_signals();
         rc = cells(&ss);
         if (rc < 0)
@@ -477,6 +535,7 @@ int ib_cmd_chaos(int argc, char **argv) {
         if (ib_stop_requested)
                 rc = ib_cli_interrupted("chaos");
         ib_cluster_teardown(&cluster, &sup, cc.out);
+        hosts_down(&ss);
         free(ss.clients);
         free(ss.variants);
         json_decref(command);

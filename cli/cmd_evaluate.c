@@ -385,7 +385,7 @@ static int run_one(eval_t *e, cell_t *cell, int i, ib_chaos_cluster_t *cluster, 
         replay_cmd(e, cell, seed, dir, replay, sizeof(replay));
         progress(e, cell, i);
         ib_chaos_opts_t o = {cell->s, seed, (unsigned)i, cluster, sup, e->self, dir, replay, e->command,
-                             e->zk_version[0] ? e->zk_version : NULL, 0, &ib_stop_requested, NULL, NULL, 1, 0};
+                             e->zk_version[0] ? e->zk_version : NULL, 0, &ib_stop_requested, NULL, NULL, 1, 0, NULL};
         ib_chaos_outcome_t out = {0};
         ib_err_t err = ib_chaos_run(&o, &out, errstr, sizeof(errstr));
         json_t *run = json_pack("{s:I, s:s, s:s}", "seed", (json_int_t)seed, "dir", rel(e, dir), "replay", replay);
@@ -517,7 +517,7 @@ static void phase(eval_t *e, int brokers) {
                 ib_cluster_spec_t spec = {e->brokers, e->c->zookeeper, e->c->cluster_dir, e->c->cluster.script,
                                           e->self, dir, brokers, need_zk, brokers > 1, zk_faults,
                                           (int)e->c->cluster.kafka_port, (int)e->c->cluster.zk_port, NULL, 0, 300000,
-                                          &ib_stop_requested};
+                                          &ib_stop_requested, NULL};
                 fprintf(stderr, "evaluate: the cluster (%s, %d broker%s%s)\n", e->brokers, brokers,
                         brokers == 1 ? "" : "s", need_zk ? ", ZooKeeper" : "");
                 ib_err_t err = ib_cluster_up(&cluster, &sup, &spec, errstr, sizeof(errstr));

@@ -40,8 +40,7 @@ int ib_cmd_net_delay(int argc, char **argv) {
                 return ib_cli_usage_error("net-delay", "--queue and --delay-ms are required");
         ib_stop_signals();
         char errstr[256];
-        fprintf(stderr, "ingestbench net-delay: queue %lld, %lld ms\n", (long long)c.queue, (long long)c.delay_ms);
-        ib_err_t err = ib_net_delay_run((int)c.queue, c.delay_ms, (int)c.limit, &ib_stop_requested, errstr,
+        ib_err_t err = ib_net_delay_run((int)c.queue, c.delay_ms, (int)c.limit, &ib_stop_requested, stderr, errstr,
                                         sizeof(errstr));
         return err ? ib_cli_fail("net-delay", err, errstr) : IB_EXIT_OK;
 }

@@ -84,13 +84,17 @@ static ib_err_t local_up(ib_chaos_cluster_t *c, ib_sup_t *sup, const ib_cluster_
         snprintf(kp, sizeof(kp), "%d", spec->kafka_port);
         snprintf(zp, sizeof(zp), "%d", spec->zk_port);
         snprintf(to, sizeof(to), "%lld", (long long)(spec->timeout_ms / 1000));
-        const char *args[16] = {"up", "--dir", c->dir, "--brokers", nb, "--kafka-port", kp, "--zk-port", zp,
+        const char *args[40] = {"up", "--dir", c->dir, "--brokers", nb, "--kafka-port", kp, "--zk-port", zp,
                                 "--timeout", to};
         int n = 11;
         if (!kafka)
                 args[n++] = "--no-kafka";
         else if ((!spec->need_zk && !spec->need_zk_faults) || spec->zookeeper)
                 args[n++] = "--no-zk";
+        for (int i = 0; spec->hosts && spec->hosts[i] && n < 38; i++) {
+                args[n++] = "--host";
+                args[n++] = spec->hosts[i];
+        }
         args[n] = NULL;
         c->started = 1; /* whatever came up is stopped by ib_cluster_down, also after a failure */
         ib_err_t err = script_run(c, sup, args, log, spec->timeout_ms + 60000, spec->stop, errstr, errstr_size);

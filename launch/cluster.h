@@ -52,6 +52,8 @@ typedef struct ib_cluster_spec_s {
         int partitions;
         int64_t timeout_ms;       /**< bound on starting */
         volatile sig_atomic_t *stop;       /**< set by SIGINT/SIGTERM: give up starting */
+        const char *const *hosts; /**< local: "zookeeper=NS@ADDR", "broker-N=NS@ADDR" (the cluster
+                                   *   script's --host: hosts of their own), NULL-terminated; or NULL */
 } ib_cluster_spec_t;
 
 typedef struct ib_chaos_cluster_s {

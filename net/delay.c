@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -107,8 +108,8 @@ static int64_t packet_id(const struct nlmsghdr *nh) {
         return -1;
 }
 
-ib_err_t ib_net_delay_run(int queue, int64_t delay_ms, int limit, volatile sig_atomic_t *stop, char *errstr,
-                          size_t errstr_size) {
+ib_err_t ib_net_delay_run(int queue, int64_t delay_ms, int limit, volatile sig_atomic_t *stop, FILE *say,
+                          char *errstr, size_t errstr_size) {
         if (queue < 0 || queue > 65535 || delay_ms < 0 || limit < 1)
                 return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG, "queue 0-65535, delay >= 0, limit >= 1");
         nfq_t q = {.queue = (uint16_t)queue};
@@ -145,6 +146,10 @@ ib_err_t ib_net_delay_run(int queue, int64_t delay_ms, int limit, volatile sig_a
         if ((e = configure(&q, buf, sizeof(buf)))) {
                 err = ib_seterr(errstr, errstr_size, IB_ERR_FAILED, "configuring NFQUEUE %d: %s", queue, strerror(e));
                 goto out;
+        }
+        if (say) {
+                fprintf(say, "ingestbench net-delay: holds queue %d, every packet %lld ms\n", queue, (long long)delay_ms);
+                fflush(say);
         }
         size_t head = 0, n = 0;
         int64_t last_id = -1;

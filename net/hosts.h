@@ -35,6 +35,7 @@
 
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "errors.h"
 
@@ -112,10 +113,11 @@ void ib_net_leftovers(long pid, char *out, size_t size);
  * @brief The delay process: reads NFQUEUE @p queue in this namespace and lets
  *        each packet go @p delay_ms after it came, in order, until *@p stop;
  *        then lets every packet it holds go. At most @p limit packets wait
- *        (more are dropped, as a full link queue drops).
+ *        (more are dropped, as a full link queue drops). Once it holds the
+ *        queue it says so on @p say (when not NULL): "... holds queue N ...".
  * @returns IB_OK on stop, IB_ERR_FAILED / IB_ERR_IO with errstr.
  */
-ib_err_t ib_net_delay_run(int queue, int64_t delay_ms, int limit, volatile sig_atomic_t *stop, char *errstr,
-                          size_t errstr_size);
+ib_err_t ib_net_delay_run(int queue, int64_t delay_ms, int limit, volatile sig_atomic_t *stop, FILE *say,
+                          char *errstr, size_t errstr_size);
 
 #endif

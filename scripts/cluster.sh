@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# cluster.sh: a real local Kafka (KRaft) and ZooKeeper on 127.0.0.1, for tests and demos.
+# cluster.sh: a real local Kafka (KRaft) and ZooKeeper on 127.0.0.1 (or on hosts of their
+# own: --host), for tests and demos.
 #
 # Usage:
 #   scripts/cluster.sh up     [options]   fetch jars if needed, configure, start, wait until ready
@@ -24,6 +25,9 @@
 #   --kafka-version V  Apache Kafka version, jars from Maven Central  (default: $INGESTBENCH_KAFKA_VERSION or 4.4.0;
 #                      3.9.1 is the last 3.x, also tested)
 #   --scram-user U:P   a SCRAM-SHA-256 user, written when the brokers' storage is formatted
+#   --host NAME=NS@ADDR  run NAME (zookeeper, broker-1, broker-2, ...) in network namespace NS,
+#                      listening on ADDR instead of 127.0.0.1 (hosts of their own: the chaos
+#                      harness makes the namespaces); remembered in DIR/hosts for later commands
 #
 # The consumer group protocol (KIP-848) takes its session and heartbeat from the
 # brokers, not the client: this cluster gives it 6 s and 0.5 s (Kafka's defaults
@@ -42,6 +46,7 @@ set -euo pipefail
 
 KAFKA_VERSION=${INGESTBENCH_KAFKA_VERSION:-4.4.0}
 scram_user=""
+hosts_given=()
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 
@@ -82,6 +87,9 @@ while [ $# -gt 0 ]; do
                      KAFKA_VERSION=$2; shift 2 ;;
     --scram-user) need_val "$@"; [[ "$2" =~ ^[A-Za-z0-9._-]+:[^],=[]+$ ]] || uerr "--scram-user takes NAME:PASSWORD"
                   scram_user=$2; shift 2 ;;
+    --host) need_val "$@"; [[ "$2" =~ ^(zookeeper|broker-[1-9])=[A-Za-z0-9_.-]+@[0-9.]+$ ]] ||
+              uerr "--host takes NAME=NAMESPACE@ADDRESS (NAME: zookeeper, broker-N)"
+            hosts_given+=("$2"); shift 2 ;;
     --no-kafka) want_kafka=0; shift ;;
     --no-zk) want_zk=0; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -91,6 +99,21 @@ done
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 cache="${INGESTBENCH_CACHE:-$repo/.cache}/kafka-$KAFKA_VERSION"
+
+# Hosts of their own: "NAME NS ADDR" lines in DIR/hosts, written by 'up --host'
+if [ ${#hosts_given[@]} -gt 0 ]; then
+  for h in "${hosts_given[@]}"; do echo "${h%%=*} $(echo "${h#*=}" | tr '@' ' ')"; done >"$dir/hosts"
+fi
+host_ns()   { [ -f "$dir/hosts" ] && awk -v n="$1" '$1 == n { print $2 }' "$dir/hosts" || true; }
+host_addr() { # the address NAME listens on: its own, or 127.0.0.1
+  local a=""; [ -f "$dir/hosts" ] && a=$(awk -v n="$1" '$1 == n { print $3 }' "$dir/hosts")
+  echo "${a:-127.0.0.1}"
+}
+in_host() { # in_host NAME: the words that put a command in NAME's namespace, into the array 'pre'
+  local ns; ns=$(host_ns "$1"); pre=()
+  if [ -n "$ns" ]; then pre=(ip netns exec "$ns"); fi
+}
+zaddr=$(host_addr zookeeper)
 
 # ---- helpers -------------------------------------------------------------
 
@@ -144,19 +167,19 @@ wait_until() { # wait_until SECONDS DESCRIPTION COMMAND...
   return 1
 }
 
-zk_ruok() { [ "$(printf ruok | timeout 2 nc -q 1 127.0.0.1 "$zport" 2>/dev/null)" = imok ]; }
+zk_ruok() { [ "$(printf ruok | timeout 2 nc -q 1 "$zaddr" "$zport" 2>/dev/null)" = imok ]; }
 
 kafka_ready() { # every broker answers a metadata request and lists all brokers
   local i n
   for i in $(seq 1 "$nbrokers"); do
-    n=$(timeout 5 kcat -b "127.0.0.1:$((kport + i - 1))" -L -m 3 2>/dev/null | grep -c 'at 127.0.0.1' || true)
+    n=$(timeout 5 kcat -b "$(host_addr "broker-$i"):$((kport + i - 1))" -L -m 3 2>/dev/null | grep -c '^  broker .* at ' || true)
     [ "$n" -ge "$nbrokers" ] || return 1
   done
 }
 
 broker_list() { # broker_list [OFFSET]: the PLAINTEXT listeners, or those OFFSET ports above them
   local i out=""
-  for i in $(seq 1 "$nbrokers"); do out="$out${out:+,}127.0.0.1:$((kport + ${1:-0} + i - 1))"; done
+  for i in $(seq 1 "$nbrokers"); do out="$out${out:+,}$(host_addr "broker-$i"):$((kport + ${1:-0} + i - 1))"; done
   echo "$out"
 }
 
@@ -176,7 +199,7 @@ initLimit=10
 syncLimit=5
 dataDir=$zdir/data
 clientPort=$zport
-clientPortAddress=127.0.0.1
+clientPortAddress=$zaddr
 admin.enableServer=false
 4lw.commands.whitelist=ruok,stat,mntr,srvr
 maxClientCnxns=200
@@ -187,7 +210,8 @@ EOF
 zk_launch() { # start ZooKeeper from its configuration (log appended)
   # Debian's classpath: the config folder first (logging config), then the server jar,
   # whose manifest names its dependencies.
-  nohup java -Xmx256m -Dzookeeper.log.dir="$dir/logs" -Dzookeeper.root.logger=INFO,CONSOLE \
+  local pre; in_host zookeeper
+  nohup "${pre[@]}" java -Xmx256m -Dzookeeper.log.dir="$dir/logs" -Dzookeeper.root.logger=INFO,CONSOLE \
         -cp "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar" \
         org.apache.zookeeper.server.quorum.QuorumPeerMain "$dir/zookeeper/zoo.cfg" \
         >>"$dir/logs/zookeeper.log" 2>&1 </dev/null &
@@ -204,7 +228,7 @@ kafka_up() {
   fetch_jars
   mkdir -p "$dir/logs"
   for i in $(seq 1 "$nbrokers"); do
-    voters="$voters${voters:+,}$i@127.0.0.1:$((kport + 100 + i - 1))"
+    voters="$voters${voters:+,}$i@$(host_addr "broker-$i"):$((kport + 100 + i - 1))"
   done
   if [ -f "$dir/kafka/cluster.id" ]; then cid=$(cat "$dir/kafka/cluster.id")
   else
@@ -219,14 +243,14 @@ kafka_up() {
   for i in $(seq 1 "$nbrokers"); do
     if pid_alive "$dir/kafka-$i.pid"; then echo "cluster.sh: broker $i already running" >&2; continue; fi
     port=$((kport + i - 1)); cport=$((kport + 100 + i - 1)); sport=$((kport + 200 + i - 1)); tport=$((kport + 300 + i - 1))
-    local bdir="$dir/kafka/broker-$i"
+    local bdir="$dir/kafka/broker-$i" a; a=$(host_addr "broker-$i")
     mkdir -p "$bdir/data"
     cat >"$bdir/server.properties" <<EOF
 process.roles=broker,controller
 node.id=$i
 controller.quorum.voters=$voters
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport,SASL_PLAINTEXT://127.0.0.1:$sport,SSL://127.0.0.1:$tport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port,SASL_PLAINTEXT://127.0.0.1:$sport,SSL://127.0.0.1:$tport
+listeners=PLAINTEXT://$a:$port,CONTROLLER://$a:$cport,SASL_PLAINTEXT://$a:$sport,SSL://$a:$tport
+advertised.listeners=PLAINTEXT://$a:$port,SASL_PLAINTEXT://$a:$sport,SSL://$a:$tport
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL
@@ -301,8 +325,8 @@ make_tls() { # a CA and a certificate for 127.0.0.1 it signed, once per run fold
 }
 
 launch_broker() { # launch_broker I: start broker I from its configuration (log appended)
-  local bdir="$dir/kafka/broker-$1"
-  nohup java -Xms256m -Xmx768m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
+  local bdir="$dir/kafka/broker-$1" pre; in_host "broker-$1"
+  nohup "${pre[@]}" java -Xms256m -Xmx768m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
         -Dlog4j.configuration="file:$bdir/log4j.properties" -Dlog4j2.configurationFile="$bdir/log4j2.properties" \
         -cp "$cache/libs/*" kafka.Kafka "$bdir/server.properties" \
         >>"$dir/logs/kafka-$1.log" 2>&1 </dev/null &
@@ -310,11 +334,11 @@ launch_broker() { # launch_broker I: start broker I from its configuration (log 
 }
 
 broker_port() { # the PLAINTEXT port in broker I's configuration
-  sed -n 's/^listeners=PLAINTEXT:\/\/127\.0\.0\.1:\([0-9]*\),.*/\1/p' "$dir/kafka/broker-$1/server.properties"
+  sed -n 's/^listeners=PLAINTEXT:\/\/[0-9.]*:\([0-9]*\),.*/\1/p' "$dir/kafka/broker-$1/server.properties"
 }
 
-# broker_answers PORT N: the broker on PORT answers a metadata request that lists all N brokers
-broker_answers() { [ "$(timeout 5 kcat -b "127.0.0.1:$1" -L -m 3 2>/dev/null | grep -c 'at 127.0.0.1' || true)" -ge "$2" ]; }
+# broker_answers ADDR PORT N: the broker on ADDR:PORT answers a metadata request that lists all N brokers
+broker_answers() { [ "$(timeout 5 kcat -b "$1:$2" -L -m 3 2>/dev/null | grep -c '^  broker .* at ' || true)" -ge "$3" ]; }
 
 kill9() { # kill9 PIDFILE NAME: kill -9 and wait (bounded) until gone
   if ! pid_alive "$1"; then echo "cluster.sh: $2 is not running" >&2; rm -f "$1"; return 0; fi
@@ -334,8 +358,8 @@ case "$cmd" in
     [ $want_zk = 1 ] && zk_up
     [ $want_kafka = 1 ] && kafka_up
     if [ $want_zk = 1 ]; then
-      wait_until "$timeout_s" "ZooKeeper" zk_ruok || { tail -20 "$dir/logs/zookeeper.log" >&2; die "ZooKeeper did not answer ruok on 127.0.0.1:$zport within ${timeout_s}s (log: $dir/logs/zookeeper.log)"; }
-      echo "cluster.sh: ZooKeeper ready on 127.0.0.1:$zport" >&2
+      wait_until "$timeout_s" "ZooKeeper" zk_ruok || { tail -20 "$dir/logs/zookeeper.log" >&2; die "ZooKeeper did not answer ruok on $zaddr:$zport within ${timeout_s}s (log: $dir/logs/zookeeper.log)"; }
+      echo "cluster.sh: ZooKeeper ready on $zaddr:$zport" >&2
     fi
     if [ $want_kafka = 1 ]; then
       command -v kcat >/dev/null || die "kcat not found: run scripts/deps.sh"
@@ -346,7 +370,7 @@ case "$cmd" in
       echo "KAFKA_TLS_BROKERS=$(broker_list 300)"
       echo "KAFKA_TLS_CA=$dir/tls/ca.pem"
     fi
-    [ $want_zk = 1 ] && echo "ZOOKEEPER=127.0.0.1:$zport"
+    [ $want_zk = 1 ] && echo "ZOOKEEPER=$zaddr:$zport"
     exit 0
     ;;
   down)
@@ -366,9 +390,10 @@ case "$cmd" in
     if pid_alive "$dir/kafka-$broker.pid"; then echo "cluster.sh: broker $broker already running" >&2
     else launch_broker "$broker"; fi
     all=$(find "$dir/kafka" -maxdepth 1 -name 'broker-*' -type d | wc -l)
-    wait_until "$timeout_s" "broker $broker" broker_answers "$port" "$all" ||
-      { tail -20 "$dir/logs/kafka-$broker.log" >&2; die "broker $broker did not answer on 127.0.0.1:$port within ${timeout_s}s"; }
-    echo "cluster.sh: broker $broker ready on 127.0.0.1:$port" >&2
+    addr=$(host_addr "broker-$broker")
+    wait_until "$timeout_s" "broker $broker" broker_answers "$addr" "$port" "$all" ||
+      { tail -20 "$dir/logs/kafka-$broker.log" >&2; die "broker $broker did not answer on $addr:$port within ${timeout_s}s"; }
+    echo "cluster.sh: broker $broker ready on $addr:$port" >&2
     ;;
   stop-zk)
     [ -f "$dir/zookeeper/zoo.cfg" ] || die "no ZooKeeper in $dir (run 'up' first)"
@@ -379,8 +404,8 @@ case "$cmd" in
     zport=$(zk_port)
     zk_up again
     wait_until "$timeout_s" "ZooKeeper" zk_ruok ||
-      { tail -20 "$dir/logs/zookeeper.log" >&2; die "ZooKeeper did not answer ruok on 127.0.0.1:$zport within ${timeout_s}s"; }
-    echo "cluster.sh: ZooKeeper ready on 127.0.0.1:$zport" >&2
+      { tail -20 "$dir/logs/zookeeper.log" >&2; die "ZooKeeper did not answer ruok on $zaddr:$zport within ${timeout_s}s"; }
+    echo "cluster.sh: ZooKeeper ready on $zaddr:$zport" >&2
     ;;
   status)
     ok=0; found=0

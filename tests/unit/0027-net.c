@@ -162,7 +162,7 @@ static void test_delay(void) {
         if (d == 0) { /* the delay process, in b1 */
                 enter(b1->ns);
                 char e[256];
-                _exit(ib_net_delay_run(4, 300, 1000, &never, e, sizeof(e)) ? (fprintf(stderr, "%s\n", e), 1) : 0);
+                _exit(ib_net_delay_run(4, 300, 1000, &never, NULL, e, sizeof(e)) ? (fprintf(stderr, "%s\n", e), 1) : 0);
         }
         struct timespec t = {0, 300 * 1000 * 1000};
         nanosleep(&t, NULL);
