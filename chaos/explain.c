@@ -79,7 +79,28 @@ static const char *fault_verb(ib_fault_kind_t k) {
         case IB_FAULT_REMOVE_WORKER: return "removed (SIGTERM)";
         case IB_FAULT_ROLLING_RESTART: return "restarted (rolling restart)";
         case IB_FAULT_SLOW_BATCH: return "slowed past max.poll.interval.ms";
+        case IB_FAULT_PARTITION: return "cut off by a network partition";
+        case IB_FAULT_DELAY: return "slowed by a link delay";
+        case IB_FAULT_LOSS: return "put on a lossy link";
         default: return NULL;
+        }
+}
+
+/* A fault that holds a worker for a while (it goes on running, or resumes, afterwards). */
+static int spans(ib_fault_kind_t k) {
+        return k == IB_FAULT_PAUSE || k == IB_FAULT_SLOW_BATCH || k == IB_FAULT_PARTITION || k == IB_FAULT_DELAY ||
+               k == IB_FAULT_LOSS;
+}
+
+/* " (it had been paused)": what a spanning fault did to the worker, for a clause. */
+static const char *held(const ib_hfault_t *f) {
+        switch (f ? f->kind : IB_FAULT_KIND_COUNT) {
+        case IB_FAULT_PAUSE: return " (it had been paused)";
+        case IB_FAULT_SLOW_BATCH: return " (its batch was slowed)";
+        case IB_FAULT_PARTITION: return " (it was cut off by a network partition)";
+        case IB_FAULT_DELAY: return " (its link was slowed)";
+        case IB_FAULT_LOSS: return " (its link lost packets)";
+        default: return "";
         }
 }
 
@@ -90,8 +111,7 @@ static const ib_hfault_t *fault_on(const ib_history_t *h, int w, int64_t t, int6
                 if (f->target == w && fault_verb(f->kind) && f->t_ms >= t && f->t_ms <= until)
                         return f;
                 /* a pause or slow batch that began earlier and still held the worker */
-                if (f->target == w && (f->kind == IB_FAULT_PAUSE || f->kind == IB_FAULT_SLOW_BATCH) &&
-                    f->t_ms < t && (f->end_ms < 0 || f->end_ms >= t))
+                if (f->target == w && spans(f->kind) && f->t_ms < t && (f->end_ms < 0 || f->end_ms >= t))
                         return f;
         }
         return NULL;
@@ -137,8 +157,7 @@ static int commit_cause(const ib_check_input_t *in, const ib_hevent_t *ea, const
                 else
                         snprintf(when, sizeof(when), "%lld ms after its batch", (long long)(x->t_ms - ea->t_ms));
                 snprintf(out, size, "%s's %s commit of %lld failed with %s %s%s", w, x->how,
-                         (long long)x->until, x->error[0] ? x->error : "an error", when,
-                         f ? (f->kind == IB_FAULT_PAUSE ? " (it had been paused)" : " (its batch was slowed)") : "");
+                         (long long)x->until, x->error[0] ? x->error : "an error", when, held(f));
                 return 1;
         }
         if (eb && x->t_ms >= eb->t_ms) {
@@ -176,7 +195,7 @@ static int cause(const ib_check_input_t *in, const ib_anomaly_t *a, const ib_hev
                 const ib_hevent_t *x = &h->ev[i];
                 if (x->worker != ea->worker || x->incarnation != ea->incarnation)
                         continue;
-                if (f && f->t_ms <= x->t_ms && f->kind != IB_FAULT_SLOW_BATCH && f->kind != IB_FAULT_PAUSE)
+                if (f && f->t_ms <= x->t_ms && !spans(f->kind))
                         break; /* the fault came first */
                 if (x->kind == IB_H_COMMIT && x->partition == a->partition && x->until >= a->until)
                         return commit_cause(in, ea, eb, x, f, out, size);
@@ -201,8 +220,7 @@ static int cause(const ib_check_input_t *in, const ib_anomaly_t *a, const ib_hev
         if (moved) {
                 snprintf(out, size, "%s %s %s/%d %lld ms after its batch, before a commit covered it%s", w,
                          moved->kind == IB_H_FENCED ? "was fenced from" : moved->kind == IB_H_LOST ? "lost" : "was revoked",
-                         in->topic, (int)a->partition, (long long)(moved->t_ms - ea->t_ms),
-                         f ? (f->kind == IB_FAULT_PAUSE ? " (it was paused)" : " (its batch was slowed)") : "");
+                         in->topic, (int)a->partition, (long long)(moved->t_ms - ea->t_ms), held(f));
                 return 1;
         }
         if (f) {
@@ -220,8 +238,8 @@ static int cause(const ib_check_input_t *in, const ib_anomaly_t *a, const ib_hev
 static const ib_hfault_t *zombie(const ib_history_t *h, const ib_hevent_t *ea, const ib_hevent_t *eb) {
         for (size_t i = 0; eb && i < h->nfaults; i++) {
                 const ib_hfault_t *f = &h->faults[i];
-                if (f->target == eb->worker && (f->kind == IB_FAULT_PAUSE || f->kind == IB_FAULT_SLOW_BATCH) &&
-                    f->t_ms <= ea->t_ms && f->end_ms >= 0 && f->end_ms <= eb->t_ms)
+                if (f->target == eb->worker && spans(f->kind) && f->t_ms <= ea->t_ms && f->end_ms >= 0 &&
+                    f->end_ms <= eb->t_ms)
                         return f;
         }
         return NULL;

@@ -1085,6 +1085,23 @@ static json_t *schedule_json(run_t *r, const ib_history_t *h, json_t *figures, F
                                  "recovery_ms", rv.recovery_ms >= 0 ? json_integer(rv.recovery_ms)
                                                 : json_string(rv.recovery_ms == IB_RECOVERY_NEVER ? "never" : "n/a"),
                                  "affected_partitions", rv.affected, "note", ap->note));
+                if (ap->f.host_kind) { /* a network fault: its host, and what it did to it */
+                        json_t *o = json_array_get(a, json_array_size(a) - 1);
+                        char host[16], peers[300];
+                        snprintf(host, sizeof(host), ap->f.host_kind == 'z' ? "zk" : "%c%d", ap->f.host_kind,
+                                 ap->f.target);
+                        json_object_set_new(o, "host", json_string(host));
+                        if (ap->f.kind == IB_FAULT_PARTITION) {
+                                ib_schedule_peers(&ap->f, peers, sizeof(peers));
+                                json_object_set_new(o, "from", json_string(peers));
+                                json_object_set_new(o, "direction", json_string(ap->f.direction == 1   ? "out"
+                                                                                : ap->f.direction == 2 ? "in"
+                                                                                                       : "both"));
+                        } else if (ap->f.kind == IB_FAULT_DELAY)
+                                json_object_set_new(o, "delay_ms", json_integer(ap->f.delay_ms));
+                        else
+                                json_object_set_new(o, "percent", json_real(ap->f.loss_percent));
+                }
                 char when[160] = "not applied", rec_text[64] = "";
                 if (ap->applied_ms >= 0)
                         snprintf(when, sizeof(when), "at +%.3f s%s", (double)(ap->applied_ms - r->t0) / 1000.0,

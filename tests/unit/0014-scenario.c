@@ -11,6 +11,7 @@
 #include "fault.h"
 #include "registry.h"
 #include "scenario.h"
+#include "schedule.h"
 
 #define BASE "\"mode\":\"async-commit\",\"workers\":2,\"producer\":{\"rate\":1000,\"records\":5000},\"expect\":[\"lost == 0\"]"
 
@@ -172,6 +173,85 @@ static void refuses_faults_that_cannot_be_applied(void) {
         REFUSED("{" BASE ",\"random\":{\"faults\":[\"kill\"],\"count\":2,\"interval_ms\":[5,1]}}", "$.random.interval_ms",
                 "min <= max");
         REFUSED("{" BASE ",\"random\":{\"faults\":[\"kill\"]}}", "$.random", "\"count\" is required");
+}
+
+/* partition, delay, loss: hosts, their fields, and what they need */
+static void network_faults(void) {
+#define DIRECT "\"mode\":\"direct\",\"workers\":2,\"brokers\":3,\"topic\":{\"partitions\":4}," \
+               "\"producer\":{\"records\":10},\"expect\":[\"lost == 0\"]"
+        ib_scenario_t *s = parse("{" DIRECT ",\"hosts\":true,\"timeline\":["
+                                 "{\"at_ms\":1,\"fault\":\"partition\",\"target\":\"w1\",\"from\":[\"brokers\"],"
+                                 "\"duration_ms\":5},"
+                                 "{\"at_ms\":2,\"fault\":\"partition\",\"target\":\"b2\",\"from\":[\"zk\",\"b1\",\"w2\"],"
+                                 "\"direction\":\"out\",\"duration_ms\":5},"
+                                 "{\"at_ms\":3,\"fault\":\"delay\",\"target\":\"zk\",\"delay_ms\":150,\"duration_ms\":5},"
+                                 "{\"at_ms\":4,\"fault\":\"loss\",\"target\":\"b3\",\"percent\":2.5,\"duration_ms\":5},"
+                                 "{\"at_ms\":5,\"fault\":\"partition\",\"target\":\"w2\",\"from\":[\"workers\"],"
+                                 "\"direction\":\"in\",\"duration_ms\":5}]}");
+        CHECK(s != NULL);
+        if (!s) {
+                fprintf(stderr, "%s\n", errstr);
+                return;
+        }
+        CHECK_INT(s->hosts, 1);
+        CHECK_INT(s->ntimeline, 5);
+        const ib_fault_t *f = s->timeline;
+        CHECK_INT(f[0].kind, IB_FAULT_PARTITION);
+        CHECK_INT(f[0].host_kind, 'w');
+        CHECK_INT(f[0].target, 1);
+        CHECK_INT(f[0].from_brokers, 7); /* b1, b2, b3 */
+        CHECK_INT(f[0].direction, 0);
+        CHECK_INT(f[1].host_kind, 'b');
+        CHECK_INT(f[1].target, 2);
+        CHECK_INT(f[1].from_zk, 1);
+        CHECK_INT(f[1].from_brokers, 1);
+        CHECK_INT(f[1].from_workers, 2); /* w2 */
+        CHECK_INT(f[1].direction, 1);
+        CHECK_INT(f[2].kind, IB_FAULT_DELAY);
+        CHECK_INT(f[2].host_kind, 'z');
+        CHECK_INT(f[2].delay_ms, 150);
+        CHECK_INT(f[3].kind, IB_FAULT_LOSS);
+        CHECK(f[3].loss_percent == 2.5);
+        CHECK_INT(f[4].from_all_workers, 1);
+        CHECK_INT(f[4].direction, 2);
+        char line[256];
+        ib_schedule_describe(&f[1], line, sizeof(line));
+        CHECK(strstr(line, "partition b2 from zk,b1,w2 (its packets to them lost) for 5 ms") != NULL);
+        ib_schedule_describe(&f[2], line, sizeof(line));
+        CHECK(strstr(line, "delay zk: +150 ms on every packet it sends") != NULL);
+        ib_scenario_free(s);
+
+        REFUSED("{" DIRECT ",\"timeline\":[{\"at_ms\":1,\"fault\":\"loss\",\"target\":\"w1\",\"percent\":5,"
+                "\"duration_ms\":5}]}", "$.timeline[0].fault", "loss needs \"hosts\": true");
+        REFUSED("{" DIRECT ",\"hosts\":1}", "$.hosts", "true");
+        REFUSED("{" DIRECT ",\"hosts\":true,\"timeline\":[{\"at_ms\":1,\"fault\":\"partition\",\"target\":\"w1\","
+                "\"duration_ms\":5}]}", "$.timeline[0]", "partition needs \"from\"");
+        REFUSED("{" DIRECT ",\"hosts\":true,\"timeline\":[{\"at_ms\":1,\"fault\":\"partition\",\"target\":\"w1\","
+                "\"from\":[\"b4\"],\"duration_ms\":5}]}", "$.timeline[0].from[0]", "\"b4\" is not a host");
+        REFUSED("{" DIRECT ",\"hosts\":true,\"timeline\":[{\"at_ms\":1,\"fault\":\"partition\",\"target\":\"w1\","
+                "\"from\":[\"w1\"],\"duration_ms\":5}]}", "$.timeline[0].from[0]", "cut from itself");
+        REFUSED("{" DIRECT ",\"hosts\":true,\"timeline\":[{\"at_ms\":1,\"fault\":\"partition\",\"target\":\"w1\","
+                "\"from\":[\"w3\"],\"duration_ms\":5}]}", "$.timeline[0].from", "no worker w3");
+        REFUSED("{" DIRECT ",\"hosts\":true,\"timeline\":[{\"at_ms\":1,\"fault\":\"partition\",\"target\":\"w3\","
+                "\"from\":[\"zk\"],\"duration_ms\":5}]}", "$.timeline[0].target", "no worker w3");
+        REFUSED("{" DIRECT ",\"hosts\":true,\"timeline\":[{\"at_ms\":1,\"fault\":\"partition\",\"target\":\"w1\","
+                "\"from\":[\"zk\"],\"direction\":\"sideways\",\"duration_ms\":5}]}", "$.timeline[0].direction",
+                "\"both\" (default)");
+        REFUSED("{" DIRECT ",\"hosts\":true,\"timeline\":[{\"at_ms\":1,\"fault\":\"partition\",\"target\":\"w1\","
+                "\"from\":[\"zk\"]}]}", "$.timeline[0]", "\"duration_ms\" is required");
+        REFUSED("{" DIRECT ",\"hosts\":true,\"timeline\":[{\"at_ms\":1,\"fault\":\"delay\",\"target\":\"b1\","
+                "\"duration_ms\":5}]}", "$.timeline[0]", "\"delay_ms\" is required");
+        REFUSED("{" DIRECT ",\"hosts\":true,\"timeline\":[{\"at_ms\":1,\"fault\":\"delay\",\"target\":\"b1\","
+                "\"delay_ms\":5,\"percent\":3,\"duration_ms\":5}]}", "$.timeline[0]", "delay takes no \"percent\"");
+        REFUSED("{" DIRECT ",\"hosts\":true,\"timeline\":[{\"at_ms\":1,\"fault\":\"loss\",\"target\":\"b1\","
+                "\"percent\":101,\"duration_ms\":5}]}", "$.timeline[0].percent", "(0, 100]");
+        REFUSED("{" DIRECT ",\"hosts\":true,\"timeline\":[{\"at_ms\":1,\"fault\":\"kill\",\"target\":\"w1\","
+                "\"from\":[\"zk\"]}]}", "$.timeline[0]", "kill takes no \"from\"");
+        REFUSED("{" BASE ",\"hosts\":true,\"timeline\":[{\"at_ms\":1,\"fault\":\"partition\",\"target\":\"w1\","
+                "\"from\":[\"zk\"],\"duration_ms\":5}]}", "$.timeline[0].from[0]", "\"zk\" is not a host");
+        REFUSED("{" BASE ",\"hosts\":true,\"random\":{\"faults\":[\"loss\"],\"count\":2}}", "$.random.faults[0]",
+                "cannot be drawn at random");
+#undef DIRECT
 }
 
 static void refuses_bad_expectations(void) {
@@ -445,5 +525,6 @@ int main(void) {
         IB_RUN(loads_files_and_reports_unreadable_ones);
         IB_RUN(sweeps_variants_and_clients);
         IB_RUN(external_consumers);
+        IB_RUN(network_faults);
         return IB_DONE();
 }

@@ -246,6 +246,35 @@ static void duplicate_explained_by_zombie(void) {
         done(t);
 }
 
+/* The same zombie, made by a network partition instead of a pause: w1, cut
+ * off from the brokers with a batch in hand, writes it when the link is back. */
+static void duplicate_explained_by_partition(void) {
+        run_t *t = calloc(1, sizeof(*t));
+        produce(t, 0, 8);
+        file(t, 0, 0, 8, 5000);
+        file(t, 0, 4, 8, 12000);
+        log_of(t, "w2",
+               "{\"t_ms\":10,\"event\":\"start\"}\n"
+               "{\"t_ms\":4000,\"event\":\"rebalance\",\"kind\":\"assign\",\"generation\":3,\"partitions\":[0]}\n"
+               "{\"t_ms\":5000,\"event\":\"batch\",\"seq\":1,\"ranges\":[{\"partition\":0,\"from\":0,\"until\":8,\"records\":8}]}\n"
+               "{\"t_ms\":5001,\"event\":\"commit_result\",\"how\":\"async\",\"ok\":true,\"generation\":3,\"offsets\":[{\"partition\":0,\"offset\":8,\"error\":\"NO_ERROR\"}]}\n");
+        log_of(t, "w1",
+               "{\"t_ms\":10,\"event\":\"start\"}\n"
+               "{\"t_ms\":20,\"event\":\"rebalance\",\"kind\":\"assign\",\"generation\":2,\"partitions\":[0]}\n"
+               "{\"t_ms\":12000,\"event\":\"batch\",\"seq\":9,\"ranges\":[{\"partition\":0,\"from\":4,\"until\":8,\"records\":4}]}\n");
+        ib_hfault_t cut = {IB_FAULT_PARTITION, 1, 2000, 11990};
+        ib_history_fault(&t->h, &cut);
+        check(t);
+        const ib_anomaly_t *a = only(t, IB_AN_DUPLICATE);
+        if (a) {
+                CHECK_INT(a->explained, 1);
+                CHECK(strstr(a->explanation, "w1 was cut off by a network partition from +2.000 s to +11.990 s with the "
+                                             "batch in hand") != NULL);
+        }
+        CHECK_INT(t->r.unexplained_duplicates, 0);
+        done(t);
+}
+
 /* The second reader started above nothing the first one failed to store:
  * no cause, so the duplicate is counted as unexplained. */
 static void duplicate_without_cause_is_unexplained(void) {
@@ -744,6 +773,7 @@ int main(void) {
         IB_RUN(duplicate_explained_by_refused_async_commit);
         IB_RUN(duplicate_explained_by_kill);
         IB_RUN(duplicate_explained_by_zombie);
+        IB_RUN(duplicate_explained_by_partition);
         IB_RUN(duplicate_without_cause_is_unexplained);
         IB_RUN(duplicate_explained_by_commit_after_assignment);
         IB_RUN(lost_explained_by_commit_ahead_of_sink);
