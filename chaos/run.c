@@ -188,7 +188,21 @@ static ib_err_t start_own(run_t *r, worker_t *w, char *errstr, size_t errstr_siz
         const char *faults[] = {env_faults, NULL}, *env[4];
         ib_client_env(r->o->client, faults, env, 4);
         ib_spawn_io_t io = {.stderr_path = w->err_path, .env = env, .hold_stop = 1, .netns = ns};
-        err = ib_sup_spawn(r->o->sup, w->name, argv.v, &io, &w->proc, errstr, errstr_size);
+        if (r->o->launch) { /* started elsewhere: the launcher leads a group; a stop reaches it alone */
+                char cwd[4096], run[4096];
+                ib_argv_t via = IB_ARGV_INIT;
+                ib_launch_vars_t v = {.worker = w->name, .run = realpath(r->o->out_dir, run) ? run : r->o->out_dir,
+                                      .cwd = getcwd(cwd, sizeof(cwd)) ? cwd : "."};
+                err = ib_launch_template_argv(r->o->launch, argv.v, &v, &via);
+                io = (ib_spawn_io_t){.stdout_path = w->err_path, .stderr_path = w->err_path, .env = env, .own_group = 1};
+                if (!err)
+                        err = ib_sup_spawn(r->o->sup, w->name, via.v, &io, &w->proc, errstr, errstr_size);
+                else
+                        ib_seterr(errstr, errstr_size, err, "out of memory starting %s", w->name);
+                ib_argv_free(&via);
+        } else {
+                err = ib_sup_spawn(r->o->sup, w->name, argv.v, &io, &w->proc, errstr, errstr_size);
+        }
         ib_argv_free(&argv);
         return err;
 }

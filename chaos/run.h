@@ -45,6 +45,8 @@ typedef struct ib_chaos_opts_s {
         int sink;                           /**< 0: the scenario's; 1: dir; 2: kafka (an output topic) */
         ib_net_t *net;                      /**< hosts of their own (the scenario's "hosts"), up, with the
                                              *   brokers' and ZooKeeper's made; or NULL */
+        const char *const *launch;          /**< a worker-launch template (commands.h), checked, with its
+                                             *   program resolved; or NULL: workers start here */
 } ib_chaos_opts_t;
 
 typedef struct ib_chaos_outcome_s {

@@ -17,6 +17,8 @@
 
 #include "cli.h"
 #include "cluster.h"
+#include "commands.h"
+#include "external.h"
 #include "fsutil.h"
 #include "parse.h"
 #include "results.h"
@@ -28,6 +30,8 @@
 
 typedef struct {
         const char *scenario_path, *brokers, *zookeeper, *cluster_dir, *out, *junit, *clients, *variants;
+        const char *worker_launch;   /* --worker-launch JSON */
+        char **launch;               /* its words, NULL-terminated, the program resolved; or NULL */
         int64_t seed, repeat;
         int seed_given, until_fail, no_progress, dry_run;
         int sink;                  /* 0: the scenario's, 1: dir, 2: kafka */
@@ -67,6 +71,11 @@ static const ib_option_t chaos_options[] = {
     IB_OPT_CHOICE(chaos_conf_t, sink, "sink", chaos_sink_names, "scenario",
                   "where the workers write: the scenario's \"sink\", dir (range files) or kafka (an output "
                   "topic, read back as read_committed and read_uncommitted)"),
+    IB_OPT_STR(chaos_conf_t, worker_launch, "worker-launch", "JSON", NULL,
+               "start each worker through this command, a JSON array of words (no shell): \"{args}\" is the "
+               "worker's arguments, {worker} its name, {run} the run folder, {cwd} this folder; e.g. "
+               "'[\"docker\",\"run\",\"--rm\",\"--network\",\"host\",\"-v\",\"{cwd}:{cwd}\",\"-w\",\"{cwd}\","
+               "\"ingestbench\",\"{args}\"]' (docker/README.md: what reaches a worker started elsewhere)"),
     IB_OPT_FLAG(chaos_conf_t, dry_run, "dry-run", 0, "check the scenario, print the schedule of the seed, start nothing"),
     IB_OPT_END,
 };
@@ -83,6 +92,45 @@ static const ib_cli_spec_t chaos_spec = {
     chaos_options, 0, 0, NULL, 0,
 };
 
+/* --worker-launch: a JSON array of words, checked, its program found. @returns -1 to go on, or 2. */
+static int parse_launch(chaos_conf_t *cc) {
+        json_error_t jerr;
+        json_t *doc = json_loads(cc->worker_launch, 0, &jerr), *w;
+        char why[512], path[PATH_MAX];
+        size_t i, n = json_array_size(doc);
+        if (!json_is_array(doc) || !(cc->launch = calloc(n + 1, sizeof(char *)))) {
+                json_decref(doc);
+                return ib_cli_usage_error("chaos", "--worker-launch takes a JSON array of words (%s)",
+                                          doc ? "not an array" : jerr.text);
+        }
+        json_array_foreach(doc, i, w) {
+                if (!json_is_string(w)) {
+                        json_decref(doc);
+                        return ib_cli_usage_error("chaos", "--worker-launch: word %zu is not a string", i + 1);
+                }
+                if (!(cc->launch[i] = strdup(json_string_value(w)))) {
+                        json_decref(doc);
+                        return ib_cli_fail("chaos", IB_ERR_NOMEM, "out of memory");
+                }
+        }
+        json_decref(doc);
+        if (ib_launch_template_check((const char *const *)cc->launch, why, sizeof(why)))
+                return ib_cli_usage_error("chaos", "--worker-launch: %s", why);
+        if (ib_external_program(cc->launch[0], ".", path, sizeof(path), why, sizeof(why)))
+                return ib_cli_usage_error("chaos", "--worker-launch: %s", why);
+        free(cc->launch[0]);
+        if (!(cc->launch[0] = strdup(path)))
+                return ib_cli_fail("chaos", IB_ERR_NOMEM, "out of memory");
+        return -1;
+}
+
+static void free_launch(chaos_conf_t *cc) {
+        for (int i = 0; cc->launch && cc->launch[i]; i++)
+                free(cc->launch[i]);
+        free(cc->launch);
+        cc->launch = NULL;
+}
+
 static int parse_flags(int argc, char **argv, chaos_conf_t *cc) {
         int rc = ib_cli_parse(&chaos_spec, cc, argc, argv, NULL);
         if (rc >= 0)
@@ -93,7 +141,7 @@ static int parse_flags(int argc, char **argv, chaos_conf_t *cc) {
         if (cc->cluster_dir && (!strcmp(cc->brokers, "local") || !strcmp(cc->brokers, "mock")))
                 return ib_cli_usage_error("chaos", "--cluster-dir goes with --brokers LIST (an external cluster)");
         ib_cluster_script(&cc->cluster, IB_SOURCE_DIR);
-        return -1;
+        return cc->worker_launch ? parse_launch(cc) : -1;
 }
 
 /* What the schedule of any iteration may ask of the cluster. */
@@ -124,6 +172,8 @@ static void replay_cmd(const chaos_conf_t *cc, uint64_t seed, const char *client
                 n += snprintf(out + n, size - (size_t)n, " --cluster-dir %s", cc->cluster_dir);
         if (cc->sink && n > 0 && (size_t)n < size)
                 n += snprintf(out + n, size - (size_t)n, " --sink %s", chaos_sink_names[cc->sink]);
+        if (cc->worker_launch && n > 0 && (size_t)n < size)
+                n += snprintf(out + n, size - (size_t)n, " --worker-launch '%s'", cc->worker_launch);
         if (n > 0 && (size_t)n < size)
                 snprintf(out + n, size - (size_t)n, " --out %s-replay", dir);
 }
@@ -266,7 +316,8 @@ static int iterate(session_t *ss) {
                                 ib_chaos_opts_t o = {ss->s, seed, (unsigned)i, ss->cluster, ss->sup, ss->self, dir,
                                                      replay, ss->command, ss->zk_version,
                                                      isatty(1) && isatty(2) && !cc->no_progress, &ib_stop_requested,
-                                                     variant, client, 0, cc->sink, ss->net};
+                                                     variant, client, 0, cc->sink, ss->net,
+                                                     (const char *const *)cc->launch};
                                 ib_chaos_outcome_t out;
                                 ib_err_t err = ib_chaos_run(&o, &out, errstr, sizeof(errstr));
                                 if (err) {
@@ -495,16 +546,21 @@ static int dry_run(const chaos_conf_t *cc, const ib_scenario_t *s) {
         return IB_EXIT_OK;
 }
 
-int ib_cmd_chaos(int argc, char **argv) {
-        chaos_conf_t cc = {0};
-        int rc = parse_flags(argc, argv, &cc);
-        if (rc >= 0)
-                return rc;
+static int chaos_main(chaos_conf_t *pcc, int argc, char **argv) {
+        chaos_conf_t cc = *pcc;
         char errstr[1024], self[PATH_MAX], zkv[64];
         ib_scenario_t *s = NULL;
+        int rc;
         ib_err_t err = ib_scenario_load(cc.scenario_path, ib_modes, &s, errstr, sizeof(errstr));
         if (err) /* a bad scenario is a usage error */
                 return ib_cli_fail("chaos", err == IB_ERR_NOMEM ? err : IB_ERR_INVALID_ARG, errstr);
+        if (cc.launch && (s->external || s->hosts)) {
+                rc = ib_cli_usage_error("chaos", "--worker-launch: scenario %s %s", s->name,
+                                        s->external ? "starts an external consumer, whose command is its own template"
+                                                    : "has hosts of their own, which are for workers started here");
+                ib_scenario_free(s);
+                return rc;
+        }
         if (cc.dry_run) {
                 rc = dry_run(&cc, s);
                 ib_scenario_free(s);
@@ -540,5 +596,17 @@ int ib_cmd_chaos(int argc, char **argv) {
         free(ss.variants);
         json_decref(command);
         ib_scenario_free(s);
+        return rc;
+}
+
+int ib_cmd_chaos(int argc, char **argv) {
+        chaos_conf_t *cc = calloc(1, sizeof(*cc));
+        if (!cc)
+                return ib_cli_fail("chaos", IB_ERR_NOMEM, "out of memory");
+        int rc = parse_flags(argc, argv, cc);
+        if (rc < 0)
+                rc = chaos_main(cc, argc, argv);
+        free_launch(cc);
+        free(cc);
         return rc;
 }

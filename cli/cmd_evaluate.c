@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "hosts.h"
 #include "cluster.h"
 #include "compare.h"
 #include "external.h"
@@ -179,6 +180,7 @@ typedef struct {
         int bench_ran;
         int bench_kafka_ran;   /* bench-kafka.json: the Kafka sink's modes (a real cluster only) */
         time_t t0;
+        ib_net_t *net;         /* the phase's hosts of their own, or NULL */
 } eval_t;
 
 /* Splits a comma-separated @p list and finds each name with @p find;
@@ -305,6 +307,19 @@ static const ib_mode_t *registry_mode(const char *name) {
 
 /* Every cell's scenario, generated and checked (written under OUT/scenarios
  * unless @p write is 0). @returns -1 to go on, or an exit code. */
+/* Why network faults cannot run here (hosts of their own need root and the
+ * local cluster), or NULL when they can. */
+static const char *no_hosts(const eval_t *e) {
+        if (strcmp(e->brokers, "local"))
+                return "network faults need hosts of their own: the local cluster (--brokers local), started in "
+                       "network namespaces";
+        if (e->c->zookeeper)
+                return "network faults need ZooKeeper on a host of its own: leave out --zookeeper";
+        if (geteuid() != 0)
+                return "hosts of their own (network namespaces) need root";
+        return NULL;
+}
+
 static int plan(eval_t *e, int write) {
         char errstr[1024], dir[PATH_MAX + 16];
         snprintf(dir, sizeof(dir), "%s/scenarios", e->c->out);
@@ -319,7 +334,8 @@ static int plan(eval_t *e, int write) {
                         snprintf(cell->name, sizeof(cell->name), "%s-%s", cell->row->name, cell->fault->name);
                         snprintf(cell->path, sizeof(cell->path), "%s/%s.json", dir, cell->name);
                         json_t *doc = ib_eval_scenario(cell->row, cell->mode, cell->fault, e->profile,
-                                                       !strcmp(e->brokers, "mock"), cell->why, sizeof(cell->why));
+                                                       !strcmp(e->brokers, "mock"), no_hosts(e), cell->why,
+                                                       sizeof(cell->why));
                         if (!doc) {
                                 if (!cell->why[0])
                                         return ib_cli_fail(e->cmd, IB_ERR_NOMEM, "out of memory");
@@ -385,7 +401,7 @@ static int run_one(eval_t *e, cell_t *cell, int i, ib_chaos_cluster_t *cluster, 
         replay_cmd(e, cell, seed, dir, replay, sizeof(replay));
         progress(e, cell, i);
         ib_chaos_opts_t o = {cell->s, seed, (unsigned)i, cluster, sup, e->self, dir, replay, e->command,
-                             e->zk_version[0] ? e->zk_version : NULL, 0, &ib_stop_requested, NULL, NULL, 1, 0, NULL};
+                             e->zk_version[0] ? e->zk_version : NULL, 0, &ib_stop_requested, NULL, NULL, 1, 0, e->net, NULL};
         ib_chaos_outcome_t out = {0};
         ib_err_t err = ib_chaos_run(&o, &out, errstr, sizeof(errstr));
         json_t *run = json_pack("{s:I, s:s, s:s}", "seed", (json_int_t)seed, "dir", rel(e, dir), "replay", replay);
@@ -494,32 +510,67 @@ static void bench(eval_t *e, const char *brokers, const char *zk) {
                 e->bench_kafka_ran = bench_child(e, "bench-kafka", 1, brokers, zk) == 0;
 }
 
-/* The cells of one cluster size, on a cluster brought up for them. */
-static void phase(eval_t *e, int brokers) {
+/* A cell of the phase of @p brokers brokers, with or without hosts of their own. */
+static int in_phase(const cell_t *cell, int brokers, int hosts) {
+        return cell->s && cell->fault->brokers == brokers && cell->fault->hosts == hosts;
+}
+
+/* The switch and a host each for ZooKeeper and the brokers, as the cluster
+ * script's --host values into @p args / @p list. @returns 0, or -1 with errstr. */
+static int phase_hosts(ib_net_t *net, const char *dir, int brokers, int need_zk, char args[][128], const char **list,
+                       char *errstr, size_t errstr_size) {
+        char log[PATH_MAX + 48];
+        snprintf(log, sizeof(log), "%s/net.log", dir);
+        if (ib_net_up(net, log, errstr, errstr_size))
+                return -1;
+        int n = 0;
+        for (int i = need_zk ? 0 : 1; i <= brokers; i++) {
+                char name[16];
+                snprintf(name, sizeof(name), i ? "b%d" : "zk", i);
+                const ib_host_t *h = ib_net_host(net, name, errstr, errstr_size);
+                if (!h)
+                        return -1;
+                if (i)
+                        snprintf(args[n], 128, "broker-%d=%s@%s", i, h->ns, h->addr);
+                else
+                        snprintf(args[n], 128, "zookeeper=%s@%s", h->ns, h->addr);
+                list[n] = args[n];
+                n++;
+        }
+        list[n] = NULL;
+        return 0;
+}
+
+/* The cells of one cluster size (and hosts of their own, or not), on a cluster brought up for them. */
+static void phase(eval_t *e, int brokers, int hosts) {
         int need_zk = 0, zk_faults = 0, any = 0;
         for (int i = 0; i < e->nrows * e->nfaults; i++) {
                 cell_t *cell = &e->cells[i];
-                if (!cell->s || cell->fault->brokers != brokers)
+                if (!in_phase(cell, brokers, hosts))
                         continue;
                 any = 1;
                 need_zk |= cell->s->zookeeper;
                 zk_faults |= !strcmp(cell->fault->name, "zk-restart");
         }
-        int bench_here = brokers == 1 && strcmp(e->brokers, "mock") != 0;
+        int bench_here = brokers == 1 && !hosts && strcmp(e->brokers, "mock") != 0;
         if (!any && !bench_here)
                 return;
         need_zk |= bench_here; /* direct's bench needs one */
-        char dir[PATH_MAX + 32], errstr[1024];
-        snprintf(dir, sizeof(dir), "%s/cluster-%d", e->c->out, brokers);
+        char dir[PATH_MAX + 32], errstr[1024], host_args[4][128];
+        const char *host_list[5] = {NULL};
+        snprintf(dir, sizeof(dir), "%s/cluster-%d%s", e->c->out, brokers, hosts ? "-hosts" : "");
         ib_chaos_cluster_t cluster = {0};
         ib_sup_t sup = {0};
-        if (ib_fs_mkdirs(dir, errstr, sizeof(errstr)) == IB_OK) {
+        ib_net_t net = {0};
+        if (ib_fs_mkdirs(dir, errstr, sizeof(errstr)) == IB_OK &&
+            (!hosts || phase_hosts(&net, dir, brokers, need_zk, host_args, host_list, errstr, sizeof(errstr)) == 0)) {
                 ib_cluster_spec_t spec = {e->brokers, e->c->zookeeper, e->c->cluster_dir, e->c->cluster.script,
                                           e->self, dir, brokers, need_zk, brokers > 1, zk_faults,
                                           (int)e->c->cluster.kafka_port, (int)e->c->cluster.zk_port, NULL, 0, 300000,
-                                          &ib_stop_requested, NULL};
-                fprintf(stderr, "evaluate: the cluster (%s, %d broker%s%s)\n", e->brokers, brokers,
-                        brokers == 1 ? "" : "s", need_zk ? ", ZooKeeper" : "");
+                                          &ib_stop_requested, hosts ? host_list : NULL};
+                fprintf(stderr, "evaluate: the cluster (%s, %d broker%s%s%s)\n", e->brokers, brokers,
+                        brokers == 1 ? "" : "s", need_zk ? ", ZooKeeper" : "", hosts ? ", hosts of their own" : "");
+                e->net = hosts ? &net : NULL;
                 ib_err_t err = ib_cluster_up(&cluster, &sup, &spec, errstr, sizeof(errstr));
                 if (err) {
                         if (err != IB_ERR_INVALID_ARG && !ib_stop_requested)
@@ -532,7 +583,7 @@ static void phase(eval_t *e, int brokers) {
                                 bench(e, cluster.brokers, cluster.zookeeper[0] ? cluster.zookeeper : NULL);
                         for (int i = 0; i < e->nrows * e->nfaults && !e->interrupted; i++) {
                                 cell_t *cell = &e->cells[i];
-                                if (!cell->s || cell->fault->brokers != brokers)
+                                if (!in_phase(cell, brokers, hosts))
                                         continue;
                                 for (int k = 0; k < e->seeds && !e->interrupted; k++)
                                         e->interrupted = run_one(e, cell, k, &cluster, &sup);
@@ -545,12 +596,21 @@ static void phase(eval_t *e, int brokers) {
                 fprintf(stderr, "evaluate: %s\n", errstr);
                 for (int i = 0; i < e->nrows * e->nfaults; i++) {
                         cell_t *cell = &e->cells[i];
-                        if (cell->s && cell->fault->brokers == brokers)
+                        if (in_phase(cell, brokers, hosts))
                                 json_array_append_new(cell->runs, json_pack("{s:b, s:s}", "ran", 0, "error", errstr));
                 }
         }
         int started = cluster.started;
         ib_cluster_teardown(&cluster, &sup, dir);
+        if (net.up) {
+                long pid = net.pid;
+                char left[1024];
+                ib_net_down(&net);
+                ib_net_leftovers(pid, left, sizeof(left));
+                if (left[0])
+                        fprintf(stderr, "evaluate: could not remove %s (see %s/net.log)\n", left, dir);
+        }
+        e->net = NULL;
         if (started) { /* the servers' data (hundreds of MB) goes; their logs stay */
                 const char *const data[] = {"cluster/kafka", "cluster/zookeeper/data"};
                 for (size_t i = 0; i < sizeof(data) / sizeof(data[0]); i++) {
@@ -780,9 +840,13 @@ static int evaluate(eval_conf_t *c, const char *cmd, int argc, char **argv, int 
                 e.profile->name, e.runs_planned, e.nrows, e.nfaults, e.seeds, e.seeds == 1 ? "" : "s", c->out);
         if (!strcmp(e.brokers, "mock") && !ib_stop_requested) /* the bench hosts its own mock cluster */
                 bench(&e, "mock", NULL);
-        phase(&e, 1);
+        phase(&e, 1, 0);
         if (!e.interrupted)
-                phase(&e, 3);
+                phase(&e, 3, 0);
+        if (!e.interrupted)
+                phase(&e, 1, 1);
+        if (!e.interrupted)
+                phase(&e, 3, 1);
         if (isatty(2) && !c->no_progress)
                 fprintf(stderr, "\r\033[K");
         /* what finished is written and reported, interrupted or not */

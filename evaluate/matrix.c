@@ -20,6 +20,11 @@
  *   zk-expire         w1's ZooKeeper session expired at [1.5 s, P - 0.5 s]
  *   storage           the mode's first write fault point fails once at [1.5 s, P - 0.5 s];
  *                     the worker, if it fails, is restarted after 1 s
+ *   partition         w1's host cut from the broker's at [1.5 s, P/2] for [S + 1 s, S + 3 s]
+ *   zk-partition      w1's host cut from ZooKeeper's, the same (modes using it)
+ *   slow-link         every packet b1 sends waits 200 ms, at [1.5 s, P/2] for [2, 5] s
+ * The last three need hosts of their own (root, the local cluster): a phase of
+ * their own, on a cluster started in network namespaces.
  */
 #include "matrix.h"
 
@@ -47,18 +52,21 @@ const ib_eval_row_t ib_eval_rows[] = {
 };
 
 const ib_eval_fault_t ib_eval_faults[] = {
-    {"kill", "kill -9 of a worker, restarted", 1},
-    {"stop", "clean stop (SIGTERM) of a worker, restarted", 1},
-    {"pause", "SIGSTOP past the session, then SIGCONT (a zombie with a batch in hand)", 1},
-    {"slow-batch", "a batch slower than max.poll.interval.ms (the client leaves the group under it)", 1},
-    {"join", "a worker joins mid-run", 1},
-    {"leave", "a worker leaves mid-run", 1},
-    {"rolling-restart", "every worker stopped and started again, in turn", 1},
-    {"broker-kill", "kill -9 of one broker of 3 (replication 3), restarted", 3},
-    {"zk-restart", "ZooKeeper down for seconds, then back", 1},
-    {"zk-expire", "the server expires a worker's ZooKeeper session", 1},
-    {"storage", "a write of the mode's log or checkpoint fails (injected)", 1},
-    {NULL, NULL, 0},
+    {"kill", "kill -9 of a worker, restarted", 1, 0},
+    {"stop", "clean stop (SIGTERM) of a worker, restarted", 1, 0},
+    {"pause", "SIGSTOP past the session, then SIGCONT (a zombie with a batch in hand)", 1, 0},
+    {"slow-batch", "a batch slower than max.poll.interval.ms (the client leaves the group under it)", 1, 0},
+    {"join", "a worker joins mid-run", 1, 0},
+    {"leave", "a worker leaves mid-run", 1, 0},
+    {"rolling-restart", "every worker stopped and started again, in turn", 1, 0},
+    {"broker-kill", "kill -9 of one broker of 3 (replication 3), restarted", 3, 0},
+    {"zk-restart", "ZooKeeper down for seconds, then back", 1, 0},
+    {"zk-expire", "the server expires a worker's ZooKeeper session", 1, 0},
+    {"storage", "a write of the mode's log or checkpoint fails (injected)", 1, 0},
+    {"partition", "a worker's host cut from the broker's past its session, then healed (hosts of their own)", 1, 1},
+    {"zk-partition", "a worker's host cut from ZooKeeper's past its session, then healed (hosts of their own)", 1, 1},
+    {"slow-link", "every packet the broker sends delayed 200 ms for seconds (hosts of their own)", 1, 1},
+    {NULL, NULL, 0, 0},
 };
 
 const ib_eval_profile_t ib_eval_profiles[] = {
@@ -112,7 +120,7 @@ static const char *write_point(const ib_mode_t *mode) {
 static json_t *range(int64_t lo, int64_t hi) { return json_pack("[I, I]", (json_int_t)lo, (json_int_t)hi); }
 
 json_t *ib_eval_scenario(const ib_eval_row_t *row, const ib_mode_t *mode, const ib_eval_fault_t *fault,
-                         const ib_eval_profile_t *p, int mock, char *why, size_t why_size) {
+                         const ib_eval_profile_t *p, int mock, const char *no_hosts, char *why, size_t why_size) {
         int group = has_option(mode, "group-protocol"), zk_session = has_option(mode, "zk-session-timeout-ms");
         const char *point = write_point(mode), *f = fault->name;
         why[0] = '\0';
@@ -122,6 +130,8 @@ json_t *ib_eval_scenario(const ib_eval_row_t *row, const ib_mode_t *mode, const 
         else if (row->external && !strcmp(f, "zk-restart"))
                 snprintf(why, why_size, "an external consumer's use of ZooKeeper is its own: ZooKeeper faults are "
                                         "measured on the modes that keep offsets there");
+        else if (fault->hosts && no_hosts)
+                snprintf(why, why_size, "%s", no_hosts);
         else if (mock && mode->sink_transactions)
                 snprintf(why, why_size, "librdkafka's mock cluster takes TxnOffsetCommit and EndTxn without storing "
                                         "the offsets or aborting anything: transactions are measured on a real broker");
@@ -182,6 +192,14 @@ json_t *ib_eval_scenario(const ib_eval_row_t *row, const ib_mode_t *mode, const 
         else if (!strcmp(f, "storage"))
                 ev = json_pack("{s:o, s:s, s:s, s:s, s:i, s:i}", "at_ms", range(start, late), "fault", "inject",
                                "target", "w1", "point", point, "call", 1, "restart_after_ms", 1000);
+        else if (!strcmp(f, "partition") || !strcmp(f, "zk-partition")) {
+                int64_t past = zk_session && S < 2000 ? 2000 : S;
+                ev = json_pack("{s:o, s:s, s:s, s:[s], s:o}", "at_ms", range(start, mid), "fault", "partition", "target",
+                               "w1", "from", f[0] == 'z' ? "zk" : "brokers", "duration_ms",
+                               range(past + 1000, past + 3000));
+        } else if (!strcmp(f, "slow-link"))
+                ev = json_pack("{s:o, s:s, s:s, s:i, s:o}", "at_ms", range(start, mid), "fault", "delay", "target", "b1",
+                               "delay_ms", 200, "duration_ms", range(2000, 5000));
         if (!ev) {
                 json_decref(options);
                 json_decref(external);
@@ -203,6 +221,8 @@ json_t *ib_eval_scenario(const ib_eval_row_t *row, const ib_mode_t *mode, const 
                                 "expect", "lost == 0", "duplicates == 0", "unexpected == 0");
         if (doc && row->sink)
                 json_object_set_new(doc, "sink", json_string(row->sink));
+        if (doc && fault->hosts)
+                json_object_set_new(doc, "hosts", json_true());
         if (doc && external) /* no options: its command is its configuration */
                 json_object_set_new(doc, "external", json_incref(external));
         else if (doc)

@@ -41,6 +41,8 @@ typedef struct ib_eval_fault_s {
         const char *name;        /**< "kill", "pause", "broker-kill" */
         const char *description;
         int brokers;             /**< brokers the cluster needs for it (3: broker faults) */
+        int hosts;               /**< 1: a network fault, between hosts of their own (the cluster is
+                                  *   started in network namespaces for it) */
 } ib_eval_fault_t;
 
 /** A profile: how big and how sure an evaluation is. */
@@ -73,6 +75,6 @@ const ib_eval_profile_t *ib_eval_profile(const char *name);
  *        transactions without their effects (no transactional row there).
  */
 json_t *ib_eval_scenario(const ib_eval_row_t *row, const ib_mode_t *mode, const ib_eval_fault_t *fault,
-                         const ib_eval_profile_t *profile, int mock, char *why, size_t why_size);
+                         const ib_eval_profile_t *profile, int mock, const char *no_hosts, char *why, size_t why_size);
 
 #endif

@@ -83,3 +83,73 @@ ib_err_t ib_launch_producer_argv(const ib_producer_cmd_t *c, ib_argv_t *a) {
         ib_argv_add2(a, "--stats", c->stats_path);
         return ib_argv_failed(a) ? IB_ERR_NOMEM : IB_OK;
 }
+
+/* ---- worker-launch templates ---------------------------------------------------- */
+
+static const char *const launch_placeholders[] = {"{worker}", "{run}", "{cwd}", NULL};
+
+int ib_launch_template_check(const char *const *words, char *why, size_t why_size) {
+        int n = 0, args = 0;
+        for (; words && words[n]; n++) {
+                if (!strcmp(words[n], "{args}")) {
+                        args++;
+                        continue;
+                }
+                for (const char *b = strchr(words[n], '{'); b; b = strchr(b + 1, '{')) {
+                        int known = 0;
+                        for (int k = 0; launch_placeholders[k] && !known; k++)
+                                known = !strncmp(b, launch_placeholders[k], strlen(launch_placeholders[k]));
+                        if (!known) {
+                                snprintf(why, why_size, "word %d (\"%s\"): unknown placeholder (known: {args} as a word "
+                                         "alone, {worker}, {run}, {cwd})", n + 1, words[n]);
+                                return -1;
+                        }
+                }
+        }
+        if (n < 2) {
+                snprintf(why, why_size, "a program and at least \"{args}\": 2 words or more");
+                return -1;
+        }
+        if (args != 1) {
+                snprintf(why, why_size, "\"{args}\" (the worker's arguments) must be one word of its own, once: found %d",
+                         args);
+                return -1;
+        }
+        return 0;
+}
+
+/* @p word with its placeholders filled, appended to @p out. */
+static void expand_word(const char *word, const ib_launch_vars_t *v, ib_argv_t *out) {
+        const char *values[] = {v->worker, v->run, v->cwd};
+        char buf[8192];
+        size_t len = 0;
+        for (const char *c = word; *c && len < sizeof(buf) - 1;) {
+                int k, hit = -1;
+                for (k = 0; launch_placeholders[k] && hit < 0; k++)
+                        if (!strncmp(c, launch_placeholders[k], strlen(launch_placeholders[k])))
+                                hit = k;
+                if (hit >= 0) {
+                        len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s", values[hit] ? values[hit] : "");
+                        c += strlen(launch_placeholders[hit]);
+                } else {
+                        buf[len++] = *c++;
+                }
+                if (len > sizeof(buf) - 1)
+                        len = sizeof(buf) - 1;
+        }
+        buf[len] = '\0';
+        ib_argv_add(out, buf);
+}
+
+ib_err_t ib_launch_template_argv(const char *const *words, char *const *worker_argv, const ib_launch_vars_t *v,
+                                 ib_argv_t *out) {
+        for (int i = 0; words[i]; i++) {
+                if (!strcmp(words[i], "{args}")) {
+                        for (int k = 1; worker_argv[k]; k++)
+                                ib_argv_add(out, worker_argv[k]);
+                } else {
+                        expand_word(words[i], v, out);
+                }
+        }
+        return ib_argv_failed(out) ? IB_ERR_NOMEM : IB_OK;
+}

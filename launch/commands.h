@@ -53,4 +53,30 @@ typedef struct ib_producer_cmd_s {
  *  @returns IB_OK, or IB_ERR_NOMEM. */
 ib_err_t ib_launch_producer_argv(const ib_producer_cmd_t *cmd, ib_argv_t *out);
 
+/**
+ * A worker-launch template: how workers are started elsewhere (in a
+ * container, on another machine), as argv words, never a shell string:
+ *
+ *     ["docker", "run", "--rm", "--network", "host", "-v", "{cwd}:{cwd}", "-w", "{cwd}",
+ *      "ingestbench:latest", "{args}"]
+ *     ["ssh", "-o", "BatchMode=yes", "worker-{worker}", "/opt/ingestbench/build/ingestbench", "{args}"]
+ *
+ * "{args}", a word alone and exactly once, stands for the worker's arguments
+ * (several words, without the program); "{worker}" (w1), "{run}" (the run
+ * folder) and "{cwd}" (the harness's folder, absolute) may appear in any word.
+ */
+typedef struct ib_launch_vars_s {
+        const char *worker, *run, *cwd;
+} ib_launch_vars_t;
+
+/** @brief Checks @p words (NULL-terminated): 2 words at least, "{args}" once and
+ *  alone, no placeholder but those above. @returns 0, or -1 with the reason in @p why. */
+int ib_launch_template_check(const char *const *words, char *why, size_t why_size);
+
+/** @brief The command that starts worker argv @p worker_argv (its [0], the
+ *  program, left out) through @p words, into @p out (empty on entry).
+ *  @returns IB_OK, or IB_ERR_NOMEM. */
+ib_err_t ib_launch_template_argv(const char *const *words, char *const *worker_argv, const ib_launch_vars_t *v,
+                                 ib_argv_t *out);
+
 #endif

@@ -11,6 +11,9 @@
 #   scripts/cluster.sh start-broker N [--dir DIR]   start broker N again on its data and port, wait until it answers
 #   scripts/cluster.sh stop-zk        [--dir DIR]   kill -9 ZooKeeper
 #   scripts/cluster.sh start-zk       [--dir DIR]   start ZooKeeper again on its data and port, wait for ruok
+#   scripts/cluster.sh serve-broker N [options] --cluster-id ID   run broker N in the foreground (a
+#                                     container's command: docker/), configured as 'up' configures it
+#   scripts/cluster.sh serve-zk       [options]   run ZooKeeper in the foreground
 #   Each is idempotent (killing what is dead, or starting what runs, says so and succeeds)
 #   and bounded by --timeout.
 #
@@ -25,6 +28,7 @@
 #   --kafka-version V  Apache Kafka version, jars from Maven Central  (default: $INGESTBENCH_KAFKA_VERSION or 4.4.0;
 #                      3.9.1 is the last 3.x, also tested)
 #   --scram-user U:P   a SCRAM-SHA-256 user, written when the brokers' storage is formatted
+#   --cluster-id ID    the KRaft cluster's id (serve-broker: the same for every broker; default: made once)
 #   --host NAME=NS@ADDR  run NAME (zookeeper, broker-1, broker-2, ...) in network namespace NS,
 #                      listening on ADDR instead of 127.0.0.1 (hosts of their own: the chaos
 #                      harness makes the namespaces); remembered in DIR/hosts for later commands
@@ -47,6 +51,7 @@ set -euo pipefail
 KAFKA_VERSION=${INGESTBENCH_KAFKA_VERSION:-4.4.0}
 scram_user=""
 hosts_given=()
+cluster_id_given=""
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 
@@ -65,8 +70,8 @@ uerr()  { echo "cluster.sh: $* (try --help)" >&2; exit 2; }
 [ $# -ge 1 ] || { usage >&2; exit 2; }
 cmd=$1; shift
 case "$cmd" in
-  up|down|status|fetch|stop-zk|start-zk) ;;
-  kill-broker|start-broker)
+  up|down|status|fetch|stop-zk|start-zk|serve-zk) ;;
+  kill-broker|start-broker|serve-broker)
     [ $# -ge 1 ] && [[ "$1" =~ ^[1-9][0-9]*$ ]] || uerr "$cmd takes a broker number (1, 2, 3)"
     broker=$1; shift ;;
   -h|--help|help) usage; exit 0 ;;
@@ -87,6 +92,9 @@ while [ $# -gt 0 ]; do
                      KAFKA_VERSION=$2; shift 2 ;;
     --scram-user) need_val "$@"; [[ "$2" =~ ^[A-Za-z0-9._-]+:[^],=[]+$ ]] || uerr "--scram-user takes NAME:PASSWORD"
                   scram_user=$2; shift 2 ;;
+    --cluster-id) need_val "$@"; [[ "$2" =~ ^[A-Za-z0-9_][A-Za-z0-9_-]{21}$ ]] ||
+                    uerr "--cluster-id takes 22 base64url characters (kafka-storage random-uuid)"
+                  cluster_id_given=$2; shift 2 ;;
     --host) need_val "$@"; [[ "$2" =~ ^(zookeeper|broker-[1-9])=[A-Za-z0-9_.-]+@[0-9.]+$ ]] ||
               uerr "--host takes NAME=NAMESPACE@ADDRESS (NAME: zookeeper, broker-N)"
             hosts_given+=("$2"); shift 2 ;;
@@ -186,11 +194,15 @@ broker_list() { # broker_list [OFFSET]: the PLAINTEXT listeners, or those OFFSET
 # ---- ZooKeeper -------------------------------------------------------------
 
 zk_up() {
-  local zdir="$dir/zookeeper"
   if pid_alive "$dir/zookeeper.pid"; then echo "cluster.sh: ZooKeeper already running" >&2; return 0; fi
+  [ "${1:-}" = again ] && [ -f "$dir/zookeeper/zoo.cfg" ] || zk_config
+  zk_launch
+}
+
+zk_config() { # ZooKeeper's configuration, in DIR/zookeeper/zoo.cfg
+  local zdir="$dir/zookeeper"
   [ -f /usr/share/java/zookeeper.jar ] || die "ZooKeeper not installed: run scripts/deps.sh (Debian package 'zookeeper')"
   mkdir -p "$zdir/data" "$dir/logs"
-  [ "${1:-}" = again ] && [ -f "$zdir/zoo.cfg" ] && { zk_launch; return 0; }
   cat >"$zdir/zoo.cfg" <<EOF
 tickTime=500
 minSessionTimeout=1000
@@ -204,17 +216,17 @@ admin.enableServer=false
 4lw.commands.whitelist=ruok,stat,mntr,srvr
 maxClientCnxns=200
 EOF
-  zk_launch
 }
 
+# ZooKeeper's command line (Debian's classpath: the config folder first, for the
+# logging config, then the server jar, whose manifest names its dependencies)
+zk_cmd=(java -Xmx256m -Dzookeeper.log.dir="$dir/logs" -Dzookeeper.root.logger=INFO,CONSOLE
+        -cp "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar"
+        org.apache.zookeeper.server.quorum.QuorumPeerMain "$dir/zookeeper/zoo.cfg")
+
 zk_launch() { # start ZooKeeper from its configuration (log appended)
-  # Debian's classpath: the config folder first (logging config), then the server jar,
-  # whose manifest names its dependencies.
   local pre; in_host zookeeper
-  nohup "${pre[@]}" java -Xmx256m -Dzookeeper.log.dir="$dir/logs" -Dzookeeper.root.logger=INFO,CONSOLE \
-        -cp "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar" \
-        org.apache.zookeeper.server.quorum.QuorumPeerMain "$dir/zookeeper/zoo.cfg" \
-        >>"$dir/logs/zookeeper.log" 2>&1 </dev/null &
+  nohup "${pre[@]}" "${zk_cmd[@]}" >>"$dir/logs/zookeeper.log" 2>&1 </dev/null &
   echo $! >"$dir/zookeeper.pid"
 }
 
@@ -223,29 +235,43 @@ zk_port() { sed -n 's/^clientPort=//p' "$dir/zookeeper/zoo.cfg"; }
 # ---- Kafka -----------------------------------------------------------------
 
 kafka_up() {
-  local i id port cport sport tport voters="" cid
+  local i
   make_tls
   fetch_jars
-  mkdir -p "$dir/logs"
+  cluster_id >/dev/null
   for i in $(seq 1 "$nbrokers"); do
-    voters="$voters${voters:+,}$i@$(host_addr "broker-$i"):$((kport + 100 + i - 1))"
+    if pid_alive "$dir/kafka-$i.pid"; then echo "cluster.sh: broker $i already running" >&2; continue; fi
+    broker_config "$i"
+    launch_broker "$i"
   done
-  if [ -f "$dir/kafka/cluster.id" ]; then cid=$(cat "$dir/kafka/cluster.id")
-  else
-    mkdir -p "$dir/kafka"
+}
+
+cluster_id() { # the cluster's id: --cluster-id, or DIR/kafka/cluster.id (made once)
+  local cid
+  mkdir -p "$dir/kafka"
+  if [ -n "$cluster_id_given" ]; then echo "$cluster_id_given" >"$dir/kafka/cluster.id"
+  elif [ ! -f "$dir/kafka/cluster.id" ]; then
     cid=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
     # a leading '-' (1 id in 64) reads as an option to kafka-storage format
     # ("--cluster-id: expected one argument"); Kafka's own Uuid avoids it too
     [ "${cid:0:1}" != "-" ] || cid="A${cid:1}"
     echo "$cid" >"$dir/kafka/cluster.id"
   fi
+  cat "$dir/kafka/cluster.id"
+}
+
+broker_config() { # broker_config I: broker I's configuration, and its storage formatted
+  local i=$1 port cport sport tport voters="" j cid
+  cid=$(cluster_id)
+  mkdir -p "$dir/logs"
+  for j in $(seq 1 "$nbrokers"); do
+    voters="$voters${voters:+,}$j@$(host_addr "broker-$j"):$((kport + 100 + j - 1))"
+  done
   local rf=$nbrokers minisr=$(( nbrokers > 1 ? 2 : 1 ))
-  for i in $(seq 1 "$nbrokers"); do
-    if pid_alive "$dir/kafka-$i.pid"; then echo "cluster.sh: broker $i already running" >&2; continue; fi
-    port=$((kport + i - 1)); cport=$((kport + 100 + i - 1)); sport=$((kport + 200 + i - 1)); tport=$((kport + 300 + i - 1))
-    local bdir="$dir/kafka/broker-$i" a; a=$(host_addr "broker-$i")
-    mkdir -p "$bdir/data"
-    cat >"$bdir/server.properties" <<EOF
+  port=$((kport + i - 1)); cport=$((kport + 100 + i - 1)); sport=$((kport + 200 + i - 1)); tport=$((kport + 300 + i - 1))
+  local bdir="$dir/kafka/broker-$i" a; a=$(host_addr "broker-$i")
+  mkdir -p "$bdir/data"
+  cat >"$bdir/server.properties" <<EOF
 process.roles=broker,controller
 node.id=$i
 controller.quorum.voters=$voters
@@ -275,7 +301,7 @@ group.consumer.heartbeat.interval.ms=500
 auto.create.topics.enable=false
 log.flush.interval.messages=9223372036854775807
 EOF
-    cat >"$bdir/log4j.properties" <<EOF
+  cat >"$bdir/log4j.properties" <<EOF
 log4j.rootLogger=WARN, stdout
 log4j.appender.stdout=org.apache.log4j.ConsoleAppender
 log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
@@ -283,8 +309,8 @@ log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
 log4j.logger.kafka.server.KafkaServer=INFO
 log4j.logger.kafka.server.BrokerServer=INFO
 EOF
-    # Kafka 4.x logs through log4j2: the same levels
-    cat >"$bdir/log4j2.properties" <<EOF
+  # Kafka 4.x logs through log4j2: the same levels
+  cat >"$bdir/log4j2.properties" <<EOF
 appender.stdout.type=Console
 appender.stdout.name=STDOUT
 appender.stdout.layout.type=PatternLayout
@@ -296,16 +322,14 @@ logger.kafkaserver.level=INFO
 logger.brokerserver.name=kafka.server.BrokerServer
 logger.brokerserver.level=INFO
 EOF
-    if [ ! -f "$bdir/data/meta.properties" ]; then
-      local scram=()
-      [ -z "$scram_user" ] || scram=(--add-scram "SCRAM-SHA-256=[name=${scram_user%%:*},password=${scram_user#*:}]")
-      java -Dlog4j.configuration="file:$bdir/log4j.properties" -Dlog4j2.configurationFile="$bdir/log4j2.properties" \
-           -cp "$cache/libs/*" kafka.tools.StorageTool \
-           format -t "$cid" -c "$bdir/server.properties" --ignore-formatted "${scram[@]}" \
-           >"$dir/logs/kafka-$i-format.log" 2>&1 || { cat "$dir/logs/kafka-$i-format.log" >&2; die "formatting broker $i storage failed"; }
-    fi
-    launch_broker "$i"
-  done
+  if [ ! -f "$bdir/data/meta.properties" ]; then
+    local scram=()
+    [ -z "$scram_user" ] || scram=(--add-scram "SCRAM-SHA-256=[name=${scram_user%%:*},password=${scram_user#*:}]")
+    java -Dlog4j.configuration="file:$bdir/log4j.properties" -Dlog4j2.configurationFile="$bdir/log4j2.properties" \
+         -cp "$cache/libs/*" kafka.tools.StorageTool \
+         format -t "$cid" -c "$bdir/server.properties" --ignore-formatted "${scram[@]}" \
+         >"$dir/logs/kafka-$i-format.log" 2>&1 || { cat "$dir/logs/kafka-$i-format.log" >&2; die "formatting broker $i storage failed"; }
+  fi
 }
 
 make_tls() { # a CA and a certificate for 127.0.0.1 it signed, once per run folder (openssl, Debian's)
@@ -324,12 +348,16 @@ make_tls() { # a CA and a certificate for 127.0.0.1 it signed, once per run fold
   chmod 600 "$t"/*.key "$t/broker.pem"
 }
 
+broker_cmd() { # broker_cmd I: broker I's command line, into the array 'cmd'
+  local bdir="$dir/kafka/broker-$1"
+  cmd=(java -Xms256m -Xmx768m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true
+       -Dlog4j.configuration="file:$bdir/log4j.properties" -Dlog4j2.configurationFile="$bdir/log4j2.properties"
+       -cp "$cache/libs/*" kafka.Kafka "$bdir/server.properties")
+}
+
 launch_broker() { # launch_broker I: start broker I from its configuration (log appended)
-  local bdir="$dir/kafka/broker-$1" pre; in_host "broker-$1"
-  nohup "${pre[@]}" java -Xms256m -Xmx768m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
-        -Dlog4j.configuration="file:$bdir/log4j.properties" -Dlog4j2.configurationFile="$bdir/log4j2.properties" \
-        -cp "$cache/libs/*" kafka.Kafka "$bdir/server.properties" \
-        >>"$dir/logs/kafka-$1.log" 2>&1 </dev/null &
+  local pre cmd; in_host "broker-$1"; broker_cmd "$1"
+  nohup "${pre[@]}" "${cmd[@]}" >>"$dir/logs/kafka-$1.log" 2>&1 </dev/null &
   echo $! >"$dir/kafka-$1.pid"
 }
 
@@ -353,6 +381,24 @@ kill9() { # kill9 PIDFILE NAME: kill -9 and wait (bounded) until gone
 
 case "$cmd" in
   fetch) fetch_jars; echo "cluster.sh: jars in $cache/libs" >&2 ;;
+  serve-broker) # in the foreground, for a container: the configuration 'up' writes
+    command -v java >/dev/null || die "java not found"
+    [ "$broker" -le "$nbrokers" ] || uerr "serve-broker $broker: --brokers is $nbrokers"
+    [ -n "$cluster_id_given" ] || [ -f "$dir/kafka/cluster.id" ] ||
+      uerr "serve-broker: give every broker the same --cluster-id"
+    make_tls
+    fetch_jars
+    [ -f "$dir/kafka/broker-$broker/data/meta.properties" ] || broker_config "$broker"
+    broker_cmd "$broker"
+    echo "cluster.sh: broker $broker of $nbrokers on $(host_addr "broker-$broker"):$((kport + broker - 1))" >&2
+    exec "${cmd[@]}"
+    ;;
+  serve-zk)
+    command -v java >/dev/null || die "java not found"
+    [ -f "$dir/zookeeper/zoo.cfg" ] || zk_config
+    echo "cluster.sh: ZooKeeper on $zaddr:$zport" >&2
+    exec "${zk_cmd[@]}"
+    ;;
   up)
     command -v java >/dev/null || die "java not found: run scripts/deps.sh"
     [ $want_zk = 1 ] && zk_up
