@@ -3,6 +3,7 @@
 #   ingestbench:TAG        the project built as the README builds it (scripts/deps.sh, CMake)
 #   ingestbench-kafka:VER  Apache Kafka VER (the jars scripts/cluster.sh fetches from Maven
 #                          Central) and Debian's ZooKeeper, started by scripts/cluster.sh
+#                          (ingestbench-kafka:TAG when --tag is given)
 #
 # Usage: docker/build.sh [--tag TAG] [--kafka-version V] [--only ingestbench|kafka]
 # Each build runs with --network host (apt inside the build reaches Debian's packages).
@@ -12,12 +13,13 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 tag=latest
+kafka_tag=""
 kafka_version=${INGESTBENCH_KAFKA_VERSION:-4.4.0}
 only=""
-usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
-    --tag) [ $# -ge 2 ] || { echo "build.sh: --tag needs a value" >&2; exit 2; }; tag=$2; shift 2 ;;
+    --tag) [ $# -ge 2 ] || { echo "build.sh: --tag needs a value" >&2; exit 2; }; tag=$2; kafka_tag=$2; shift 2 ;;
     --kafka-version) [ $# -ge 2 ] || { echo "build.sh: --kafka-version needs a value" >&2; exit 2; }
                      kafka_version=$2; shift 2 ;;
     --only) [ $# -ge 2 ] && { [ "$2" = ingestbench ] || [ "$2" = kafka ]; } ||
@@ -45,7 +47,7 @@ if [ "$only" != ingestbench ]; then
   mkdir -p "$stage/kafka/scripts" "$stage/kafka/.cache/kafka-$kafka_version"
   cp "$repo/scripts/cluster.sh" "$stage/kafka/scripts/"
   cp -r "$cache/libs" "$stage/kafka/.cache/kafka-$kafka_version/"
-  echo "build.sh: ingestbench-kafka:$kafka_version" >&2
+  echo "build.sh: ingestbench-kafka:${kafka_tag:-$kafka_version} (Kafka $kafka_version)" >&2
   docker build --network host --build-arg KAFKA_VERSION="$kafka_version" -f "$repo/docker/kafka.Dockerfile" \
-    -t "ingestbench-kafka:$kafka_version" "$stage/kafka"
+    -t "ingestbench-kafka:${kafka_tag:-$kafka_version}" "$stage/kafka"
 fi

@@ -52,9 +52,12 @@ if [ $check = 1 ]; then
   exit 0
 fi
 
+# Check-Valid-Until off: the mirror here serves a dated snapshot whose sid Release file
+# has "expired" (apt refused it 28 days past its Valid-Until, 2026-12-04); its signature
+# is still checked, and only sources are fetched, each checked against its .dsc.
 apt_opts=(-q -o "Dir::Etc::SourceList=$cache/apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
           -o "Dir::State::Lists=$cache/apt/lists" -o "Dir::Cache=$cache/apt/cache"
-          -o APT::Sandbox::User=root)
+          -o APT::Sandbox::User=root -o Acquire::Check-Valid-Until=false)
 mkdir -p "$cache/apt/lists/partial" "$cache/apt/cache/archives/partial" "$cache/src"
 echo "deb-src http://deb.debian.org/debian $suite main" > "$cache/apt/sources.list"
 if ! apt-get "${apt_opts[@]}" update >"$cache/apt/update.log" 2>&1; then

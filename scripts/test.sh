@@ -7,10 +7,11 @@
 # a store thread) on a TSan build, and every fuzz target for
 # IB_FUZZ_SECONDS (default 10) each; about 6 minutes more on 2 cores.
 #
-# Usage: scripts/test.sh [--label unit|integration|chaos|peer] [--asan|--tsan] [--build-dir DIR]
+# Usage: scripts/test.sh [--label unit|integration|chaos|peer|docker] [--asan|--tsan] [--build-dir DIR]
 #                        [--no-sanitizers]
 #   Integration tests start and stop their own Kafka and ZooKeeper (ports 29092, 22181).
-#   peer tests are opt-in: only --label peer registers them (they download Spark).
+#   peer tests are opt-in: only --label peer registers them (they download Spark);
+#   so is docker (--label docker: builds docker/'s images, needs a Docker daemon).
 #   --label, --asan, --tsan or --no-sanitizers run that suite alone.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,14 +27,15 @@ while [ $# -gt 0 ]; do
     --tsan) san="-DIB_TSAN=ON"; build="$repo/build-tsan"; extra=0; tsan_env; shift ;;
     --no-sanitizers) extra=0; shift ;;
     --build-dir) [ $# -ge 2 ] || { echo "test.sh: --build-dir needs a value" >&2; exit 2; }; build=$2; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "test.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
 
 "$repo/scripts/deps.sh"
-peer=-DIB_PEER_TESTS=OFF
-[ "$label" = peer ] && peer=-DIB_PEER_TESTS=ON
+peer="-DIB_PEER_TESTS=OFF -DIB_DOCKER_TESTS=OFF"
+[ "$label" = peer ] && peer="-DIB_PEER_TESTS=ON -DIB_DOCKER_TESTS=OFF"
+[ "$label" = docker ] && peer="-DIB_PEER_TESTS=OFF -DIB_DOCKER_TESTS=ON"
 cmake -S "$repo" -B "$build" -DBUILD_TESTING=ON -DIB_WERROR=ON $san $peer >/dev/null
 cmake --build "$build" -j"$(nproc)"
 if [ "$label" != unit ]; then

@@ -42,6 +42,9 @@ net_run() {
   # the fault took effect and was healed, its times recorded
   json_get "$R" 'd["schedule"][0]["applied_ms"] is not None and d["schedule"][0]["healed_ms"] - d["schedule"][0]["applied_ms"] >= d["schedule"][0]["duration_ms"]' |
     grep -qx True || fail "$name: the fault's times: $(json_get "$R" 'd["schedule"][0]')"
+  # and it hit something: partitions that were being read (a worker with none measures nothing)
+  [ "$(json_get "$R" 'd["schedule"][0]["affected_partitions"]')" -ge 1 ] ||
+    fail "$name: the fault affected no partition: $(json_get "$R" 'd["schedule"][0]')"
   note "$name: $(grep -E '^ +[0-9]+ ms' "$WORK/$name.txt" | sed 's/^ *//'); duplicates $(json_get "$R" 'd["counts"]["duplicates"]'), lost $(json_get "$R" 'd["counts"]["lost"]')"
 }
 

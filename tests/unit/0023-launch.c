@@ -215,6 +215,37 @@ static void signals_a_process_group(void) {
         ib_tmpdir_rm(dir);
 }
 
+/* A worker-launch template: checked before anything starts, then expanded per worker. */
+static void expands_a_launch_template(void) {
+        char why[256];
+        const char *docker[] = {"docker", "run", "-v", "{run}:{run}", "-w", "{cwd}", "--name", "ib-{worker}", "img",
+                                "{args}", NULL};
+        CHECK_INT(ib_launch_template_check(docker, why, sizeof(why)), 0);
+        const char *none[] = {"ssh", "host", NULL}, *twice[] = {"x", "{args}", "{args}", NULL};
+        const char *inside[] = {"x", "--a={args}", NULL}, *unknown[] = {"x", "{host}", "{args}", NULL};
+        const char *alone[] = {"{args}", NULL};
+        CHECK_INT(ib_launch_template_check(none, why, sizeof(why)), -1);
+        CHECK(strstr(why, "found 0") != NULL);
+        CHECK_INT(ib_launch_template_check(twice, why, sizeof(why)), -1);
+        CHECK_INT(ib_launch_template_check(inside, why, sizeof(why)), -1);
+        CHECK_INT(ib_launch_template_check(unknown, why, sizeof(why)), -1);
+        CHECK(strstr(why, "{host}") != NULL);
+        CHECK_INT(ib_launch_template_check(alone, why, sizeof(why)), -1);
+        char *worker[] = {"/opt/ib/ingestbench", "run", "--mode", "direct", "--state-dir", "r/workers/w2", NULL};
+        ib_launch_vars_t v = {.worker = "w2", .run = "/abs/r", .cwd = "/home/u"};
+        ib_argv_t out = IB_ARGV_INIT;
+        CHECK_INT(ib_launch_template_argv(docker, worker, &v, &out), IB_OK);
+        const char *want[] = {"docker", "run", "-v", "/abs/r:/abs/r", "-w", "/home/u", "--name", "ib-w2", "img", "run",
+                              "--mode", "direct", "--state-dir", "r/workers/w2", NULL};
+        int n = 0;
+        while (out.v && out.v[n])
+                n++;
+        CHECK_INT(n, 14);
+        for (int i = 0; i < n && want[i]; i++)
+                CHECK_STR(out.v[i], want[i]);
+        ib_argv_free(&out);
+}
+
 static void compares_versions(void) {
         CHECK(ib_version_at_least("2.14.2", "2.12.0"));
         CHECK(ib_version_at_least("2.12.0", "2.12.0"));
@@ -307,6 +338,7 @@ int main(void) {
         IB_RUN(forwards_a_stop);
         IB_RUN(signals_a_process_group);
         IB_RUN(compares_versions);
+        IB_RUN(expands_a_launch_template);
         IB_RUN(resolves_clients);
         IB_RUN(appends_copies_and_skips_null);
         IB_RUN(builds_a_worker_line);
