@@ -552,7 +552,7 @@ static void phase(eval_t *e, int brokers, int hosts) {
                 need_zk |= cell->s->zookeeper;
                 zk_faults |= !strcmp(cell->fault->name, "zk-restart");
         }
-        int bench_here = brokers == 1 && !hosts && strcmp(e->brokers, "mock") != 0;
+        int bench_here = brokers == 1 && !hosts && !e->c->no_bench && strcmp(e->brokers, "mock") != 0;
         if (!any && !bench_here)
                 return;
         need_zk |= bench_here; /* direct's bench needs one */
@@ -774,8 +774,9 @@ static int dry_run(const eval_t *e) {
         for (int i = 0; i < e->nrows * e->nfaults; i++) {
                 const cell_t *cell = &e->cells[i];
                 if (cell->s)
-                        printf("  %-34s %d run%s, %d broker%s%s\n", cell->name, e->seeds, e->seeds == 1 ? "" : "s",
-                               cell->s->brokers, cell->s->brokers == 1 ? "" : "s", cell->s->zookeeper ? ", ZooKeeper" : "");
+                        printf("  %-34s %d run%s, %d broker%s%s%s\n", cell->name, e->seeds, e->seeds == 1 ? "" : "s",
+                               cell->s->brokers, cell->s->brokers == 1 ? "" : "s", cell->s->zookeeper ? ", ZooKeeper" : "",
+                               cell->s->hosts ? ", hosts of their own" : "");
                 else
                         printf("  %-34s n/a: %s\n", cell->name, cell->why);
         }

@@ -39,7 +39,7 @@ if [ "$only" != kafka ]; then
   mkdir -p "$stage/src"
   (cd "$repo" && git ls-files -z | tar --null -T - -cf -) | tar -C "$stage/src" -xf -
   echo "build.sh: ingestbench:$tag from $(cd "$repo" && git rev-parse --short HEAD)$(cd "$repo" && git diff --quiet HEAD || echo ' with changes')" >&2
-  docker build --network host -f "$repo/docker/ingestbench.Dockerfile" -t "ingestbench:$tag" "$stage/src"
+  docker build --network host --force-rm -f "$repo/docker/ingestbench.Dockerfile" -t "ingestbench:$tag" "$stage/src"
 fi
 if [ "$only" != ingestbench ]; then
   INGESTBENCH_KAFKA_VERSION=$kafka_version "$repo/scripts/cluster.sh" fetch
@@ -48,6 +48,6 @@ if [ "$only" != ingestbench ]; then
   cp "$repo/scripts/cluster.sh" "$stage/kafka/scripts/"
   cp -r "$cache/libs" "$stage/kafka/.cache/kafka-$kafka_version/"
   echo "build.sh: ingestbench-kafka:${kafka_tag:-$kafka_version} (Kafka $kafka_version)" >&2
-  docker build --network host --build-arg KAFKA_VERSION="$kafka_version" -f "$repo/docker/kafka.Dockerfile" \
+  docker build --network host --force-rm --build-arg KAFKA_VERSION="$kafka_version" -f "$repo/docker/kafka.Dockerfile" \
     -t "ingestbench-kafka:${kafka_tag:-$kafka_version}" "$stage/kafka"
 fi

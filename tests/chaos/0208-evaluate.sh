@@ -52,6 +52,17 @@ grep -q "async-commit-kafka-kill  *1 run, 1 broker" "$WORK/dry2.txt" || fail "dr
 grep -q "external-kcat-kill  *1 run, 1 broker" "$WORK/dry3.txt" || fail "dry run: $(cat "$WORK/dry3.txt")"
 grep -q "external-kcat-slow-batch  *n/a: an external consumer has none of ingestbench's fault points" "$WORK/dry3.txt" ||
   fail "dry run: no reason for external-kcat-slow-batch: $(cat "$WORK/dry3.txt")"
+# network faults need hosts of their own: n/a on the mock cluster, with the reason; on the
+# local cluster a cell of their own (they are run by 0211's scenarios, and by hand)
+"$IB" evaluate --dry-run --modes direct,checkpoint --faults partition,zk-partition,slow-link --out "$WORK/dry4" \
+  >"$WORK/dry4.txt" || fail "--dry-run of the network faults failed"
+grep -q "direct-partition  *n/a: network faults need hosts of their own: the local cluster" "$WORK/dry4.txt" ||
+  fail "dry run: network faults on the mock: $(cat "$WORK/dry4.txt")"
+"$IB" evaluate --dry-run --brokers local --modes direct,checkpoint --faults partition,zk-partition,slow-link \
+  --out "$WORK/dry5" >"$WORK/dry5.txt" || fail "--dry-run of the network faults (local) failed"
+grep -q "direct-zk-partition  *1 run, 1 broker, ZooKeeper, hosts of their own" "$WORK/dry5.txt" &&
+  grep -q "checkpoint-zk-partition  *n/a: checkpoint keeps no offsets in ZooKeeper" "$WORK/dry5.txt" ||
+  fail "dry run: network faults on the local cluster: $(cat "$WORK/dry5.txt")"
 echo '{"command": ["sh", "{topik}"]}' >"$WORK/bad-ext.json"
 expect_rc 2 "$IB" evaluate --external "$WORK/bad-ext.json" --dry-run
 grep -q 'bad-ext.json: $.command\[1\]: unknown placeholder {topik}' "$WORK/err.txt" ||
