@@ -85,7 +85,17 @@ ib_err_t ib_net_up(ib_net_t *n, const char *log, char *errstr, size_t errstr_siz
                                  "hosts of their own need `iptables` (Debian package iptables): scripts/deps.sh");
         ib_net_sweep(n->log);
         n->pid = (long)getpid();
-        snprintf(n->prefix, sizeof(n->prefix), "10.%ld.%ld", 100 + (n->pid >> 8) % 100, n->pid & 255);
+        /* 10.X.Y from the pid; another harness's subnet (pids 25600 apart) is stepped over */
+        for (long k = 0; k < 64; k++) {
+                snprintf(n->prefix, sizeof(n->prefix), "10.%ld.%ld", 100 + ((n->pid >> 8) + k / 256) % 100,
+                         (n->pid + k) & 255);
+                char to[32], used[256] = "";
+                snprintf(to, sizeof(to), "%s.0/24", n->prefix);
+                const char *show[] = {"ip", "-o", "addr", "show", "to", to, NULL};
+                ib_run_io_t io = {.out = used, .out_size = sizeof(used)};
+                if (ib_run_command(show, &io) == 0 && !used[0])
+                        break;
+        }
         snprintf(n->gateway, sizeof(n->gateway), "%s.1", n->prefix);
         snprintf(n->sw, sizeof(n->sw), "ib-%ld-switch", n->pid);
         snprintf(n->root_if, sizeof(n->root_if), "ib%ld", n->pid);
