@@ -216,9 +216,11 @@ static void external_duplicate_explained_from_its_event_log(void) {
         done(t);
 }
 
-/* A zombie: w1, paused with a batch in hand, writes it after resuming, when
- * w2 (next generation) has already delivered the same offsets. */
-static void duplicate_explained_by_zombie(void) {
+/* A zombie: w1, held by @p kind (a pause, a network partition) with a batch
+ * in hand from +2 s to +11.99 s, writes it afterwards, when w2 (next
+ * generation) has already delivered the same offsets. The explanation must
+ * be @p want. */
+static void zombie_held_by(ib_fault_kind_t kind, const char *want) {
         run_t *t = calloc(1, sizeof(*t));
         produce(t, 0, 8);
         file(t, 0, 0, 8, 5000);
@@ -232,47 +234,29 @@ static void duplicate_explained_by_zombie(void) {
                "{\"t_ms\":10,\"event\":\"start\"}\n"
                "{\"t_ms\":20,\"event\":\"rebalance\",\"kind\":\"assign\",\"generation\":2,\"partitions\":[0]}\n"
                "{\"t_ms\":12000,\"event\":\"batch\",\"seq\":9,\"ranges\":[{\"partition\":0,\"from\":4,\"until\":8,\"records\":4}]}\n");
-        ib_hfault_t pause = {IB_FAULT_PAUSE, 1, 2000, 11990};
-        ib_history_fault(&t->h, &pause);
+        ib_hfault_t held = {kind, 1, 2000, 11990};
+        ib_history_fault(&t->h, &held);
         check(t);
         const ib_anomaly_t *a = only(t, IB_AN_DUPLICATE);
         if (a) {
                 CHECK_INT(a->explained, 1);
-                CHECK_STR(a->explanation, "in/0 offsets 4-7 delivered by w2 (generation 3) and w1 (generation 2); w1 was "
-                                          "paused (SIGSTOP) from +2.000 s to +11.990 s with the batch in hand, and wrote "
-                                          "it after it resumed, when w2 owned the partition");
+                CHECK_STR(a->explanation, want);
         }
         CHECK_INT(t->r.unexplained_duplicates, 0);
         done(t);
 }
 
-/* The same zombie, made by a network partition instead of a pause: w1, cut
- * off from the brokers with a batch in hand, writes it when the link is back. */
+static void duplicate_explained_by_zombie(void) {
+        zombie_held_by(IB_FAULT_PAUSE, "in/0 offsets 4-7 delivered by w2 (generation 3) and w1 (generation 2); w1 was "
+                                       "paused (SIGSTOP) from +2.000 s to +11.990 s with the batch in hand, and wrote "
+                                       "it after it resumed, when w2 owned the partition");
+}
+
+/* The same zombie made by a network partition: cut off from the brokers. */
 static void duplicate_explained_by_partition(void) {
-        run_t *t = calloc(1, sizeof(*t));
-        produce(t, 0, 8);
-        file(t, 0, 0, 8, 5000);
-        file(t, 0, 4, 8, 12000);
-        log_of(t, "w2",
-               "{\"t_ms\":10,\"event\":\"start\"}\n"
-               "{\"t_ms\":4000,\"event\":\"rebalance\",\"kind\":\"assign\",\"generation\":3,\"partitions\":[0]}\n"
-               "{\"t_ms\":5000,\"event\":\"batch\",\"seq\":1,\"ranges\":[{\"partition\":0,\"from\":0,\"until\":8,\"records\":8}]}\n"
-               "{\"t_ms\":5001,\"event\":\"commit_result\",\"how\":\"async\",\"ok\":true,\"generation\":3,\"offsets\":[{\"partition\":0,\"offset\":8,\"error\":\"NO_ERROR\"}]}\n");
-        log_of(t, "w1",
-               "{\"t_ms\":10,\"event\":\"start\"}\n"
-               "{\"t_ms\":20,\"event\":\"rebalance\",\"kind\":\"assign\",\"generation\":2,\"partitions\":[0]}\n"
-               "{\"t_ms\":12000,\"event\":\"batch\",\"seq\":9,\"ranges\":[{\"partition\":0,\"from\":4,\"until\":8,\"records\":4}]}\n");
-        ib_hfault_t cut = {IB_FAULT_PARTITION, 1, 2000, 11990};
-        ib_history_fault(&t->h, &cut);
-        check(t);
-        const ib_anomaly_t *a = only(t, IB_AN_DUPLICATE);
-        if (a) {
-                CHECK_INT(a->explained, 1);
-                CHECK(strstr(a->explanation, "w1 was cut off by a network partition from +2.000 s to +11.990 s with the "
-                                             "batch in hand") != NULL);
-        }
-        CHECK_INT(t->r.unexplained_duplicates, 0);
-        done(t);
+        zombie_held_by(IB_FAULT_PARTITION, "in/0 offsets 4-7 delivered by w2 (generation 3) and w1 (generation 2); w1 "
+                                           "was cut off by a network partition from +2.000 s to +11.990 s with the batch "
+                                           "in hand, and wrote it after it resumed, when w2 owned the partition");
 }
 
 /* The second reader started above nothing the first one failed to store:
