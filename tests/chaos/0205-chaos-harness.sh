@@ -5,7 +5,8 @@
 # SIGINT stops and reaps everything the harness started (exit 1, nothing
 # left). --repeat with --until-fail stops at the first failing iteration,
 # keeps it, and prints the command that replays it; --junit has a case per
-# expectation and iteration. A worker stopped the moment it starts (SIGTERM
+# expectation and iteration. Workers started through a launch template run the
+# same; a bad template is refused. A worker stopped the moment it starts (SIGTERM
 # before it has its handler) exits 0: the stop is held, not lost in the fork
 # and not fatal.
 . "$(dirname "$0")/../lib.sh"
@@ -25,9 +26,21 @@ cat >"$WORK/mock.json" <<'JSON'
  "timeline": [{"at_ms": 1000, "fault": "broker-kill", "target": "b2", "restart_after_ms": 1500}],
  "expect": ["lost == 0", "duplicates == 0", "worker_failures == 0"]}
 JSON
+# its workers start through a launcher (--worker-launch, here env, which execs them), as
+# they would start in a container or over ssh; a bad template is refused first
+expect_rc 2 "$IB" chaos --scenario "$WORK/mock.json" --brokers mock --worker-launch '["env","{ergs}"]'
+grep -q 'unknown placeholder' "$WORK/err.txt" || fail "a bad launch template: $(cat "$WORK/err.txt")"
+expect_rc 2 "$IB" chaos --scenario "$IB_REPO/chaos/scenarios/net-slow-broker-checkpoint.json" \
+  --worker-launch '["env","{args}"]'
+grep -q 'hosts of their own' "$WORK/err.txt" || fail "--worker-launch with hosts: $(cat "$WORK/err.txt")"
+launch='["env","INGESTBENCH_LAUNCHED={worker}","'"$IB"'","{args}"]'
 rc=0
-"$IB" chaos --scenario "$WORK/mock.json" --brokers mock --out "$WORK/mock" --no-progress >"$WORK/mock.txt" 2>&1 || rc=$?
+"$IB" chaos --scenario "$WORK/mock.json" --brokers mock --out "$WORK/mock" --no-progress --worker-launch "$launch" \
+  >"$WORK/mock.txt" 2>&1 || rc=$?
 [ "$rc" = 0 ] || { cat "$WORK/mock.txt" >&2; fail "mock run: exit $rc"; }
+grep -q -- "--worker-launch '" "$WORK/mock.txt" || fail "the replay command lacks --worker-launch"
+[ "$(json_get "$WORK/mock/results.json" 'd["workers"][0]["stats"]["status"]')" = finished ] ||
+  fail "a launched worker did not finish: $(json_get "$WORK/mock/results.json" 'd["workers"][0]')"
 grep -q 'broker 2 down' "$WORK/mock/mock-cluster.log" && grep -q 'broker 2 up' "$WORK/mock/mock-cluster.log" ||
   fail "the mock cluster was not told to set broker 2 down and up"
 [ "$(json_get "$WORK/mock/results.json" '(d["versions"]["broker"], d["schedule"][0]["healed_ms"] is not None)')" = \

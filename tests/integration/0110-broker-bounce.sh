@@ -38,7 +38,13 @@ for m in "${modes[@]}"; do
   wait_exit 120 "${producer[$m]}" || fail "$m: its producer failed"
 done
 for m in "${modes[@]}"; do
-  wait_exit 180 "${worker[$m]}" || fail "$m: the worker failed: $(tail -3 "$WORK/$m/state/events.jsonl")"
+  if ! wait_exit 180 "${worker[$m]}"; then
+    # a known client bug, still open upstream: an OffsetFetch answered NOT_COORDINATOR for the
+    # whole request leaves the assigned partitions unfetched for good (librdkafka #5586)
+    ! grep -q 'Failed to fetch committed offsets for 0 partition' "$WORK/$m/state/events.jsonl" ||
+      note "$m: the symptom of librdkafka #5586 (request-level NOT_COORDINATOR on OffsetFetch: partitions never fetched)"
+    fail "$m: the worker failed: $(tail -3 "$WORK/$m/state/events.jsonl")"
+  fi
   grep -q '"event":"stop","reason":"idle"' "$WORK/$m/state/events.jsonl" || fail "$m: did not stop idle"
   want="lost=0,unexpected=0"
   [ "$m" = async-commit ] || want="$want,duplicates=0"
