@@ -5,7 +5,7 @@
 # one integration flow (0101) on an ASan+UBSan build, the multi-threaded
 # receiver flows (0106, 0121) and the direct and checkpoint kill flows (0102, 0109:
 # a store thread) on a TSan build, and every fuzz target for
-# IB_FUZZ_SECONDS (default 10) each; about 6 minutes more on 2 cores.
+# IB_FUZZ_SECONDS (default 6) each; about 6 minutes more on 2 cores.
 #
 # Usage: scripts/test.sh [--label unit|integration|chaos|peer|docker] [--asan|--tsan] [--build-dir DIR]
 #                        [--no-sanitizers]
@@ -57,6 +57,6 @@ step "TSan: 0026-receiver-handoff, 0106-receiver-kill9 and 0121-receiver-slow-pr
 cmake -S "$repo" -B "$repo/build-tsan" -DBUILD_TESTING=ON -DIB_WERROR=ON -DIB_TSAN=ON >/dev/null
 cmake --build "$repo/build-tsan" -j"$(nproc)" >/dev/null
 (tsan_env; cd "$repo/build-tsan" && ctest --output-on-failure -R '^(0026-receiver-handoff|0106-receiver-kill9|0121-receiver-slow-processor|0102-direct-kill9|0109-checkpoint-kill9)$') || rc=1
-step "fuzzing: every target for ${IB_FUZZ_SECONDS:-10} s"
-"$repo/scripts/fuzz.sh" "${IB_FUZZ_SECONDS:-10}" || rc=1
+step "fuzzing: every target for ${IB_FUZZ_SECONDS:-6} s"
+"$repo/scripts/fuzz.sh" "${IB_FUZZ_SECONDS:-6}" || rc=1
 exit $rc
