@@ -1,0 +1,12 @@
+set terminal svg size 760,380 dynamic noenhanced font 'sans,11' background rgb 'white'
+set output 'timeline-2.svg'
+set title 'm-broker-others-direct (direct, seed 31): records/s'
+set grid ytics
+set key outside right
+set xlabel 's from the first batch'
+set ylabel 'records/s'
+set yrange [0:*]
+unset key
+set arrow from 3.429, graph 0 to 3.429, graph 1 nohead lc rgb 'red' dt 2
+set label 'partition' at 3.529, graph 0.95 tc rgb 'red' font ',9'
+plot 'timeline-2.dat' using 1:2 with steps lw 2
