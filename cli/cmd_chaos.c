@@ -213,8 +213,7 @@ typedef struct {
         const ib_variant_t **variants; /* the cells' variants; NULL: the scenario's options */
         int nvariants;
         ib_net_t *net;               /* hosts of their own ("hosts": true), or NULL */
-        char host_args[4][128];      /* the cluster script's --host values: ZooKeeper and the brokers */
-        const char *host_list[5];
+        ib_net_servers_t servers;    /* the cluster script's --host values: ZooKeeper and the brokers */
 } session_t;
 
 /* One cell of the sweep (a client and a variant), over its iterations. */
@@ -450,35 +449,18 @@ static int hosts_up(session_t *ss) {
                 return ib_cli_usage_error("chaos", "scenario %s has \"hosts\": true: leave out --zookeeper (the "
                                           "harness starts ZooKeeper on a host of its own)", ss->s->name);
         snprintf(log, sizeof(log), "%s/net.log", cc->out);
-        if (ib_net_up(ss->net, log, errstr, sizeof(errstr)))
+        if (ib_net_servers(ss->net, log, ss->s->brokers, ss->s->zookeeper, &ss->servers, errstr, sizeof(errstr)))
                 return ib_cli_fail("chaos", IB_ERR_FAILED, errstr);
-        int n = 0;
-        for (int i = ss->s->zookeeper ? 0 : 1; i <= ss->s->brokers; i++) {
-                char name[16];
-                snprintf(name, sizeof(name), i ? "b%d" : "zk", i);
-                const ib_host_t *h = ib_net_host(ss->net, name, errstr, sizeof(errstr));
-                if (!h)
-                        return ib_cli_fail("chaos", IB_ERR_FAILED, errstr);
-                if (i)
-                        snprintf(ss->host_args[n], sizeof(ss->host_args[n]), "broker-%d=%s@%s", i, h->ns, h->addr);
-                else
-                        snprintf(ss->host_args[n], sizeof(ss->host_args[n]), "zookeeper=%s@%s", h->ns, h->addr);
-                ss->host_list[n] = ss->host_args[n];
-                n++;
-        }
-        ss->host_list[n] = NULL;
         fprintf(stderr, "ingestbench chaos: hosts of their own on %s.0/24 (the commands: %s)\n", ss->net->prefix, log);
         return -1;
 }
 
 /* Removes the hosts, and says what could not be removed. */
 static void hosts_down(session_t *ss) {
-        if (!ss->net || !ss->net->up)
-                return;
-        long pid = ss->net->pid;
-        ib_net_down(ss->net);
         char left[1024];
-        ib_net_leftovers(pid, left, sizeof(left));
+        if (!ss->net)
+                return;
+        ib_net_finish(ss->net, left, sizeof(left));
         if (left[0])
                 fprintf(stderr, "ingestbench chaos: could not remove %s (see %s/net.log)\n", left, ss->cc->out);
 }
@@ -497,7 +479,7 @@ static int start_cluster(session_t *ss, char *zkv, size_t zkv_size) {
                 int rc = hosts_up(ss);
                 if (rc >= 0)
                         return rc;
-                spec.hosts = ss->host_list;
+                spec.hosts = ss->servers.list;
         }
         ib_err_t err = ib_cluster_up(ss->cluster, ss->sup, &spec, errstr, sizeof(errstr));
         if (err) /* a cluster it cannot use is a usage error, one that does not come up is unreachable */

@@ -515,32 +515,6 @@ static int in_phase(const cell_t *cell, int brokers, int hosts) {
         return cell->s && cell->fault->brokers == brokers && cell->fault->hosts == hosts;
 }
 
-/* The switch and a host each for ZooKeeper and the brokers, as the cluster
- * script's --host values into @p args / @p list. @returns 0, or -1 with errstr. */
-static int phase_hosts(ib_net_t *net, const char *dir, int brokers, int need_zk, char args[][128], const char **list,
-                       char *errstr, size_t errstr_size) {
-        char log[PATH_MAX + 48];
-        snprintf(log, sizeof(log), "%s/net.log", dir);
-        if (ib_net_up(net, log, errstr, errstr_size))
-                return -1;
-        int n = 0;
-        for (int i = need_zk ? 0 : 1; i <= brokers; i++) {
-                char name[16];
-                snprintf(name, sizeof(name), i ? "b%d" : "zk", i);
-                const ib_host_t *h = ib_net_host(net, name, errstr, errstr_size);
-                if (!h)
-                        return -1;
-                if (i)
-                        snprintf(args[n], 128, "broker-%d=%s@%s", i, h->ns, h->addr);
-                else
-                        snprintf(args[n], 128, "zookeeper=%s@%s", h->ns, h->addr);
-                list[n] = args[n];
-                n++;
-        }
-        list[n] = NULL;
-        return 0;
-}
-
 /* The cells of one cluster size (and hosts of their own, or not), on a cluster brought up for them. */
 static void phase(eval_t *e, int brokers, int hosts) {
         int need_zk = 0, zk_faults = 0, any = 0;
@@ -556,18 +530,19 @@ static void phase(eval_t *e, int brokers, int hosts) {
         if (!any && !bench_here)
                 return;
         need_zk |= bench_here; /* direct's bench needs one */
-        char dir[PATH_MAX + 32], errstr[1024], host_args[4][128];
-        const char *host_list[5] = {NULL};
+        char dir[PATH_MAX + 32], errstr[1024], log[PATH_MAX + 48];
+        ib_net_servers_t servers = {0};
         snprintf(dir, sizeof(dir), "%s/cluster-%d%s", e->c->out, brokers, hosts ? "-hosts" : "");
         ib_chaos_cluster_t cluster = {0};
         ib_sup_t sup = {0};
         ib_net_t net = {0};
+        snprintf(log, sizeof(log), "%s/net.log", dir);
         if (ib_fs_mkdirs(dir, errstr, sizeof(errstr)) == IB_OK &&
-            (!hosts || phase_hosts(&net, dir, brokers, need_zk, host_args, host_list, errstr, sizeof(errstr)) == 0)) {
+            (!hosts || ib_net_servers(&net, log, brokers, need_zk, &servers, errstr, sizeof(errstr)) == IB_OK)) {
                 ib_cluster_spec_t spec = {e->brokers, e->c->zookeeper, e->c->cluster_dir, e->c->cluster.script,
                                           e->self, dir, brokers, need_zk, brokers > 1, zk_faults,
                                           (int)e->c->cluster.kafka_port, (int)e->c->cluster.zk_port, NULL, 0, 300000,
-                                          &ib_stop_requested, hosts ? host_list : NULL};
+                                          &ib_stop_requested, hosts ? servers.list : NULL};
                 fprintf(stderr, "evaluate: the cluster (%s, %d broker%s%s%s)\n", e->brokers, brokers,
                         brokers == 1 ? "" : "s", need_zk ? ", ZooKeeper" : "", hosts ? ", hosts of their own" : "");
                 e->net = hosts ? &net : NULL;
@@ -602,14 +577,10 @@ static void phase(eval_t *e, int brokers, int hosts) {
         }
         int started = cluster.started;
         ib_cluster_teardown(&cluster, &sup, dir);
-        if (net.up) {
-                long pid = net.pid;
-                char left[1024];
-                ib_net_down(&net);
-                ib_net_leftovers(pid, left, sizeof(left));
-                if (left[0])
-                        fprintf(stderr, "evaluate: could not remove %s (see %s/net.log)\n", left, dir);
-        }
+        char left[1024];
+        ib_net_finish(&net, left, sizeof(left));
+        if (left[0])
+                fprintf(stderr, "evaluate: could not remove %s (see %s)\n", left, log);
         e->net = NULL;
         if (started) { /* the servers' data (hundreds of MB) goes; their logs stay */
                 const char *const data[] = {"cluster/kafka", "cluster/zookeeper/data"};

@@ -256,6 +256,38 @@ int ib_net_down(ib_net_t *n) {
         return left;
 }
 
+ib_err_t ib_net_servers(ib_net_t *n, const char *log, int brokers, int zk, ib_net_servers_t *out, char *errstr,
+                        size_t errstr_size) {
+        memset(out, 0, sizeof(*out));
+        if (brokers < 1 || brokers > 3)
+                return ib_seterr(errstr, errstr_size, IB_ERR_INVALID_ARG, "1 to 3 brokers, not %d", brokers);
+        ib_err_t err = ib_net_up(n, log, errstr, errstr_size);
+        int k = 0;
+        for (int i = zk ? 0 : 1; !err && i <= brokers; i++) {
+                char name[16];
+                snprintf(name, sizeof(name), i ? "b%d" : "zk", i);
+                const ib_host_t *h = ib_net_host(n, name, errstr, errstr_size);
+                if (!h)
+                        return IB_ERR_FAILED;
+                if (i)
+                        snprintf(out->args[k], sizeof(out->args[k]), "broker-%d=%s@%s", i, h->ns, h->addr);
+                else
+                        snprintf(out->args[k], sizeof(out->args[k]), "zookeeper=%s@%s", h->ns, h->addr);
+                out->list[k] = out->args[k];
+                k++;
+        }
+        return err;
+}
+
+void ib_net_finish(ib_net_t *n, char *left, size_t size) {
+        left[0] = '\0';
+        if (!n->up)
+                return;
+        long pid = n->pid;
+        ib_net_down(n);
+        ib_net_leftovers(pid, left, size);
+}
+
 /* "ib-PID-..." or "ibPID": PID, or 0 when @p name is not one of ours. */
 static long owner_pid(const char *name, int netns) {
         if (strncmp(name, "ib", 2))

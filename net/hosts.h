@@ -100,6 +100,24 @@ ib_err_t ib_net_heal(ib_net_t *n, int id, const ib_host_t *h, char *errstr, size
  *         of its things could not be removed (0: all gone). */
 int ib_net_down(ib_net_t *n);
 
+/** The cluster script's --host values for ZooKeeper and up to 3 brokers. */
+typedef struct ib_net_servers_s {
+        char args[4][128];        /**< "zookeeper=NS@ADDR", "broker-N=NS@ADDR" */
+        const char *list[5];      /**< args, NULL-terminated: ib_cluster_spec_t.hosts */
+} ib_net_servers_t;
+
+/**
+ * @brief The switch (ib_net_up(), commands logged to @p log) and a host each
+ *        for ZooKeeper (when @p zk) and brokers b1..b@p brokers (at most 3),
+ *        their --host values in @p out. IB_ERR_FAILED with errstr otherwise.
+ */
+ib_err_t ib_net_servers(ib_net_t *n, const char *log, int brokers, int zk, ib_net_servers_t *out, char *errstr,
+                        size_t errstr_size);
+
+/** @brief ib_net_down(), then what is still in the kernel (ib_net_leftovers) in
+ *         @p left ("" when all is gone). Nothing when @p n is not up. */
+void ib_net_finish(ib_net_t *n, char *left, size_t size);
+
 /** @brief Removes the namespaces and links of harnesses (ib-PID-*, ibPID)
  *         whose PID no longer runs. @returns how many namespaces it removed. */
 int ib_net_sweep(const char *log);
